@@ -1,0 +1,182 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, HasadError, loadConfig, type HasadConfig } from '@hasad/core';
+import {
+  cancelWithdrawals,
+  confirmWithdrawals,
+  createDb,
+  createOrganization,
+  createSource,
+  findOrganizationBySlug,
+  getRun,
+  runMigrations,
+  type DbHandle,
+} from '@hasad/db';
+import { toRepeat } from '@hasad/scheduler';
+import { getAdapter, previewSource } from '@hasad/sources';
+import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';
+import { ROLES, startRoles, stopOnSignals, type Role } from './runtime.ts';
+
+const USAGE = `hasad: harvest open-data feeds into one catalogue
+
+Usage:
+  hasad migrate                                  apply database migrations
+  hasad start [--role all|api|scheduler|fetcher|loader[,...]]
+  hasad org create --slug SLUG --name NAME        prints the organisation as JSON
+  hasad source add --org SLUG --kind dcat --url URL [--schedule CRON|30m|6h|daily] [--config FILE] [--title T]
+  hasad harvest SOURCE_ID [--wait] [--timeout SECONDS]
+  hasad run show RUN_ID | hasad run confirm RUN_ID | hasad run cancel RUN_ID
+  hasad preview --kind dcat --url URL [--limit N] [--config FILE]
+  hasad demo                                     everything, with a demo feed on loopback
+
+Settings come from the environment (DATABASE_URL, REDIS_URL, ...; see the README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  switch (cmd) {
+    case 'migrate': {
+      const config = loadConfig();
+      await runMigrations(config.DATABASE_URL);
+      print({ migrated: true });
+      return 0;
+    }
+    case 'start': {
+      const { values } = parseArgs({ args: argv.slice(1), options: { role: { type: 'string', default: 'all' } } });
+      const roles = parseRoles(values.role!);
+      const config = loadConfig();
+      await runMigrations(config.DATABASE_URL);
+      const rt = await startRoles(roles, config);
+      stopOnSignals(rt);
+      return -1; // keep running
+    }
+    case 'org':
+      if (sub !== 'create') break;
+      return withDb(async (h) => {
+        const { values } = parseArgs({ args: rest, options: { slug: { type: 'string' }, name: { type: 'string' } } });
+        if (!values.slug || !values.name) throw new ConfigError('org create needs --slug and --name');
+        print(await createOrganization(h.db, { slug: values.slug, name: values.name }));
+        return 0;
+      });
+    case 'source':
+      if (sub !== 'add') break;
+      return withDb(async (h) => {
+        const { values } = parseArgs({
+          args: rest,
+          options: { org: { type: 'string' }, kind: { type: 'string' }, url: { type: 'string' }, schedule: { type: 'string' }, config: { type: 'string' }, title: { type: 'string' }, timezone: { type: 'string' } },
+        });
+        if (!values.org || !values.kind || !values.url) throw new ConfigError('source add needs --org, --kind and --url');
+        const org = await findOrganizationBySlug(h.db, values.org);
+        if (!org) throw new ConfigError(`no organisation with slug "${values.org}" (create it with: hasad org create --slug ${values.org} --name ...)`);
+        const config = values.config ? await readJson(values.config) : {};
+        getAdapter(values.kind).parseConfig(config);
+        checkUrl(values.url);
+        const timezone = values.timezone ?? 'Africa/Casablanca';
+        if (values.schedule) toRepeat(values.schedule, '00000000-0000-0000-0000-000000000000', timezone, 0);
+        const src = await createSource(h.db, { organizationId: org.id, kind: values.kind, url: values.url, title: values.title ?? null, config, schedule: values.schedule ?? null, timezone });
+        print(src);
+        return 0;
+      });
+    case 'harvest':
+      return withDb(async (h, config) => {
+        const { values, positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true, options: { wait: { type: 'boolean', default: false }, timeout: { type: 'string', default: '3600' } } });
+        const sourceId = positionals[0];
+        if (!sourceId) throw new ConfigError('harvest needs a SOURCE_ID');
+        const run = await triggerHarvest(h, config, sourceId, 'manual');
+        if (!values.wait) {
+          print({ runId: run.id, status: run.status, sourceId });
+          return 0;
+        }
+        const done = await waitForRun(h, run.id, Number(values.timeout) * 1000);
+        print(done);
+        return done.status === 'succeeded' || done.status === 'unchanged' ? 0 : 1;
+      });
+    case 'run':
+      return withDb(async (h) => {
+        const runId = rest[0];
+        if (!runId) throw new ConfigError(`run ${sub ?? ''} needs a RUN_ID`);
+        if (sub === 'confirm') print({ runId, ...(await confirmWithdrawals(h.pool, runId)) });
+        else if (sub === 'cancel') {
+          await cancelWithdrawals(h.pool, runId);
+          print({ runId, cancelled: true });
+        } else if (sub === 'show') {
+          const run = await getRun(h.db, runId);
+          if (!run) throw new ConfigError(`no run ${runId}`);
+          print(run);
+        } else throw new ConfigError(`unknown run command "${sub}"`);
+        return 0;
+      });
+    case 'preview': {
+      const config = loadConfig();
+      const { values } = parseArgs({ args: argv.slice(1), options: { kind: { type: 'string', default: 'dcat' }, url: { type: 'string' }, limit: { type: 'string', default: '20' }, config: { type: 'string' } } });
+      if (!values.url) throw new ConfigError('preview needs --url');
+      const srcConfig = values.config ? await readJson(values.config) : {};
+      const res = await previewSource(values.kind!, values.url, srcConfig, { limit: Number(values.limit), http: httpOptions(config) });
+      print(res);
+      return 0;
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo.ts');
+      await runDemo();
+      return -1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+  }
+  process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}\n`);
+  return 2;
+}
+
+function parseRoles(s: string): Role[] {
+  if (s === 'all') return [...ROLES];
+  const roles = s.split(',').map((r) => r.trim());
+  const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (bad.length) throw new ConfigError(`unknown role(s) ${bad.join(', ')}; use all or some of ${ROLES.join(', ')}`);
+  return roles as Role[];
+}
+
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError(`"${url}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`"${url}" must be http or https`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function withDb(fn: (h: DbHandle, config: HasadConfig) => Promise<number>): Promise<number> {
+  const config = loadConfig();
+  const h = createDb(config.DATABASE_URL, { max: 2, applicationName: 'hasad-cli' });
+  try {
+    return await fn(h, config);
+  } finally {
+    await h.close();
+  }
+}
+
+function print(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof HasadError) process.stderr.write(`hasad: ${err.message}\n`);
+    else process.stderr.write(`hasad: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+/**
+ * Error classes shared by every service. Each has a `code` a user can search for and a
+ * `context` with the values that explain it. `permanent` says whether retrying can help:
+ * the queue layer turns permanent errors into BullMQ's UnrecoverableError.
+ */
+export class HasadError extends Error {
+  readonly code: string;
+  readonly context: Record<string, unknown>;
+  readonly permanent: boolean;
+  constructor(code: string, message: string, opts: { context?: Record<string, unknown>; permanent?: boolean; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.context = opts.context ?? {};
+    this.permanent = opts.permanent ?? false;
+  }
+}
+
+/** Bad configuration or bad input from a user: never retried. */
+export class ConfigError extends HasadError {
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('config_invalid', message, { context, permanent: true });
+  }
+}
+
+/** The remote server answered, but with a status we cannot use. 4xx is permanent, 5xx and 429 are not. */
+export class FetchStatusError extends HasadError {
+  constructor(url: string, status: number, opts: { retryAfterMs?: number; bodyExcerpt?: string } = {}) {
+    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
+    super('fetch_status', `GET ${url} answered HTTP ${status}`, { context: { url, status, ...opts }, permanent });
+  }
+}
+
+/** Network-level failure: DNS, connection refused or reset, timeout. Transient. */
+export class FetchNetworkError extends HasadError {
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('fetch_network', `GET ${url} failed: ${reason}`, { context: { url }, cause });
+  }
+}
+
+/** The fetcher refused a URL (scheme, private address, too large). Permanent. */
+export class FetchRefusedError extends HasadError {
+  constructor(url: string, reason: string) {
+    super('fetch_refused', `refused to fetch ${url}: ${reason}`, { context: { url, reason }, permanent: true });
+  }
+}
+
+/** The document could not be parsed. `position` names where (line/column or byte offset). Permanent. */
+export class ParseError extends HasadError {
+  constructor(url: string, format: string, detail: string, position?: { line?: number; column?: number }) {
+    const where = position?.line !== undefined ? ` at line ${position.line}${position.column !== undefined ? `, column ${position.column}` : ''}` : '';
+    super('parse_error', `could not parse ${format} from ${url}${where}: ${detail}`, {
+      context: { url, format, ...position },
+      permanent: true,
+    });
+  }
+}
+
+/** Paging went wrong: a loop, or more pages than allowed. Permanent. */
+export class PagingError extends HasadError {
+  constructor(message: string, context: Record<string, unknown>) {
+    super('paging_error', message, { context, permanent: true });
+  }
+}
+
+export function isPermanent(err: unknown): boolean {
+  return err instanceof HasadError && err.permanent;
+}
+
+/** A short, safe one-line description of any thrown value, for run reports. */
+export function describeError(err: unknown): { code: string; message: string } {
+  if (err instanceof HasadError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: 'internal', message: err.message };
+  return { code: 'internal', message: String(err) };
+}

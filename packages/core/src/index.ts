@@ -1,0 +1,4 @@
+export * from './record.ts';
+export * from './errors.ts';
+export * from './config.ts';
+export * from './logger.ts';

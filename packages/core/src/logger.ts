@@ -1,0 +1,26 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** pino JSON to stdout; pretty only on a TTY. Credentials in URLs and headers are redacted. */
+export function createLogger(name: string, level = 'info'): Logger {
+  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
+  return pino({
+    name,
+    level,
+    redact: { paths: ['*.authorization', '*.password', '*.token', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    serializers: { err: pino.stdSerializers.err },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  });
+}
+
+/** Hides the password of a connection URL for logs and printed summaries. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,33 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from './schema/index.ts';
+
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+
+export interface DbHandle {
+  pool: pg.Pool;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a pool and a drizzle instance on it. Hot paths (the loader's batch upsert, finalise)
+ * use `pool` with hand-written set-based SQL; everything else goes through `db`.
+ */
+export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'hasad',
+    // A PostgreSQL outage must surface as an error the caller retries, not a hang.
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (server restart) emits here; without a listener it would crash the process.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema, casing: 'snake_case' }) as Db;
+  return {
+    pool,
+    db,
+    close: () => pool.end(),
+  };
+}

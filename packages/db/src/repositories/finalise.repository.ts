@@ -1,0 +1,194 @@
+import type pg from 'pg';
+
+export interface FinaliseOptions {
+  /** Default share (0..1) of active datasets a complete run may withdraw without review. */
+  withdrawThreshold: number;
+}
+
+export interface FinaliseResult {
+  runId: string;
+  status: string;
+  alreadyFinal: boolean;
+  seen: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  withdrawn: number;
+  invalid: number;
+  pendingWithdrawals: number | null;
+}
+
+/**
+ * Closes a run whose batches are all loaded: counts, withdrawal (or `needs_review`), and the
+ * page validators for the next run's conditional requests. One transaction with the run row
+ * locked, so two finalise deliveries cannot both act; a second one sees `finished_at` and stops.
+ *
+ * Withdrawal happens only for a run that fetched every page without error. It is skipped, and
+ * the run ends `needs_review`, when the feed suddenly lists nothing or when the share to
+ * withdraw exceeds the threshold.
+ */
+export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOptions): Promise<FinaliseResult | undefined> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const runRes = await client.query<{ id: string; source_id: string; status: string; finished_at: Date | null; fetch_done: boolean; threshold: number | null }>(
+      `SELECT r.id, r.source_id, r.status, r.finished_at, r.fetch_done, s.withdraw_threshold AS threshold
+       FROM runs r JOIN sources s ON s.id = r.source_id WHERE r.id = $1 FOR UPDATE OF r`,
+      [runId],
+    );
+    const run = runRes.rows[0];
+    if (!run) {
+      await client.query('ROLLBACK');
+      return undefined;
+    }
+    if (run.finished_at) {
+      await client.query('ROLLBACK');
+      const r = await pool.query('SELECT * FROM runs WHERE id = $1', [runId]);
+      return { ...toResult(r.rows[0]), alreadyFinal: true };
+    }
+    const sourceId = run.source_id;
+    const failed = run.status === 'failed';
+
+    await client.query(
+      `CREATE TEMP TABLE seen ON COMMIT DROP AS
+       SELECT DISTINCT unnest(identifiers) AS identifier FROM run_batches WHERE run_id = $1`,
+      [runId],
+    );
+    await client.query('CREATE INDEX ON seen (identifier)');
+    await client.query('ANALYZE seen');
+    const counts = (
+      await client.query<{ seen: number; created: number; updated: number; invalid: number; active: number; missing: number }>(
+        `SELECT
+           (SELECT count(*) FROM seen)::int AS seen,
+           (SELECT count(*) FROM datasets WHERE source_id = $2 AND created_run = $1)::int AS created,
+           (SELECT count(*) FROM datasets WHERE source_id = $2 AND changed_run = $1 AND created_run <> $1)::int AS updated,
+           (SELECT count(DISTINCT coalesce(identifier, id::text)) FROM run_problems WHERE run_id = $1 AND severity = 'error')::int AS invalid,
+           (SELECT count(*) FROM datasets WHERE source_id = $2 AND status = 'active')::int AS active,
+           (SELECT count(*) FROM datasets d WHERE d.source_id = $2 AND d.status = 'active'
+              AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.identifier = d.source_identifier))::int AS missing`,
+        [runId, sourceId],
+      )
+    ).rows[0]!;
+
+    let status: string;
+    let withdrawn = 0;
+    let pending: number | null = null;
+    const details: Record<string, unknown> = {};
+    if (failed) {
+      status = 'failed';
+    } else {
+      const threshold = run.threshold ?? opts.withdrawThreshold;
+      if (counts.missing > 0 && counts.seen === 0) {
+        status = 'needs_review';
+        pending = counts.missing;
+        details.review = { reason: 'empty_feed', message: `the source listed no datasets; ${counts.missing} active datasets would be withdrawn` };
+      } else if (counts.missing > 0 && counts.missing > threshold * counts.active) {
+        status = 'needs_review';
+        pending = counts.missing;
+        details.review = {
+          reason: 'threshold',
+          message: `${counts.missing} of ${counts.active} active datasets (${((100 * counts.missing) / counts.active).toFixed(1)} %) would be withdrawn, above the ${(threshold * 100).toFixed(0)} % threshold`,
+        };
+      } else {
+        withdrawn = await withdrawMissing(client, runId, sourceId);
+        status = counts.created + counts.updated + withdrawn === 0 ? 'unchanged' : 'succeeded';
+      }
+      await saveValidators(client, runId, sourceId);
+    }
+    const unchanged = Math.max(0, counts.seen - counts.created - counts.updated - counts.invalid);
+    const updated = await client.query(
+      `UPDATE runs SET status = $2, seen = $3, created = $4, updated = $5, unchanged = $6, withdrawn = $7, invalid = $8,
+         pending_withdrawals = $9, details = details || $10::jsonb, finished_at = now(), heartbeat_at = now()
+       WHERE id = $1 RETURNING *`,
+      [runId, status, counts.seen, counts.created, counts.updated, unchanged, withdrawn, counts.invalid, pending, JSON.stringify(details)],
+    );
+    await client.query('COMMIT');
+    return { ...toResult(updated.rows[0]), alreadyFinal: false };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function withdrawMissing(client: pg.PoolClient, runId: string, sourceId: string): Promise<number> {
+  const res = await client.query(
+    `UPDATE datasets d SET status = 'withdrawn', withdrawn_run = $1, withdrawn_at = now(), updated_at = now()
+     WHERE d.source_id = $2 AND d.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.identifier = d.source_identifier)`,
+    [runId, sourceId],
+  );
+  return res.rowCount ?? 0;
+}
+
+/** Stores each page's validators and identifiers for the next run, replacing the source's previous set. */
+async function saveValidators(client: pg.PoolClient, runId: string, sourceId: string): Promise<void> {
+  await client.query(
+    `INSERT INTO source_pages (source_id, url, etag, last_modified, next_url, identifiers, run_id, page_no, updated_at)
+     SELECT $2, p.url, p.etag, p.last_modified, p.next_url,
+       coalesce((SELECT array_agg(DISTINCT i) FROM run_batches b, unnest(b.identifiers) i WHERE b.run_id = p.run_id AND b.page_no = p.page_no), '{}'),
+       p.run_id, p.page_no, now()
+     FROM run_pages p WHERE p.run_id = $1
+     ON CONFLICT (source_id, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+       next_url = excluded.next_url, identifiers = excluded.identifiers, run_id = excluded.run_id, page_no = excluded.page_no, updated_at = now()`,
+    [runId, sourceId],
+  );
+  await client.query('DELETE FROM source_pages WHERE source_id = $1 AND run_id <> $2', [sourceId, runId]);
+}
+
+/**
+ * An operator confirms the withdrawals a `needs_review` run held back. Allowed only for the
+ * source's latest finished run, so that a newer run's view of the feed is never overridden.
+ */
+export async function confirmWithdrawals(pool: pg.Pool, runId: string): Promise<{ withdrawn: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const r = (await client.query<{ source_id: string; status: string }>('SELECT source_id, status FROM runs WHERE id = $1 FOR UPDATE', [runId])).rows[0];
+    if (!r) throw new Error(`run ${runId} not found`);
+    if (r.status !== 'needs_review') throw new Error(`run ${runId} is ${r.status}, not needs_review`);
+    const latest = (await client.query<{ id: string }>('SELECT id FROM runs WHERE source_id = $1 AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1', [r.source_id])).rows[0];
+    if (latest?.id !== runId) throw new Error(`run ${runId} is not the latest finished run of its source; harvest again instead`);
+    await client.query('CREATE TEMP TABLE seen ON COMMIT DROP AS SELECT DISTINCT unnest(identifiers) AS identifier FROM run_batches WHERE run_id = $1', [runId]);
+    const withdrawn = await withdrawMissing(client, runId, r.source_id);
+    await client.query(
+      `UPDATE runs SET status = 'succeeded', withdrawn = $2, pending_withdrawals = NULL,
+         details = details || jsonb_build_object('review', details->'review' || jsonb_build_object('confirmedAt', now()))
+       WHERE id = $1`,
+      [runId, withdrawn],
+    );
+    await client.query('COMMIT');
+    return { withdrawn };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** An operator keeps the datasets a `needs_review` run would have withdrawn. */
+export async function cancelWithdrawals(pool: pg.Pool, runId: string): Promise<void> {
+  const res = await pool.query(
+    `UPDATE runs SET status = 'succeeded', pending_withdrawals = NULL,
+       details = details || jsonb_build_object('review', details->'review' || jsonb_build_object('cancelledAt', now()))
+     WHERE id = $1 AND status = 'needs_review'`,
+    [runId],
+  );
+  if (res.rowCount === 0) throw new Error(`run ${runId} is not waiting for review`);
+}
+
+function toResult(row: Record<string, unknown>): Omit<FinaliseResult, 'alreadyFinal'> {
+  return {
+    runId: row.id as string,
+    status: row.status as string,
+    seen: row.seen as number,
+    created: row.created as number,
+    updated: row.updated as number,
+    unchanged: row.unchanged as number,
+    withdrawn: row.withdrawn as number,
+    invalid: row.invalid as number,
+    pendingWithdrawals: (row.pending_withdrawals as number | null) ?? null,
+  };
+}

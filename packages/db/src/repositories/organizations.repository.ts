@@ -1,0 +1,26 @@
+import { asc, eq } from 'drizzle-orm';
+import { ConfigError } from '@hasad/core';
+import type { Db } from '../client.ts';
+import { organizations } from '../schema/index.ts';
+
+export type Organization = typeof organizations.$inferSelect;
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** Creates an organisation; the slug is lower-case letters, digits and dashes. */
+export async function createOrganization(db: Db, input: { slug: string; name: string }): Promise<Organization> {
+  if (!SLUG.test(input.slug)) throw new ConfigError(`organisation slug "${input.slug}" must be lower-case letters, digits and dashes (1-64 characters)`, { slug: input.slug });
+  if (!input.name.trim()) throw new ConfigError('organisation name must not be empty');
+  const [row] = await db.insert(organizations).values({ slug: input.slug, name: input.name.trim() }).onConflictDoNothing().returning();
+  if (!row) throw new ConfigError(`organisation "${input.slug}" already exists`, { slug: input.slug });
+  return row;
+}
+
+export async function findOrganizationBySlug(db: Db, slug: string): Promise<Organization | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.slug, slug));
+  return row;
+}
+
+export async function listOrganizations(db: Db): Promise<Organization[]> {
+  return db.select().from(organizations).orderBy(asc(organizations.slug));
+}

@@ -1,0 +1,207 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { HasadError } from '@hasad/core';
+import type { Db } from '../client.ts';
+import { runPages, runProblems, runs } from '../schema/index.ts';
+import { isUuid } from './sources.repository.ts';
+
+export type Run = typeof runs.$inferSelect;
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'unchanged' | 'needs_review' | 'failed' | 'cancelled';
+export const LIVE_STATUSES: RunStatus[] = ['queued', 'running'];
+export const FINAL_STATUSES: RunStatus[] = ['succeeded', 'unchanged', 'needs_review', 'failed', 'cancelled'];
+
+/** Thrown when a source already has a live run: the second trigger is deduplicated, not queued. */
+export class RunActiveError extends HasadError {
+  constructor(readonly sourceId: string, readonly activeRunId: string) {
+    super('run_active', `source ${sourceId} already has a live run ${activeRunId}`, { context: { sourceId, activeRunId }, permanent: true });
+  }
+}
+
+/** Creates a queued run, or throws RunActiveError naming the live one (the unique partial index decides). */
+export async function createRun(db: Db, sourceId: string, trigger: string, jobId?: string): Promise<Run> {
+  const [row] = await db.insert(runs).values({ sourceId, trigger, status: 'queued', jobId: jobId ?? null }).onConflictDoNothing().returning();
+  if (row) return row;
+  const live = await findLiveRun(db, sourceId);
+  if (live) throw new RunActiveError(sourceId, live.id);
+  // The live run finished between the insert and the lookup: try once more.
+  const [again] = await db.insert(runs).values({ sourceId, trigger, status: 'queued', jobId: jobId ?? null }).returning();
+  return again!;
+}
+
+export async function findLiveRun(db: Db, sourceId: string): Promise<Run | undefined> {
+  const [row] = await db.select().from(runs).where(and(eq(runs.sourceId, sourceId), sql`${runs.status} in ('queued','running')`));
+  return row;
+}
+
+export async function getRun(db: Db, id: string): Promise<Run | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row;
+}
+
+export async function listRuns(db: Db, filter: { sourceId?: string; limit?: number; offset?: number } = {}): Promise<Run[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(filter.sourceId ? eq(runs.sourceId, filter.sourceId) : undefined)
+    .orderBy(desc(runs.createdAt))
+    .limit(filter.limit ?? 50)
+    .offset(filter.offset ?? 0);
+}
+
+export async function listLiveRuns(db: Db): Promise<Run[]> {
+  return db.select().from(runs).where(sql`${runs.status} in ('queued','running')`).orderBy(asc(runs.createdAt));
+}
+
+/**
+ * A fetcher takes the run: marks it running, counts the attempt and records its job id.
+ * Returns undefined when the run is already final (a duplicate delivery of a finished job).
+ */
+export async function claimRun(db: Db, runId: string, jobId: string): Promise<Run | undefined> {
+  const [row] = await db
+    .update(runs)
+    .set({
+      status: 'running',
+      jobId,
+      attempts: sql`${runs.attempts} + 1`,
+      startedAt: sql`coalesce(${runs.startedAt}, now())`,
+      heartbeatAt: sql`now()`,
+    })
+    .where(and(eq(runs.id, runId), sql`${runs.status} in ('queued','running')`, eq(runs.fetchDone, false)))
+    .returning();
+  return row;
+}
+
+export interface PageRecord {
+  pageNo: number;
+  url: string;
+  notModified: boolean;
+  etag?: string | null;
+  lastModified?: string | null;
+  nextUrl?: string | null;
+  batchCount: number;
+  recordCount: number;
+  bytes: number;
+}
+
+/**
+ * Checkpoints one page: records it and moves the run's resume point past it, in one
+ * transaction. For a 304 page, the identifiers the page held in the last successful run are
+ * copied into a batch row (batch -1) so that its datasets count as seen.
+ */
+export async function recordPage(db: Db, runId: string, sourceId: string, page: PageRecord): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(runPages)
+      .values({ runId, ...page, etag: page.etag ?? null, lastModified: page.lastModified ?? null, nextUrl: page.nextUrl ?? null })
+      .onConflictDoUpdate({
+        target: [runPages.runId, runPages.pageNo],
+        set: {
+          url: page.url,
+          notModified: page.notModified,
+          etag: page.etag ?? null,
+          lastModified: page.lastModified ?? null,
+          nextUrl: page.nextUrl ?? null,
+          batchCount: page.batchCount,
+          recordCount: page.recordCount,
+          bytes: page.bytes,
+          fetchedAt: sql`now()`,
+        },
+      });
+    if (page.notModified) {
+      await tx.execute(sql`
+        INSERT INTO run_batches (run_id, page_no, batch_no, identifiers, record_count)
+        SELECT ${runId}, ${page.pageNo}, -1, sp.identifiers, cardinality(sp.identifiers)
+        FROM source_pages sp WHERE sp.source_id = ${sourceId} AND sp.url = ${page.url}
+        ON CONFLICT (run_id, page_no, batch_no) DO UPDATE SET identifiers = excluded.identifiers, record_count = excluded.record_count`);
+    }
+    await tx.execute(sql`
+      UPDATE runs SET
+        next_page_no = ${page.pageNo + 1},
+        next_url = ${page.nextUrl ?? null},
+        pages_fetched = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}),
+        pages_not_modified = (SELECT count(*) FROM run_pages WHERE run_id = ${runId} AND not_modified),
+        bytes = (SELECT coalesce(sum(bytes), 0) FROM run_pages WHERE run_id = ${runId}),
+        heartbeat_at = now()
+      WHERE id = ${runId}`);
+  });
+}
+
+/** Every page was fetched: the run is ready to be finalised once its batches are loaded. */
+export async function markFetchDone(db: Db, runId: string, details: Record<string, unknown> = {}): Promise<void> {
+  await db.execute(sql`
+    UPDATE runs SET fetch_done = true,
+      pages_total = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}),
+      details = details || ${JSON.stringify(details)}::jsonb,
+      heartbeat_at = now()
+    WHERE id = ${runId}`);
+}
+
+/**
+ * The run cannot complete: it is failed now (so nothing will be withdrawn), and is
+ * finalised with its counts once the batches already handed to the loader are in.
+ */
+export async function failRun(db: Db, runId: string, code: string, message: string): Promise<void> {
+  await db.execute(sql`
+    UPDATE runs SET status = 'failed', error_code = ${code}, error = ${message.slice(0, 4000)}, fetch_done = true,
+      pages_total = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}), heartbeat_at = now()
+    WHERE id = ${runId} AND finished_at IS NULL`);
+}
+
+/** Page URLs this run already dealt with (the adapter's loop guard across a resume). */
+export async function visitedPages(db: Db, runId: string): Promise<string[]> {
+  const rows = await db.select({ url: runPages.url }).from(runPages).where(eq(runPages.runId, runId)).orderBy(asc(runPages.pageNo));
+  return rows.map((r) => r.url);
+}
+
+/** True when fetching is done and every batch of every recorded page is loaded. */
+export async function isRunComplete(db: Db, runId: string): Promise<boolean> {
+  const res = await db.execute<{ complete: boolean }>(sql`
+    SELECT r.fetch_done AND NOT EXISTS (
+      SELECT 1 FROM run_pages p
+      WHERE p.run_id = r.id AND NOT p.not_modified
+        AND p.batch_count > (SELECT count(*) FROM run_batches b WHERE b.run_id = r.id AND b.page_no = p.page_no AND b.batch_no >= 0)
+    ) AS complete
+    FROM runs r WHERE r.id = ${runId}`);
+  return res.rows[0]?.complete === true;
+}
+
+/**
+ * Pages whose batches are not all loaded: after a Redis loss their load jobs are gone, so
+ * the run must go back to the first of them.
+ */
+export async function firstIncompletePage(db: Db, runId: string): Promise<{ pageNo: number; url: string } | undefined> {
+  const res = await db.execute<{ page_no: number; url: string }>(sql`
+    SELECT p.page_no, p.url FROM run_pages p
+    WHERE p.run_id = ${runId} AND NOT p.not_modified
+      AND p.batch_count > (SELECT count(*) FROM run_batches b WHERE b.run_id = p.run_id AND b.page_no = p.page_no AND b.batch_no >= 0)
+    ORDER BY p.page_no LIMIT 1`);
+  const row = res.rows[0];
+  return row ? { pageNo: row.page_no, url: row.url } : undefined;
+}
+
+/** Moves a run's resume point back to `pageNo` (dropping that page and later ones from the checkpoint). */
+export async function rewindRun(db: Db, runId: string, pageNo: number, url: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`DELETE FROM run_pages WHERE run_id = ${runId} AND page_no >= ${pageNo}`);
+    await tx.execute(sql`UPDATE runs SET next_page_no = ${pageNo}, next_url = ${url}, fetch_done = false, pages_total = NULL, heartbeat_at = now() WHERE id = ${runId}`);
+  });
+}
+
+export async function touchRun(db: Db, runId: string, jobId?: string): Promise<void> {
+  await db.execute(sql`UPDATE runs SET heartbeat_at = now()${jobId ? sql`, job_id = ${jobId}` : sql``} WHERE id = ${runId}`);
+}
+
+export async function listProblems(db: Db, runId: string, opts: { limit?: number; offset?: number } = {}) {
+  return db
+    .select({ severity: runProblems.severity, code: runProblems.code, message: runProblems.message, identifier: runProblems.identifier, field: runProblems.field, pageNo: runProblems.pageNo })
+    .from(runProblems)
+    .where(eq(runProblems.runId, runId))
+    .orderBy(asc(runProblems.id))
+    .limit(opts.limit ?? 100)
+    .offset(opts.offset ?? 0);
+}
+
+export async function countProblems(db: Db, runId: string): Promise<number> {
+  const res = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM run_problems WHERE run_id = ${runId}`);
+  return res.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,4 @@
+export * from './organizations.ts';
+export * from './sources.ts';
+export * from './runs.ts';
+export * from './datasets.ts';

@@ -1,0 +1,117 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * The one job catalogue: queue → job name → payload schema and options. Producers and
+ * consumers both import it; consumers parse the payload before acting (jobs already queued
+ * by an older version must still parse, so fields are only ever added as optional).
+ */
+export const QUEUE_NAMES = ['harvest', 'load'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const uuid = z.string().uuid();
+
+export const harvestSourcePayload = z.object({
+  sourceId: uuid,
+  /** Set when the run row already exists (manual trigger, repair); absent for scheduler ticks. */
+  runId: uuid.optional(),
+  trigger: z.enum(['schedule', 'manual', 'repair', 'demo']).default('schedule'),
+});
+export type HarvestSourcePayload = z.infer<typeof harvestSourcePayload>;
+
+const problem = z.object({
+  severity: z.enum(['error', 'warning']),
+  code: z.string(),
+  message: z.string(),
+  identifier: z.string().optional(),
+  field: z.string().optional(),
+});
+
+/**
+ * A batch of normalised records. The records themselves are not re-validated field by field
+ * here (the fetcher built them from the adapter's typed output); only the envelope is.
+ */
+export const loadBatchPayload = z.object({
+  runId: uuid,
+  sourceId: uuid,
+  pageNo: z.number().int().min(1),
+  batchNo: z.number().int().min(0),
+  records: z.array(
+    z.object({
+      identifier: z.string().min(1),
+      uri: z.string().nullable(),
+      hash: z.string().min(1),
+      modifiedAt: z.string().nullable(),
+      record: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  problems: z.array(problem),
+  invalidIdentifiers: z.array(z.string()),
+});
+export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
+
+export const loadFinalisePayload = z.object({ runId: uuid });
+export type LoadFinalisePayload = z.infer<typeof loadFinalisePayload>;
+
+interface JobDef<S extends z.ZodType> {
+  queue: QueueName;
+  schema: S;
+  opts: JobsOptions;
+}
+
+export const jobCatalog = {
+  'harvest.source': {
+    queue: 'harvest',
+    schema: harvestSourcePayload,
+    // Transient failures (5xx, network, database down) retry and resume from the checkpoint.
+    opts: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+    },
+  },
+  'load.batch': {
+    queue: 'load',
+    schema: loadBatchPayload,
+    // Batches carry the data itself: they must survive a long database outage, so many
+    // attempts with capped exponential backoff (see backoffStrategy in the loader worker).
+    opts: {
+      attempts: 30,
+      backoff: { type: 'capped', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  'load.finalise': {
+    queue: 'load',
+    schema: loadFinalisePayload,
+    opts: {
+      attempts: 30,
+      backoff: { type: 'capped', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+} as const satisfies Record<string, JobDef<z.ZodType>>;
+
+export type JobName = keyof typeof jobCatalog;
+export type PayloadOf<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
+
+/** Parses a job's payload against the catalogue; throws a ZodError naming the bad fields. */
+export function parsePayload<N extends JobName>(name: N, data: unknown): PayloadOf<N> {
+  return jobCatalog[name].schema.parse(data) as PayloadOf<N>;
+}
+
+/** Exponential backoff capped at 30 s, for the `capped` backoff type used by load jobs. */
+export function cappedBackoff(attemptsMade: number, delay = 500): number {
+  return Math.min(30_000, delay * 2 ** Math.max(0, attemptsMade - 1));
+}
+
+/** Deterministic job ids (BullMQ ids may not contain `:`). Re-adding an id that exists is a no-op. */
+export const jobIds = {
+  run: (runId: string) => `run-${runId}`,
+  batch: (runId: string, pageNo: number, batchNo: number) => `batch-${runId}-${pageNo}-${batchNo}`,
+  finalise: (runId: string) => `finalise-${runId}`,
+  scheduler: (sourceId: string) => `source-${sourceId}`,
+};

@@ -1,0 +1,54 @@
+import { Worker, type ConnectionOptions, type MinimalJob, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { cappedBackoff, type QueueName } from './catalog.ts';
+import { createRedis, type QueueSettings } from './connection.ts';
+
+export interface WorkerSettings extends QueueSettings {
+  concurrency: number;
+  /** How long a job's lock lasts without renewal, in ms; a killed worker's jobs are taken over after about this long. */
+  lockDurationMs: number;
+}
+
+/**
+ * A BullMQ worker with the settings every Hasad worker shares: its own blocking connection,
+ * the `capped` backoff used by load jobs, stalled-job detection tied to the lock duration (a
+ * SIGKILLed worker's jobs come back after about one lock period), and an error listener.
+ */
+export function createWorker(
+  queue: QueueName,
+  processor: Processor,
+  settings: WorkerSettings,
+  onError: (err: Error) => void,
+): { worker: Worker; connection: Redis } {
+  const connection = createRedis(settings.redisUrl, { forWorker: true });
+  const worker = new Worker(queue, processor, {
+    connection: connection as unknown as ConnectionOptions,
+    prefix: settings.prefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)),
+    // A job whose worker dies repeatedly (a poison page crashing the process) is failed after this many stalls.
+    maxStalledCount: 5,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob) => {
+        const delay = typeof job?.opts.backoff === 'object' ? (job.opts.backoff.delay ?? 500) : 500;
+        if (type === 'capped') return cappedBackoff(attemptsMade, delay);
+        return delay * 2 ** Math.max(0, attemptsMade - 1);
+      },
+    },
+  });
+  worker.on('error', onError);
+  return { worker, connection };
+}
+
+/**
+ * Closes a worker: it stops taking jobs and waits up to `graceMs` for the ones in hand; after
+ * that it is closed forcibly, and its jobs are taken over by another worker once their locks
+ * expire (every processor is idempotent, so they converge).
+ */
+export async function closeWorker(worker: Worker, connection: Redis, graceMs: number): Promise<void> {
+  const closing = worker.close();
+  const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+  if (timedOut) await worker.close(true);
+  connection.disconnect();
+}

@@ -1,0 +1,127 @@
+import { PagingError } from '@hasad/core';
+import type { RecordProblem } from '@hasad/core';
+import { fetchPage } from '../../http/client.ts';
+import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import { findNextPage, mapPage } from './map.ts';
+import { DCAT_ACCEPT, readRdf } from './parse.ts';
+import type { RdfFormat } from './parse.ts';
+
+/** Parsed DCAT source config. */
+export interface DcatConfig {
+  /** Read every page as this syntax, whatever the server says. */
+  format?: RdfFormat;
+}
+
+/** Things the DCAT harvest needs besides the options, injected so tests and deployments can choose. */
+export interface DcatDeps {
+  /** Known JSON-LD context documents by URL; every other remote context is refused. */
+  jsonLdContexts?: ReadonlyMap<string, unknown>;
+}
+
+const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_MAX_PAGES = 10_000;
+
+/**
+ * Harvests a DCAT feed page by page (Hydra paging), yielding record batches and, after each
+ * page's batches, a page event the caller checkpoints on.
+ *
+ * @throws PagingError when more than `maxPages` pages would be read; fetch errors and ParseError
+ *   from the page being read. A next link pointing back to a page already read is not an error:
+ *   paging stops with a `paging_loop` warning on the page event.
+ */
+export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: DcatDeps = {}): AsyncGenerator<HarvestEvent> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+  const visited = new Set(opts.visited ?? []);
+  let url: string | undefined = opts.start?.url ?? opts.url;
+  let pageNo = opts.start?.pageNo ?? 1;
+
+  while (url !== undefined) {
+    if (pageNo > maxPages) {
+      throw new PagingError(`the feed has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${url}`, { maxPages, pageNo, url });
+    }
+    opts.signal?.throwIfAborted();
+    visited.add(url);
+    const validators = await opts.validators?.(url);
+    const res = await fetchPage({
+      url,
+      http: opts.http,
+      accept: DCAT_ACCEPT,
+      ...(validators !== undefined && { validators }),
+      ...(opts.signal !== undefined && { signal: opts.signal }),
+    });
+    const problems: RecordProblem[] = [];
+    let page: PageEvent;
+
+    if (res.notModified) {
+      page = {
+        type: 'page',
+        pageNo,
+        url,
+        notModified: true,
+        nextUrl: checkLoop(validators?.nextUrl ?? undefined, url, visited, problems),
+        batchCount: 0,
+        recordCount: 0,
+        bytes: 0,
+      };
+    } else {
+      visited.add(res.url);
+      let parsed: Awaited<ReturnType<typeof readRdf>>;
+      try {
+        parsed = await readRdf(res.body, {
+          url: res.url,
+          requestedUrl: url,
+          ...(res.contentType !== undefined && { contentType: res.contentType }),
+          ...(config.format !== undefined && { format: config.format }),
+          ...(deps.jsonLdContexts !== undefined && { jsonLdContexts: deps.jsonLdContexts }),
+        });
+      } finally {
+        res.body.destroy();
+      }
+      const { graph, format } = parsed;
+      const next = findNextPage(graph, res.url);
+      problems.push(...next.problems);
+      const nextUrl = checkLoop(next.nextUrl, url, visited, problems);
+      let batchNo = 0;
+      let recordCount = 0;
+      for (const b of mapPage(graph, batchSize)) {
+        recordCount += b.records.length;
+        yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...b };
+      }
+      if (batchNo === 0) {
+        problems.push({ severity: 'warning', code: 'no_datasets', message: `no dcat:Dataset found on page ${pageNo} (${res.url}, read as ${format})` });
+      }
+      page = {
+        type: 'page',
+        pageNo,
+        url,
+        notModified: false,
+        ...(res.etag !== undefined && { etag: res.etag }),
+        ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
+        ...(nextUrl !== undefined && { nextUrl }),
+        batchCount: batchNo,
+        recordCount,
+        bytes: res.bytesRead(),
+        format,
+      };
+    }
+    if (problems.length > 0) page.problems = problems;
+    yield page;
+    url = page.nextUrl;
+    pageNo++;
+  }
+}
+
+/** Drops a next link that would revisit a page, recording why: a loop must not fail a feed that worked. */
+function checkLoop(next: string | undefined, current: string, visited: Set<string>, problems: RecordProblem[]): string | undefined {
+  if (next === undefined) return undefined;
+  if (next === current || visited.has(next)) {
+    problems.push({
+      severity: 'warning',
+      code: 'paging_loop',
+      message: `the next page ${next} was already read in this run; paging stopped at ${current}`,
+    });
+    return undefined;
+  }
+  return next;
+}

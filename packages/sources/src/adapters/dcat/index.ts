@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ConfigError } from '@hasad/core';
+import type { SourceAdapter } from '../../types.ts';
+import { harvestDcat } from './client.ts';
+import type { DcatConfig, DcatDeps } from './client.ts';
+
+export type { DcatConfig, DcatDeps } from './client.ts';
+
+const dcatConfigSchema = z.strictObject({
+  format: z.enum(['turtle', 'rdfxml', 'jsonld', 'ntriples', 'nquads', 'trig', 'n3']).optional(),
+});
+
+/**
+ * Validates a DCAT source config (`{ format? }`). `undefined`/`null` mean "no settings".
+ * @throws ConfigError listing every unknown key and bad value at once.
+ */
+export function parseDcatConfig(config: unknown): DcatConfig {
+  const parsed = dcatConfigSchema.safeParse(config ?? {});
+  if (parsed.success) {
+    return parsed.data.format === undefined ? {} : { format: parsed.data.format };
+  }
+  const details = parsed.error.issues.map((i) =>
+    i.code === 'unrecognized_keys' ? `unknown key(s): ${i.keys.join(', ')}` : `${i.path.join('.') || '(config)'}: ${i.message}`,
+  );
+  throw new ConfigError(`invalid dcat source config: ${details.join('; ')}`, { issues: parsed.error.issues });
+}
+
+/**
+ * Builds a DCAT adapter. Pass `jsonLdContexts` to resolve well-known JSON-LD contexts from local
+ * copies; without them every remote `@context` is refused with a ParseError.
+ */
+export function createDcatAdapter(deps: DcatDeps = {}): SourceAdapter {
+  return {
+    kind: 'dcat',
+    parseConfig: parseDcatConfig,
+    harvest(opts) {
+      // Validate before the first request so a bad config fails without touching the network.
+      const config = parseDcatConfig(opts.config);
+      return harvestDcat(opts, config, deps);
+    },
+  };
+}
+
+/** The DCAT adapter (kind `dcat`): Turtle, RDF/XML, JSON-LD, N-Triples, TriG, N3 with Hydra paging. */
+export const dcatAdapter: SourceAdapter = createDcatAdapter();

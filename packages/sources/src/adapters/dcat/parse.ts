@@ -1,0 +1,324 @@
+import { EventEmitter, once } from 'node:events';
+import { TextDecoder } from 'node:util';
+import type * as RDF from '@rdfjs/types';
+import { JsonLdParser } from 'jsonld-streaming-parser';
+import { Parser as N3Parser } from 'n3';
+import { RdfXmlParser } from 'rdfxml-streaming-parser';
+import { HasadError, ParseError } from '@hasad/core';
+import { PageGraph } from './graph.ts';
+
+/** RDF syntaxes the DCAT adapter reads. */
+export type RdfFormat = 'turtle' | 'ntriples' | 'nquads' | 'trig' | 'n3' | 'rdfxml' | 'jsonld';
+
+/** Human names used in error messages and page events. */
+export const FORMAT_LABELS: Record<RdfFormat, string> = {
+  turtle: 'Turtle',
+  ntriples: 'N-Triples',
+  nquads: 'N-Quads',
+  trig: 'TriG',
+  n3: 'N3',
+  rdfxml: 'RDF/XML',
+  jsonld: 'JSON-LD',
+};
+
+/** Accept header for DCAT feeds: Turtle first because it parses fastest and most servers offer it. */
+export const DCAT_ACCEPT =
+  'text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, application/n-triples;q=0.7, application/trig;q=0.5, text/n3;q=0.5, */*;q=0.1';
+
+const MEDIA_TYPES: Record<string, RdfFormat> = {
+  'text/turtle': 'turtle',
+  'application/turtle': 'turtle',
+  'application/x-turtle': 'turtle',
+  'application/rdf+xml': 'rdfxml',
+  'application/xml': 'rdfxml',
+  'text/xml': 'rdfxml',
+  'application/ld+json': 'jsonld',
+  'application/json': 'jsonld',
+  'application/n-triples': 'ntriples',
+  'application/n-quads': 'nquads',
+  'application/trig': 'trig',
+  'text/n3': 'n3',
+  'text/rdf+n3': 'n3',
+};
+
+const EXTENSIONS: Record<string, RdfFormat> = {
+  ttl: 'turtle',
+  rdf: 'rdfxml',
+  xml: 'rdfxml',
+  owl: 'rdfxml',
+  jsonld: 'jsonld',
+  json: 'jsonld',
+  nt: 'ntriples',
+  nq: 'nquads',
+  n3: 'n3',
+  trig: 'trig',
+};
+
+/**
+ * The RDF syntax a Content-Type names, or undefined when it names none (text/plain,
+ * application/octet-stream and text/html are common on misconfigured servers: fall back).
+ */
+export function formatFromContentType(contentType: string | undefined): RdfFormat | undefined {
+  if (contentType === undefined) return undefined;
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return MEDIA_TYPES[type];
+}
+
+/** The RDF syntax a URL's file extension suggests (`.ttl`, `.rdf`, `.jsonld` ...), if any. */
+export function formatFromUrl(url: string): RdfFormat | undefined {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+  const last = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const dot = last.lastIndexOf('.');
+  return dot < 0 ? undefined : EXTENSIONS[last.slice(dot + 1)];
+}
+
+/**
+ * Guesses the syntax from the first characters of the document: XML declaration, doctype,
+ * comment or `<rdf:RDF` means RDF/XML; a JSON object or array means JSON-LD; anything else is
+ * read as Turtle (which also accepts N-Triples).
+ */
+export function sniffFormat(head: string): RdfFormat {
+  const s = head.replace(/^\uFEFF/, '').trimStart();
+  if (s.startsWith('<?xml') || s.startsWith('<!') || /^<rdf:RDF[\s>]/.test(s)) return 'rdfxml';
+  if (s.startsWith('{')) return 'jsonld';
+  // `[` also opens a Turtle blank node (`[ a dcat:Dataset ] .`); JSON arrays hold objects.
+  if (/^\[\s*(\{|\]|$)/.test(s)) return 'jsonld';
+  return 'turtle';
+}
+
+/** The charset parameter of a Content-Type, lower-cased. */
+export function charsetFromContentType(contentType: string | undefined): string | undefined {
+  const m = contentType === undefined ? null : /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return m?.[1]?.toLowerCase();
+}
+
+/** Options for {@link readRdf}. */
+export interface ReadRdfOptions {
+  /** The document's URL: base IRI for relative IRIs, and named in errors. */
+  url: string;
+  /** The response Content-Type, when known. */
+  contentType?: string;
+  /** Forced syntax (source config); skips negotiation and sniffing. */
+  format?: RdfFormat;
+  /** Another URL whose extension may name the syntax (the URL asked for, before redirects). */
+  requestedUrl?: string;
+  /**
+   * JSON-LD documents for remote `@context` URLs, by URL. Anything else is refused: fetching
+   * contexts would bypass the address policy and make parsing depend on third-party servers.
+   */
+  jsonLdContexts?: ReadonlyMap<string, unknown>;
+}
+
+/** A parsed page. */
+export interface ReadRdfResult {
+  graph: PageGraph;
+  format: RdfFormat;
+}
+
+/**
+ * Streams an RDF document into a {@link PageGraph}, choosing the syntax from the forced format,
+ * then Content-Type, then the URL's extension, then the first bytes.
+ *
+ * The bytes are decoded to text before any parser sees them: rdfxml-streaming-parser corrupts
+ * multi-byte UTF-8 characters split across Buffer chunks.
+ *
+ * @throws ParseError naming the URL, the syntax and, when the parser knows it, line and column.
+ *   Errors from the byte stream itself (FetchRefusedError for maxBytes, FetchNetworkError) pass through.
+ */
+export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: ReadRdfOptions): Promise<ReadRdfResult> {
+  const bytes = body[Symbol.asyncIterator]();
+  let text: AsyncGenerator<string> | undefined;
+  let format: RdfFormat = opts.format ?? 'turtle';
+  try {
+    const headBytes = await peek(bytes, (chunks) => chunks.reduce((n, c) => n + c.length, 0) >= 512);
+    const charset = charsetFromContentType(opts.contentType) ?? sniffCharset(Buffer.concat(headBytes.head));
+    let decoder: TextDecoder;
+    try {
+      decoder = new TextDecoder(charset);
+    } catch {
+      throw new ParseError(opts.url, 'text', `unsupported charset "${charset}"`);
+    }
+    const chars = decode(replay(headBytes.head, bytes), decoder);
+    const headText = await peek(chars, (chunks) => /\S/.test(chunks.join('')));
+    text = replay(headText.head, chars);
+    format =
+      opts.format ??
+      formatFromContentType(opts.contentType) ??
+      formatFromUrl(opts.url) ??
+      (opts.requestedUrl === undefined ? undefined : formatFromUrl(opts.requestedUrl)) ??
+      sniffFormat(headText.head.join(''));
+    const graph = new PageGraph();
+    if (format === 'rdfxml') {
+      await feedStream(new RdfXmlParser({ baseIRI: opts.url, trackPosition: true }), text, graph);
+    } else if (format === 'jsonld') {
+      const parser = new JsonLdParser({ baseIRI: opts.url, documentLoader: contextLoader(opts.jsonLdContexts) });
+      await feedStream(parser, text, graph);
+    } else {
+      await feedN3(format, opts.url, text, graph);
+    }
+    return { graph, format };
+  } catch (err) {
+    throw toParseError(err, opts.url, format);
+  } finally {
+    // Stop reading (and release the socket) if parsing stopped early.
+    await (text ?? bytes).return?.(undefined);
+  }
+}
+
+/** Parses an in-memory document (tests, previews of pasted text). Same rules as {@link readRdf}. */
+export function parseRdfString(text: string, opts: ReadRdfOptions): Promise<ReadRdfResult> {
+  return readRdf(
+    (async function* () {
+      yield Buffer.from(text, 'utf8');
+    })(),
+    opts,
+  );
+}
+
+function sniffCharset(head: Buffer): string {
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  // RDF/XML may declare its encoding (ISO-8859-1 feeds still exist); absent that, RDF is UTF-8.
+  const decl = /^(?:\xEF\xBB\xBF)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head.toString('latin1'));
+  return decl?.[1]?.toLowerCase() ?? 'utf-8';
+}
+
+async function peek<T>(it: AsyncIterator<T>, enough: (chunks: T[]) => boolean): Promise<{ head: T[] }> {
+  const head: T[] = [];
+  while (!enough(head)) {
+    const r = await it.next();
+    if (r.done === true) break;
+    head.push(r.value);
+  }
+  return { head };
+}
+
+async function* replay<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  try {
+    yield* head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    await rest.return?.(undefined);
+  }
+}
+
+async function* decode(bytes: AsyncIterable<Buffer | Uint8Array>, decoder: TextDecoder): AsyncGenerator<string> {
+  for await (const chunk of bytes) {
+    const s = decoder.decode(chunk, { stream: true });
+    if (s !== '') yield s;
+  }
+  const tail = decoder.decode();
+  if (tail !== '') yield tail;
+}
+
+const N3_FORMATS: Record<string, string> = {
+  // Turtle and N-Triples are read with the TriG grammar, a superset of both: servers label Turtle
+  // as N-Triples, and some catalogues (piveau) serve TriG graphs in .ttl files.
+  turtle: 'TriG',
+  ntriples: 'TriG',
+  nquads: 'N-Quads',
+  trig: 'TriG',
+  n3: 'N3',
+};
+
+/**
+ * Drives n3's Parser directly with string chunks: its StreamParser would re-encode every string
+ * to a Buffer and push each quad through a stream, which costs more than the parsing itself.
+ */
+async function feedN3(format: RdfFormat, baseIRI: string, text: AsyncIterable<string>, graph: PageGraph): Promise<void> {
+  const parser = new N3Parser({ baseIRI, format: N3_FORMATS[format] ?? 'TriG' });
+  const input = new EventEmitter();
+  let error: Error | undefined;
+  parser.parse(input, {
+    onQuad: (err, quad) => {
+      if (err) error ??= err;
+      else if (quad) graph.add(quad);
+    },
+  });
+  // The lexer tokenises each chunk synchronously inside emit(), so errors are known right after.
+  for await (const chunk of text) {
+    input.emit('data', chunk);
+    if (error !== undefined) throw error;
+  }
+  input.emit('end');
+  if (error !== undefined) throw error;
+}
+
+interface QuadTransform extends EventEmitter {
+  write(chunk: string): boolean;
+  end(): void;
+  destroy(err?: Error): void;
+}
+
+/** Feeds a Transform-style RDF/JS parser (RDF/XML, JSON-LD) with backpressure; resolves at 'end'. */
+async function feedStream(parser: QuadTransform, text: AsyncIterable<string>, graph: PageGraph): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.on('data', (q: RDF.Quad) => graph.add(q));
+    // These parsers may report several errors for one fault; the first is the useful one.
+    parser.on('error', (e: unknown) => {
+      if (failure === undefined) {
+        failure = { error: e };
+        reject(e);
+      }
+    });
+    parser.on('end', () => resolve());
+  });
+  ended.catch(() => undefined);
+  try {
+    for await (const chunk of text) {
+      if (failure !== undefined) break;
+      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), ended]);
+    }
+    if (failure === undefined) parser.end();
+    await ended;
+  } catch (err) {
+    parser.destroy();
+    throw failure?.error ?? err;
+  }
+}
+
+function contextLoader(known: ReadonlyMap<string, unknown> | undefined): { load(url: string): Promise<never> } {
+  return {
+    load: async (url: string) => {
+      const doc = known?.get(url);
+      if (doc !== undefined) return structuredClone(doc) as never;
+      throw new Error(
+        `remote @context ${url} is not fetched (contexts are never loaded from the network; only known contexts configured locally are used)`,
+      );
+    },
+  };
+}
+
+const XML_POSITION = /^(?:Line (\d+) column (\d+): |(\d+):(\d+): )/;
+
+function toParseError(err: unknown, url: string, format: RdfFormat): unknown {
+  // Byte-stream failures (size limit, network) and our own errors are not syntax errors.
+  if (err instanceof HasadError) return err;
+  const label = FORMAT_LABELS[format];
+  const message = err instanceof Error ? err.message : String(err);
+  if (format === 'rdfxml') {
+    const m = XML_POSITION.exec(message);
+    if (m !== null) {
+      const line = Number(m[1] ?? m[3]);
+      const column = Number(m[2] ?? m[4]);
+      return new ParseError(url, label, message.slice(m[0].length), { line, column });
+    }
+    return new ParseError(url, label, message);
+  }
+  if (format === 'jsonld') return new ParseError(url, label, message);
+  const line = (err as { context?: { line?: unknown } } | null)?.context?.line;
+  if (typeof line === 'number') {
+    return new ParseError(url, label, message.replace(/ on line \d+\.?$/, ''), { line });
+  }
+  return new ParseError(url, label, message);
+}

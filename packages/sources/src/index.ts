@@ -1,0 +1,14 @@
+/**
+ * @hasad/sources: source adapters (URL + config in, normalised records out) and the one
+ * outgoing HTTP client they share. No database, no queue.
+ */
+export type * from './types.ts';
+export { adapterKinds, getAdapter } from './adapters/index.ts';
+export { createDcatAdapter, dcatAdapter, parseDcatConfig } from './adapters/dcat/index.ts';
+export type { DcatConfig, DcatDeps } from './adapters/dcat/index.ts';
+export { closeHttpAgents, defaultHttpOptions, fetchPage, parseRetryAfter } from './http/client.ts';
+export type { FetchRequest, FetchResponse } from './http/client.ts';
+export { blockedAddressReason, vetUrl } from './http/address-policy.ts';
+export { previewSource } from './preview.ts';
+export type { PreviewOptions, PreviewResult } from './preview.ts';
+export { contentHash } from './content-hash.ts';

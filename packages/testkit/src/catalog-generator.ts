@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Generates DCAT catalogues with realistic French and Arabic text, as Turtle, RDF/XML,
+ * JSON-LD or N-Triples, paged with Hydra. Written here (rather than with n3's Writer) because
+ * the bench needs 100 000 datasets as fast as a string can be built, and RDF/XML and JSON-LD
+ * have no RDF/JS writer in this stack.
+ */
+export type FeedFormat = 'turtle' | 'rdfxml' | 'jsonld' | 'ntriples';
+
+export const MEDIA_TYPES: Record<FeedFormat, string> = {
+  turtle: 'text/turtle; charset=utf-8',
+  rdfxml: 'application/rdf+xml; charset=utf-8',
+  jsonld: 'application/ld+json; charset=utf-8',
+  ntriples: 'application/n-triples; charset=utf-8',
+};
+
+const NS = {
+  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  dcat: 'http://www.w3.org/ns/dcat#',
+  dct: 'http://purl.org/dc/terms/',
+  xsd: 'http://www.w3.org/2001/XMLSchema#',
+  foaf: 'http://xmlns.com/foaf/0.1/',
+  hydra: 'http://www.w3.org/ns/hydra/core#',
+};
+
+type Obj = { iri: string } | { value: string; lang?: string; datatype?: string };
+type Triple = [subject: string, predicate: string, object: Obj];
+
+const TOPICS_FR = ['Qualité de l’eau potable', 'Budget communal', 'Accidents de la route', 'Écoles primaires', 'Marchés publics', 'Population légale', 'Précipitations mensuelles', 'Hôpitaux et centres de santé'];
+const TOPICS_AR = ['جودة مياه الشرب', 'الميزانية الجماعية', 'حوادث السير', 'المدارس الابتدائية', 'الصفقات العمومية', 'السكان القانونيون', 'التساقطات الشهرية', 'المستشفيات والمراكز الصحية'];
+const REGIONS = ['Tanger-Tétouan-Al Hoceïma', 'Oriental', 'Fès-Meknès', 'Rabat-Salé-Kénitra', 'Béni Mellal-Khénifra', 'Casablanca-Settat', 'Marrakech-Safi', 'Drâa-Tafilalet', 'Souss-Massa', 'Guelmim-Oued Noun', 'Laâyoune-Sakia El Hamra', 'Dakhla-Oued Ed-Dahab'];
+const REGIONS_AR = ['طنجة تطوان الحسيمة', 'الشرق', 'فاس مكناس', 'الرباط سلا القنيطرة', 'بني ملال خنيفرة', 'الدار البيضاء سطات', 'مراكش آسفي', 'درعة تافيلالت', 'سوس ماسة', 'كلميم واد نون', 'العيون الساقية الحمراء', 'الداخلة وادي الذهب'];
+const THEMES = ['ENVI', 'GOVE', 'TRAN', 'EDUC', 'ECON', 'SOCI', 'HEAL', 'AGRI'];
+
+export interface GenerateOptions {
+  /** Number of datasets. */
+  datasets: number;
+  /** Datasets per page; 0 or >= datasets means one unpaged document. */
+  pageSize: number;
+  /** Base URL the feed is served from (page links are built on it). */
+  baseUrl: string;
+  /** Base of dataset and catalogue URIs; default `baseUrl`. Feeds with the same `uriBase` describe the same datasets. */
+  uriBase?: string;
+  /** Changes every dataset whose index is in this set (title gets a revision suffix). */
+  revised?: Set<number>;
+  /** Leaves these dataset indexes out. */
+  omit?: Set<number>;
+  /** Use the older `hydra:PagedCollection` / `hydra:nextPage` vocabulary. */
+  legacyPaging?: boolean;
+}
+
+/** The identifier the generator gives dataset `i` (what `dct:identifier` says). */
+export const datasetIdentifier = (i: number) => `ds-${String(i).padStart(6, '0')}`;
+
+/** The French title the generator gives dataset `i`, for assertions. */
+export function datasetTitle(i: number, revised = false): { fr: string; ar: string } {
+  const t = i % TOPICS_FR.length;
+  const r = i % REGIONS.length;
+  return {
+    fr: `${TOPICS_FR[t]} — ${REGIONS[r]} n° ${i}${revised ? ' (révisé)' : ''}`,
+    ar: `${TOPICS_AR[t]} - ${REGIONS_AR[r]} رقم ${i}${revised ? ' (مراجع)' : ''}`,
+  };
+}
+
+function datasetTriples(i: number, base: string, revised: boolean): Triple[] {
+  const s = `${base}/dataset/${i}`;
+  const title = datasetTitle(i, revised);
+  const theme = THEMES[i % THEMES.length];
+  const day = String((i % 28) + 1).padStart(2, '0');
+  const t: Triple[] = [
+    [s, `${NS.rdf}type`, { iri: `${NS.dcat}Dataset` }],
+    [s, `${NS.dct}identifier`, { value: datasetIdentifier(i) }],
+    [s, `${NS.dct}title`, { value: title.fr, lang: 'fr' }],
+    [s, `${NS.dct}title`, { value: title.ar, lang: 'ar' }],
+    [s, `${NS.dct}description`, { value: `Jeu de données publié par l’institution : « ${title.fr} ». Mise à jour régulière, données ouvertes.`, lang: 'fr' }],
+    [s, `${NS.dct}description`, { value: `مجموعة بيانات منشورة: «${title.ar}». تحديث منتظم، بيانات مفتوحة.`, lang: 'ar' }],
+    [s, `${NS.dcat}keyword`, { value: 'données ouvertes', lang: 'fr' }],
+    [s, `${NS.dcat}keyword`, { value: 'بيانات مفتوحة', lang: 'ar' }],
+    [s, `${NS.dcat}theme`, { iri: `http://publications.europa.eu/resource/authority/data-theme/${theme}` }],
+    [s, `${NS.dct}publisher`, { iri: `${base}/organisation/${i % 7}` }],
+    [s, `${NS.dct}issued`, { value: `2024-01-${day}`, datatype: `${NS.xsd}date` }],
+    [s, `${NS.dct}modified`, { value: `2026-11-${day}T10:00:00Z`, datatype: `${NS.xsd}dateTime` }],
+    [s, `${NS.dct}license`, { iri: 'https://creativecommons.org/licenses/by/4.0/' }],
+  ];
+  for (const [fmt, media] of [['CSV', 'text/csv'], ['JSON', 'application/json']] as const) {
+    const d = `${s}/${fmt.toLowerCase()}`;
+    t.push(
+      [s, `${NS.dcat}distribution`, { iri: d }],
+      [d, `${NS.rdf}type`, { iri: `${NS.dcat}Distribution` }],
+      [d, `${NS.dcat}accessURL`, { iri: `${base}/files/${i}.${fmt.toLowerCase()}` }],
+      [d, `${NS.dct}format`, { iri: `http://publications.europa.eu/resource/authority/file-type/${fmt}` }],
+      [d, `${NS.dcat}mediaType`, { iri: `http://www.iana.org/assignments/media-types/${media}` }],
+      [d, `${NS.dcat}byteSize`, { value: String(1000 + (i % 50000)), datatype: `${NS.xsd}nonNegativeInteger` }],
+    );
+  }
+  return t;
+}
+
+/** The URL of page `n` (1-based) of a generated feed. */
+export const pageUrl = (base: string, n: number, ext = '') => `${base}/catalog${ext}?page=${n}`;
+
+/** Generates page `n` (1-based) of a catalogue as a string in `format`. */
+export function generatePage(opts: GenerateOptions, n: number, format: FeedFormat): string {
+  const all = opts.datasets;
+  const size = opts.pageSize > 0 ? opts.pageSize : all;
+  const pages = Math.max(1, Math.ceil(all / size));
+  const base = opts.uriBase ?? opts.baseUrl;
+  const triples: Triple[] = [];
+  const cat = `${base}/catalog`;
+  triples.push([cat, `${NS.rdf}type`, { iri: `${NS.dcat}Catalog` }]);
+  for (let i = (n - 1) * size; i < Math.min(all, n * size); i++) {
+    if (opts.omit?.has(i)) continue;
+    triples.push([cat, `${NS.dcat}dataset`, { iri: `${base}/dataset/${i}` }]);
+    for (const t of datasetTriples(i, base, opts.revised?.has(i) ?? false)) triples.push(t);
+  }
+  if (pages > 1) {
+    const web = opts.baseUrl;
+    const self = pageUrl(web, n);
+    if (opts.legacyPaging) {
+      triples.push([self, `${NS.rdf}type`, { iri: `${NS.hydra}PagedCollection` }]);
+      if (n < pages) triples.push([self, `${NS.hydra}nextPage`, { value: pageUrl(web, n + 1) }]);
+    } else {
+      triples.push([self, `${NS.rdf}type`, { iri: `${NS.hydra}PartialCollectionView` }]);
+      triples.push([self, `${NS.hydra}first`, { iri: pageUrl(web, 1) }]);
+      triples.push([self, `${NS.hydra}last`, { iri: pageUrl(web, pages) }]);
+      if (n < pages) triples.push([self, `${NS.hydra}next`, { iri: pageUrl(web, n + 1) }]);
+      if (n > 1) triples.push([self, `${NS.hydra}previous`, { iri: pageUrl(web, n - 1) }]);
+    }
+  }
+  return serialize(triples, format);
+}
+
+export function pageCount(opts: GenerateOptions): number {
+  const size = opts.pageSize > 0 ? opts.pageSize : opts.datasets;
+  return Math.max(1, Math.ceil(opts.datasets / size));
+}
+
+function serialize(triples: Triple[], format: FeedFormat): string {
+  switch (format) {
+    case 'turtle':
+      return toTurtle(triples);
+    case 'ntriples':
+      return triples.map(([s, p, o]) => `<${s}> <${p}> ${ntObj(o)} .`).join('\n') + '\n';
+    case 'rdfxml':
+      return toRdfXml(triples);
+    case 'jsonld':
+      return toJsonLd(triples);
+  }
+}
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+function ntObj(o: Obj): string {
+  if ('iri' in o) return `<${o.iri}>`;
+  return `"${esc(o.value)}"${o.lang ? `@${o.lang}` : o.datatype ? `^^<${o.datatype}>` : ''}`;
+}
+
+function groupBySubject(triples: Triple[]): Map<string, Triple[]> {
+  const m = new Map<string, Triple[]>();
+  for (const t of triples) {
+    let g = m.get(t[0]);
+    if (!g) m.set(t[0], (g = []));
+    g.push(t);
+  }
+  return m;
+}
+
+function toTurtle(triples: Triple[]): string {
+  const out: string[] = [];
+  for (const [s, ts] of groupBySubject(triples)) {
+    out.push(`<${s}> ${ts.map(([, p, o]) => `<${p}> ${ntObj(o)}`).join(' ;\n    ')} .\n`);
+  }
+  return out.join('');
+}
+
+const xmlEsc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+function qname(p: string): string {
+  for (const [prefix, ns] of Object.entries(NS)) if (p.startsWith(ns)) return `${prefix}:${p.slice(ns.length)}`;
+  throw new Error(`no prefix for ${p}`);
+}
+function toRdfXml(triples: Triple[]): string {
+  const out = ['<?xml version="1.0" encoding="utf-8"?>', `<rdf:RDF ${Object.entries(NS).map(([k, v]) => `xmlns:${k}="${v}"`).join(' ')}>`];
+  for (const [s, ts] of groupBySubject(triples)) {
+    out.push(`<rdf:Description rdf:about="${xmlEsc(s)}">`);
+    for (const [, p, o] of ts) {
+      const q = qname(p);
+      if ('iri' in o) out.push(`  <${q} rdf:resource="${xmlEsc(o.iri)}"/>`);
+      else out.push(`  <${q}${o.lang ? ` xml:lang="${o.lang}"` : ''}${o.datatype ? ` rdf:datatype="${o.datatype}"` : ''}>${xmlEsc(o.value)}</${q}>`);
+    }
+    out.push('</rdf:Description>');
+  }
+  out.push('</rdf:RDF>\n');
+  return out.join('\n');
+}
+
+function toJsonLd(triples: Triple[]): string {
+  const nodes: Array<Record<string, unknown>> = [];
+  for (const [s, ts] of groupBySubject(triples)) {
+    const node: Record<string, unknown[]> & { '@id'?: string } = {};
+    const types: string[] = [];
+    for (const [, p, o] of ts) {
+      if (p === `${NS.rdf}type` && 'iri' in o) {
+        types.push(o.iri);
+        continue;
+      }
+      const v = 'iri' in o ? { '@id': o.iri } : { '@value': o.value, ...(o.lang ? { '@language': o.lang } : {}), ...(o.datatype ? { '@type': o.datatype } : {}) };
+      (node[p] ??= []).push(v);
+    }
+    nodes.push({ '@id': s, ...(types.length ? { '@type': types } : {}), ...node });
+  }
+  return JSON.stringify(nodes);
+}
+
+/** A strong ETag for a body. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}

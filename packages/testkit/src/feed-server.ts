@@ -1,0 +1,126 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { etagOf, generatePage, MEDIA_TYPES, pageCount, type FeedFormat, type GenerateOptions } from './catalog-generator.ts';
+
+export interface FeedResponse {
+  status?: number;
+  body?: string | Buffer;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Destroy the socket after sending this many bytes of the body (a connection reset mid-body). */
+  resetAfterBytes?: number;
+}
+export type Responder = (req: IncomingMessage) => FeedResponse | Promise<FeedResponse>;
+
+export interface RequestLogEntry {
+  path: string;
+  status: number;
+  ifNoneMatch?: string;
+  accept?: string;
+}
+
+/**
+ * A real HTTP server on loopback standing in for an institution's feed. Routes are keyed by
+ * path plus query string. Every request is logged so tests can assert what Hasad asked for.
+ */
+export class FeedServer {
+  readonly requests: RequestLogEntry[] = [];
+  private readonly routes = new Map<string, Responder>();
+  private server: Server;
+  url = '';
+
+  private constructor() {
+    this.server = createServer((req, res) => {
+      void (async () => {
+        const path = req.url ?? '/';
+        const responder = this.routes.get(path);
+        const r: FeedResponse = responder ? await responder(req) : { status: 404, body: 'not found', contentType: 'text/plain' };
+        const status = r.status ?? 200;
+        this.requests.push({ path, status, ...(req.headers['if-none-match'] ? { ifNoneMatch: String(req.headers['if-none-match']) } : {}), ...(req.headers.accept ? { accept: req.headers.accept } : {}) });
+        const headers: Record<string, string> = { ...(r.contentType ? { 'content-type': r.contentType } : {}), ...r.headers };
+        if (r.resetAfterBytes !== undefined && r.body) {
+          const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
+          res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
+          res.write(buf.subarray(0, r.resetAfterBytes), () => res.destroy());
+          return;
+        }
+        res.writeHead(status, headers);
+        res.end(r.body ?? '');
+      })().catch((err) => {
+        res.writeHead(500);
+        res.end(String(err));
+      });
+    });
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  static async start(): Promise<FeedServer> {
+    const s = new FeedServer();
+    await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
+    s.url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+    return s;
+  }
+
+  route(path: string, responder: Responder | FeedResponse): void {
+    this.routes.set(path, typeof responder === 'function' ? responder : () => responder);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export interface CatalogControl {
+  /** URL of page 1: what a source is registered with. */
+  url: string;
+  options: GenerateOptions;
+  format: FeedFormat;
+  /** Answer 304 to a matching If-None-Match (default true). */
+  conditional: boolean;
+  /** Pages (1-based) that answer with this status instead of content. */
+  failPages: Map<number, number>;
+  pages(): number;
+}
+
+/**
+ * Serves a generated, paged DCAT catalogue under `prefix` on the server. Pages are built on
+ * demand and cached until the options change; the ETag is a hash of the body, so an unchanged
+ * page answers 304 to a conditional request.
+ */
+export function mountCatalog(server: FeedServer, prefix: string, options: Omit<GenerateOptions, 'baseUrl'>, format: FeedFormat = 'turtle'): CatalogControl {
+  const base = `${server.url}${prefix}`;
+  const ctl: CatalogControl = {
+    url: `${base}/catalog?page=1`,
+    options: { ...options, baseUrl: base },
+    format,
+    conditional: true,
+    failPages: new Map(),
+    pages: () => pageCount(ctl.options),
+  };
+  const cache = new Map<string, { body: string; etag: string }>();
+  // Enough routes for the largest catalogue this control will be given; unknown pages 404.
+  const maxPages = 100_000;
+  const render = (n: number) => {
+    const key = `${n}|${ctl.format}|${JSON.stringify({ ...ctl.options, revised: [...(ctl.options.revised ?? [])], omit: [...(ctl.options.omit ?? [])] })}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      const body = generatePage(ctl.options, n, ctl.format);
+      hit = { body, etag: etagOf(body) };
+      cache.clear();
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+  for (let n = 1; n <= Math.min(maxPages, Math.max(pageCount(ctl.options), 1) * 4); n++) {
+    server.route(`${prefix}/catalog?page=${n}`, (req) => {
+      if (n > ctl.pages()) return { status: 404, body: 'no such page', contentType: 'text/plain' };
+      const fail = ctl.failPages.get(n);
+      if (fail) return { status: fail, body: `<html><body>error ${fail}</body></html>`, contentType: 'text/html' };
+      const page = render(n);
+      if (ctl.conditional && req.headers['if-none-match'] === page.etag) return { status: 304, headers: { etag: page.etag } };
+      return { status: 200, body: page.body, contentType: MEDIA_TYPES[ctl.format], headers: { etag: page.etag } };
+    });
+  }
+  return ctl;
+}

@@ -1,0 +1,2 @@
+export * from './catalog-generator.ts';
+export * from './feed-server.ts';

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ApiDeps } from './deps.ts';
+import { installErrorHandling } from './errors.ts';
+import { datasetRoutes } from './routes/datasets.routes.ts';
+import { healthRoutes } from './routes/health.routes.ts';
+import { organizationRoutes } from './routes/organizations.routes.ts';
+import { queuesBoard } from './routes/queues-board.ts';
+import { runRoutes } from './routes/runs.routes.ts';
+import { sourceRoutes } from './routes/sources.routes.ts';
+
+export type { ApiDeps };
+
+/**
+ * Fastify logs every request at `info`; for a catalogue API polled by health checks that is
+ * noise, so requests are logged at `debug`. Failed requests stay at `error`.
+ */
+class DebugRequestLogs extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
+/**
+ * Builds the API without listening: tests call `app.inject`, `startApi` listens. The caller
+ * owns the database pool, the queues and the logger, and closes them.
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Widened to Fastify's logger interface so the app is a plain FastifyInstance, the type
+    // the route modules and the exported signature use.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    logController: new DebugRequestLogs(),
+    genReqId: () => randomUUID(),
+    // Dataset keys may be full URIs, longer than find-my-way's default of 100 characters.
+    routerOptions: { maxParamLength: 2048 },
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandling(app);
+
+  healthRoutes(app, deps);
+  datasetRoutes(app, deps);
+  organizationRoutes(app, deps);
+  sourceRoutes(app, deps);
+  runRoutes(app, deps);
+  await queuesBoard(app, deps);
+
+  await app.ready();
+  return app;
+}

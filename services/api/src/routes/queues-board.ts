@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { ApiDeps } from '../deps.ts';
+
+export const QUEUES_BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board for the `harvest` and `load` queues. It is read-only (no retry, clean,
+ * promote or obliterate) until operators have to sign in to reach it.
+ */
+export async function queuesBoard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUES_BOARD_PATH);
+  createBullBoard({
+    queues: [new BullMQAdapter(deps.queues.harvest, { readOnlyMode: true }), new BullMQAdapter(deps.queues.load, { readOnlyMode: true })],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Hasad queues' } },
+  });
+  // Bull Board installs its own error handler, which echoes error messages. Re-throwing
+  // hands the error to the app's handler instead (Fastify falls back to the parent's).
+  serverAdapter.setErrorHandler((err) => {
+    throw err;
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_BOARD_PATH });
+}

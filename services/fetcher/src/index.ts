@@ -1,0 +1,2 @@
+export { startFetcherWorker } from './worker.ts';
+export { harvestSource, type HarvestDeps } from './processors/harvest-source.processor.ts';

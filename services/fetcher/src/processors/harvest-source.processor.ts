@@ -1,0 +1,181 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { and, eq } from 'drizzle-orm';
+import { describeError, isPermanent, type CanonicalDataset, type HasadConfig, type Logger } from '@hasad/core';
+import {
+  claimRun,
+  createRun,
+  failRun,
+  findLiveRun,
+  getSource,
+  markFetchDone,
+  recordPage,
+  recordPageProblems,
+  RunActiveError,
+  schema,
+  visitedPages,
+  type Db,
+  type DbHandle,
+} from '@hasad/db';
+import { jobIds, parsePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
+import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
+import { contentHash, getAdapter, type PageValidators } from '@hasad/sources';
+
+export interface HarvestDeps {
+  db: DbHandle;
+  queues: Queues;
+  config: HasadConfig;
+  log: Logger;
+  /** Aborted on shutdown: the processor stops after the current page and hands the job back. */
+  shutdown: AbortSignal;
+}
+
+export type HarvestResult =
+  | { outcome: 'skipped'; reason: string; runId?: string }
+  | { outcome: 'fetched' | 'failed' | 'handed_back'; runId: string; pages: number; batches: number };
+
+/**
+ * Fetches one source: creates or resumes its run, walks the pages through the source kind's
+ * adapter, hands each batch to the loader (`load.batch`) and checkpoints each page in
+ * PostgreSQL. Idempotent: a retried or stalled job resumes the run where its checkpoint says.
+ */
+export async function harvestSource(job: Job, token: string | undefined, deps: HarvestDeps): Promise<HarvestResult> {
+  const payload = parsePayload('harvest.source', job.data);
+  const { db } = deps.db;
+  const source = await getSource(db, payload.sourceId);
+  if (!source) throw new UnrecoverableError(`source ${payload.sourceId} does not exist`);
+  const jobId = job.id!;
+
+  let runId = payload.runId;
+  if (!runId) {
+    if (!source.enabled) return { outcome: 'skipped', reason: 'source_disabled' };
+    try {
+      runId = (await createRun(db, source.id, payload.trigger, jobId)).id;
+    } catch (err) {
+      if (!(err instanceof RunActiveError)) throw err;
+      const live = await findLiveRun(db, source.id);
+      // The same job re-delivered after a crash owns the live run: resume it. Anything else is a second trigger: dedupe.
+      if (live?.jobId !== jobId) return { outcome: 'skipped', reason: 'run_active', runId: err.activeRunId };
+      runId = live.id;
+    }
+    await job.updateData({ ...payload, runId });
+  }
+
+  const run = await claimRun(db, runId, jobId);
+  if (!run) return { outcome: 'skipped', reason: 'run_not_live', runId };
+  const log = deps.log.child({ queue: 'harvest', jobId, sourceId: source.id, runId });
+  log.info({ kind: source.kind, url: source.url, attempt: run.attempts, resumeAt: run.nextPageNo }, 'harvest started');
+
+  let pages = 0;
+  let batches = 0;
+  try {
+    const adapter = getAdapter(source.kind);
+    adapter.parseConfig(source.config);
+    // A previous attempt fetched the last page but died before saying so.
+    if (run.nextPageNo > 1 && !run.nextUrl) {
+      await markFetchDone(db, runId);
+      await enqueueFinaliseIfComplete(deps, runId);
+      return { outcome: 'fetched', runId, pages, batches };
+    }
+    const visited = await visitedPages(db, runId);
+    const events = adapter.harvest({
+      url: source.url,
+      config: source.config,
+      start: { pageNo: run.nextPageNo, url: run.nextUrl ?? source.url },
+      visited,
+      validators: (url) => loadValidators(db, source.id, url),
+      batchSize: deps.config.HASAD_BATCH_SIZE,
+      maxPages: deps.config.HASAD_MAX_PAGES,
+      http: {
+        allowPrivateHosts: deps.config.HASAD_ALLOW_PRIVATE_HOSTS,
+        userAgent: deps.config.HASAD_USER_AGENT,
+        timeoutMs: deps.config.HASAD_FETCH_TIMEOUT_MS,
+        maxBytes: deps.config.HASAD_FETCH_MAX_BYTES,
+        maxRedirects: deps.config.HASAD_MAX_REDIRECTS,
+      },
+    });
+    for await (const ev of events) {
+      if (ev.type === 'batch') {
+        await waitForLoaderCapacity(deps);
+        const data: LoadBatchPayload = {
+          runId,
+          sourceId: source.id,
+          pageNo: ev.pageNo,
+          batchNo: ev.batchNo,
+          records: ev.records.map(toLoadRecord),
+          problems: ev.problems,
+          invalidIdentifiers: ev.invalidIdentifiers,
+        };
+        await deps.queues.add('load.batch', data, { jobId: jobIds.batch(runId, ev.pageNo, ev.batchNo) });
+        batches++;
+        continue;
+      }
+      if (ev.problems?.length) await recordPageProblems(deps.db.pool, runId, ev.pageNo, ev.problems);
+      await recordPage(db, runId, source.id, {
+        pageNo: ev.pageNo,
+        url: ev.url,
+        notModified: ev.notModified,
+        etag: ev.etag ?? null,
+        lastModified: ev.lastModified ?? null,
+        nextUrl: ev.nextUrl ?? null,
+        batchCount: ev.batchCount,
+        recordCount: ev.recordCount,
+        bytes: ev.bytes,
+      });
+      pages++;
+      await job.updateProgress({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified });
+      log.debug({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified, format: ev.format }, 'page done');
+      if (deps.shutdown.aborted && ev.nextUrl) {
+        // Graceful shutdown: the page is checkpointed; give the job back without spending an attempt.
+        await job.moveToDelayed(Date.now() + 1000, token);
+        log.info({ page: ev.pageNo }, 'shutting down: run handed back at its checkpoint');
+        throw new DelayedError();
+      }
+    }
+    await markFetchDone(db, runId);
+    log.info({ pages, batches }, 'harvest fetched');
+    await enqueueFinaliseIfComplete(deps, runId);
+    return { outcome: 'fetched', runId, pages, batches };
+  } catch (err) {
+    if (err instanceof DelayedError) throw err;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const { code, message } = describeError(err);
+    if (isPermanent(err) || lastAttempt) {
+      log.warn({ err, code }, 'harvest failed');
+      await failRun(db, runId, code, message);
+      await enqueueFinaliseIfComplete(deps, runId);
+      throw new UnrecoverableError(message);
+    }
+    log.warn({ err, code, attempt: job.attemptsMade + 1 }, 'harvest attempt failed; will retry from checkpoint');
+    throw err;
+  }
+}
+
+async function loadValidators(db: Db, sourceId: string, url: string): Promise<PageValidators | undefined> {
+  const sp = schema.sourcePages;
+  const [row] = await db
+    .select({ etag: sp.etag, lastModified: sp.lastModified, nextUrl: sp.nextUrl })
+    .from(sp)
+    .where(and(eq(sp.sourceId, sourceId), eq(sp.url, url)));
+  return row;
+}
+
+/** Bounds the data parked in Redis: a fast fetcher waits for the loaders instead of filling memory. */
+async function waitForLoaderCapacity(deps: HarvestDeps): Promise<void> {
+  const max = deps.config.HASAD_MAX_INFLIGHT_BATCHES;
+  for (let waited = 0; ; waited++) {
+    const pending = await deps.queues.load.count();
+    if (pending < max) return;
+    await new Promise((r) => setTimeout(r, Math.min(200, 10 * (waited + 1))));
+  }
+}
+
+function toLoadRecord(r: CanonicalDataset): LoadBatchPayload['records'][number] {
+  const t = r.modified ? Date.parse(r.modified) : Number.NaN;
+  return {
+    identifier: r.identifier,
+    uri: r.uri ?? null,
+    hash: contentHash(r),
+    modifiedAt: Number.isNaN(t) ? null : new Date(t).toISOString(),
+    record: r as unknown as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Job } from 'bullmq';
+import { closeWorker, createWorker } from '@hasad/queues';
+import { harvestSource, type HarvestDeps } from './processors/harvest-source.processor.ts';
+
+/** Wires the harvest processor to the `harvest` queue. */
+export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
+  const shutdown = new AbortController();
+  const full: HarvestDeps = { ...deps, shutdown: shutdown.signal };
+  const { worker, connection } = createWorker(
+    'harvest',
+    (job: Job, token?: string) => harvestSource(job, token, full),
+    {
+      redisUrl: deps.config.REDIS_URL,
+      prefix: deps.config.HASAD_QUEUE_PREFIX,
+      concurrency: deps.config.HASAD_FETCHER_CONCURRENCY,
+      lockDurationMs: deps.config.HASAD_LOCK_DURATION_MS,
+    },
+    (err) => deps.log.error({ err }, 'fetcher worker error'),
+  );
+  worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, err }, 'harvest job failed'));
+  return {
+    worker,
+    /**
+     * Stops taking jobs, asks running harvests to hand back at their next page boundary, and
+     * waits up to `graceMs` for them; after that the worker is closed forcibly and its jobs are
+     * taken over by the next fetcher once their locks expire (they resume from their checkpoint).
+     */
+    async close(graceMs: number) {
+      shutdown.abort();
+      await closeWorker(worker, connection, graceMs);
+    },
+  };
+}

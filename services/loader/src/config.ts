@@ -1,0 +1,1 @@
+export { loadConfig, type HasadConfig } from '@hasad/core';

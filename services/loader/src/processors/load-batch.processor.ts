@@ -1,0 +1,25 @@
+import type { Job } from 'bullmq';
+import type { HasadConfig, Logger } from '@hasad/core';
+import { loadBatch, type DbHandle } from '@hasad/db';
+import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
+import { parsePayload, type Queues } from '@hasad/queues';
+
+export interface LoaderDeps {
+  db: DbHandle;
+  queues: Queues;
+  config: HasadConfig;
+  log: Logger;
+}
+
+/**
+ * Upserts one batch in one transaction (see `loadBatch`), then checks whether the run can be
+ * finalised. A database outage throws; BullMQ retries with capped backoff, and the repeated
+ * transaction yields the same rows.
+ */
+export async function loadBatchProcessor(job: Job, deps: LoaderDeps) {
+  const p = parsePayload('load.batch', job.data);
+  const res = await loadBatch(deps.db.pool, p);
+  deps.log.debug({ queue: 'load', jobId: job.id, runId: p.runId, sourceId: p.sourceId, page: p.pageNo, batch: p.batchNo, records: p.records.length, written: res.written, ms: Math.round(res.ms) }, 'batch loaded');
+  await enqueueFinaliseIfComplete(deps, p.runId);
+  return { records: p.records.length, written: res.written };
+}

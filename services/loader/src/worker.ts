@@ -1,0 +1,31 @@
+import type { Job } from 'bullmq';
+import { closeWorker, createWorker } from '@hasad/queues';
+import { finaliseRunProcessor } from './processors/finalise-run.processor.ts';
+import { loadBatchProcessor, type LoaderDeps } from './processors/load-batch.processor.ts';
+
+/** Wires the load processors to the `load` queue. */
+export function startLoaderWorker(deps: LoaderDeps) {
+  const { worker, connection } = createWorker(
+    'load',
+    async (job: Job) => {
+      if (job.name === 'load.batch') return loadBatchProcessor(job, deps);
+      if (job.name === 'load.finalise') return finaliseRunProcessor(job, deps);
+      throw new Error(`unknown job ${job.name} on the load queue`);
+    },
+    {
+      redisUrl: deps.config.REDIS_URL,
+      prefix: deps.config.HASAD_QUEUE_PREFIX,
+      concurrency: deps.config.HASAD_LOADER_CONCURRENCY,
+      lockDurationMs: deps.config.HASAD_LOCK_DURATION_MS,
+    },
+    (err) => deps.log.error({ err }, 'loader worker error'),
+  );
+  worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'load job failed'));
+  return {
+    worker,
+    /** Waits up to `graceMs` for the batches in hand (each is one short transaction), then closes. */
+    async close(graceMs: number) {
+      await closeWorker(worker, connection, graceMs);
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export { startScheduler } from './main.ts';
+export { reconcileSchedules, repairOrphanRuns, type SchedulerDeps } from './reconcile.ts';
+export { toRepeat, stableFraction } from './schedule.ts';

@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { SOURCES_CHANNEL } from '@hasad/db';
+import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
+
+/**
+ * Runs the scheduler: reconciles job schedulers with the sources table at start, whenever a
+ * source changes (PostgreSQL NOTIFY), and every reconcile interval; repairs orphaned runs on
+ * the same interval. Several schedulers may run at once: BullMQ's job schedulers are keyed by
+ * source, so each tick still enqueues one job, and repairs are idempotent.
+ */
+export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void> }> {
+  const log = deps.log.child({ role: 'scheduler' });
+  let running: Promise<void> | undefined;
+  let again = false;
+  const tick = async () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          const s = await reconcileSchedules(deps);
+          if (s.upserted || s.removed) log.info(s, 'schedules reconciled');
+          const r = await repairOrphanRuns(deps);
+          if (r.repaired.length) log.info(r, 'orphaned runs repaired');
+        } catch (err) {
+          log.warn({ err }, 'reconcile failed; will retry next interval');
+        }
+      } while (again);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  let listener: pg.Client | undefined;
+  let closed = false;
+  const listen = async () => {
+    try {
+      const c = new pg.Client({ connectionString: deps.config.DATABASE_URL, application_name: 'hasad-scheduler-listen' });
+      c.on('error', () => {
+        listener = undefined;
+      });
+      await c.connect();
+      await c.query(`LISTEN ${SOURCES_CHANNEL}`);
+      c.on('notification', () => void tick());
+      listener = c;
+    } catch (err) {
+      log.debug({ err }, 'LISTEN failed; relying on the interval');
+    }
+  };
+  await listen();
+  await tick();
+  const timer = setInterval(() => {
+    if (!listener && !closed) void listen();
+    void tick();
+  }, deps.config.HASAD_RECONCILE_INTERVAL_MS);
+  return {
+    tick,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running;
+      await listener?.end().catch(() => {});
+    },
+  };
+}

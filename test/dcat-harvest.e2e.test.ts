@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmWithdrawals } from '@hasad/db';
+import { datasetIdentifier, datasetTitle, FeedServer, mountCatalog, type FeedFormat } from '@hasad/testkit';
+import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
+
+// The whole pipeline (fetcher and loader workers, real Redis, real PostgreSQL) against
+// paged DCAT feeds served by a real HTTP server on loopback.
+describe('DCAT harvest end to end', () => {
+  let p: TestPipeline;
+  let server: FeedServer;
+
+  beforeAll(async () => {
+    p = await startTestPipeline(['fetcher', 'loader'], { HASAD_HARVEST_ATTEMPTS: '2', HASAD_HARVEST_BACKOFF_MS: '200' });
+    server = await FeedServer.start();
+  });
+  afterAll(async () => {
+    await p?.close();
+    await server?.close();
+  });
+
+  it('a paged catalogue in Turtle, RDF/XML and JSON-LD yields the same rows, French and Arabic intact', async () => {
+    const byFormat = new Map<FeedFormat, Map<string, string>>();
+    for (const format of ['turtle', 'rdfxml', 'jsonld'] as const) {
+      // One URI base for every format, so the three feeds describe the same datasets.
+      const ctl = mountCatalog(server, `/same-${format}`, { datasets: 25, pageSize: 10, uriBase: 'https://data.example.ma/same' }, format);
+      const sourceId = await p.addSource(ctl.url);
+      const run = await p.harvest(sourceId);
+      expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 25, created: 25, updated: 0, withdrawn: 0, invalid: 0, pagesFetched: 3 });
+      const rows = await p.datasets(sourceId);
+      expect(rows.size).toBe(25);
+      const ds3 = rows.get(datasetIdentifier(3))!;
+      expect(ds3.title).toEqual(datasetTitle(3));
+      byFormat.set(format, new Map([...rows].map(([id, r]) => [id, r.contentHash])));
+    }
+    expect(byFormat.get('rdfxml')).toEqual(byFormat.get('turtle'));
+    expect(byFormat.get('jsonld')).toEqual(byFormat.get('turtle'));
+  });
+
+  describe('one source harvested repeatedly', () => {
+    let sourceId: string;
+    let ctl: ReturnType<typeof mountCatalog>;
+    beforeAll(async () => {
+      ctl = mountCatalog(server, '/ministere', { datasets: 40, pageSize: 15 });
+      sourceId = await p.addSource(ctl.url);
+      const first = await p.harvest(sourceId);
+      expect(first).toMatchObject({ status: 'succeeded', created: 40 });
+    });
+
+    it('an unchanged feed (status 200) reports every dataset unchanged and rewrites no row', async () => {
+      const before = await p.datasets(sourceId);
+      ctl.conditional = false;
+      const run = await p.harvest(sourceId);
+      ctl.conditional = true;
+      expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, created: 0, updated: 0, withdrawn: 0, pagesNotModified: 0 });
+      const after = await p.datasets(sourceId);
+      for (const [id, row] of before) expect(after.get(id)!.updatedAt).toEqual(row.updatedAt);
+      const xmin = await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND changed_run = $2`, [sourceId, run.id]);
+      expect(xmin.rows[0].n).toBe(0);
+    });
+
+    it('honours 304: every page not modified, the run ends unchanged and nothing is withdrawn', async () => {
+      const served = server.requests.length;
+      const run = await p.harvest(sourceId);
+      expect(run).toMatchObject({ status: 'unchanged', seen: 40, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
+      const asked = server.requests.slice(served);
+      expect(asked.map((r) => r.status)).toEqual([304, 304, 304]);
+      expect(asked.every((r) => r.ifNoneMatch)).toBe(true);
+      expect((await p.datasets(sourceId)).size).toBe(40);
+    });
+
+    it('withdraws a dataset the feed no longer lists, and restores it when it comes back', async () => {
+      ctl.options.omit = new Set([5]);
+      const run = await p.harvest(sourceId);
+      expect(run).toMatchObject({ status: 'succeeded', seen: 39, withdrawn: 1 });
+      const all = await p.datasets(sourceId, 'all');
+      expect(all.get(datasetIdentifier(5))!.status).toBe('withdrawn');
+      expect((await p.datasets(sourceId)).size).toBe(39);
+
+      ctl.options.omit = new Set();
+      const back = await p.harvest(sourceId);
+      expect(back).toMatchObject({ status: 'succeeded', seen: 40, updated: 1, withdrawn: 0 });
+      expect((await p.datasets(sourceId)).get(datasetIdentifier(5))!.status).toBe('active');
+    });
+
+    it('a feed that fails on page 2 withdraws nothing and the run says why', async () => {
+      ctl.options.omit = new Set([1, 2, 3, 30, 31]);
+      ctl.failPages.set(2, 500);
+      const run = await p.harvest(sourceId);
+      ctl.failPages.clear();
+      expect(run.status).toBe('failed');
+      expect(run.errorCode).toBe('fetch_status');
+      expect(run.error).toContain('HTTP 500');
+      expect(run.withdrawn).toBe(0);
+      expect((await p.datasets(sourceId)).size).toBe(40);
+      ctl.options.omit = new Set();
+    });
+
+    it('a feed that shrinks beyond the threshold ends needs_review; an operator confirms the withdrawal', async () => {
+      ctl.options.omit = new Set(Array.from({ length: 12 }, (_, i) => i + 20)); // 12 of 40 = 30 % > 20 %
+      const run = await p.harvest(sourceId);
+      expect(run).toMatchObject({ status: 'needs_review', seen: 28, withdrawn: 0, pendingWithdrawals: 12 });
+      expect((run.details as { review: { reason: string } }).review.reason).toBe('threshold');
+      expect((await p.datasets(sourceId)).size).toBe(40);
+      const res = await confirmWithdrawals(p.rt.db.pool, run.id);
+      expect(res.withdrawn).toBe(12);
+      expect((await p.datasets(sourceId)).size).toBe(28);
+      ctl.options.omit = new Set();
+      const back = await p.harvest(sourceId);
+      expect(back).toMatchObject({ status: 'succeeded', updated: 12 });
+    });
+
+    it('a feed that suddenly lists nothing ends needs_review and withdraws nothing', async () => {
+      ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i));
+      const run = await p.harvest(sourceId);
+      ctl.options.omit = new Set();
+      expect(run).toMatchObject({ status: 'needs_review', seen: 0, withdrawn: 0, pendingWithdrawals: 40 });
+      expect((run.details as { review: { reason: string } }).review.reason).toBe('empty_feed');
+      expect((await p.datasets(sourceId)).size).toBe(40);
+    });
+  });
+
+  it('follows the older hydra:nextPage paging', async () => {
+    const ctl = mountCatalog(server, '/legacy', { datasets: 12, pageSize: 5, legacyPaging: true });
+    const sourceId = await p.addSource(ctl.url);
+    const run = await p.harvest(sourceId);
+    expect(run).toMatchObject({ status: 'succeeded', seen: 12, pagesFetched: 3 });
+  });
+});

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests sit beside pure code; *.int.test.ts and test/ talk to the real PostgreSQL and
+// Redis (each file makes its own database and queue prefix, so files run in parallel).
+export default defineConfig({
+  test: {
+    include: ['packages/**/*.test.ts', 'services/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 4,
+    reporters: ['default'],
+  },
+});
