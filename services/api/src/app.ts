@@ -5,7 +5,7 @@ import { installErrorHandling } from './errors.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
-import { queuesBoard } from './routes/queues-board.ts';
+import { queuesBoard } from './routes/queues-board.routes.ts';
 import { runRoutes } from './routes/runs.routes.ts';
 import { sourceRoutes } from './routes/sources.routes.ts';
 

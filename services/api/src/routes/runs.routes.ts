@@ -3,6 +3,7 @@ import { countProblems, getRun, listProblems, listRuns, type Run } from '@hasad/
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, problemItem, runItem } from '../schemas.ts';
+import { toIso } from '../timestamps.ts';
 
 /** A run as operators read it; the resume checkpoint and job id stay internal. */
 export function toRunItem(run: Run) {
@@ -26,10 +27,10 @@ export function toRunItem(run: Run) {
     pagesNotModified: run.pagesNotModified,
     bytes: run.bytes,
     details: run.details,
-    createdAt: run.createdAt,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    heartbeatAt: run.heartbeatAt,
+    createdAt: toIso(run.createdAt),
+    startedAt: toIso(run.startedAt),
+    finishedAt: toIso(run.finishedAt),
+    heartbeatAt: toIso(run.heartbeatAt),
     durationMs: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
   };
 }

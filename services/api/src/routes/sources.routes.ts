@@ -3,6 +3,7 @@ import { redactUrl } from '@hasad/core';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
+import { toIso } from '../timestamps.ts';
 
 interface SourceWithLastRun {
   id: string;
@@ -59,14 +60,14 @@ function toSourceItem(row: SourceWithLastRun) {
     schedule: row.schedule,
     timezone: row.timezone,
     enabled: row.enabled,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
     lastRun: row.runId
       ? {
           id: row.runId,
           status: row.runStatus,
-          createdAt: row.runCreatedAt,
-          finishedAt: row.runFinishedAt,
+          createdAt: toIso(row.runCreatedAt),
+          finishedAt: toIso(row.runFinishedAt),
           errorCode: row.runErrorCode,
           seen: row.seen,
           created: row.created,

@@ -3,10 +3,12 @@ import type * as RDF from '@rdfjs/types';
 /**
  * A compact, subject-grouped view of one page's triples, holding only what the mapper reads.
  *
- * Why not an N3.Store: a page can be a whole 100 000-dataset catalogue (~1.8 M triples), and the
+ * Why not an N3.Store: a page can be a whole 100 000-dataset catalogue (~2-4 M triples), and the
  * mapper only ever asks "objects of (subject, predicate)". Indexing all three positions would
- * triple the memory for lookups we never do; a Map from subject to parallel predicate/object
- * arrays answers that question and drops every predicate we do not map at parse time.
+ * triple the memory for lookups we never do. Here predicates we do not map are dropped at parse
+ * time and the kept triples sit in columns (subject id, predicate code, encoded object), grouped
+ * by subject with one counting sort once the page is parsed. Measured on a 100 000-dataset page,
+ * one small object per triple plus per-subject arrays cost over twice the memory.
  */
 
 const DCT = 'http://purl.org/dc/terms/';
@@ -160,100 +162,206 @@ export class Lit {
 }
 
 /**
- * An object of a kept triple: a literal, or a node key. Node keys are the IRI itself, or
+ * An object as the mapper sees it: a literal, or a node key. Node keys are the IRI itself, or
  * `_:label` for blank nodes (no absolute IRI can start with `_:`, the scheme forbids `_`).
  */
 export type Obj = Lit | string;
-
-export interface GraphNode {
-  types: number;
-  preds: P[];
-  objs: Obj[];
-}
 
 /** True when the key names a blank node. */
 export function isBlank(key: string): boolean {
   return key.charCodeAt(0) === 95 /* _ */ && key.charCodeAt(1) === 58 /* : */;
 }
 
+/** Distinct (language, datatype) pairs per page at most; literals past it lose their datatype. */
+const MAX_LITERAL_KINDS = 60_000;
+/** Object IRIs shared per page at most; past it IRIs are still copied, just not shared. */
+const MAX_INTERNED = 100_000;
+
+// Objects are stored as one string each, its first character saying what it is. That avoids an
+// object per literal, and building the string with join() yields a flat copy: parsers hand out
+// substrings of their input chunks, which V8 keeps as views that would pin every chunk (the
+// whole document) in memory as long as one short value from it is kept.
+const TAG_IRI = 0;
+const TAG_BLANK = 1;
+const TAG_LITERAL = 2;
+
+function encode(tag: number, value: string): string {
+  return [String.fromCharCode(tag), value].join('');
+}
+
+/** A copy of `s` that is not a view on a parser's input chunk (see above). */
+function copyOf(s: string): string {
+  return encode(0, s).slice(1);
+}
+
 /** One page's kept triples, grouped by subject in first-seen order. */
 export class PageGraph {
-  readonly nodes = new Map<string, GraphNode>();
   /** Triples read (kept or not), for reports and throughput measurement. */
   tripleCount = 0;
-  // Datatype IRIs and language tags repeat on every literal: share one string per distinct value.
+  private readonly ids = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private types = new Uint8Array(1024);
+  private subj = new Int32Array(4096);
+  private pred = new Uint8Array(4096);
+  private readonly obj: string[] = [];
+  private kept = 0;
+  private offsets: Int32Array | undefined;
+  private order: Int32Array | undefined;
+  private readonly literalKinds = new Map<string, number>([['\u0000', 0]]);
+  private readonly literalKindList: { lang: string; datatype: string | undefined }[] = [{ lang: '', datatype: undefined }];
   private readonly interned = new Map<string, string>();
-
-  private intern(s: string): string {
-    const hit = this.interned.get(s);
-    if (hit !== undefined) return hit;
-    this.interned.set(s, s);
-    return s;
-  }
 
   /** Adds one RDF/JS quad (the graph component is ignored: TriG and JSON-LD named graphs merge). */
   add(q: RDF.Quad): void {
     this.tripleCount++;
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
-    const pred = q.predicate.value;
-    if (pred === RDF_TYPE) {
+    const predicate = q.predicate.value;
+    if (predicate === RDF_TYPE) {
       const flag = TYPES.get(q.object.value);
-      if (flag === undefined) return;
-      this.node(s.termType === 'BlankNode' ? `_:${s.value}` : s.value).types |= flag;
+      if (flag !== undefined) {
+        const id = this.nodeId(s.termType === 'BlankNode' ? `_:${s.value}` : s.value);
+        this.types[id] = (this.types[id] ?? 0) | flag;
+      }
       return;
     }
-    const code = PREDICATES.get(pred);
+    const code = PREDICATES.get(predicate);
     if (code === undefined) return;
     const o = q.object;
-    let obj: Obj;
+    let encoded: string;
     if (o.termType === 'Literal') {
       const dt = o.datatype.value;
-      obj = new Lit(
-        o.value,
-        o.language === '' ? '' : this.intern(o.language.toLowerCase()),
-        dt === XSD_STRING || dt === RDF_LANG_STRING ? undefined : this.intern(dt),
-      );
+      encoded = encode(TAG_LITERAL + this.literalKind(o.language, dt === XSD_STRING || dt === RDF_LANG_STRING ? undefined : dt), o.value);
     } else if (o.termType === 'NamedNode') {
-      obj = o.value;
+      encoded = this.internIri(o.value);
     } else if (o.termType === 'BlankNode') {
-      obj = `_:${o.value}`;
+      encoded = encode(TAG_BLANK, `_:${o.value}`);
     } else {
       return;
     }
-    const n = this.node(s.termType === 'BlankNode' ? `_:${s.value}` : s.value);
-    n.preds.push(code);
-    n.objs.push(obj);
+    if (this.offsets !== undefined) throw new Error('PageGraph.add after the graph was read');
+    const id = this.nodeId(s.termType === 'BlankNode' ? `_:${s.value}` : s.value);
+    const t = this.kept++;
+    if (t === this.subj.length) {
+      this.subj = grow(this.subj, new Int32Array(t * 2));
+      this.pred = grow(this.pred, new Uint8Array(t * 2));
+    }
+    this.subj[t] = id;
+    this.pred[t] = code;
+    this.obj.push(encoded);
   }
 
-  private node(key: string): GraphNode {
-    let n = this.nodes.get(key);
-    if (n === undefined) {
-      n = { types: 0, preds: [], objs: [] };
-      this.nodes.set(key, n);
+  private literalKind(language: string, datatype: string | undefined): number {
+    const lang = language.toLowerCase();
+    const k = `${lang}\u0000${datatype ?? ''}`;
+    let kind = this.literalKinds.get(k);
+    if (kind === undefined) {
+      if (this.literalKindList.length >= MAX_LITERAL_KINDS) return this.literalKind(language, undefined);
+      kind = this.literalKindList.length;
+      this.literalKindList.push({ lang: copyOf(lang), datatype: datatype === undefined ? undefined : copyOf(datatype) });
+      this.literalKinds.set(copyOf(k), kind);
     }
-    return n;
+    return kind;
+  }
+
+  // Object IRIs repeat a lot (themes, licences, languages, publishers): share one copy.
+  private internIri(iri: string): string {
+    const hit = this.interned.get(iri);
+    if (hit !== undefined) return hit;
+    const encoded = encode(TAG_IRI, iri);
+    if (this.interned.size < MAX_INTERNED) this.interned.set(encoded.slice(1), encoded);
+    return encoded;
+  }
+
+  private nodeId(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      const own = copyOf(key);
+      this.ids.set(own, id);
+      this.keys.push(own);
+      if (id === this.types.length) this.types = grow(this.types, new Uint8Array(id * 2));
+    }
+    return id;
+  }
+
+  /** Groups triples by subject (counting sort); done once, on first read. */
+  private index(): { offsets: Int32Array; order: Int32Array } {
+    if (this.offsets !== undefined && this.order !== undefined) return { offsets: this.offsets, order: this.order };
+    const n = this.keys.length;
+    const offsets = new Int32Array(n + 1);
+    for (let t = 0; t < this.kept; t++) (offsets[(this.subj[t] as number) + 1] as number)++;
+    for (let i = 0; i < n; i++) offsets[i + 1] = (offsets[i + 1] as number) + (offsets[i] as number);
+    const fill = offsets.slice(0, n);
+    const order = new Int32Array(this.kept);
+    for (let t = 0; t < this.kept; t++) {
+      const id = this.subj[t] as number;
+      order[(fill[id] as number)++] = t;
+    }
+    this.offsets = offsets;
+    this.order = order;
+    return { offsets, order };
+  }
+
+  private decode(encoded: string): Obj {
+    const tag = encoded.charCodeAt(0);
+    if (tag === TAG_IRI || tag === TAG_BLANK) return encoded.slice(1);
+    const kind = this.literalKindList[tag - TAG_LITERAL] ?? { lang: '', datatype: undefined };
+    return new Lit(encoded.slice(1), kind.lang, kind.datatype);
   }
 
   /** Objects of (subject, predicate), in document order. */
   objects(key: string, pred: P): Obj[] {
-    const n = this.nodes.get(key);
-    if (n === undefined) return [];
+    const id = this.ids.get(key);
+    if (id === undefined) return [];
+    const { offsets, order } = this.index();
     const out: Obj[] = [];
-    const { preds, objs } = n;
-    for (let i = 0; i < preds.length; i++) if (preds[i] === pred) out.push(objs[i] as Obj);
+    for (let i = offsets[id] as number, end = offsets[id + 1] as number; i < end; i++) {
+      const t = order[i] as number;
+      if (this.pred[t] === pred) {
+        const o = this.obj[t] as string;
+        if (o !== '') out.push(this.decode(o));
+      }
+    }
     return out;
+  }
+
+  /** The rdf:type flags (T_*) of a subject. */
+  typesOf(key: string): number {
+    const id = this.ids.get(key);
+    return id === undefined ? 0 : (this.types[id] ?? 0);
   }
 
   /** Subjects typed dcat:Dataset or dcat:DatasetSeries, in first-seen order. */
   datasetKeys(): string[] {
     const out: string[] = [];
-    for (const [key, n] of this.nodes) if ((n.types & (T_DATASET | T_DATASET_SERIES)) !== 0) out.push(key);
+    for (let id = 0; id < this.keys.length; id++) {
+      if (((this.types[id] ?? 0) & (T_DATASET | T_DATASET_SERIES)) !== 0) out.push(this.keys[id] as string);
+    }
     return out;
   }
 
-  /** Frees a node once it has been mapped (keeps a big page's memory shrinking as batches go out). */
-  release(key: string): void {
-    this.nodes.delete(key);
+  /** Every (subject, object) pair of a predicate, in document order. */
+  triplesOf(pred: P): { subject: string; object: Obj }[] {
+    const out: { subject: string; object: Obj }[] = [];
+    for (let t = 0; t < this.kept; t++) {
+      if (this.pred[t] !== pred) continue;
+      const o = this.obj[t] as string;
+      if (o !== '') out.push({ subject: this.keys[this.subj[t] as number] as string, object: this.decode(o) });
+    }
+    return out;
   }
+
+  /** Frees a subject's values once mapped, so a big page's memory shrinks as batches go out. */
+  release(key: string): void {
+    const id = this.ids.get(key);
+    if (id === undefined) return;
+    const { offsets, order } = this.index();
+    for (let i = offsets[id] as number, end = offsets[id + 1] as number; i < end; i++) this.obj[order[i] as number] = '';
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }

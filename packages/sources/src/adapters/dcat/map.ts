@@ -601,13 +601,10 @@ export interface NextPage {
  */
 export function findNextPage(g: PageGraph, pageUrl: string): NextPage {
   const candidates: { rank: number; value: Obj }[] = [];
-  for (const [key, n] of g.nodes) {
-    for (let i = 0; i < n.preds.length; i++) {
-      const p = n.preds[i];
-      if (p !== P.hydraNext && p !== P.hydraNextPage) continue;
-      const typed = (n.types & (T_COLLECTION_VIEW | T_PAGED_COLLECTION)) !== 0;
-      const rank = key === pageUrl ? 0 : typed ? 1 : 2;
-      candidates.push({ rank, value: n.objs[i] as Obj });
+  for (const p of [P.hydraNext, P.hydraNextPage]) {
+    for (const { subject, object } of g.triplesOf(p)) {
+      const typed = (g.typesOf(subject) & (T_COLLECTION_VIEW | T_PAGED_COLLECTION)) !== 0;
+      candidates.push({ rank: subject === pageUrl ? 0 : typed ? 1 : 2, value: object });
     }
   }
   candidates.sort((a, b) => a.rank - b.rank || byPreference(a.value, b.value));

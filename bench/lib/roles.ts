@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { envSchema } from '@hasad/core';
+
+/** One Hasad role (`hasad start --role <role>`) running as a child process. */
+export interface RoleProcess {
+  role: string;
+  pid: number;
+  child: ChildProcess;
+  logFile: string;
+  /** Resolves when the process exits, with how. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last lines the process wrote to stderr (a crash, a heap-limit abort). */
+  stderrTail(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * The environment a role gets: the bench's own environment without any Hasad variable (so a
+ * developer's shell settings cannot skew the figures), plus `env`.
+ */
+export function roleEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!(k in envSchema.shape)) out[k] = v;
+  return { ...out, ...env };
+}
+
+/** Starts `node packages/cli/bin/hasad.js start --role <role>`; stdout and stderr go to `logFile`. */
+export function startRole(root: string, role: string, env: NodeJS.ProcessEnv, logFile: string): RoleProcess {
+  const child = spawn(process.execPath, ['packages/cli/bin/hasad.js', 'start', '--role', role], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`could not start the ${role}`);
+  const log = createWriteStream(logFile);
+  let tail = '';
+  child.stdout.pipe(log, { end: false });
+  child.stderr.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      // Let the pipes drain before the log file is closed.
+      setTimeout(() => log.end(), 100);
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    role,
+    pid: child.pid,
+    child,
+    logFile,
+    exited,
+    stderrTail: () => tail,
+    async stop(graceMs) {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+      if ((await Promise.race([exited, timer])) === 'timeout') {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

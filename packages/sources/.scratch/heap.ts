@@ -1,0 +1,11 @@
+import fs from 'node:fs';
+import { readRdf } from '../src/adapters/dcat/parse.ts';
+(globalThis as any).gc();
+const g0 = process.memoryUsage();
+const t0 = performance.now();
+const { graph } = await readRdf(fs.createReadStream(process.argv[2]!), { url: 'http://x/' });
+const t1 = performance.now();
+graph.datasetKeys(); graph.objects('x', 0 as any);
+(globalThis as any).gc();
+const m = process.memoryUsage();
+console.log({ parseMs: Math.round(t1 - t0), triples: graph.tripleCount, heapUsedMB: Math.round((m.heapUsed - g0.heapUsed) / 1048576), rssMB: Math.round(m.rss / 1048576) });
