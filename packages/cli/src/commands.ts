@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConfigError, HasadError, queueSettings, type HasadConfig } from '@hasad/core';
 import { createRun, getRun, getSource, RunActiveError, type DbHandle, type Run } from '@hasad/db';
 import { jobIds, Queues } from '@hasad/queues';
@@ -21,14 +22,17 @@ export async function triggerHarvest(h: DbHandle, config: HasadConfig, sourceId:
   if (!source) throw new ConfigError(`no source ${sourceId}`);
   let run: Run;
   try {
-    run = await createRun(h.db, sourceId, trigger);
+    // The id is chosen here so the run row names its job from the start: the reconciler
+    // must never take a queued manual run for an orphan.
+    const id = randomUUID();
+    run = await createRun(h.db, sourceId, trigger, jobIds.run(id), id);
   } catch (err) {
     if (!(err instanceof RunActiveError)) throw err;
     return (await getRun(h.db, err.activeRunId))!;
   }
   const queues = new Queues(queueSettings(config));
   try {
-    await queues.add('harvest.source', { sourceId, runId: run.id, trigger }, { jobId: jobIds.run(run.id) });
+    await queues.add('harvest.source', { sourceId, runId: run.id, trigger }, { jobId: run.jobId! });
   } finally {
     await queues.close();
   }
@@ -48,7 +52,7 @@ export async function waitForRun(h: DbHandle, runId: string, timeoutMs: number):
       process.stderr.write(`run ${runId} is still queued after 15 s: is a fetcher running (hasad start)?\n`);
     }
     if (Date.now() > deadline) throw new HasadError('wait_timeout', `run ${runId} did not finish within ${timeoutMs / 1000} s (status ${run.status})`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -46,7 +46,11 @@ export async function listDatasets(db: Db, f: DatasetFilter): Promise<{ total: n
     // Plain substring match over every language of title, description and keywords; the
     // ranked full-text search with stemming and Arabic folding is issue 5's.
     const like = `%${f.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conds.push(sql`(d.record->>'title' ILIKE ${like} OR d.record->>'description' ILIKE ${like} OR d.record->>'keywords' ILIKE ${like})`);
+    // Values only: matching the JSON text would also match the language keys (`q=fr`).
+    conds.push(sql`(
+      EXISTS (SELECT 1 FROM jsonb_each_text(d.record->'title') t WHERE t.value ILIKE ${like})
+      OR EXISTS (SELECT 1 FROM jsonb_each_text(d.record->'description') t WHERE t.value ILIKE ${like})
+      OR EXISTS (SELECT 1 FROM jsonb_each(d.record->'keywords') k, jsonb_array_elements_text(k.value) kw WHERE kw ILIKE ${like}))`);
   }
   const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
   const limit = Math.min(Math.max(f.limit ?? 20, 1), 200);

@@ -17,13 +17,13 @@ export class RunActiveError extends HasadError {
 }
 
 /** Creates a queued run, or throws RunActiveError naming the live one (the unique partial index decides). */
-export async function createRun(db: Db, sourceId: string, trigger: string, jobId?: string): Promise<Run> {
-  const [row] = await db.insert(runs).values({ sourceId, trigger, status: 'queued', jobId: jobId ?? null }).onConflictDoNothing().returning();
+export async function createRun(db: Db, sourceId: string, trigger: string, jobId?: string, id?: string): Promise<Run> {
+  const [row] = await db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).onConflictDoNothing().returning();
   if (row) return row;
   const live = await findLiveRun(db, sourceId);
   if (live) throw new RunActiveError(sourceId, live.id);
   // The live run finished between the insert and the lookup: try once more.
-  const [again] = await db.insert(runs).values({ sourceId, trigger, status: 'queued', jobId: jobId ?? null }).returning();
+  const [again] = await db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).returning();
   return again!;
 }
 

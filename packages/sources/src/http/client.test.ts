@@ -138,7 +138,7 @@ describe('fetchPage', () => {
   });
 
   it('refuses a body whose Content-Length exceeds maxBytes before reading it', async () => {
-    server = await startLoopback(routes({ '/big': { body: 'x'.repeat(2000) } }));
+    server = await startLoopback(routes({ '/big': { headers: { 'content-length': '2000' }, body: 'x'.repeat(2000) } }));
     const err = await caught(fetchPage({ url: `${server.base}/big`, http: { ...loopbackHttp, maxBytes: 1000 } }));
     expect(err).toBeInstanceOf(FetchRefusedError);
     expect((err as Error).message).toMatch(/exceeds the limit of 1000 bytes \(maxBytes\); Content-Length is 2000 bytes/);

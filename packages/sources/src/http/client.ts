@@ -177,7 +177,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
     const encoding = (header(res.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
     // Content-Length counts encoded bytes, so it only allows an early refusal for identity bodies.
     if (encoding === 'identity' && Number.isFinite(declared) && declared > http.maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge(url, http.maxBytes, `Content-Length is ${declared} bytes`);
     }
     let counted = 0;
@@ -186,6 +186,12 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
     });
     return { ...common, notModified: false, body, bytesRead: () => counted };
   }
+}
+
+/** Drops a body we will not read. undici reports an unread body's destruction as an 'error'. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function tooLarge(url: string, maxBytes: number, detail: string): FetchRefusedError {
@@ -204,7 +210,7 @@ async function readExcerpt(body: Readable, max: number): Promise<string> {
   } catch {
     // An excerpt is a courtesy: the status is the error.
   } finally {
-    body.destroy();
+    discard(body);
   }
   return Buffer.concat(parts).subarray(0, max).toString('utf8').replace(/\s+/g, ' ').trim();
 }
@@ -236,7 +242,7 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
   try {
     decoder = decoderFor(url, encoding);
   } catch (err) {
-    raw.destroy();
+    discard(raw);
     throw err;
   }
   const source: AsyncIterable<Buffer> = decoder === undefined ? raw : (pipeline(raw, decoder, () => undefined) as unknown as AsyncIterable<Buffer>);
@@ -253,7 +259,7 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
       throw toFetchError(url, err, undefined);
     } finally {
       // Early exit (consumer stopped, or limit hit): release the socket instead of draining it.
-      if (!raw.readableEnded) raw.destroy();
+      if (!raw.readableEnded) discard(raw);
     }
   }
   return Readable.from(limited(), { objectMode: false });

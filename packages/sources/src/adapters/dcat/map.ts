@@ -269,8 +269,10 @@ function vcardValue(g: PageGraph, key: string, pred: P, field: string, pr: Probl
     if (o instanceof Lit) {
       if (o.value.trim() !== '') values.push(o.value.trim());
     } else if (isBlank(o)) {
-      const v = labelOf(g, o, [P.hasValue, P.value]);
-      if (v === undefined) pr.warn('unsupported_value', field, `${field} is a blank node without vcard:hasValue; dropped`);
+      // vcard:hasValue holds an IRI (tel:, mailto:) or a literal.
+      const inner = g.objects(o, P.hasValue).sort(byPreference)[0];
+      const v = inner === undefined ? undefined : inner instanceof Lit ? inner.value.trim() : isBlank(inner) ? undefined : inner;
+      if (v === undefined || v === '') pr.warn('unsupported_value', field, `${field} is a blank node without vcard:hasValue; dropped`);
       else values.push(v);
     } else {
       values.push(o);

@@ -145,13 +145,16 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     }
     const chars = decode(replay(headBytes.head, bytes), decoder);
     const headText = await peek(chars, (chunks) => /\S/.test(chunks.join('')));
-    text = replay(headText.head, chars);
     format =
       opts.format ??
       formatFromContentType(opts.contentType) ??
       formatFromUrl(opts.url) ??
       (opts.requestedUrl === undefined ? undefined : formatFromUrl(opts.requestedUrl)) ??
       sniffFormat(headText.head.join(''));
+    // XML forbids anything before `<?xml`, yet some servers emit a newline first: drop leading
+    // whitespace (the head holds everything up to the first non-space character).
+    const head = format === 'rdfxml' ? [headText.head.join('').replace(/^[\s\uFEFF]+/, '')] : headText.head;
+    text = replay(head, chars);
     const graph = new PageGraph();
     if (format === 'rdfxml') {
       await feedStream(new RdfXmlParser({ baseIRI: opts.url, trackPosition: true }), text, graph);

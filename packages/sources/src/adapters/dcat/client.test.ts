@@ -1,0 +1,329 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, FetchRefusedError, PagingError, ParseError } from '@hasad/core';
+import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
+import type { Handler, Loopback } from '../../../test/support/loopback.ts';
+import { getAdapter } from '../index.ts';
+import { previewSource } from '../../preview.ts';
+import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent, PageValidators } from '../../types.ts';
+import { dcatAdapter } from './index.ts';
+import { DCAT_ACCEPT } from './parse.ts';
+
+let server: Loopback | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(handler: Handler): Promise<Loopback> {
+  server = await startLoopback(handler);
+  return server;
+}
+
+async function collect(opts: Partial<HarvestOptions> & { url: string }): Promise<HarvestEvent[]> {
+  const events: HarvestEvent[] = [];
+  for await (const ev of dcatAdapter.harvest({ config: {}, http: loopbackHttp, ...opts })) events.push(ev);
+  return events;
+}
+
+async function collectUntilError(opts: Partial<HarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error: unknown }> {
+  const events: HarvestEvent[] = [];
+  try {
+    for await (const ev of dcatAdapter.harvest({ config: {}, http: loopbackHttp, ...opts })) events.push(ev);
+  } catch (error) {
+    return { events, error };
+  }
+  return { events, error: undefined };
+}
+
+const pages = (events: HarvestEvent[]) => events.filter((e): e is PageEvent => e.type === 'page');
+const batches = (events: HarvestEvent[]) => events.filter((e): e is BatchEvent => e.type === 'batch');
+const identifiers = (events: HarvestEvent[]) => batches(events).flatMap((b) => b.records.map((r) => r.identifier));
+
+const TTL_PREFIXES = `@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+`;
+
+function datasetsTtl(from: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `<https://x.ma/d/${from + i}> a dcat:Dataset ; dct:identifier "d${from + i}" ; dct:title "Jeu ${from + i}"@fr .`).join('\n');
+}
+
+/** A 3-page Turtle feed, 2 datasets a page, paged with Hydra `next` (IRI) or `nextPage` (literal). */
+function hydraFeed(vocab: 'next' | 'nextPage', opts: { relative?: boolean; loopTo?: number; pageCount?: number } = {}): Handler {
+  const count = opts.pageCount ?? 3;
+  return (req, res, base) => {
+    const m = /^\/feed\?page=(\d+)$/.exec(req.url ?? '');
+    if (m === null) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const n = Number(m[1]);
+    const target = n < count ? n + 1 : opts.loopTo;
+    const nextRef = target === undefined ? undefined : opts.relative ? `?page=${target}` : `${base}/feed?page=${target}`;
+    let view = '';
+    if (vocab === 'next') {
+      view = `<${base}/feed?page=${n}> a hydra:PartialCollectionView${nextRef === undefined ? '' : ` ; hydra:next <${nextRef}>`} .`;
+    } else if (nextRef !== undefined) {
+      view = `<${base}/feed> a hydra:PagedCollection ; hydra:nextPage "${nextRef}" .`;
+    }
+    res.writeHead(200, { 'content-type': 'text/turtle', etag: `"p${n}"`, 'last-modified': 'Wed, 01 May 2024 10:00:00 GMT' });
+    res.end(`${TTL_PREFIXES}${datasetsTtl(n * 2 - 1, 2)}\n${view}\n`);
+  };
+}
+
+describe('DCAT harvest: Hydra paging', () => {
+  it('follows hydra:next on a PartialCollectionView through 3 pages', async () => {
+    const s = await serve(hydraFeed('next'));
+    const events = await collect({ url: `${s.base}/feed?page=1` });
+    expect(events.map((e) => `${e.type}:${e.pageNo}`)).toEqual(['batch:1', 'page:1', 'batch:2', 'page:2', 'batch:3', 'page:3']);
+    expect(identifiers(events)).toEqual(['d1', 'd2', 'd3', 'd4', 'd5', 'd6']);
+    expect(pages(events).map((p) => p.nextUrl)).toEqual([`${s.base}/feed?page=2`, `${s.base}/feed?page=3`, undefined]);
+    expect(pages(events)[0]).toMatchObject({
+      url: `${s.base}/feed?page=1`,
+      notModified: false,
+      etag: '"p1"',
+      lastModified: 'Wed, 01 May 2024 10:00:00 GMT',
+      batchCount: 1,
+      recordCount: 2,
+      format: 'turtle',
+    });
+    expect(s.requests[0]?.headers['accept']).toBe(DCAT_ACCEPT);
+  });
+
+  it('follows the older hydra:nextPage given as a literal', async () => {
+    const s = await serve(hydraFeed('nextPage'));
+    const events = await collect({ url: `${s.base}/feed?page=1` });
+    expect(pages(events)).toHaveLength(3);
+    expect(identifiers(events)).toEqual(['d1', 'd2', 'd3', 'd4', 'd5', 'd6']);
+  });
+
+  it('resolves relative next links against the page URL, in both vocabularies', async () => {
+    for (const vocab of ['next', 'nextPage'] as const) {
+      const s = await serve(hydraFeed(vocab, { relative: true }));
+      const events = await collect({ url: `${s.base}/feed?page=1` });
+      expect(pages(events).map((p) => p.nextUrl)).toEqual([`${s.base}/feed?page=2`, `${s.base}/feed?page=3`, undefined]);
+      await s.close();
+      server = undefined;
+    }
+  });
+
+  it('stops at a paging loop with a paging_loop warning, keeping what it read', async () => {
+    const s = await serve(hydraFeed('next', { loopTo: 1 }));
+    const events = await collect({ url: `${s.base}/feed?page=1` });
+    expect(identifiers(events)).toHaveLength(6);
+    const last = pages(events)[2];
+    expect(last?.nextUrl).toBeUndefined();
+    expect(last?.problems).toEqual([expect.objectContaining({ severity: 'warning', code: 'paging_loop' })]);
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it('counts pages done before a resume (opts.visited) in the loop guard', async () => {
+    const s = await serve(hydraFeed('next', { loopTo: 1 }));
+    const events = await collect({
+      url: `${s.base}/feed?page=1`,
+      start: { pageNo: 3, url: `${s.base}/feed?page=3` },
+      visited: [`${s.base}/feed?page=1`, `${s.base}/feed?page=2`],
+    });
+    expect(events.map((e) => `${e.type}:${e.pageNo}`)).toEqual(['batch:3', 'page:3']);
+    expect(pages(events)[0]?.problems?.[0]?.code).toBe('paging_loop');
+    expect(s.requests.map((r) => r.path)).toEqual(['/feed?page=3']);
+  });
+
+  it('fails with PagingError past maxPages, after emitting the pages it read', async () => {
+    const s = await serve(hydraFeed('next'));
+    const { events, error } = await collectUntilError({ url: `${s.base}/feed?page=1`, maxPages: 2 });
+    expect(error).toBeInstanceOf(PagingError);
+    expect((error as Error).message).toMatch(/more than 2 pages/);
+    expect(pages(events).map((p) => p.pageNo)).toEqual([1, 2]);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('splits a big page into batches of batchSize', async () => {
+    const s = await serve(routes({ '/all.ttl': { headers: { 'content-type': 'text/turtle' }, body: TTL_PREFIXES + datasetsTtl(1, 5) } }));
+    const events = await collect({ url: `${s.base}/all.ttl`, batchSize: 2 });
+    expect(batches(events).map((b) => [b.batchNo, b.records.length])).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(pages(events)[0]).toMatchObject({ batchCount: 3, recordCount: 5 });
+    expect(pages(events)[0]?.nextUrl).toBeUndefined();
+  });
+
+  it('warns when a page has no datasets', async () => {
+    const s = await serve(routes({ '/empty.ttl': { headers: { 'content-type': 'text/turtle' }, body: `${TTL_PREFIXES}<https://x.ma/c> a dcat:Catalog .` } }));
+    const events = await collect({ url: `${s.base}/empty.ttl` });
+    expect(events).toHaveLength(1);
+    expect(pages(events)[0]?.problems?.[0]?.code).toBe('no_datasets');
+  });
+});
+
+describe('DCAT harvest: conditional requests', () => {
+  it('sends stored validators and, on 304, emits a notModified page and goes on with the stored nextUrl', async () => {
+    const s = await serve((req, res, base) => {
+      const n = Number(/page=(\d+)/.exec(req.url ?? '')?.[1]);
+      // Page 2 changed since the last run; pages 1 and 3 did not.
+      const etag = n === 2 ? '"p2-v2"' : `"p${n}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag });
+        res.end();
+        return;
+      }
+      const next = n < 3 ? ` ; hydra:next <${base}/feed?page=${n + 1}>` : '';
+      res.writeHead(200, { 'content-type': 'text/turtle', etag });
+      res.end(`${TTL_PREFIXES}${datasetsTtl(n * 2 - 1, 2)}\n<${base}/feed?page=${n}> a hydra:PartialCollectionView${next} .`);
+    });
+    const stored = new Map<string, PageValidators>([
+      [`${s.base}/feed?page=1`, { etag: '"p1"', lastModified: null, nextUrl: `${s.base}/feed?page=2` }],
+      [`${s.base}/feed?page=2`, { etag: '"p2"', nextUrl: `${s.base}/feed?page=3` }],
+      [`${s.base}/feed?page=3`, { etag: '"p3"', nextUrl: null }],
+    ]);
+    const events = await collect({ url: `${s.base}/feed?page=1`, validators: async (url) => stored.get(url) });
+    expect(events.map((e) => `${e.type}:${e.pageNo}`)).toEqual(['page:1', 'batch:2', 'page:2', 'page:3']);
+    expect(pages(events)[0]).toMatchObject({ notModified: true, nextUrl: `${s.base}/feed?page=2`, batchCount: 0, recordCount: 0 });
+    expect(pages(events)[1]).toMatchObject({ notModified: false, etag: '"p2-v2"', recordCount: 2 });
+    expect(pages(events)[2]).toMatchObject({ notModified: true, nextUrl: undefined });
+    expect(identifiers(events)).toEqual(['d3', 'd4']);
+    expect(s.requests.map((r) => r.headers['if-none-match'])).toEqual(['"p1"', '"p2"', '"p3"']);
+  });
+});
+
+describe('DCAT harvest: syntax negotiation', () => {
+  const RDFXML = `<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcat="http://www.w3.org/ns/dcat#" xmlns:dct="http://purl.org/dc/terms/">
+  <dcat:Dataset rdf:about="https://x.ma/d/xml"><dct:title xml:lang="ar">جودة المياه</dct:title></dcat:Dataset>
+</rdf:RDF>`;
+  const JSONLD = JSON.stringify({
+    '@context': { dcat: 'http://www.w3.org/ns/dcat#', dct: 'http://purl.org/dc/terms/' },
+    '@id': 'https://x.ma/d/json',
+    '@type': 'dcat:Dataset',
+    'dct:title': { '@value': "Qualité de l'eau", '@language': 'fr' },
+  });
+  const TURTLE = `${TTL_PREFIXES}<https://x.ma/d/ttl> a dcat:Dataset ; dct:title "Turtle" .`;
+
+  it('chooses the parser from Content-Type, then the extension, then the first bytes', async () => {
+    const s = await serve(
+      routes({
+        // Content-Type wins over a misleading extension.
+        '/looks-like.rdf': { headers: { 'content-type': 'text/turtle' }, body: TURTLE },
+        // A useless Content-Type: the extension decides.
+        '/catalog.rdf': { headers: { 'content-type': 'application/octet-stream' }, body: RDFXML },
+        '/catalog.jsonld': { headers: { 'content-type': 'text/plain' }, body: JSONLD },
+        // Neither helps: sniffed (a BOM and a stray newline before `<?xml` are tolerated).
+        '/sniff-xml': { headers: { 'content-type': 'text/plain' }, body: `\uFEFF\n${RDFXML}` },
+        '/sniff-json': { body: `\n${JSONLD}` },
+        '/sniff-ttl': { body: TURTLE },
+      }),
+    );
+    const cases: [string, string, string][] = [
+      ['/looks-like.rdf', 'turtle', 'https://x.ma/d/ttl'],
+      ['/catalog.rdf', 'rdfxml', 'https://x.ma/d/xml'],
+      ['/catalog.jsonld', 'jsonld', 'https://x.ma/d/json'],
+      ['/sniff-xml', 'rdfxml', 'https://x.ma/d/xml'],
+      ['/sniff-json', 'jsonld', 'https://x.ma/d/json'],
+      ['/sniff-ttl', 'turtle', 'https://x.ma/d/ttl'],
+    ];
+    for (const [path, format, id] of cases) {
+      const events = await collect({ url: `${s.base}${path}` });
+      expect([path, pages(events)[0]?.format, identifiers(events)]).toEqual([path, format, [id]]);
+    }
+  });
+
+  it('uses the forced format from the source config', async () => {
+    const s = await serve(routes({ '/feed': { headers: { 'content-type': 'text/html' }, body: RDFXML } }));
+    const events = await collect({ url: `${s.base}/feed`, config: { format: 'rdfxml' } });
+    expect(identifiers(events)).toEqual(['https://x.ma/d/xml']);
+  });
+
+  it('keeps multi-byte characters split across network chunks intact (RDF/XML)', async () => {
+    const bytes = Buffer.from(RDFXML, 'utf8');
+    const s = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rdf+xml' });
+      // Cut every few bytes so that Arabic characters (2 bytes each) straddle chunks.
+      for (let i = 0; i < bytes.length; i += 7) {
+        res.write(bytes.subarray(i, i + 7));
+        if (i % 70 === 0) await sleep(1);
+      }
+      res.end();
+    });
+    const events = await collect({ url: `${s.base}/feed` });
+    expect(batches(events)[0]?.records[0]?.title).toEqual({ ar: 'جودة المياه' });
+  });
+
+  it('decodes the charset the Content-Type or the XML declaration names', async () => {
+    const latin1Xml = Buffer.from(RDFXML.replace('utf-8', 'ISO-8859-1').replace('xml:lang="ar">جودة المياه', 'xml:lang="fr">Qualité'), 'latin1');
+    const latin1Ttl = Buffer.from(`${TTL_PREFIXES}<https://x.ma/d/1> a dcat:Dataset ; dct:title "Qualité"@fr .`, 'latin1');
+    const s = await serve(
+      routes({
+        '/decl.rdf': { headers: { 'content-type': 'application/rdf+xml' }, body: latin1Xml },
+        '/param.ttl': { headers: { 'content-type': 'text/turtle; charset=ISO-8859-1' }, body: latin1Ttl },
+      }),
+    );
+    for (const path of ['/decl.rdf', '/param.ttl']) {
+      const events = await collect({ url: `${s.base}${path}` });
+      expect(batches(events)[0]?.records[0]?.title).toEqual({ fr: 'Qualité' });
+    }
+  });
+});
+
+describe('DCAT harvest: failures', () => {
+  it('reports invalid Turtle as a ParseError naming the URL, syntax and line', async () => {
+    const s = await serve(routes({ '/bad.ttl': { headers: { 'content-type': 'text/turtle' }, body: `${TTL_PREFIXES}<https://x.ma/c> a dcat:Catalog ;\n<https://x.ma/d> a dcat:Dataset .` } }));
+    const { error } = await collectUntilError({ url: `${s.base}/bad.ttl` });
+    expect(error).toBeInstanceOf(ParseError);
+    expect((error as ParseError).permanent).toBe(true);
+    expect((error as Error).message).toMatch(new RegExp(`could not parse Turtle from ${s.base}/bad.ttl at line 5`));
+  });
+
+  it('refuses remote JSON-LD contexts with a ParseError instead of fetching them', async () => {
+    const doc = JSON.stringify({ '@context': `${'http://127.0.0.1:1'}/context.jsonld`, '@id': 'https://x.ma/d', '@type': 'Dataset' });
+    const s = await serve(routes({ '/d.jsonld': { headers: { 'content-type': 'application/ld+json' }, body: doc } }));
+    const { error } = await collectUntilError({ url: `${s.base}/d.jsonld` });
+    expect(error).toBeInstanceOf(ParseError);
+    expect((error as Error).message).toMatch(/JSON-LD.*remote @context http:\/\/127\.0\.0\.1:1\/context\.jsonld is not fetched/);
+  });
+
+  it('lets a body-size refusal through as FetchRefusedError, not a parse error', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      res.end(TTL_PREFIXES + datasetsTtl(1, 200));
+    });
+    const { error } = await collectUntilError({ url: `${s.base}/big.ttl`, http: { ...loopbackHttp, maxBytes: 2048 } });
+    expect(error).toBeInstanceOf(FetchRefusedError);
+    expect((error as Error).message).toMatch(/limit of 2048 bytes \(maxBytes\)/);
+  });
+
+  it('rejects unknown config keys naming them, before any request', async () => {
+    const s = await serve(routes({}));
+    expect(() => dcatAdapter.parseConfig({ format: 'turtle', pageSise: 10, extra: true })).toThrow(/unknown key\(s\): pageSise, extra/);
+    expect(() => dcatAdapter.parseConfig({ format: 'csv' })).toThrow(ConfigError);
+    expect(dcatAdapter.parseConfig(undefined)).toEqual({});
+    const { error } = await collectUntilError({ url: `${s.base}/x`, config: { nope: 1 } });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('getAdapter names the known kinds for an unknown kind', () => {
+    expect(getAdapter('dcat')).toBe(dcatAdapter);
+    expect(() => getAdapter('sparql')).toThrow(/unknown source kind "sparql"; known kinds: dcat/);
+  });
+});
+
+describe('previewSource', () => {
+  it('returns the first N records across pages, with problems and the page count', async () => {
+    const s = await serve(hydraFeed('next'));
+    const preview = await previewSource('dcat', `${s.base}/feed?page=1`, {}, { limit: 3, http: { allowPrivateHosts: true } });
+    expect(preview.records.map((r) => r.identifier)).toEqual(['d1', 'd2', 'd3']);
+    expect(preview.pages).toBe(2);
+    expect(preview.problems).toEqual([]);
+    // It stopped without reading page 3.
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('refuses private hosts by default', async () => {
+    const s = await serve(hydraFeed('next'));
+    await expect(previewSource('dcat', `${s.base}/feed?page=1`, {})).rejects.toThrow(/loopback/);
+  });
+});
