@@ -8,6 +8,7 @@
  *   npm run bench -- --skip-unpaged        phases 1-3 only
  *   npm run bench -- --log-level debug     also per-batch / per-page timings from the roles' logs
  *   npm run bench -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
+ *   npm run bench -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
  *
  * Figures are printed beside their aims; the bench never fails on speed. It exits 1 only when
  * the pipeline gives a wrong result (a run that fails, wrong counts) or breaks.
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     'skip-unpaged': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
     'child-env': { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     'timeout': { type: 'string', default: '1800' },
     'interval': { type: 'string', default: '100' },
   },
@@ -80,6 +82,8 @@ interface PhaseResult {
     runMs: number;
     /** runs.created_at → runs.started_at (enqueue and pick-up by a fetcher). */
     queuedMs: number;
+    /** runs.started_at → the first batch transaction began: how long until the loader has work. */
+    firstBatchMs: number | null;
     /** runs.started_at → last run_pages.fetched_at: the fetcher's share. */
     fetchMs: number | null;
     /** Last page checkpointed → last batch transaction began. */
@@ -171,8 +175,9 @@ async function main(): Promise<number> {
     // The roles, as in production: one process each.
     const env = roleEnv(childEnv);
     const logBase = join(RESULTS, 'logs', `harvest-${stamp}`);
-    const fetcher = startRole(ROOT, 'fetcher', env, `${logBase}-fetcher.log`);
-    const loader = startRole(ROOT, 'loader', env, `${logBase}-loader.log`);
+    const nodeArgs = args['node-arg']!;
+    const fetcher = startRole(ROOT, 'fetcher', env, `${logBase}-fetcher.log`, nodeArgs);
+    const loader = startRole(ROOT, 'loader', env, `${logBase}-loader.log`, nodeArgs);
     roles = { fetcher, loader };
     cleanups.push(() => Promise.all([fetcher.stop(10_000), loader.stop(10_000)]));
     const readyMs = await waitForWorkers(queues, roles);
@@ -290,7 +295,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     ok,
     machine: { cores, cpu: cpus()[0]?.model ?? null, memoryGb: Math.round(totalmem() / MB / 1024), node: process.version, loadAverageStart: load0, loadAverageEnd: loadAverage() },
-    options: { datasets: DATASETS, pageSize: PAGE_SIZE, skipUnpaged: args['skip-unpaged'], logLevel: LOG_LEVEL, childEnv: args['child-env'], intervalMs: INTERVAL_MS },
+    options: { datasets: DATASETS, pageSize: PAGE_SIZE, skipUnpaged: args['skip-unpaged'], logLevel: LOG_LEVEL, childEnv: args['child-env'], nodeArgs: args['node-arg'], intervalMs: INTERVAL_MS },
     meta,
     phases,
     logs: roles ? { fetcher: relative(ROOT, roles.fetcher.logFile), loader: relative(ROOT, roles.loader.logFile), fetcherWarnings: warnings(roles.fetcher.logFile), loaderWarnings: warnings(roles.loader.logFile) } : undefined,
@@ -356,6 +361,7 @@ async function runPhase(
       observedWallMs: Math.round(observedWallMs),
       runMs: finished - started,
       queuedMs: started - run.createdAt.getTime(),
+      firstBatchMs: tl.firstBatch ? tl.firstBatch - started : null,
       fetchMs: tl.lastPage ? tl.lastPage - started : null,
       loadTailMs: tl.lastPage && tl.lastBatch ? tl.lastBatch - tl.lastPage : null,
       finaliseMs: tl.lastBatch ? finished - tl.lastBatch : null,
@@ -398,15 +404,21 @@ function diedDuring(role: RoleProcess): Promise<never> {
 }
 
 /** When the fetcher checkpointed its last page and the loader began its last batch (ms epoch). */
-async function timeline(h: DbHandle, runId: string): Promise<{ lastPage?: number; lastBatch?: number; batches: number }> {
-  const res = await h.pool.query<{ last_page: Date | null; last_batch: Date | null; batches: number }>(
+async function timeline(h: DbHandle, runId: string): Promise<{ lastPage?: number; firstBatch?: number; lastBatch?: number; batches: number }> {
+  const res = await h.pool.query<{ last_page: Date | null; first_batch: Date | null; last_batch: Date | null; batches: number }>(
     `SELECT (SELECT max(fetched_at) FROM run_pages WHERE run_id = $1) AS last_page,
+            (SELECT min(loaded_at) FROM run_batches WHERE run_id = $1 AND batch_no >= 0) AS first_batch,
             (SELECT max(loaded_at) FROM run_batches WHERE run_id = $1) AS last_batch,
             (SELECT count(*)::int FROM run_batches WHERE run_id = $1 AND batch_no >= 0) AS batches`,
     [runId],
   );
   const row = res.rows[0]!;
-  return { ...(row.last_page && { lastPage: row.last_page.getTime() }), ...(row.last_batch && { lastBatch: row.last_batch.getTime() }), batches: row.batches };
+  return {
+    ...(row.last_page && { lastPage: row.last_page.getTime() }),
+    ...(row.first_batch && { firstBatch: row.first_batch.getTime() }),
+    ...(row.last_batch && { lastBatch: row.last_batch.getTime() }),
+    batches: row.batches,
+  };
 }
 
 async function checkRowCount(ctx: PhaseContext, phase: PhaseResult, sourceId: string, expected: number): Promise<void> {
@@ -544,16 +556,19 @@ function printReport(phases: PhaseResult[]): void {
     ),
   );
 
-  console.log('\nWhere the time goes (load queue sampled every 100 ms; at cap = fetcher held back by the loader; idle = loader waiting for the fetcher)');
+  console.log('\nWhere the time goes: queued = created → started; 1st batch = started → first batch transaction; fetch = started → last page checkpoint;');
+  console.log('load tail = last page → last batch transaction; finalise = last batch → finished. Load queue sampled every 100 ms:');
+  console.log('at cap = pending >= HASAD_MAX_INFLIGHT_BATCHES (fetcher held back by the loader); idle = nothing pending or active (loader waits for the fetcher)');
   console.log(
     table(
-      ['phase', 'queued', 'fetch', 'load tail', 'finalise', 'batches', 'load q mean/max', 'at cap', 'idle', 'HTTP'],
+      ['phase', 'queued', '1st batch', 'fetch', 'load tail', 'finalise', 'batches', 'load q mean/max', 'at cap', 'idle', 'HTTP'],
       withMon.map((p) => {
         const t = p.timings;
         const q = p.monitor!.loadQueue;
         return [
           p.title,
           t ? `${secs(t.queuedMs)} s` : '-',
+          t ? `${secs(t.firstBatchMs ?? undefined)} s` : '-',
           t ? `${secs(t.fetchMs ?? undefined)} s` : '-',
           t ? `${secs(t.loadTailMs ?? undefined)} s` : '-',
           t ? `${secs(t.finaliseMs ?? undefined)} s` : '-',

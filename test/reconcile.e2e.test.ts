@@ -240,6 +240,8 @@ describe('one live run per source', () => {
     for (let n = 1; n <= PAGES; n++) expect(f.feed.requestsFor(n), `page ${n}`).toBe(1);
   });
 
+  // Regression guard: the run row must name its queued job from the start, or the repair takes
+  // a run that is merely waiting behind other sources for an orphan and a second job walks it.
   it('a manual run still waiting in the queue (fetchers busy) is not taken for an orphan and harvested twice', async () => {
     const f = await newSource('waiting-behind-others', FAST_MS);
     const run = await triggerHarvest(h, env.config, f.sourceId, 'manual');

@@ -26,9 +26,12 @@ export function roleEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...out, ...env };
 }
 
-/** Starts `node packages/cli/bin/hasad.js start --role <role>`; stdout and stderr go to `logFile`. */
-export function startRole(root: string, role: string, env: NodeJS.ProcessEnv, logFile: string): RoleProcess {
-  const child = spawn(process.execPath, ['packages/cli/bin/hasad.js', 'start', '--role', role], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node [nodeArgs] packages/cli/bin/hasad.js start --role <role>`; stdout and stderr go to
+ * `logFile`. `nodeArgs` is for flags NODE_OPTIONS refuses (`--cpu-prof`).
+ */
+export function startRole(root: string, role: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = []): RoleProcess {
+  const child = spawn(process.execPath, [...nodeArgs, 'packages/cli/bin/hasad.js', 'start', '--role', role], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start the ${role}`);
   const log = createWriteStream(logFile);
   let tail = '';

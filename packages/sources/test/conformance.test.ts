@@ -115,7 +115,8 @@ describe.skipIf(!present)('DCAT conformance corpus (../shared/conformance)', () 
       let body = await readFile(path.join(conformance, rel));
       // The ckanext pagination fixtures link to a made-up host; point them at this server.
       if (rel.startsWith('ckanext-dcat/harvester-fixtures/pagination_page')) {
-        body = Buffer.from(body.toString('utf8').replaceAll('http://some.dcat.file.pagination.rdf/page/', `${base}/ckanext-dcat/harvester-fixtures/pagination_page`));
+        const here = `${base}/ckanext-dcat/harvester-fixtures/pagination_page`;
+        body = Buffer.from(body.toString('utf8').replace(/http:\/\/some\.dcat\.file\.pagination\.rdf\/page\/(\d+)/g, `${here}$1.rdf`));
       }
       res.writeHead(200);
       res.end(body);
@@ -158,7 +159,7 @@ describe.skipIf(!present)('DCAT conformance corpus (../shared/conformance)', () 
     expect(r.error).toBeUndefined();
     expect(r.records.map((d) => d.identifier)).toEqual([1, 2, 3, 4].map((n) => `https://data.some.org/catalog/datasets/${n}`));
     const pages = r.events.filter((e) => e.type === 'page');
-    expect(pages.map((p) => p.nextUrl)).toEqual([`${server.base}/ckanext-dcat/harvester-fixtures/pagination_page2`, undefined]);
+    expect(pages.map((p) => p.nextUrl)).toEqual([`${server.base}/ckanext-dcat/harvester-fixtures/pagination_page2.rdf`, undefined]);
   });
 
   it('ckanext harvester fixtures: distributions, keywords and duplicates as ckanext-dcat expects', () => {
@@ -191,8 +192,11 @@ describe.skipIf(!present)('DCAT conformance corpus (../shared/conformance)', () 
     for (const stem of stems) {
       const variants = ['ttl', 'rdf', 'jsonld'].map((ext) => results.get(`${stem}.${ext}`)).filter((r): r is Outcome => r !== undefined);
       if (variants.length < 2) continue;
+      // With two datasets sharing an identifier, "first kept" follows document order, which
+      // differs between syntaxes: compare identifiers only then.
+      const duplicates = variants.some((v) => v.problems.some((p) => p.code === 'duplicate_identifier'));
       const [first, ...rest] = variants.map((v) => ({
-        records: [...v.records].sort((a, b) => a.identifier.localeCompare(b.identifier)),
+        records: [...v.records].sort((a, b) => a.identifier.localeCompare(b.identifier)).map((r) => (duplicates ? r.identifier : r)),
         codes: v.problems.map((p) => `${p.severity}:${p.code}`).sort(),
       }));
       for (const other of rest) expect([stem, other]).toEqual([stem, first]);

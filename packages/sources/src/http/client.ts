@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { FetchNetworkError, FetchRefusedError, FetchStatusError, HasadError } from '@hasad/core';
 import type { HttpOptions, PageValidators } from '../types.ts';
-import { HostLookupError, vetUrl, vettingLookup } from './address-policy.ts';
+import { vetUrl, vettingLookup } from './address-policy.ts';
 
 /** Settings used when a caller gives none (preview, CLI). Services pass their own from config. */
 export const defaultHttpOptions: HttpOptions = {
@@ -267,10 +267,13 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
 
 function toFetchError(url: string, err: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return err;
-  if (err instanceof HasadError) return err;
-  // The connect-time address check fails the socket with our own error; undici may wrap it.
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  if (cause instanceof HasadError) return cause;
-  if (err instanceof HostLookupError) return new FetchNetworkError(url, err);
+  // The connect-time address check (DNS rebinding guard) fails the socket with our own error,
+  // which only knew the host name: name the URL being fetched instead.
+  const own = err instanceof HasadError ? err : (err as { cause?: unknown } | null)?.cause;
+  if (own instanceof FetchRefusedError && own.context['url'] !== url && typeof own.context['reason'] === 'string') {
+    return new FetchRefusedError(url, own.context['reason']);
+  }
+  if (own instanceof HasadError) return own;
+  // DNS failures (HostLookupError) included: a name that does not resolve today may tomorrow.
   return new FetchNetworkError(url, err);
 }

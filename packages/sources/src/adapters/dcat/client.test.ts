@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchRefusedError, PagingError, ParseError } from '@hasad/core';
+import { generateTurtlePage } from '../../../test/support/dcat-generator.ts';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Handler, Loopback } from '../../../test/support/loopback.ts';
 import { getAdapter } from '../index.ts';
@@ -150,6 +151,19 @@ describe('DCAT harvest: Hydra paging', () => {
     ]);
     expect(pages(events)[0]).toMatchObject({ batchCount: 3, recordCount: 5 });
     expect(pages(events)[0]?.nextUrl).toBeUndefined();
+  });
+
+  it('harvests a realistic 2 500-dataset page in batches of 1 000 with every field mapped', async () => {
+    const s = await serve(routes({ '/catalog.ttl': { headers: { 'content-type': 'text/turtle' }, body: generateTurtlePage(2500) } }));
+    const events = await collect({ url: `${s.base}/catalog.ttl` });
+    expect(batches(events).map((b) => b.records.length)).toEqual([1000, 1000, 500]);
+    expect(batches(events).flatMap((b) => b.problems)).toEqual([]);
+    const r = batches(events)[2]?.records[499];
+    expect(r?.identifier).toBe('ds-2499');
+    expect(r?.title).toEqual({ fr: "Qualité de l'eau — station 2499", ar: 'جودة المياه - المحطة 2499' });
+    expect(r?.distributions).toHaveLength(2);
+    expect(r?.publisher?.name).toEqual({ fr: 'Agence 49', ar: 'الوكالة 49' });
+    expect(r?.temporal).toEqual([{ start: '2020-01-01', end: '2020-12-31' }]);
   });
 
   it('warns when a page has no datasets', async () => {

@@ -74,6 +74,7 @@ export const P = {
   inXSDDateTime: 43,
   hydraNext: 44,
   hydraNextPage: 45,
+  comment: 46,
 } as const;
 export type P = (typeof P)[keyof typeof P];
 
@@ -114,6 +115,7 @@ const PREDICATES = new Map<string, P>([
   [`${VCARD}hasTelephone`, P.hasTelephone],
   [`${VCARD}hasValue`, P.hasValue],
   [`${RDFS}label`, P.label],
+  [`${RDFS}comment`, P.comment],
   [`${RDFNS}value`, P.value],
   [`${SKOS}prefLabel`, P.prefLabel],
   [`${LOCN}geometry`, P.geometry],

@@ -80,7 +80,8 @@ function sortedUnique(values: string[]): string[] {
   return [...new Set(values)].sort();
 }
 
-const LABEL_PREDICATES = [P.label, P.prefLabel, P.title, P.foafName, P.vcardFn, P.value, P.hasValue] as const;
+// rdfs:comment last: rights statements and licence documents often carry their only text there.
+const LABEL_PREDICATES = [P.label, P.prefLabel, P.title, P.foafName, P.vcardFn, P.value, P.hasValue, P.comment] as const;
 
 /** A display value for a node without an IRI of its own (license, format, language documents). */
 function labelOf(g: PageGraph, key: string, preds: readonly P[] = LABEL_PREDICATES): string | undefined {

@@ -151,9 +151,11 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
       formatFromUrl(opts.url) ??
       (opts.requestedUrl === undefined ? undefined : formatFromUrl(opts.requestedUrl)) ??
       sniffFormat(headText.head.join(''));
-    // XML forbids anything before `<?xml`, yet some servers emit a newline first: drop leading
-    // whitespace (the head holds everything up to the first non-space character).
-    const head = format === 'rdfxml' ? [headText.head.join('').replace(/^[\s\uFEFF]+/, '')] : headText.head;
+    // XML forbids anything before `<?xml`, yet some servers emit a newline first: drop it (the
+    // head holds everything up to the first non-space character). Error line numbers then count
+    // from the declaration.
+    const headJoined = headText.head.join('');
+    const head = format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? [headJoined.replace(/^[\s\uFEFF]+/, '')] : headText.head;
     text = replay(head, chars);
     const graph = new PageGraph();
     if (format === 'rdfxml') {
@@ -169,7 +171,8 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     throw toParseError(err, opts.url, format);
   } finally {
     // Stop reading (and release the socket) if parsing stopped early.
-    await (text ?? bytes).return?.(undefined);
+    await text?.return(undefined);
+    await bytes.return?.(undefined);
   }
 }
 
