@@ -76,7 +76,8 @@ export interface CanonicalDataset {
   distributions: Distribution[];
 }
 
-export type ProblemSeverity = 'error' | 'warning';
+/** `info` notes what the harvest did (e.g. which CSV columns it mapped); it is not a defect. */
+export type ProblemSeverity = 'error' | 'warning' | 'info';
 
 /**
  * A problem found with one record (or one page) during a harvest. Collected into the

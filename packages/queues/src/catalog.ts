@@ -20,7 +20,7 @@ export const harvestSourcePayload = z.object({
 export type HarvestSourcePayload = z.infer<typeof harvestSourcePayload>;
 
 const problem = z.object({
-  severity: z.enum(['error', 'warning']),
+  severity: z.enum(['error', 'warning', 'info']),
   code: z.string(),
   message: z.string(),
   identifier: z.string().optional(),

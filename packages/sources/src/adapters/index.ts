@@ -1,9 +1,12 @@
 import { ConfigError } from '@hasad/core';
 import type { SourceAdapter } from '../types.ts';
+import { ckanAdapter } from './ckan/index.ts';
+import { csvAdapter } from './csv/index.ts';
 import { dcatAdapter } from './dcat/index.ts';
+import { soapAdapter } from './soap/index.ts';
 
-// One entry per source kind; csv, soap and ckan adapters register here when they exist.
-const ADAPTERS = new Map<string, SourceAdapter>([[dcatAdapter.kind, dcatAdapter]]);
+// One entry per source kind.
+const ADAPTERS = new Map<string, SourceAdapter>([dcatAdapter, csvAdapter, soapAdapter, ckanAdapter].map((a) => [a.kind, a]));
 
 /** The source kinds an adapter exists for. */
 export function adapterKinds(): string[] {
