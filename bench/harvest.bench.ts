@@ -115,25 +115,29 @@ async function main(): Promise<number> {
   console.log(`Hasad harvest bench: ${int(DATASETS)} datasets, pages of ${int(PAGE_SIZE)}, Turtle; ${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB / 1024)} GB, node ${process.version}`);
   console.log(`load average at start: ${load0.join(' ')} (the machine is shared: figures are noisy)`);
 
+  // Run in reverse order of registration, once: a signal and the normal path share the same promise,
+  // so neither can exit the process while the other is still dropping the database.
   const cleanups: Array<() => Promise<unknown>> = [];
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        console.error(`cleanup: ${(err as Error).message}`);
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const fn of cleanups.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          console.error(`cleanup: ${(err as Error).message}`);
+        }
       }
-    }
-  };
+    })());
+  let interrupted = false;
   const onSignal = () => {
-    console.error('\ninterrupted: cleaning up');
+    if (interrupted) return;
+    interrupted = true;
+    console.error('\ninterrupted: stopping the roles, dropping the database and the queue keys');
     void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const phases: PhaseResult[] = [];
   let roles: { fetcher: RoleProcess; loader: RoleProcess } | undefined;
@@ -288,6 +292,11 @@ async function main(): Promise<number> {
     await cleanup();
   }
 
+  if (interrupted) {
+    console.error('interrupted: no results written');
+    await cleanup();
+    return 130;
+  }
   const ok = phases.length > 0 && phases.every((p) => p.ok);
   const result = {
     bench: 'harvest',

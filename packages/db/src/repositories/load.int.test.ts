@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type DbHandle } from '../client.ts';
+import { createTestDatabase } from '../testing.ts';
+import { createOrganization } from './organizations.repository.ts';
+import { createSource } from './sources.repository.ts';
+import { createRun, markFetchDone, recordPage } from './runs.repository.ts';
+import { loadBatch, type LoadRecord } from './load.repository.ts';
+import { finaliseRun } from './finalise.repository.ts';
+
+const rec = (i: number, v = 1): LoadRecord => ({
+  identifier: `id-${i}`,
+  uri: `https://example.ma/d/${i}`,
+  hash: `h-${i}-${v}`,
+  modifiedAt: '2026-11-01T00:00:00Z',
+  record: { identifier: `id-${i}`, title: { fr: `Jeu ${i} v${v}`, ar: `مجموعة ${i}` } },
+});
+
+// The loader's batch transaction and finalise, against a real database.
+describe('loadBatch and finaliseRun', () => {
+  let h: DbHandle;
+  let drop: () => Promise<void>;
+  let sourceId: string;
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    h = createDb(t.url);
+    const org = await createOrganization(h.db, { slug: 'org-load', name: 'Org' });
+    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+  });
+  afterAll(async () => {
+    await h?.close();
+    await drop?.();
+  });
+
+  async function runWith(batches: LoadRecord[][], opts: { repeat?: boolean } = {}) {
+    const run = await createRun(h.db, sourceId, 'manual');
+    for (const [i, records] of batches.entries()) {
+      const input = { runId: run.id, sourceId, pageNo: 1, batchNo: i, records, problems: [], invalidIdentifiers: [] };
+      await loadBatch(h.pool, input);
+      // BullMQ is at-least-once: a second delivery of the same batch must change nothing.
+      if (opts.repeat) await loadBatch(h.pool, input);
+    }
+    await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: batches.length, recordCount: batches.flat().length, bytes: 0 });
+    await markFetchDone(h.db, run.id);
+    return finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 });
+  }
+
+  it('a batch delivered twice yields the same rows and counts as delivered once', async () => {
+    const res = await runWith([[rec(1), rec(2), rec(3)], [rec(4)]], { repeat: true });
+    expect(res).toMatchObject({ status: 'succeeded', seen: 4, created: 4, updated: 0, unchanged: 0 });
+    const rows = await h.pool.query('SELECT count(*)::int AS n, count(DISTINCT source_identifier)::int AS d FROM datasets WHERE source_id = $1', [sourceId]);
+    expect(rows.rows[0]).toEqual({ n: 4, d: 4 });
+  });
+
+  it('an unchanged record is not written; a changed one is, and counted', async () => {
+    const before = (await h.pool.query('SELECT source_identifier, updated_at, xmin::text FROM datasets WHERE source_id = $1 ORDER BY 1', [sourceId])).rows;
+    const res = await runWith([[rec(1), rec(2, 2), rec(3), rec(4)]]);
+    expect(res).toMatchObject({ status: 'succeeded', seen: 4, created: 0, updated: 1, unchanged: 3 });
+    const after = (await h.pool.query('SELECT source_identifier, updated_at, xmin::text FROM datasets WHERE source_id = $1 ORDER BY 1', [sourceId])).rows;
+    for (const [i, row] of after.entries()) {
+      if (row.source_identifier === 'id-2') expect(row.xmin).not.toBe(before[i].xmin);
+      else expect(row).toEqual(before[i]); // same tuple: not rewritten
+    }
+  });
+
+  it('the same identifier twice in one batch is loaded once', async () => {
+    const res = await runWith([[rec(1), rec(2, 2), rec(3), rec(4), rec(4)]]);
+    expect(res).toMatchObject({ status: 'unchanged', seen: 4, created: 0, updated: 0 });
+  });
+
+  it('withdraws what a complete run did not see, restores it when it comes back', async () => {
+    const res = await runWith([[rec(1), rec(2, 2), rec(3)]]);
+    expect(res).toMatchObject({ status: 'succeeded', withdrawn: 1 });
+    const back = await runWith([[rec(1), rec(2, 2), rec(3), rec(4)]]);
+    expect(back).toMatchObject({ status: 'succeeded', withdrawn: 0, updated: 1 });
+    const st = await h.pool.query(`SELECT status FROM datasets WHERE source_identifier = 'id-4'`);
+    expect(st.rows[0].status).toBe('active');
+  });
+
+  it('finalise delivered twice acts once', async () => {
+    const run = await createRun(h.db, sourceId, 'manual');
+    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records: [rec(1), rec(2, 2), rec(3)], problems: [], invalidIdentifiers: [] });
+    await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: 3, bytes: 0 });
+    await markFetchDone(h.db, run.id);
+    const [a, b] = await Promise.all([finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 }), finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })]);
+    expect([a!.alreadyFinal, b!.alreadyFinal].sort()).toEqual([false, true]);
+    // Both answers describe the one finished run.
+    expect(a).toMatchObject({ status: 'succeeded', withdrawn: 1 });
+    expect(b).toMatchObject({ status: 'succeeded', withdrawn: 1 });
+    const w = await h.pool.query('SELECT count(*)::int AS n FROM datasets WHERE withdrawn_run = $1', [run.id]);
+    expect(w.rows[0].n).toBe(1);
+  });
+});
