@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   const load0 = loadAverage();
   const cores = availableParallelism();
   console.log(`Hasad harvest bench: ${int(DATASETS)} datasets, pages of ${int(PAGE_SIZE)}, Turtle; ${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB / 1024)} GB, node ${process.version}`);
-  console.log(`load average at start: ${load0.join(' ')} (the machine is shared: figures are noisy)`);
+  console.log(`load average at start: ${load0.join(' ')} (on a shared machine figures are noisy: see "others CPU" below)`);
 
   // Run in reverse order of registration, once: a signal and the normal path share the same promise,
   // so neither can exit the process while the other is still dropping the database.

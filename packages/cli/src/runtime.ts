@@ -1,7 +1,7 @@
 import { createLogger, queueSettings, redactUrl, type HasadConfig, type Logger } from '@hasad/core';
 import { createDb, type DbHandle } from '@hasad/db';
 import { Queues } from '@hasad/queues';
-import { startApi } from '@hasad/api';
+import { startApi, startOpsServer } from '@hasad/api';
 import { startFetcherWorker } from '@hasad/fetcher';
 import { startLoaderWorker } from '@hasad/loader';
 import { startScheduler } from '@hasad/scheduler';
@@ -24,6 +24,8 @@ export async function startRoles(roles: readonly Role[], config: HasadConfig, lo
   const queues = new Queues(queueSettings(config), (err) => log.error({ err }, 'queue error'));
   const deps = { db, queues, config, log };
   const api = roles.includes('api') ? await startApi({ ...deps, db: db.db, pool: db.pool }) : undefined;
+  // Worker-only processes answer health probes on their own small server, when a port is set.
+  const ops = !api && config.HASAD_OPS_PORT ? await startOpsServer({ ...deps, db: db.db, pool: db.pool }, config.HASAD_OPS_PORT) : undefined;
   const scheduler = roles.includes('scheduler') ? await startScheduler(deps) : undefined;
   const fetcher = roles.includes('fetcher') ? startFetcherWorker(deps) : undefined;
   const loader = roles.includes('loader') ? startLoaderWorker(deps) : undefined;
@@ -38,6 +40,7 @@ export async function startRoles(roles: readonly Role[], config: HasadConfig, lo
       stopping ??= (async () => {
         const grace = config.HASAD_SHUTDOWN_GRACE_MS;
         await api?.close();
+        await ops?.close();
         await Promise.all([fetcher?.close(grace), loader?.close(grace)]);
         await scheduler?.close();
         await queues.close();

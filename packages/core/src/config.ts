@@ -18,6 +18,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: int(8080, 0),
   HOST: z.string().default('127.0.0.1'),
+  HASAD_OPS_PORT: int(0, 0),
   HASAD_ALLOW_PRIVATE_HOSTS: bool,
   HASAD_USER_AGENT: z.string().default('Hasad/0.1 (+https://data.gov.ma; open-data harvester)'),
   HASAD_FETCH_TIMEOUT_MS: int(30_000, 100),
