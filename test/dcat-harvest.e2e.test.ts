@@ -46,9 +46,10 @@ describe('DCAT harvest end to end', () => {
       expect(first).toMatchObject({ status: 'succeeded', created: 40 });
     });
 
-    it('an unchanged feed (status 200) reports every dataset unchanged and rewrites no row', async () => {
+    it('an unchanged feed (status 200, other bytes) is parsed, reports every dataset unchanged and rewrites no row', async () => {
       const before = await p.datasets(sourceId);
       ctl.conditional = false;
+      ctl.comment = 'same triples, other bytes';
       const run = await p.harvest(sourceId);
       ctl.conditional = true;
       expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, created: 0, updated: 0, withdrawn: 0, pagesNotModified: 0 });
@@ -56,6 +57,15 @@ describe('DCAT harvest end to end', () => {
       for (const [id, row] of before) expect(after.get(id)!.updatedAt).toEqual(row.updatedAt);
       const xmin = await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND changed_run = $2`, [sourceId, run.id]);
       expect(xmin.rows[0].n).toBe(0);
+    });
+
+    it('the same bytes again (status 200, no ETag match) are not parsed: the run ends unchanged', async () => {
+      ctl.conditional = false;
+      const served = server.requests.length;
+      const run = await p.harvest(sourceId);
+      ctl.conditional = true;
+      expect(server.requests.slice(served).map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
     });
 
     it('honours 304: every page not modified, the run ends unchanged and nothing is withdrawn', async () => {

@@ -6,6 +6,8 @@ export interface PageValidators {
   lastModified?: string | null;
   /** The next page's URL as that page gave it (needed to go on after a 304 without parsing). */
   nextUrl?: string | null;
+  /** Hash of the page's body as last read (see PageEvent.bodyHash). */
+  bodyHash?: string | null;
 }
 
 /** Outgoing HTTP settings, shared by every adapter. */
@@ -62,8 +64,16 @@ export interface PageEvent {
   type: 'page';
   pageNo: number;
   url: string;
-  /** True when the server answered 304 Not Modified: nothing was parsed. */
+  /**
+   * True when nothing was parsed because the page is known unchanged: the server answered 304
+   * Not Modified, or it sent the same bytes as last time (`bodyHash` equal to the stored one).
+   */
   notModified: boolean;
+  /**
+   * Hash of the body bytes plus the adapter's mapping version, when the body was small enough
+   * to hash before parsing. Servers without ETags still get cheap unchanged re-harvests.
+   */
+  bodyHash?: string;
   etag?: string;
   lastModified?: string;
   /** The next page, or undefined on the last page. */

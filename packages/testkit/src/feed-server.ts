@@ -80,6 +80,8 @@ export interface CatalogControl {
   conditional: boolean;
   /** Pages (1-based) that answer with this status instead of content. */
   failPages: Map<number, number>;
+  /** Appended to every Turtle/N-Triples page as a comment: other bytes, same triples. */
+  comment?: string;
   pages(): number;
 }
 
@@ -102,10 +104,11 @@ export function mountCatalog(server: FeedServer, prefix: string, options: Omit<G
   // Enough routes for the largest catalogue this control will be given; unknown pages 404.
   const maxPages = 100_000;
   const render = (n: number) => {
-    const key = `${n}|${ctl.format}|${JSON.stringify({ ...ctl.options, revised: [...(ctl.options.revised ?? [])], omit: [...(ctl.options.omit ?? [])] })}`;
+    const key = `${n}|${ctl.format}|${ctl.comment ?? ''}|${JSON.stringify({ ...ctl.options, revised: [...(ctl.options.revised ?? [])], omit: [...(ctl.options.omit ?? [])] })}`;
     let hit = cache.get(key);
     if (!hit) {
-      const body = generatePage(ctl.options, n, ctl.format);
+      const page = generatePage(ctl.options, n, ctl.format);
+      const body = ctl.comment && (ctl.format === 'turtle' || ctl.format === 'ntriples') ? `${page}# ${ctl.comment}\n` : page;
       hit = { body, etag: etagOf(body) };
       cache.clear();
       cache.set(key, hit);

@@ -125,13 +125,13 @@ async function withdrawMissing(client: pg.PoolClient, runId: string, sourceId: s
 /** Stores each page's validators and identifiers for the next run, replacing the source's previous set. */
 async function saveValidators(client: pg.PoolClient, runId: string, sourceId: string): Promise<void> {
   await client.query(
-    `INSERT INTO source_pages (source_id, url, etag, last_modified, next_url, identifiers, run_id, page_no, updated_at)
-     SELECT $2, p.url, p.etag, p.last_modified, p.next_url,
+    `INSERT INTO source_pages (source_id, url, etag, last_modified, next_url, body_hash, identifiers, run_id, page_no, updated_at)
+     SELECT $2, p.url, p.etag, p.last_modified, p.next_url, p.body_hash,
        coalesce((SELECT array_agg(DISTINCT i) FROM run_batches b, unnest(b.identifiers) i WHERE b.run_id = p.run_id AND b.page_no = p.page_no), '{}'),
        p.run_id, p.page_no, now()
      FROM run_pages p WHERE p.run_id = $1
      ON CONFLICT (source_id, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-       next_url = excluded.next_url, identifiers = excluded.identifiers, run_id = excluded.run_id, page_no = excluded.page_no, updated_at = now()`,
+       next_url = excluded.next_url, body_hash = excluded.body_hash, identifiers = excluded.identifiers, run_id = excluded.run_id, page_no = excluded.page_no, updated_at = now()`,
     [runId, sourceId],
   );
   await client.query('DELETE FROM source_pages WHERE source_id = $1 AND run_id <> $2', [sourceId, runId]);

@@ -78,6 +78,7 @@ export interface PageRecord {
   etag?: string | null;
   lastModified?: string | null;
   nextUrl?: string | null;
+  bodyHash?: string | null;
   batchCount: number;
   recordCount: number;
   bytes: number;
@@ -92,7 +93,7 @@ export async function recordPage(db: Db, runId: string, sourceId: string, page: 
   await db.transaction(async (tx) => {
     await tx
       .insert(runPages)
-      .values({ runId, ...page, etag: page.etag ?? null, lastModified: page.lastModified ?? null, nextUrl: page.nextUrl ?? null })
+      .values({ runId, ...page, etag: page.etag ?? null, lastModified: page.lastModified ?? null, nextUrl: page.nextUrl ?? null, bodyHash: page.bodyHash ?? null })
       .onConflictDoUpdate({
         target: [runPages.runId, runPages.pageNo],
         set: {
@@ -101,6 +102,7 @@ export async function recordPage(db: Db, runId: string, sourceId: string, page: 
           etag: page.etag ?? null,
           lastModified: page.lastModified ?? null,
           nextUrl: page.nextUrl ?? null,
+          bodyHash: page.bodyHash ?? null,
           batchCount: page.batchCount,
           recordCount: page.recordCount,
           bytes: page.bytes,

@@ -63,6 +63,7 @@ export const runPages = pgTable(
     etag: text(),
     lastModified: text(),
     nextUrl: text(),
+    bodyHash: text(),
     batchCount: integer().notNull(),
     recordCount: integer().notNull(),
     bytes: integer().notNull().default(0),

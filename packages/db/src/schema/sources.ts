@@ -34,6 +34,8 @@ export const sourcePages = pgTable(
     etag: text(),
     lastModified: text(),
     nextUrl: text(),
+    /** Hash of the page body (and the mapper version): identical bytes need no parsing. */
+    bodyHash: text(),
     identifiers: text().array().notNull(),
     runId: uuid().notNull(),
     pageNo: integer().notNull(),

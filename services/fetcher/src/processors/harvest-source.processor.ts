@@ -117,6 +117,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         etag: ev.etag ?? null,
         lastModified: ev.lastModified ?? null,
         nextUrl: ev.nextUrl ?? null,
+        bodyHash: ev.bodyHash ?? null,
         batchCount: ev.batchCount,
         recordCount: ev.recordCount,
         bytes: ev.bytes,
@@ -153,7 +154,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
 async function loadValidators(db: Db, sourceId: string, url: string): Promise<PageValidators | undefined> {
   const sp = schema.sourcePages;
   const [row] = await db
-    .select({ etag: sp.etag, lastModified: sp.lastModified, nextUrl: sp.nextUrl })
+    .select({ etag: sp.etag, lastModified: sp.lastModified, nextUrl: sp.nextUrl, bodyHash: sp.bodyHash })
     .from(sp)
     .where(and(eq(sp.sourceId, sourceId), eq(sp.url, url)));
   return row;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { PagingError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
@@ -19,6 +21,17 @@ export interface DcatDeps {
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
+/**
+ * Pages up to this size are read whole and hashed before parsing, so that a page whose bytes
+ * did not change (a server without ETags) is not parsed again. Larger bodies stream straight
+ * into the parser, which keeps memory flat for single-file catalogues of hundreds of MB.
+ */
+const BODY_HASH_LIMIT = 32 * 1024 * 1024;
+/**
+ * Bump when the mapping from RDF to the canonical record changes: the body hash includes it,
+ * so pages are parsed again with the new mapping instead of being skipped as unchanged.
+ */
+const MAPPING_VERSION = 'dcat-map-1';
 const DEFAULT_MAX_PAGES = 10_000;
 
 /**
@@ -60,15 +73,40 @@ export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, dep
         url,
         notModified: true,
         nextUrl: checkLoop(validators?.nextUrl ?? undefined, url, visited, problems),
+        // Carried over so that the next run can still recognise the same bytes.
+        ...(validators?.bodyHash ? { bodyHash: validators.bodyHash } : {}),
         batchCount: 0,
         recordCount: 0,
         bytes: 0,
       };
     } else {
       visited.add(res.url);
+      const { body, bodyHash } = await hashSmallBody(res.body);
+      if (bodyHash !== undefined && validators?.bodyHash === bodyHash && validators.nextUrl !== undefined) {
+        // Same bytes as the last complete run: same datasets, same next link. Treated like a 304.
+        res.body.destroy();
+        page = {
+          type: 'page',
+          pageNo,
+          url,
+          notModified: true,
+          ...(res.etag !== undefined && { etag: res.etag }),
+          ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
+          nextUrl: checkLoop(validators.nextUrl ?? undefined, url, visited, problems),
+          bodyHash,
+          batchCount: 0,
+          recordCount: 0,
+          bytes: res.bytesRead(),
+        };
+        if (problems.length > 0) page.problems = problems;
+        yield page;
+        url = page.nextUrl;
+        pageNo++;
+        continue;
+      }
       let parsed: Awaited<ReturnType<typeof readRdf>>;
       try {
-        parsed = await readRdf(res.body, {
+        parsed = await readRdf(body, {
           url: res.url,
           requestedUrl: url,
           ...(res.contentType !== undefined && { contentType: res.contentType }),
@@ -99,6 +137,7 @@ export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, dep
         ...(res.etag !== undefined && { etag: res.etag }),
         ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
         ...(nextUrl !== undefined && { nextUrl }),
+        ...(bodyHash !== undefined && { bodyHash }),
         batchCount: batchNo,
         recordCount,
         bytes: res.bytesRead(),
@@ -109,6 +148,37 @@ export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, dep
     yield page;
     url = page.nextUrl;
     pageNo++;
+  }
+}
+
+/**
+ * Reads up to BODY_HASH_LIMIT bytes. When the whole body fits, returns it as a new stream with
+ * its hash; otherwise returns a stream of what was read followed by the rest, and no hash.
+ */
+async function hashSmallBody(source: Readable): Promise<{ body: Readable; bodyHash?: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = source[Symbol.asyncIterator]();
+  for (;;) {
+    const { value, done } = (await it.next()) as IteratorResult<Buffer>;
+    if (done) {
+      const h = createHash('sha1').update(MAPPING_VERSION);
+      for (const c of chunks) h.update(c);
+      return { body: Readable.from(chunks), bodyHash: h.digest('base64url') };
+    }
+    chunks.push(value);
+    size += value.length;
+    if (size > BODY_HASH_LIMIT) {
+      async function* rest() {
+        yield* chunks.splice(0);
+        for (;;) {
+          const r = (await it.next()) as IteratorResult<Buffer>;
+          if (r.done) return;
+          yield r.value;
+        }
+      }
+      return { body: Readable.from(rest()) };
+    }
   }
 }
 
