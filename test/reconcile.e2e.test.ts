@@ -225,8 +225,10 @@ describe('one live run per source', () => {
     const ticked = await waitUntil(
       'the scheduled job to finish',
       async () => {
+        // State first: a job read before its state could predate its completion (no return value yet).
+        const state = await queues.harvest.getJobState(tick.id!);
         const j = await queues.harvest.getJob(tick.id!);
-        return { state: j ? await j.getState() : 'missing', returnvalue: j?.returnvalue as unknown };
+        return { state, returnvalue: j?.returnvalue as unknown };
       },
       (x) => x.state === 'completed' || x.state === 'failed',
     );

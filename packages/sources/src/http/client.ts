@@ -15,18 +15,32 @@ export const defaultHttpOptions: HttpOptions = {
   maxRedirects: 5,
 };
 
-/** One GET. */
+/** One request: a GET by default; a POST for services that want a request body (SOAP). */
 export interface FetchRequest {
   url: string;
   http: HttpOptions;
+  /** Default `GET`. A POST follows only 307/308 redirects (which keep the method and body). */
+  method?: 'GET' | 'POST';
+  /** The request body (POST only), sent as given; set its Content-Type in `headers`. */
+  body?: string;
+  /** Extra request headers (names case-insensitive); they override the defaults of the same name. */
+  headers?: Record<string, string>;
   /** Accept header; default `*\/*`. */
   accept?: string;
   /** Sent as If-None-Match / If-Modified-Since. */
   validators?: Pick<PageValidators, 'etag' | 'lastModified'>;
+  /**
+   * Non-2xx statuses to return (with their body) instead of throwing FetchStatusError, for
+   * protocols that put the explanation in the body: a SOAP Fault comes with HTTP 500.
+   */
+  acceptStatuses?: readonly number[];
   signal?: AbortSignal;
 }
 
-/** A successful (2xx) or not-modified (304) answer. Errors are thrown, never returned. */
+/**
+ * A successful (2xx) or not-modified (304) answer, or one of the request's `acceptStatuses`.
+ * Other errors are thrown, never returned.
+ */
 export interface FetchResponse {
   /** The URL finally answered, after redirects. */
   url: string;
@@ -93,11 +107,14 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 }
 
 /**
- * Fetches `req.url` with GET, following redirects by hand (each hop is re-checked against the
- * address policy), sending conditional headers, and streaming the body under `maxBytes`.
+ * Fetches `req.url` with GET (or POST with `req.body`), following redirects by hand (each hop is
+ * re-checked against the address policy), sending conditional headers, and streaming the body
+ * under `maxBytes`. A POST follows 307 and 308 (method and body kept) and refuses 301, 302 and
+ * 303, which would turn it into a GET without its body.
  *
- * @returns the response for 2xx and 304.
- * @throws FetchRefusedError (scheme, private address, too many redirects, body too large),
+ * @returns the response for 2xx, 304 and the statuses listed in `req.acceptStatuses`.
+ * @throws FetchRefusedError (scheme, private address, too many redirects, a POST redirected by
+ *   301/302/303, body too large),
  *   FetchStatusError (other statuses; 429/5xx carry `retryAfterMs`), FetchNetworkError
  *   (DNS, connect, reset, timeouts). An abort through `req.signal` rethrows the abort error.
  */
@@ -111,6 +128,9 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
   };
   if (req.validators?.etag) headers['if-none-match'] = req.validators.etag;
   if (req.validators?.lastModified) headers['if-modified-since'] = req.validators.lastModified;
+  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && req.body !== undefined) throw new TypeError(`fetchPage: a GET request has no body (${req.url})`);
 
   let url = req.url;
   for (let hop = 0; ; hop++) {
@@ -122,8 +142,9 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
-        method: 'GET',
+        method,
         headers,
+        ...(req.body !== undefined && { body: req.body }),
         dispatcher,
         headersTimeout: http.timeoutMs,
         bodyTimeout: http.timeoutMs,
@@ -141,11 +162,21 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
       if (hop >= http.maxRedirects) {
         throw new FetchRefusedError(req.url, `more than ${http.maxRedirects} redirects (maxRedirects), last to ${location}`);
       }
+      let target: string;
       try {
-        url = new URL(location, url).href;
+        target = new URL(location, url).href;
       } catch {
         throw new FetchRefusedError(url, `redirect to an invalid URL: ${location}`);
       }
+      // 301/302/303 turn a POST into a GET without its body (what clients do): repeating it
+      // there would not be the request the source asked for. Only 307/308 keep method and body.
+      if (method === 'POST' && status !== 307 && status !== 308) {
+        throw new FetchRefusedError(
+          url,
+          `a POST answered HTTP ${status} (redirect to ${target}); only 307 and 308 redirects keep the method and body, so it was not followed: use the new address`,
+        );
+      }
+      url = target;
       continue;
     }
 
@@ -164,7 +195,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
       await res.body.dump().catch(() => undefined);
       return { ...common, notModified: true, body: Readable.from([]), bytesRead: () => 0 };
     }
-    if (status < 200 || status >= 300) {
+    if ((status < 200 || status >= 300) && !(req.acceptStatuses?.includes(status) ?? false)) {
       const bodyExcerpt = await readExcerpt(res.body, 300);
       const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(res.headers, 'retry-after')) : undefined;
       throw new FetchStatusError(url, status, {
