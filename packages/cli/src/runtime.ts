@@ -1,10 +1,6 @@
 import { createLogger, queueSettings, redactUrl, type HasadConfig, type Logger } from '@hasad/core';
 import { createDb, type DbHandle } from '@hasad/db';
 import { Queues } from '@hasad/queues';
-import { startApi, startOpsServer } from '@hasad/api';
-import { startFetcherWorker } from '@hasad/fetcher';
-import { startLoaderWorker } from '@hasad/loader';
-import { startScheduler } from '@hasad/scheduler';
 
 export const ROLES = ['api', 'scheduler', 'fetcher', 'loader'] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,6 +19,12 @@ export async function startRoles(roles: readonly Role[], config: HasadConfig, lo
   const db = createDb(config.DATABASE_URL, { max: 10, applicationName: `hasad-${roles.join('+')}` });
   const queues = new Queues(queueSettings(config), (err) => log.error({ err }, 'queue error'));
   const deps = { db, queues, config, log };
+  // Each role's code is imported only when the role runs: a fetcher process does not carry
+  // Fastify and Bull Board (about 40 MB of its resident memory otherwise).
+  const { startApi, startOpsServer } = roles.includes('api') || config.HASAD_OPS_PORT ? await import('@hasad/api') : ({} as typeof import('@hasad/api'));
+  const { startScheduler } = roles.includes('scheduler') ? await import('@hasad/scheduler') : ({} as typeof import('@hasad/scheduler'));
+  const { startFetcherWorker } = roles.includes('fetcher') ? await import('@hasad/fetcher') : ({} as typeof import('@hasad/fetcher'));
+  const { startLoaderWorker } = roles.includes('loader') ? await import('@hasad/loader') : ({} as typeof import('@hasad/loader'));
   const api = roles.includes('api') ? await startApi({ ...deps, db: db.db, pool: db.pool }) : undefined;
   // Worker-only processes answer health probes on their own small server, when a port is set.
   const ops = !api && config.HASAD_OPS_PORT ? await startOpsServer({ ...deps, db: db.db, pool: db.pool }, config.HASAD_OPS_PORT) : undefined;

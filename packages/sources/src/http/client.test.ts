@@ -206,3 +206,79 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
+
+describe('fetchPage with POST (SOAP)', () => {
+  /** Records every request's method, path and body, then answers with `answer`. */
+  async function postServer(answer: (path: string, res: import('node:http').ServerResponse) => void) {
+    const bodies: Array<{ method: string; path: string; body: string; contentType: string | undefined; soapAction: string | undefined }> = [];
+    server = await startLoopback(async (req, res) => {
+      const body = await text(req);
+      bodies.push({ method: req.method ?? '', path: req.url ?? '', body, contentType: req.headers['content-type'], soapAction: req.headers['soapaction'] as string | undefined });
+      answer(req.url ?? '/', res);
+    });
+    return bodies;
+  }
+  const envelope = '<Envelope><Body><Get>é ع</Get></Body></Envelope>';
+  const soapHeaders = { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: '"urn:Get"' };
+
+  it('sends the method, body and headers given, and keeps GET the default', async () => {
+    const seen = await postServer((_path, res) => res.end('<ok/>'));
+    const res = await fetchPage({ url: `${server!.base}/svc`, http: loopbackHttp, method: 'POST', body: envelope, headers: soapHeaders });
+    expect(await text(res.body)).toBe('<ok/>');
+    await text((await fetchPage({ url: `${server!.base}/plain`, http: loopbackHttp })).body);
+    expect(seen).toEqual([
+      { method: 'POST', path: '/svc', body: envelope, contentType: 'text/xml; charset=utf-8', soapAction: '"urn:Get"' },
+      { method: 'GET', path: '/plain', body: '', contentType: undefined, soapAction: undefined },
+    ]);
+  });
+
+  it('follows 307 and 308 for a POST, repeating the method and body', async () => {
+    const seen = await postServer((path, res) => {
+      if (path === '/old') res.writeHead(307, { location: '/mid' }).end();
+      else if (path === '/mid') res.writeHead(308, { location: '/new' }).end();
+      else res.end('<ok/>');
+    });
+    const res = await fetchPage({ url: `${server!.base}/old`, http: loopbackHttp, method: 'POST', body: envelope, headers: soapHeaders });
+    expect(res.url).toBe(`${server!.base}/new`);
+    expect(await text(res.body)).toBe('<ok/>');
+    expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
+      ['POST', '/old', envelope],
+      ['POST', '/mid', envelope],
+      ['POST', '/new', envelope],
+    ]);
+  });
+
+  it.each([301, 302, 303])('refuses a %i redirect for a POST with an error naming the new address', async (status) => {
+    const seen = await postServer((path, res) => {
+      if (path === '/old') res.writeHead(status, { location: '/moved' }).end();
+      else res.end('<ok/>');
+    });
+    const err = await caught(fetchPage({ url: `${server!.base}/old`, http: loopbackHttp, method: 'POST', body: envelope }));
+    expect(err).toBeInstanceOf(FetchRefusedError);
+    expect((err as FetchRefusedError).permanent).toBe(true);
+    expect((err as Error).message).toContain(`a POST answered HTTP ${status} (redirect to ${server!.base}/moved)`);
+    expect(seen.map((s) => s.path)).toEqual(['/old']);
+  });
+
+  it('still follows 301 for a GET', async () => {
+    await postServer((path, res) => {
+      if (path === '/old') res.writeHead(301, { location: '/new' }).end();
+      else res.end('ok');
+    });
+    expect(await text((await fetchPage({ url: `${server!.base}/old`, http: loopbackHttp })).body)).toBe('ok');
+  });
+
+  it('returns a status listed in acceptStatuses with its body, and throws the others', async () => {
+    await postServer((path, res) => {
+      res.writeHead(path === '/fault' ? 500 : 503, { 'content-type': 'text/xml' });
+      res.end('<Fault>boom</Fault>');
+    });
+    const res = await fetchPage({ url: `${server!.base}/fault`, http: loopbackHttp, method: 'POST', body: envelope, acceptStatuses: [500] });
+    expect(res.status).toBe(500);
+    expect(res.contentType).toBe('text/xml');
+    expect(await text(res.body)).toBe('<Fault>boom</Fault>');
+    const err = await caught(fetchPage({ url: `${server!.base}/busy`, http: loopbackHttp, method: 'POST', body: envelope, acceptStatuses: [500] }));
+    expect(err).toBeInstanceOf(FetchStatusError);
+    expect((err as FetchStatusError).context).toMatchObject({ status: 503 });
+  });
+});
