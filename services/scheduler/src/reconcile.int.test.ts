@@ -149,10 +149,9 @@ describe('reconcileSchedules', () => {
     }
   });
 
-  // Known bug (reported): a five-word schedule passes toRepeat as a cron expression, BullMQ's
-  // cron parser then throws inside upsertJobScheduler, and the exception aborts the whole
-  // reconcile, so no source after it is scheduled and no stale scheduler is removed.
-  it.fails('a schedule BullMQ cannot parse does not stop the other sources being scheduled', async () => {
+  // Five words that are not a cron expression must not stop the reconcile: before the fix,
+  // BullMQ's cron parser threw inside upsertJobScheduler and no later source was scheduled.
+  it('a schedule BullMQ cannot parse does not stop the other sources being scheduled', async () => {
     const bad = await addSource('bad-cron', 'tous les jours à 3h');
     const later = await addSource('after-bad-cron', 'hourly');
     try {

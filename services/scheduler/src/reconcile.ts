@@ -34,17 +34,27 @@ export async function reconcileSchedules(deps: SchedulerDeps): Promise<{ upserte
       deps.log.warn({ sourceId: src.id, schedule: src.schedule, err }, 'source has an invalid schedule; not scheduled');
       continue;
     }
-    wanted.add(id);
     const cur = existing.get(id);
     const same =
       cur &&
       ('pattern' in repeat ? cur.pattern === repeat.pattern && cur.tz === repeat.tz : Number(cur.every) === repeat.every && Number(cur.offset ?? 0) === repeat.offset);
-    if (same) continue;
-    await deps.queues.harvest.upsertJobScheduler(id, repeat, {
-      name: 'harvest.source',
-      data: { sourceId: src.id, trigger: 'schedule' },
-      opts: deps.queues.optsFor('harvest.source'),
-    });
+    if (same) {
+      wanted.add(id);
+      continue;
+    }
+    try {
+      await deps.queues.harvest.upsertJobScheduler(id, repeat, {
+        name: 'harvest.source',
+        data: { sourceId: src.id, trigger: 'schedule' },
+        opts: deps.queues.optsFor('harvest.source'),
+      });
+    } catch (err) {
+      // One source BullMQ rejects must not stop the others being scheduled.
+      invalid++;
+      deps.log.warn({ sourceId: src.id, schedule: src.schedule, err }, 'job scheduler rejected the schedule; not scheduled');
+      continue;
+    }
+    wanted.add(id);
     upserted++;
   }
   let removed = 0;
@@ -93,7 +103,7 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
     }
     if (!(await lostLoadJobs(deps, run.id))) return false;
   } else {
-    const job = run.jobId ? await deps.queues.harvest.getJob(run.jobId) : undefined;
+    const job = await deps.queues.harvest.getJob(run.jobId ?? jobIds.run(run.id));
     const state = job ? await job.getState() : 'missing';
     if (LIVE_JOB_STATES.has(state)) return false;
     if (state === 'failed' && run.attempts >= deps.config.HASAD_HARVEST_ATTEMPTS + 3) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import cronParser from 'cron-parser';
 import { ConfigError } from '@hasad/core';
 
 export type RepeatSpec = { pattern: string; tz: string } | { every: number; offset: number };
@@ -24,14 +25,22 @@ export function stableFraction(sourceId: string): number {
 export function toRepeat(schedule: string, sourceId: string, tz: string, spreadMs: number): RepeatSpec {
   const s = schedule.trim();
   const f = stableFraction(sourceId);
-  const every = NAMED[s] ?? parseInterval(s);
+  const every = Object.hasOwn(NAMED, s) ? NAMED[s] : parseInterval(s);
   if (every !== undefined) {
     return { every, offset: Math.floor(f * Math.min(every, spreadMs)) };
   }
   const cron = s === 'monthly' ? '0 3 1 * *' : s;
   const fields = cron.split(/\s+/);
-  if (fields.length === 5) return { pattern: `${Math.floor(f * 60)} ${cron}`, tz };
-  if (fields.length === 6) return { pattern: cron, tz };
+  const pattern = fields.length === 5 ? `${Math.floor(f * 60)} ${cron}` : fields.length === 6 ? cron : undefined;
+  if (pattern !== undefined) {
+    // The parser BullMQ itself uses: a schedule it would reject is refused at registration.
+    try {
+      cronParser.parseExpression(pattern, { tz });
+    } catch (err) {
+      throw new ConfigError(`schedule "${schedule}" is not a valid cron expression: ${(err as Error).message}`, { schedule });
+    }
+    return { pattern, tz };
+  }
   throw new ConfigError(`schedule "${schedule}" is neither a cron expression (5 or 6 fields), an interval like 30m/6h/1d, nor hourly/daily/weekly/monthly`, { schedule });
 }
 

@@ -41,7 +41,7 @@ export const runs = pgTable(
     details: jsonb().notNull().default(sql`'{}'::jsonb`),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp({ withTimezone: true }),
-    /** Moved by the fetcher after each page and by the loader after each batch; the reconciler reads it. */
+    /** Moved by the fetcher after each page (and by claims, repairs, finalise); the reconciler reads it. */
     heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp({ withTimezone: true }),
   },
