@@ -109,7 +109,14 @@ describe('GET /api/v1/datasets', () => {
     const bySource = await get(`/api/v1/datasets?source=${s.source.onee}`);
     expect(bySource.body.items.map((i: { id: string }) => i.id)).toEqual([s.dataset.electricite]);
     const unknownOrg = await get('/api/v1/datasets?organization=nobody');
-    expect(unknownOrg.body).toEqual({ total: 0, page: 1, limit: 20, items: [] });
+    expect(unknownOrg.body).toEqual({
+      total: 0,
+      page: 1,
+      limit: 20,
+      items: [],
+      facets: { organization: [], theme: [], format: [], license: [], keyword: [] },
+      nextCursor: null,
+    });
   });
 
   it('pages with page and limit', async () => {

@@ -9,7 +9,8 @@ import type { RunningApi } from './main.ts';
  * run the API: `/healthz` and `/readyz` for orchestrators' probes. Same handlers as the API's.
  */
 export async function startOpsServer(deps: ApiDeps, port: number): Promise<RunningApi> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'ops' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Probes arrive every few seconds: their request logs (info) are not worth keeping.
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'ops' }, { level: 'warn' }) as FastifyBaseLogger });
   healthRoutes(app, deps);
   await app.listen({ port, host: deps.config.HOST });
   const addr = app.server.address() as AddressInfo;

@@ -102,6 +102,28 @@ export const datasetItem = {
   },
 } as const;
 
+const facetValues = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['value', 'count'],
+    properties: { value: { type: 'string' }, label: { type: 'string', description: 'organisation name' }, count: { type: 'integer' } },
+  },
+} as const;
+
+/** Facet counts over the filtered set, most frequent first; only the facets asked for. */
+export const facetsBody = {
+  type: 'object',
+  properties: {
+    organization: { ...facetValues, description: 'organisation slug (value) and name (label)' },
+    theme: facetValues,
+    format: facetValues,
+    license: facetValues,
+    keyword: facetValues,
+    language: facetValues,
+  },
+} as const;
+
 export const organizationItem = {
   type: 'object',
   required: ['id', 'slug', 'name', 'datasetCount'],

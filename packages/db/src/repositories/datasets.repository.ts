@@ -1,14 +1,47 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 
+/** Facets the search can count, by the name the API uses. */
+export const DATASET_FACETS = ['organization', 'theme', 'format', 'license', 'keyword', 'language'] as const;
+export type DatasetFacet = (typeof DATASET_FACETS)[number];
+/** What a search counts when the caller does not say (`language` is on request only). */
+export const DEFAULT_FACETS: readonly DatasetFacet[] = ['organization', 'theme', 'format', 'license', 'keyword'];
+
+/** `-` means descending. `relevance` needs `q`; without it the default order applies. */
+export const DATASET_SORTS = ['relevance', 'title', '-title', 'modified', '-modified', 'updated', '-updated'] as const;
+export type DatasetSort = (typeof DATASET_SORTS)[number];
+
 export interface DatasetFilter {
+  /** Full-text query, websearch syntax (`"a phrase"`, `or`, `-word`). */
   q?: string;
-  /** Organisation slug or id. */
-  organization?: string;
+  /** Organisation slugs or ids: any of them. */
+  organization?: string | string[];
   source?: string;
+  /** Theme URIs, labels, or EU data-theme codes (`ENVI`): all of them. */
+  theme?: string[];
+  /** Keywords (any language, exact): all of them. */
+  keyword?: string[];
+  /** Formats (`CSV`, an EU file-type URI, a media type): all of them. */
+  format?: string[];
+  /** Licence URIs (or labels): any of them. */
+  license?: string[];
+  /** Language codes (`fr`, `ar`, `fra`, an EU language URI): all of them. */
+  language?: string[];
+  /** dct:modified at or after this instant (ISO 8601 date or date-time). */
+  modifiedFrom?: string;
+  /** dct:modified at or before this instant; a date alone includes that whole day (UTC). */
+  modifiedTo?: string;
   status?: 'active' | 'withdrawn' | 'all';
+  /** Default: `relevance` with `q`, else `-updated` (most recently changed in Hasad first). */
+  sort?: DatasetSort;
   page?: number;
   limit?: number;
+  /** Opaque keyset cursor from a previous answer's `nextCursor`; `page` is then ignored. */
+  cursor?: string;
+  /** Facets to count over the filtered set; default {@link DEFAULT_FACETS}. */
+  facets?: readonly DatasetFacet[];
+  /** Values per facet, most frequent first. */
+  facetLimit?: number;
 }
 
 export type DatasetRow = {
@@ -26,40 +59,248 @@ export type DatasetRow = {
   withdrawnAt: string | null;
 };
 
+export interface FacetValue {
+  value: string;
+  count: number;
+  /** The organisation's name (organisation facet only). */
+  label?: string;
+}
+
+export interface DatasetSearchResult {
+  total: number;
+  items: DatasetRow[];
+  facets: Partial<Record<DatasetFacet, FacetValue[]>>;
+  /** Cursor of the page after this one; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A cursor the caller sent is not one of ours (or belongs to another sort). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  readonly code = 'invalid_cursor';
+}
+
 const SELECT = sql`
   SELECT d.id, d.source_id AS "sourceId", d.organization_id AS "organizationId", o.slug AS organization,
     d.source_identifier AS "sourceIdentifier", d.uri, d.status, d.record, d.content_hash AS "contentHash",
     d.created_at AS "createdAt", d.updated_at AS "updatedAt", d.withdrawn_at AS "withdrawnAt"
   FROM datasets d JOIN organizations o ON o.id = d.organization_id`;
 
-/** Lists datasets, newest change first. Withdrawn datasets are hidden unless asked for. */
-export async function listDatasets(db: Db, f: DatasetFilter): Promise<{ total: number; items: DatasetRow[] }> {
+const EU_THEME = 'http://publications.europa.eu/resource/authority/data-theme/';
+/** ISO 639-2 codes Hasad's catalogues use, to the two-letter code `hasad_languages()` stores. */
+const LANG_639_1: Record<string, string> = { fra: 'fr', fre: 'fr', ara: 'ar', eng: 'en', spa: 'es', deu: 'de', ger: 'de', ita: 'it', por: 'pt', nld: 'nl' };
+
+/** The language code as `datasets.languages` holds it (`FRA`, `fr-MA`, an EU URI → `fr`). */
+export function languageKey(v: string): string {
+  const x = (v.trim().toLowerCase().split('/').pop() ?? '').split('-')[0] ?? '';
+  return LANG_639_1[x] ?? x;
+}
+
+interface SortKey {
+  /** Column of the matched set `m`. */
+  col: string;
+  /** Its expression over `datasets d` (and `query`). */
+  expr: SQL;
+  desc: boolean;
+  /** SQL type the cursor value is cast back to. */
+  type: 'real' | 'text' | 'timestamptz' | 'uuid';
+}
+
+function sortKeys(sort: DatasetSort): SortKey[] {
+  const id = (desc: boolean): SortKey => ({ col: 'id', expr: sql`d.id`, desc, type: 'uuid' });
+  switch (sort) {
+    case 'relevance':
+      return [{ col: 'k', expr: sql`ts_rank(d.search_vector, query)`, desc: true, type: 'real' }, id(false)];
+    case 'title':
+      return [{ col: 'k', expr: sql`d.title_sort`, desc: false, type: 'text' }, id(false)];
+    case '-title':
+      return [{ col: 'k', expr: sql`d.title_sort`, desc: true, type: 'text' }, id(true)];
+    // Datasets without dct:modified come last either way.
+    case 'modified':
+      return [{ col: 'k', expr: sql`coalesce(d.modified_at, 'infinity')`, desc: false, type: 'timestamptz' }, id(false)];
+    case '-modified':
+      return [{ col: 'k', expr: sql`coalesce(d.modified_at, '-infinity')`, desc: true, type: 'timestamptz' }, id(false)];
+    case 'updated':
+      return [{ col: 'k', expr: sql`d.updated_at`, desc: false, type: 'timestamptz' }, id(false)];
+    case '-updated':
+      return [{ col: 'k', expr: sql`d.updated_at`, desc: true, type: 'timestamptz' }, id(false)];
+  }
+}
+
+interface CursorBody {
+  /** Sort the cursor was made for. */
+  s: DatasetSort;
+  /** Sort key values of the last row of the page: [key, id]. */
+  k: [string | number, string];
+}
+
+export function encodeCursor(c: CursorBody): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: DatasetSort): CursorBody {
+  let c: unknown;
+  try {
+    c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor is not one this API gave out');
+  }
+  const ok =
+    typeof c === 'object' && c !== null && Array.isArray((c as CursorBody).k) && (c as CursorBody).k.length === 2 &&
+    ['string', 'number'].includes(typeof (c as CursorBody).k[0]) && typeof (c as CursorBody).k[1] === 'string' && isUuidLike((c as CursorBody).k[1]);
+  if (!ok) throw new InvalidCursorError('cursor is not one this API gave out');
+  if ((c as CursorBody).s !== sort) throw new InvalidCursorError(`cursor was made for sort=${(c as CursorBody).s}, not sort=${sort}`);
+  return c as CursorBody;
+}
+
+/** Rows strictly after `values` in the order of `keys` (each key ascending or descending). */
+function keysetAfter(keys: SortKey[], values: Array<string | number>): SQL {
+  const ors: SQL[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const parts: SQL[] = [];
+    for (let j = 0; j < i; j++) parts.push(sql`m.${sql.raw(keys[j]!.col)} = ${values[j]}::${sql.raw(keys[j]!.type)}`);
+    const k = keys[i]!;
+    parts.push(sql`m.${sql.raw(k.col)} ${sql.raw(k.desc ? '<' : '>')} ${values[i]}::${sql.raw(k.type)}`);
+    ors.push(sql`(${sql.join(parts, sql` AND `)})`);
+  }
+  return sql`(${sql.join(ors, sql` OR `)})`;
+}
+
+/** Instant of a `modifiedFrom`/`modifiedTo` bound; a bare date `to` bound is the next day, exclusive. */
+function bound(v: string, end: boolean): { at: string; inclusive: boolean } {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    if (!end) return { at: `${v}T00:00:00Z`, inclusive: true };
+    const next = new Date(`${v}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    return { at: next.toISOString(), inclusive: false };
+  }
+  return { at: v, inclusive: true };
+}
+
+const arr = (v: string | string[] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x) => x !== ''));
+
+/** The WHERE conditions of a filter over `datasets d`; `query` is the parsed `q` when there is one. */
+function conditions(f: DatasetFilter): SQL[] {
   const conds: SQL[] = [];
   const status = f.status ?? 'active';
   if (status !== 'all') conds.push(sql`d.status = ${status}`);
-  if (f.organization) conds.push(isUuidLike(f.organization) ? sql`d.organization_id = ${f.organization}` : sql`o.slug = ${f.organization}`);
-  if (f.source) {
-    if (!isUuidLike(f.source)) return { total: 0, items: [] };
-    conds.push(sql`d.source_id = ${f.source}`);
+  const orgs = arr(f.organization);
+  if (orgs.length > 0) {
+    const ids = orgs.filter(isUuidLike);
+    conds.push(
+      sql`d.organization_id IN (SELECT id FROM organizations WHERE slug = ANY(${sql.param(orgs)}::text[])${ids.length ? sql` OR id = ANY(${sql.param(ids)}::uuid[])` : sql``})`,
+    );
   }
-  if (f.q?.trim()) {
-    // Plain substring match over every language of title, description and keywords; the
-    // ranked full-text search with stemming and Arabic folding is issue 5's.
-    const like = `%${f.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    // Values only: matching the JSON text would also match the language keys (`q=fr`).
-    conds.push(sql`(
-      EXISTS (SELECT 1 FROM jsonb_each_text(d.record->'title') t WHERE t.value ILIKE ${like})
-      OR EXISTS (SELECT 1 FROM jsonb_each_text(d.record->'description') t WHERE t.value ILIKE ${like})
-      OR EXISTS (SELECT 1 FROM jsonb_each(d.record->'keywords') k, jsonb_array_elements_text(k.value) kw WHERE kw ILIKE ${like}))`);
+  if (f.source) conds.push(isUuidLike(f.source) ? sql`d.source_id = ${f.source}::uuid` : sql`false`);
+  if (f.q?.trim()) conds.push(sql`d.search_vector @@ query`);
+  for (const t of arr(f.theme)) {
+    // A bare code (`ENVI`) also names the EU data theme.
+    const names = /^[A-Za-z]{4}$/.test(t) ? [t, `${EU_THEME}${t.toUpperCase()}`] : [t];
+    conds.push(sql`d.themes && ${sql.param(names)}::text[]`);
   }
-  const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
-  const limit = Math.min(Math.max(f.limit ?? 20, 1), 200);
+  const keywords = arr(f.keyword);
+  if (keywords.length) conds.push(sql`d.keywords @> ${sql.param(keywords)}::text[]`);
+  for (const fmt of arr(f.format)) conds.push(sql`d.formats @> ARRAY[hasad_format_label(${fmt})]`);
+  const licenses = arr(f.license);
+  if (licenses.length) conds.push(sql`d.license = ANY(${sql.param(licenses)}::text[])`);
+  const languages = arr(f.language).map(languageKey);
+  if (languages.length) conds.push(sql`d.languages @> ${sql.param(languages)}::text[]`);
+  if (f.modifiedFrom) {
+    const b = bound(f.modifiedFrom, false);
+    conds.push(sql`d.modified_at >= ${b.at}::timestamptz`);
+  }
+  if (f.modifiedTo) {
+    const b = bound(f.modifiedTo, true);
+    conds.push(b.inclusive ? sql`d.modified_at <= ${b.at}::timestamptz` : sql`d.modified_at < ${b.at}::timestamptz`);
+  }
+  return conds;
+}
+
+/** Per facet: the column of `m` it counts and whether that column is an array. */
+const FACET_COLUMNS: Record<DatasetFacet, { col: string; array: boolean }> = {
+  organization: { col: 'organization_id', array: false },
+  theme: { col: 'themes', array: true },
+  format: { col: 'formats', array: true },
+  license: { col: 'license', array: false },
+  keyword: { col: 'keywords', array: true },
+  language: { col: 'languages', array: true },
+};
+
+function facetQuery(name: DatasetFacet, limit: number): SQL {
+  if (name === 'organization') {
+    return sql`(SELECT coalesce(json_agg(json_build_object('value', o.slug, 'label', o.name, 'count', f.n) ORDER BY f.n DESC, o.slug), '[]')
+      FROM (SELECT organization_id, count(*)::int AS n FROM m GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}) f
+      JOIN organizations o ON o.id = f.organization_id)`;
+  }
+  const { col, array } = FACET_COLUMNS[name];
+  const source = array ? sql`m, unnest(m.${sql.raw(col)}) AS v` : sql`(SELECT m.${sql.raw(col)} AS v FROM m WHERE m.${sql.raw(col)} IS NOT NULL) m`;
+  return sql`(SELECT coalesce(json_agg(json_build_object('value', f.v, 'count', f.n) ORDER BY f.n DESC, f.v), '[]')
+    FROM (SELECT v, count(*)::int AS n FROM ${source} GROUP BY v ORDER BY n DESC, v LIMIT ${limit}) f)`;
+}
+
+/**
+ * Searches the catalogue: full-text `q` (French stems, accents and Arabic spelling variants
+ * folded; see migration 0002_search_functions), filters, facet counts over the filtered set,
+ * and a page in one of the sorts, by offset (`page`) or keyset (`cursor`).
+ *
+ * One statement finds the filtered set once (`m`), and from it counts the total, each facet
+ * and picks the page's ids; a second fetches those rows. Withdrawn datasets are hidden
+ * unless asked for.
+ */
+export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetSearchResult> {
+  const q = f.q?.trim() ? f.q.trim() : undefined;
+  const sort: DatasetSort = f.sort === undefined || (f.sort === 'relevance' && !q) ? (q ? 'relevance' : '-updated') : f.sort;
+  const keys = sortKeys(sort);
+  const limit = Math.min(Math.max(f.limit ?? 20, 1), 1000);
   const page = Math.max(f.page ?? 1, 1);
-  const [items, total] = await Promise.all([
-    db.execute<DatasetRow>(sql`${SELECT} ${where} ORDER BY d.updated_at DESC, d.id LIMIT ${limit} OFFSET ${(page - 1) * limit}`),
-    db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM datasets d JOIN organizations o ON o.id = d.organization_id ${where}`),
-  ]);
-  return { total: total.rows[0]?.n ?? 0, items: items.rows };
+  const cursor = f.cursor ? decodeCursor(f.cursor, sort) : undefined;
+  const facets = [...new Set(f.facets ?? DEFAULT_FACETS)];
+  const facetLimit = Math.min(Math.max(f.facetLimit ?? 20, 1), 200);
+
+  const conds = conditions(f);
+  const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
+  const from = q ? sql`datasets d CROSS JOIN hasad_search_query(${q}) AS query` : sql`datasets d`;
+  const facetCols = [...new Set(facets.map((n) => FACET_COLUMNS[n].col))].filter((c) => c !== 'id');
+  const mCols = [sql`d.id`, sql`${keys[0]!.expr} AS k`, ...facetCols.map((c) => sql`d.${sql.raw(c)}`)];
+  const orderOf = (alias: string) =>
+    sql.join(
+      keys.map((k) => sql`${sql.raw(alias)}.${sql.raw(k.col)} ${sql.raw(k.desc ? 'DESC' : 'ASC')}`),
+      sql`, `,
+    );
+  const after = cursor ? sql`WHERE ${keysetAfter(keys, cursor.k)}` : sql``;
+  const offset = cursor ? 0 : (page - 1) * limit;
+
+  const res = await db.execute<{ total: number; page: Array<{ id: string; k: string | number }> } & Record<string, FacetValue[] | null>>(sql`
+    WITH m AS MATERIALIZED (SELECT ${sql.join(mCols, sql`, `)} FROM ${from} ${where})
+    SELECT (SELECT count(*)::int FROM m) AS total,
+      (SELECT coalesce(json_agg(json_build_object('id', p.id, 'k', p.k) ORDER BY ${orderOf('p')}), '[]')
+         FROM (SELECT m.id, m.k FROM m ${after} ORDER BY ${orderOf('m')} LIMIT ${limit + 1} OFFSET ${offset}) p) AS page
+      ${sql.join(
+        facets.map((n) => sql`, ${facetQuery(n, facetLimit)} AS ${sql.identifier(`f_${n}`)}`),
+        sql``,
+      )}`);
+  const row = res.rows[0]!;
+  const pageRows = row.page.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  const nextCursor = row.page.length > limit && last ? encodeCursor({ s: sort, k: [last.k, last.id] }) : null;
+
+  let items: DatasetRow[] = [];
+  if (pageRows.length > 0) {
+    const ids = pageRows.map((p) => p.id);
+    const rows = await db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ANY(${sql.param(ids)}::uuid[])`);
+    const byId = new Map(rows.rows.map((r) => [r.id, r]));
+    // A row deleted between the two statements (its source removed) is simply left out.
+    items = ids.flatMap((id) => byId.get(id) ?? []);
+  }
+  const facetValues: DatasetSearchResult['facets'] = {};
+  for (const n of facets) facetValues[n] = row[`f_${n}`] ?? [];
+  return { total: row.total, items, facets: facetValues, nextCursor };
+}
+
+/** Lists datasets, newest change first (kept for callers that need no search). */
+export async function listDatasets(db: Db, f: DatasetFilter): Promise<{ total: number; items: DatasetRow[] }> {
+  const res = await searchDatasets(db, { ...f, facets: f.facets ?? [] });
+  return { total: res.total, items: res.items };
 }
 
 /** Finds a dataset by Hasad id, by the source's URI for it, or by the source's own identifier. */
@@ -69,6 +310,6 @@ export async function getDataset(db: Db, key: string): Promise<DatasetRow | unde
   return res.rows[0];
 }
 
-function isUuidLike(s: string): boolean {
+export function isUuidLike(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }

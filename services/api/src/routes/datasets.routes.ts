@@ -1,31 +1,84 @@
 import type { FastifyInstance } from 'fastify';
-import { getDataset, listDatasets, type DatasetRow } from '@hasad/db';
+import { DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
-import { datasetItem, errorResponses } from '../schemas.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { datasetItem, errorResponses, facetsBody } from '../schemas.ts';
 import { toIso } from '../timestamps.ts';
 
 interface ListQuery {
   q?: string;
-  organization?: string;
+  organization?: string[];
   source?: string;
+  theme?: string[];
+  keyword?: string[];
+  format?: string[];
+  license?: string[];
+  licence?: string[];
+  language?: string[];
+  modifiedFrom?: string;
+  modifiedTo?: string;
   status: 'active' | 'withdrawn' | 'all';
+  sort?: DatasetSort;
   page: number;
   limit: number;
+  cursor?: string;
+  facets?: string;
+  facetLimit: number;
 }
+
+const FACET_NAMES = [...DATASET_FACETS, 'licence'];
+const DATE_OR_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$';
+/** Repeatable parameters: `theme=A&theme=B` (a single value is coerced to a list). */
+const list = (description: string) => ({ type: 'array', items: { type: 'string', minLength: 1, maxLength: 2048 }, maxItems: 20, description }) as const;
 
 const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    q: { type: 'string', maxLength: 200, description: 'text searched in every language of title, description and keywords' },
-    organization: { type: 'string', minLength: 1, description: 'organisation slug or id' },
+    q: { type: 'string', maxLength: 200, description: 'full-text query over title, keywords and description in every language (websearch syntax: "a phrase", or, -word)' },
+    organization: list('organisation slug or id; several: any of them'),
     source: { type: 'string', format: 'uuid', description: 'source id' },
+    theme: list('theme URI, label or EU data-theme code (ENVI); several: all of them'),
+    keyword: list('keyword, exact, any language; several: all of them'),
+    format: list('distribution format: CSV, an EU file-type URI, a media type; several: all of them'),
+    license: list('licence URI; several: any of them'),
+    licence: list('same as license'),
+    language: list('language code (fr, ar, fra) or EU language URI; several: all of them'),
+    modifiedFrom: { type: 'string', pattern: DATE_OR_DATE_TIME, description: 'dct:modified on or after (date or date-time)' },
+    modifiedTo: { type: 'string', pattern: DATE_OR_DATE_TIME, description: 'dct:modified on or before (a date includes the whole day, UTC)' },
     status: { type: 'string', enum: ['active', 'withdrawn', 'all'], default: 'active' },
+    sort: { type: 'string', enum: DATASET_SORTS, description: 'default: relevance with q, else -updated; "-" is descending' },
     page: { type: 'integer', minimum: 1, default: 1 },
     limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
+    cursor: { type: 'string', maxLength: 2048, description: 'nextCursor of the previous page (keyset paging; page is then ignored)' },
+    facets: { type: 'string', pattern: `^((${FACET_NAMES.join('|')})(,(${FACET_NAMES.join('|')}))*)?$`, description: `comma-separated facets to count (default ${DEFAULT_FACETS.join(',')}; empty: none)` },
+    facetLimit: { type: 'integer', minimum: 1, maximum: 200, default: 20, description: 'values per facet, most frequent first' },
   },
 } as const;
+
+const listResponse = {
+  type: 'object',
+  required: ['total', 'page', 'limit', 'items', 'facets', 'nextCursor'],
+  properties: {
+    total: { type: 'integer' },
+    page: { type: 'integer' },
+    limit: { type: 'integer' },
+    items: { type: 'array', items: datasetItem },
+    facets: facetsBody,
+    nextCursor: { type: ['string', 'null'], description: 'pass as cursor= for the next page; null on the last page' },
+  },
+} as const;
+
+function parseFacets(v: string | undefined): DatasetFacet[] {
+  if (v === undefined) return [...DEFAULT_FACETS];
+  return [...new Set(v.split(',').filter((x) => x !== '').map((x) => (x === 'licence' ? 'license' : x) as DatasetFacet))];
+}
+
+function checkInstant(name: string, v: string | undefined): void {
+  if (v !== undefined && Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v))) {
+    throw new ApiError(400, 'invalid_parameter', `querystring parameter "${name}" is not a valid date or date-time`);
+  }
+}
 
 /**
  * The catalogue's view of a dataset: the canonical record's fields, then Hasad's own, so
@@ -52,20 +105,28 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     {
       schema: {
         querystring: listQuery,
-        response: {
-          200: {
-            type: 'object',
-            required: ['total', 'page', 'limit', 'items'],
-            properties: { total: { type: 'integer' }, page: { type: 'integer' }, limit: { type: 'integer' }, items: { type: 'array', items: datasetItem } },
-          },
-          ...errorResponses,
-        },
+        response: { 200: listResponse, ...errorResponses },
       },
     },
     async (req) => {
-      const { q, organization, source, status, page, limit } = req.query;
-      const res = await listDatasets(deps.db, { q, organization, source, status, page, limit });
-      return { total: res.total, page, limit, items: res.items.map(toDatasetItem) };
+      const { license, licence, facets, modifiedFrom, modifiedTo, page, limit, ...rest } = req.query;
+      checkInstant('modifiedFrom', modifiedFrom);
+      checkInstant('modifiedTo', modifiedTo);
+      try {
+        const res = await searchDatasets(deps.db, {
+          ...rest,
+          modifiedFrom,
+          modifiedTo,
+          page,
+          limit,
+          license: [...(license ?? []), ...(licence ?? [])],
+          facets: parseFacets(facets),
+        });
+        return { total: res.total, page, limit, items: res.items.map(toDatasetItem), facets: res.facets, nextCursor: res.nextCursor };
+      } catch (err) {
+        if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_parameter', `querystring parameter "cursor": ${err.message}`);
+        throw err;
+      }
     },
   );
 

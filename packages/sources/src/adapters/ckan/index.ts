@@ -1,13 +1,28 @@
-import { ConfigError } from '@hasad/core';
 import type { SourceAdapter } from '../../types.ts';
+import { harvestCkan, portalBase } from './client.ts';
+import { parseCkanConfig } from './config.ts';
 
-// Placeholder replaced by the ckan adapter (issue 3); refuses every config so nothing half-built runs.
+export type { CkanConfig } from './config.ts';
+export { parseCkanConfig } from './config.ts';
+export { harvestCkan, incrementalFq, INCREMENTAL_OVERLAP_MS, nextStart, portalBase, searchUrl } from './client.ts';
+export type { CkanHarvestOptions, CkanPageEvent } from './client.ts';
+export { mapPackage, mapPackages, packageSkipReason } from './map.ts';
+export type { CkanMapContext, PackageMapResult } from './map.ts';
+export { CkanApiError, parseCkanEnvelope } from './parse.ts';
+export type { CkanPage } from './parse.ts';
+
+/**
+ * The CKAN adapter (kind `ckan`): CKAN 2.x Action API `package_search`, and the DKAN/CKAN-alike
+ * portals that imitate it. Source URL: the portal's base (`https://data.gov.ma/data`) or its
+ * `…/api/3/action/package_search`. Config: see {@link CkanConfig}.
+ */
 export const ckanAdapter: SourceAdapter = {
   kind: 'ckan',
-  parseConfig() {
-    throw new ConfigError('the ckan source kind is not available yet');
-  },
-  harvest() {
-    throw new ConfigError('the ckan source kind is not available yet');
+  parseConfig: parseCkanConfig,
+  harvest(opts) {
+    // Validate before the first request so a bad config or URL fails without touching the network.
+    const config = parseCkanConfig(opts.config);
+    portalBase(opts.url);
+    return harvestCkan(opts, config);
   },
 };

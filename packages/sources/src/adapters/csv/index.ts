@@ -1,13 +1,35 @@
-import { ConfigError } from '@hasad/core';
 import type { SourceAdapter } from '../../types.ts';
+import { harvestCsv } from './client.ts';
+import { parseCsvConfig } from './config.ts';
 
-// Placeholder replaced by the csv adapter (issue 3); refuses every config so nothing half-built runs.
+export { harvestCsv } from './client.ts';
+export {
+  CSV_DELIMITERS,
+  CSV_FIELDS,
+  CSV_PRESETS,
+  DATE_FORMATS,
+  ETALAB_CATALOGUE_MAPPING,
+  POD_CSV_MAPPING,
+  parseCsvConfig,
+  parseDate,
+  parseInterval,
+} from './config.ts';
+export type { CsvColumnSpec, CsvConfig, CsvDelimiter, CsvPreset, CsvSettings, DateFormat } from './config.ts';
+export { DEFAULT_HEADERS, HASH_ID_PREFIX, compileMapping, hashIdentifier, mapRow, normaliseHeader, recogniseHeader } from './map.ts';
+export type { CompiledMapping, RowResult } from './map.ts';
+export { CSV_ACCEPT, detectDelimiter, detectEncoding, guessSingleByte, openCsv } from './parse.ts';
+export type { CsvFile, CsvRow, EncodingChoice } from './parse.ts';
+
+/**
+ * The CSV adapter (kind `csv`): a dataset inventory, one row per dataset, read as it streams.
+ * Config: see {@link CsvConfig} (mapping, constants, preset, encoding, delimiter).
+ */
 export const csvAdapter: SourceAdapter = {
   kind: 'csv',
-  parseConfig() {
-    throw new ConfigError('the csv source kind is not available yet');
-  },
-  harvest() {
-    throw new ConfigError('the csv source kind is not available yet');
+  parseConfig: parseCsvConfig,
+  harvest(opts) {
+    // Validate before the first request so a bad config fails without touching the network.
+    const settings = parseCsvConfig(opts.config);
+    return harvestCsv(opts, settings);
   },
 };

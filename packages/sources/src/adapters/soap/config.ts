@@ -210,7 +210,7 @@ const pagingSchema = z.discriminatedUnion(
     z.strictObject({ mode: z.literal('hasMore'), hasMorePath: path }),
     z.strictObject({ mode: z.literal('none') }),
   ],
-  { error: 'paging.mode must be one of total, emptyPage, hasMore, none' },
+  { error: 'must be one of total, emptyPage, hasMore, none' },
 );
 
 const fieldSpecSchema = z.union([path, z.strictObject({ path, separator: z.string().min(1).optional(), dateFormat: z.string().min(1).optional() })]);
@@ -295,8 +295,8 @@ const soapConfigSchema = z
     for (const [key, value] of Object.entries(c.constants)) {
       const t = fieldTarget(key);
       if (t === undefined) issue(['constants', key], `unknown field ${key}`);
-      else if (key in c.fields) issue(['constants', key], `${key} is both mapped in fields and set in constants; keep one`);
       else if (t.base === 'identifier') issue(['constants', key], 'every record needs its own identifier; map it in fields');
+      else if (key in c.fields) issue(['constants', key], `${key} is both mapped in fields and set in constants; keep one`);
       else if (Array.isArray(value) && !t.multi) issue(['constants', key], `${key} holds one value, not a list`);
       else if (t.scope === 'distribution' && distributionFields === 0) issue(['constants', key], 'a distribution constant needs at least one distributions[] field to say where distributions are');
       else {

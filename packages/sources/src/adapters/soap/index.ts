@@ -1,13 +1,27 @@
-import { ConfigError } from '@hasad/core';
 import type { SourceAdapter } from '../../types.ts';
+import { harvestSoap } from './client.ts';
+import { parseSoapConfig } from './config.ts';
 
-// Placeholder replaced by the soap adapter (issue 3); refuses every config so nothing half-built runs.
+export type { SoapConfig, SoapFieldSpec, SoapPaging } from './config.ts';
+export { parseSoapConfig } from './config.ts';
+export { SoapFaultError } from './envelope.ts';
+export type { SoapFault, SoapVersion } from './envelope.ts';
+export { listSoapOperations, operationsFromWsdl } from './wsdl.ts';
+export type { SoapOperationInfo } from './wsdl.ts';
+export { pageOrdinalOf, soapPageUrl } from './client.ts';
+
+/**
+ * The SOAP adapter (kind `soap`): POSTs an envelope template page by page (`{{page}}`,
+ * `{{pageSize}}`, `{{offset}}`), reads the repeating record element of each response and maps it
+ * by the source's field mapping. SOAP 1.1 and 1.2; Faults fail the run with their text. See
+ * {@link SoapConfig} for the config, with an example.
+ */
 export const soapAdapter: SourceAdapter = {
   kind: 'soap',
-  parseConfig() {
-    throw new ConfigError('the soap source kind is not available yet');
-  },
-  harvest() {
-    throw new ConfigError('the soap source kind is not available yet');
+  parseConfig: parseSoapConfig,
+  harvest(opts) {
+    // Validate before the first request so a bad config fails without touching the network.
+    const config = parseSoapConfig(opts.config);
+    return harvestSoap(opts, config);
   },
 };

@@ -1,0 +1,312 @@
+import { ConfigError, PagingError } from '@hasad/core';
+import type { RecordProblem } from '@hasad/core';
+import { fetchPage } from '../../http/client.ts';
+import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { CkanConfig } from './config.ts';
+import { mapPackages } from './map.ts';
+import type { CkanMapContext } from './map.ts';
+import { explainStatusError, readCkanPage } from './parse.ts';
+import { isObject, text } from './values.ts';
+
+/**
+ * HarvestOptions plus what the CKAN adapter can use when the fetcher provides it.
+ * (`lastCompleteRunAt` is proposed for HarvestOptions itself; until then it is read from here.)
+ */
+export interface CkanHarvestOptions extends HarvestOptions {
+  /**
+   * When the source's last complete run (one that read every page without error) started,
+   * ISO 8601. Only read by incremental harvests; absent → full listing unless `incremental.since`.
+   */
+  lastCompleteRunAt?: string;
+}
+
+/**
+ * A CKAN page event. `listing: 'partial'` marks every page of an incremental run: its listing
+ * leaves out unmodified packages, so the run must not withdraw datasets it did not list.
+ */
+export type CkanPageEvent = PageEvent & { listing?: 'partial' };
+
+const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_MAX_PAGES = 10_000;
+const ACCEPT = 'application/json';
+// The "since" of an incremental run is moved back by this much from the last run's start: it
+// covers clock skew between the portal and us and packages saved while that run was listing.
+// Re-reading an hour of changes is cheap; missing one is not.
+export const INCREMENTAL_OVERLAP_MS = 60 * 60 * 1000;
+
+// `/api/3/action/package_search`, `/api/action/package_show`, `/api/3`, `/api`: the portal is what precedes.
+const API_SUFFIX = /\/api(?:\/\d+)?(?:\/action(?:\/[^/]*)?)?\/*$/;
+
+/**
+ * The portal's base URL from a source URL: `https://data.gov.ma/data`,
+ * `https://data.gov.ma/data/` and `https://data.gov.ma/data/api/3/action/package_search?...` all
+ * give `https://data.gov.ma/data`. Credentials, query and fragment are dropped (record URIs are
+ * built from the base and must not carry secrets; filters belong in `config.fq`).
+ * @throws ConfigError for a URL that is not absolute http(s).
+ */
+export function portalBase(sourceUrl: string): { portal: string; droppedQuery: boolean } {
+  let u: URL;
+  try {
+    u = new URL(sourceUrl);
+  } catch {
+    throw new ConfigError(`the ckan source URL ${JSON.stringify(sourceUrl)} is not an absolute URL`, { url: sourceUrl });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new ConfigError(`the ckan source URL must be http(s), not ${u.protocol}`, { url: sourceUrl });
+  }
+  const path = u.pathname.replace(API_SUFFIX, '').replace(/\/+$/, '');
+  return { portal: `${u.protocol}//${u.host}${path}`, droppedQuery: u.search !== '' };
+}
+
+/** The `package_search` URL of one page. Parameter order is fixed so a page has one URL. */
+export function searchUrl(portal: string, p: { rows: number; start: number; sort: string; fq?: string }): string {
+  const params = new URLSearchParams([
+    ['q', '*:*'],
+    ['rows', String(p.rows)],
+    ['start', String(p.start)],
+    ['sort', p.sort],
+  ]);
+  if (p.fq !== undefined) params.set('fq', p.fq);
+  return `${portal}/api/3/action/package_search?${params.toString()}`;
+}
+
+/** `rows` and `start` of a page URL built by {@link searchUrl}, or undefined for any other URL. */
+export function pagePosition(url: string): { rows: number; start: number } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (!u.pathname.endsWith('/api/3/action/package_search')) return undefined;
+  const rows = Number(u.searchParams.get('rows'));
+  const start = Number(u.searchParams.get('start'));
+  if (!Number.isSafeInteger(rows) || rows < 1 || !Number.isSafeInteger(start) || start < 0) return undefined;
+  return { rows, start };
+}
+
+function withStart(url: string, start: number): string {
+  const u = new URL(url);
+  u.searchParams.set('start', String(start));
+  return u.href;
+}
+
+const INCREMENTAL_CLAUSE = /(?:^|\s\+)metadata_modified:\[\S+ TO \*\]$/;
+
+/** True for a page URL of an incremental listing (the clause {@link incrementalFq} appends). */
+function isIncrementalUrl(url: string): boolean {
+  return INCREMENTAL_CLAUSE.test(new URL(url).searchParams.get('fq') ?? '');
+}
+
+/** The `fq` of an incremental listing: the source's own filter, and modified at or after `since`. */
+export function incrementalFq(fq: string | undefined, since: string): string {
+  const clause = `metadata_modified:[${since} TO *]`;
+  return fq === undefined ? clause : `+(${fq}) +${clause}`;
+}
+
+/**
+ * The instant an incremental run lists from: the later of `incremental.since` and the last
+ * complete run's start less {@link INCREMENTAL_OVERLAP_MS}, in Solr's UTC form. Undefined for a
+ * full run (not incremental, or nothing to start from).
+ */
+export function incrementalSince(config: CkanConfig, lastCompleteRunAt: string | undefined, problems: RecordProblem[]): string | undefined {
+  if (config.incremental?.enabled !== true) return undefined;
+  const instants: number[] = [];
+  if (config.incremental.since !== undefined) instants.push(Date.parse(config.incremental.since));
+  if (lastCompleteRunAt !== undefined) {
+    const t = Date.parse(lastCompleteRunAt);
+    if (Number.isNaN(t)) {
+      problems.push({ severity: 'warning', code: 'invalid_last_run', message: `lastCompleteRunAt ${JSON.stringify(lastCompleteRunAt)} is not a date; ignored` });
+    } else {
+      instants.push(t - INCREMENTAL_OVERLAP_MS);
+    }
+  }
+  const valid = instants.filter((t) => !Number.isNaN(t));
+  if (valid.length === 0) {
+    problems.push({
+      severity: 'info',
+      code: 'incremental_full_run',
+      message: 'incremental harvesting is on, but there is no previous complete run and no incremental.since: listing every package',
+    });
+    return undefined;
+  }
+  return new Date(Math.max(...valid)).toISOString();
+}
+
+/** Where the next page starts, and why paging stops or looks odd. Pure: the paging rules in one place. */
+export function nextStart(p: { start: number; rows: number; returned: number; count?: number }): { next?: number; problem?: RecordProblem } {
+  if (p.returned === 0) {
+    if (p.count !== undefined && p.start < p.count) {
+      return { problem: { severity: 'warning', code: 'short_page', message: `the page at start=${p.start} is empty although the portal counts ${p.count} packages; paging stopped` } };
+    }
+    return {};
+  }
+  const next = p.start + p.returned;
+  if (p.count === undefined) return p.returned < p.rows ? {} : { next };
+  if (next >= p.count) return {};
+  if (p.returned < p.rows) {
+    // A portal whose ckan.search.rows_max is below `rows` answers short pages: stopping here
+    // would silently drop the rest of the catalogue, so go on from what was actually returned.
+    return {
+      next,
+      problem: {
+        severity: 'warning',
+        code: 'short_page',
+        message: `the portal returned ${p.returned} packages for rows=${p.rows} at start=${p.start} although it counts ${p.count}; it may cap rows (ckan.search.rows_max): lower config.rows`,
+      },
+    };
+  }
+  return { next };
+}
+
+const packageKey = (pkg: unknown): string | undefined => (isObject(pkg) ? (text(pkg['id']) ?? text(pkg['name'])) : undefined);
+
+/**
+ * Harvests a CKAN portal through `package_search`, page by page (`rows`/`start`, stable sort),
+ * yielding record batches and, after each page's batches, a page event whose `nextUrl` is the
+ * next page's real URL — the fetcher checkpoints on it and resumes a crashed run with
+ * `start: {pageNo, url: nextUrl}`; the resumed run keeps that URL's rows, sort and filter.
+ *
+ * Paging stops when a page is empty, when `start` reaches the portal's count, when a page without
+ * count (DKAN) holds fewer than `rows` packages, or when a page repeats the previous one (same
+ * first and last package: the portal ignores `start`) — the last with a `paging_loop` warning.
+ *
+ * @throws PagingError past `maxPages`; CkanApiError for `success: false`; ParseError for an
+ *   answer that is not a CKAN envelope; fetch errors from the page being read.
+ */
+export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig): AsyncGenerator<HarvestEvent> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+  const { portal, droppedQuery } = portalBase(opts.url);
+  const ctx: CkanMapContext = { portal, language: config.language };
+  const visited = new Set(opts.visited ?? []);
+  let pageNo = opts.start?.pageNo ?? 1;
+  let pending: RecordProblem[] = [];
+
+  let url: string;
+  const resume = opts.start?.url;
+  if (resume !== undefined && resume !== opts.url && pagePosition(resume) !== undefined) {
+    // A resumed run goes on with its own page URLs: same rows, sort and (incremental) filter.
+    url = resume;
+  } else {
+    if (resume !== undefined && resume !== opts.url) {
+      pending.push({ severity: 'warning', code: 'invalid_resume_url', message: `the resume URL ${resume} is not a package_search page of this source; listing again from the start` });
+    }
+    if (droppedQuery) {
+      pending.push({ severity: 'warning', code: 'source_url_query_ignored', message: `the query of the source URL ${opts.url} is ignored: filters go in config.fq` });
+    }
+    const since = incrementalSince(config, opts.lastCompleteRunAt, pending);
+    const fq = since === undefined ? config.fq : incrementalFq(config.fq, since);
+    if (since !== undefined) {
+      pending.push({
+        severity: 'info',
+        code: 'incremental_listing',
+        message: `incremental harvest: only packages modified since ${since} are listed; this listing is partial and must not withdraw what it does not list`,
+      });
+    }
+    url = searchUrl(portal, { rows: config.rows, start: 0, sort: config.sort, ...(fq !== undefined && { fq }) });
+  }
+  const partial = isIncrementalUrl(url);
+
+  let previous: { first: string | undefined; last: string | undefined } | undefined;
+  let knownCount: number | undefined;
+  for (let next: string | undefined = url; next !== undefined; pageNo++) {
+    const pageUrl: string = next;
+    if (pageNo > maxPages) {
+      throw new PagingError(`the portal has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${pageUrl}`, { maxPages, pageNo, url: pageUrl });
+    }
+    opts.signal?.throwIfAborted();
+    visited.add(pageUrl);
+    const position = pagePosition(pageUrl);
+    // Every URL here was built by searchUrl (now or by the run being resumed) or vetted below.
+    if (position === undefined) throw new PagingError(`${pageUrl} is not a package_search page URL`, { pageNo, url: pageUrl });
+    const validators = await opts.validators?.(pageUrl);
+    let res: Awaited<ReturnType<typeof fetchPage>>;
+    try {
+      res = await fetchPage({
+        url: pageUrl,
+        http: opts.http,
+        accept: ACCEPT,
+        ...(validators !== undefined && { validators }),
+        ...(opts.signal !== undefined && { signal: opts.signal }),
+      });
+    } catch (err) {
+      throw explainStatusError(err);
+    }
+    const problems = pending;
+    pending = [];
+    let page: CkanPageEvent;
+
+    if (res.notModified) {
+      previous = undefined;
+      let stored = validators?.nextUrl ?? undefined;
+      if (stored !== undefined && pagePosition(stored) === undefined) {
+        problems.push({ severity: 'warning', code: 'invalid_next_url', message: `the next page stored for ${pageUrl} (${stored}) is not a package_search page URL; paging stops here` });
+        stored = undefined;
+      }
+      const nextUrl = checkLoop(stored, pageUrl, visited, problems);
+      page = { type: 'page', pageNo, url: pageUrl, notModified: true, ...(nextUrl !== undefined && { nextUrl }), batchCount: 0, recordCount: 0, bytes: 0 };
+    } else {
+      const parsed = await readCkanPage(res.body, res.url);
+      const format = parsed.shape === 'list' ? 'ckan-list' : 'ckan';
+      const common = {
+        type: 'page' as const,
+        pageNo,
+        url: pageUrl,
+        notModified: false,
+        ...(res.etag !== undefined && { etag: res.etag }),
+        ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
+        bytes: res.bytesRead(),
+        format,
+      };
+      if (parsed.count !== undefined) {
+        if (knownCount !== undefined && knownCount !== parsed.count) {
+          problems.push({
+            severity: 'warning',
+            code: 'count_changed',
+            message: `the portal's count went from ${knownCount} to ${parsed.count} during the harvest: packages added or removed meanwhile shift the pages, so one may have been missed or read twice (the next run catches up)`,
+          });
+        }
+        knownCount = parsed.count;
+      }
+      const current = { first: packageKey(parsed.results[0]), last: packageKey(parsed.results.at(-1)) };
+      if (parsed.results.length > 0 && previous !== undefined && current.first === previous.first && current.last === previous.last) {
+        problems.push({
+          severity: 'warning',
+          code: 'paging_loop',
+          message: `the page at start=${position.start} repeats the previous page (packages ${current.first ?? '?'} to ${current.last ?? '?'}): the portal seems to ignore start; paging stopped at ${pageUrl}`,
+        });
+        page = { ...common, batchCount: 0, recordCount: 0 };
+      } else {
+        previous = current;
+        const step = nextStart({ start: position.start, rows: position.rows, returned: parsed.results.length, ...(parsed.count !== undefined && { count: parsed.count }) });
+        if (step.problem !== undefined) problems.push(step.problem);
+        const nextUrl = checkLoop(step.next === undefined ? undefined : withStart(pageUrl, step.next), pageUrl, visited, problems);
+        let batchNo = 0;
+        let recordCount = 0;
+        for (const b of mapPackages(parsed.results, ctx, batchSize)) {
+          recordCount += b.records.length;
+          yield { type: 'batch', pageNo, url: pageUrl, batchNo: batchNo++, ...b };
+        }
+        if (parsed.results.length === 0 && position.start === 0) {
+          problems.push({ severity: 'warning', code: 'no_datasets', message: `the portal listed no packages (${pageUrl})` });
+        }
+        page = { ...common, ...(nextUrl !== undefined && { nextUrl }), batchCount: batchNo, recordCount };
+      }
+    }
+    if (partial) page.listing = 'partial';
+    if (problems.length > 0) page.problems = problems;
+    yield page;
+    next = page.nextUrl;
+  }
+}
+
+/** Drops a next page already read in this run, recording why: a loop must not fail a portal that worked. */
+function checkLoop(next: string | undefined, current: string, visited: Set<string>, problems: RecordProblem[]): string | undefined {
+  if (next === undefined) return undefined;
+  if (next === current || visited.has(next)) {
+    problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${next} was already read in this run; paging stopped at ${current}` });
+    return undefined;
+  }
+  return next;
+}

@@ -1,0 +1,148 @@
+import type { CanonicalDataset, RecordProblem } from '@hasad/core';
+import { fetchPage } from '../../http/client.ts';
+import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { CsvSettings } from './config.ts';
+import { compileMapping, HASH_ID_PREFIX, mapRow } from './map.ts';
+import { CSV_ACCEPT, openCsv } from './parse.ts';
+
+const DEFAULT_BATCH_SIZE = 1000;
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/**
+ * Harvests a CSV inventory, one row per dataset: one GET (conditional when the previous run
+ * left validators), rows mapped as they stream in and yielded in batches of `batchSize`, then a
+ * single page event (page 1) carrying the response's ETag and Last-Modified.
+ *
+ * @throws ParseError before any batch when the body is not CSV (HTML, markup, JSON, binary), so
+ *   the failed run withdraws nothing; ParseError (with its line) on quoting that breaks the rest
+ *   of the file; ConfigError when the file lacks the identifier or title column its mapping
+ *   names; fetch errors from the HTTP client. Row-level problems never throw.
+ */
+export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): AsyncGenerator<HarvestEvent> {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  // A CSV file is one page; a resume can only restart it (the fetcher never resumes past its last page).
+  const url = opts.start?.url ?? opts.url;
+  const pageNo = opts.start?.pageNo ?? 1;
+  opts.signal?.throwIfAborted();
+  const validators = await opts.validators?.(url);
+  const res = await fetchPage({
+    url,
+    http: opts.http,
+    accept: CSV_ACCEPT,
+    ...(validators !== undefined && { validators }),
+    ...(opts.signal !== undefined && { signal: opts.signal }),
+  });
+
+  if (res.notModified) {
+    // Keep the validators going: a 304 page stored without them would make the next run unconditional.
+    const etag = res.etag ?? validators?.etag ?? undefined;
+    const lastModified = res.lastModified ?? validators?.lastModified ?? undefined;
+    yield {
+      type: 'page',
+      pageNo,
+      url,
+      notModified: true,
+      ...(etag !== undefined && { etag }),
+      ...(lastModified !== undefined && { lastModified }),
+      batchCount: 0,
+      recordCount: 0,
+      bytes: 0,
+      format: 'csv',
+    };
+    return;
+  }
+
+  let file: Awaited<ReturnType<typeof openCsv>> | undefined;
+  try {
+    file = await openCsv(res.body, {
+      url: res.url,
+      ...(res.contentType !== undefined && { contentType: res.contentType }),
+      ...(settings.encoding !== undefined && { encoding: settings.encoding }),
+      ...(settings.delimiter !== undefined && { delimiter: settings.delimiter }),
+    });
+    const pageProblems: RecordProblem[] = [
+      {
+        severity: 'info',
+        code: 'csv_dialect',
+        message: `read as ${file.encoding.encoding} (${file.encoding.source === 'detected' ? `detected: ${file.encoding.reason}` : file.encoding.reason}), ${DELIMITER_NAMES[file.delimiter]}-delimited (${file.delimiterSource === 'default' ? 'no delimiter found in the header: one column' : file.delimiterSource})`,
+      },
+      ...file.problems,
+    ];
+    const mapping = file.header.length > 0 ? compileMapping(file.header, settings) : undefined;
+    if (mapping !== undefined) pageProblems.push(...mapping.problems);
+
+    let batchNo = 0;
+    let recordCount = 0;
+    let rowCount = 0;
+    let hashed = 0;
+    const firstLine = new Map<string, number>();
+    let batch: { records: CanonicalDataset[]; problems: RecordProblem[]; invalidIdentifiers: string[] } = { records: [], problems: [], invalidIdentifiers: [] };
+
+    if (mapping !== undefined) {
+      for await (const row of file.rows) {
+        rowCount++;
+        const r = mapRow(row, mapping);
+        batch.problems.push(...r.problems);
+        if (r.record === undefined) {
+          if (r.identifier !== undefined) batch.invalidIdentifiers.push(r.identifier);
+        } else {
+          const seenAt = firstLine.get(r.record.identifier);
+          if (seenAt !== undefined) {
+            batch.problems.push({
+              severity: 'warning',
+              code: 'duplicate_identifier',
+              message: `line ${row.line}: identifier ${JSON.stringify(r.record.identifier)} already used at line ${seenAt}; the first row is kept${r.hashed ? ' (hashed identifiers repeat when two rows have the same title and URL)' : ''}`,
+              identifier: r.record.identifier,
+            });
+          } else {
+            firstLine.set(r.record.identifier, row.line);
+            if (r.hashed) hashed++;
+            batch.records.push(r.record);
+          }
+        }
+        if (batch.records.length >= batchSize) {
+          recordCount += batch.records.length;
+          yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
+          batch = { records: [], problems: [], invalidIdentifiers: [] };
+          opts.signal?.throwIfAborted();
+        }
+      }
+    }
+    if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) {
+      recordCount += batch.records.length;
+      yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
+    }
+
+    if (hashed > 0) {
+      const why = mapping?.identifierColumn === undefined ? 'no identifier column is mapped' : `their identifier column ${JSON.stringify(mapping.identifierColumn)} is empty`;
+      pageProblems.push({
+        severity: 'warning',
+        code: 'identifier_from_hash',
+        message: `${hashed} of ${rowCount} row(s) have no identifier (${why}); each got "${HASH_ID_PREFIX}" + the sha1 of its title and URL, which changes when either changes`,
+        field: 'identifier',
+      });
+    }
+    if (recordCount === 0) {
+      const why = file.header.length === 0 ? 'the file is empty' : rowCount === 0 ? 'the file has a header but no rows' : `none of its ${rowCount} row(s) is a valid dataset`;
+      pageProblems.push({ severity: 'warning', code: 'no_datasets', message: `no dataset read from ${res.url}: ${why}` });
+    }
+    const page: PageEvent = {
+      type: 'page',
+      pageNo,
+      url,
+      notModified: false,
+      ...(res.etag !== undefined && { etag: res.etag }),
+      ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
+      batchCount: batchNo,
+      recordCount,
+      bytes: res.bytesRead(),
+      format: 'csv',
+      problems: pageProblems,
+    };
+    yield page;
+  } finally {
+    file?.close();
+    res.body.destroy();
+  }
+}

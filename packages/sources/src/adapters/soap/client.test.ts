@@ -1,0 +1,286 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, FetchStatusError, HasadError, PagingError } from '@hasad/core';
+import type { CanonicalDataset } from '@hasad/core';
+import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
+import type { Loopback } from '../../../test/support/loopback.ts';
+import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import { datasetId, datasetServiceConfig, SERVICE_NS, startDatasetService, titleAr, titleFr } from './fixtures/dataset-service.ts';
+import type { DatasetService, DatasetServiceOptions } from './fixtures/dataset-service.ts';
+import { soapAdapter } from './index.ts';
+
+let service: DatasetService | undefined;
+let wsdlServer: Loopback | undefined;
+afterEach(async () => {
+  await service?.close();
+  await wsdlServer?.close();
+  service = undefined;
+  wsdlServer = undefined;
+});
+
+async function serve(options: DatasetServiceOptions): Promise<DatasetService> {
+  service = await startDatasetService(options);
+  return service;
+}
+
+async function collect(opts: Partial<HarvestOptions> & { url: string; config: unknown }): Promise<{ events: HarvestEvent[]; error?: unknown }> {
+  const events: HarvestEvent[] = [];
+  try {
+    for await (const ev of soapAdapter.harvest({ http: loopbackHttp, ...opts })) events.push(ev);
+  } catch (error) {
+    return { events, error };
+  }
+  return { events };
+}
+
+const pages = (events: HarvestEvent[]) => events.filter((e): e is PageEvent => e.type === 'page');
+const records = (events: HarvestEvent[]) => events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.records);
+const byId = (rs: CanonicalDataset[]) => new Map(rs.map((r) => [r.identifier, r]));
+
+describe('soap harvest of a paged dataset service', () => {
+  it('pages by total: 45 records in pages of 20, French and Arabic intact, mapped field by field', async () => {
+    const svc = await serve({ count: 45 });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect(error).toBeUndefined();
+    expect(pages(events).map((p) => [p.pageNo, p.url, p.nextUrl, p.recordCount])).toEqual([
+      [1, `${svc.url}#page=1`, `${svc.url}#page=2`, 20],
+      [2, `${svc.url}#page=2`, `${svc.url}#page=3`, 20],
+      [3, `${svc.url}#page=3`, undefined, 5],
+    ]);
+    expect(pages(events).every((p) => p.format === 'soap-1.1' && !p.notModified && p.bytes > 0 && p.problems === undefined)).toBe(true);
+    const all = byId(records(events));
+    expect(all.size).toBe(45);
+    expect(all.get(datasetId(7))).toEqual({
+      identifier: 'ds-007',
+      title: { fr: titleFr(7), ar: titleAr(7) },
+      description: { fr: 'Relevés <mensuels> du bassin 7' },
+      keywords: { fr: ['bassin 2', 'eau'] },
+      themes: ['environnement', 'santé'],
+      spatial: [],
+      temporal: [],
+      language: ['ar', 'fr'],
+      modified: '2024-03-08',
+      publisher: { name: { fr: "Ministère de l'Équipement et de l'Eau" } },
+      distributions: [
+        { accessUrl: 'https://data.example.ma/ds/7.csv', format: 'CSV' },
+        { accessUrl: 'https://data.example.ma/ds/7.json', format: 'JSON' },
+      ],
+    });
+    // No record problem: the nil licence is simply absent.
+    expect(events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.problems)).toEqual([]);
+  });
+
+  it('sends the SOAPAction header, the SOAP 1.1 content type, escaped parameters and the page asked', async () => {
+    const svc = await serve({ count: 45 });
+    await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect(svc.requests.map((r) => [r.page, r.pageSize])).toEqual([
+      [1, 20],
+      [2, 20],
+      [3, 20],
+    ]);
+    const first = svc.requests[0]!;
+    expect(first.headers['soapaction']).toBe(`"${SERVICE_NS}#GetDatasets"`);
+    expect(first.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(first.body).toContain('<cat:ministere>Équipement &amp; &quot;Eau&quot; &lt;Maroc&gt;</cat:ministere>');
+    expect(first.body).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?><soap:Envelope xmlns:soap="http:\/\/schemas.xmlsoap.org\/soap\/envelope\/"><soap:Body><cat:GetDatasets/);
+  });
+
+  it('pages by offset until an empty page, with firstPage 0', async () => {
+    const svc = await serve({ count: 45, pagingBy: 'offset' });
+    const config = datasetServiceConfig({
+      envelope: `<cat:GetDatasets xmlns:cat="${SERVICE_NS}"><cat:offset>{{offset}}</cat:offset><cat:pageSize>{{pageSize}}</cat:pageSize><cat:p>{{page}}</cat:p></cat:GetDatasets>`,
+      params: {},
+      firstPage: 0,
+      paging: { mode: 'emptyPage' },
+    });
+    const { events, error } = await collect({ url: svc.url, config });
+    expect(error).toBeUndefined();
+    expect(svc.requests.map((r) => r.offset)).toEqual([0, 20, 40, 60]);
+    expect(svc.requests.map((r) => /<cat:p>(\d+)</.exec(r.body)?.[1])).toEqual(['0', '1', '2', '3']);
+    expect(pages(events).map((p) => p.recordCount)).toEqual([20, 20, 5, 0]);
+    expect(pages(events).at(-1)?.nextUrl).toBeUndefined();
+    // The final empty page is how this service ends, not a problem.
+    expect(pages(events).flatMap((p) => p.problems ?? [])).toEqual([]);
+    expect(records(events)).toHaveLength(45);
+  });
+
+  it('pages while hasMore says true', async () => {
+    const svc = await serve({ count: 45 });
+    const { events } = await collect({ url: svc.url, config: datasetServiceConfig({ paging: { mode: 'hasMore', hasMorePath: 'Body/GetDatasetsResponse/hasMore' } }) });
+    expect(pages(events).map((p) => p.recordCount)).toEqual([20, 20, 5]);
+    expect(records(events)).toHaveLength(45);
+  });
+
+  it('asks once with paging none', async () => {
+    const svc = await serve({ count: 45 });
+    const { events } = await collect({ url: svc.url, config: datasetServiceConfig({ paging: { mode: 'none' }, pageSize: 100 }) });
+    expect(svc.requests).toHaveLength(1);
+    expect(pages(events)).toHaveLength(1);
+    expect(records(events)).toHaveLength(45);
+  });
+
+  it('speaks SOAP 1.2: the action goes in the content type, no SOAPAction header', async () => {
+    const svc = await serve({ count: 5 });
+    const { events } = await collect({ url: svc.url, config: datasetServiceConfig({ soapVersion: '1.2' }) });
+    expect(svc.requests[0]!.headers['content-type']).toBe(`application/soap+xml; charset=utf-8; action="${SERVICE_NS}#GetDatasets"`);
+    expect(svc.requests[0]!.headers['soapaction']).toBeUndefined();
+    expect(svc.requests[0]!.body).toContain('<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">');
+    expect(pages(events)[0]!.format).toBe('soap-1.2');
+    expect(records(events)).toHaveLength(5);
+  });
+
+  it('resumes at the page the checkpoint URL names', async () => {
+    const svc = await serve({ count: 45 });
+    const { events } = await collect({ url: svc.url, config: datasetServiceConfig(), start: { pageNo: 2, url: `${svc.url}#page=2` }, visited: [`${svc.url}#page=1`] });
+    expect(svc.requests.map((r) => r.page)).toEqual([2, 3]);
+    expect(pages(events).map((p) => [p.pageNo, p.url])).toEqual([
+      [2, `${svc.url}#page=2`],
+      [3, `${svc.url}#page=3`],
+    ]);
+  });
+
+  it('posts to the configured endpoint and names pages after it', async () => {
+    const svc = await serve({ count: 3 });
+    const { events } = await collect({ url: 'https://portail.example.ma/catalogue', config: datasetServiceConfig({ endpoint: svc.url }) });
+    expect(pages(events).map((p) => p.url)).toEqual([`${svc.url}#page=1`]);
+  });
+
+  it('splits a big page into batches of batchSize', async () => {
+    const svc = await serve({ count: 45 });
+    const { events } = await collect({ url: svc.url, config: datasetServiceConfig({ pageSize: 45 }), batchSize: 20 });
+    const batches = events.filter((e): e is BatchEvent => e.type === 'batch');
+    expect(batches.map((b) => [b.batchNo, b.records.length])).toEqual([
+      [0, 20],
+      [1, 20],
+      [2, 5],
+    ]);
+    expect(pages(events)[0]!.batchCount).toBe(3);
+  });
+});
+
+describe('soap harvest failures', () => {
+  it('a Fault with HTTP 500 on page 2 fails with the fault text after page 1', async () => {
+    const svc = await serve({ count: 45, faults: new Map([[2, { status: 500, text: 'Base de données indisponible' }]]) });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect(pages(events).map((p) => p.pageNo)).toEqual([1]);
+    expect(error).toBeInstanceOf(HasadError);
+    expect((error as HasadError).code).toBe('soap_fault');
+    expect((error as HasadError).permanent).toBe(true);
+    expect((error as Error).message).toBe(`SOAP Fault from ${svc.url} (page 2, HTTP 500): soap:Server: Base de données indisponible`);
+  });
+
+  it('a Fault with HTTP 200 fails the same way', async () => {
+    const svc = await serve({ count: 5, faults: new Map([[1, { status: 200, text: 'Accès refusé' }]]) });
+    const { error } = await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect((error as HasadError).code).toBe('soap_fault');
+    expect((error as Error).message).toContain('(page 1, HTTP 200): soap:Server: Accès refusé');
+  });
+
+  it('a SOAP 1.2 Fault with HTTP 400 gives its Code and Reason', async () => {
+    const svc = await serve({ count: 5, faults: new Map([[1, { status: 400, version: '1.2', text: 'Paramètre inconnu' }]]) });
+    const { error } = await collect({ url: svc.url, config: datasetServiceConfig({ soapVersion: '1.2' }) });
+    expect((error as HasadError).code).toBe('soap_fault');
+    expect((error as Error).message).toContain('(page 1, HTTP 400): env:Receiver: Paramètre inconnu');
+  });
+
+  it('an HTTP 500 that is not a Fault stays a transient HTTP error', async () => {
+    const svc = await serve({ count: 45, errors: new Map([[2, { status: 500, body: '<html><body>Proxy Error</body></html>' }]]) });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect(pages(events)).toHaveLength(1);
+    expect(error).toBeInstanceOf(FetchStatusError);
+    expect((error as FetchStatusError).permanent).toBe(false);
+    expect((error as FetchStatusError).context).toMatchObject({ status: 500, bodyExcerpt: '<html><body>Proxy Error</body></html>' });
+  });
+
+  it('a service that ignores the page parameter fails instead of looping', async () => {
+    const svc = await serve({ count: 45, ignorePaging: true });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig({ paging: { mode: 'emptyPage' } }) });
+    expect(error).toBeInstanceOf(PagingError);
+    expect((error as Error).message).toContain('page 2');
+    expect((error as Error).message).toContain('lists the same records as the page before');
+    expect(pages(events)).toHaveLength(1);
+  });
+
+  it('a service that caps its page size fails instead of skipping records', async () => {
+    const svc = await serve({ count: 45, capPageSize: 10 });
+    const { error } = await collect({ url: svc.url, config: datasetServiceConfig() });
+    expect(error).toBeInstanceOf(PagingError);
+    expect((error as Error).message).toContain('holds 10 records, fewer than pageSize 20, although the total is 45');
+  });
+
+  it('a response without the total fails: the run cannot know it is complete', async () => {
+    const svc = await serve({ count: 45 });
+    const { error } = await collect({ url: svc.url, config: datasetServiceConfig({ paging: { mode: 'total', totalPath: 'Body/GetDatasetsResponse/nombreTotal' } }) });
+    expect(error).toBeInstanceOf(PagingError);
+    expect((error as Error).message).toContain('gives no record total at Body/GetDatasetsResponse/nombreTotal');
+  });
+
+  it('stops at maxPages', async () => {
+    const svc = await serve({ count: 45 });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig({ pageSize: 5 }), maxPages: 3 });
+    expect(pages(events)).toHaveLength(3);
+    expect(error).toBeInstanceOf(PagingError);
+    expect((error as Error).message).toContain('more than 3 pages (maxPages)');
+  });
+
+  it('refuses a bad config before any request, naming every problem', async () => {
+    const svc = await serve({ count: 5 });
+    const { error } = await collect({ url: svc.url, config: datasetServiceConfig({ colour: 'blue', fields: { 'title.fr': 'titre', tittle: 'x' } }) });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('unknown key(s): colour');
+    expect(svc.requests).toHaveLength(0);
+  });
+
+  it('records a record without identifier or title as a problem, and goes on', async () => {
+    const svc = await serve({ count: 3 });
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig({ fields: { identifier: 'id', 'title.fr': 'intitule', 'distributions[].accessUrl': 'ressources/ressource/url' } }) });
+    expect(error).toBeUndefined();
+    const batch = events.find((e): e is BatchEvent => e.type === 'batch')!;
+    expect(batch.records).toEqual([]);
+    expect(batch.invalidIdentifiers).toEqual(['ds-001', 'ds-002', 'ds-003']);
+    expect(batch.problems.map((p) => [p.severity, p.code, p.identifier])).toEqual([
+      ['error', 'missing_title', 'ds-001'],
+      ['error', 'missing_title', 'ds-002'],
+      ['error', 'missing_title', 'ds-003'],
+    ]);
+  });
+});
+
+describe('soap harvest with a WSDL', () => {
+  const wsdl = (address: string) => `<?xml version="1.0"?>
+<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/" xmlns:tns="${SERVICE_NS}" targetNamespace="${SERVICE_NS}">
+  <binding name="CatalogueSoap" type="tns:CataloguePort">
+    <soap:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <operation name="GetDatasets"><soap:operation soapAction="urn:wsdl:GetDatasets11"/></operation>
+  </binding>
+  <binding name="CatalogueSoap12" type="tns:CataloguePort">
+    <soap12:binding transport="http://schemas.xmlsoap.org/soap/http" style="document"/>
+    <operation name="GetDatasets"><soap12:operation soapAction="urn:wsdl:GetDatasets12"/></operation>
+  </binding>
+  <service name="Catalogue">
+    <port name="CatalogueSoap" binding="tns:CatalogueSoap"><soap:address location="${address}"/></port>
+    <port name="CatalogueSoap12" binding="tns:CatalogueSoap12"><soap12:address location="${address}"/></port>
+  </service>
+</definitions>`;
+
+  it('takes the SOAPAction from the WSDL, SOAP 1.1 unless 1.2 is asked', async () => {
+    const svc = await serve({ count: 3 });
+    wsdlServer = await startLoopback(routes({ '/catalogue?wsdl': { headers: { 'content-type': 'text/xml' }, body: wsdl('http://internal.example:8080/soap') } }));
+    const base = { wsdl: `${wsdlServer.base}/catalogue?wsdl`, operation: 'GetDatasets', soapAction: undefined };
+    const { soapAction: _drop, ...noAction } = datasetServiceConfig();
+    const { events, error } = await collect({ url: svc.url, config: { ...noAction, ...base, soapVersion: undefined } });
+    expect(error).toBeUndefined();
+    expect(records(events)).toHaveLength(3);
+    expect(svc.requests[0]!.headers['soapaction']).toBe('"urn:wsdl:GetDatasets11"');
+    await collect({ url: svc.url, config: { ...noAction, ...base, soapVersion: '1.2' } });
+    expect(svc.requests[1]!.headers['content-type']).toBe('application/soap+xml; charset=utf-8; action="urn:wsdl:GetDatasets12"');
+  });
+
+  it('fails with the operations the WSDL offers when the operation is not there', async () => {
+    const svc = await serve({ count: 3 });
+    wsdlServer = await startLoopback(routes({ '/catalogue?wsdl': { body: wsdl(svc.url) } }));
+    const { error } = await collect({ url: svc.url, config: { ...datasetServiceConfig(), wsdl: `${wsdlServer.base}/catalogue?wsdl`, operation: 'ListDatasets' } });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('has no SOAP operation "ListDatasets"; it offers: GetDatasets');
+    expect(svc.requests).toHaveLength(0);
+  });
+});

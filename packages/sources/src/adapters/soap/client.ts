@@ -1,0 +1,273 @@
+import { ConfigError, FetchStatusError, PagingError } from '@hasad/core';
+import type { RecordProblem } from '@hasad/core';
+import { fetchPage } from '../../http/client.ts';
+import type { FetchResponse } from '../../http/client.ts';
+import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { SoapConfig } from './config.ts';
+import { findFault, readEnvelope, renderEnvelope, soapHeaders, SoapFaultError } from './envelope.ts';
+import type { SoapMessage, SoapVersion } from './envelope.ts';
+import { batchResults, compileMapping, mapRecord } from './map.ts';
+import type { CompiledMapping, RecordMapResult } from './map.ts';
+import { listSoapOperations } from './wsdl.ts';
+import { compilePath, decodeXml, selectNodes, selectValues } from './xml.ts';
+import type { CompiledPath, Namespaces, XNode } from './xml.ts';
+
+const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_MAX_PAGES = 10_000;
+const ACCEPT = 'text/xml, application/soap+xml, application/xml;q=0.9, */*;q=0.1';
+/** SOAP 1.1 sends Faults with 500, SOAP 1.2 with 400 (Sender) or 500 (Receiver): read those bodies. */
+const FAULT_STATUSES = [400, 500] as const;
+/** An error page bigger than this is not a Fault worth reading. */
+const MAX_FAULT_BYTES = 1024 * 1024;
+
+/**
+ * The URL a page is known by in checkpoints (`run_pages`, `source_pages`) and the loop guard:
+ * every SOAP page is a POST to the same endpoint, so the page's ordinal goes in the fragment,
+ * which is never sent.
+ */
+export function soapPageUrl(endpoint: string, ordinal: number): string {
+  const u = new URL(endpoint);
+  u.hash = `page=${ordinal}`;
+  return u.href;
+}
+
+/** The page ordinal (1-based) a checkpoint URL names, or undefined for a URL without `#page=N`. */
+export function pageOrdinalOf(url: string): number | undefined {
+  const m = /#page=(\d+)$/.exec(url);
+  const n = m === null ? Number.NaN : Number(m[1]);
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+
+/** What requests need, once the WSDL (if any) has been read. */
+export interface SoapTarget {
+  endpoint: string;
+  soapAction: string;
+  version: SoapVersion;
+}
+
+/**
+ * Resolves the endpoint, SOAPAction and version: the config's own values win, then the WSDL's
+ * binding for `operation` (1.1 preferred when the WSDL offers both and no version is set).
+ * @throws ConfigError when the WSDL lacks the operation or offers it ambiguously.
+ */
+export async function resolveTarget(opts: HarvestOptions, config: SoapConfig): Promise<SoapTarget> {
+  const base = new URL(config.endpoint ?? opts.url);
+  base.hash = '';
+  const endpoint = base.href;
+  if (config.wsdl === undefined) return { endpoint, soapAction: config.soapAction ?? '', version: config.soapVersion ?? '1.1' };
+
+  const ops = await listSoapOperations(config.wsdl, opts.http, opts.signal);
+  const named = ops.filter((o) => o.operation === config.operation);
+  if (named.length === 0) {
+    const known = [...new Set(ops.map((o) => o.operation))].sort();
+    throw new ConfigError(`the WSDL ${config.wsdl} has no SOAP operation "${config.operation}"; it offers: ${known.join(', ') || 'none'}`, { wsdl: config.wsdl, operation: config.operation, known });
+  }
+  const version = config.soapVersion ?? (named.some((o) => o.soapVersion === '1.1') ? '1.1' : '1.2');
+  const candidates = named.filter((o) => o.soapVersion === version);
+  if (candidates.length === 0) {
+    throw new ConfigError(`the WSDL ${config.wsdl} offers "${config.operation}" only over SOAP ${named[0]?.soapVersion}, not ${version}`, { wsdl: config.wsdl });
+  }
+  const actions = [...new Set(candidates.map((o) => o.soapAction))];
+  if (actions.length > 1 && config.soapAction === undefined) {
+    throw new ConfigError(`the WSDL ${config.wsdl} gives "${config.operation}" several SOAPActions (${actions.join(', ')}); set soapAction`, { wsdl: config.wsdl, actions });
+  }
+  const soapAction = config.soapAction ?? (actions[0] as string);
+  if (/["\r\n]/.test(soapAction)) throw new ConfigError(`the WSDL's SOAPAction ${JSON.stringify(soapAction)} cannot be sent in a header; set soapAction`, { wsdl: config.wsdl });
+  return { endpoint, soapAction, version };
+}
+
+async function readBody(res: FetchResponse, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of res.body) {
+      chunks.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n > max) return undefined;
+    }
+  } finally {
+    res.body.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An error status's body, if it is a SOAP envelope (with or without Fault); undefined otherwise. */
+function tryEnvelope(bytes: Buffer, contentType: string | undefined, url: string): SoapMessage | undefined {
+  try {
+    return readEnvelope(decodeXml(bytes, contentType, url, 'SOAP envelope'), url);
+  } catch {
+    return undefined;
+  }
+}
+
+function excerpt(bytes: Buffer | undefined): string {
+  return bytes === undefined ? '' : bytes.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim();
+}
+
+/** A path from below the Envelope; a leading `Envelope/` step is allowed and dropped. */
+export function envelopePath(path: string): CompiledPath {
+  const compiled = compilePath(path);
+  const first = compiled.steps[0];
+  if (first?.kind === 'element' && first.local === 'Envelope' && compiled.steps.length > 1) compiled.steps.shift();
+  return compiled;
+}
+
+/** Reads the first value at a paging path; the page's problem if absent. */
+function pagingValue(msg: SoapMessage, path: CompiledPath, ns: Namespaces): string | undefined {
+  return selectValues(msg.envelope, path, ns)[0];
+}
+
+/** Decides whether another page follows; PagingError when the response cannot say. */
+function nextPageFollows(config: SoapConfig, msg: SoapMessage, paths: { total?: CompiledPath; hasMore?: CompiledPath }, ctx: { pageNo: number; index: number; count: number; endpoint: string }, problems: RecordProblem[]): boolean {
+  const { paging, pageSize } = config;
+  switch (paging.mode) {
+    case 'none':
+      return false;
+    case 'emptyPage':
+      return ctx.count > 0;
+    case 'total': {
+      const raw = pagingValue(msg, paths.total as CompiledPath, config.namespaces);
+      const total = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(total)) {
+        throw new PagingError(`page ${ctx.pageNo} from ${ctx.endpoint} gives no record total at ${paging.totalPath} (found ${raw === undefined ? 'nothing' : JSON.stringify(raw)}); cannot tell whether more pages follow`, { pageNo: ctx.pageNo, totalPath: paging.totalPath });
+      }
+      const after = (ctx.index + 1) * pageSize;
+      if (after < total && ctx.count < pageSize) {
+        // Offsets assume full pages: a service that caps its page size would make us skip records.
+        throw new PagingError(
+          `page ${ctx.pageNo} from ${ctx.endpoint} holds ${ctx.count} records, fewer than pageSize ${pageSize}, although the total is ${total}: the service seems to cap its page size (set pageSize to at most ${ctx.count || 1})`,
+          { pageNo: ctx.pageNo, count: ctx.count, pageSize, total },
+        );
+      }
+      return after < total;
+    }
+    case 'hasMore': {
+      const raw = pagingValue(msg, paths.hasMore as CompiledPath, config.namespaces)?.toLowerCase();
+      if (raw === 'true' || raw === '1') {
+        if (ctx.count < pageSize) {
+          problems.push({ severity: 'warning', code: 'short_page', message: `page ${ctx.pageNo} holds ${ctx.count} records, fewer than pageSize ${pageSize}, yet says more follow: if the service caps its page size, records are skipped` });
+        }
+        return true;
+      }
+      if (raw === 'false' || raw === '0') return false;
+      throw new PagingError(`page ${ctx.pageNo} from ${ctx.endpoint} says neither true nor false at ${paging.hasMorePath} (found ${raw === undefined ? 'nothing' : JSON.stringify(raw)}); cannot tell whether more pages follow`, { pageNo: ctx.pageNo, hasMorePath: paging.hasMorePath });
+    }
+  }
+}
+
+/**
+ * Harvests a SOAP service page by page: POSTs the envelope template with the page's
+ * `{{page}}`/`{{offset}}`, reads the records at `recordPath`, and yields record batches and,
+ * after each page's batches, a page event the caller checkpoints on. Page URLs are synthetic
+ * (`<endpoint>#page=N`, see {@link soapPageUrl}); a resume starts at the page `start.url` names.
+ *
+ * @throws SoapFaultError (`soap_fault`, permanent) for a Fault, with HTTP 200, 400 or 500;
+ *   PagingError when the response cannot say whether more pages follow, when a page repeats the
+ *   previous one (the service ignores the page parameter), or past `maxPages`; ParseError and the
+ *   fetch errors of the page being read.
+ */
+export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGenerator<HarvestEvent> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+  const mapping: CompiledMapping = compileMapping(config);
+  const recordPath = envelopePath(config.recordPath);
+  const paths = {
+    ...(config.paging.mode === 'total' && { total: envelopePath(config.paging.totalPath) }),
+    ...(config.paging.mode === 'hasMore' && { hasMore: envelopePath(config.paging.hasMorePath) }),
+  };
+  const target = await resolveTarget(opts, config);
+  const visited = new Set(opts.visited ?? []);
+  const seen = new Set<string>();
+  let pageNo = opts.start?.pageNo ?? 1;
+  // The checkpoint's fragment names the page to ask for; a fresh run starts at the source URL.
+  let ordinal = (opts.start === undefined ? undefined : pageOrdinalOf(opts.start.url)) ?? pageNo;
+  let previousIds: string | undefined;
+  let previousShort = false;
+
+  for (;;) {
+    const url = soapPageUrl(target.endpoint, ordinal);
+    if (pageNo > maxPages) {
+      throw new PagingError(`the service has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${url}`, { maxPages, pageNo, url });
+    }
+    opts.signal?.throwIfAborted();
+    visited.add(url);
+    const index = ordinal - 1;
+    const values = { ...config.params, page: String(config.firstPage + index), pageSize: String(config.pageSize), offset: String(index * config.pageSize) };
+    const res = await fetchPage({
+      url: target.endpoint,
+      http: opts.http,
+      method: 'POST',
+      body: renderEnvelope(config.envelope, values, target.version),
+      headers: soapHeaders(target.version, target.soapAction),
+      accept: ACCEPT,
+      acceptStatuses: FAULT_STATUSES,
+      ...(opts.signal !== undefined && { signal: opts.signal }),
+    });
+
+    let msg: SoapMessage;
+    if (res.status >= 400) {
+      const bytes = await readBody(res, Math.min(MAX_FAULT_BYTES, opts.http.maxBytes));
+      const env = bytes === undefined ? undefined : tryEnvelope(bytes, res.contentType, res.url);
+      const fault = env === undefined ? undefined : findFault(env.body);
+      if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+      const bodyExcerpt = excerpt(bytes);
+      throw new FetchStatusError(res.url, res.status, { ...(bodyExcerpt !== '' && { bodyExcerpt }) });
+    } else {
+      const bytes = (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer;
+      msg = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
+      const fault = findFault(msg.body);
+      if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+    }
+
+    const problems: RecordProblem[] = [];
+    if (msg.version !== undefined && msg.version !== target.version) {
+      problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
+    }
+    const nodes: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
+    const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
+    const ids = results.map((r) => r.identifier ?? '').join('\n');
+    const identified = results.some((r) => r.identifier !== undefined);
+    if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
+      throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
+    }
+    if (config.paging.mode === 'emptyPage' && previousShort && nodes.length > 0) {
+      problems.push({ severity: 'warning', code: 'short_page', message: `page ${pageNo - 1} held fewer than pageSize ${config.pageSize} records, yet page ${pageNo} is not empty: if the service caps its page size, records are skipped` });
+    }
+    previousIds = ids;
+    previousShort = nodes.length < config.pageSize;
+
+    const more = nextPageFollows(config, msg, paths, { pageNo, index, count: nodes.length, endpoint: target.endpoint }, problems);
+    let nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
+    if (nextUrl !== undefined && visited.has(nextUrl)) {
+      problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
+      nextUrl = undefined;
+    }
+
+    let batchNo = 0;
+    let recordCount = 0;
+    for (const b of batchResults(results, batchSize, seen)) {
+      recordCount += b.records.length;
+      yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...b };
+    }
+    if (nodes.length === 0 && !(config.paging.mode === 'emptyPage' && pageNo > 1)) {
+      const found = msg.body.children.map((c) => `<${c.name}>`).join(', ') || 'nothing';
+      problems.push({ severity: 'warning', code: 'no_datasets', message: `no record at ${config.recordPath} on page ${pageNo} (the Body holds ${found})` });
+    }
+    const page: PageEvent = {
+      type: 'page',
+      pageNo,
+      url,
+      notModified: false,
+      ...(nextUrl !== undefined && { nextUrl }),
+      batchCount: batchNo,
+      recordCount,
+      bytes: res.bytesRead(),
+      format: `soap-${msg.version ?? target.version}`,
+    };
+    if (problems.length > 0) page.problems = problems;
+    yield page;
+    if (nextUrl === undefined) return;
+    pageNo++;
+    ordinal++;
+  }
+}
