@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmWithdrawals } from '@hasad/db';
-import { datasetIdentifier, datasetTitle, FeedServer, mountCatalog, type FeedFormat } from '@hasad/testkit';
+import { datasetIdentifier, datasetTitle, FeedServer, generatePage, mountCatalog, type FeedFormat } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // The whole pipeline (fetcher and loader workers, real Redis, real PostgreSQL) against
@@ -127,6 +127,23 @@ describe('DCAT harvest end to end', () => {
       expect((run.details as { review: { reason: string } }).review.reason).toBe('empty_feed');
       expect((await p.datasets(sourceId)).size).toBe(40);
     });
+  });
+
+  it('a paging loop stops the run without withdrawing what lies beyond it', async () => {
+    const base = `${server.url}/loop`;
+    const opts = { datasets: 30, pageSize: 10, baseUrl: base };
+    const pages = [1, 2, 3].map((n) => generatePage(opts, n, 'turtle'));
+    const serve = (bodies: string[]) => bodies.forEach((body, i) => server.route(`/loop/catalog?page=${i + 1}`, { body, contentType: 'text/turtle' }));
+    serve(pages);
+    const sourceId = await p.addSource(`${base}/catalog?page=1`);
+    expect(await p.harvest(sourceId)).toMatchObject({ status: 'succeeded', created: 30 });
+    // Page 2 now links back to page 1: page 3 is never reached.
+    serve([pages[0]!, pages[1]!.replaceAll(`${base}/catalog?page=3`, `${base}/catalog?page=1`), pages[2]!]);
+    const run = await p.harvest(sourceId);
+    expect(run).toMatchObject({ status: 'unchanged', seen: 20, withdrawn: 0 });
+    expect((run.details as { listing?: string }).listing).toBe('partial');
+    expect((await p.problems(run.id)).map((x) => x.code)).toContain('paging_loop');
+    expect((await p.datasets(sourceId)).size).toBe(30);
   });
 
   it('follows the older hydra:nextPage paging', async () => {

@@ -17,3 +17,5 @@ export { blockedAddressReason, vetUrl } from './http/address-policy.ts';
 export { previewSource } from './preview.ts';
 export type { PreviewOptions, PreviewResult } from './preview.ts';
 export { contentHash } from './content-hash.ts';
+export { ckanAdapter, parseCkanConfig, CkanApiError } from './adapters/ckan/index.ts';
+export type { CkanConfig } from './adapters/ckan/index.ts';

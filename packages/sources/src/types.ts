@@ -34,6 +34,11 @@ export interface HarvestOptions {
   visited?: string[];
   /** Validators stored by the previous successful run for a page URL; `undefined` means fetch unconditionally. */
   validators?: (url: string) => Promise<PageValidators | undefined>;
+  /**
+   * Start of the source's last complete run (every page read; ended succeeded, unchanged or
+   * needs_review), ISO 8601. Incremental adapters list only what changed since.
+   */
+  lastCompleteRunAt?: string;
   /** Records per batch (default 1000). */
   batchSize?: number;
   /** Pages at most (loop guard; default 10 000). */
@@ -81,6 +86,11 @@ export interface PageEvent {
   batchCount: number;
   recordCount: number;
   bytes: number;
+  /**
+   * 'partial': this run's listing is not the whole source (an incremental run, or a listing
+   * cut short); the run must not withdraw what it did not see.
+   */
+  listing?: 'partial';
   /** The RDF syntax (or other format) the page was read as. */
   format?: string;
   /**

@@ -31,8 +31,8 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const runRes = await client.query<{ id: string; source_id: string; status: string; finished_at: Date | null; fetch_done: boolean; threshold: number | null }>(
-      `SELECT r.id, r.source_id, r.status, r.finished_at, r.fetch_done, s.withdraw_threshold AS threshold
+    const runRes = await client.query<{ id: string; source_id: string; status: string; finished_at: Date | null; fetch_done: boolean; threshold: number | null; listing: string | null }>(
+      `SELECT r.id, r.source_id, r.status, r.finished_at, r.fetch_done, s.withdraw_threshold AS threshold, r.details->>'listing' AS listing
        FROM runs r JOIN sources s ON s.id = r.source_id WHERE r.id = $1 FOR UPDATE OF r`,
       [runId],
     );
@@ -76,6 +76,10 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
     const details: Record<string, unknown> = {};
     if (failed) {
       status = 'failed';
+    } else if (run.listing === 'partial') {
+      // A partial listing (incremental, or cut short) leaves out datasets that still exist:
+      // nothing counts as missing, and the last full run's validators are kept.
+      status = counts.created + counts.updated === 0 ? 'unchanged' : 'succeeded';
     } else {
       const threshold = run.threshold ?? opts.withdrawThreshold;
       if (counts.missing > 0 && counts.seen === 0) {

@@ -207,3 +207,22 @@ export async function countProblems(db: Db, runId: string): Promise<number> {
   const res = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM run_problems WHERE run_id = ${runId}`);
   return res.rows[0]?.n ?? 0;
 }
+
+/** When the source's last complete run started (the "since" of an incremental harvest). */
+export async function lastCompleteRunStart(db: Db, sourceId: string): Promise<Date | undefined> {
+  const res = await db.execute<{ started_at: string | Date | null }>(sql`
+    SELECT started_at FROM runs
+    WHERE source_id = ${sourceId} AND status IN ('succeeded', 'unchanged', 'needs_review') AND started_at IS NOT NULL
+      AND coalesce(details->>'listing', '') <> 'partial'
+    ORDER BY started_at DESC LIMIT 1`);
+  const v = res.rows[0]?.started_at;
+  return v ? new Date(v) : undefined;
+}
+
+/**
+ * Marks a run's listing as partial (incremental, or cut short). Stored in PostgreSQL rather
+ * than held in memory, so that it survives a resume: finalise then withdraws nothing.
+ */
+export async function markRunPartial(db: Db, runId: string): Promise<void> {
+  await db.execute(sql`UPDATE runs SET details = details || '{"listing":"partial"}'::jsonb WHERE id = ${runId}`);
+}

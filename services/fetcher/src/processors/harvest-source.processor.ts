@@ -7,6 +7,8 @@ import {
   failRun,
   findLiveRun,
   getSource,
+  lastCompleteRunStart,
+  markRunPartial,
   markFetchDone,
   recordPage,
   recordPageProblems,
@@ -77,12 +79,14 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       return { outcome: 'fetched', runId, pages, batches };
     }
     const visited = await visitedPages(db, runId);
+    const lastComplete = await lastCompleteRunStart(db, source.id);
     const events = adapter.harvest({
       url: source.url,
       config: source.config,
       start: { pageNo: run.nextPageNo, url: run.nextUrl ?? source.url },
       visited,
       validators: (url) => loadValidators(db, source.id, url),
+      ...(lastComplete && { lastCompleteRunAt: lastComplete.toISOString() }),
       batchSize: deps.config.HASAD_BATCH_SIZE,
       maxPages: deps.config.HASAD_MAX_PAGES,
       http: {
@@ -109,6 +113,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         batches++;
         continue;
       }
+      if (ev.listing === 'partial') await markRunPartial(db, runId);
       if (ev.problems?.length) await recordPageProblems(deps.db.pool, runId, ev.pageNo, ev.problems);
       await recordPage(db, runId, source.id, {
         pageNo: ev.pageNo,

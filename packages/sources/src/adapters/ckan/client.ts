@@ -21,17 +21,22 @@ export interface CkanHarvestOptions extends HarvestOptions {
 }
 
 /**
- * A CKAN page event. `listing: 'partial'` marks every page of an incremental run: its listing
- * leaves out unmodified packages, so the run must not withdraw datasets it did not list.
+ * A CKAN page event. `listing: 'partial'` says the run's listing is not the whole source, so the
+ * run must not withdraw datasets it did not list: every page of an incremental run, and from the
+ * page where it shows, a listing cut short (a portal ignoring `start`, an empty page before the
+ * count, a count that fell while paging — a deletion shifts the later pages back by one, so one
+ * package goes unread).
  */
 export type CkanPageEvent = PageEvent & { listing?: 'partial' };
 
 const DEFAULT_BATCH_SIZE = 1000;
 const DEFAULT_MAX_PAGES = 10_000;
 const ACCEPT = 'application/json';
-// The "since" of an incremental run is moved back by this much from the last run's start: it
-// covers clock skew between the portal and us and packages saved while that run was listing.
-// Re-reading an hour of changes is cheap; missing one is not.
+/**
+ * How far an incremental run's "since" is moved back from the last complete run's start, in
+ * milliseconds: it covers clock skew between the portal and us and packages saved while that run
+ * was listing. Re-reading an hour of changes is cheap; missing one is not.
+ */
 export const INCREMENTAL_OVERLAP_MS = 60 * 60 * 1000;
 
 // `/api/3/action/package_search`, `/api/action/package_show`, `/api/3`, `/api`: the portal is what precedes.
@@ -206,7 +211,8 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
     }
     url = searchUrl(portal, { rows: config.rows, start: 0, sort: config.sort, ...(fq !== undefined && { fq }) });
   }
-  const partial = isIncrementalUrl(url);
+  const incremental = isIncrementalUrl(url);
+  let partial = incremental;
 
   let previous: { first: string | undefined; last: string | undefined } | undefined;
   let knownCount: number | undefined;
@@ -260,6 +266,7 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
         format,
       };
       if (parsed.count !== undefined) {
+        if (knownCount !== undefined && parsed.count < knownCount) partial = true;
         if (knownCount !== undefined && knownCount !== parsed.count) {
           problems.push({
             severity: 'warning',
@@ -276,11 +283,13 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
           code: 'paging_loop',
           message: `the page at start=${position.start} repeats the previous page (packages ${current.first ?? '?'} to ${current.last ?? '?'}): the portal seems to ignore start; paging stopped at ${pageUrl}`,
         });
+        partial = true;
         page = { ...common, batchCount: 0, recordCount: 0 };
       } else {
         previous = current;
         const step = nextStart({ start: position.start, rows: position.rows, returned: parsed.results.length, ...(parsed.count !== undefined && { count: parsed.count }) });
         if (step.problem !== undefined) problems.push(step.problem);
+        if (step.next === undefined && step.problem !== undefined) partial = true;
         const nextUrl = checkLoop(step.next === undefined ? undefined : withStart(pageUrl, step.next), pageUrl, visited, problems);
         let batchNo = 0;
         let recordCount = 0;
@@ -289,7 +298,11 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
           yield { type: 'batch', pageNo, url: pageUrl, batchNo: batchNo++, ...b };
         }
         if (parsed.results.length === 0 && position.start === 0) {
-          problems.push({ severity: 'warning', code: 'no_datasets', message: `the portal listed no packages (${pageUrl})` });
+          problems.push(
+            incremental
+              ? { severity: 'info', code: 'no_changes', message: `no package was modified since the last run (${pageUrl})` }
+              : { severity: 'warning', code: 'no_datasets', message: `the portal listed no packages (${pageUrl})` },
+          );
         }
         page = { ...common, ...(nextUrl !== undefined && { nextUrl }), batchCount: batchNo, recordCount };
       }

@@ -35,10 +35,11 @@ export interface CkanConfig {
    * (HarvestOptions `lastCompleteRunAt`, less a safety overlap). Without either, the run is full.
    *
    * An incremental run never sees deletions and its listing is not the whole portal: it must not
-   * withdraw datasets it did not list (its page events say `listing: 'partial'`). Deleted
-   * packages are therefore only withdrawn by a full run: schedule one on a slower rhythm
-   * (e.g. weekly, with `enabled: false` or by triggering without `lastCompleteRunAt`) — an ops
-   * choice, traded against the portal's load.
+   * withdraw datasets it did not list (its page events say `listing: 'partial'`, which the
+   * finaliser has to honour). Deleted packages are therefore only withdrawn by a full run:
+   * schedule one on a slower rhythm (e.g. nightly incremental, weekly full — by setting
+   * `enabled: false` for that run, or, with no `since`, by triggering it without
+   * `lastCompleteRunAt`). That rhythm is an ops choice, traded against the portal's load.
    */
   incremental?: { enabled: boolean; since?: string };
   /** Language tag given to CKAN's untagged strings (title, notes, tags, resource names). Default `fr`. */

@@ -145,6 +145,8 @@ export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, dep
       };
     }
     if (problems.length > 0) page.problems = problems;
+    // Paging stopped on a loop: pages after it may exist, so this run must not withdraw anything.
+    if (problems.some((p) => p.code === 'paging_loop')) page.listing = 'partial';
     yield page;
     url = page.nextUrl;
     pageNo++;
