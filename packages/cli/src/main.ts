@@ -13,7 +13,7 @@ import {
   type DbHandle,
 } from '@hasad/db';
 import { toRepeat } from '@hasad/scheduler';
-import { getAdapter, previewSource } from '@hasad/sources';
+import { getAdapter, listSoapOperations, previewSource } from '@hasad/sources';
 import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';
 import { ROLES, startRoles, stopOnSignals, type Role } from './runtime.ts';
 
@@ -23,10 +23,11 @@ Usage:
   hasad migrate                                  apply database migrations
   hasad start [--role all|api|scheduler|fetcher|loader[,...]]
   hasad org create --slug SLUG --name NAME        prints the organisation as JSON
-  hasad source add --org SLUG --kind dcat --url URL [--schedule CRON|30m|6h|daily] [--config FILE] [--title T]
+  hasad source add --org SLUG --kind dcat|csv|soap|ckan --url URL [--schedule CRON|30m|6h|daily] [--config FILE] [--title T]
   hasad harvest SOURCE_ID [--wait] [--timeout SECONDS]
   hasad run show RUN_ID | hasad run confirm RUN_ID | hasad run cancel RUN_ID
-  hasad preview --kind dcat --url URL [--limit N] [--config FILE]
+  hasad preview --kind dcat|csv|soap|ckan --url URL [--limit N] [--config FILE]
+  hasad soap operations --url WSDL_URL             list a SOAP service's operations and SOAPActions
   hasad demo                                     everything, with a demo feed on loopback
 
 Settings come from the environment (DATABASE_URL, REDIS_URL, ...; see the README).`;
@@ -112,6 +113,14 @@ async function main(argv: string[]): Promise<number> {
       const srcConfig = values.config ? await readJson(values.config) : {};
       const res = await previewSource(values.kind!, values.url, srcConfig, { limit: Number(values.limit), http: httpOptions(config) });
       print(res);
+      return 0;
+    }
+    case 'soap': {
+      if (sub !== 'operations') break;
+      const config = loadConfig();
+      const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
+      if (!values.url) throw new ConfigError('soap operations needs --url WSDL_URL');
+      print(await listSoapOperations(values.url, httpOptions(config)));
       return 0;
     }
     case 'demo': {

@@ -25,17 +25,17 @@ export class ConfigError extends HasadError {
 
 /** The remote server answered, but with a status we cannot use. 4xx is permanent, 5xx and 429 are not. */
 export class FetchStatusError extends HasadError {
-  constructor(url: string, status: number, opts: { retryAfterMs?: number; bodyExcerpt?: string } = {}) {
+  constructor(url: string, status: number, opts: { retryAfterMs?: number; bodyExcerpt?: string; method?: string } = {}) {
     const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
-    super('fetch_status', `GET ${url} answered HTTP ${status}`, { context: { url, status, ...opts }, permanent });
+    super('fetch_status', `${opts.method ?? 'GET'} ${url} answered HTTP ${status}`, { context: { url, status, ...opts }, permanent });
   }
 }
 
 /** Network-level failure: DNS, connection refused or reset, timeout. Transient. */
 export class FetchNetworkError extends HasadError {
-  constructor(url: string, cause: unknown) {
+  constructor(url: string, cause: unknown, method = 'GET') {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super('fetch_network', `GET ${url} failed: ${reason}`, { context: { url }, cause });
+    super('fetch_network', `${method} ${url} failed: ${reason}`, { context: { url, method }, cause });
   }
 }
 

@@ -19,3 +19,5 @@ export type { PreviewOptions, PreviewResult } from './preview.ts';
 export { contentHash } from './content-hash.ts';
 export { ckanAdapter, parseCkanConfig, CkanApiError } from './adapters/ckan/index.ts';
 export type { CkanConfig } from './adapters/ckan/index.ts';
+export { listSoapOperations, parseSoapConfig, soapAdapter, SoapFaultError } from './adapters/soap/index.ts';
+export type { SoapConfig, SoapOperationInfo } from './adapters/soap/index.ts';

@@ -137,7 +137,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
     try {
       await vetUrl(url, http.allowPrivateHosts);
     } catch (err) {
-      throw toFetchError(url, err, req.signal);
+      throw toFetchError(url, err, req.signal, method);
     }
     let res: Dispatcher.ResponseData;
     try {
@@ -151,7 +151,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
         signal: req.signal,
       });
     } catch (err) {
-      throw toFetchError(url, err, req.signal);
+      throw toFetchError(url, err, req.signal, method);
     }
     const status = res.statusCode;
 
@@ -199,6 +199,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
       const bodyExcerpt = await readExcerpt(res.body, 300);
       const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(res.headers, 'retry-after')) : undefined;
       throw new FetchStatusError(url, status, {
+        method,
         ...(retryAfterMs !== undefined && { retryAfterMs }),
         ...(bodyExcerpt !== '' && { bodyExcerpt }),
       });
@@ -296,7 +297,7 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
   return Readable.from(limited(), { objectMode: false });
 }
 
-function toFetchError(url: string, err: unknown, signal: AbortSignal | undefined): unknown {
+function toFetchError(url: string, err: unknown, signal: AbortSignal | undefined, method = 'GET'): unknown {
   if (signal?.aborted) return err;
   // The connect-time address check (DNS rebinding guard) fails the socket with our own error,
   // which only knew the host name: name the URL being fetched instead.
@@ -306,5 +307,5 @@ function toFetchError(url: string, err: unknown, signal: AbortSignal | undefined
   }
   if (own instanceof HasadError) return own;
   // DNS failures (HostLookupError) included: a name that does not resolve today may tomorrow.
-  return new FetchNetworkError(url, err);
+  return new FetchNetworkError(url, err, method);
 }

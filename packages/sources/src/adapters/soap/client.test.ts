@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, FetchStatusError, HasadError, PagingError } from '@hasad/core';
+import { ConfigError, FetchStatusError, HasadError, PagingError, ParseError } from '@hasad/core';
 import type { CanonicalDataset } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Loopback } from '../../../test/support/loopback.ts';
@@ -9,12 +9,12 @@ import type { DatasetService, DatasetServiceOptions } from './fixtures/dataset-s
 import { soapAdapter } from './index.ts';
 
 let service: DatasetService | undefined;
-let wsdlServer: Loopback | undefined;
+let extraServer: Loopback | undefined;
 afterEach(async () => {
   await service?.close();
-  await wsdlServer?.close();
+  await extraServer?.close();
   service = undefined;
-  wsdlServer = undefined;
+  extraServer = undefined;
 });
 
 async function serve(options: DatasetServiceOptions): Promise<DatasetService> {
@@ -191,6 +191,15 @@ describe('soap harvest failures', () => {
     expect((error as FetchStatusError).context).toMatchObject({ status: 500, bodyExcerpt: '<html><body>Proxy Error</body></html>' });
   });
 
+  it('an HTML page instead of an envelope fails with a ParseError that says so', async () => {
+    extraServer = await startLoopback(routes({ '/soap': { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body><p>Veuillez vous connecter<br></p></body></html>' } }));
+    const { error } = await collect({ url: `${extraServer.base}/soap`, config: datasetServiceConfig() });
+    expect(error).toBeInstanceOf(ParseError);
+    expect((error as Error).message).toBe(
+      `could not parse SOAP envelope from ${extraServer.base}/soap: the service answered text/html; charset=utf-8, not a SOAP envelope: <html><body><p>Veuillez vous connecter<br></p></body></html>`,
+    );
+  });
+
   it('a service that ignores the page parameter fails instead of looping', async () => {
     const svc = await serve({ count: 45, ignorePaging: true });
     const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig({ paging: { mode: 'emptyPage' } }) });
@@ -264,8 +273,8 @@ describe('soap harvest with a WSDL', () => {
 
   it('takes the SOAPAction from the WSDL, SOAP 1.1 unless 1.2 is asked', async () => {
     const svc = await serve({ count: 3 });
-    wsdlServer = await startLoopback(routes({ '/catalogue?wsdl': { headers: { 'content-type': 'text/xml' }, body: wsdl('http://internal.example:8080/soap') } }));
-    const base = { wsdl: `${wsdlServer.base}/catalogue?wsdl`, operation: 'GetDatasets', soapAction: undefined };
+    extraServer = await startLoopback(routes({ '/catalogue?wsdl': { headers: { 'content-type': 'text/xml' }, body: wsdl('http://internal.example:8080/soap') } }));
+    const base = { wsdl: `${extraServer.base}/catalogue?wsdl`, operation: 'GetDatasets', soapAction: undefined };
     const { soapAction: _drop, ...noAction } = datasetServiceConfig();
     const { events, error } = await collect({ url: svc.url, config: { ...noAction, ...base, soapVersion: undefined } });
     expect(error).toBeUndefined();
@@ -277,8 +286,8 @@ describe('soap harvest with a WSDL', () => {
 
   it('fails with the operations the WSDL offers when the operation is not there', async () => {
     const svc = await serve({ count: 3 });
-    wsdlServer = await startLoopback(routes({ '/catalogue?wsdl': { body: wsdl(svc.url) } }));
-    const { error } = await collect({ url: svc.url, config: { ...datasetServiceConfig(), wsdl: `${wsdlServer.base}/catalogue?wsdl`, operation: 'ListDatasets' } });
+    extraServer = await startLoopback(routes({ '/catalogue?wsdl': { body: wsdl(svc.url) } }));
+    const { error } = await collect({ url: svc.url, config: { ...datasetServiceConfig(), wsdl: `${extraServer.base}/catalogue?wsdl`, operation: 'ListDatasets' } });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('has no SOAP operation "ListDatasets"; it offers: GetDatasets');
     expect(svc.requests).toHaveLength(0);

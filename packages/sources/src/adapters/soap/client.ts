@@ -1,4 +1,4 @@
-import { ConfigError, FetchStatusError, PagingError } from '@hasad/core';
+import { ConfigError, FetchStatusError, PagingError, ParseError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
@@ -51,6 +51,7 @@ export interface SoapTarget {
  * @throws ConfigError when the WSDL lacks the operation or offers it ambiguously.
  */
 export async function resolveTarget(opts: HarvestOptions, config: SoapConfig): Promise<SoapTarget> {
+  if (!URL.canParse(config.endpoint ?? opts.url)) throw new ConfigError(`the SOAP endpoint ${JSON.stringify(config.endpoint ?? opts.url)} is not a URL`, { url: opts.url });
   const base = new URL(config.endpoint ?? opts.url);
   base.hash = '';
   const endpoint = base.href;
@@ -214,6 +215,10 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
       throw new FetchStatusError(res.url, res.status, { ...(bodyExcerpt !== '' && { bodyExcerpt }) });
     } else {
       const bytes = (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer;
+      if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
+        // A portal's login or error page: say so rather than report where the HTML is not XML.
+        throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
+      }
       msg = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
       const fault = findFault(msg.body);
       if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });

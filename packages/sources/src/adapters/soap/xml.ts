@@ -26,7 +26,10 @@ export interface XAttr {
   value: string;
 }
 
-/** One element. Children keep document order within each name (xml2js groups them by name). */
+/**
+ * One element. Children keep document order among siblings of the same qualified name; xml2js
+ * groups siblings by qualified name, so `<a:x/><b:y/><a:x/>` lists both `a:x` before `b:y`.
+ */
 export interface XNode {
   /** Local name. */
   name: string;
@@ -226,7 +229,11 @@ export function decodeXml(bytes: Buffer, contentType: string | undefined, source
     }
   }
   encoding ??= /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType ?? '')?.[1];
-  encoding ??= /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([\w.:-]+)["']/.exec(bytes.subarray(0, 256).toString('latin1'))?.[1];
+  if (encoding === undefined) {
+    const declared = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([\w.:-]+)["']/.exec(bytes.subarray(0, 256).toString('latin1'))?.[1];
+    // A declaration readable as ASCII cannot be UTF-16 without a BOM: some services say so anyway.
+    if (declared !== undefined && !/^utf-?16/i.test(declared)) encoding = declared;
+  }
   const enc = (encoding ?? 'utf-8').toLowerCase();
   if (enc === 'utf-8' || enc === 'utf8') return bytes.toString('utf8');
   if (!iconv.encodingExists(enc)) throw new ParseError(source, format, `unknown character encoding "${encoding}"`);
