@@ -76,6 +76,10 @@ describe('DCAT harvest end to end', () => {
       expect(asked.map((r) => r.status)).toEqual([304, 304, 304]);
       expect(asked.every((r) => r.ifNoneMatch)).toBe(true);
       expect((await p.datasets(sourceId)).size).toBe(40);
+      // A 304 answer without an ETag must not lose the validators: the next run is conditional too.
+      const again = await p.harvest(sourceId);
+      expect(again).toMatchObject({ status: 'unchanged', pagesNotModified: 3 });
+      expect(server.requests.slice(served + 3).map((r) => r.status)).toEqual([304, 304, 304]);
     });
 
     it('withdraws a dataset the feed no longer lists, and restores it when it comes back', async () => {

@@ -80,32 +80,34 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
     let batch: { records: CanonicalDataset[]; problems: RecordProblem[]; invalidIdentifiers: string[] } = { records: [], problems: [], invalidIdentifiers: [] };
 
     if (mapping !== undefined) {
-      for await (const row of file.rows) {
-        rowCount++;
-        const r = mapRow(row, mapping);
-        batch.problems.push(...r.problems);
-        if (r.record === undefined) {
-          if (r.identifier !== undefined) batch.invalidIdentifiers.push(r.identifier);
-        } else {
-          const seenAt = firstLine.get(r.record.identifier);
-          if (seenAt !== undefined) {
-            batch.problems.push({
-              severity: 'warning',
-              code: 'duplicate_identifier',
-              message: `line ${row.line}: identifier ${JSON.stringify(r.record.identifier)} already used at line ${seenAt}; the first row is kept${r.hashed ? ' (hashed identifiers repeat when two rows have the same title and URL)' : ''}`,
-              identifier: r.record.identifier,
-            });
+      for await (const chunk of file.rows) {
+        for (const row of chunk) {
+          rowCount++;
+          const r = mapRow(row, mapping);
+          batch.problems.push(...r.problems);
+          if (r.record === undefined) {
+            if (r.identifier !== undefined) batch.invalidIdentifiers.push(r.identifier);
           } else {
-            firstLine.set(r.record.identifier, row.line);
-            if (r.hashed) hashed++;
-            batch.records.push(r.record);
+            const seenAt = firstLine.get(r.record.identifier);
+            if (seenAt !== undefined) {
+              batch.problems.push({
+                severity: 'warning',
+                code: 'duplicate_identifier',
+                message: `line ${row.line}: identifier ${JSON.stringify(r.record.identifier)} already used at line ${seenAt}; the first row is kept${r.hashed ? ' (hashed identifiers repeat when two rows have the same title and URL)' : ''}`,
+                identifier: r.record.identifier,
+              });
+            } else {
+              firstLine.set(r.record.identifier, row.line);
+              if (r.hashed) hashed++;
+              batch.records.push(r.record);
+            }
           }
-        }
-        if (batch.records.length >= batchSize) {
-          recordCount += batch.records.length;
-          yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
-          batch = { records: [], problems: [], invalidIdentifiers: [] };
-          opts.signal?.throwIfAborted();
+          if (batch.records.length >= batchSize) {
+            recordCount += batch.records.length;
+            yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
+            batch = { records: [], problems: [], invalidIdentifiers: [] };
+            opts.signal?.throwIfAborted();
+          }
         }
       }
     }

@@ -344,6 +344,10 @@ export function parseCsvConfig(config: unknown): CsvSettings {
       errors.push(`constants: unknown field "${key}" (known: ${FIELD_LIST})`);
       continue;
     }
+    if (target.field === 'identifier') {
+      errors.push('constants.identifier: every row would get the same identifier; map a column instead, or leave it out for hashed identifiers');
+      continue;
+    }
     const values = (Array.isArray(raw) ? raw : [raw]).map((v) => v.trim()).filter((v) => v !== '');
     if (Array.isArray(raw) && target.def.list !== true) errors.push(`constants.${key}: a list is only allowed for list fields (keywords, themes, spatial, language)`);
     if (values.length === 0) errors.push(`constants.${key}: is empty`);

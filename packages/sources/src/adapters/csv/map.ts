@@ -320,8 +320,8 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
   const pr = new RowProblems(row.line);
   const cells = row.cells;
   let misaligned: string | undefined;
-  if (cells.length < m.minCells) misaligned = `has ${cells.length} field(s), the header ${m.minCells}`;
-  else if (cells.length > m.headerCells && cells.slice(m.headerCells).some((c) => c.trim() !== '')) misaligned = `has ${cells.length} fields, the header ${m.headerCells}`;
+  if (cells.length < m.minCells) misaligned = `has ${cells.length} field(s), the header has ${m.minCells}`;
+  else if (cells.length > m.headerCells && cells.slice(m.headerCells).some((c) => c.trim() !== '')) misaligned = `has ${cells.length} fields, the header has ${m.headerCells}`;
 
   const rec: CanonicalDataset = { identifier: '', title: {}, description: {}, keywords: {}, themes: [], spatial: [], temporal: [], language: [], distributions: [] };
   const publisher: Agent = {};
@@ -506,11 +506,12 @@ function badDate(where: string, value: string, format: DateFormat | undefined, i
 
 /**
  * A stable identifier for a row the file gives none: `csv-` + sha1 hex of its titles (every
- * language, sorted) and its URL (landing page, else the first distribution's). It changes when
+ * language's value, sorted) and its URL (landing page, else the first distribution's). It changes when
  * the title or URL changes, which then reads as one dataset withdrawn and another created.
  */
 export function hashIdentifier(rec: CanonicalDataset): string {
-  const titles = Object.entries(rec.title).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Title values without their language tags: changing `defaultLanguage` or moving to a preset must not renumber every row.
+  const titles = Object.values(rec.title).sort();
   const d = rec.distributions[0];
   const url = rec.landingPage ?? d?.accessUrl ?? d?.downloadUrl ?? '';
   return HASH_ID_PREFIX + createHash('sha1').update(JSON.stringify([titles, url])).digest('hex');

@@ -1,6 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { parse } from 'csv-parse';
+import type { Options as CsvParseOptions } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { HasadError, ParseError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
@@ -126,7 +127,7 @@ const isHighLetter = (b: number) => b >= 0xc0 && b !== 0xd7 && b !== 0xf7;
  * - a word of two or more high bytes with no ASCII letter, not all of them shared French letters,
  *   counts for windows-1256 (in 1252 it would read as "ÌæÏÉ");
  * - a word mixing ASCII letters with a high byte that 1256 would turn into an Arabic letter
- *   (É, À, Ç, È, ô is shared but Ô is not) counts for windows-1252;
+ *   (capitals É, À, Ç, È, Ô …) counts for windows-1252;
  * - words whose high bytes are all shared French letters ("Données") read the same in both and
  *   count for neither.
  * Ties, including files with no evidence at all, go to windows-1252: the common case, and its
@@ -288,8 +289,8 @@ export interface CsvFile {
   header: string[];
   /** Page-level notes from opening (encoding doubts, an odd Content-Type). */
   problems: RecordProblem[];
-  /** The records after the header. Errors with ParseError (line given) on broken quoting. */
-  rows: AsyncIterable<CsvRow>;
+  /** The records after the header, in chunks as they were parsed. Errors with ParseError (line given) on broken quoting. */
+  rows: AsyncIterable<CsvRow[]>;
   /** Stops reading and releases the connection (also when `rows` was not iterated to the end). */
   close(): void;
 }
@@ -345,6 +346,14 @@ export async function openCsv(body: Readable, opts: OpenCsvOptions): Promise<Csv
       code: 'csv_encoding',
       message: `the server declares charset=${charset} but the file is not valid UTF-8; some characters will read as "\uFFFD". Set "encoding" in the source config (e.g. "windows-1252")`,
     });
+  } else if (encoding.source === 'charset' && !encoding.encoding.startsWith('utf') && /[\x80-\xff]/.test(head.toString('latin1')) && isValidUtf8(head)) {
+    // Every byte is valid in a single-byte charset, so the label cannot be proved wrong; but
+    // non-ASCII text that is valid UTF-8 is almost never anything else (servers often send a default charset).
+    problems.push({
+      severity: 'warning',
+      code: 'csv_encoding',
+      message: `the server declares charset=${charset}, but the file reads as valid UTF-8; if accented or Arabic letters look like "Ã©", set "encoding": "utf-8" in the source config`,
+    });
   } else if (charset !== undefined && !iconv.encodingExists(canonicalEncoding(charset)) && encoding.source === 'detected') {
     problems.push({ severity: 'warning', code: 'csv_encoding', message: `unknown charset "${charset}" from the server; the encoding was detected instead (${encoding.encoding})` });
   }
@@ -353,6 +362,7 @@ export async function openCsv(body: Readable, opts: OpenCsvOptions): Promise<Csv
     if (binary !== undefined) {
       const type = opts.contentType === undefined ? '' : ` (Content-Type ${opts.contentType.split(';')[0]})`;
       const first = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      body.destroy();
       throw new ParseError(opts.url, 'csv', `received ${binary}${type}, not a CSV text file; first bytes ${first}`);
     }
   }
@@ -386,7 +396,7 @@ export async function openCsv(body: Readable, opts: OpenCsvOptions): Promise<Csv
     if (tail !== undefined && tail !== '') yield tail;
   }
 
-  const parser = parse({
+  const options: CsvParseOptions & { readableHighWaterMark: number } = {
     delimiter,
     // Rows with missing or extra fields are reported per row by the mapper, not fatal.
     relax_column_count: true,
@@ -397,37 +407,79 @@ export async function openCsv(body: Readable, opts: OpenCsvOptions): Promise<Csv
     skip_records_with_empty_values: true,
     max_record_size: MAX_RECORD_CHARS,
     info: true,
-  });
+    // Lets a chunk of records wait in the parser's buffer, so they are taken out in bulk.
+    readableHighWaterMark: 1024,
+  };
+  const parser = parse(options);
   const input = Readable.from(decoded());
   pipeline(input, parser, () => undefined);
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
   const close = () => {
     parser.destroy();
     input.destroy();
     body.destroy();
   };
 
-  let first: IteratorResult<{ record: string[]; info: { lines: number } }>;
+  // Records are drained from the parser's buffer in bulk: one await per chunk of records, not one
+  // per record (a per-record promise chain costs more than the parsing itself on large files).
+  let finished = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  parser.on('readable', signal);
+  parser.on('end', () => {
+    finished = true;
+    signal();
+  });
+  parser.on('error', (err: unknown) => {
+    failure ??= err;
+    signal();
+  });
+  parser.on('close', () => {
+    finished = true;
+    signal();
+  });
+
+  type Parsed = { record: string[]; info: { lines: number } };
+  async function nextChunk(max: number): Promise<Parsed[] | undefined> {
+    for (;;) {
+      const out: Parsed[] = [];
+      let r: Parsed | null;
+      while (out.length < max && (r = parser.read() as Parsed | null) !== null) out.push(r);
+      if (out.length > 0) return out;
+      if (failure !== undefined) throw toParseError(opts.url, failure);
+      if (finished) return undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  }
+
+  let first: Parsed[] | undefined;
   try {
-    first = await records.next();
+    first = await nextChunk(1);
   } catch (err) {
     close();
-    throw toParseError(opts.url, err);
+    throw err;
   }
-  const header = first.done === true ? [] : first.value.record;
+  const header = first?.[0]?.record ?? [];
 
-  async function* rows(): AsyncGenerator<CsvRow> {
+  // csv-parse counts the line a record ends on, and counts a CRLF inside a quoted cell as two lines.
+  let drift = 0;
+  async function* rows(): AsyncGenerator<CsvRow[]> {
     try {
       for (;;) {
-        let next: IteratorResult<{ record: string[]; info: { lines: number } }>;
-        try {
-          next = await records.next();
-        } catch (err) {
-          throw toParseError(opts.url, err);
-        }
-        if (next.done === true) return;
-        const { record, info } = next.value;
-        yield { cells: record, line: info.lines - newlinesIn(record) };
+        const chunk = await nextChunk(1024);
+        if (chunk === undefined) return;
+        yield chunk.map(({ record, info }) => {
+          const { breaks, crlf } = lineBreaksIn(record);
+          const end = info.lines - drift - crlf;
+          drift += crlf;
+          return { cells: record, line: end - breaks };
+        });
       }
     } finally {
       close();
@@ -445,13 +497,22 @@ export async function openCsv(body: Readable, opts: OpenCsvOptions): Promise<Csv
   };
 }
 
-/** csv-parse counts the line a record ends on; a quoted cell with line breaks moves its start up. */
-function newlinesIn(cells: string[]): number {
-  let n = 0;
+/** Line breaks inside a record's cells (CRLF, LF or CR each one), and how many of them are CRLF. */
+function lineBreaksIn(cells: string[]): { breaks: number; crlf: number } {
+  let breaks = 0;
+  let crlf = 0;
   for (const c of cells) {
-    if (c.length > 0 && (c.includes('\n') || c.includes('\r'))) n += c.split(/\r\n|\n|\r/).length - 1;
+    if (c.length === 0 || (!c.includes('\n') && !c.includes('\r'))) continue;
+    for (let i = 0; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      if (ch === 13 && c.charCodeAt(i + 1) === 10) {
+        crlf++;
+        breaks++;
+        i++;
+      } else if (ch === 10 || ch === 13) breaks++;
+    }
   }
-  return n;
+  return { breaks, crlf };
 }
 
 /** csv-parse errors become ParseError naming the line; fetch errors (Hasad errors) pass unchanged. */

@@ -67,11 +67,16 @@ export async function* harvestDcat(opts: HarvestOptions, config: DcatConfig, dep
     let page: PageEvent;
 
     if (res.notModified) {
+      // A 304 may omit the validators: keep the ones sent, or the next run would be unconditional.
+      const etag = res.etag ?? validators?.etag ?? undefined;
+      const lastModified = res.lastModified ?? validators?.lastModified ?? undefined;
       page = {
         type: 'page',
         pageNo,
         url,
         notModified: true,
+        ...(etag !== undefined && { etag }),
+        ...(lastModified !== undefined && { lastModified }),
         nextUrl: checkLoop(validators?.nextUrl ?? undefined, url, visited, problems),
         // Carried over so that the next run can still recognise the same bytes.
         ...(validators?.bodyHash ? { bodyHash: validators.bodyHash } : {}),
