@@ -2,7 +2,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext 
 import type pg from 'pg';
 import { createDb, createOrganization, createSource, type DbHandle, type Run } from '@hasad/db';
 import { triggerHarvest, waitForRun } from '@hasad/cli';
-import { datasetIdentifier, FeedServer } from '@hasad/testkit';
+import {
+  ckanPackageId,
+  csvInventoryConfig,
+  csvInventoryIdentifier,
+  csvInventoryTitle,
+  datasetIdentifier,
+  FeedServer,
+  generateCsvInventory,
+  soapDatasetId,
+  soapDatasetServiceConfig,
+  startCkanPortal,
+  startSoapDatasetService,
+  type CkanPortal,
+  type FeedResponse,
+  type SoapDatasetService,
+} from '@hasad/testkit';
 import { testEnv } from './helpers/pipeline.ts';
 import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } from './helpers/processes.ts';
 import { mountSlowCatalog, type SlowCatalog } from './helpers/slow-feed.ts';
@@ -18,11 +33,10 @@ const PAGES = DATASETS / PAGE_SIZE;
 const SLOW_MS = 100;
 const FAST_MS = 5;
 
-interface Case {
+interface Harness {
   env: Awaited<ReturnType<typeof testEnv>>;
   h: DbHandle;
   sourceId: string;
-  feed: SlowCatalog;
   procs: RoleProcess[];
   start(role: 'fetcher' | 'loader'): RoleProcess;
   harvest(): Promise<Run>;
@@ -32,14 +46,21 @@ interface Case {
   logs(): string;
 }
 
+interface Case extends Harness {
+  feed: SlowCatalog;
+}
+
 let server: FeedServer;
-let current: Case | undefined;
+let current: Harness | undefined;
+/** Servers a case started (SOAP service, CKAN portal), closed after it. */
+const closers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   server = await FeedServer.start();
 });
 afterEach(async () => {
   await killAllRoles();
+  await Promise.all(closers.splice(0).map((close) => close()));
   const c = current;
   current = undefined;
   await c?.h.close();
@@ -52,14 +73,20 @@ afterAll(async () => {
 
 /** A fresh database and queue prefix, a slow 6 000-dataset feed and its source; prints the workers' output if the test fails. */
 async function newCase(name: string, ctx: TestContext): Promise<Case> {
-  const env = await testEnv({ HASAD_LOCK_DURATION_MS: '3000', HASAD_FETCHER_CONCURRENCY: '1', LOG_LEVEL: 'warn' });
+  const feed = mountSlowCatalog(server, `/${name}`, { datasets: DATASETS, pageSize: PAGE_SIZE }, SLOW_MS);
+  const c = Object.assign(await newHarness(name, ctx), { feed });
+  c.sourceId = await addSource(c, name, 'dcat', feed.url);
+  return c;
+}
+
+/** A fresh database and queue prefix, no source yet; prints the workers' output if the test fails. */
+async function newHarness(name: string, ctx: TestContext, extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const env = await testEnv({ HASAD_LOCK_DURATION_MS: '3000', HASAD_FETCHER_CONCURRENCY: '1', LOG_LEVEL: 'warn', ...extraEnv });
   const h = createDb(env.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' });
   const procs: RoleProcess[] = [];
-  const feed = mountSlowCatalog(server, `/${name}`, { datasets: DATASETS, pageSize: PAGE_SIZE }, SLOW_MS);
-  const c: Case = {
+  const c: Harness = {
     env,
     h,
-    feed,
     procs,
     sourceId: '',
     start(role) {
@@ -91,9 +118,13 @@ async function newCase(name: string, ctx: TestContext): Promise<Case> {
   ctx.onTestFailed(() => {
     process.stderr.write(`\nworker output for ${ctx.task.name}:\n${c.logs()}\n`);
   });
-  const org = await createOrganization(h.db, { slug: name, name: 'Haut-Commissariat au Plan' });
-  c.sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: feed.url })).id;
   return c;
+}
+
+/** Registers the case's source (one organisation per case); returns its id. */
+async function addSource(c: Harness, slug: string, kind: string, url: string, config: Record<string, unknown> = {}): Promise<string> {
+  const org = await createOrganization(c.h.db, { slug, name: 'Haut-Commissariat au Plan' });
+  return (await createSource(c.h.db, { organizationId: org.id, kind, url, config })).id;
 }
 
 const ALL_IDENTIFIERS = Array.from({ length: DATASETS }, (_, i) => datasetIdentifier(i)).sort();
@@ -128,9 +159,15 @@ async function holdBatchTable(h: DbHandle): Promise<{ release(): Promise<void> }
 
 /** Backends of the loader's pool that are waiting for a lock (i.e. blocked mid-batch by holdBatchTable). */
 async function loaderBackends(h: DbHandle): Promise<{ total: number; waiting: number }> {
+  return roleBackends(h, 'loader');
+}
+
+/** PostgreSQL backends of a role's pool (the runtime names them `hasad-<role>`), and how many wait for a lock. */
+async function roleBackends(h: DbHandle, role: 'fetcher' | 'loader'): Promise<{ total: number; waiting: number }> {
   const r = await h.pool.query(
     `SELECT count(*)::int AS total, count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS waiting
-     FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'hasad-loader'`,
+     FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+    [`hasad-${role}`],
   );
   return r.rows[0];
 }
@@ -213,5 +250,160 @@ describe('a worker killed with SIGKILL in the middle of a 6 000-dataset harvest'
     const done = await waitForRun(c.h, run.id, 60_000);
     await expectCompleteCatalogue(c, done);
     expect(done.attempts).toBeGreaterThanOrEqual(2);
+  });
+});
+
+// The other source kinds. A CSV inventory is one page: a fetcher killed mid-file leaves no
+// checkpoint, so its replacement reads the whole file again and the batches loaded before the
+// kill come round a second time. A SOAP service and a CKAN portal are paged like DCAT: the
+// replacement resumes at the first page not checkpointed.
+const CSV_ROWS = 6_000;
+const CSV_BATCH_SIZE = 500;
+const CSV_IDENTIFIERS = Array.from({ length: CSV_ROWS }, (_, i) => csvInventoryIdentifier(i + 1)).sort();
+const PAGED_RECORDS = 3_000;
+const PAGED_SIZE = 100;
+const PAGED_PAGES = PAGED_RECORDS / PAGED_SIZE;
+// The per-host politeness limit (5 requests a second by default) is not what these cases test;
+// the servers' own delay paces the harvest until the kill, and the rest should go fast.
+const UNLIMITED_HOSTS = { HASAD_HOST_RATE_PER_SECOND: '1000' };
+
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+
+/** The run succeeded with exactly `identifiers` (each once, none missing, nothing withdrawn) over `pages` pages. */
+async function expectExactCatalogue(c: Harness, run: Run, identifiers: string[], pages: number) {
+  const n = identifiers.length;
+  expect(run, c.logs()).toMatchObject({ status: 'succeeded', seen: n, created: n, updated: 0, withdrawn: 0, invalid: 0, pagesFetched: pages, errorCode: null });
+  const cat = await c.catalogue();
+  expect(cat.rows).toBe(n);
+  expect(cat.identifiers).toEqual(identifiers);
+  // The replacement claimed the same run (a second attempt), not a new one.
+  expect(run.attempts).toBeGreaterThanOrEqual(2);
+  const runs = await c.h.pool.query('SELECT count(*)::int AS n FROM runs WHERE source_id = $1', [c.sourceId]);
+  expect(runs.rows[0].n).toBe(1);
+}
+
+/**
+ * Harvests with a fetcher and a loader, SIGKILLs the fetcher once `ready(state)` holds, waits
+ * until nothing of it can still reach PostgreSQL or the institution's server, calls `speedUp()`,
+ * and starts a replacement fetcher. Returns the final run, the state at the kill, and how many
+ * requests the server had seen by then.
+ */
+async function killFetcherMidRun(
+  c: Harness,
+  ready: (s: Awaited<ReturnType<Harness['state']>>) => boolean,
+  served: () => number,
+  speedUp: () => void,
+): Promise<{ done: Run; atKill: Awaited<ReturnType<Harness['state']>>; servedAtKill: number }> {
+  const fetcher = c.start('fetcher');
+  c.start('loader');
+  const run = await c.harvest();
+  await waitUntil('the harvest under way', () => c.state(run.id), ready, { context: c.logs });
+  await fetcher.kill();
+  // Once its connections are gone, no checkpoint of the dead fetcher can still commit; the short
+  // pause lets a request it sent just before dying reach the server's log.
+  await waitUntil('the killed fetcher to leave PostgreSQL', () => roleBackends(c.h, 'fetcher'), (b) => b.total === 0);
+  await new Promise((r) => setTimeout(r, 100));
+  const atKill = await c.state(run.id);
+  expect(atKill.fetchDone, 'the kill must land before the last page').toBe(false);
+  const servedAtKill = served();
+  speedUp();
+  c.start('fetcher');
+  const done = await waitForRun(c.h, run.id, 60_000);
+  return { done, atKill, servedAtKill };
+}
+
+/**
+ * For a paged source: before the kill the server was asked pages 1..K (K checkpointed) and at
+ * most page K+1, which was in flight; after it, exactly K+1..last, each once. So only the page in
+ * flight at the kill may have been asked twice, and no checkpointed page was asked again.
+ */
+function expectResumedAtCheckpoint(asked: number[], servedAtKill: number, checkpointed: number, pages: number) {
+  const before = asked.slice(0, servedAtKill);
+  const after = asked.slice(servedAtKill);
+  expect(checkpointed).toBeGreaterThanOrEqual(1);
+  expect(checkpointed).toBeLessThan(pages);
+  expect(before).toEqual(range(1, before.length));
+  expect([checkpointed, checkpointed + 1]).toContain(before.length);
+  expect(after, 'the replacement starts at the first page not checkpointed').toEqual(range(checkpointed + 1, pages));
+  const counts = new Map<number, number>();
+  for (const n of asked) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const again = [...counts].filter(([, k]) => k > 1).map(([n]) => n);
+  expect(again).toEqual(before.length > checkpointed ? [checkpointed + 1] : []);
+}
+
+describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP service or a CKAN portal', () => {
+  it('CSV: killed mid-file, the file is read again from the start and every row is loaded exactly once', async (ctx) => {
+    const c = await newHarness('crash-csv', ctx, { HASAD_BATCH_SIZE: String(CSV_BATCH_SIZE), ...UNLIMITED_HOSTS });
+    const body = generateCsvInventory({ rows: CSV_ROWS });
+    const path = '/crash-csv/inventaire.csv';
+    // About 2 MB sent 32 KB every 100 ms (7 s for the whole file): the kill, after 3 of the 12
+    // batches are loaded, lands mid-body even when a worker is slow to start.
+    let trickle: FeedResponse['trickle'] = { chunkBytes: 32 * 1024, delayMs: 100 };
+    server.route(path, () => ({ status: 200, contentType: 'text/csv', body, ...(trickle && { trickle }) }));
+    c.sourceId = await addSource(c, 'crash-csv', 'csv', `${server.url}${path}`, csvInventoryConfig());
+    const gets = () => server.requests.filter((r) => r.path === path);
+
+    const { done, atKill } = await killFetcherMidRun(
+      c,
+      (s) => s.batchesLoaded >= 3,
+      () => gets().length,
+      () => (trickle = undefined),
+    );
+    // The kill landed mid-file: some rows loaded, the page not checkpointed.
+    expect(atKill.pagesFetched).toBe(0);
+    expect(atKill.datasets).toBeGreaterThanOrEqual(3 * CSV_BATCH_SIZE);
+    expect(atKill.datasets).toBeLessThan(CSV_ROWS);
+
+    await expectExactCatalogue(c, done, CSV_IDENTIFIERS, 1);
+    // Asked twice: the first answer cut off by the kill, the second read to the end.
+    expect(gets().map((r) => ({ status: r.status, aborted: r.aborted ?? false }))).toEqual([
+      { status: 200, aborted: true },
+      { status: 200, aborted: false },
+    ]);
+    // Every title as written in Windows-1252, those loaded before the kill included.
+    const titles = await c.h.pool.query(`SELECT source_identifier AS id, title->>'fr' AS fr FROM datasets WHERE source_id = $1`, [c.sourceId]);
+    const wrong = titles.rows.filter((r) => r.fr !== csvInventoryTitle(Number(String(r.id).slice('inv-'.length))));
+    expect(wrong).toEqual([]);
+  });
+
+  it('SOAP: killed after a few pages, the replacement resumes at the checkpoint page; every record exactly once', async (ctx) => {
+    const c = await newHarness('crash-soap', ctx, UNLIMITED_HOSTS);
+    const svc: SoapDatasetService = await startSoapDatasetService({ count: PAGED_RECORDS, delayMs: SLOW_MS });
+    closers.push(() => svc.close());
+    c.sourceId = await addSource(c, 'crash-soap', 'soap', svc.url, soapDatasetServiceConfig({ pageSize: PAGED_SIZE }));
+
+    const { done, atKill, servedAtKill } = await killFetcherMidRun(
+      c,
+      (s) => s.pagesFetched >= 4,
+      () => svc.requests.length,
+      () => (svc.options.delayMs = FAST_MS),
+    );
+    await expectExactCatalogue(c, done, range(1, PAGED_RECORDS).map(soapDatasetId).sort(), PAGED_PAGES);
+    expectResumedAtCheckpoint(svc.ordinals(), servedAtKill, atKill.pagesFetched, PAGED_PAGES);
+    // The envelope asked for the page by number, as configured (firstPage 1).
+    expect(svc.requests.map((r) => r.page)).toEqual(svc.ordinals());
+  });
+
+  it('CKAN: killed after a few pages, the replacement resumes at the checkpoint page; every package exactly once', async (ctx) => {
+    const c = await newHarness('crash-ckan', ctx, UNLIMITED_HOSTS);
+    const portal: CkanPortal = await startCkanPortal(PAGED_RECORDS, { delayMs: SLOW_MS });
+    closers.push(() => portal.close());
+    c.sourceId = await addSource(c, 'crash-ckan', 'ckan', portal.url, { rows: PAGED_SIZE });
+
+    const { done, atKill, servedAtKill } = await killFetcherMidRun(
+      c,
+      (s) => s.pagesFetched >= 4,
+      () => portal.requests.length,
+      () => (portal.delayMs = FAST_MS),
+    );
+    await expectExactCatalogue(c, done, range(1, PAGED_RECORDS).map(ckanPackageId).sort(), PAGED_PAGES);
+    expect(new Set(portal.requests.map((r) => `${r.rows} ${r.sort}`))).toEqual(new Set([`${PAGED_SIZE} id asc`]));
+    expect(portal.requests.every((r) => r.start % PAGED_SIZE === 0)).toBe(true);
+    expectResumedAtCheckpoint(
+      portal.requests.map((r) => r.start / PAGED_SIZE + 1),
+      servedAtKill,
+      atKill.pagesFetched,
+      PAGED_PAGES,
+    );
   });
 });

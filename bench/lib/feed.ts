@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { etagOf, generatePage, MEDIA_TYPES, mountCatalog, type CatalogControl, type FeedFormat, type FeedServer, type GenerateOptions } from '@hasad/testkit';
 
 export interface PrerenderedCatalog {
@@ -7,6 +8,12 @@ export interface PrerenderedCatalog {
   bytes: number;
   /** Time spent generating the pages and their ETags, ms (before any timing starts). */
   renderMs: number;
+  /**
+   * Serves every page with `# comment` appended from now on (other bytes, same triples, as
+   * `mountCatalog`'s `comment` does), or the plain pages again with `undefined`. The variant is
+   * rendered here, before any timing starts; returns the time that took, ms.
+   */
+  setComment(comment: string | undefined): number;
 }
 
 /**
@@ -17,30 +24,49 @@ export interface PrerenderedCatalog {
  * same two cores as the pipeline. An institution's server would not cost us that, so it is kept
  * out of the figures. The bodies and ETags are exactly those `mountCatalog` serves (same
  * `generatePage` and `etagOf` on the control's options), and the control still works:
- * `conditional` and `failPages` are honoured as in `mountCatalog`.
+ * `conditional` and `failPages` are honoured as in `mountCatalog`; use `setComment` rather than
+ * `ctl.comment`.
  */
 export function mountPrerendered(server: FeedServer, prefix: string, options: Omit<GenerateOptions, 'baseUrl'>, format: FeedFormat): PrerenderedCatalog {
   const ctl = mountCatalog(server, prefix, options, format);
   const pages = ctl.pages();
   const started = performance.now();
-  const rendered: Array<{ body: Buffer; etag: string }> = [];
+  const plain: Array<{ body: Buffer; etag: string }> = [];
   let bytes = 0;
   for (let n = 1; n <= pages; n++) {
     const text = generatePage(ctl.options, n, format);
     const body = Buffer.from(text, 'utf8');
-    rendered.push({ body, etag: etagOf(text) });
+    plain.push({ body, etag: etagOf(text) });
     bytes += body.length;
   }
   const renderMs = performance.now() - started;
+  let served: Array<{ body: Buffer; etag: string }> = plain;
   for (let n = 1; n <= pages; n++) {
-    const page = rendered[n - 1]!;
     // Replaces the route mountCatalog registered for the same path.
     server.route(`${prefix}/catalog?page=${n}`, (req) => {
+      const page = served[n - 1]!;
       const fail = ctl.failPages.get(n);
       if (fail) return { status: fail, body: `<html><body>error ${fail}</body></html>`, contentType: 'text/html' };
       if (ctl.conditional && req.headers['if-none-match'] === page.etag) return { status: 304, headers: { etag: page.etag } };
       return { status: 200, body: page.body, contentType: MEDIA_TYPES[format], headers: { etag: page.etag } };
     });
   }
-  return { ctl, pages, bytes, renderMs: Math.round(renderMs) };
+  return {
+    ctl,
+    pages,
+    bytes,
+    renderMs: Math.round(renderMs),
+    setComment(comment) {
+      const t0 = performance.now();
+      if (comment === undefined) {
+        served = plain;
+      } else {
+        if (format !== 'turtle' && format !== 'ntriples') throw new Error(`a comment cannot be added to ${format}`);
+        const tail = Buffer.from(`# ${comment}\n`, 'utf8');
+        // etagOf(text + tail) without keeping the text: it hashes the same UTF-8 bytes.
+        served = plain.map((p) => ({ body: Buffer.concat([p.body, tail]), etag: `"${createHash('sha1').update(p.body).update(tail).digest('base64url')}"` }));
+      }
+      return Math.round(performance.now() - t0);
+    },
+  };
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { ConfigError, HasadError, queueSettings, type HasadConfig } from '@hasad/core';
-import { createRun, getRun, getSource, RunActiveError, type DbHandle, type Run } from '@hasad/db';
-import { jobIds, Queues } from '@hasad/queues';
+import { getRun, getSource, type DbHandle, type Run } from '@hasad/db';
+import { enqueueHarvestRun } from '@hasad/pipeline';
+import { Queues } from '@hasad/queues';
 
 export function httpOptions(config: HasadConfig) {
   return {
@@ -15,28 +15,18 @@ export function httpOptions(config: HasadConfig) {
 
 /**
  * Creates a manual run and enqueues it. A source that already has a live run is not queued
- * twice: the live run is returned instead.
+ * twice: the live run is returned instead. Pass `queues` to reuse open queues (the API);
+ * without them a connection is opened for the call and closed after (the CLI).
  */
-export async function triggerHarvest(h: DbHandle, config: HasadConfig, sourceId: string, trigger: 'manual' | 'demo'): Promise<Run> {
+export async function triggerHarvest(h: DbHandle, config: HasadConfig, sourceId: string, trigger: 'manual' | 'demo', queues?: Queues): Promise<Run> {
   const source = await getSource(h.db, sourceId);
   if (!source) throw new ConfigError(`no source ${sourceId}`);
-  let run: Run;
+  const own = queues ? undefined : new Queues(queueSettings(config));
   try {
-    // The id is chosen here so the run row names its job from the start: the reconciler
-    // must never take a queued manual run for an orphan.
-    const id = randomUUID();
-    run = await createRun(h.db, sourceId, trigger, jobIds.run(id), id);
-  } catch (err) {
-    if (!(err instanceof RunActiveError)) throw err;
-    return (await getRun(h.db, err.activeRunId))!;
-  }
-  const queues = new Queues(queueSettings(config));
-  try {
-    await queues.add('harvest.source', { sourceId, runId: run.id, trigger }, { jobId: run.jobId! });
+    return (await enqueueHarvestRun({ db: h.db, queues: (queues ?? own)! }, sourceId, trigger)).run;
   } finally {
-    await queues.close();
+    await own?.close();
   }
-  return run;
 }
 
 /** Polls the run until it is final (finished_at set), or throws after `timeoutMs`. */

@@ -6,13 +6,16 @@ import {
   confirmWithdrawals,
   createDb,
   createOrganization,
+  createApiToken,
   createSource,
   findOrganizationBySlug,
   getRun,
+  listApiTokens,
+  revokeApiToken,
   runMigrations,
   type DbHandle,
 } from '@hasad/db';
-import { toRepeat } from '@hasad/scheduler';
+import { checkSchedule } from '@hasad/scheduler';
 import { getAdapter, listSoapOperations, previewSource } from '@hasad/sources';
 import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';
 import { ROLES, startRoles, stopOnSignals, type Role } from './runtime.ts';
@@ -25,6 +28,9 @@ Usage:
   hasad org create --slug SLUG --name NAME        prints the organisation as JSON
   hasad source add --org SLUG --kind dcat|csv|soap|ckan --url URL [--schedule CRON|30m|6h|daily] [--config FILE] [--title T]
   hasad harvest SOURCE_ID [--wait] [--timeout SECONDS]
+  hasad token create --org SLUG [--expires 90d|DATE]   prints a new API token once (store it: it cannot be shown again)
+  hasad token create --operator NAME [--expires ...]   an operator's token (every organisation, approves sources)
+  hasad token list [--org SLUG] | hasad token revoke TOKEN_ID
   hasad run show RUN_ID | hasad run confirm RUN_ID | hasad run cancel RUN_ID
   hasad preview --kind dcat|csv|soap|ckan --url URL [--limit N] [--config FILE]
   hasad soap operations --url WSDL_URL             list a SOAP service's operations and SOAPActions
@@ -60,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'source':
       if (sub !== 'add') break;
-      return withDb(async (h) => {
+      return withDb(async (h, hasadConfig) => {
         const { values } = parseArgs({
           args: rest,
           options: { org: { type: 'string' }, kind: { type: 'string' }, url: { type: 'string' }, schedule: { type: 'string' }, config: { type: 'string' }, title: { type: 'string' }, timezone: { type: 'string' } },
@@ -72,10 +78,48 @@ async function main(argv: string[]): Promise<number> {
         getAdapter(values.kind).parseConfig(config);
         checkUrl(values.url);
         const timezone = values.timezone ?? 'Africa/Casablanca';
-        if (values.schedule) toRepeat(values.schedule, '00000000-0000-0000-0000-000000000000', timezone, 0);
+        if (values.schedule) checkSchedule(values.schedule, timezone, hasadConfig.HASAD_MIN_SCHEDULE_INTERVAL_MS);
         const src = await createSource(h.db, { organizationId: org.id, kind: values.kind, url: values.url, title: values.title ?? null, config, schedule: values.schedule ?? null, timezone });
         print(src);
         return 0;
+      });
+    case 'token':
+      return withDb(async (h) => {
+        if (sub === 'create') {
+          const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, operator: { type: 'string' }, expires: { type: 'string' } } });
+          if (!values.org === !values.operator) throw new ConfigError('token create needs either --org SLUG or --operator NAME');
+          const expiresAt = values.expires ? parseExpiry(values.expires) : null;
+          let created;
+          if (values.org) {
+            const org = await findOrganizationBySlug(h.db, values.org);
+            if (!org) throw new ConfigError(`no organisation with slug "${values.org}" (create it with: hasad org create --slug ${values.org} --name ...)`);
+            created = await createApiToken(h.db, { role: 'organization', organizationId: org.id }, { expiresAt });
+          } else {
+            created = await createApiToken(h.db, { role: 'operator', operatorName: values.operator! }, { expiresAt });
+          }
+          print({ token: created.token, ...created.info, note: 'the token is shown only now: store it; Hasad keeps only its hash' });
+          return 0;
+        }
+        if (sub === 'list') {
+          const { values } = parseArgs({ args: rest, options: { org: { type: 'string' } } });
+          let organizationId: string | undefined;
+          if (values.org) {
+            const org = await findOrganizationBySlug(h.db, values.org);
+            if (!org) throw new ConfigError(`no organisation with slug "${values.org}"`);
+            organizationId = org.id;
+          }
+          print(await listApiTokens(h.db, organizationId ? { organizationId } : {}));
+          return 0;
+        }
+        if (sub === 'revoke') {
+          const id = rest[0];
+          if (!id) throw new ConfigError('token revoke needs a TOKEN_ID (see hasad token list)');
+          const info = await revokeApiToken(h.db, id);
+          if (!info) throw new ConfigError(`no token ${id}`);
+          print(info);
+          return 0;
+        }
+        throw new ConfigError(`unknown token command "${sub ?? ''}"; use create, list or revoke`);
       });
     case 'harvest':
       return withDb(async (h, config) => {
@@ -145,6 +189,16 @@ function parseRoles(s: string): Role[] {
   const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (bad.length) throw new ConfigError(`unknown role(s) ${bad.join(', ')}; use all or some of ${ROLES.join(', ')}`);
   return roles as Role[];
+}
+
+/** `--expires`: a duration from now (`90d`, `12h`, `30m`) or a date/time (`2026-12-31`, ISO 8601). */
+function parseExpiry(s: string, now = Date.now()): Date {
+  const m = /^(\d+)\s*([mhd])$/.exec(s.trim());
+  if (m) return new Date(now + Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new ConfigError(`--expires "${s}" is neither a duration (90d, 12h, 30m) nor a date (2026-12-31)`);
+  if (t <= now) throw new ConfigError(`--expires "${s}" is in the past`);
+  return new Date(t);
 }
 
 function checkUrl(url: string): void {

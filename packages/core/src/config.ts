@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -6,6 +7,46 @@ const bool = z
   .default('0')
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/**
+ * Says what is wrong with one HASAD_ALLOW_HOSTS entry, or undefined when it is well formed: a
+ * host name, an IP address, a CIDR block (`10.0.0.0/8`, `fd00::/8`), each but CIDRs optionally
+ * with `:port` (`127.0.0.1:8080`, `[::1]:8080`, `feeds.local:8443`).
+ */
+export function allowHostEntryProblem(entry: string): string | undefined {
+  const port = (p: string | undefined) => p === undefined || (/^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535);
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
+  if (bracketed) return isIP(bracketed[1] ?? '') === 6 && port(bracketed[2]) ? undefined : 'expected [IPv6] or [IPv6]:port';
+  const cidr = /^([^/]+)\/(\d{1,3})$/.exec(entry);
+  if (cidr) {
+    const family = isIP(cidr[1] ?? '');
+    const bits = Number(cidr[2]);
+    return family !== 0 && bits <= (family === 4 ? 32 : 128) ? undefined : 'expected a CIDR block such as 10.0.0.0/8 or fd00::/8';
+  }
+  if (isIP(entry) !== 0) return undefined;
+  const hostPort = /^([^:]+)(?::(.*))?$/.exec(entry);
+  if (hostPort && port(hostPort[2]) && (isIP(hostPort[1] ?? '') === 4 || HOST_NAME.test(hostPort[1] ?? ''))) return undefined;
+  return 'expected a host name, an IP address or a CIDR block, optionally with :port';
+}
+
+/** A comma-separated list of HASAD_ALLOW_HOSTS entries, each checked. */
+const allowHosts = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
+  )
+  .superRefine((entries, ctx) => {
+    for (const e of entries) {
+      const problem = allowHostEntryProblem(e);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `"${e}": ${problem}` });
+    }
+  });
 
 /**
  * Every environment variable Hasad reads, with its default. Each one is documented (meaning,
@@ -20,9 +61,32 @@ export const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   HASAD_OPS_PORT: int(0, 0),
   HASAD_ALLOW_PRIVATE_HOSTS: bool,
+  /**
+   * Hosts the fetcher may reach although the address rules refuse them (loopback, private…):
+   * comma-separated host names, IP addresses or CIDR blocks, optionally with `:port`. Dev and tests.
+   */
+  HASAD_ALLOW_HOSTS: allowHosts,
   HASAD_USER_AGENT: z.string().default('Hasad/0.1 (+https://data.gov.ma; open-data harvester)'),
   HASAD_FETCH_TIMEOUT_MS: int(30_000, 100),
-  HASAD_FETCH_MAX_BYTES: int(1024 * 1024 * 1024, 1024),
+  /** Time allowed to open a connection (TCP and TLS), in ms. */
+  HASAD_FETCH_CONNECT_TIMEOUT_MS: int(10_000, 100),
+  /** Time allowed for the response headers, in ms; default HASAD_FETCH_TIMEOUT_MS. */
+  HASAD_FETCH_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  /** Longest silence between two chunks of a response body, in ms; default HASAD_FETCH_TIMEOUT_MS. */
+  HASAD_FETCH_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  /** Overall time allowed for one page, from the first request (redirects included) to the body's last byte, in ms. */
+  HASAD_FETCH_DEADLINE_MS: int(600_000, 1000),
+  // 200 MiB: the largest single-file catalogue harvested so far is 142 MB.
+  HASAD_FETCH_MAX_BYTES: int(200 * 1024 * 1024, 1024),
+  /** Requests to one host (name and port) in flight at once, across every fetcher sharing the Redis. */
+  HASAD_HOST_CONCURRENCY: int(2, 1),
+  /** Requests started per second to one host, across every fetcher sharing the Redis. */
+  HASAD_HOST_RATE_PER_SECOND: int(5, 1),
+  /**
+   * Longest Retry-After (429/503) for which a harvest is put off without spending an attempt, in ms;
+   * also the most a run may be put off in total. Longer waits count as an ordinary failed attempt.
+   */
+  HASAD_RETRY_AFTER_MAX_MS: int(3_600_000, 0),
   HASAD_MAX_REDIRECTS: int(5),
   HASAD_BATCH_SIZE: int(1000, 1),
   HASAD_MAX_PAGES: int(10_000, 1),
@@ -37,6 +101,14 @@ export const envSchema = z.object({
   HASAD_SCHEDULE_SPREAD_MS: int(300_000, 0),
   HASAD_HARVEST_ATTEMPTS: int(5, 1),
   HASAD_HARVEST_BACKOFF_MS: int(5_000, 1),
+  /** Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms. */
+  HASAD_MIN_SCHEDULE_INTERVAL_MS: int(3_600_000, 60_000),
+  /** API requests per minute per token (each token has its own budget). */
+  HASAD_RATE_LIMIT_PER_MINUTE: int(300, 1),
+  /** API requests per minute per client IP address without a token. */
+  HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(120, 1),
+  /** Overall deadline of one `POST /api/v1/preview`, in ms. */
+  HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000),
 });
 
 export type HasadConfig = z.infer<typeof envSchema>;
@@ -44,6 +116,27 @@ export type HasadConfig = z.infer<typeof envSchema>;
 /** Queue settings derived from the configuration (the one place that maps them). */
 export function queueSettings(c: HasadConfig) {
   return { redisUrl: c.REDIS_URL, prefix: c.HASAD_QUEUE_PREFIX, harvestAttempts: c.HASAD_HARVEST_ATTEMPTS, harvestBackoffMs: c.HASAD_HARVEST_BACKOFF_MS };
+}
+
+/**
+ * Outgoing HTTP settings derived from the configuration (the one place that maps them); the
+ * shape of `@hasad/sources`' HttpOptions, without the host limiter, which the caller adds.
+ */
+export function fetchSettings(c: HasadConfig) {
+  return {
+    allowPrivateHosts: c.HASAD_ALLOW_PRIVATE_HOSTS,
+    allowHosts: c.HASAD_ALLOW_HOSTS,
+    userAgent: c.HASAD_USER_AGENT,
+    timeoutMs: c.HASAD_FETCH_TIMEOUT_MS,
+    connectTimeoutMs: c.HASAD_FETCH_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: c.HASAD_FETCH_HEADERS_TIMEOUT_MS ?? c.HASAD_FETCH_TIMEOUT_MS,
+    bodyTimeoutMs: c.HASAD_FETCH_BODY_TIMEOUT_MS ?? c.HASAD_FETCH_TIMEOUT_MS,
+    deadlineMs: c.HASAD_FETCH_DEADLINE_MS,
+    maxBytes: c.HASAD_FETCH_MAX_BYTES,
+    maxRedirects: c.HASAD_MAX_REDIRECTS,
+    hostConcurrency: c.HASAD_HOST_CONCURRENCY,
+    hostRequestsPerSecond: c.HASAD_HOST_RATE_PER_SECOND,
+  };
 }
 
 /** Parses the environment once, listing every bad variable at once. */

@@ -74,3 +74,30 @@ export function describeError(err: unknown): { code: string; message: string } {
   if (err instanceof Error) return { code: 'internal', message: err.message };
   return { code: 'internal', message: String(err) };
 }
+
+/**
+ * A host asked not to be contacted for a while (429 or 503 with Retry-After), and that wait is
+ * still running: the request was not sent. Transient: the harvest is delayed until then.
+ */
+export class FetchBackoffError extends HasadError {
+  constructor(url: string, host: string, retryAfterMs: number) {
+    super('fetch_backoff', `${host} asked not to be contacted for another ${Math.ceil(retryAfterMs / 1000)} s (Retry-After); ${url} was not requested`, {
+      context: { url, host, retryAfterMs },
+    });
+  }
+}
+
+/**
+ * How long the server asked to be left alone, for an error that says so: a 429 or 503 answer
+ * with Retry-After, or a request held back because of an earlier one ({@link FetchBackoffError}).
+ * Undefined for every other error (including 429/503 without Retry-After).
+ */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  if (err instanceof FetchBackoffError) return err.context['retryAfterMs'] as number;
+  if (err instanceof FetchStatusError) {
+    const status = err.context['status'];
+    const ms = err.context['retryAfterMs'];
+    if ((status === 429 || status === 503) && typeof ms === 'number') return ms;
+  }
+  return undefined;
+}

@@ -2,3 +2,4 @@ export * from './record.ts';
 export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';
+export * from './csv-cell.ts';

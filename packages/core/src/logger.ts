@@ -1,17 +1,21 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** pino JSON to stdout; pretty only on a TTY. Credentials in URLs and headers are redacted. */
-export function createLogger(name: string, level = 'info'): Logger {
-  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
-  return pino({
+/**
+ * pino JSON to stdout (or to `destination`: tests read what was logged); pretty only on a TTY.
+ * Credentials in URLs and headers are redacted.
+ */
+export function createLogger(name: string, level = 'info', destination?: DestinationStream): Logger {
+  const pretty = !destination && process.stdout.isTTY && process.env.NODE_ENV !== 'production';
+  const options = {
     name,
     level,
     redact: { paths: ['*.authorization', '*.password', '*.token', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Hides the password of a connection URL for logs and printed summaries. */

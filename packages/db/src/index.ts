@@ -7,3 +7,7 @@ export * from './repositories/runs.repository.ts';
 export * from './repositories/load.repository.ts';
 export * from './repositories/finalise.repository.ts';
 export * from './repositories/datasets.repository.ts';
+export * from './repositories/tokens.repository.ts';
+export * from './repositories/registration.repository.ts';
+export * from './repositories/changes.repository.ts';
+export { searchColumns, searchNorm, formatLabel, languageKey } from './search-columns.ts';

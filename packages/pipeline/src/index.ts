@@ -1,1 +1,2 @@
 export * from './finalise.ts';
+export * from './trigger.ts';

@@ -16,6 +16,17 @@ export const harvestSourcePayload = z.object({
   /** Set when the run row already exists (manual trigger, repair); absent for scheduler ticks. */
   runId: uuid.optional(),
   trigger: z.enum(['schedule', 'manual', 'repair', 'demo']).default('schedule'),
+  /**
+   * Waits this run was put off because a host answered 429/503 with Retry-After (the job was
+   * delayed without spending an attempt): their total in ms, and one note per wait for the
+   * run's report, kept until the page they concern is checkpointed.
+   */
+  retryAfter: z
+    .object({
+      totalMs: z.number().int().min(0),
+      notes: z.array(z.object({ pageNo: z.number().int().min(1), message: z.string() })),
+    })
+    .optional(),
 });
 export type HarvestSourcePayload = z.infer<typeof harvestSourcePayload>;
 

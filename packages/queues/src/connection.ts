@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobCatalog, type JobName, type PayloadOf, type QueueName } from './catalog.ts';
+import { RedisHostLimiter, type RedisHostLimits } from './host-limiter.ts';
 
 export interface QueueSettings {
   redisUrl: string;
@@ -70,6 +71,22 @@ export class Queues {
       ...(this.settings.harvestAttempts ? { attempts: this.settings.harvestAttempts } : {}),
       ...(this.settings.harvestBackoffMs ? { backoff: { type: 'exponential', delay: this.settings.harvestBackoffMs } } : {}),
     };
+  }
+
+  private hostLimiters = new Map<string, RedisHostLimiter>();
+
+  /**
+   * The per-host politeness limiter shared by every fetcher of this deployment (same Redis, same
+   * prefix), on this object's connection. One instance per set of limits.
+   */
+  hostLimiter(limits: RedisHostLimits): RedisHostLimiter {
+    const key = JSON.stringify(limits);
+    let l = this.hostLimiters.get(key);
+    if (l === undefined) {
+      l = new RedisHostLimiter(this.connection, this.settings.prefix, limits);
+      this.hostLimiters.set(key, l);
+    }
+    return l;
   }
 
   async close(): Promise<void> {

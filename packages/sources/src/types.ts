@@ -10,17 +10,61 @@ export interface PageValidators {
   bodyHash?: string | null;
 }
 
+/**
+ * Requests to one host, across every worker that shares the limiter: how many at once, how many
+ * started per second, and whether the host asked to be left alone (Retry-After). The HTTP
+ * client holds a slot from the request until the response body is read or dropped.
+ * `@hasad/sources` ships an in-process one ({@link createLocalHostLimiter}); `@hasad/queues` one
+ * that shares its state through Redis, for several fetcher processes.
+ */
+export interface HostLimiter {
+  /**
+   * Waits for a slot for `host` (`name:port`, lower case). Resolves to `ok: false` instead when
+   * the host asked not to be contacted for longer than the limiter is willing to wait inline.
+   * Rejects with the signal's reason when `signal` aborts.
+   */
+  acquire(host: string, signal?: AbortSignal): Promise<HostPermit>;
+  /** Records that `host` asked (429/503 Retry-After) not to be contacted for `ms` milliseconds. */
+  backOff(host: string, ms: number): Promise<void>;
+}
+
+/** The answer of {@link HostLimiter.acquire}. `release` may be called more than once. */
+export type HostPermit = { ok: true; release: () => void } | { ok: false; retryAfterMs: number };
+
 /** Outgoing HTTP settings, shared by every adapter. */
 export interface HttpOptions {
   /** Allow loopback, private, link-local and unique-local addresses (dev, demo, tests only). */
   allowPrivateHosts: boolean;
+  /**
+   * Exceptions to the address rules (dev, tests): host names, IP addresses or CIDR blocks,
+   * optionally with `:port`, e.g. `127.0.0.1:8080`, `[::1]`, `10.0.0.0/8`. Default none.
+   */
+  allowHosts?: readonly string[];
   userAgent: string;
-  /** Timeout for the response headers and between body chunks, in milliseconds. */
+  /** Default of `headersTimeoutMs` and `bodyTimeoutMs`, in milliseconds. */
   timeoutMs: number;
-  /** Largest body accepted, in bytes. */
+  /** Time allowed to open a connection (TCP and TLS), in ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Time allowed for the response headers once the request is sent, in ms. Default `timeoutMs`. */
+  headersTimeoutMs?: number;
+  /** Longest silence between two chunks of the response body, in ms. Default `timeoutMs`. */
+  bodyTimeoutMs?: number;
+  /**
+   * Overall time for one page, from its first request (redirects included) to the last byte of
+   * its body, in ms. Catches a server that trickles bytes too slowly for the idle timeout to fire.
+   * Default 600 000.
+   */
+  deadlineMs?: number;
+  /** Largest body accepted, in bytes, counted after content decoding. */
   maxBytes: number;
   /** Redirects followed at most (each hop is re-checked against the address policy). */
   maxRedirects: number;
+  /** Per-host politeness shared across workers. Default: an in-process limiter with the two limits below. */
+  hostLimiter?: HostLimiter;
+  /** Requests in flight to one host at once, for the default limiter. Default 2. */
+  hostConcurrency?: number;
+  /** Requests started per second to one host, for the default limiter. Default 5. */
+  hostRequestsPerSecond?: number;
 }
 
 export interface HarvestOptions {

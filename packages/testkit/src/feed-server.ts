@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { etagOf, generatePage, MEDIA_TYPES, pageCount, type FeedFormat, type GenerateOptions } from './catalog-generator.ts';
 
@@ -9,6 +9,11 @@ export interface FeedResponse {
   headers?: Record<string, string>;
   /** Destroy the socket after sending this many bytes of the body (a connection reset mid-body). */
   resetAfterBytes?: number;
+  /**
+   * Send the body slowly: `chunkBytes` at a time, `delayMs` apart (with a Content-Length), so a
+   * harvest of one file lasts long enough to be interrupted mid-body. Stops when the client leaves.
+   */
+  trickle?: { chunkBytes: number; delayMs: number };
 }
 export type Responder = (req: IncomingMessage) => FeedResponse | Promise<FeedResponse>;
 
@@ -17,6 +22,8 @@ export interface RequestLogEntry {
   status: number;
   ifNoneMatch?: string;
   accept?: string;
+  /** Set once the client went away before the whole body was sent (a killed harvester, a reset). */
+  aborted?: true;
 }
 
 /**
@@ -36,8 +43,18 @@ export class FeedServer {
         const responder = this.routes.get(path);
         const r: FeedResponse = responder ? await responder(req) : { status: 404, body: 'not found', contentType: 'text/plain' };
         const status = r.status ?? 200;
-        this.requests.push({ path, status, ...(req.headers['if-none-match'] ? { ifNoneMatch: String(req.headers['if-none-match']) } : {}), ...(req.headers.accept ? { accept: req.headers.accept } : {}) });
+        const entry: RequestLogEntry = { path, status, ...(req.headers['if-none-match'] ? { ifNoneMatch: String(req.headers['if-none-match']) } : {}), ...(req.headers.accept ? { accept: req.headers.accept } : {}) };
+        this.requests.push(entry);
+        res.on('close', () => {
+          if (!res.writableFinished) entry.aborted = true;
+        });
         const headers: Record<string, string> = { ...(r.contentType ? { 'content-type': r.contentType } : {}), ...r.headers };
+        if (r.trickle !== undefined && r.body) {
+          const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
+          res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
+          await trickle(res, buf, r.trickle);
+          return;
+        }
         if (r.resetAfterBytes !== undefined && r.body) {
           const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
           res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
@@ -69,6 +86,18 @@ export class FeedServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** Writes `body` in chunks `delayMs` apart, honouring back-pressure; gives up when the client leaves. */
+async function trickle(res: ServerResponse, body: Buffer, opts: { chunkBytes: number; delayMs: number }): Promise<void> {
+  const step = Math.max(1, Math.floor(opts.chunkBytes));
+  const gone = new Promise<void>((resolve) => res.once('close', resolve));
+  for (let at = 0; at < body.length; at += step) {
+    if (at > 0 && opts.delayMs > 0) await Promise.race([new Promise((r) => setTimeout(r, opts.delayMs)), gone]);
+    if (res.destroyed) return;
+    if (!res.write(body.subarray(at, at + step))) await Promise.race([new Promise((r) => res.once('drain', r)), gone]);
+  }
+  if (!res.destroyed) res.end();
 }
 
 export interface CatalogControl {

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { installAuth } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
+import { installOpenApi } from './openapi.ts';
+import { installRateLimit } from './rate-limit.ts';
+import { changeRoutes } from './routes/changes.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
+import { previewRoutes } from './routes/preview.routes.ts';
 import { queuesBoard } from './routes/queues-board.routes.ts';
+import { registrationRoutes } from './routes/registration.routes.ts';
 import { runRoutes } from './routes/runs.routes.ts';
 import { sourceRoutes } from './routes/sources.routes.ts';
 
@@ -44,12 +50,20 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  // Order matters: authentication (app-level hook) before the rate limiter (per-route hooks,
+  // keyed by the token it found), and both plugins before the routes they attach to.
+  installAuth(app, deps);
+  await installRateLimit(app, deps);
+  await installOpenApi(app);
 
   healthRoutes(app, deps);
   datasetRoutes(app, deps);
+  changeRoutes(app, deps);
   organizationRoutes(app, deps);
   sourceRoutes(app, deps);
+  registrationRoutes(app, deps);
   runRoutes(app, deps);
+  previewRoutes(app, deps);
   await queuesBoard(app, deps);
 
   await app.ready();

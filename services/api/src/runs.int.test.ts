@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '@hasad/db';
 import { seedCatalogue, startApiHarness, type ApiHarness, type Seeded } from './test-harness.ts';
 
 let h: ApiHarness;
 let s: Seeded;
+/** Sources and runs are read with a token (an operator's sees them all; see access.int.test.ts for the rules). */
+let operatorToken: string;
 
 beforeAll(async () => {
   h = await startApiHarness();
   s = await seedCatalogue(h.pool, 0);
+  operatorToken = (await createApiToken(h.deps.db, { role: 'operator', operatorName: 'runs-test' })).token;
 });
 
 afterAll(async () => {
@@ -14,7 +18,7 @@ afterAll(async () => {
 });
 
 async function get(url: string) {
-  const res = await h.app.inject({ method: 'GET', url });
+  const res = await h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${operatorToken}` } });
   return { status: res.statusCode, body: res.json(), raw: res.body };
 }
 
@@ -32,6 +36,10 @@ describe('GET /api/v1/sources', () => {
         schedule: '0 3 * * *',
         timezone: 'Africa/Casablanca',
         enabled: true,
+        approvalStatus: 'approved',
+        reviewedBy: null,
+        reviewedAt: null,
+        reviewComment: null,
         createdAt: '2025-03-01T08:00:00.000Z',
         updatedAt: expect.any(String),
         lastRun: {

@@ -160,16 +160,20 @@ export const lastRunSummary = {
 
 export const sourceItem = {
   type: 'object',
-  required: ['id', 'organization', 'kind', 'url', 'title', 'schedule', 'timezone', 'enabled', 'createdAt', 'updatedAt', 'lastRun'],
+  required: ['id', 'organization', 'kind', 'url', 'title', 'schedule', 'timezone', 'enabled', 'approvalStatus', 'reviewedBy', 'reviewedAt', 'reviewComment', 'createdAt', 'updatedAt', 'lastRun'],
   properties: {
     id: uuid,
     organization: { type: 'string', description: 'organisation slug' },
     kind: { type: 'string' },
-    url: { type: 'string' },
+    url: { type: 'string', description: 'a password in the URL is shown as ***' },
     title: nullableString,
     schedule: nullableString,
     timezone: { type: 'string' },
     enabled: { type: 'boolean' },
+    approvalStatus: { type: 'string', enum: ['pending', 'approved', 'rejected'], description: 'only approved sources are scheduled and harvested' },
+    reviewedBy: { type: ['string', 'null'], description: 'the operator who approved or rejected the source last' },
+    reviewedAt: nullableDateTime,
+    reviewComment: nullableString,
     createdAt: dateTime,
     updatedAt: dateTime,
     lastRun: lastRunSummary,

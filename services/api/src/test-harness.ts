@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, loadConfig, type HasadConfig } from '@hasad/core';
+import { createLogger, loadConfig, type HasadConfig, type Logger } from '@hasad/core';
 import { createDb, type DbHandle } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
 import { Queues } from '@hasad/queues';
@@ -17,13 +17,25 @@ export interface ApiHarness {
 
 /**
  * A real PostgreSQL database (fresh, migrated) and real Redis under a queue prefix of its
- * own, with the API built on them. `close()` removes both.
+ * own, with the API built on them. `close()` removes both. `env` overrides settings; `log`
+ * replaces the (silent) logger, e.g. with one writing to a stream the test reads.
  */
-export async function startApiHarness(): Promise<ApiHarness> {
+export async function startApiHarness(opts: { env?: Record<string, string>; log?: Logger } = {}): Promise<ApiHarness> {
   const database = await createTestDatabase();
   const prefix = `hasad-test-api-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: database.url, HASAD_QUEUE_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
-  const log = createLogger('api-test', config.LOG_LEVEL);
+  // Tests send many requests from one address: rate limits only where a test sets them.
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: 'silent',
+    HASAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    ...opts.env,
+    DATABASE_URL: database.url,
+    HASAD_QUEUE_PREFIX: prefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
+  const log = opts.log ?? createLogger('api-test', config.LOG_LEVEL);
   const handle = createDb(config.DATABASE_URL, { max: 4, applicationName: 'hasad-api-test' });
   const queues = new Queues({ redisUrl: config.REDIS_URL, prefix });
   const deps: ApiDeps = { db: handle.db, pool: handle.pool, queues, config, log };

@@ -1,3 +1,3 @@
 export { startScheduler } from './main.ts';
 export { reconcileSchedules, repairOrphanRuns, type SchedulerDeps } from './reconcile.ts';
-export { toRepeat, stableFraction } from './schedule.ts';
+export { checkSchedule, formatDuration, scheduleMinGapMs, toRepeat, stableFraction } from './schedule.ts';

@@ -13,12 +13,13 @@ export interface SchedulerDeps {
 }
 
 /**
- * Makes BullMQ's job schedulers match the sources table: one scheduler per enabled source
- * with a schedule, none for the others. Only differences are written, so calling it often
+ * Makes BullMQ's job schedulers match the sources table: one scheduler per enabled, approved
+ * source with a schedule, none for the others (a source an institution registered stays
+ * unscheduled while it is pending review or after it was rejected). Only differences are written, so calling it often
  * does not move anyone's next run.
  */
 export async function reconcileSchedules(deps: SchedulerDeps): Promise<{ upserted: number; removed: number; invalid: number }> {
-  const sources = await listSources(deps.db.db, { enabledOnly: true });
+  const sources = await listSources(deps.db.db, { enabledOnly: true, approvedOnly: true });
   const existing = new Map((await deps.queues.harvest.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
   const wanted = new Set<string>();
   let upserted = 0;

@@ -116,11 +116,17 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
   }
 }
 
+/** Withdraws the source's active datasets the run did not see, each with its `withdrawn` change row (same statement). */
 async function withdrawMissing(client: pg.PoolClient, runId: string, sourceId: string): Promise<number> {
   const res = await client.query(
-    `UPDATE datasets d SET status = 'withdrawn', withdrawn_run = $1, withdrawn_at = now(), updated_at = now()
-     WHERE d.source_id = $2 AND d.status = 'active'
-       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.identifier = d.source_identifier)`,
+    `WITH w AS (
+       UPDATE datasets d SET status = 'withdrawn', withdrawn_run = $1, withdrawn_at = now(), updated_at = now()
+       WHERE d.source_id = $2 AND d.status = 'active'
+         AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.identifier = d.source_identifier)
+       RETURNING d.id, d.source_identifier
+     )
+     INSERT INTO dataset_changes (dataset_id, source_id, run_id, kind)
+     SELECT w.id, $2, $1, 'withdrawn' FROM w ORDER BY w.source_identifier`,
     [runId, sourceId],
   );
   return res.rowCount ?? 0;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { searchColumns } from '../search-columns.ts';
 
 export interface LoadRecord {
   identifier: string;
@@ -23,22 +24,53 @@ export interface LoadBatchInput {
  * (and that are active) are not written at all, so an unchanged re-harvest rewrites no row
  * and keeps `updated_at`. Withdrawn rows that reappear are restored. The input is de-duplicated
  * and sorted by identifier so that two loaders never deadlock on the same rows.
+ *
+ * `todo` keeps only the rows that need a write before the INSERT sees them: PostgreSQL
+ * evaluates an INSERT's select list (here the search vector, the costliest part) before its
+ * ON CONFLICT check, so without it an unchanged re-harvest would compute every tsvector again.
+ * The ON CONFLICT clause keeps its WHERE for a concurrent writer of the same rows.
+ *
+ * Every row written gets a `dataset_changes` row in the same statement: `created` (inserted:
+ * xmax = 0), `restored` (it was withdrawn before), else `updated`.
  */
 const UPSERT = `
 WITH input AS (
-  SELECT DISTINCT ON (x.identifier) x.identifier, x.uri, x.hash, x.modified_at, x.record
-  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb)
+  SELECT DISTINCT ON (x.identifier) x.*
+  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb,
+    st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[])
   ORDER BY x.identifier
+),
+todo AS (
+  SELECT i.*, d.status AS prev_status
+  FROM input i
+  -- LIMIT 1 keeps this a probe of the unique index per input row; as a plain join the planner
+  -- (which guesses 100 input rows) may read every dataset of the source for every batch.
+  LEFT JOIN LATERAL (SELECT d.content_hash, d.status FROM datasets d WHERE d.source_id = $1 AND d.source_identifier = i.identifier LIMIT 1) d ON true
+  WHERE d.status IS NULL OR d.content_hash IS DISTINCT FROM i.hash OR d.status <> 'active'
+),
+up AS (
+  INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, content_hash, modified_at, status, created_run, changed_run,
+    search_vector, themes, formats, keywords, license, languages, title_sort)
+  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.hash, t.modified_at, 'active', $2, $2,
+    -- st, sk, sd: title, keywords and description, already through searchNorm() (= hasad_search_norm).
+    setweight(to_tsvector('public.hasad_fr', t.st), 'A') || setweight(to_tsvector('public.hasad_fr', t.sk), 'B')
+      || setweight(to_tsvector('public.hasad_fr', t.sd), 'C'),
+    t.themes, t.formats, t.keywords, t.record->>'license', t.languages, hasad_title_sort(t.record->'title')
+  FROM todo t CROSS JOIN (SELECT organization_id FROM sources WHERE id = $1) s
+  ORDER BY t.identifier
+  ON CONFLICT (source_id, source_identifier) DO UPDATE SET
+    uri = excluded.uri, title = excluded.title, record = excluded.record, content_hash = excluded.content_hash,
+    modified_at = excluded.modified_at, status = 'active', withdrawn_run = NULL, withdrawn_at = NULL,
+    changed_run = excluded.changed_run, updated_at = now(),
+    search_vector = excluded.search_vector, themes = excluded.themes, formats = excluded.formats, keywords = excluded.keywords,
+    license = excluded.license, languages = excluded.languages, title_sort = excluded.title_sort
+  WHERE d.content_hash IS DISTINCT FROM excluded.content_hash OR d.status <> 'active'
+  RETURNING d.id, d.source_identifier, d.xmax = 0 AS inserted
 )
-INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, content_hash, modified_at, status, created_run, changed_run)
-SELECT $1, s.organization_id, i.identifier, i.uri, i.record->'title', i.record, i.hash, i.modified_at, 'active', $2, $2
-FROM input i CROSS JOIN (SELECT organization_id FROM sources WHERE id = $1) s
-ORDER BY i.identifier
-ON CONFLICT (source_id, source_identifier) DO UPDATE SET
-  uri = excluded.uri, title = excluded.title, record = excluded.record, content_hash = excluded.content_hash,
-  modified_at = excluded.modified_at, status = 'active', withdrawn_run = NULL, withdrawn_at = NULL,
-  changed_run = excluded.changed_run, updated_at = now()
-WHERE d.content_hash IS DISTINCT FROM excluded.content_hash OR d.status <> 'active'`;
+INSERT INTO dataset_changes (dataset_id, source_id, run_id, kind)
+SELECT up.id, $1, $2, CASE WHEN up.inserted THEN 'created' WHEN t.prev_status = 'withdrawn' THEN 'restored' ELSE 'updated' END
+FROM up JOIN todo t ON t.identifier = up.source_identifier
+ORDER BY up.source_identifier`;
 
 /**
  * Loads one batch in one transaction: dataset upsert, the batch's seen identifiers (merged
@@ -53,7 +85,25 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
     await client.query('BEGIN');
     let written = 0;
     if (input.records.length > 0) {
-      const payload = JSON.stringify(input.records.map((r) => ({ identifier: r.identifier, uri: r.uri, hash: r.hash, modified_at: r.modifiedAt, record: r.record })));
+      const payload = JSON.stringify(
+        input.records.map((r) => {
+          const c = searchColumns(r.record);
+          return {
+            identifier: r.identifier,
+            uri: r.uri,
+            hash: r.hash,
+            modified_at: r.modifiedAt,
+            record: r.record,
+            st: c.titleText,
+            sk: c.keywordsText,
+            sd: c.descriptionText,
+            themes: c.themes,
+            formats: c.formats,
+            keywords: c.keywords,
+            languages: c.languages,
+          };
+        }),
+      );
       const res = await client.query(UPSERT, [input.sourceId, input.runId, payload]);
       written = res.rowCount ?? 0;
     }

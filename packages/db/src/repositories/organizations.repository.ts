@@ -24,3 +24,9 @@ export async function findOrganizationBySlug(db: Db, slug: string): Promise<Orga
 export async function listOrganizations(db: Db): Promise<Organization[]> {
   return db.select().from(organizations).orderBy(asc(organizations.slug));
 }
+
+/** An operator marks an organisation as trusted (its new sources start approved) or not. */
+export async function setOrganizationTrusted(db: Db, slug: string, trusted: boolean): Promise<Organization | undefined> {
+  const [row] = await db.update(organizations).set({ trusted }).where(eq(organizations.slug, slug)).returning();
+  return row;
+}

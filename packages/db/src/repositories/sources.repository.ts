@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { sources } from '../schema/index.ts';
 
@@ -20,14 +20,29 @@ export async function getSource(db: Db, id: string): Promise<Source | undefined>
   return row;
 }
 
-export async function listSources(db: Db, filter: { enabledOnly?: boolean; organizationId?: string } = {}): Promise<Source[]> {
+/** pending | approved | rejected: only approved sources are scheduled or harvested. */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+/**
+ * Sources, oldest first. Sources deleted through the API are left out unless `includeDeleted`;
+ * `approvedOnly` keeps the ones an operator (or the organisation's trust) approved.
+ */
+export async function listSources(db: Db, filter: { enabledOnly?: boolean; approvedOnly?: boolean; includeDeleted?: boolean; organizationId?: string } = {}): Promise<Source[]> {
   const conds = [];
+  if (!filter.includeDeleted) conds.push(isNull(sources.deletedAt));
   if (filter.enabledOnly) conds.push(eq(sources.enabled, true));
+  if (filter.approvedOnly) conds.push(eq(sources.approvalStatus, 'approved'));
   if (filter.organizationId) conds.push(eq(sources.organizationId, filter.organizationId));
   return db.select().from(sources).where(conds.length ? and(...conds) : undefined).orderBy(asc(sources.createdAt));
 }
 
-export async function updateSource(db: Db, id: string, patch: Partial<Pick<Source, 'url' | 'kind' | 'title' | 'config' | 'schedule' | 'timezone' | 'enabled' | 'withdrawThreshold'>>): Promise<Source | undefined> {
+export async function updateSource(
+  db: Db,
+  id: string,
+  patch: Partial<
+    Pick<Source, 'url' | 'kind' | 'title' | 'config' | 'schedule' | 'timezone' | 'enabled' | 'withdrawThreshold' | 'approvalStatus' | 'reviewedBy' | 'reviewedAt' | 'reviewComment' | 'deletedAt'>
+  >,
+): Promise<Source | undefined> {
   const [row] = await db.update(sources).set({ ...patch, updatedAt: new Date() }).where(eq(sources.id, id)).returning();
   if (row) await notifySourcesChanged(db, id);
   return row;

@@ -2,3 +2,4 @@ export * from './organizations.ts';
 export * from './sources.ts';
 export * from './runs.ts';
 export * from './datasets.ts';
+export * from './auth.ts';

@@ -17,6 +17,19 @@ export const sources = pgTable('sources', {
   enabled: boolean().notNull().default(true),
   /** Share (0..1) of the source's active datasets a complete run may withdraw before it needs review; null = global default. */
   withdrawThreshold: real(),
+  /**
+   * pending | approved | rejected. Only approved sources are scheduled or harvested. The
+   * column default is `approved` because the rows that predate the review workflow, and the
+   * sources an operator adds with the CLI, are operator actions; the API sets `pending`
+   * explicitly for a source registered by an organisation that is not trusted.
+   */
+  approvalStatus: text().notNull().default('approved'),
+  /** Who reviewed the source last (the operator token's name), when, and what they said. */
+  reviewedBy: text(),
+  reviewedAt: timestamp({ withTimezone: true }),
+  reviewComment: text(),
+  /** Set when the source was deleted through the API: kept (its runs and withdrawn datasets stay), never scheduled, hidden from listings. */
+  deletedAt: timestamp({ withTimezone: true }),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });

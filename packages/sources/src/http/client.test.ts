@@ -1,10 +1,11 @@
 import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FetchNetworkError, FetchRefusedError, FetchStatusError } from '@hasad/core';
+import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, retryAfterMsOf } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../test/support/loopback.ts';
 import type { Loopback } from '../../test/support/loopback.ts';
 import { fetchPage, parseRetryAfter } from './client.ts';
+import { createLocalHostLimiter } from './host-limiter.ts';
 
 let server: Loopback | undefined;
 afterEach(async () => {
@@ -127,11 +128,13 @@ describe('fetchPage', () => {
         '/down': { status: 503, headers: { 'retry-after': later } },
       }),
     );
-    const busy = await caught(fetchPage({ url: `${server.base}/busy`, http: loopbackHttp }));
+    // Each request with its own limiter: a shared one would hold the second back (next test).
+    const fresh = () => ({ ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 2, perSecond: 5 }) });
+    const busy = await caught(fetchPage({ url: `${server.base}/busy`, http: fresh() }));
     expect(busy).toBeInstanceOf(FetchStatusError);
     expect((busy as FetchStatusError).permanent).toBe(false);
     expect((busy as FetchStatusError).context['retryAfterMs']).toBe(7000);
-    const down = await caught(fetchPage({ url: `${server.base}/down`, http: loopbackHttp }));
+    const down = await caught(fetchPage({ url: `${server.base}/down`, http: fresh() }));
     const ms = (down as FetchStatusError).context['retryAfterMs'] as number;
     expect(ms).toBeGreaterThan(100_000);
     expect(ms).toBeLessThanOrEqual(120_000);
@@ -192,6 +195,151 @@ describe('fetchPage', () => {
     const res = await fetchPage({ url: `${server.base}/`, http: { ...loopbackHttp, timeoutMs: 200 } });
     const err = await caught(text(res.body));
     expect(err).toBeInstanceOf(FetchNetworkError);
+  });
+});
+
+describe('fetchPage limits', () => {
+  it('refuses stacked content codings (gzip, gzip), in one header or two', async () => {
+    const twice = gzipSync(gzipSync('<a> <b> <c> .'));
+    server = await startLoopback((req, res) => {
+      if (req.url === '/one') res.writeHead(200, { 'content-encoding': 'gzip, gzip' });
+      else res.writeHead(200, [['content-encoding', 'gzip'], ['content-encoding', 'gzip']] as unknown as Record<string, string>);
+      res.end(twice);
+    });
+    for (const path of ['/one', '/two']) {
+      const err = await caught(fetchPage({ url: `${server.base}${path}`, http: loopbackHttp }));
+      expect(err).toBeInstanceOf(FetchRefusedError);
+      expect((err as Error).message).toContain('the body has 2 Content-Encoding layers (gzip, gzip); at most one is accepted');
+    }
+  });
+
+  it('cuts a body that trickles under the idle timeout at the page deadline', async () => {
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      const timer = setInterval(() => res.write('x'), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    const started = Date.now();
+    const res = await fetchPage({ url: `${server.base}/`, http: { ...loopbackHttp, timeoutMs: 5_000, deadlineMs: 1_000 } });
+    const err = await caught(text(res.body));
+    expect(err).toBeInstanceOf(FetchNetworkError);
+    expect((err as Error).message).toContain('no complete answer within the deadline of 1000 ms per page (deadlineMs)');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('names the timeout that fired', async () => {
+    server = await startLoopback((req, res) => {
+      if (req.url === '/stall') {
+        res.writeHead(200);
+        res.write('partial');
+      }
+    });
+    const headers = await caught(fetchPage({ url: `${server.base}/silent`, http: { ...loopbackHttp, headersTimeoutMs: 200 } }));
+    expect((headers as Error).message).toContain('no response headers within 200 ms (headers timeout)');
+    const res = await fetchPage({ url: `${server.base}/stall`, http: { ...loopbackHttp, bodyTimeoutMs: 200 } });
+    const body = await caught(text(res.body));
+    expect((body as Error).message).toContain('the body stalled for more than 200 ms (body idle timeout)');
+  });
+
+  it('lets through only the allow-listed address and port; every other loopback target is refused before connecting', async () => {
+    const other = await startLoopback(routes({ '/secret': { body: 'secret' } }));
+    try {
+      server = await startLoopback((req, res, base) => {
+        const to: Record<string, string> = {
+          '/other-port': `${other.base}/secret`,
+          '/v6': `http://[::1]:${new URL(base).port}/ok`,
+          '/name': `http://localhost:${new URL(other.base).port}/secret`,
+          '/metadata': 'http://169.254.169.254/latest/meta-data/',
+        };
+        const target = to[req.url ?? ''];
+        if (target !== undefined) res.writeHead(302, { location: target }).end();
+        else res.end('ok');
+      });
+      const http = { ...loopbackHttp, allowPrivateHosts: false, allowHosts: [new URL(server.base).host] };
+      expect(await text((await fetchPage({ url: `${server.base}/ok`, http })).body)).toBe('ok');
+      const reasons: Record<string, RegExp> = {
+        '/other-port': /address 127\.0\.0\.1 is loopback \(127\.0\.0\.0\/8\); private and loopback hosts are not allowed; the allow-list covers it only on port \d+/,
+        '/v6': /address ::1 is loopback \(::1\)/,
+        '/name': /address 127\.0\.0\.1 is loopback .*\(localhost resolves to 127\.0\.0\.1\)/,
+        '/metadata': /address 169\.254\.169\.254 is link-local \(169\.254\.0\.0\/16\), which covers cloud metadata endpoints/,
+      };
+      for (const [path, reason] of Object.entries(reasons)) {
+        const err = await caught(fetchPage({ url: `${server.base}${path}`, http }));
+        expect(err, path).toBeInstanceOf(FetchRefusedError);
+        expect((err as Error).message, path).toMatch(reason);
+      }
+      expect(other.requests).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('fetchPage politeness (host limiter)', () => {
+  it('sends at most maxConcurrent requests to one host at once, holding each slot until the body is read', async () => {
+    let inFlight = 0;
+    let most = 0;
+    server = await startLoopback((_req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      res.writeHead(200);
+      res.write('a');
+      setTimeout(() => {
+        inFlight--;
+        res.end('b');
+      }, 100);
+    });
+    const http = { ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 2, perSecond: 100 }) };
+    const bodies = await Promise.all(Array.from({ length: 6 }, async () => text((await fetchPage({ url: `${server!.base}/`, http })).body)));
+    expect(bodies).toEqual(Array(6).fill('ab'));
+    expect(most).toBe(2);
+  });
+
+  it('starts at most perSecond requests to one host per second', async () => {
+    server = await startLoopback((_req, res) => void res.end('ok'));
+    const http = { ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 10, perSecond: 3 }) };
+    const started = Date.now();
+    for (let i = 0; i < 7; i++) await text((await fetchPage({ url: `${server.base}/`, http })).body);
+    // 3 at once, 3 a second later, the 7th two seconds after the first.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+
+  it('frees the slot when the caller drops the body unread', async () => {
+    server = await startLoopback((_req, res) => void res.end('x'.repeat(100_000)));
+    const http = { ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 1, perSecond: 100 }) };
+    for (let i = 0; i < 3; i++) (await fetchPage({ url: `${server.base}/`, http })).body.destroy();
+    expect(await text((await fetchPage({ url: `${server.base}/`, http })).body)).toHaveLength(100_000);
+  });
+
+  it('after a 429 with Retry-After, holds back every request to that host until then, and only that host', async () => {
+    const elsewhere = await startLoopback((_req, res) => void res.end('ok'));
+    try {
+      server = await startLoopback(routes({ '/busy': { status: 429, headers: { 'retry-after': '30' } }, '/page2': { body: 'never asked' } }));
+      const http = { ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 2, perSecond: 5 }) };
+      expect(retryAfterMsOf(await caught(fetchPage({ url: `${server.base}/busy`, http })))).toBe(30_000);
+      const held = await caught(fetchPage({ url: `${server.base}/page2`, http }));
+      expect(held).toBeInstanceOf(FetchBackoffError);
+      expect((held as Error).message).toMatch(/^127\.0\.0\.1:\d+ asked not to be contacted for another 30 s \(Retry-After\); .*\/page2 was not requested$/);
+      expect(retryAfterMsOf(held)).toBeGreaterThan(28_000);
+      expect(server.requests.map((r) => r.path)).toEqual(['/busy']);
+      expect(await text((await fetchPage({ url: `${elsewhere.base}/`, http })).body)).toBe('ok');
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('waits inline for a short Retry-After (503) instead of failing', async () => {
+    let calls = 0;
+    server = await startLoopback((_req, res) => {
+      if (calls++ === 0) res.writeHead(503, { 'retry-after': '1' }).end('maintenance');
+      else res.end('back');
+      return undefined;
+    });
+    const http = { ...loopbackHttp, hostLimiter: createLocalHostLimiter({ maxConcurrent: 2, perSecond: 5 }) };
+    expect(await caught(fetchPage({ url: `${server.base}/`, http }))).toBeInstanceOf(FetchStatusError);
+    const started = Date.now();
+    expect(await text((await fetchPage({ url: `${server.base}/`, http })).body)).toBe('back');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
+import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
+import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { datasetItem, errorResponses, facetsBody } from '../schemas.ts';
@@ -74,6 +75,11 @@ function parseFacets(v: string | undefined): DatasetFacet[] {
   return [...new Set(v.split(',').filter((x) => x !== '').map((x) => (x === 'licence' ? 'license' : x) as DatasetFacet))];
 }
 
+/** The query as a stable list of pairs (the ETag must not depend on parameter order). */
+function sortedEntries(q: object): Array<[string, unknown]> {
+  return Object.entries(q).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 function checkInstant(name: string, v: string | undefined): void {
   if (v !== undefined && Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v))) {
     throw new ApiError(400, 'invalid_parameter', `querystring parameter "${name}" is not a valid date or date-time`);
@@ -108,10 +114,14 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: listResponse, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { license, licence, facets, modifiedFrom, modifiedTo, page, limit, ...rest } = req.query;
       checkInstant('modifiedFrom', modifiedFrom);
       checkInstant('modifiedTo', modifiedTo);
+      // Validated before searching: a 304 costs a few index probes, not a search.
+      const version = await catalogueVersion(deps.db);
+      const etag = weakEtag('datasets', version.token, sortedEntries(req.query));
+      if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
       try {
         const res = await searchDatasets(deps.db, {
           ...rest,
@@ -142,9 +152,11 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: datasetItem, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const row = await getDataset(deps.db, req.params.id);
       if (!row) throw notFound('dataset', req.params.id);
+      const etag = weakEtag('dataset', row.id, row.contentHash, row.status, row.updatedAt, row.organization);
+      if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
       return toDatasetItem(row);
     },
   );

@@ -1,6 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { setOrganizationTrusted } from '@hasad/db';
+import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
+import { notFound } from '../errors.ts';
 import { errorResponses, organizationItem } from '../schemas.ts';
+
+const organizationSettings = {
+  type: 'object',
+  required: ['id', 'slug', 'name', 'trusted'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    slug: { type: 'string' },
+    name: { type: 'string' },
+    trusted: { type: 'boolean', description: 'sources this organisation registers are approved without review' },
+  },
+} as const;
 
 /**
  * Organisations with their count of active datasets. Local query: `listOrganizations` in
@@ -20,6 +34,8 @@ export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/organizations',
     {
       schema: {
+        tags: ['catalogue'],
+        summary: 'Organisations with their number of active datasets',
         response: {
           200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: organizationItem } } },
           ...errorResponses,
@@ -27,5 +43,26 @@ export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async () => ({ items: await listOrganizationsWithCounts(deps) }),
+  );
+
+  app.patch<{ Params: { slug: string }; Body: { trusted: boolean } }>(
+    '/api/v1/organizations/:slug',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['operators'],
+        summary: 'Trust an organisation (its new sources are approved automatically) or stop trusting it',
+        security: bearerSecurity,
+        params: { type: 'object', required: ['slug'], properties: { slug: { type: 'string' } } },
+        body: { type: 'object', required: ['trusted'], additionalProperties: false, properties: { trusted: { type: 'boolean' } } },
+        response: { 200: organizationSettings, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const org = await setOrganizationTrusted(deps.db, req.params.slug, req.body.trusted);
+      if (!org) throw notFound('organisation', req.params.slug);
+      req.log.info({ organization: org.slug, trusted: org.trusted, operator: principalOf(req).operatorName }, 'organisation trust changed');
+      return { id: org.id, slug: org.slug, name: org.name, trusted: org.trusted };
+    },
   );
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { countProblems, getRun, listProblems, listRuns, type Run } from '@hasad/db';
+import { countProblems, getRunWithOwner, listProblems, listRuns, listRunsOfOrganization, type Run, type TokenPrincipal } from '@hasad/db';
+import { bearerSecurity, canActOn, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, problemItem, runItem } from '../schemas.ts';
 import { toIso } from '../timestamps.ts';
+import { visibleSource } from './sources.routes.ts';
 
 /** A run as operators read it; the resume checkpoint and job id stay internal. */
 export function toRunItem(run: Run) {
@@ -35,13 +37,13 @@ export function toRunItem(run: Run) {
   };
 }
 
-const runsListResponse = {
+export const runsListResponse = {
   type: 'object',
   required: ['items'],
   properties: { limit: { type: 'integer' }, offset: { type: 'integer' }, items: { type: 'array', items: runItem } },
 } as const;
 
-const runDetailResponse = {
+export const runDetailResponse = {
   ...runItem,
   required: [...runItem.required, 'problems'],
   properties: {
@@ -54,26 +56,49 @@ const runDetailResponse = {
   },
 } as const;
 
+/**
+ * Runs `p` may see, newest first: of one source (404 when the source is not visible to `p`,
+ * the same answer as for a source that does not exist), else of the token's organisation,
+ * or every run for an operator.
+ */
+export async function visibleRuns(deps: ApiDeps, p: TokenPrincipal, q: { source?: string; limit: number; offset: number }): Promise<Run[]> {
+  if (q.source !== undefined) {
+    await visibleSource(deps, p, q.source);
+    return listRuns(deps.db, { sourceId: q.source, limit: q.limit, offset: q.offset });
+  }
+  if (p.role === 'operator') return listRuns(deps.db, { limit: q.limit, offset: q.offset });
+  return listRunsOfOrganization(deps.db, p.organizationId!, { limit: q.limit, offset: q.offset });
+}
+
+/** Paging of run listings. */
+export const runsPaging = {
+  limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  offset: { type: 'integer', minimum: 0, default: 0 },
+} as const;
+
 export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: { source?: string; limit: number; offset: number } }>(
     '/api/v1/runs',
     {
+      config: { access: 'token' },
       schema: {
+        tags: ['runs'],
+        summary: "Runs of the token's organisation's sources (operators: all), newest first",
+        security: bearerSecurity,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             source: { type: 'string', format: 'uuid', description: 'only this source’s runs' },
-            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            ...runsPaging,
           },
         },
         response: { 200: runsListResponse, ...errorResponses },
       },
     },
     async (req) => {
-      const { source, limit, offset } = req.query;
-      const runs = await listRuns(deps.db, { sourceId: source, limit, offset });
+      const { limit, offset } = req.query;
+      const runs = await visibleRuns(deps, principalOf(req), req.query);
       return { limit, offset, items: runs.map(toRunItem) };
     },
   );
@@ -81,7 +106,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { id: string }; Querystring: { problemsLimit: number; problemsOffset: number } }>(
     '/api/v1/runs/:id',
     {
+      config: { access: 'token' },
       schema: {
+        tags: ['runs'],
+        summary: 'One run with its counts and its per-record problems (paged)',
+        security: bearerSecurity,
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
         querystring: {
           type: 'object',
@@ -95,8 +124,10 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => {
-      const run = await getRun(deps.db, req.params.id);
-      if (!run) throw notFound('run', req.params.id);
+      const found = await getRunWithOwner(deps.db, req.params.id);
+      // A run of another organisation's source answers like a run that does not exist.
+      if (!found || !canActOn(principalOf(req), found.organizationId)) throw notFound('run', req.params.id);
+      const { run } = found;
       const { problemsLimit: limit, problemsOffset: offset } = req.query;
       const [total, items] = await Promise.all([countProblems(deps.db, run.id), listProblems(deps.db, run.id, { limit, offset })]);
       return { ...toRunItem(run), problems: { total, limit, offset, items } };

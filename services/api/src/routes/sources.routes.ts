@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { redactUrl } from '@hasad/core';
+import { isUuid, type TokenPrincipal } from '@hasad/db';
+import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
 import { toIso } from '../timestamps.ts';
 
-interface SourceWithLastRun {
+export interface SourceWithLastRun {
   id: string;
   organization: string;
   kind: string;
@@ -14,6 +16,10 @@ interface SourceWithLastRun {
   schedule: string | null;
   timezone: string;
   enabled: boolean;
+  approvalStatus: string;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  reviewComment: string | null;
   createdAt: Date;
   updatedAt: Date;
   runId: string | null;
@@ -32,25 +38,48 @@ interface SourceWithLastRun {
 /**
  * Sources with their organisation's slug and their latest run, one index probe per source
  * (runs_source_created_idx). Local query: `listSources`/`getSource` in @hasad/db return
- * neither. The source's `config` is left out on purpose: it may hold credentials.
+ * neither. The source's `config` is left out on purpose: it may hold credentials. Sources
+ * deleted through the API are left out; `organizationId` restricts to one organisation.
  */
-async function querySources(deps: ApiDeps, id?: string): Promise<SourceWithLastRun[]> {
+export async function querySources(deps: ApiDeps, filter: { id?: string; organizationId?: string | null } = {}): Promise<SourceWithLastRun[]> {
+  const conds = ['s.deleted_at IS NULL'];
+  const values: unknown[] = [];
+  if (filter.id !== undefined) {
+    values.push(filter.id);
+    conds.push(`s.id = $${values.length}`);
+  }
+  if (filter.organizationId) {
+    values.push(filter.organizationId);
+    conds.push(`s.organization_id = $${values.length}`);
+  }
   const res = await deps.pool.query<SourceWithLastRun>(
     `SELECT s.id, o.slug AS organization, s.kind, s.url, s.title, s.schedule, s.timezone, s.enabled,
+       s.approval_status AS "approvalStatus", s.reviewed_by AS "reviewedBy", s.reviewed_at AS "reviewedAt", s.review_comment AS "reviewComment",
        s.created_at AS "createdAt", s.updated_at AS "updatedAt",
        r.id AS "runId", r.status AS "runStatus", r.created_at AS "runCreatedAt", r.finished_at AS "runFinishedAt",
        r.error_code AS "runErrorCode", r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid
      FROM sources s
      JOIN organizations o ON o.id = s.organization_id
      LEFT JOIN LATERAL (SELECT * FROM runs WHERE runs.source_id = s.id ORDER BY runs.created_at DESC LIMIT 1) r ON true
-     ${id ? 'WHERE s.id = $1' : ''}
+     WHERE ${conds.join(' AND ')}
      ORDER BY o.slug, s.created_at`,
-    id ? [id] : [],
+    values,
   );
   return res.rows;
 }
 
-function toSourceItem(row: SourceWithLastRun) {
+/**
+ * One source as `p` may see it. A source of another organisation answers exactly like a
+ * source that does not exist (same 404 body), so a token learns nothing about other
+ * organisations' sources.
+ */
+export async function visibleSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<SourceWithLastRun> {
+  const [row] = isUuid(id) ? await querySources(deps, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
+  if (!row) throw notFound('source', id);
+  return row;
+}
+
+export function toSourceItem(row: SourceWithLastRun) {
   return {
     id: row.id,
     organization: row.organization,
@@ -60,6 +89,10 @@ function toSourceItem(row: SourceWithLastRun) {
     schedule: row.schedule,
     timezone: row.timezone,
     enabled: row.enabled,
+    approvalStatus: row.approvalStatus,
+    reviewedBy: row.reviewedBy,
+    reviewedAt: toIso(row.reviewedAt),
+    reviewComment: row.reviewComment,
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),
     lastRun: row.runId
@@ -84,28 +117,36 @@ export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/api/v1/sources',
     {
+      config: { access: 'token' },
       schema: {
+        tags: ['sources'],
+        summary: "The token's organisation's sources (operators: every source), each with its latest run",
+        security: bearerSecurity,
         response: {
           200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: sourceItem } } },
           ...errorResponses,
         },
       },
     },
-    async () => ({ items: (await querySources(deps)).map(toSourceItem) }),
+    async (req) => {
+      const p = principalOf(req);
+      const rows = await querySources(deps, { organizationId: p.role === 'operator' ? null : p.organizationId });
+      return { items: rows.map(toSourceItem) };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/sources/:id',
     {
+      config: { access: 'token' },
       schema: {
+        tags: ['sources'],
+        summary: 'One source with its review status and latest run',
+        security: bearerSecurity,
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
         response: { 200: sourceItem, ...errorResponses },
       },
     },
-    async (req) => {
-      const [row] = await querySources(deps, req.params.id);
-      if (!row) throw notFound('source', req.params.id);
-      return toSourceItem(row);
-    },
+    async (req) => toSourceItem(await visibleSource(deps, principalOf(req), req.params.id)),
   );
 }

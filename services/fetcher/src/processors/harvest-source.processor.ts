@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { describeError, isPermanent, type CanonicalDataset, type HasadConfig, type Logger } from '@hasad/core';
+import { describeError, fetchSettings, isPermanent, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
   claimRun,
   createRun,
@@ -18,7 +18,7 @@ import {
   type Db,
   type DbHandle,
 } from '@hasad/db';
-import { jobIds, parsePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
+import { jobIds, parsePayload, type HarvestSourcePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
 import { contentHash, getAdapter, type PageValidators } from '@hasad/sources';
 
@@ -90,11 +90,9 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       batchSize: deps.config.HASAD_BATCH_SIZE,
       maxPages: deps.config.HASAD_MAX_PAGES,
       http: {
-        allowPrivateHosts: deps.config.HASAD_ALLOW_PRIVATE_HOSTS,
-        userAgent: deps.config.HASAD_USER_AGENT,
-        timeoutMs: deps.config.HASAD_FETCH_TIMEOUT_MS,
-        maxBytes: deps.config.HASAD_FETCH_MAX_BYTES,
-        maxRedirects: deps.config.HASAD_MAX_REDIRECTS,
+        ...fetchSettings(deps.config),
+        // Shared through Redis: the per-host limits hold across every fetcher process.
+        hostLimiter: deps.queues.hostLimiter({ maxConcurrent: deps.config.HASAD_HOST_CONCURRENCY, perSecond: deps.config.HASAD_HOST_RATE_PER_SECOND }),
       },
     });
     for await (const ev of events) {
@@ -114,7 +112,9 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         continue;
       }
       if (ev.listing === 'partial') await markRunPartial(db, runId);
-      if (ev.problems?.length) await recordPageProblems(deps.db.pool, runId, ev.pageNo, ev.problems);
+      // Page problems are rewritten as a whole: keep the notes of the waits this page caused.
+      const pageProblems = [...(ev.problems ?? []), ...waitNotes(payload, ev.pageNo)];
+      if (pageProblems.length) await recordPageProblems(deps.db.pool, runId, ev.pageNo, pageProblems);
       await recordPage(db, runId, source.id, {
         pageNo: ev.pageNo,
         url: ev.url,
@@ -143,6 +143,15 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     return { outcome: 'fetched', runId, pages, batches };
   } catch (err) {
     if (err instanceof DelayedError) throw err;
+    const waitMs = retryAfterMsOf(err);
+    if (waitMs !== undefined) {
+      const pageNo = run.nextPageNo + pages;
+      const deferred = await putOff(job, token, deps, { ...payload, runId }, runId, pageNo, waitMs, err);
+      if (deferred) {
+        log.info({ page: pageNo, waitMs, err }, 'host asked to wait (Retry-After): harvest put off without spending an attempt');
+        throw new DelayedError();
+      }
+    }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const { code, message } = describeError(err);
     if (isPermanent(err) || lastAttempt) {
@@ -154,6 +163,36 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     log.warn({ err, code, attempt: job.attemptsMade + 1 }, 'harvest attempt failed; will retry from checkpoint');
     throw err;
   }
+}
+
+/** The notes of the Retry-After waits page `pageNo` caused, as run problems. */
+function waitNotes(payload: HarvestSourcePayload, pageNo: number): RecordProblem[] {
+  return (payload.retryAfter?.notes ?? []).filter((n) => n.pageNo === pageNo).map((n) => ({ severity: 'info', code: 'retry_after', message: n.message }));
+}
+
+/**
+ * Honours a Retry-After (429/503, or a host another worker was told to leave alone): the job is
+ * moved to the delayed set until then, keeping its checkpoint and its attempts, and the wait is
+ * noted on the run. A wait beyond HASAD_RETRY_AFTER_MAX_MS, alone or added to the run's earlier
+ * waits, is not honoured this way: the error then takes the ordinary retry path.
+ *
+ * @returns false when the wait is too long to honour.
+ */
+async function putOff(job: Job, token: string | undefined, deps: HarvestDeps, payload: HarvestSourcePayload, runId: string, pageNo: number, waitMs: number, err: unknown): Promise<boolean> {
+  const cap = deps.config.HASAD_RETRY_AFTER_MAX_MS;
+  // At least a second: "Retry-After: 0" must not turn into a tight loop against the host.
+  const delay = Math.max(1000, waitMs);
+  const before = payload.retryAfter ?? { totalMs: 0, notes: [] };
+  if (delay > cap || before.totalMs + delay > cap) return false;
+  const until = new Date(Date.now() + delay);
+  const message = `${describeError(err).message}; harvest put off for ${Math.ceil(delay / 1000)} s, until ${until.toISOString()}, to resume at page ${pageNo} (no attempt spent)`;
+  // Notes of pages already checkpointed are in the run's problems: only this page's stay in the job.
+  const notes = [...before.notes.filter((n) => n.pageNo >= pageNo), { pageNo, message }].slice(-20);
+  const retryAfter = { totalMs: before.totalMs + delay, notes };
+  await recordPageProblems(deps.db.pool, runId, pageNo, waitNotes({ ...payload, retryAfter }, pageNo));
+  await job.updateData({ ...payload, retryAfter });
+  await job.moveToDelayed(until.getTime(), token);
+  return true;
 }
 
 async function loadValidators(db: Db, sourceId: string, url: string): Promise<PageValidators | undefined> {

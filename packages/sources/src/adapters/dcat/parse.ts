@@ -139,12 +139,15 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     const charset = charsetFromContentType(opts.contentType) ?? sniffCharset(Buffer.concat(headBytes.head));
     let decoder: TextDecoder;
     try {
-      decoder = new TextDecoder(charset);
+      // fatal: bytes that are not text in the charset fail the page, naming where, instead of
+      // becoming U+FFFD in the catalogue.
+      decoder = new TextDecoder(charset, { fatal: true });
     } catch {
       throw new ParseError(opts.url, 'text', `unsupported charset "${charset}"`);
     }
-    const chars = decode(replay(headBytes.head, bytes), decoder);
+    const chars = decode(replay(headBytes.head, bytes), decoder, opts.url);
     const headText = await peek(chars, (chunks) => /\S/.test(chunks.join('')));
+    refuseHtml(headText.head.join(''), opts);
     format =
       opts.format ??
       formatFromContentType(opts.contentType) ??
@@ -156,10 +159,10 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     // from the declaration.
     const headJoined = headText.head.join('');
     const head = format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? [headJoined.replace(/^[\s\uFEFF]+/, '')] : headText.head;
-    text = replay(head, chars);
+    text = format === 'rdfxml' ? guardXmlProlog(replay(head, chars), opts.url) : replay(head, chars);
     const graph = new PageGraph();
     if (format === 'rdfxml') {
-      await feedStream(new RdfXmlParser({ baseIRI: opts.url, trackPosition: true }), text, graph);
+      await feedStream(new GuardedRdfXmlParser(opts.url, { baseIRI: opts.url, trackPosition: true }), text, graph);
     } else if (format === 'jsonld') {
       const parser = new JsonLdParser({ baseIRI: opts.url, documentLoader: contextLoader(opts.jsonLdContexts) });
       await feedStream(parser, text, graph);
@@ -217,13 +220,199 @@ async function* replay<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> 
   }
 }
 
-async function* decode(bytes: AsyncIterable<Buffer | Uint8Array>, decoder: TextDecoder): AsyncGenerator<string> {
-  for await (const chunk of bytes) {
-    const s = decoder.decode(chunk, { stream: true });
-    if (s !== '') yield s;
+async function* decode(bytes: AsyncIterable<Buffer | Uint8Array>, decoder: TextDecoder, url: string): AsyncGenerator<string> {
+  let offset = 0;
+  // The last bytes of the previous chunk: a sequence begun there fails in this one.
+  let tail: Buffer = Buffer.alloc(0);
+  let chunk: Buffer | Uint8Array | undefined;
+  let s: string;
+  try {
+    for await (chunk of bytes) {
+      s = decoder.decode(chunk, { stream: true });
+      offset += chunk.length;
+      tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 3)));
+      if (s !== '') yield s;
+    }
+    chunk = undefined;
+    s = decoder.decode();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    throw charsetError(url, decoder.encoding, chunk === undefined ? undefined : Buffer.concat([tail, chunk]), offset - tail.length);
   }
-  const tail = decoder.decode();
-  if (tail !== '') yield tail;
+  if (s !== '') yield s;
+}
+
+/** A clear error for bytes that are not text in the document's charset, naming the first bad byte when it can. */
+function charsetError(url: string, encoding: string, chunk: Buffer | Uint8Array | undefined, offset: number): ParseError {
+  const label = encoding.toUpperCase();
+  const hint = `declare the real charset in the Content-Type (e.g. "; charset=windows-1252") or fix the file`;
+  if (chunk === undefined) return new ParseError(url, `${label} text`, `the document ends inside a ${label} character sequence; ${hint}`);
+  const at = encoding === 'utf-8' ? firstInvalidUtf8(chunk) : undefined;
+  const where = at === undefined ? `in bytes ${offset}–${offset + chunk.length - 1}` : `at byte ${offset + at} (0x${(chunk[at] ?? 0).toString(16).padStart(2, '0').toUpperCase()})`;
+  return new ParseError(url, `${label} text`, `the document is not valid ${label}: invalid byte sequence ${where}; ${hint}`);
+}
+
+/**
+ * Index of the first byte of `buf` that cannot be part of valid UTF-8 (a chunk may start inside
+ * a sequence begun in the previous one: up to three leading continuation bytes are skipped; a
+ * sequence cut at the end is not counted as invalid). Undefined when none is found.
+ */
+function firstInvalidUtf8(buf: Buffer | Uint8Array): number | undefined {
+  let i = 0;
+  while (i < 3 && i < buf.length && ((buf[i] as number) & 0xc0) === 0x80) i++;
+  while (i < buf.length) {
+    const b = buf[i] as number;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= buf.length) return undefined;
+      const c = buf[i + k] as number;
+      const lo = k === 1 && b === 0xe0 ? 0xa0 : k === 1 && b === 0xf0 ? 0x90 : 0x80;
+      const hi = k === 1 && b === 0xed ? 0x9f : k === 1 && b === 0xf4 ? 0x8f : 0xbf;
+      if (c < lo || c > hi) return i;
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Servers answer an HTML page with status 200 for a moved feed, a login wall or a portal's
+ * home page. Said plainly instead of as an RDF syntax error at line 1.
+ */
+function refuseHtml(head: string, opts: ReadRdfOptions): void {
+  const h = head.replace(/^\uFEFF/, '').trimStart();
+  if (/^<!doctype\s+html[\s>]/i.test(h) || /^<html[\s>]/i.test(h)) throw htmlError(opts.url, opts.contentType);
+}
+
+function htmlError(url: string, contentType: string | undefined): ParseError {
+  const ct = contentType === undefined ? '' : ` (Content-Type ${contentType})`;
+  return new ParseError(url, 'RDF', `the server answered an HTML page${ct} where an RDF document was expected; check the feed URL`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RDF/XML safety: no document type declaration with an internal subset reaches the parser.
+// rdfxml-streaming-parser (saxes) reads `<!ENTITY name "value">` from a DOCTYPE's internal subset
+// and expands those entities; saxes does not fetch external ones. A feed has no need for either,
+// and refusing them before parsing rules out XXE and billion-laughs documents whatever the
+// parser's version does with them.
+
+/** The prolog (before the root element) may hold comments and processing instructions, not megabytes of them. */
+const MAX_PROLOG_CHARS = 1024 * 1024;
+
+/** What the prolog seen so far says: read more, let it through, or refuse with a reason. */
+type PrologVerdict = { kind: 'more' } | { kind: 'ok' } | { kind: 'refuse'; detail: string; at: number };
+
+/**
+ * Scans an XML prolog: the XML declaration, comments and processing instructions are skipped; a
+ * DOCTYPE with an internal subset (`[ … ]`) or naming `html`, or a root element `html`, is refused.
+ * A DOCTYPE without an internal subset is harmless (nothing is fetched) and let through.
+ */
+export function scanXmlProlog(s: string, final: boolean): PrologVerdict {
+  const more: PrologVerdict = final ? { kind: 'ok' } : { kind: 'more' };
+  let i = 0;
+  for (;;) {
+    while (i < s.length && /[\s\uFEFF]/.test(s[i] as string)) i++;
+    if (i >= s.length) return more;
+    if (s[i] !== '<') return { kind: 'ok' }; // text before the root: the parser says what is wrong
+    const rest = s.slice(i, i + 9);
+    if (rest.length < 9 && !final && ('<!DOCTYPE'.startsWith(rest.toUpperCase()) || '<!--'.startsWith(rest) || rest === '<' || rest === '<?')) return more;
+    if (rest.startsWith('<?')) {
+      const end = s.indexOf('?>', i + 2);
+      if (end < 0) return more;
+      i = end + 2;
+      continue;
+    }
+    if (rest.startsWith('<!--')) {
+      const end = s.indexOf('-->', i + 4);
+      if (end < 0) return more;
+      i = end + 3;
+      continue;
+    }
+    if (/^<!doctype/i.test(rest)) {
+      const name = /^<!doctype\s+([^\s[>]+)/i.exec(s.slice(i, i + 300))?.[1];
+      if (name?.toLowerCase() === 'html') return { kind: 'refuse', detail: 'html', at: i };
+      let quote: string | undefined;
+      let closed = false;
+      for (let j = i + 9; j < s.length && !closed; j++) {
+        const c = s[j] as string;
+        if (quote !== undefined) {
+          if (c === quote) quote = undefined;
+        } else if (c === '"' || c === "'") {
+          quote = c;
+        } else if (c === '[') {
+          return {
+            kind: 'refuse',
+            at: i,
+            detail: 'the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks',
+          };
+        } else if (c === '>') {
+          i = j + 1;
+          closed = true;
+        }
+      }
+      if (!closed) return more;
+      continue;
+    }
+    const tag = /^<([A-Za-z_][\w.:-]*)[\s/>]/.exec(s.slice(i, i + 256));
+    if (tag === null) return s.length - i < 256 && !final ? more : { kind: 'ok' };
+    return /^(?:[\w.-]+:)?html$/i.test(tag[1] as string) ? { kind: 'refuse', detail: 'html', at: i } : { kind: 'ok' };
+  }
+}
+
+/** Passes the text through once its prolog is known to be safe; see {@link scanXmlProlog}. */
+async function* guardXmlProlog(text: AsyncIterable<string>, url: string): AsyncGenerator<string> {
+  let buf = '';
+  let decided = false;
+  const check = (final: boolean) => {
+    const v = scanXmlProlog(buf, final);
+    if (v.kind === 'refuse') {
+      if (v.detail === 'html') throw htmlError(url, undefined);
+      const before = buf.slice(0, v.at);
+      const line = before.split('\n').length;
+      throw new ParseError(url, 'RDF/XML', v.detail, { line, column: v.at - before.lastIndexOf('\n') });
+    }
+    if (v.kind === 'more' && buf.length > MAX_PROLOG_CHARS) {
+      throw new ParseError(url, 'RDF/XML', `no root element within the first ${MAX_PROLOG_CHARS} characters`);
+    }
+    return v.kind !== 'more';
+  };
+  for await (const chunk of text) {
+    if (decided) {
+      yield chunk;
+      continue;
+    }
+    buf += chunk;
+    if (check(false)) {
+      decided = true;
+      yield buf;
+      buf = '';
+    }
+  }
+  if (!decided && buf !== '') {
+    check(true);
+    yield buf;
+  }
+}
+
+/**
+ * The RDF/XML parser with DOCTYPE handling replaced: the stock one registers the internal
+ * subset's entities for expansion. The prolog guard already refused such documents; this is the
+ * second line, should a DOCTYPE ever reach the parser.
+ */
+class GuardedRdfXmlParser extends RdfXmlParser {
+  constructor(
+    private readonly url: string,
+    args: ConstructorParameters<typeof RdfXmlParser>[0],
+  ) {
+    super(args);
+  }
+
+  protected override onDoctype(doctype: string): void {
+    if (doctype.replace(/"[^"]*"|'[^']*'/g, '').includes('[')) {
+      throw new ParseError(this.url, 'RDF/XML', 'the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks');
+    }
+  }
 }
 
 const N3_FORMATS: Record<string, string> = {

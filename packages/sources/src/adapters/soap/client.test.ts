@@ -4,8 +4,15 @@ import type { CanonicalDataset } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Loopback } from '../../../test/support/loopback.ts';
 import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
-import { datasetId, datasetServiceConfig, SERVICE_NS, startDatasetService, titleAr, titleFr } from './fixtures/dataset-service.ts';
-import type { DatasetService, DatasetServiceOptions } from './fixtures/dataset-service.ts';
+import {
+  soapDatasetId as datasetId,
+  soapDatasetServiceConfig as datasetServiceConfig,
+  SOAP_SERVICE_NS as SERVICE_NS,
+  startSoapDatasetService as startDatasetService,
+  soapTitleAr as titleAr,
+  soapTitleFr as titleFr,
+} from '@hasad/testkit';
+import type { SoapDatasetService as DatasetService, SoapDatasetServiceOptions as DatasetServiceOptions } from '@hasad/testkit';
 import { soapAdapter } from './index.ts';
 
 let service: DatasetService | undefined;

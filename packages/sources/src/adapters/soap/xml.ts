@@ -101,15 +101,20 @@ const PARSER_OPTIONS = {
 /**
  * Rejects documents with a DTD. sax expands no external entity, but a document type declaration
  * has no business in a SOAP message (SOAP 1.1 §3, SOAP 1.2 part 1 §5) and refusing it rules out
- * entity expansion attacks whatever the parser does. Mentions inside comments or CDATA are harmless.
+ * entity expansion attacks whatever the parser does. Mentions inside comments, CDATA sections or
+ * processing instructions are harmless: the markup is read left to right, so that a `<!--` inside
+ * a processing instruction cannot hide a DOCTYPE after it.
  */
 function assertNoDtd(xml: string, source: string, format: string): void {
   if (!/<!(?:DOCTYPE|ENTITY)/i.test(xml)) return;
-  const bare = xml.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, '');
-  const m = /<!(DOCTYPE|ENTITY)/i.exec(bare);
-  if (m !== null) {
-    throw new ParseError(source, format, `the document contains <!${m[1]?.toUpperCase()}>: document type declarations and entities are refused`);
+  const markup = /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<!(DOCTYPE|ENTITY)/gi;
+  for (let m = markup.exec(xml); m !== null; m = markup.exec(xml)) {
+    if (m[1] !== undefined) throw dtdError(source, format, m[1]);
   }
+}
+
+function dtdError(source: string, format: string, what: string): ParseError {
+  return new ParseError(source, format, `the document contains <!${what.toUpperCase()}>: document type declarations and entities are refused`);
 }
 
 /** sax reports "…\nLine: 3\nColumn: 14\nChar: x" with a 0-based line. */
@@ -131,10 +136,16 @@ export function parseXml(xml: string, source: string, format = 'XML'): XDoc {
   let result: Record<string, RawNode> | null | undefined;
   let failure: unknown;
   // Synchronous with `async: false`: the callback runs before parseString returns.
-  new Parser(PARSER_OPTIONS).parseString(xml, (err: unknown, out: Record<string, RawNode> | null) => {
+  const parser = new Parser(PARSER_OPTIONS);
+  // Second line behind assertNoDtd: should sax ever meet a DOCTYPE, the parse fails there.
+  (parser as unknown as { saxParser: { ondoctype: () => void } }).saxParser.ondoctype = () => {
+    throw dtdError(source, format, 'DOCTYPE');
+  };
+  parser.parseString(xml, (err: unknown, out: Record<string, RawNode> | null) => {
     if (err) failure ??= err;
     else result = out;
   });
+  if (failure instanceof ParseError) throw failure;
   if (failure !== undefined) {
     const { detail, position } = saxPosition(failure instanceof Error ? failure.message : String(failure));
     throw new ParseError(source, format, detail, position);

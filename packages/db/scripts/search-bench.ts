@@ -1,0 +1,171 @@
+/**
+ * Search benchmark: loads a generated catalogue (French and Arabic titles, descriptions and
+ * keywords; see generated-records.ts) with the loader's own `loadBatch` into a scratch
+ * database, then times `searchDatasets` — a keyword search with all five facets, the first
+ * page of 20 — over a few hundred realistic queries, as the API runs it.
+ *
+ *   npx tsx packages/db/scripts/search-bench.ts                    200,000 datasets, 200 queries
+ *   npx tsx packages/db/scripts/search-bench.ts --datasets 20000   quick run
+ *   npx tsx packages/db/scripts/search-bench.ts --keep             keep the database (printed) for EXPLAIN
+ *   npx tsx packages/db/scripts/search-bench.ts --url postgres://…/db   reuse a kept database, skip loading
+ *
+ * Prints p50/p95/p99/max per kind of request. Times are measured in this process around each
+ * call (two round trips on loopback); Fastify's routing and serialisation are not included.
+ */
+import { parseArgs } from 'node:util';
+import { createDb, type DbHandle } from '../src/client.ts';
+import { createTestDatabase } from '../src/testing.ts';
+import { runMigrations } from '../src/migrate.ts';
+import { createOrganization } from '../src/repositories/organizations.repository.ts';
+import { createSource } from '../src/repositories/sources.repository.ts';
+import { createRun } from '../src/repositories/runs.repository.ts';
+import { loadBatch } from '../src/repositories/load.repository.ts';
+import { searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
+import { generatedRecord, ORGANIZATIONS } from './generated-records.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    datasets: { type: 'string', default: '200000' },
+    queries: { type: 'string', default: '200' },
+    batch: { type: 'string', default: '1000' },
+    keep: { type: 'boolean', default: false },
+    url: { type: 'string' },
+  },
+});
+const DATASETS = Number(args.datasets);
+const QUERIES = Number(args.queries);
+const BATCH = Number(args.batch);
+
+const TOPICS = ['eau', 'potable', 'budget', 'communal', 'accidents', 'route', 'écoles', 'primaires', 'marchés publics', 'population', 'légale', 'précipitations', 'mensuelles', 'hôpitaux', 'santé', 'climat', 'démographie', 'sécurité routière', 'éducation'];
+const UNACCENTED = ['ecoles', 'hopitaux', 'precipitations', 'sante', 'marches', 'legale', 'demographie', 'securite', 'education'];
+const REGIONS = ['Casablanca', 'Oriental', 'Fès', 'Meknès', 'Rabat', 'Kénitra', 'Marrakech', 'Safi', 'Souss', 'Tanger', 'Tétouan', 'Dakhla', 'Béni Mellal', 'Guelmim', 'Laâyoune', 'Drâa'];
+const ARABIC = ['مياه', 'الشرب', 'الميزانية', 'الجماعية', 'حوادث', 'السير', 'المدارس', 'الابتدائية', 'الصفقات', 'العمومية', 'السكان', 'التساقطات', 'الشهرية', 'المستشفيات', 'الصحية', 'طنجة', 'الرباط', 'مراكش', 'فاس', 'الحسيمة', 'سوس', 'الصحه', 'المستشفيات الصحية'];
+
+/** A deterministic generator, so every run asks the same queries. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function queries(n: number): string[] {
+  const r = rng(42);
+  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.35) out.push(pick(TOPICS));
+    else if (x < 0.45) out.push(pick(UNACCENTED));
+    else if (x < 0.6) out.push(pick(REGIONS));
+    else if (x < 0.85) out.push(pick(ARABIC));
+    else out.push(`${pick(TOPICS)} ${pick(REGIONS)}`);
+  }
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function load(h: DbHandle): Promise<void> {
+  const sources: string[] = [];
+  for (let o = 0; o < ORGANIZATIONS; o++) {
+    const org = await createOrganization(h.db, { slug: `org-${o}`, name: `Institution ${o}` });
+    sources.push((await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: `https://data.example.ma/org-${o}/catalog` })).id);
+  }
+  const runs = await Promise.all(sources.map((s) => createRun(h.db, s, 'manual')));
+  const started = performance.now();
+  // Each source gets the records i with i % ORGANIZATIONS = its number; two loaders at once.
+  const jobs: Array<() => Promise<unknown>> = [];
+  for (let o = 0; o < ORGANIZATIONS; o++) {
+    const ids: number[] = [];
+    for (let i = o; i < DATASETS; i += ORGANIZATIONS) ids.push(i);
+    for (let b = 0; b * BATCH < ids.length; b++) {
+      jobs.push(() =>
+        loadBatch(h.pool, {
+          runId: runs[o]!.id,
+          sourceId: sources[o]!,
+          pageNo: 1,
+          batchNo: b,
+          records: ids.slice(b * BATCH, (b + 1) * BATCH).map((i) => generatedRecord(i)),
+          problems: [],
+          invalidIdentifiers: [],
+        }),
+      );
+    }
+  }
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < jobs.length) {
+        await jobs[next++]!();
+        done++;
+        if (done % 20 === 0) process.stdout.write(`\r  loaded ${Math.min(done * BATCH, DATASETS)} / ${DATASETS}`);
+      }
+    }),
+  );
+  const s = (performance.now() - started) / 1000;
+  console.log(`\r  loaded ${DATASETS} datasets in ${s.toFixed(1)} s (${Math.round(DATASETS / s)} rows/s with 2 loaders, record generation included)`);
+  await h.pool.query(`UPDATE runs SET status = 'succeeded', finished_at = now()`);
+  const v = performance.now();
+  // What autovacuum would do after a big load: stats for the planner, GIN pending lists merged.
+  await h.pool.query('VACUUM ANALYZE datasets');
+  console.log(`  VACUUM ANALYZE datasets: ${((performance.now() - v) / 1000).toFixed(1)} s`);
+}
+
+async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promise<void> {
+  const ms: number[] = [];
+  let hits = 0;
+  let none = 0;
+  for (const f of filters) {
+    const t = performance.now();
+    const res = await searchDatasets(h.db, { limit: 20, ...f });
+    ms.push(performance.now() - t);
+    hits += res.total;
+    if (res.total === 0) none++;
+  }
+  ms.sort((a, b) => a - b);
+  const f = (x: number) => x.toFixed(1).padStart(6);
+  console.log(
+    `  ${label.padEnd(44)} n=${String(ms.length).padStart(3)}  p50 ${f(percentile(ms, 50))} ms  p95 ${f(percentile(ms, 95))} ms  p99 ${f(percentile(ms, 99))} ms  max ${f(ms[ms.length - 1]!)} ms  mean total ${Math.round(hits / ms.length)}${none ? ` (${none} without a hit)` : ''}`,
+  );
+}
+
+let url = args.url;
+let drop: (() => Promise<void>) | undefined;
+if (!url) {
+  const t = await createTestDatabase();
+  url = t.url;
+  drop = t.drop;
+} else {
+  await runMigrations(url);
+}
+const h = createDb(url, { max: 2 });
+try {
+  const size = Number((await h.pool.query('SELECT count(*) AS n FROM datasets')).rows[0].n);
+  console.log(`search bench: ${url.replace(/\/\/[^@/]*@/, '//')}`);
+  if (size === 0) await load(h);
+  else console.log(`  reusing ${size} datasets`);
+  const stats = (await h.pool.query(`SELECT pg_size_pretty(pg_table_size('datasets')) AS t, pg_size_pretty(pg_relation_size('datasets_search_idx')) AS gin, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm`)).rows[0];
+  console.log(`  datasets table ${stats.t}, search index ${stats.gin}; shared_buffers ${stats.sb}, work_mem ${stats.wm}`);
+
+  const qs = queries(QUERIES);
+  // Warm-up (the cache state of a server that has been answering): not counted.
+  for (const q of qs.slice(0, 20)) await searchDatasets(h.db, { q, limit: 20 });
+  console.log(`\n  ${QUERIES} keyword searches, all five facets (organization, theme, format, license, keyword), 20 items, by relevance:`);
+  await time(h, 'keyword search + all facets', qs.map((q) => ({ q })));
+  await time(h, 'same, facets=none', qs.map((q) => ({ q, facets: [] })));
+  await time(h, 'same, sorted by title', qs.map((q) => ({ q, sort: 'title' as const })));
+  await time(h, 'keyword + theme filter + all facets', qs.map((q, i) => ({ q, theme: [['ENVI', 'GOVE', 'TRAN', 'EDUC', 'ECON', 'SOCI', 'HEAL', 'AGRI'][i % 8]!] })));
+  console.log('\n  other requests, for the record:');
+  await time(h, 'browse: no q, all facets (whole catalogue)', Array.from({ length: 10 }, () => ({})));
+  await time(h, 'filter only: theme=ENVI, all facets', Array.from({ length: 10 }, () => ({ theme: ['ENVI'] })));
+  await time(h, 'worst word: "données" (in every dataset)', Array.from({ length: 10 }, () => ({ q: 'données' })));
+} finally {
+  await h.close();
+  if (args.keep) console.log(`\nkept database: ${url}`);
+  else await drop?.();
+}

@@ -1,0 +1,349 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { HasadError } from '@hasad/core';
+import {
+  countActiveDatasets,
+  createSource,
+  deleteSourceWithdrawingDatasets,
+  findOrganizationBySlug,
+  getSource,
+  reviewSource,
+  RunActiveError,
+  updateSource,
+  type ApprovalStatus,
+  type Organization,
+  type Source,
+  type TokenPrincipal,
+} from '@hasad/db';
+import { enqueueHarvestRun } from '@hasad/pipeline';
+import { checkSchedule } from '@hasad/scheduler/schedule';
+import { adapterKinds, getAdapter } from '@hasad/sources';
+import { bearerSecurity, principalOf } from '../auth.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { errorResponses, sourceItem } from '../schemas.ts';
+import { badParam, checkFeedUrl, knownBodyKeys } from '../source-input.ts';
+import { runsListResponse, runsPaging, toRunItem, visibleRuns } from './runs.routes.ts';
+import { querySources, toSourceItem, visibleSource } from './sources.routes.ts';
+
+const DEFAULT_TIMEZONE = 'Africa/Casablanca';
+
+interface SourceFields {
+  kind: string;
+  url: string;
+  title?: string | null;
+  config?: Record<string, unknown>;
+  schedule?: string | null;
+  timezone?: string;
+  enabled?: boolean;
+}
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+function sourceFieldSchemas(kinds: string[]) {
+  return {
+    kind: { type: 'string', enum: kinds, description: 'the source kind: which adapter reads the feed' },
+    url: { type: 'string', minLength: 1, maxLength: 4096, description: 'the feed (first page), http or https' },
+    title: { type: ['string', 'null'], maxLength: 500 },
+    config: { type: 'object', additionalProperties: true, description: 'kind-specific settings (e.g. `{"format": "turtle"}` for dcat)' },
+    schedule: {
+      type: ['string', 'null'],
+      maxLength: 200,
+      description: 'cron expression (5 or 6 fields, read in `timezone`), an interval (`6h`, `1d`) or hourly | daily | weekly | monthly; null = manual only. At least HASAD_MIN_SCHEDULE_INTERVAL_MS between two harvests.',
+    },
+    timezone: { type: 'string', maxLength: 64, description: 'IANA time zone of the cron expression (default Africa/Casablanca)' },
+    enabled: { type: 'boolean', description: 'false pauses the schedule' },
+  } as const;
+}
+
+/**
+ * Checks what a source will be harvested with, the way the fetcher and the scheduler will
+ * read it: the URL's scheme, the kind's config, the time zone, and the schedule against the
+ * minimum interval. Each refusal is a 400 naming the parameter.
+ */
+function validateSource(deps: ApiDeps, s: Required<Pick<SourceFields, 'kind' | 'url' | 'config' | 'timezone'>> & { schedule: string | null }): void {
+  checkFeedUrl(s.url);
+  try {
+    getAdapter(s.kind).parseConfig(s.config);
+  } catch (err) {
+    if (err instanceof HasadError) throw badParam('config', 'invalid_config', err.message);
+    throw err;
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: s.timezone });
+  } catch {
+    throw badParam('timezone', 'invalid_parameter', `"${s.timezone}" is not an IANA time zone (e.g. Africa/Casablanca, UTC)`);
+  }
+  if (s.schedule !== null) {
+    try {
+      checkSchedule(s.schedule, s.timezone, deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS);
+    } catch (err) {
+      if (err instanceof HasadError) throw badParam('schedule', 'invalid_schedule', err.message);
+      throw err;
+    }
+  }
+}
+
+/** The organisation a new source belongs to: the token's, or for an operator the `organization` slug given. */
+async function organizationFor(deps: ApiDeps, p: TokenPrincipal, slug: string | undefined): Promise<Organization> {
+  if (p.role === 'organization') {
+    if (slug !== undefined && slug !== p.organizationSlug) {
+      throw badParam('organization', 'invalid_parameter', `an organisation token registers sources of its own organisation ("${p.organizationSlug}") only; leave "organization" out`);
+    }
+    return (await findOrganizationBySlug(deps.db, p.organizationSlug!))!;
+  }
+  if (slug === undefined) throw badParam('organization', 'invalid_parameter', 'an operator must name the organisation (its slug) the source belongs to');
+  const org = await findOrganizationBySlug(deps.db, slug);
+  if (!org) throw badParam('organization', 'invalid_parameter', `no organisation "${slug}"`);
+  return org;
+}
+
+/** A source `p` may act on, as stored (404 for another organisation's, as for a missing one). */
+async function ownSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<Source> {
+  await visibleSource(deps, p, id);
+  const src = await getSource(deps.db, id);
+  if (!src) throw notFound('source', id);
+  return src;
+}
+
+async function sourceResponse(deps: ApiDeps, id: string) {
+  const [row] = await querySources(deps, { id });
+  if (!row) throw notFound('source', id);
+  return toSourceItem(row);
+}
+
+const harvestResponse = {
+  type: 'object',
+  required: ['runId', 'sourceId', 'status', 'created'],
+  properties: {
+    runId: { type: 'string', format: 'uuid' },
+    sourceId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', description: 'the run’s status (queued, or running for a live run)' },
+    created: { type: 'boolean', description: 'false when the source already had a live run, which is the one returned' },
+  },
+} as const;
+
+const deleteResponse = {
+  type: 'object',
+  required: ['id', 'deleted', 'withdrawn'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    deleted: { type: 'boolean', const: true },
+    withdrawn: { type: 'integer', description: 'datasets withdrawn from the catalogue' },
+  },
+} as const;
+
+const reviewBody = (required: boolean) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    ...(required ? { required: ['comment'] } : {}),
+    properties: { comment: { type: 'string', minLength: required ? 1 : 0, maxLength: 4000, description: 'shown to the organisation with the source' } },
+    description: required ? 'the reason, which the organisation sees' : 'optional; the body may be left out',
+  }) as const;
+
+/**
+ * The registration workflow: an organisation (with its token) registers, changes, harvests
+ * and deletes its own sources; an operator can do all of it for any organisation and approves
+ * or rejects sources. A source registered by an organisation that is not trusted starts
+ * `pending`, and goes back to `pending` when its URL or kind changes: it is not scheduled or
+ * harvested until an operator approves it (preview works meanwhile).
+ */
+export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const fields = sourceFieldSchemas(adapterKinds());
+
+  app.post<{ Body: SourceFields & { organization?: string } }>(
+    '/api/v1/sources',
+    {
+      config: { access: 'token' },
+      preValidation: knownBodyKeys([...Object.keys(fields), 'organization']),
+      schema: {
+        tags: ['sources'],
+        summary: 'Register a feed',
+        description:
+          'The source belongs to the token’s organisation (an operator names it with `organization`). It starts `pending` unless the organisation is trusted or the caller is an operator.',
+        security: bearerSecurity,
+        body: {
+          type: 'object',
+          required: ['kind', 'url'],
+          properties: { ...fields, organization: { type: 'string', description: 'organisation slug; operators only' } },
+        },
+        response: { 201: sourceItem, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const b = req.body;
+      const org = await organizationFor(deps, p, b.organization);
+      const input = { kind: b.kind, url: b.url.trim(), config: b.config ?? {}, timezone: b.timezone ?? DEFAULT_TIMEZONE, schedule: b.schedule?.trim() || null };
+      validateSource(deps, input);
+      const approval: { approvalStatus: ApprovalStatus; reviewedBy: string | null; reviewedAt: Date | null; reviewComment: string | null } =
+        p.role === 'operator'
+          ? { approvalStatus: 'approved', reviewedBy: p.operatorName, reviewedAt: new Date(), reviewComment: 'registered by an operator' }
+          : org.trusted
+            ? { approvalStatus: 'approved', reviewedBy: null, reviewedAt: new Date(), reviewComment: 'approved automatically: the organisation is trusted' }
+            : { approvalStatus: 'pending', reviewedBy: null, reviewedAt: null, reviewComment: null };
+      const src = await createSource(deps.db, { organizationId: org.id, ...input, title: b.title ?? null, enabled: b.enabled ?? true, ...approval });
+      req.log.info({ sourceId: src.id, organization: org.slug, approvalStatus: src.approvalStatus, tokenId: p.tokenId }, 'source registered');
+      return reply.code(201).send(await sourceResponse(deps, src.id));
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: Partial<SourceFields> }>(
+    '/api/v1/sources/:id',
+    {
+      config: { access: 'token' },
+      preValidation: knownBodyKeys(Object.keys(fields)),
+      schema: {
+        tags: ['sources'],
+        summary: 'Change a source',
+        description:
+          'A change of `url` or `kind` (or any change to a rejected source) puts the source back to `pending` review, unless the organisation is trusted or the caller is an operator.',
+        security: bearerSecurity,
+        params: idParams,
+        body: { type: 'object', minProperties: 1, properties: fields },
+        response: { 200: sourceItem, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const src = await ownSource(deps, p, req.params.id);
+      const b = req.body;
+      const next = {
+        kind: b.kind ?? src.kind,
+        url: b.url !== undefined ? b.url.trim() : src.url,
+        config: b.config ?? (src.config as Record<string, unknown>),
+        timezone: b.timezone ?? src.timezone,
+        schedule: b.schedule !== undefined ? b.schedule?.trim() || null : src.schedule,
+      };
+      validateSource(deps, next);
+      const patch: Parameters<typeof updateSource>[2] = { ...next, ...(b.title !== undefined ? { title: b.title } : {}), ...(b.enabled !== undefined ? { enabled: b.enabled } : {}) };
+      const moved = next.url !== src.url || next.kind !== src.kind;
+      if (p.role !== 'operator' && (moved || src.approvalStatus === 'rejected')) {
+        const org = await findOrganizationBySlug(deps.db, p.organizationSlug!);
+        if (!org?.trusted) patch.approvalStatus = 'pending';
+      }
+      await updateSource(deps.db, src.id, patch);
+      return sourceResponse(deps, src.id);
+    },
+  );
+
+  app.delete<{ Params: { id: string }; Querystring: { confirm?: boolean } }>(
+    '/api/v1/sources/:id',
+    {
+      config: { access: 'token' },
+      schema: {
+        tags: ['sources'],
+        summary: 'Delete a source and withdraw its datasets',
+        description:
+          'Needs `?confirm=true` (else 409 saying what would be withdrawn). The datasets are withdrawn (kept, hidden from the default listing), not erased; the source is never harvested again. 409 while a run is live.',
+        security: bearerSecurity,
+        params: idParams,
+        querystring: { type: 'object', properties: { confirm: { type: 'boolean', default: false } } },
+        response: { 200: deleteResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const src = await ownSource(deps, p, req.params.id);
+      if (!req.query.confirm) {
+        const n = await countActiveDatasets(deps.db, src.id);
+        throw new ApiError(
+          409,
+          'confirmation_required',
+          `deleting source ${src.id} withdraws its ${n} active dataset${n === 1 ? '' : 's'} from the catalogue and stops its harvests; repeat the request with ?confirm=true to delete it`,
+        );
+      }
+      try {
+        const res = await deleteSourceWithdrawingDatasets(deps.db, src.id);
+        if (!res) throw notFound('source', src.id);
+        req.log.info({ sourceId: src.id, withdrawn: res.withdrawn, tokenId: p.tokenId }, 'source deleted');
+        return { id: src.id, deleted: true, withdrawn: res.withdrawn };
+      } catch (err) {
+        if (err instanceof RunActiveError) {
+          throw new ApiError(409, 'run_active', `source ${src.id} has a live run ${err.activeRunId}; delete it once that run has finished`, { runId: err.activeRunId });
+        }
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/sources/:id/harvest',
+    {
+      config: { access: 'token' },
+      schema: {
+        tags: ['sources'],
+        summary: 'Harvest now',
+        description: '202 with the new run’s id; 200 with the live run’s id when one is already queued or running. 409 for a source that is not approved.',
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: harvestResponse, 202: harvestResponse, ...errorResponses },
+      },
+    },
+    async (req, reply: FastifyReply) => {
+      const p = principalOf(req);
+      const src = await ownSource(deps, p, req.params.id);
+      if (src.approvalStatus !== 'approved') {
+        throw new ApiError(
+          409,
+          'not_approved',
+          src.approvalStatus === 'pending'
+            ? `source ${src.id} is waiting for an operator's approval; it cannot be harvested yet (POST /api/v1/preview works meanwhile)`
+            : `source ${src.id} was rejected${src.reviewComment ? ` (${src.reviewComment})` : ''}; change it (PATCH) to ask for a new review`,
+        );
+      }
+      const { run, created } = await enqueueHarvestRun({ db: deps.db, queues: deps.queues }, src.id, 'manual');
+      req.log.info({ sourceId: src.id, runId: run.id, created, tokenId: p.tokenId }, 'harvest requested');
+      return reply.code(created ? 202 : 200).send({ runId: run.id, sourceId: src.id, status: run.status, created });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit: number; offset: number } }>(
+    '/api/v1/sources/:id/runs',
+    {
+      config: { access: 'token' },
+      schema: {
+        tags: ['runs'],
+        summary: "A source's runs, newest first",
+        security: bearerSecurity,
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: runsPaging },
+        response: { 200: runsListResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { limit, offset } = req.query;
+      const runs = await visibleRuns(deps, principalOf(req), { source: req.params.id, limit, offset });
+      return { limit, offset, items: runs.map(toRunItem) };
+    },
+  );
+
+  for (const [action, status] of [
+    ['approve', 'approved'],
+    ['reject', 'rejected'],
+  ] as const) {
+    app.post<{ Params: { id: string }; Body: { comment?: string } | undefined }>(
+      `/api/v1/sources/:id/${action}`,
+      {
+        config: { access: 'operator' },
+        preValidation: knownBodyKeys(['comment'], { emptyIsObject: true }),
+        schema: {
+          tags: ['operators'],
+          summary: action === 'approve' ? 'Approve a source: it is scheduled from now on' : 'Reject a source, saying why',
+          security: bearerSecurity,
+          params: idParams,
+          body: reviewBody(action === 'reject'),
+          response: { 200: sourceItem, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const p = principalOf(req);
+        const comment = req.body?.comment?.trim() || null;
+        const src = await reviewSource(deps.db, req.params.id, { status, by: p.operatorName!, comment });
+        if (!src) throw notFound('source', req.params.id);
+        req.log.info({ sourceId: src.id, approvalStatus: status, reviewedBy: p.operatorName }, `source ${status}`);
+        return sourceResponse(deps, src.id);
+      },
+    );
+  }
+}

@@ -1,0 +1,176 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { generatePage, MEDIA_TYPES } from '@hasad/testkit';
+
+/**
+ * Hostile servers for the hostile-input suite: one loopback HTTP server standing in for an
+ * institution whose feed turns bad. Each route answers a healthy document until its case flips
+ * it to `hostile`, so that every case starts from a source with datasets already harvested.
+ * Bodies are streamed with backpressure: the 2 GB answers never exist in memory.
+ */
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface HostileServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Requests seen, by path (query included). */
+  requests: string[];
+  /** A route answering `healthy` until `flip()`, then `hostile`. */
+  phased(path: string, healthy: Handler, hostile: Handler): { url: string; flip(): void };
+  route(path: string, handler: Handler): string;
+  close(): Promise<void>;
+}
+
+export async function startHostileServer(host = '127.0.0.1', port = 0): Promise<HostileServer> {
+  const routes = new Map<string, Handler>();
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    requests.push(path);
+    const handler = routes.get(path.split('?')[0] ?? path);
+    if (handler === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no route for ${path}`);
+      return;
+    }
+    Promise.resolve(handler(req, res)).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await listen(server, host, port);
+  const actual = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  return {
+    url,
+    port: actual,
+    requests,
+    route(path, handler) {
+      routes.set(path, handler);
+      return `${url}${path}`;
+    },
+    phased(path, healthy, hostile) {
+      let bad = false;
+      routes.set(path, (req, res) => (bad ? hostile(req, res) : healthy(req, res)));
+      return { url: `${url}${path}`, flip: () => void (bad = true) };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** A server that must never be asked anything: refusals happen before connecting. */
+export async function startCanary(host: string, port = 0): Promise<HostileServer | undefined> {
+  try {
+    const s = await startHostileServer(host, port);
+    s.route('/', (_req, res) => void res.end('internal secret'));
+    return s;
+  } catch {
+    return port === 0 ? undefined : startCanary(host, 0);
+  }
+}
+
+/** Serves a small, valid Turtle catalogue of `n` datasets (what the feed answered before it turned bad). */
+export function catalogue(baseUrl: string, n = 3): Handler {
+  const body = generatePage({ datasets: n, pageSize: 0, baseUrl }, 1, 'turtle');
+  return (_req, res) => void res.writeHead(200, { 'content-type': MEDIA_TYPES.turtle }).end(body);
+}
+
+/**
+ * Streams `total` bytes made of `block` repeated, with backpressure, stopping when the client goes
+ * away. Nothing but one block is ever held in memory.
+ */
+export function stream(res: ServerResponse, block: Buffer, total: number): Promise<void> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+      resolve();
+    });
+    const pump = () => {
+      while (!closed && sent < total) {
+        const n = Math.min(block.length, total - sent);
+        sent += n;
+        if (!res.write(n === block.length ? block : block.subarray(0, n))) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!closed) res.end(resolve);
+    };
+    pump();
+  });
+}
+
+/** 64 KiB of Turtle comment lines: a parser reads it forever without complaint, so only the size limit can stop it. */
+export const COMMENT_FILLER = Buffer.from(`# ${'z'.repeat(1021)}\n`.repeat(64));
+
+/** Gzips `total` bytes of COMMENT_FILLER into one small buffer (a gzip bomb). */
+export async function gzipBomb(total: number): Promise<Buffer> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    gz.on('end', resolve);
+    gz.on('error', reject);
+  });
+  Readable.from(
+    (function* () {
+      for (let sent = 0; sent < total; sent += COMMENT_FILLER.length) yield COMMENT_FILLER;
+    })(),
+  ).pipe(gz);
+  await done;
+  return Buffer.concat(out);
+}
+
+/** Samples this process's resident memory until stopped; returns the peak growth in MB. */
+export function watchMemory(intervalMs = 20): { stop(): number } {
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      return (peak - base) / 1024 / 1024;
+    },
+  };
+}
+
+/** One row of the suite's report. */
+export interface CaseOutcome {
+  case: string;
+  outcome: string;
+  error: string;
+  rssGrowthMb: number;
+  seconds: number;
+}
+
+/** Prints the cases and their outcomes as a table (the issue asks for the list in the suite's output). */
+export function printTable(title: string, rows: CaseOutcome[]): void {
+  const cells = rows.map((r) => [r.case, r.outcome, `${r.rssGrowthMb.toFixed(0)} MB`, `${r.seconds.toFixed(1)} s`, r.error]);
+  const head = ['case', 'outcome', 'rss +', 'time', 'error the user sees'];
+  const widths = head.map((h, i) => Math.min(i === 4 ? 170 : 60, Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length))));
+  const line = (c: string[]) => c.map((v, i) => (v.length > (widths[i] ?? 0) ? `${v.slice(0, (widths[i] ?? 1) - 1)}…` : v.padEnd(widths[i] ?? 0))).join(' | ');
+  console.log([`\n${title}`, line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line), ''].join('\n'));
+}
