@@ -92,9 +92,9 @@ const ONLY: ReadonlySet<Group> = (() => {
 /**
  * Production limits the bench lifts so that it measures Hasad, not a politeness setting: the
  * per-host request rate (5 a second by default would cap the paged DCAT phase at 5 pages a second
- * and the SOAP phase at 5 x 200 records a second) and the largest page (the unpaged document of
- * 100,000 datasets is about 280 MB). Applied only to variables the configuration knows, and
- * `--child-env` wins.
+ * and the SOAP phase at 5 x 200 records a second) and the largest page (200 MiB by default; the
+ * unpaged document is 146 MB for 100,000 datasets, more with a larger `--datasets`). Applied only
+ * to variables the configuration knows, and `--child-env` wins.
  */
 const LIFTED: Record<string, string> = {
   HASAD_HOST_RATE_PER_SECOND: '100000',
@@ -197,6 +197,8 @@ async function main(): Promise<number> {
 
   const phases: PhaseResult[] = [];
   let roles: { fetcher: RoleProcess; loader: RoleProcess } | undefined;
+  /** Every role process started, in order (the roles are restarted before the CSV and SOAP phases). */
+  const started: RoleProcess[] = [];
   let meta: Record<string, unknown> = {};
   try {
     // Database and queue prefix of our own, removed at the end.
@@ -242,11 +244,17 @@ async function main(): Promise<number> {
     const env = roleEnv(childEnv);
     const logBase = join(RESULTS, 'logs', `harvest-${stamp}`);
     const nodeArgs = args['node-arg']!;
-    const fetcher = startRole(ROOT, 'fetcher', env, `${logBase}-fetcher.log`, nodeArgs);
-    const loader = startRole(ROOT, 'loader', env, `${logBase}-loader.log`, nodeArgs);
-    roles = { fetcher, loader };
-    cleanups.push(() => Promise.all([fetcher.stop(10_000), loader.stop(10_000)]));
-    const readyMs = await waitForWorkers(queues, roles);
+    const launch = async () => {
+      const suffix = started.length === 0 ? '' : `-${started.length / 2 + 1}`;
+      const r = { fetcher: startRole(ROOT, 'fetcher', env, `${logBase}-fetcher${suffix}.log`, nodeArgs), loader: startRole(ROOT, 'loader', env, `${logBase}-loader${suffix}.log`, nodeArgs) };
+      started.push(r.fetcher, r.loader);
+      return { r, readyMs: await waitForWorkers(queues, r), suffix };
+    };
+    const first = await launch();
+    roles = first.r;
+    const { fetcher, loader } = first.r;
+    const readyMs = first.readyMs;
+    cleanups.push(() => Promise.all([roles!.fetcher.stop(10_000), roles!.loader.stop(10_000)]));
     console.log(`fetcher pid ${fetcher.pid} and loader pid ${loader.pid} ready after ${secs(readyMs)} s; logs: ${relative(ROOT, logBase)}-{fetcher,loader}.log`);
 
     const monitor = new Monitor({ pool: db.pool, dbName: database.name, loadQueue: queues.load, inflightCap: config.HASAD_MAX_INFLIGHT_BATCHES, intervalMs: INTERVAL_MS, cores });
@@ -278,6 +286,22 @@ async function main(): Promise<number> {
     };
 
     const ctx: PhaseContext = { db, config, server, monitor, roles, logBase };
+    /**
+     * New fetcher and loader processes, so that a phase's peak RSS is its own: V8 keeps the heap
+     * an earlier phase grew until its next major GC (after phase 4's document the fetcher sat at
+     * about 900 MB), which would be charged to the next phase. Not timed.
+     */
+    const freshRoles = async (why: string) => {
+      if (phases.length === 0) return;
+      const current = ctx.roles;
+      await Promise.all([current.fetcher.stop(10_000), current.loader.stop(10_000)]);
+      const next = await launch();
+      current.fetcher = next.r.fetcher;
+      current.loader = next.r.loader;
+      monitor.track('fetcher', next.r.fetcher.pid);
+      monitor.track('loader', next.r.loader.pid);
+      console.log(`fresh fetcher pid ${next.r.fetcher.pid} and loader pid ${next.r.loader.pid} for ${why}, ready after ${secs(next.readyMs)} s (logs ${relative(ROOT, logBase)}-{fetcher,loader}${next.suffix}.log)`);
+    };
     const N = DATASETS;
     // A phase that broke (a role died, a timeout) leaves nothing sound to measure the next one on.
     const unbroken = () => phases.every((p) => !p.error);
@@ -361,6 +385,7 @@ async function main(): Promise<number> {
 
     // 5. A CSV inventory as a French-language ministry exports it: one file, one row a dataset.
     if (ONLY.has('csv') && unbroken()) {
+      await freshRoles('the CSV phase');
       const t0 = performance.now();
       const body = generateCsvInventory({ rows: CSV_ROWS });
       const renderMs = Math.round(performance.now() - t0);
@@ -406,6 +431,7 @@ async function main(): Promise<number> {
 
     // 6. A paged SOAP service (one POST a page), generating each page when asked as a real one would.
     if (ONLY.has('soap') && unbroken()) {
+      await freshRoles('the SOAP phase');
       const svc: SoapDatasetService = await startSoapDatasetService({ count: SOAP_RECORDS, delayMs: SOAP_SERVER_MS });
       cleanups.push(() => svc.close());
       const pages = Math.ceil(SOAP_RECORDS / SOAP_PAGE_SIZE);
@@ -457,7 +483,14 @@ async function main(): Promise<number> {
     options: { only: [...ONLY], datasets: DATASETS, pageSize: PAGE_SIZE, skipUnpaged: args['skip-unpaged'], csvRows: CSV_ROWS, soapRecords: SOAP_RECORDS, soapPageSize: SOAP_PAGE_SIZE, soapServerMs: SOAP_SERVER_MS, logLevel: LOG_LEVEL, childEnv: args['child-env'], nodeArgs: args['node-arg'], intervalMs: INTERVAL_MS },
     meta,
     phases,
-    logs: roles ? { fetcher: relative(ROOT, roles.fetcher.logFile), loader: relative(ROOT, roles.loader.logFile), fetcherWarnings: warnings(roles.fetcher.logFile), loaderWarnings: warnings(roles.loader.logFile) } : undefined,
+    logs: started.length
+      ? {
+          fetcher: started.filter((r) => r.role === 'fetcher').map((r) => relative(ROOT, r.logFile)),
+          loader: started.filter((r) => r.role === 'loader').map((r) => relative(ROOT, r.logFile)),
+          fetcherWarnings: started.filter((r) => r.role === 'fetcher').flatMap((r) => warnings(r.logFile)),
+          loaderWarnings: started.filter((r) => r.role === 'loader').flatMap((r) => warnings(r.logFile)),
+        }
+      : undefined,
   };
   const json = `${JSON.stringify(result, null, 2)}\n`;
   const file = join(RESULTS, `harvest-${stamp}.json`);

@@ -32,6 +32,9 @@ export async function testEnv(extra: Record<string, string> = {}) {
     HASAD_ORPHAN_GRACE_MS: '2000',
     HASAD_RECONCILE_INTERVAL_MS: '1000',
     HASAD_SHUTDOWN_GRACE_MS: '5000',
+    // Every test feed is one loopback host: politeness has its own tests (test/hostile).
+    HASAD_HOST_CONCURRENCY: '64',
+    HASAD_HOST_RATE_PER_SECOND: '100000',
     // Tests poll the API from one address: no rate limit unless a test sets one.
     HASAD_RATE_LIMIT_PER_MINUTE: '1000000',
     HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',

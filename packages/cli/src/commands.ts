@@ -1,16 +1,11 @@
-import { ConfigError, HasadError, queueSettings, type HasadConfig } from '@hasad/core';
+import { ConfigError, fetchSettings, HasadError, queueSettings, type HasadConfig } from '@hasad/core';
 import { getRun, getSource, type DbHandle, type Run } from '@hasad/db';
 import { enqueueHarvestRun } from '@hasad/pipeline';
 import { Queues } from '@hasad/queues';
 
+/** The fetcher's HTTP settings, for commands that fetch (preview, soap operations). */
 export function httpOptions(config: HasadConfig) {
-  return {
-    allowPrivateHosts: config.HASAD_ALLOW_PRIVATE_HOSTS,
-    userAgent: config.HASAD_USER_AGENT,
-    timeoutMs: config.HASAD_FETCH_TIMEOUT_MS,
-    maxBytes: config.HASAD_FETCH_MAX_BYTES,
-    maxRedirects: config.HASAD_MAX_REDIRECTS,
-  };
+  return fetchSettings(config);
 }
 
 /**

@@ -5,7 +5,9 @@ import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { installOpenApi } from './openapi.ts';
 import { installRateLimit } from './rate-limit.ts';
+import { catalogRoutes } from './routes/catalog.routes.ts';
 import { changeRoutes } from './routes/changes.routes.ts';
+import { vocabularyRoutes } from './routes/vocabularies.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
@@ -59,6 +61,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   datasetRoutes(app, deps);
   changeRoutes(app, deps);
+  vocabularyRoutes(app, deps);
+  catalogRoutes(app, deps);
   organizationRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);

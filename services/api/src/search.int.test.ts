@@ -370,3 +370,27 @@ describe('sorting and paging', () => {
     expect(body.error.message).toBe('querystring parameter "cursor": cursor was made for sort=title, not sort=-modified');
   });
 });
+
+describe('GET /api/v1/themes and /api/v1/licenses', () => {
+  it('list the themes in use with their count of active datasets, labelled in French, English and Arabic', async () => {
+    const { status, body, headers } = await h.app.inject({ method: 'GET', url: '/api/v1/themes' }).then((r) => ({ status: r.statusCode, body: r.json(), headers: r.headers }));
+    expect(status).toBe(200);
+    expect(body.items).toEqual([
+      { value: `${EU}/data-theme/HEAL`, label: { fr: 'Santé', en: 'Health', ar: 'الصحة' }, count: 2 },
+      { value: `${EU}/data-theme/ENER`, label: { fr: 'Énergie', en: 'Energy', ar: 'الطاقة' }, count: 1 },
+      { value: `${EU}/data-theme/ENVI`, label: { fr: 'Environnement', en: 'Environment', ar: 'البيئة' }, count: 1 },
+      { value: `${EU}/data-theme/GOVE`, label: { fr: 'Gouvernement et secteur public', en: 'Government and public sector', ar: 'الحكومة والقطاع العام' }, count: 1 },
+      { value: `${EU}/data-theme/SOCI`, label: { fr: 'Population et société', en: 'Population and society', ar: 'السكان والمجتمع' }, count: 1 },
+    ]);
+    const again = await h.app.inject({ method: 'GET', url: '/api/v1/themes', headers: { 'if-none-match': headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('list the licences in use; the withdrawn dataset does not count', async () => {
+    const { body } = await get('/api/v1/licenses');
+    expect(body.items).toEqual([
+      { value: CC_BY, label: { fr: 'Creative Commons Attribution 4.0', en: 'Creative Commons Attribution 4.0', ar: 'المشاع الإبداعي - نسب المصنف 4.0' }, count: 5 },
+      { value: ETALAB, label: { fr: 'Licence Ouverte / Open Licence', en: 'Open Licence (Etalab)', ar: 'الرخصة المفتوحة (إيتالاب)' }, count: 1 },
+    ]);
+  });
+});

@@ -8,8 +8,8 @@ export type DatasetFacet = (typeof DATASET_FACETS)[number];
 /** What a search counts when the caller does not say (`language` is on request only). */
 export const DEFAULT_FACETS: readonly DatasetFacet[] = ['organization', 'theme', 'format', 'license', 'keyword'];
 
-/** `-` means descending. `relevance` needs `q`; without it the default order applies. */
-export const DATASET_SORTS = ['relevance', 'title', '-title', 'modified', '-modified', 'updated', '-updated'] as const;
+/** `-` means descending. `relevance` needs `q`; without it the default order applies. `id` is stable under updates (for harvesters). */
+export const DATASET_SORTS = ['relevance', 'title', '-title', 'modified', '-modified', 'updated', '-updated', 'id'] as const;
 export type DatasetSort = (typeof DATASET_SORTS)[number];
 
 export interface DatasetFilter {
@@ -50,6 +50,9 @@ export type DatasetRow = {
   sourceId: string;
   organizationId: string;
   organization: string;
+  organizationName: string;
+  /** The source's feed URL, as registered: it may carry credentials; redact before showing it. */
+  sourceUrl: string;
   sourceIdentifier: string;
   uri: string | null;
   status: string;
@@ -82,10 +85,10 @@ export class InvalidCursorError extends Error {
 }
 
 const SELECT = sql`
-  SELECT d.id, d.source_id AS "sourceId", d.organization_id AS "organizationId", o.slug AS organization,
-    d.source_identifier AS "sourceIdentifier", d.uri, d.status, d.record, d.content_hash AS "contentHash",
+  SELECT d.id, d.source_id AS "sourceId", d.organization_id AS "organizationId", o.slug AS organization, o.name AS "organizationName",
+    s.url AS "sourceUrl", d.source_identifier AS "sourceIdentifier", d.uri, d.status, d.record, d.content_hash AS "contentHash",
     d.created_at AS "createdAt", d.updated_at AS "updatedAt", d.withdrawn_at AS "withdrawnAt"
-  FROM datasets d JOIN organizations o ON o.id = d.organization_id`;
+  FROM datasets d JOIN organizations o ON o.id = d.organization_id JOIN sources s ON s.id = d.source_id`;
 
 const EU_THEME = 'http://publications.europa.eu/resource/authority/data-theme/';
 interface SortKey {
@@ -116,6 +119,8 @@ function sortKeys(sort: DatasetSort): SortKey[] {
       return [{ col: 'k', expr: sql`d.updated_at`, desc: false, type: 'timestamptz' }, id(false)];
     case '-updated':
       return [{ col: 'k', expr: sql`d.updated_at`, desc: true, type: 'timestamptz' }, id(false)];
+    case 'id':
+      return [{ col: 'k', expr: sql`d.id`, desc: false, type: 'uuid' }, id(false)];
   }
 }
 
@@ -364,4 +369,20 @@ export async function catalogueVersion(db: Db): Promise<CatalogueVersion> {
 function pgTimestamp(v: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$/.exec(v);
   return m ? `${m[1]}T${m[2]}${m[3]}:${m[4] ?? '00'}` : v;
+}
+
+/**
+ * Distinct themes (`themes`) or licences (`license`) of the active catalogue with their dataset
+ * counts, most used first. Grouped by the stored list first, as the facets are.
+ */
+export async function countValues(db: Db, what: 'themes' | 'license'): Promise<FacetValue[]> {
+  const res = await db.execute<{ value: string; count: number }>(
+    what === 'themes'
+      ? sql`SELECT v AS value, sum(g.n)::int AS count
+          FROM (SELECT themes, count(*) AS n FROM datasets WHERE status = 'active' GROUP BY themes) g, unnest(g.themes) AS v
+          GROUP BY v ORDER BY 2 DESC, 1`
+      : sql`SELECT license AS value, count(*)::int AS count FROM datasets
+          WHERE status = 'active' AND license IS NOT NULL GROUP BY license ORDER BY 2 DESC, 1`,
+  );
+  return res.rows;
 }

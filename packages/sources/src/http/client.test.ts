@@ -275,6 +275,15 @@ describe('fetchPage limits', () => {
   });
 });
 
+describe('fetchPage connect-time check', () => {
+  it('connects to a name resolving to an allow-listed address and port: the connect-time re-check knows the port', async () => {
+    server = await startLoopback(routes({ '/': { body: 'via localhost' } }));
+    const port = new URL(server.base).port;
+    const http = { ...loopbackHttp, allowPrivateHosts: false, allowHosts: [`127.0.0.1:${port}`] };
+    expect(await text((await fetchPage({ url: `http://localhost:${port}/`, http })).body)).toBe('via localhost');
+  });
+});
+
 describe('fetchPage politeness (host limiter)', () => {
   it('sends at most maxConcurrent requests to one host at once, holding each slot until the body is read', async () => {
     let inFlight = 0;

@@ -66,4 +66,7 @@ export const loopbackHttp: HttpOptions = {
   timeoutMs: 5_000,
   maxBytes: 10 * 1024 * 1024,
   maxRedirects: 3,
+  // Tests hammer one loopback server on purpose; politeness has its own tests.
+  hostConcurrency: 64,
+  hostRequestsPerSecond: 100_000,
 };

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
+import { datasetQuads } from '../dcat/dcat-graph.ts';
+import { negotiate } from '../dcat/negotiate.ts';
+import { RDF_MEDIA_TYPES, serialize } from '../dcat/rdf-serialize.ts';
+import { baseUrlOf, RDF_OFFERED, rdfFormatOf, toExportDataset } from './catalog.routes.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { datasetItem, errorResponses, facetsBody } from '../schemas.ts';
@@ -153,10 +157,15 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req, reply) => {
+      // JSON unless the Accept header prefers one of the RDF syntaxes (DCAT-AP, as /catalog).
+      const type = negotiate(req.headers.accept, ['application/json', ...RDF_OFFERED]) ?? 'application/json';
+      reply.header('vary', 'Accept');
       const row = await getDataset(deps.db, req.params.id);
       if (!row) throw notFound('dataset', req.params.id);
-      const etag = weakEtag('dataset', row.id, row.contentHash, row.status, row.updatedAt, row.organization);
+      const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization);
       if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
+      const format = rdfFormatOf(type);
+      if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(datasetQuads(toExportDataset(row), baseUrlOf(req)), format));
       return toDatasetItem(row);
     },
   );

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, HasadError } from '@hasad/core';
+import { ConfigError, fetchSettings, HasadError } from '@hasad/core';
 import { adapterKinds, getAdapter, previewSource } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -50,7 +50,8 @@ const previewResponse = {
  */
 export function previewRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const c = deps.config;
-  const http = { allowPrivateHosts: c.HASAD_ALLOW_PRIVATE_HOSTS, userAgent: c.HASAD_USER_AGENT, timeoutMs: c.HASAD_FETCH_TIMEOUT_MS, maxBytes: c.HASAD_FETCH_MAX_BYTES, maxRedirects: c.HASAD_MAX_REDIRECTS };
+  // The fetcher's own settings: the same address rules, allow-list, timeouts and limits.
+  const http = fetchSettings(c);
 
   app.post<{ Body: PreviewBody }>(
     '/api/v1/preview',
