@@ -101,7 +101,7 @@ const LIFTED: Record<string, string> = {
   HASAD_FETCH_MAX_BYTES: String(1024 * 1024 * 1024),
 };
 
-type PhaseKey = 'initial' | 'unchanged200' | 'notModified304' | 'unpaged' | 'csv' | 'soap';
+type PhaseKey = 'initial' | 'unchanged200' | 'unchanged200same' | 'notModified304' | 'unpaged' | 'csv' | 'soap';
 
 interface Aim {
   text: string;
@@ -344,9 +344,25 @@ async function main(): Promise<number> {
             expect('HTTP 200 answers', statuses['200'] ?? 0, P),
           ]),
         );
-        paged.ctl.conditional = true;
         setAims(phases.at(-1)!, (r) => [{ text: '>= 15,000 datasets/s', met: r.rates && r.rates.wallDatasetsPerSec >= 15000 }]);
       }
+
+      // 2b. Unchanged, served again with 200 and the very same bytes (a server without ETags):
+      // every page is hashed, recognised, and not parsed.
+      if (unbroken()) {
+        phases.push(
+          await runPhase(ctx, 'unchanged200same', '2b unchanged, HTTP 200, same bytes', source.id, (run, statuses) => [
+            expect('status', run.status, 'unchanged'),
+            expect('seen', run.seen, N),
+            expect('created', run.created, 0),
+            expect('updated', run.updated, 0),
+            expect('pagesNotModified', run.pagesNotModified, P),
+            expect('HTTP 200 answers', statuses['200'] ?? 0, P),
+          ]),
+        );
+        setAims(phases.at(-1)!, (r) => [{ text: '>= 15,000 datasets/s', met: r.rates && r.rates.wallDatasetsPerSec >= 15000 }]);
+      }
+      paged.ctl.conditional = true;
 
       // 3. Unchanged, the server answers 304 to every page.
       if (unbroken()) {
