@@ -36,10 +36,12 @@ export async function runDemo(): Promise<void> {
   const { db } = rt.db;
   const org = (await findOrganizationBySlug(db, 'demo-equipement-eau')) ?? (await createOrganization(db, { slug: 'demo-equipement-eau', name: "Ministère de l'Équipement et de l'Eau (démo)" }));
   const url = `${feed.url}/demo/catalog?page=1`;
-  // The feed's port changes each time; earlier demo sources point at dead ports, so disable them.
-  const existing = await listSources(db, { organizationId: org.id });
-  for (const s of existing) if (s.url !== url && s.enabled) await updateSource(db, s.id, { enabled: false });
-  const source = existing.find((s) => s.url === url) ?? (await createSource(db, { organizationId: org.id, kind: 'dcat', url, title: 'Catalogue DCAT de démonstration', schedule: 'hourly' }));
+  // The feed's port changes each time: one demo source is kept and pointed at today's port,
+  // so repeated demos harvest the same datasets (unchanged) instead of piling up copies.
+  const [existing] = await listSources(db, { organizationId: org.id });
+  const source = existing
+    ? ((await updateSource(db, existing.id, { url, enabled: true })) ?? existing)
+    : await createSource(db, { organizationId: org.id, kind: 'dcat', url, title: 'Catalogue DCAT de démonstration', schedule: 'hourly' });
   const run = await waitForRun(rt.db, (await triggerHarvest(rt.db, config, source.id, 'demo')).id, 120_000);
   const secs = run.finishedAt && run.startedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(2) : '?';
   const out = [
