@@ -150,6 +150,20 @@ describe('DCAT harvest end to end', () => {
     expect((await p.datasets(sourceId)).size).toBe(30);
   });
 
+  it('a queued harvest of a source rejected or deleted meanwhile is cancelled, touching nothing', async () => {
+    const ctl = mountCatalog(server, '/rejected', { datasets: 5, pageSize: 0 });
+    const sourceId = await p.addSource(ctl.url);
+    expect(await p.harvest(sourceId)).toMatchObject({ status: 'succeeded', created: 5 });
+    await p.rt.db.pool.query(`UPDATE sources SET approval_status = 'rejected' WHERE id = $1`, [sourceId]);
+    const served = server.requests.length;
+    const run = await p.harvest(sourceId);
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'source_rejected', withdrawn: 0 });
+    expect(server.requests.length).toBe(served);
+    await p.rt.db.pool.query(`UPDATE sources SET approval_status = 'approved', deleted_at = now() WHERE id = $1`, [sourceId]);
+    expect(await p.harvest(sourceId)).toMatchObject({ status: 'cancelled', errorCode: 'source_deleted' });
+    expect((await p.datasets(sourceId)).size).toBe(5);
+  });
+
   it('follows the older hydra:nextPage paging', async () => {
     const ctl = mountCatalog(server, '/legacy', { datasets: 12, pageSize: 5, legacyPaging: true });
     const sourceId = await p.addSource(ctl.url);

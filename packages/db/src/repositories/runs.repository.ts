@@ -226,3 +226,14 @@ export async function lastCompleteRunStart(db: Db, sourceId: string): Promise<Da
 export async function markRunPartial(db: Db, runId: string): Promise<void> {
   await db.execute(sql`UPDATE runs SET details = details || '{"listing":"partial"}'::jsonb WHERE id = ${runId}`);
 }
+
+/**
+ * Ends a live run without harvesting (its source was deleted, disabled or rejected after the
+ * run was queued). Nothing is withdrawn; batches already loaded stay.
+ */
+export async function cancelRun(db: Db, runId: string, code: string, message: string): Promise<void> {
+  await db.execute(sql`
+    UPDATE runs SET status = 'cancelled', error_code = ${code}, error = ${message}, fetch_done = true,
+      finished_at = now(), heartbeat_at = now()
+    WHERE id = ${runId} AND status IN ('queued', 'running')`);
+}

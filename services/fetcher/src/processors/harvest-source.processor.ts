@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
 import { describeError, fetchSettings, isPermanent, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
+  cancelRun,
   claimRun,
   createRun,
   failRun,
@@ -47,9 +48,14 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
   if (!source) throw new UnrecoverableError(`source ${payload.sourceId} does not exist`);
   const jobId = job.id!;
 
+  // Checked again here: the source may have been deleted, disabled or rejected since the job was queued.
+  const refusal = source.deletedAt ? 'source_deleted' : !source.enabled ? 'source_disabled' : source.approvalStatus !== 'approved' ? `source_${source.approvalStatus}` : undefined;
   let runId = payload.runId;
+  if (refusal) {
+    if (runId) await cancelRun(db, runId, refusal, `the source is ${refusal.replace('source_', '')}; the harvest was not started`);
+    return { outcome: 'skipped', reason: refusal, ...(runId ? { runId } : {}) };
+  }
   if (!runId) {
-    if (!source.enabled) return { outcome: 'skipped', reason: 'source_disabled' };
     try {
       runId = (await createRun(db, source.id, payload.trigger, jobId)).id;
     } catch (err) {
