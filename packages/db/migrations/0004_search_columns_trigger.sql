@@ -35,9 +35,8 @@ UPDATE datasets SET
   title_sort = public.hasad_title_sort(record->'title');
 --> statement-breakpoint
 -- Keep the heap narrow for searches: a search reads the search and facet columns of every
--- matching row, never the record (only the page's 20 rows are fetched whole). Stored
--- out of line (and uncompressed: the loader then spends no CPU compressing it), the record
--- no longer doubles the pages a search reads: measured on 200,000 generated datasets, a
--- search matching 25,000 of them ranks them in 12 ms instead of 43. Applies to rows
--- written from now on (VACUUM FULL datasets to rewrite older ones).
+-- matching row, never the record (only the page's rows are fetched whole). Stored out of line
+-- (and uncompressed: the loader then spends no CPU compressing it), the record no longer
+-- doubles the pages a search reads: 200,000 generated datasets take 286 MB of heap instead of
+-- about 514 MB. Applies to rows written from now on (VACUUM FULL datasets rewrites older ones).
 ALTER TABLE datasets ALTER COLUMN record SET STORAGE EXTERNAL;

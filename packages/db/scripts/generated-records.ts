@@ -17,7 +17,12 @@ const FORMATS = ['CSV', 'JSON', 'XLSX', 'PDF', 'SHP', 'XML'];
 /** Number of organisations (and sources) the records are spread over. */
 export const ORGANIZATIONS = 24;
 
-export function generatedRecord(i: number, version = 1): LoadRecord {
+/**
+ * Record `i`. With `uniqueKeywords`, each dataset also gets a keyword of its own and one of 997
+ * batch labels, so that no two keyword lists are alike (as in many real catalogues): the
+ * costliest case for the keyword facet.
+ */
+export function generatedRecord(i: number, version = 1, opts: { uniqueKeywords?: boolean } = {}): LoadRecord {
   const t = datasetTitle(i, version > 1);
   const day = String((i % 28) + 1).padStart(2, '0');
   const month = String((i % 12) + 1).padStart(2, '0');
@@ -35,7 +40,10 @@ export function generatedRecord(i: number, version = 1): LoadRecord {
       fr: `Jeu de données publié par l’institution : « ${t.fr} ». Mise à jour régulière, données ouvertes réutilisables.`,
       ar: `مجموعة بيانات منشورة: «${t.ar}». تحديث منتظم، بيانات مفتوحة قابلة لإعادة الاستعمال.`,
     },
-    keywords: { ar: [KEYWORDS_AR[k]!, 'بيانات مفتوحة'], fr: [KEYWORDS_FR[k]!, 'données ouvertes'] },
+    keywords: {
+      ar: [KEYWORDS_AR[k]!, 'بيانات مفتوحة'],
+      fr: [KEYWORDS_FR[k]!, 'données ouvertes', ...(opts.uniqueKeywords ? [`réf ${String(i).padStart(7, '0')}`, `lot ${i % 997}`] : [])],
+    },
     themes: [`${EU}/data-theme/${THEMES[i % THEMES.length]}`],
     publisher: { uri: `${base}/organisation`, name: { fr: `Institution ${i % ORGANIZATIONS}` } },
     issued: `${year}-01-${day}`,

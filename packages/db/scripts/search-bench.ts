@@ -6,8 +6,10 @@
  *
  *   npx tsx packages/db/scripts/search-bench.ts                    200,000 datasets, 200 queries
  *   npx tsx packages/db/scripts/search-bench.ts --datasets 20000   quick run
+ *   npx tsx packages/db/scripts/search-bench.ts --unique-keywords  every dataset's keyword list unlike any other (worst case for the keyword facet)
  *   npx tsx packages/db/scripts/search-bench.ts --keep             keep the database (printed) for EXPLAIN
  *   npx tsx packages/db/scripts/search-bench.ts --url postgres://…/db   reuse a kept database, skip loading
+ *   npx tsx packages/db/scripts/search-bench.ts --url … --explain eau      the plan of one search
  *
  * Prints p50/p95/p99/max per kind of request. Times are measured in this process around each
  * call (two round trips on loopback); Fastify's routing and serialisation are not included.
@@ -20,7 +22,7 @@ import { createOrganization } from '../src/repositories/organizations.repository
 import { createSource } from '../src/repositories/sources.repository.ts';
 import { createRun } from '../src/repositories/runs.repository.ts';
 import { loadBatch } from '../src/repositories/load.repository.ts';
-import { searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
+import { explainSearch, searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
 import { generatedRecord, ORGANIZATIONS } from './generated-records.ts';
 
 const { values: args } = parseArgs({
@@ -30,6 +32,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
     url: { type: 'string' },
+    explain: { type: 'string' },
+    'unique-keywords': { type: 'boolean', default: false },
   },
 });
 const DATASETS = Number(args.datasets);
@@ -65,6 +69,9 @@ function queries(n: number): string[] {
   return out;
 }
 
+/** Ends the run early (after --explain). */
+class Done extends Error {}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -89,7 +96,7 @@ async function load(h: DbHandle): Promise<void> {
           sourceId: sources[o]!,
           pageNo: 1,
           batchNo: b,
-          records: ids.slice(b * BATCH, (b + 1) * BATCH).map((i) => generatedRecord(i)),
+          records: ids.slice(b * BATCH, (b + 1) * BATCH).map((i) => generatedRecord(i, 1, { uniqueKeywords: args['unique-keywords'] })),
           problems: [],
           invalidIdentifiers: [],
         }),
@@ -152,8 +159,13 @@ try {
   const stats = (await h.pool.query(`SELECT pg_size_pretty(pg_table_size('datasets')) AS t, pg_size_pretty(pg_relation_size('datasets_search_idx')) AS gin, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm`)).rows[0];
   console.log(`  datasets table ${stats.t}, search index ${stats.gin}; shared_buffers ${stats.sb}, work_mem ${stats.wm}`);
 
-  const qs = queries(QUERIES);
+  if (args.explain !== undefined) {
+    console.log(await explainSearch(h.db, { q: args.explain, limit: 20 }));
+    process.exitCode = 0;
+  }
+  const qs = args.explain !== undefined ? [] : queries(QUERIES);
   // Warm-up (the cache state of a server that has been answering): not counted.
+  if (qs.length === 0) throw new Done();
   for (const q of qs.slice(0, 20)) await searchDatasets(h.db, { q, limit: 20 });
   console.log(`\n  ${QUERIES} keyword searches, all five facets (organization, theme, format, license, keyword), 20 items, by relevance:`);
   await time(h, 'keyword search + all facets', qs.map((q) => ({ q })));
@@ -164,6 +176,8 @@ try {
   await time(h, 'browse: no q, all facets (whole catalogue)', Array.from({ length: 10 }, () => ({})));
   await time(h, 'filter only: theme=ENVI, all facets', Array.from({ length: 10 }, () => ({ theme: ['ENVI'] })));
   await time(h, 'worst word: "données" (in every dataset)', Array.from({ length: 10 }, () => ({ q: 'données' })));
+} catch (err) {
+  if (!(err instanceof Done)) throw err;
 } finally {
   await h.close();
   if (args.keep) console.log(`\nkept database: ${url}`);

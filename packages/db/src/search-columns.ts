@@ -23,9 +23,9 @@ const IANA_MEDIA_TYPE = /^https?:\/\/(www\.)?iana\.org\/assignments\/media-types
 /** ISO 639-2 codes to the two-letter code (as `hasad_languages()`). */
 const LANG_639_1: Record<string, string> = { fra: 'fr', fre: 'fr', ara: 'ar', eng: 'en', spa: 'es', deu: 'de', ger: 'de', ita: 'it', por: 'pt', nld: 'nl' };
 
-const AR_MARKS = /[\u064B-\u0652\u0640]/g;
+/** Harakat and tatweel (removed) and the letter variants (folded), in one pass. */
+const AR_NORM = /[\u064B-\u0652\u0640أإآىة]/g;
 const AR_FOLD: Record<string, string> = { 'أ': 'ا', 'إ': 'ا', 'آ': 'ا', 'ى': 'ي', 'ة': 'ه' };
-const AR_VARIANTS = /[أإآىة]/g;
 const AR_ARTICLE = /(?<![\u0621-\u064A])(?:[وف]?[بكل]?ال|لل)(?=[\u0621-\u064A]{2})/g;
 const AR_WAW = /(?<![\u0621-\u064A])و(?=[\u0621-\u064A]{3})/g;
 const HAS_ARABIC = /[\u0600-\u06FF]/;
@@ -39,8 +39,7 @@ const HAS_ARABIC = /[\u0600-\u06FF]/;
 export function searchNorm(t: string): string {
   if (!HAS_ARABIC.test(t)) return t;
   return t
-    .replace(AR_MARKS, '')
-    .replace(AR_VARIANTS, (c) => AR_FOLD[c] ?? c)
+    .replace(AR_NORM, (c) => AR_FOLD[c] ?? '')
     .replace(AR_ARTICLE, '')
     .replace(AR_WAW, '');
 }

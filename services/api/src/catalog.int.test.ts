@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNextPageForTest, readRecords } from './dcat/read-back.testing.ts';
-import { DcatApValidator } from './dcat/shacl.testing.ts';
+import { DcatApValidator, judgeViolations, summarise, type ShaclResult } from './dcat/shacl.testing.ts';
 import { seedCatalogue, startApiHarness, type ApiHarness, type Seeded } from './test-harness.ts';
 
 // GET /catalog (DCAT-AP 3) and the RDF answers of /api/v1/datasets/:id, read back with
@@ -17,6 +17,8 @@ let s: Seeded;
 beforeAll(async () => {
   h = await startApiHarness();
   s = await seedCatalogue(h.pool, 3);
+  // As the loader leaves it: modified_at is the record's dct:modified.
+  await h.pool.query(`UPDATE datasets SET modified_at = (record->>'modified')::timestamptz WHERE record ? 'modified'`);
 });
 afterAll(async () => {
   await h?.close();
@@ -131,19 +133,24 @@ describe('GET /catalog', () => {
     expect((await get('/catalog.jsonld?limit=2', { 'if-none-match': first.headers.etag as string })).status).toBe(200);
   });
 
-  it.skipIf(!existsSync(SHACL_DIR))('conforms to the mandatory DCAT-AP 3.0.1 shapes where the source gave the mandatory fields', async () => {
-    const { body } = await get('/catalog.ttl?limit=100');
-    const results = await new DcatApValidator(SHACL_DIR).validate(body);
-    const violations = results.filter((r) => r.severity === 'Violation');
-    // The seeded datasets without a description (the filler series, hcp-emploi has one) are the
-    // source's omissions: dct:description is mandatory.
-    const withoutDescription = new Set(
-      (await h.pool.query(`SELECT uri, id FROM datasets WHERE status = 'active' AND record->'description' = '{}'::jsonb`)).rows.map((r) => r.uri ?? `http://hasad.test/api/v1/datasets/${r.id}`),
-    );
-    for (const v of violations) {
-      expect(withoutDescription.has(v.focusNode) && v.path === 'http://purl.org/dc/terms/description', JSON.stringify(v)).toBe(true);
+  it.skipIf(!existsSync(SHACL_DIR))('conforms to the mandatory DCAT-AP 3.0.1 shapes wherever the source gave the mandatory fields', async () => {
+    const validator = new DcatApValidator(SHACL_DIR);
+    // The catalogue node and its Hydra view: an empty page.
+    const catalog = await validator.validate((await get('/catalog.ttl?organization=nouvelle-agence')).body);
+    expect(catalog.filter((r) => r.severity === 'Violation')).toEqual([]);
+    const all: ShaclResult[] = [];
+    let excused = 0;
+    for (const [identifier, record] of await stored()) {
+      const { body } = await get(`/api/v1/datasets/${encodeURIComponent(identifier)}`, { accept: 'text/turtle' });
+      const results = await validator.validate(body);
+      const verdict = judgeViolations(record, results);
+      expect(verdict.unexplained, identifier).toEqual([]);
+      excused += verdict.excused.length;
+      all.push(...results);
     }
-    console.log(`SHACL: ${violations.length} violations (missing dct:description at the source), ${results.length - violations.length} recommended-shape warnings:\n${summarise(results.filter((r) => r.severity !== 'Violation'))}`);
+    // The seeded fillers have no description, the ONEE distribution no access URL.
+    expect(excused).toBeGreaterThan(0);
+    console.log(`DCAT-AP 3.0.1 SHACL, seeded catalogue: 0 unexplained violations, ${excused} from fields the source did not give; recommended-shape warnings:\n${summarise(all.filter((r) => r.severity !== 'Violation'))}`);
   });
 });
 
@@ -169,8 +176,3 @@ describe('GET /api/v1/datasets/:id as RDF', () => {
   });
 });
 
-function summarise(results: Array<{ path: string | null; shape: string }>): string {
-  const counts = new Map<string, number>();
-  for (const r of results) counts.set(`${r.path ?? '(node)'} ${r.shape}`, (counts.get(`${r.path ?? '(node)'} ${r.shape}`) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${n} × ${k}`).join('\n');
-}

@@ -34,6 +34,12 @@ export const errorBody = {
 
 export const errorResponses = { '4xx': errorBody, '5xx': errorBody } as const;
 
+/** An ISO 8601 date (`2024-12-31`) or date-time with offset: the `modifiedFrom`/`modifiedTo` parameters. */
+export const dateOrDateTime = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$',
+} as const;
+
 const agent = {
   type: 'object',
   additionalProperties: true,

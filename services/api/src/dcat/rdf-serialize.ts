@@ -34,7 +34,8 @@ export function serialize(quads: Quad[], format: RdfFormat): string {
 
 function n3Write(quads: Quad[], format: 'turtle' | 'ntriples'): string {
   const writer = new Writer(format === 'turtle' ? { format: 'text/turtle', prefixes: { ...NS } } : { format: 'application/n-triples' });
-  writer.addQuads(quads);
+  // Grouped by subject (in first-seen order), so that Turtle writes each subject once.
+  for (const { quads: qs } of bySubject(quads).values()) writer.addQuads(qs);
   let out = '';
   writer.end((err, result) => {
     if (err) throw err;

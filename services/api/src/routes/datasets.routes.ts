@@ -4,10 +4,11 @@ import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { datasetQuads } from '../dcat/dcat-graph.ts';
 import { negotiate } from '../dcat/negotiate.ts';
 import { RDF_MEDIA_TYPES, serialize } from '../dcat/rdf-serialize.ts';
-import { baseUrlOf, RDF_OFFERED, rdfFormatOf, toExportDataset } from './catalog.routes.ts';
+import { baseUrlOf, RDF_OFFERED, rdfFormatOf, toExportDataset } from '../dcat/export.ts';
+import { checkInstant } from '../params.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { datasetItem, errorResponses, facetsBody } from '../schemas.ts';
+import { datasetItem, dateOrDateTime, errorResponses, facetsBody } from '../schemas.ts';
 import { toIso } from '../timestamps.ts';
 
 interface ListQuery {
@@ -32,7 +33,6 @@ interface ListQuery {
 }
 
 const FACET_NAMES = [...DATASET_FACETS, 'licence'];
-const DATE_OR_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 /** Repeatable parameters: `theme=A&theme=B` (a single value is coerced to a list). */
 const list = (description: string) => ({ type: 'array', items: { type: 'string', minLength: 1, maxLength: 2048 }, maxItems: 20, description }) as const;
 
@@ -49,8 +49,8 @@ const listQuery = {
     license: list('licence URI; several: any of them'),
     licence: list('same as license'),
     language: list('language code (fr, ar, fra) or EU language URI; several: all of them'),
-    modifiedFrom: { type: 'string', pattern: DATE_OR_DATE_TIME, description: 'dct:modified on or after (date or date-time)' },
-    modifiedTo: { type: 'string', pattern: DATE_OR_DATE_TIME, description: 'dct:modified on or before (a date includes the whole day, UTC)' },
+    modifiedFrom: { ...dateOrDateTime, description: 'dct:modified on or after (date or date-time)' },
+    modifiedTo: { ...dateOrDateTime, description: 'dct:modified on or before (a date includes the whole day, UTC)' },
     status: { type: 'string', enum: ['active', 'withdrawn', 'all'], default: 'active' },
     sort: { type: 'string', enum: DATASET_SORTS, description: 'default: relevance with q, else -updated; "-" is descending' },
     page: { type: 'integer', minimum: 1, default: 1 },
@@ -82,12 +82,6 @@ function parseFacets(v: string | undefined): DatasetFacet[] {
 /** The query as a stable list of pairs (the ETag must not depend on parameter order). */
 function sortedEntries(q: object): Array<[string, unknown]> {
   return Object.entries(q).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function checkInstant(name: string, v: string | undefined): void {
-  if (v !== undefined && Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v))) {
-    throw new ApiError(400, 'invalid_parameter', `querystring parameter "${name}" is not a valid date or date-time`);
-  }
 }
 
 /**
