@@ -90,7 +90,12 @@ export class Queues {
   }
 
   async close(): Promise<void> {
+    // A Queue closed before its start-up commands are answered leaves them to be rejected
+    // unhandled when the connection goes: let start-up finish first (it is quick).
+    await Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady()]);
     await Promise.allSettled([this.harvest.close(), this.load.close()]);
-    this.connection.disconnect();
+    // QUIT, not disconnect: commands the queues sent on their own (version checks at start-up)
+    // may still be waiting for replies, and a hard disconnect would reject them unhandled.
+    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }
