@@ -91,11 +91,18 @@ export class Queues {
 
   async close(): Promise<void> {
     // A Queue closed before its start-up commands are answered leaves them to be rejected
-    // unhandled when the connection goes: let start-up finish first (it is quick).
-    await Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady()]);
-    await Promise.allSettled([this.harvest.close(), this.load.close()]);
-    // QUIT, not disconnect: commands the queues sent on their own (version checks at start-up)
-    // may still be waiting for replies, and a hard disconnect would reject them unhandled.
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    // unhandled when the connection goes: let start-up finish first (quick when Redis answers,
+    // bounded when it does not).
+    const settle = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    if (['wait', 'connecting', 'connect'].includes(this.connection.status)) {
+      await Promise.race([new Promise((r) => this.connection.once('ready', r)), settle(2000)]);
+    }
+    if (this.connection.status === 'ready') {
+      await Promise.race([Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady()]), settle(2000)]);
+    }
+    await Promise.race([Promise.allSettled([this.harvest.close(), this.load.close()]), settle(5000)]);
+    // QUIT, not a hard disconnect, when Redis answers: replies still due are received first.
+    if (this.connection.status === 'ready') await Promise.race([this.connection.quit().catch(() => undefined), settle(2000)]);
+    this.connection.disconnect();
   }
 }
