@@ -1,6 +1,7 @@
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem } from '@hasad/core';
-import { normaliseMediaType } from '../dcat/map.ts';
-import type { MappedBatch } from '../dcat/map.ts';
+import { normaliseMediaType } from '../shared/values.ts';
+import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
+import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { stableStringify } from '../../stable-json.ts';
 import {
   byteSizeValue,
@@ -17,7 +18,7 @@ import {
   urlValue,
 } from './values.ts';
 
-export type { MappedBatch } from '../dcat/map.ts';
+export type { MappedBatch } from '../shared/batches.ts';
 
 /**
  * CKAN package dict → CanonicalDataset. Pure functions.
@@ -40,30 +41,7 @@ export interface CkanMapContext {
 }
 
 /** The outcome of mapping one package. */
-export interface PackageMapResult {
-  /** Absent when the package has an `error` problem. */
-  record?: CanonicalDataset;
-  problems: RecordProblem[];
-  /** The identifier, when one could be determined (also for invalid packages). */
-  identifier?: string;
-}
-
-class Problems {
-  readonly list: RecordProblem[] = [];
-  identifier: string | undefined;
-
-  warn(code: string, field: string, message: string): void {
-    this.push('warning', code, field, message);
-  }
-
-  error(code: string, field: string, message: string): void {
-    this.push('error', code, field, message);
-  }
-
-  private push(severity: RecordProblem['severity'], code: string, field: string, message: string): void {
-    this.list.push({ severity, code, message, ...(this.identifier !== undefined && { identifier: this.identifier }), field });
-  }
-}
+export type PackageMapResult = RecordMapResult;
 
 type Obj = Record<string, unknown>;
 
@@ -677,38 +655,20 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
  * adds `invalid_package`.
  */
 export function* mapPackages(packages: unknown[], ctx: CkanMapContext, batchSize: number): Generator<MappedBatch> {
-  const size = Math.max(1, Math.floor(batchSize));
-  const seen = new Set<string>();
-  let batch: MappedBatch = { records: [], problems: [], invalidIdentifiers: [] };
+  const batches = new BatchCollector(batchSize);
   for (const [i, pkg] of packages.entries()) {
     if (!isObject(pkg)) {
-      batch.problems.push({ severity: 'warning', code: 'invalid_package', message: `result ${i} is ${show(pkg)}, not a package; skipped` });
+      batches.note({ severity: 'warning', code: 'invalid_package', message: `result ${i} is ${show(pkg)}, not a package; skipped` });
       continue;
     }
     const skip = packageSkipReason(pkg);
     if (skip !== undefined) {
-      batch.problems.push(skip);
+      batches.note(skip);
       continue;
     }
-    const res = mapPackage(pkg, ctx);
-    if (res.identifier !== undefined && seen.has(res.identifier)) {
-      batch.problems.push({
-        severity: 'warning',
-        code: 'duplicate_identifier',
-        message: `another package on this page already has identifier ${JSON.stringify(res.identifier)}; this one was skipped`,
-        identifier: res.identifier,
-        field: 'identifier',
-      });
-      continue;
-    }
-    if (res.identifier !== undefined) seen.add(res.identifier);
-    batch.problems.push(...res.problems);
-    if (res.record !== undefined) batch.records.push(res.record);
-    else if (res.identifier !== undefined) batch.invalidIdentifiers.push(res.identifier);
-    if (batch.records.length >= size) {
-      yield batch;
-      batch = { records: [], problems: [], invalidIdentifiers: [] };
-    }
+    const full = batches.add(mapPackage(pkg, ctx), (id) => `another package on this page already has identifier ${JSON.stringify(id)}; this one was skipped`);
+    if (full) yield full;
   }
-  if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) yield batch;
+  const rest = batches.flush();
+  if (rest) yield rest;
 }

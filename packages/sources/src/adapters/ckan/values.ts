@@ -1,4 +1,4 @@
-import { normaliseDate } from '../dcat/map.ts';
+import { normaliseDate } from '../shared/values.ts';
 
 /**
  * Value readers for CKAN package dicts. Pure functions: each returns `undefined` for a value it

@@ -2,6 +2,13 @@ import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, 
 import { isBlank, Lit, P, T_COLLECTION_VIEW, T_PAGED_COLLECTION } from './graph.ts';
 import type { Obj, PageGraph } from './graph.ts';
 import { stableStringify } from '../../stable-json.ts';
+import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
+import { normaliseDate, normaliseMediaType } from '../shared/values.ts';
+
+export { normaliseDate, normaliseMediaType } from '../shared/values.ts';
+import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
+
+export type { MappedBatch } from '../shared/batches.ts';
 
 /**
  * DCAT (RDF) → CanonicalDataset. Pure functions over a {@link PageGraph}.
@@ -13,45 +20,7 @@ import { stableStringify } from '../../stable-json.ts';
  */
 
 /** The outcome of mapping one dataset node. */
-export interface DatasetMapResult {
-  /** Absent when the dataset has an `error` problem. */
-  record?: CanonicalDataset;
-  problems: RecordProblem[];
-  /** The identifier, when one could be determined (also for invalid records). */
-  identifier?: string;
-}
-
-/** Records of one page, in batches. */
-export interface MappedBatch {
-  records: CanonicalDataset[];
-  problems: RecordProblem[];
-  /** Identifiers of records left out because of an `error` problem. */
-  invalidIdentifiers: string[];
-}
-
-class Problems {
-  readonly list: RecordProblem[] = [];
-  identifier: string | undefined;
-  constructor(private readonly prefix = '') {}
-
-  warn(code: string, field: string, message: string): void {
-    this.push('warning', code, field, message);
-  }
-
-  error(code: string, field: string, message: string): void {
-    this.push('error', code, field, message);
-  }
-
-  private push(severity: RecordProblem['severity'], code: string, field: string, message: string): void {
-    this.list.push({
-      severity,
-      code,
-      message,
-      ...(this.identifier !== undefined && { identifier: this.identifier }),
-      field: this.prefix + field,
-    });
-  }
-}
+export type DatasetMapResult = RecordMapResult;
 
 const describe = (o: Obj): string => (o instanceof Lit ? JSON.stringify(o.value) : isBlank(o) ? 'a blank node' : `<${o}>`);
 
@@ -174,55 +143,6 @@ function langMap(g: PageGraph, key: string, preds: readonly P[], field: string, 
   return out;
 }
 
-const DATE_RE = /^(-?\d{4,})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?([zZ]|[+-]\d{2}:?\d{2})?$/;
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-/**
- * Reads an xsd:date, xsd:dateTime, xsd:gYear or xsd:gYearMonth lexical form (typed or not:
- * many feeds declare the wrong date type or none) and returns it normalised: `T` separator,
- * seconds present, upper-case `Z`, `±hh:mm` offsets.
- * @returns undefined when the text is not such a date (e.g. `31/12/2020`, `2020-13-01`).
- */
-export function normaliseDate(text: string): string | undefined {
-  const m = DATE_RE.exec(text.trim());
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, s, frac, tz] = m;
-  const year = Number(y);
-  if (mo !== undefined) {
-    const month = Number(mo);
-    if (month < 1 || month > 12) return undefined;
-    if (d !== undefined) {
-      const day = Number(d);
-      if (day < 1 || day > daysIn(year, month)) return undefined;
-    }
-  }
-  let out = y as string;
-  if (mo !== undefined) out += `-${mo}`;
-  if (d !== undefined) out += `-${d}`;
-  if (h !== undefined) {
-    const hour = Number(h);
-    const minute = Number(mi);
-    const second = s === undefined ? 0 : Number(s);
-    const midnight24 = hour === 24 && minute === 0 && second === 0;
-    if ((hour > 23 && !midnight24) || minute > 59 || second > 59) return undefined;
-    out += `T${h}:${mi}:${s ?? '00'}${frac ?? ''}`;
-  }
-  if (tz !== undefined) {
-    if (tz === 'z' || tz === 'Z') out += 'Z';
-    else {
-      const t = tz.replace(':', '');
-      const hours = Number(t.slice(1, 3));
-      const minutes = Number(t.slice(3, 5));
-      if (hours > 14 || minutes > 59) return undefined;
-      out += `${t.slice(0, 3)}:${t.slice(3, 5)}`;
-    }
-  }
-  return out;
-}
-
 function dateValue(g: PageGraph, key: string, preds: readonly P[], field: string, pr: Problems): string | undefined {
   const dates: string[] = [];
   for (const p of preds) {
@@ -325,16 +245,6 @@ function mapContactPoint(g: PageGraph, o: Obj, pr: Problems): ContactPoint | und
     return undefined;
   }
   return cp;
-}
-
-const MEDIA_TYPE_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
-const MEDIA_TYPE_IRI = /^https?:\/\/(?:www\.)?iana\.org\/assignments\/media-types\/(.+)$/i;
-
-/** `text/csv` from `text/csv`, `Text/CSV; charset=utf-8` or the IANA IRI form. */
-export function normaliseMediaType(v: string): string | undefined {
-  const iri = MEDIA_TYPE_IRI.exec(v.trim());
-  const t = (iri?.[1] ?? v).split(';')[0]?.trim().toLowerCase() ?? '';
-  return MEDIA_TYPE_RE.test(t) ? t : undefined;
 }
 
 function mediaTypeValue(g: PageGraph, key: string, pr: Problems): string | undefined {
@@ -562,32 +472,15 @@ export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
  * Mapped dataset nodes are released from the graph as they go.
  */
 export function* mapPage(g: PageGraph, batchSize: number): Generator<MappedBatch> {
-  const size = Math.max(1, Math.floor(batchSize));
-  const seen = new Set<string>();
-  let batch: MappedBatch = { records: [], problems: [], invalidIdentifiers: [] };
+  const batches = new BatchCollector(batchSize);
   for (const key of g.datasetKeys()) {
     const res = mapDataset(g, key);
     g.release(key);
-    if (res.identifier !== undefined && seen.has(res.identifier)) {
-      batch.problems.push({
-        severity: 'warning',
-        code: 'duplicate_identifier',
-        message: `another dataset on this page already has identifier ${JSON.stringify(res.identifier)}; this one (${isBlank(key) ? 'a blank node' : key}) was skipped`,
-        identifier: res.identifier,
-        field: 'identifier',
-      });
-      continue;
-    }
-    if (res.identifier !== undefined) seen.add(res.identifier);
-    batch.problems.push(...res.problems);
-    if (res.record !== undefined) batch.records.push(res.record);
-    else if (res.identifier !== undefined) batch.invalidIdentifiers.push(res.identifier);
-    if (batch.records.length >= size) {
-      yield batch;
-      batch = { records: [], problems: [], invalidIdentifiers: [] };
-    }
+    const full = batches.add(res, (id) => `another dataset on this page already has identifier ${JSON.stringify(id)}; this one (${isBlank(key) ? 'a blank node' : key}) was skipped`);
+    if (full) yield full;
   }
-  if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) yield batch;
+  const rest = batches.flush();
+  if (rest) yield rest;
 }
 
 /** The next page a Hydra view announces, or problems explaining why there is none. */

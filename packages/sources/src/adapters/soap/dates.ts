@@ -1,4 +1,4 @@
-import { normaliseDate } from '../dcat/map.ts';
+import { normaliseDate } from '../shared/values.ts';
 
 /**
  * Date formats for SOAP fields. `iso` (the default) reads ISO 8601 / xsd dates and date-times;

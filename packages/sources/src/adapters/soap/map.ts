@@ -1,7 +1,9 @@
 import { HasadError } from '@hasad/core';
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem } from '@hasad/core';
 import { stableStringify } from '../../stable-json.ts';
-import { normaliseMediaType } from '../dcat/map.ts';
+import { normaliseMediaType } from '../shared/values.ts';
+import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
+import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { fieldTarget } from './config.ts';
 import type { FieldTarget, SoapConfig } from './config.ts';
 import { compileDateFormat } from './dates.ts';
@@ -83,27 +85,7 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
 const stepText = (s: PathStep) => (s.kind === 'attribute' ? '@' : '') + (s.prefix !== undefined ? `${s.prefix}:` : '') + s.local;
 
 /** The outcome of mapping one record element. */
-export interface RecordMapResult {
-  /** Absent when the record has an `error` problem. */
-  record?: CanonicalDataset;
-  problems: RecordProblem[];
-  /** The identifier, when one could be read (also for invalid records). */
-  identifier?: string;
-}
-
-class Problems {
-  readonly list: RecordProblem[] = [];
-  identifier: string | undefined;
-  warn(code: string, field: string, message: string): void {
-    this.push('warning', code, field, message);
-  }
-  error(code: string, field: string, message: string): void {
-    this.push('error', code, field, message);
-  }
-  private push(severity: RecordProblem['severity'], code: string, field: string, message: string): void {
-    this.list.push({ severity, code, message, ...(this.identifier !== undefined && { identifier: this.identifier }), field });
-  }
-}
+export type { RecordMapResult } from '../shared/batches.ts';
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:[^\s]+$/i;
 
@@ -349,13 +331,7 @@ export function mapRecord(node: XNode, m: CompiledMapping): RecordMapResult {
   return { record, problems: pr.list, identifier };
 }
 
-/** Records of one page, in batches. */
-export interface MappedBatch {
-  records: CanonicalDataset[];
-  problems: RecordProblem[];
-  /** Identifiers of records left out because of an `error` problem. */
-  invalidIdentifiers: string[];
-}
+export type { MappedBatch } from '../shared/batches.ts';
 
 /**
  * Groups mapped records into batches of at most `batchSize` records. A record whose identifier
@@ -363,27 +339,11 @@ export interface MappedBatch {
  * offset paging over changing data can list a record on two pages.
  */
 export function* batchResults(results: readonly RecordMapResult[], batchSize: number, seen: Set<string>): Generator<MappedBatch> {
-  const size = Math.max(1, Math.floor(batchSize));
-  let batch: MappedBatch = { records: [], problems: [], invalidIdentifiers: [] };
+  const batches = new BatchCollector(batchSize, seen);
   for (const res of results) {
-    if (res.identifier !== undefined && seen.has(res.identifier)) {
-      batch.problems.push({
-        severity: 'warning',
-        code: 'duplicate_identifier',
-        message: `a record with identifier ${JSON.stringify(res.identifier)} was already read in this harvest; this one was skipped`,
-        identifier: res.identifier,
-        field: 'identifier',
-      });
-      continue;
-    }
-    if (res.identifier !== undefined) seen.add(res.identifier);
-    batch.problems.push(...res.problems);
-    if (res.record !== undefined) batch.records.push(res.record);
-    else if (res.identifier !== undefined) batch.invalidIdentifiers.push(res.identifier);
-    if (batch.records.length >= size) {
-      yield batch;
-      batch = { records: [], problems: [], invalidIdentifiers: [] };
-    }
+    const full = batches.add(res, (id) => `a record with identifier ${JSON.stringify(id)} was already read in this harvest; this one was skipped`);
+    if (full) yield full;
   }
-  if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) yield batch;
+  const rest = batches.flush();
+  if (rest) yield rest;
 }

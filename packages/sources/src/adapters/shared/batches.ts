@@ -1,0 +1,90 @@
+import type { CanonicalDataset, RecordProblem } from '@hasad/core';
+
+/** Records of one page, in batches. */
+export interface MappedBatch {
+  records: CanonicalDataset[];
+  problems: RecordProblem[];
+  /** Identifiers of records left out because of an `error` problem. */
+  invalidIdentifiers: string[];
+}
+
+/** What mapping one source record gives. */
+export interface RecordMapResult {
+  /** Absent when the record has an `error` problem. */
+  record?: CanonicalDataset;
+  problems: RecordProblem[];
+  /** The identifier, when one could be determined (also for invalid records). */
+  identifier?: string;
+}
+
+/**
+ * The problems of one record while it is mapped. Every problem carries the record's
+ * identifier (once known) and the canonical field, prefixed for nested parts
+ * (`distributions[1].`).
+ */
+export class RecordProblems {
+  readonly list: RecordProblem[] = [];
+  identifier: string | undefined;
+  constructor(private readonly prefix = '') {}
+
+  warn(code: string, field: string, message: string): void {
+    this.push('warning', code, field, message);
+  }
+
+  error(code: string, field: string, message: string): void {
+    this.push('error', code, field, message);
+  }
+
+  private push(severity: RecordProblem['severity'], code: string, field: string, message: string): void {
+    this.list.push({ severity, code, message, ...(this.identifier !== undefined && { identifier: this.identifier }), field: this.prefix + field });
+  }
+}
+
+const empty = (): MappedBatch => ({ records: [], problems: [], invalidIdentifiers: [] });
+
+/**
+ * Groups mapped records into batches of at most `size` records, the way every adapter hands
+ * them to the loader: a record whose identifier was already seen is dropped with
+ * `duplicate_identifier` (first kept), an invalid record's identifier is kept as seen (it must
+ * not cause a withdrawal), and problems travel with the batch they were found in.
+ */
+export class BatchCollector {
+  private batch = empty();
+  private readonly size: number;
+
+  /** `seen` may be shared across pages (SOAP) or be per page (the default). */
+  constructor(size: number, private readonly seen = new Set<string>()) {
+    this.size = Math.max(1, Math.floor(size));
+  }
+
+  /** A problem that belongs to no mapped record (a skipped entry, say). */
+  note(problem: RecordProblem): void {
+    this.batch.problems.push(problem);
+  }
+
+  /**
+   * Adds one mapped record. `duplicate` words the warning when its identifier was seen.
+   * Returns a full batch to hand on, or undefined.
+   */
+  add(res: RecordMapResult, duplicate: (identifier: string) => string): MappedBatch | undefined {
+    if (res.identifier !== undefined && this.seen.has(res.identifier)) {
+      this.batch.problems.push({ severity: 'warning', code: 'duplicate_identifier', message: duplicate(res.identifier), identifier: res.identifier, field: 'identifier' });
+      return undefined;
+    }
+    if (res.identifier !== undefined) this.seen.add(res.identifier);
+    this.batch.problems.push(...res.problems);
+    if (res.record !== undefined) this.batch.records.push(res.record);
+    else if (res.identifier !== undefined) this.batch.invalidIdentifiers.push(res.identifier);
+    if (this.batch.records.length < this.size) return undefined;
+    const full = this.batch;
+    this.batch = empty();
+    return full;
+  }
+
+  /** What is left, if anything. */
+  flush(): MappedBatch | undefined {
+    const b = this.batch;
+    this.batch = empty();
+    return b.records.length > 0 || b.problems.length > 0 || b.invalidIdentifiers.length > 0 ? b : undefined;
+  }
+}
