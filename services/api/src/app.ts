@@ -7,9 +7,11 @@ import { installOpenApi } from './openapi.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { catalogRoutes } from './routes/catalog.routes.ts';
 import { changeRoutes } from './routes/changes.routes.ts';
+import { ckanRoutes } from './routes/ckan.routes.ts';
 import { vocabularyRoutes } from './routes/vocabularies.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
+import { installHttpMetrics, metricsRoutes } from './routes/metrics.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
 import { queuesBoard } from './routes/queues-board.routes.ts';
@@ -52,6 +54,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  installHttpMetrics(app);
   // Order matters: authentication (app-level hook) before the rate limiter (per-route hooks,
   // keyed by the token it found), and both plugins before the routes they attach to.
   installAuth(app, deps);
@@ -59,10 +62,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await installOpenApi(app);
 
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   datasetRoutes(app, deps);
   changeRoutes(app, deps);
   vocabularyRoutes(app, deps);
   catalogRoutes(app, deps);
+  ckanRoutes(app, deps);
   organizationRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);

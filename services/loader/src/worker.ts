@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { loaderJobsTotal } from '@hasad/metrics';
 import { closeWorker, createWorker } from '@hasad/queues';
 import { finaliseRunProcessor } from './processors/finalise-run.processor.ts';
 import { loadBatchProcessor, type LoaderDeps } from './processors/load-batch.processor.ts';
@@ -20,7 +21,11 @@ export function startLoaderWorker(deps: LoaderDeps) {
     },
     (err) => deps.log.error({ err }, 'loader worker error'),
   );
-  worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'load job failed'));
+  worker.on('completed', (job) => loaderJobsTotal.inc({ job: job.name, outcome: 'completed' }));
+  worker.on('failed', (job, err) => {
+    loaderJobsTotal.inc({ job: job?.name ?? 'unknown', outcome: 'failed' });
+    deps.log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'load job failed');
+  });
   return {
     worker,
     /** Waits up to `graceMs` for the batches in hand (each is one short transaction), then closes. */

@@ -20,6 +20,7 @@ import {
   type DbHandle,
 } from '@hasad/db';
 import { jobIds, parsePayload, type HarvestSourcePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
+import { fetchBytesTotal, fetchPageDuration, hostOf, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
 import { contentHash, getAdapter, type PageValidators } from '@hasad/sources';
 
@@ -71,7 +72,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
   const run = await claimRun(db, runId, jobId);
   if (!run) return { outcome: 'skipped', reason: 'run_not_live', runId };
   const log = deps.log.child({ queue: 'harvest', jobId, sourceId: source.id, runId });
-  log.info({ kind: source.kind, url: source.url, attempt: run.attempts, resumeAt: run.nextPageNo }, 'harvest started');
+  log.info({ kind: source.kind, url: source.url, trigger: payload.trigger, attempt: run.attempts, resumeAt: run.nextPageNo }, 'harvest started');
 
   let pages = 0;
   let batches = 0;
@@ -101,7 +102,11 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         hostLimiter: deps.queues.hostLimiter({ maxConcurrent: deps.config.HASAD_HOST_CONCURRENCY, perSecond: deps.config.HASAD_HOST_RATE_PER_SECOND }),
       },
     });
-    for await (const ev of events) {
+    // Time spent inside the adapter (request, download, parse) since the last page event: the
+    // page's fetch time, without the time this loop spends handing batches to the loader.
+    let adapterMs = 0;
+    for await (const { ev, ms } of timed(events)) {
+      adapterMs += ms;
       if (ev.type === 'batch') {
         await waitForLoaderCapacity(deps);
         const data: LoadBatchPayload = {
@@ -115,8 +120,13 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         };
         await deps.queues.add('load.batch', data, { jobId: jobIds.batch(runId, ev.pageNo, ev.batchNo) });
         batches++;
+        recordsTotal.inc({ stage: 'fetched' }, ev.records.length);
         continue;
       }
+      const host = hostOf(ev.url);
+      fetchPageDuration.observe({ host, not_modified: String(ev.notModified) }, adapterMs / 1000);
+      fetchBytesTotal.inc({ host }, ev.bytes);
+      adapterMs = 0;
       if (ev.listing === 'partial') await markRunPartial(db, runId);
       // Page problems are rewritten as a whole: keep the notes of the waits this page caused.
       const pageProblems = [...(ev.problems ?? []), ...waitNotes(payload, ev.pageNo)];
@@ -168,6 +178,22 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     }
     log.warn({ err, code, attempt: job.attemptsMade + 1 }, 'harvest attempt failed; will retry from checkpoint');
     throw err;
+  }
+}
+
+/** Yields each event with the milliseconds the iterator took to produce it. */
+async function* timed<T>(events: AsyncIterable<T>): AsyncGenerator<{ ev: T; ms: number }> {
+  const it = events[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      const r = await it.next();
+      if (r.done) return;
+      yield { ev: r.value, ms: performance.now() - t0 };
+    }
+  } finally {
+    // The consumer stopped early (shutdown hand-back, an error): let the adapter close its response.
+    await it.return?.();
   }
 }
 

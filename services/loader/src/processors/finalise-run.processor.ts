@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import { finaliseRun, isRunComplete } from '@hasad/db';
+import { finaliseRun, isRunComplete, runSummary } from '@hasad/db';
+import { runDuration, runLastSuccess, runsTotal, sourceConsecutiveFailures } from '@hasad/metrics';
 import { parsePayload } from '@hasad/queues';
 import type { LoaderDeps } from './load-batch.processor.ts';
 
@@ -13,7 +14,20 @@ export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
   }
   const res = await finaliseRun(deps.db.pool, runId, { withdrawThreshold: deps.config.HASAD_WITHDRAW_THRESHOLD });
   if (res && !res.alreadyFinal) {
-    log.info({ status: res.status, seen: res.seen, created: res.created, updated: res.updated, unchanged: res.unchanged, withdrawn: res.withdrawn, invalid: res.invalid, pendingWithdrawals: res.pendingWithdrawals }, 'run finished');
+    // Only the delivery that closed the run reports it: a re-delivered finalise job neither
+    // logs a second end line nor counts the run twice.
+    const s = await runSummary(deps.db.pool, runId);
+    if (s) {
+      runsTotal.inc({ kind: s.kind, status: s.status });
+      runDuration.observe({ kind: s.kind, status: s.status }, s.durationMs / 1000);
+      sourceConsecutiveFailures.set({ source_id: s.sourceId }, s.consecutiveFailures);
+      if (s.lastSuccessAt) runLastSuccess.set(s.lastSuccessAt.getTime() / 1000);
+      // The run's one end line: every count, so a log search answers "what happened to source X".
+      const { runId: _runId, lastSuccessAt: _last, ...fields } = s;
+      log.info(fields, 'run finished');
+    } else {
+      log.info({ status: res.status, seen: res.seen, created: res.created, updated: res.updated, unchanged: res.unchanged, withdrawn: res.withdrawn, invalid: res.invalid, pendingWithdrawals: res.pendingWithdrawals }, 'run finished');
+    }
   }
   return { finalised: true, status: res?.status };
 }

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { HasadConfig, Logger } from '@hasad/core';
 import { loadBatch, type DbHandle } from '@hasad/db';
+import { loaderBatchRecords, loaderBatchTransactionDuration, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
 import { parsePayload, type Queues } from '@hasad/queues';
 
@@ -19,6 +20,10 @@ export interface LoaderDeps {
 export async function loadBatchProcessor(job: Job, deps: LoaderDeps) {
   const p = parsePayload('load.batch', job.data);
   const res = await loadBatch(deps.db.pool, p);
+  // Counted once the transaction committed: a batch retried after a failure counts when it lands.
+  recordsTotal.inc({ stage: 'loaded' }, p.records.length);
+  loaderBatchRecords.observe(p.records.length);
+  loaderBatchTransactionDuration.observe(res.ms / 1000);
   deps.log.debug({ queue: 'load', jobId: job.id, runId: p.runId, sourceId: p.sourceId, page: p.pageNo, batch: p.batchNo, records: p.records.length, written: res.written, ms: Math.round(res.ms) }, 'batch loaded');
   await enqueueFinaliseIfComplete(deps, p.runId);
   return { records: p.records.length, written: res.written };

@@ -1,0 +1,299 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiHarness, seedCatalogue, type ApiHarness, type Seeded } from './test-harness.ts';
+
+// The CKAN-compatible read API (/api/3/action/…) against the real API and PostgreSQL, called
+// as a CKAN front end and ckanapi call it, and compared key by key with real CKAN answers
+// (demo.ckan.org, 2017) in ../shared/conformance/ckan-api.
+
+const CONFORMANCE = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'conformance', 'ckan-api', 'demo.ckan.org-2017');
+
+type Json = Record<string, unknown>;
+
+/** JSON type names as CKAN clients see them. */
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/** Keys of the real package dicts (package_show and package_search results) → JSON types seen, per part. */
+function realShapes(): Record<'top' | 'resources' | 'organization' | 'tags', Map<string, Set<string>>> {
+  const files = readdirSync(CONFORMANCE).filter((f) => /^[0-9a-f-]{36}\.json$/.test(f));
+  const packages: Json[] = files.map((f) => (JSON.parse(readFileSync(join(CONFORMANCE, f), 'utf8')) as { result: Json }).result);
+  const search = JSON.parse(readFileSync(join(CONFORMANCE, 'packages.json'), 'utf8')) as { result: { results: Json[] } };
+  packages.push(...search.result.results);
+  const shapes = { top: new Map<string, Set<string>>(), resources: new Map<string, Set<string>>(), organization: new Map<string, Set<string>>(), tags: new Map<string, Set<string>>() };
+  const note = (m: Map<string, Set<string>>, o: Json) => {
+    for (const [k, v] of Object.entries(o)) (m.get(k) ?? m.set(k, new Set()).get(k)!).add(jsonType(v));
+  };
+  for (const p of packages) {
+    note(shapes.top, p);
+    for (const r of p['resources'] as Json[]) note(shapes.resources, r);
+    for (const t of p['tags'] as Json[]) note(shapes.tags, t);
+    if (p['organization']) note(shapes.organization, p['organization'] as Json);
+  }
+  return shapes;
+}
+
+/**
+ * Types a key of ours may have. The real answers only ever show `null` for a few resource keys
+ * (mimetype, size, last_modified: the demo's uploads had none); CKAN's schema gives them a
+ * string or an integer when known, which is what Hasad has for harvested distributions.
+ */
+const NULL_OR: Record<string, string> = { mimetype: 'string', size: 'number', last_modified: 'string', cache_url: 'string', cache_last_updated: 'string', mimetype_inner: 'string', resource_type: 'string' };
+
+function shapeMismatches(part: string, real: Map<string, Set<string>>, ours: Json): string[] {
+  const out: string[] = [];
+  for (const [key, types] of real) {
+    if (!(key in ours)) {
+      out.push(`${part}.${key}: missing`);
+      continue;
+    }
+    const t = jsonType(ours[key]);
+    const allowed = new Set(types);
+    // Types JSON cannot tell apart from Python's: int and float are both numbers, dict is object.
+    if (types.has('null') && NULL_OR[key]) allowed.add(NULL_OR[key]!);
+    if (!allowed.has(t)) out.push(`${part}.${key}: ${t}, CKAN gives ${[...types].join('|')}`);
+  }
+  return out;
+}
+
+let h: ApiHarness;
+let seeded: Seeded;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+  seeded = await seedCatalogue(h.pool, 3);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function action(name: string, query = '', expectStatus = 200): Promise<Json> {
+  const res = await h.app.inject({ method: 'GET', url: `/api/3/action/${name}${query ? `?${query}` : ''}` });
+  expect(res.statusCode, res.body).toBe(expectStatus);
+  const body = res.json() as Json;
+  expect(body['help']).toMatch(new RegExp(`/api/3/action/help_show\\?name=${name}$`));
+  return body;
+}
+
+describe('CKAN package dict', () => {
+  it('has every key real CKAN package dicts have, with the same JSON type, at top level and in resources, organization and tags', async () => {
+    const shapes = realShapes();
+    expect(shapes.top.size).toBeGreaterThan(25);
+    const body = await action('package_show', `id=${seeded.dataset.electricite}`);
+    expect(body['success']).toBe(true);
+    const pkg = body['result'] as Json;
+    const mismatches = [
+      ...shapeMismatches('package', shapes.top, pkg),
+      ...shapeMismatches('organization', shapes.organization, pkg['organization'] as Json),
+      ...(pkg['resources'] as Json[]).flatMap((r, i) => shapeMismatches(`resources[${i}]`, shapes.resources, r)),
+      ...(pkg['tags'] as Json[]).flatMap((t, i) => shapeMismatches(`tags[${i}]`, shapes.tags, t)),
+    ];
+    expect(mismatches).toEqual([]);
+    expect((pkg['resources'] as Json[]).length).toBe(1);
+    expect((pkg['tags'] as Json[]).length).toBeGreaterThan(0);
+    // A dataset with no distributions, tags or licence keeps the same top-level shape.
+    const bare = (await action('package_show', `id=${seeded.dataset.emploi}`))['result'] as Json;
+    expect(shapeMismatches('package', shapes.top, bare)).toEqual([]);
+  });
+
+  it('maps the canonical record field by field', async () => {
+    const pkg = (await action('package_show', `id=${seeded.dataset.electricite}`))['result'] as Json;
+    expect(pkg).toMatchObject({
+      id: seeded.dataset.electricite,
+      title: "Consommation d'électricité par région",
+      title_translated: { fr: "Consommation d'électricité par région", en: 'Electricity consumption by region' },
+      notes: 'Consommation annuelle en GWh.',
+      notes_translated: { fr: 'Consommation annuelle en GWh.' },
+      url: 'https://open.onee.ma/conso',
+      state: 'active',
+      private: false,
+      type: 'dataset',
+      license_id: 'https://creativecommons.org/licenses/by/4.0/',
+      license_url: 'https://creativecommons.org/licenses/by/4.0/',
+      isopen: true,
+      maintainer: 'Service données',
+      maintainer_email: 'data@onee.ma',
+      author: 'ONEE',
+      num_resources: 1,
+      num_tags: 3,
+      owner_org: seeded.org.onee,
+      organization: { id: seeded.org.onee, name: 'onee', title: "Office National de l'Électricité et de l'Eau Potable", is_organization: true, type: 'organization' },
+      groups: [{ name: 'ENER', title: 'http://publications.europa.eu/resource/authority/data-theme/ENER', display_name: 'Énergie' }],
+      metadata_modified: '2025-03-01T08:45:00.000000',
+    });
+    expect(pkg['name']).toMatch(/^consommation-d-electricite-par-region-[0-9a-f]{8}$/);
+    expect(typeof pkg['license_title']).toBe('string');
+    expect((pkg['tags'] as Json[]).map((t) => t['name']).sort()).toEqual(['électricité', 'energy', 'énergie'].sort());
+    expect(pkg['resources']).toEqual([
+      expect.objectContaining({
+        url: 'https://open.onee.ma/conso.csv',
+        download_url: 'https://open.onee.ma/conso.csv',
+        format: 'CSV',
+        mimetype: 'text/csv',
+        size: 123456,
+        name: 'CSV',
+        description: '',
+        package_id: seeded.dataset.electricite,
+        position: 0,
+        state: 'active',
+      }),
+    ]);
+    const extras = Object.fromEntries((pkg['extras'] as Array<{ key: string; value: string }>).map((e) => [e.key, e.value]));
+    expect(extras).toMatchObject({
+      identifier: 'onee-conso-elec',
+      uri: seeded.electriciteUri,
+      issued: '2020-01-15',
+      modified: '2024-12-31T10:00:00Z',
+      spatial: 'https://sws.geonames.org/2542007/',
+      temporal_start: '2010-01-01',
+      temporal_end: '2024-12-31',
+      frequency: 'http://publications.europa.eu/resource/authority/frequency/ANNUAL',
+      language: '["fr","en"]',
+      contact_name: 'Service données',
+      contact_email: 'data@onee.ma',
+    });
+    // An Arabic-only title: the title is the Arabic one, the name a Latin slug.
+    const emploi = (await action('package_show', `id=${seeded.dataset.emploi}`))['result'] as Json;
+    expect(emploi['title']).toBe('مؤشرات التشغيل والبطالة');
+    expect(emploi['name']).toMatch(/^dataset-[0-9a-f]{8}$/);
+  });
+});
+
+describe('package_show', () => {
+  it('finds a package by Hasad id, source identifier, source URI and name; POST with a JSON body as ckanapi sends', async () => {
+    const byId = (await action('package_show', `id=${seeded.dataset.air}`))['result'] as Json;
+    const byIdentifier = (await action('package_show', 'id=hcp-qualite-air'))['result'] as Json;
+    const byUri = (await action('package_show', `id=${encodeURIComponent('https://data.hcp.ma/dataset/qualite-air')}`))['result'] as Json;
+    const byName = (await action('package_show', `id=${byId['name'] as string}`))['result'] as Json;
+    for (const p of [byIdentifier, byUri, byName]) expect(p['id']).toBe(seeded.dataset.air);
+    const post = await h.app.inject({ method: 'POST', url: '/api/action/package_show', payload: { id: byId['name'] } });
+    expect(post.statusCode).toBe(200);
+    expect(post.json()).toMatchObject({ success: true, result: { id: seeded.dataset.air } });
+  });
+
+  it("answers CKAN's Not Found Error (404) for an unknown or withdrawn package and its Validation Error (409) without id", async () => {
+    for (const id of ['nope', seeded.dataset.recensement, 'inconnu-0000abcd']) {
+      const body = await action('package_show', `id=${encodeURIComponent(id)}`, 404);
+      expect(body).toMatchObject({ success: false, error: { __type: 'Not Found Error', message: 'Not found' } });
+    }
+    const body = await action('package_show', '', 409);
+    expect(body).toMatchObject({ success: false, error: { __type: 'Validation Error', id: ['Missing value'] } });
+    const unknown = await h.app.inject({ method: 'GET', url: '/api/3/action/package_delete' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ success: false, error: { __type: 'Bad request - Action Error' } });
+  });
+});
+
+describe('package_search', () => {
+  it('counts, pages by rows and start, and sorts as CKAN clients ask', async () => {
+    const all = (await action('package_search', 'q=*:*&rows=100&sort=title_string asc'))['result'] as Json;
+    // 3 HCP fillers + air + emploi + electricite; the withdrawn census is hidden.
+    expect(all['count']).toBe(6);
+    const titles = (all['results'] as Json[]).map((p) => p['title'] as string);
+    expect(titles).toHaveLength(6);
+    const ids = (all['results'] as Json[]).map((p) => p['id']);
+    expect(ids).not.toContain(seeded.dataset.recensement);
+    // start not a multiple of rows.
+    const window = (await action('package_search', 'rows=2&start=3&sort=title_string%20asc'))['result'] as Json;
+    expect((window['results'] as Json[]).map((p) => p['id'])).toEqual(ids.slice(3, 5));
+    const desc = (await action('package_search', 'rows=100&sort=title_string desc'))['result'] as Json;
+    expect((desc['results'] as Json[]).map((p) => p['id'])).toEqual([...ids].reverse());
+    const modified = (await action('package_search', 'rows=1&sort=metadata_modified desc'))['result'] as Json;
+    expect((modified['results'] as Json[])[0]!['id']).toBe(seeded.dataset.electricite);
+    const zero = (await action('package_search', 'rows=0'))['result'] as Json;
+    expect(zero).toMatchObject({ count: 6, results: [] });
+  });
+
+  it('searches q ranked (score desc) in French and Arabic', async () => {
+    const fr = (await action('package_search', `q=${encodeURIComponent('electricite')}&sort=score desc`))['result'] as Json;
+    expect((fr['results'] as Json[]).map((p) => p['id'])).toEqual([seeded.dataset.electricite]);
+    const ar = (await action('package_search', `q=${encodeURIComponent('البطالة')}`))['result'] as Json;
+    expect((ar['results'] as Json[]).map((p) => p['id'])).toEqual([seeded.dataset.emploi]);
+  });
+
+  it('filters with the Solr fq forms CKAN front ends send', async () => {
+    const ids = async (fq: string) => (((await action('package_search', `fq=${encodeURIComponent(fq)}`))['result'] as Json)['results'] as Json[]).map((p) => p['id']);
+    expect(await ids('organization:onee')).toEqual([seeded.dataset.electricite]);
+    expect(await ids('groups:ENER')).toEqual([seeded.dataset.electricite]);
+    expect(await ids('res_format:CSV')).toEqual([seeded.dataset.electricite]);
+    expect(await ids('tags:"énergie" AND organization:onee')).toEqual([seeded.dataset.electricite]);
+    expect(await ids('+license_id:"https://creativecommons.org/licenses/by/4.0/" +dataset_type:dataset')).toEqual([seeded.dataset.electricite]);
+    expect(await ids('tags:pollution')).toEqual([seeded.dataset.air]);
+    expect(await ids('organization:onee tags:pollution')).toEqual([]);
+    expect((await ids('organization:hcp')).length).toBe(5);
+    for (const fq of ['author:x', 'organization:onee OR organization:hcp', '-tags:x', 'metadata_modified:[2020-01-01T00:00:00Z TO *]']) {
+      const body = await action('package_search', `fq=${encodeURIComponent(fq)}`, 409);
+      expect(body).toMatchObject({ success: false, error: { __type: 'Validation Error' } });
+    }
+    expect(await action('package_search', 'sort=author asc', 409)).toMatchObject({ error: { __type: 'Validation Error', sort: [expect.any(String)] } });
+    expect(await action('package_search', 'rows=ten', 409)).toMatchObject({ error: { __type: 'Validation Error' } });
+  });
+
+  it('gives facets and search_facets for facet.field like CKAN', async () => {
+    const fields = encodeURIComponent(JSON.stringify(['organization', 'groups', 'tags', 'res_format', 'license_id']));
+    const res = (await action('package_search', `facet.field=${fields}&rows=0`))['result'] as Json;
+    const facets = res['facets'] as Record<string, Record<string, number>>;
+    expect(facets['organization']).toEqual({ hcp: 5, onee: 1 });
+    expect(facets['groups']).toEqual({ ENER: 1 });
+    expect(facets['res_format']).toEqual({ CSV: 1 });
+    expect(facets['license_id']).toEqual({ 'https://creativecommons.org/licenses/by/4.0/': 1 });
+    expect(facets['tags']).toMatchObject({ pollution: 1, énergie: 1 });
+    const sf = res['search_facets'] as Record<string, { title: string; items: Json[] }>;
+    expect(sf['organization']).toEqual({
+      title: 'organization',
+      items: expect.arrayContaining([{ name: 'onee', display_name: "Office National de l'Électricité et de l'Eau Potable", count: 1 }]),
+    });
+    expect(sf['groups']!.items).toEqual([{ name: 'ENER', display_name: 'Énergie', count: 1 }]);
+    // Shape of real search_facets entries.
+    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'packages.json'), 'utf8')) as { result: Json };
+    const realItem = ((real.result['search_facets'] as Record<string, { items: Json[] }>)['organization']!.items[0]!) as Json;
+    expect(Object.keys(sf['organization']!.items[0]!).sort()).toEqual(Object.keys(realItem).sort());
+    expect(Object.keys(res).sort()).toEqual(Object.keys(real.result).sort());
+    const none = (await action('package_search', 'rows=0'))['result'] as Json;
+    expect(none).toMatchObject({ facets: {}, search_facets: {} });
+    expect(await action('package_search', `facet.field=${encodeURIComponent('["author"]')}`, 409)).toMatchObject({ error: { __type: 'Validation Error' } });
+  });
+});
+
+describe('lists', () => {
+  it('package_list names every active package, and package_show takes each name back', async () => {
+    const names = (await action('package_list'))['result'] as string[];
+    expect(names).toHaveLength(6);
+    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'package_list.json'), 'utf8')) as { result: unknown[] };
+    expect(typeof real.result[0]).toBe(typeof names[0]);
+    for (const n of names) expect(n).toMatch(/^[a-z0-9-]{2,100}$/);
+    const ids = new Set<unknown>();
+    for (const n of names) ids.add(((await action('package_show', `id=${n}`))['result'] as Json)['id']);
+    expect(ids.size).toBe(6);
+    expect((await action('package_list', 'limit=2&offset=1'))['result']).toEqual(names.slice(1, 3));
+  });
+
+  it('organization_list, with all_fields, and organization_show', async () => {
+    expect((await action('organization_list'))['result']).toEqual(['hcp', 'nouvelle-agence', 'onee']);
+    const all = (await action('organization_list', 'all_fields=true'))['result'] as Json[];
+    expect(all.map((o) => [o['name'], o['package_count']])).toEqual([
+      ['hcp', 5],
+      ['nouvelle-agence', 0],
+      ['onee', 1],
+    ]);
+    expect(all[0]).toMatchObject({ id: seeded.org.hcp, title: 'Haut-Commissariat au Plan', is_organization: true, state: 'active', type: 'organization' });
+    expect(((await action('organization_list', 'sort=package_count desc'))['result'] as string[])[0]).toBe('hcp');
+    const show = (await action('organization_show', 'id=onee'))['result'] as Json;
+    expect(show).toMatchObject({ id: seeded.org.onee, name: 'onee', package_count: 1 });
+    expect(((await action('organization_show', `id=${seeded.org.onee}`))['result'] as Json)['name']).toBe('onee');
+    expect(await action('organization_show', 'id=inconnue', 404)).toMatchObject({ success: false, error: { __type: 'Not Found Error' } });
+  });
+
+  it('group_list gives the themes, tag_list the keywords, status_show the site', async () => {
+    expect((await action('group_list'))['result']).toEqual(['ENER']);
+    expect((await action('group_list', 'all_fields=true'))['result']).toEqual([expect.objectContaining({ name: 'ENER', display_name: 'Énergie', package_count: 1 })]);
+    const tags = (await action('tag_list'))['result'] as string[];
+    expect(tags).toEqual(expect.arrayContaining(['pollution', 'santé', 'énergie', 'energy']));
+    expect((await action('tag_list', 'query=poll'))['result']).toEqual(['pollution']);
+    expect((await action('status_show'))['result']).toMatchObject({ site_title: 'Hasad', ckan_version: expect.any(String), extensions: [] });
+  });
+});

@@ -1,0 +1,193 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { countValues, getDataset, isUuidLike, searchDatasets, type DatasetFacet, type DatasetRow } from '@hasad/db';
+import { baseUrlOf } from '../dcat/export.ts';
+import type { ApiDeps } from '../deps.ts';
+import { facetDisplayName, facetName, idPrefixOfName, packageName, toCkanGroup, toCkanOrganization, toCkanPackage, type CkanOrgInfo } from '../ckan/package.ts';
+import { CKAN_FACETS, CkanValidationError, intParam, pageWindow, parseFacetFields, parseFq, parseQ, parseSort } from '../ckan/solr.ts';
+
+/**
+ * CKAN's read-only Action API (`/api/3/action/<action>`, also `/api/action/<action>`), for CKAN
+ * front ends and ckanapi. GET with query parameters or POST with a JSON body, as CKAN takes
+ * both. Answers use CKAN's envelope `{help, success, result}`; errors CKAN's
+ * `{help, success: false, error: {__type, message}}` with its statuses (404 Not Found Error,
+ * 409 Validation Error), not the /api/v1 error shape.
+ */
+
+type Params = Record<string, unknown>;
+type Action = (p: Params, req: FastifyRequest) => Promise<unknown>;
+
+class CkanNotFound extends Error {
+  override readonly name = 'CkanNotFound';
+  readonly code = 'ckan_not_found';
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
+const bool = (v: unknown): boolean => v === true || (typeof v === 'string' && ['true', '1', 'yes'].includes(v.toLowerCase()));
+
+const FACET_LIMIT_DEFAULT = 50;
+const ROWS_DEFAULT = 10;
+const ROWS_MAX = 1000;
+
+export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  /** Every organisation (a small table); with its count of active datasets only where the answer shows it. */
+  const orgCache = async (withCounts = false): Promise<Map<string, CkanOrgInfo & { count: number }>> => {
+    const count = withCounts ? `(SELECT count(*) FROM datasets d WHERE d.organization_id = o.id AND d.status = 'active')::int` : '0';
+    const res = await deps.pool.query<{ id: string; slug: string; name: string; createdAt: Date; count: number }>(
+      `SELECT o.id, o.slug, o.name, o.created_at AS "createdAt", ${count} AS count FROM organizations o ORDER BY o.slug`,
+    );
+    return new Map(res.rows.map((o) => [o.id, { id: o.id, slug: o.slug, name: o.name, createdAt: o.createdAt.toISOString(), count: o.count }]));
+  };
+  const orgOf = (row: DatasetRow, orgs: Map<string, CkanOrgInfo>): CkanOrgInfo =>
+    orgs.get(row.organizationId) ?? { id: row.organizationId, slug: row.organization, name: row.organizationName, createdAt: row.createdAt };
+
+  /** A dataset by Hasad id, source URI or identifier, or package name; active ones only, as CKAN hides deleted packages from anonymous users. */
+  const findPackage = async (key: string): Promise<DatasetRow | undefined> => {
+    const direct = await getDataset(deps.db, key);
+    if (direct?.status === 'active') return direct;
+    const prefix = idPrefixOfName(key);
+    if (!prefix) return undefined;
+    // Ids beginning with the name's 8 hex digits: a range scan of the primary key.
+    const res = await deps.pool.query<{ id: string; title: unknown }>(
+      `SELECT id, title FROM datasets WHERE id BETWEEN $1::uuid AND $2::uuid AND status = 'active'`,
+      [`${prefix}-0000-0000-0000-000000000000`, `${prefix}-ffff-ffff-ffff-ffffffffffff`],
+    );
+    const hit = res.rows.find((r) => packageName(r.id, r.title) === key);
+    return hit ? getDataset(deps.db, hit.id) : undefined;
+  };
+
+  const actions: Record<string, Action> = {
+    async package_search(p) {
+      const q = parseQ(str(p['q']));
+      const fq = parseFq(str(p['fq']));
+      const rows = intParam('rows', p['rows'], ROWS_DEFAULT, ROWS_MAX);
+      const start = intParam('start', p['start'], 0, Number.MAX_SAFE_INTEGER);
+      const sort = parseSort(str(p['sort']), q !== undefined);
+      const facetFields = parseFacetFields(str(p['facet.field']));
+      const facetLimit = intParam('facet.limit', p['facet.limit'], FACET_LIMIT_DEFAULT, 1000) || FACET_LIMIT_DEFAULT;
+      const win = pageWindow(start, rows);
+      if (!win) throw new CkanValidationError('start', `start ${start} with rows ${rows} is beyond what Hasad pages by offset; page with a smaller start or use /api/v1/datasets cursors`);
+      const res = await searchDatasets(deps.db, {
+        ...(q !== undefined && { q }),
+        ...(fq.organization.length > 0 && { organization: fq.organization }),
+        theme: fq.theme,
+        keyword: fq.keyword,
+        format: fq.format,
+        license: fq.license,
+        sort,
+        page: win.page,
+        limit: win.limit,
+        facets: facetFields.map((f) => CKAN_FACETS[f] as DatasetFacet),
+        facetLimit,
+      });
+      const orgs = await orgCache();
+      const results = res.items.slice(win.skip, win.skip + rows).map((row) => toCkanPackage(row, orgOf(row, orgs)));
+      const facets: Record<string, Record<string, number>> = {};
+      const searchFacets: Record<string, { title: string; items: Array<{ name: string; display_name: string; count: number }> }> = {};
+      for (const field of facetFields) {
+        const values = res.facets[CKAN_FACETS[field] as DatasetFacet] ?? [];
+        const items = values.map((v) => ({ name: facetName(field, v.value), display_name: facetDisplayName(field, v.value, v.label), count: v.count }));
+        facets[field] = Object.fromEntries(items.map((i) => [i.name, i.count]));
+        searchFacets[field] = { title: field, items };
+      }
+      return { count: res.total, sort: str(p['sort']) ?? (q !== undefined ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, results, search_facets: searchFacets };
+    },
+
+    async package_show(p) {
+      const id = str(p['id']) ?? str(p['name_or_id']);
+      if (!id) throw new CkanValidationError('id', 'Missing value');
+      const row = await findPackage(id);
+      if (!row) throw new CkanNotFound('Not found');
+      return toCkanPackage(row, orgOf(row, await orgCache()));
+    },
+
+    async package_list(p) {
+      const limit = intParam('limit', p['limit'], ROWS_MAX * 1000, ROWS_MAX * 1000);
+      const offset = intParam('offset', p['offset'], 0, Number.MAX_SAFE_INTEGER);
+      // Ordered by id, a key that does not move when a dataset changes (CKAN orders by name).
+      const res = await deps.pool.query<{ id: string; title: unknown }>(`SELECT id, title FROM datasets WHERE status = 'active' ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]);
+      return res.rows.map((r) => packageName(r.id, r.title));
+    },
+
+    async organization_list(p) {
+      const all = [...(await orgCache(bool(p['all_fields']) || (str(p['sort']) ?? '').startsWith('package_count'))).values()];
+      const sort = (str(p['sort']) ?? 'name asc').trim().toLowerCase();
+      if (sort.startsWith('package_count')) all.sort((a, b) => (sort.endsWith('asc') ? a.count - b.count : b.count - a.count) || a.slug.localeCompare(b.slug));
+      else if (sort.startsWith('title')) all.sort((a, b) => a.name.localeCompare(b.name));
+      if (sort.endsWith('desc') && !sort.startsWith('package_count')) all.reverse();
+      const offset = intParam('offset', p['offset'], 0, Number.MAX_SAFE_INTEGER);
+      const limit = intParam('limit', p['limit'], all.length, all.length);
+      const page = all.slice(offset, offset + limit);
+      return bool(p['all_fields']) ? page.map((o) => toCkanOrganization(o, o.count)) : page.map((o) => o.slug);
+    },
+
+    async organization_show(p) {
+      const id = str(p['id']);
+      if (!id) throw new CkanValidationError('id', 'Missing value');
+      const org = [...(await orgCache(true)).values()].find((o) => o.slug === id || (isUuidLike(id) && o.id === id.toLowerCase()));
+      if (!org) throw new CkanNotFound('Organization not found');
+      return { ...toCkanOrganization(org, org.count), users: [], extras: [], groups: [], tags: [] };
+    },
+
+    async group_list(p) {
+      const themes = await countValues(deps.db, 'themes');
+      return bool(p['all_fields']) ? themes.map((t) => toCkanGroup(t.value, t.count)) : themes.map((t) => toCkanGroup(t.value)['name']);
+    },
+
+    async tag_list(p) {
+      const query = str(p['query']);
+      const res = await deps.pool.query<{ tag: string }>(
+        `SELECT DISTINCT k AS tag FROM datasets d, unnest(d.keywords) AS k
+         WHERE d.status = 'active' AND ($1::text IS NULL OR k ILIKE '%' || $1 || '%') ORDER BY 1`,
+        [query ?? null],
+      );
+      const tags = res.rows.map((r) => r.tag);
+      return bool(p['all_fields']) ? tags.map((t) => ({ id: null, name: t, display_name: t, vocabulary_id: null, state: 'active' })) : tags;
+    },
+
+    async status_show(_p, req) {
+      return {
+        site_title: 'Hasad',
+        site_description: 'Catalogue of open data harvested from Moroccan institutions',
+        site_url: baseUrlOf(req),
+        // The CKAN API version whose read actions this imitates.
+        ckan_version: '2.9.0',
+        error_emails_to: null,
+        locale_default: 'fr',
+        extensions: [],
+      };
+    },
+  };
+
+  const handle = async (req: FastifyRequest<{ Params: { action: string } }>, reply: FastifyReply) => {
+    const name = req.params.action;
+    const help = `${baseUrlOf(req)}/api/3/action/help_show?name=${encodeURIComponent(name)}`;
+    const action = Object.hasOwn(actions, name) ? actions[name] : undefined;
+    if (!action) {
+      return reply.code(400).send({ help, success: false, error: { __type: 'Bad request - Action Error', message: `Bad request - Action name not known: ${name}` } });
+    }
+    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Params) : {};
+    // CKAN's `facet.field` may come as a JSON list in the query or as a real list in a POST body.
+    const params: Params = { ...(req.query as Params), ...body };
+    if (Array.isArray(params['facet.field'])) params['facet.field'] = JSON.stringify(params['facet.field']);
+    try {
+      return { help, success: true, result: await action(params, req) };
+    } catch (err) {
+      if (err instanceof CkanNotFound) return reply.code(404).send({ help, success: false, error: { __type: 'Not Found Error', message: err.message } });
+      if (err instanceof CkanValidationError) {
+        return reply.code(409).send({ help, success: false, error: { __type: 'Validation Error', message: err.message, [err.field]: [err.message] } });
+      }
+      throw err;
+    }
+  };
+
+  const schema = {
+    tags: ['ckan'],
+    summary: 'CKAN-compatible read action (package_search, package_show, package_list, organization_list, organization_show, group_list, tag_list, status_show)',
+    params: { type: 'object', required: ['action'], properties: { action: { type: 'string', maxLength: 64 } } },
+  };
+  for (const prefix of ['/api/3/action', '/api/action']) {
+    app.get(`${prefix}/:action`, { schema }, handle);
+    // CKAN takes POST for every action (ckanapi posts by default); these are still reads.
+    app.post(`${prefix}/:action`, { schema, config: { access: 'public' } }, handle);
+  }
+}
