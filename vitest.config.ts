@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/**/*.test.ts', 'services/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**'],
+    // The fault suite runs on its own (npm run test:faults, vitest.faults.config.ts): its cases take 20-60 s each.
+    exclude: ['**/node_modules/**', 'test/faults/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

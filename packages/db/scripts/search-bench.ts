@@ -18,12 +18,8 @@ import { parseArgs } from 'node:util';
 import { createDb, type DbHandle } from '../src/client.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { runMigrations } from '../src/migrate.ts';
-import { createOrganization } from '../src/repositories/organizations.repository.ts';
-import { createSource } from '../src/repositories/sources.repository.ts';
-import { createRun } from '../src/repositories/runs.repository.ts';
-import { loadBatch } from '../src/repositories/load.repository.ts';
 import { explainSearch, searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
-import { generatedRecord, ORGANIZATIONS } from './generated-records.ts';
+import { loadGeneratedCatalogue } from './generated-records.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,50 +73,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function load(h: DbHandle): Promise<void> {
-  const sources: string[] = [];
-  for (let o = 0; o < ORGANIZATIONS; o++) {
-    const org = await createOrganization(h.db, { slug: `org-${o}`, name: `Institution ${o}` });
-    sources.push((await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: `https://data.example.ma/org-${o}/catalog` })).id);
-  }
-  const runs = await Promise.all(sources.map((s) => createRun(h.db, s, 'manual')));
-  const started = performance.now();
-  // Each source gets the records i with i % ORGANIZATIONS = its number; two loaders at once.
-  const jobs: Array<() => Promise<unknown>> = [];
-  for (let o = 0; o < ORGANIZATIONS; o++) {
-    const ids: number[] = [];
-    for (let i = o; i < DATASETS; i += ORGANIZATIONS) ids.push(i);
-    for (let b = 0; b * BATCH < ids.length; b++) {
-      jobs.push(() =>
-        loadBatch(h.pool, {
-          runId: runs[o]!.id,
-          sourceId: sources[o]!,
-          pageNo: 1,
-          batchNo: b,
-          records: ids.slice(b * BATCH, (b + 1) * BATCH).map((i) => generatedRecord(i, 1, { uniqueKeywords: args['unique-keywords'] })),
-          problems: [],
-          invalidIdentifiers: [],
-        }),
-      );
-    }
-  }
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    [0, 1].map(async () => {
-      while (next < jobs.length) {
-        await jobs[next++]!();
-        done++;
-        if (done % 20 === 0) process.stdout.write(`\r  loaded ${Math.min(done * BATCH, DATASETS)} / ${DATASETS}`);
-      }
-    }),
-  );
-  const s = (performance.now() - started) / 1000;
-  console.log(`\r  loaded ${DATASETS} datasets in ${s.toFixed(1)} s (${Math.round(DATASETS / s)} rows/s with 2 loaders, record generation included)`);
-  await h.pool.query(`UPDATE runs SET status = 'succeeded', finished_at = now()`);
-  const v = performance.now();
-  // What autovacuum would do after a big load: stats for the planner, GIN pending lists merged.
-  await h.pool.query('VACUUM ANALYZE datasets');
-  console.log(`  VACUUM ANALYZE datasets: ${((performance.now() - v) / 1000).toFixed(1)} s`);
+  await loadGeneratedCatalogue(h, { datasets: DATASETS, batch: BATCH, uniqueKeywords: args['unique-keywords'] });
 }
 
 async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promise<void> {

@@ -1,0 +1,457 @@
+/**
+ * API benchmark: the HTTP side of issue 5's figures. Loads a generated catalogue (French and
+ * Arabic titles, descriptions and keywords; packages/db/scripts/generated-records.ts, the same
+ * records and loader path as `npm run bench:search -w @hasad/db`) into a scratch database, starts
+ * the real API as a child process (`node packages/cli/bin/hasad.js start --role api`) and drives
+ * it from this process with autocannon over loopback:
+ *
+ *   1. dataset pages: GET /api/v1/datasets/:id over a random sample of ids (aim ≥ 1,000 req/s)
+ *   2. keyword search with all five facets: GET /api/v1/datasets?q=<word>&facets=organization,theme,format,license,keyword
+ *      over ~200 realistic French and Arabic queries (aim p95 < 50 ms)
+ *   3. the same searches over 1 connection: a search's own latency, without the queueing of 50
+ *      concurrent searches on a small machine (the search bench's figure, plus HTTP and JSON)
+ *
+ *   npm run bench:api                                200,000 datasets, 50 connections, 15 s a phase
+ *   npm run bench:api -- --datasets 20000 --duration 5   quick run
+ *   npm run bench:api -- --keep                      keep the database (printed)
+ *   npm run bench:api -- --url postgres://…/db       reuse a kept database (loads only if it is empty)
+ *   npm run bench:api -- --connections 10            another load
+ *
+ * Latencies are measured by the load generator (request written → response complete), for
+ * every response, and the percentiles are computed from all of them. The load generator runs on
+ * the same machine as the API and PostgreSQL and competes with them for the CPU: the CPU each
+ * took during a phase is printed beside the figures. The bench never fails on speed; it exits 1
+ * only when a request fails (a non-2xx answer, an error, a timeout) or the API does not start.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { createDb, runMigrations } from '@hasad/db';
+import { createTestDatabase } from '@hasad/db/testing';
+import { loadGeneratedCatalogue } from '../packages/db/scripts/generated-records.ts';
+import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
+import { loadAverage, MB, readCpuSeconds, readMachineCpu, readMemory } from './lib/proc.ts';
+import { int, table } from './lib/report.ts';
+import { roleEnv, startRole, type RoleProcess } from './lib/roles.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+const { values: args } = parseArgs({
+  options: {
+    datasets: { type: 'string', default: '200000' },
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    sample: { type: 'string', default: '10000' },
+    queries: { type: 'string', default: '200' },
+    keep: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+});
+
+function positiveInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a positive integer; got "${v}"`);
+  return n;
+}
+const DATASETS = positiveInt(args.datasets!, '--datasets');
+const CONNECTIONS = positiveInt(args.connections!, '--connections');
+const DURATION = positiveInt(args.duration!, '--duration');
+const WARMUP = Number(args.warmup);
+const SAMPLE = positiveInt(args.sample!, '--sample');
+const QUERIES = positiveInt(args.queries!, '--queries');
+
+const FACETS = 'organization,theme,format,license,keyword';
+const AIM_PAGES_RPS = 1000;
+const AIM_SEARCH_P95_MS = 50;
+
+// The query words of the search bench (packages/db/scripts/search-bench.ts): topics, the same
+// without accents, regions, Arabic words (some typed with variants the normalisation folds) and
+// topic + region pairs.
+const TOPICS = ['eau', 'potable', 'budget', 'communal', 'accidents', 'route', 'écoles', 'primaires', 'marchés publics', 'population', 'légale', 'précipitations', 'mensuelles', 'hôpitaux', 'santé', 'climat', 'démographie', 'sécurité routière', 'éducation'];
+const UNACCENTED = ['ecoles', 'hopitaux', 'precipitations', 'sante', 'marches', 'legale', 'demographie', 'securite', 'education'];
+const REGIONS = ['Casablanca', 'Oriental', 'Fès', 'Meknès', 'Rabat', 'Kénitra', 'Marrakech', 'Safi', 'Souss', 'Tanger', 'Tétouan', 'Dakhla', 'Béni Mellal', 'Guelmim', 'Laâyoune', 'Drâa'];
+const ARABIC = ['مياه', 'الشرب', 'الميزانية', 'الجماعية', 'حوادث', 'السير', 'المدارس', 'الابتدائية', 'الصفقات', 'العمومية', 'السكان', 'التساقطات', 'الشهرية', 'المستشفيات', 'الصحية', 'طنجة', 'الرباط', 'مراكش', 'فاس', 'الحسيمة', 'سوس', 'الصحه', 'المستشفيات الصحية'];
+
+/** A deterministic generator, so every run asks the same queries. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The search bench's mix (same seed, same list). */
+function queries(n: number): string[] {
+  const r = rng(42);
+  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.35) out.push(pick(TOPICS));
+    else if (x < 0.45) out.push(pick(UNACCENTED));
+    else if (x < 0.6) out.push(pick(REGIONS));
+    else if (x < 0.85) out.push(pick(ARABIC));
+    else out.push(`${pick(TOPICS)} ${pick(REGIONS)}`);
+  }
+  return out;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * CPU seconds of a set of processes (the API's PostgreSQL backends), sampled every 250 ms so that
+ * a backend the pool closes during a phase (idle timeout) keeps the CPU it used until then.
+ */
+class BackendCpu {
+  private first = new Map<number, number>();
+  private last = new Map<number, number>();
+  private timer: NodeJS.Timeout;
+  constructor(pids: number[]) {
+    for (const pid of pids) {
+      const c = readCpuSeconds(pid);
+      if (c === undefined) continue;
+      this.first.set(pid, c);
+      this.last.set(pid, c);
+    }
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+  private sample(): void {
+    for (const pid of this.first.keys()) {
+      const c = readCpuSeconds(pid);
+      if (c !== undefined) this.last.set(pid, c);
+    }
+  }
+  /** Stops sampling; the CPU seconds used since construction. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    let sum = 0;
+    for (const [pid, c] of this.first) sum += this.last.get(pid)! - c;
+    return sum;
+  }
+}
+
+interface CpuSnapshot {
+  api: number;
+  bench: number;
+  machine: { busy: number; total: number };
+  at: number;
+}
+function cpuSnapshot(api: RoleProcess): CpuSnapshot {
+  const u = process.cpuUsage();
+  return { api: readCpuSeconds(api.pid) ?? 0, bench: (u.user + u.system) / 1e6, machine: readMachineCpu(), at: performance.now() };
+}
+
+interface PhaseResult {
+  key: 'datasetPages' | 'search' | 'searchOne';
+  title: string;
+  paths: number;
+  connections: number;
+  durationS: number;
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { mean: number; p50: number; p90: number; p95: number; p99: number; max: number };
+  throughputMBps: number;
+  status: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** CPU used during the phase, in cores (CPU-seconds / wall seconds). */
+  /**
+   * CPU used during the phase, in cores (CPU-seconds / wall seconds): the API process, its
+   * PostgreSQL backends, this process (the load generator) and the whole machine (other work
+   * on it included).
+   */
+  cores: { api: number; postgres: number; loadGenerator: number; machineBusy: number; machine: number };
+  apiRssMb: number | undefined;
+  /** The machine's 1-minute load average when the phase began (other work on the machine shows here). */
+  loadAverageAtStart: number;
+}
+
+async function drive(key: PhaseResult['key'], title: string, url: string, paths: string[], seconds: number, connections: number, api: RoleProcess | undefined, backends: number[] = []): Promise<PhaseResult> {
+  let next = Math.floor(Math.random() * paths.length);
+  const latencies: number[] = [];
+  const status: Record<string, number> = {};
+  const load1 = loadAverage()[0];
+  const backendCpu = api ? new BackendCpu(backends) : undefined;
+  const before = api ? cpuSnapshot(api) : undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections,
+        duration: seconds,
+        timeout: 10,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      status[statusCode] = (status[statusCode] ?? 0) + 1;
+    });
+  });
+  const after = api ? cpuSnapshot(api) : undefined;
+  const postgresCpu = backendCpu?.stop();
+  const sorted = Float64Array.from(latencies).sort();
+  const wall = before && after ? (after.at - before.at) / 1000 : seconds;
+  const cores = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : (b - a) / wall);
+  const machineCores = availableParallelism();
+  return {
+    key,
+    title,
+    paths: paths.length,
+    connections,
+    durationS: result.duration,
+    requests: latencies.length,
+    requestsPerSecond: latencies.length / result.duration,
+    latencyMs: {
+      mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    },
+    throughputMBps: result.throughput.average / MB,
+    status,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    cores: {
+      api: cores(before?.api, after?.api),
+      postgres: cores(0, postgresCpu),
+      loadGenerator: cores(before?.bench, after?.bench),
+      machineBusy: before && after ? (after.machine.busy - before.machine.busy) / ((after.machine.total - before.machine.total) / machineCores) : NaN,
+      machine: machineCores,
+    },
+    apiRssMb: api ? (readMemory(api.pid)?.rss ?? 0) / MB : undefined,
+    loadAverageAtStart: load1,
+  };
+}
+
+async function waitForApi(base: string, api: RoleProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void api.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`the API exited before answering:\n${api.stderrTail()}`);
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the API did not answer /healthz within ${timeoutMs / 1000} s:\n${api.stderrTail()}`);
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+
+// ---------------------------------------------------------------------------------------------
+
+const startedAt = new Date();
+const prefix = `bench-api-${randomBytes(4).toString('hex')}`;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+let url = args.url;
+let drop: (() => Promise<void>) | undefined;
+let api: RoleProcess | undefined;
+let failed = false;
+let interrupted = false;
+const onSignal = () => {
+  interrupted = true;
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+try {
+  if (!url) {
+    const t = await createTestDatabase();
+    url = t.url;
+    drop = t.drop;
+  } else {
+    await runMigrations(url);
+  }
+  console.log(`api bench: ${url.replace(/\/\/[^@/]*@/, '//')}; ${CONNECTIONS} connections, ${DURATION} s a phase (after ${WARMUP} s of warm-up)`);
+  console.log(`  machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB)} MB; load average ${loadAverage().join(' ')}`);
+
+  const h = createDb(url, { max: 2 });
+  let ids: string[];
+  let size: number;
+  let load: { loadSeconds: number; vacuumSeconds: number } | undefined;
+  try {
+    size = Number((await h.pool.query('SELECT count(*) AS n FROM datasets')).rows[0].n);
+    if (size === 0) {
+      load = await loadGeneratedCatalogue(h, { datasets: DATASETS });
+      size = DATASETS;
+    } else console.log(`  reusing ${size} datasets`);
+    // A random sample of ids, the same one for the same database (setseed).
+    await h.pool.query('SELECT setseed(0.42)');
+    ids = (await h.pool.query<{ id: string }>(`SELECT id FROM datasets WHERE status = 'active' ORDER BY random() LIMIT $1`, [SAMPLE])).rows.map((r) => r.id);
+    const stats = (await h.pool.query(`SELECT pg_size_pretty(pg_table_size('datasets')) AS t, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm, current_setting('max_connections') AS mc`)).rows[0];
+    console.log(`  datasets table ${stats.t}; shared_buffers ${stats.sb}, work_mem ${stats.wm}, max_connections ${stats.mc}`);
+  } finally {
+    await h.close();
+  }
+  if (ids.length === 0) throw new Error('no active dataset in the database');
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logDir = join(RESULTS, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `api-${startedAt.toISOString().replaceAll(':', '-')}.log`);
+  // The anonymous rate limit (120 a minute by default) would answer 429 to nearly every request of
+  // a load test from one address; lifted so that the figures are the API's.
+  const env = roleEnv({
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    HASAD_QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: args['log-level']!,
+    HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+    HASAD_RATE_LIMIT_PER_MINUTE: '1000000000',
+  });
+  api = startRole(ROOT, 'api', env, logFile);
+  await waitForApi(base, api, 60_000);
+  console.log(`  API: pid ${api.pid} on ${base} (log ${relative(ROOT, logFile)}); anonymous rate limit lifted to 1e9 a minute`);
+
+  // Sanity: one of each answers 200 with the expected shape before the load starts.
+  const page = await fetch(`${base}/api/v1/datasets/${ids[0]}`);
+  if (page.status !== 200) throw new Error(`GET /api/v1/datasets/${ids[0]} answered ${page.status}: ${await page.text()}`);
+  const pageBytes = (await page.arrayBuffer()).byteLength;
+  const probe = await fetch(`${base}/api/v1/datasets?q=${encodeURIComponent('eau')}&facets=${FACETS}`);
+  const probeBody = (await probe.json()) as { total?: number; facets?: Record<string, unknown> };
+  if (probe.status !== 200 || !probeBody.facets || Object.keys(probeBody.facets).length !== 5) throw new Error(`search answered ${probe.status}: ${JSON.stringify(probeBody).slice(0, 500)}`);
+  console.log(`  a dataset page is ${int(pageBytes)} bytes; q=eau finds ${int(probeBody.total)} datasets`);
+
+  const pagePaths = ids.map((id) => `/api/v1/datasets/${id}`);
+  const qs = queries(QUERIES);
+  const searchPaths = qs.map((q) => `/api/v1/datasets?q=${encodeURIComponent(q)}&facets=${FACETS}`);
+  console.log(`  ${new Set(qs).size} distinct queries of ${qs.length}`);
+
+  // The API's PostgreSQL backends (its pool), for their CPU time; read after each warm-up, when
+  // the pool has opened its connections.
+  const admin = createDb(url, { max: 1 });
+  const backends = async () =>
+    (await admin.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+
+  const phases: PhaseResult[] = [];
+  try {
+    for (const [key, title, paths, connections] of [
+      ['datasetPages', `GET /api/v1/datasets/:id (${int(pagePaths.length)} random ids), ${CONNECTIONS} connections`, pagePaths, CONNECTIONS],
+      ['search', `GET /api/v1/datasets?q=…&facets=${FACETS} (${qs.length} queries), ${CONNECTIONS} connections`, searchPaths, CONNECTIONS],
+      // The same searches one at a time: the latency of a search on its own, without the
+      // queueing 50 concurrent searches cause on this machine (what search-bench measures, plus HTTP).
+      ['searchOne', `same searches, 1 connection`, searchPaths, 1],
+    ] as const) {
+      if (interrupted) break;
+      if (WARMUP > 0) {
+        process.stdout.write(`\n  ${title}: warm-up ${WARMUP} s…`);
+        await drive(key, title, base, paths, WARMUP, connections, undefined);
+      }
+      process.stdout.write(`\n  ${title}: ${DURATION} s…`);
+      const r = await drive(key, title, base, paths, DURATION, connections, api, await backends());
+      phases.push(r);
+      const bad = r.requests - (Object.entries(r.status).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0));
+      process.stdout.write(` ${int(r.requests)} requests, ${int(r.requestsPerSecond)}/s, p95 ${f1(r.latencyMs.p95)} ms${bad || r.errors || r.timeouts ? `, ${bad} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` : ''}\n`);
+      if (bad || r.errors || r.timeouts) failed = true;
+    }
+  } finally {
+    await admin.close();
+  }
+
+  const byKey = Object.fromEntries(phases.map((p) => [p.key, p])) as Partial<Record<PhaseResult['key'], PhaseResult>>;
+  const aims = [
+    byKey.datasetPages && { text: `dataset pages ≥ ${int(AIM_PAGES_RPS)} req/s`, value: `${int(byKey.datasetPages.requestsPerSecond)} req/s`, met: byKey.datasetPages.requestsPerSecond >= AIM_PAGES_RPS },
+    byKey.search && { text: `keyword search + all facets p95 < ${AIM_SEARCH_P95_MS} ms (${CONNECTIONS} connections)`, value: `${f1(byKey.search.latencyMs.p95)} ms`, met: byKey.search.latencyMs.p95 < AIM_SEARCH_P95_MS },
+    byKey.searchOne && { text: `keyword search + all facets p95 < ${AIM_SEARCH_P95_MS} ms (1 connection)`, value: `${f1(byKey.searchOne.latencyMs.p95)} ms`, met: byKey.searchOne.latencyMs.p95 < AIM_SEARCH_P95_MS },
+  ].filter((a): a is { text: string; value: string; met: boolean } => Boolean(a));
+
+  console.log(`\nAPI over loopback, ${int(size)} datasets, ${DURATION} s a phase (autocannon in the bench process):\n`);
+  console.log(
+    table(
+      ['request', 'conns', 'req/s', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU: api', 'api backends', 'load gen', 'machine busy', 'load avg'],
+      phases.map((p) => [
+        p.key === 'datasetPages' ? 'dataset page /datasets/:id' : 'keyword search, 5 facets',
+        String(p.connections),
+        int(p.requestsPerSecond),
+        f1(p.latencyMs.p50),
+        f1(p.latencyMs.p90),
+        f1(p.latencyMs.p95),
+        f1(p.latencyMs.p99),
+        f1(p.latencyMs.max),
+        String(p.requests - Object.entries(p.status).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0)),
+        String(p.errors + p.timeouts),
+        `${f2(p.cores.api)} cores`,
+        `${f2(p.cores.postgres)} cores`,
+        `${f2(p.cores.loadGenerator)} cores`,
+        `${Math.round(p.cores.machineBusy * 100)}% of ${p.cores.machine}`,
+        f2(p.loadAverageAtStart),
+      ]),
+    ),
+  );
+  console.log('\n' + table(['aim', 'measured', 'met'], aims.map((a) => [a.text, a.value, a.met ? 'yes' : 'NO'])));
+  console.log(
+    `\n  The load generator, the API (one Node process) and PostgreSQL share this machine's ${availableParallelism()} cores: the CPU columns show what each took,` +
+      '\n  so the figures are a floor for an API with the machine to itself. "machine busy" counts all of the machine\'s work (other processes included);' +
+      '\n  "load avg" is the 1-minute load average when the phase began.',
+  );
+
+  mkdirSync(RESULTS, { recursive: true });
+  const out = join(RESULTS, `api-${startedAt.toISOString().replaceAll(':', '-')}.json`);
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        bench: 'api',
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        node: process.version,
+        machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), loadAverage: loadAverage() },
+        settings: { datasets: size, loaded: load, connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, sampleIds: ids.length, queries: qs.length, facets: FACETS, loadGenerator: 'autocannon (in the bench process, same machine)', rateLimitAnonymousPerMinute: 1e9 },
+        aims,
+        phases,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`\n  written ${relative(ROOT, out)}`);
+} catch (err) {
+  failed = true;
+  console.error(err);
+} finally {
+  // autocannon closes its sockets with requests still in flight; the API keeps running their
+  // handlers, and a SIGTERM at once would end its pool under them ("Cannot use a pool after
+  // calling end" in its log). Let them finish first.
+  if (api) await new Promise((r) => setTimeout(r, 1000));
+  await api?.stop(10_000);
+  await deleteQueueKeys(redisUrl, prefix).catch(() => undefined);
+  if (args.keep) console.log(`\nkept database: ${url}`);
+  else await drop?.();
+}
+process.exitCode = failed ? 1 : 0;

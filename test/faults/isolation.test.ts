@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createOrganization, createSource, type DbHandle, type Run } from '@hasad/db';
+import { triggerHarvest, waitForRun } from '@hasad/cli';
+import { datasetIdentifier, FeedServer, generatePage, MEDIA_TYPES, pageCount, type FeedResponse, type GenerateOptions } from '@hasad/testkit';
+import { testEnv } from '../helpers/pipeline.ts';
+import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } from '../helpers/processes.ts';
+import { printFaultTable, recordFault } from './report.ts';
+
+// Several sources harvested at once by the same fetcher and loader processes. Four of them go
+// wrong on page 3 (a server that never answers, an HTTP 500, a TCP reset mid-body, a 429 with
+// Retry-After: 2) while two healthy sources are harvested beside them. Each failing source was
+// harvested successfully once before: its failed run must withdraw nothing.
+const HEALTHY = 2_000;
+const FAILING = 1_000;
+const PAGE_SIZE = 200;
+const FAULT_PAGE = 3;
+const FETCH_TIMEOUT_MS = 1_500;
+
+type Fault = 'hang' | 'http500' | 'reset' | 'retry429';
+
+interface HostileFeed {
+  url: string;
+  /** The fault page 3 shows; undefined = a healthy feed. */
+  fault: Fault | undefined;
+  requestsFor(n: number): number;
+}
+
+/** A generated Turtle catalogue whose page FAULT_PAGE misbehaves as `fault` says (a 429 only once). */
+function mountHostileFeed(server: FeedServer, prefix: string, datasets: number): HostileFeed {
+  const opts: GenerateOptions = { datasets, pageSize: PAGE_SIZE, baseUrl: `${server.url}${prefix}` };
+  const path = (n: number) => `${prefix}/catalog?page=${n}`;
+  let answered429 = false;
+  const feed: HostileFeed = {
+    url: `${server.url}${path(1)}`,
+    fault: undefined,
+    requestsFor: (n) => server.requests.filter((r) => r.path === path(n)).length,
+  };
+  for (let n = 1; n <= pageCount(opts); n++) {
+    server.route(path(n), (): FeedResponse | Promise<FeedResponse> => {
+      const body = generatePage(opts, n, 'turtle');
+      const ok: FeedResponse = { status: 200, body, contentType: MEDIA_TYPES.turtle };
+      if (n !== FAULT_PAGE || feed.fault === undefined) return ok;
+      switch (feed.fault) {
+        case 'hang':
+          // Never answers; FeedServer.close() drops the connection.
+          return new Promise<FeedResponse>(() => {});
+        case 'http500':
+          return { status: 500, body: '<html><body>Internal Server Error</body></html>', contentType: 'text/html' };
+        case 'reset':
+          return { ...ok, resetAfterBytes: Math.floor(body.length / 3) };
+        case 'retry429':
+          if (answered429) return ok;
+          answered429 = true;
+          return { status: 429, body: 'slow down', contentType: 'text/plain', headers: { 'retry-after': '2' } };
+      }
+    });
+  }
+  return feed;
+}
+
+let server: FeedServer;
+let env: Awaited<ReturnType<typeof testEnv>> | undefined;
+let h: DbHandle | undefined;
+const procs: RoleProcess[] = [];
+
+beforeAll(async () => {
+  server = await FeedServer.start();
+});
+afterEach(async () => {
+  await killAllRoles();
+  await h?.close();
+  await env?.cleanup();
+  h = undefined;
+  env = undefined;
+});
+afterAll(async () => {
+  await killAllRoles();
+  await server?.close();
+  printFaultTable('fault suite: concurrency isolation');
+});
+
+describe('concurrency isolation', () => {
+  it('a timeout, a 500, a reset mid-body and a 429 on four sources leave two healthy sources unaffected; the failed runs withdraw nothing', async (ctx) => {
+    env = await testEnv({
+      HASAD_FETCH_TIMEOUT_MS: String(FETCH_TIMEOUT_MS),
+      HASAD_HARVEST_ATTEMPTS: '1',
+      HASAD_FETCHER_CONCURRENCY: '8',
+      LOG_LEVEL: 'info',
+    });
+    const e = env;
+    const db = (h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
+    const logs = () => describeProcesses(procs);
+    ctx.onTestFailed(() => {
+      process.stderr.write(`\nworker output for ${ctx.task.name}:\n${logs()}\n`);
+    });
+    for (const role of ['fetcher', 'loader']) procs.push(startRoleProcess(role, e.env));
+
+    const addSource = async (slug: string, feed: HostileFeed) => {
+      const org = await createOrganization(db.db, { slug, name: `Institution ${slug}` });
+      return (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {} })).id;
+    };
+    const catalogue = async (sourceId: string) => {
+      const r = await db.pool.query(
+        `SELECT count(*)::int AS n, count(DISTINCT source_identifier)::int AS d, count(*) FILTER (WHERE status = 'active')::int AS a, count(*) FILTER (WHERE status = 'withdrawn')::int AS w FROM datasets WHERE source_id = $1`,
+        [sourceId],
+      );
+      return r.rows[0] as { n: number; d: number; a: number; w: number };
+    };
+    const identifiers = async (sourceId: string) =>
+      (await db.pool.query(`SELECT source_identifier FROM datasets WHERE source_id = $1 AND status = 'active' ORDER BY source_identifier`, [sourceId])).rows.map((r) => r.source_identifier as string);
+    const expectedIds = (n: number) => Array.from({ length: n }, (_, i) => datasetIdentifier(i)).sort();
+
+    const faults: Fault[] = ['hang', 'http500', 'reset', 'retry429'];
+    const failing = await Promise.all(
+      faults.map(async (fault) => {
+        const feed = mountHostileFeed(server, `/iso-${fault}`, FAILING);
+        return { fault, feed, sourceId: await addSource(`iso-${fault}`, feed) };
+      }),
+    );
+    // First, every failing source harvests cleanly once.
+    const firstRuns = await Promise.all(failing.map((f) => triggerHarvest(db, e.config, f.sourceId, 'manual')));
+    for (const r of await Promise.all(firstRuns.map((r) => waitForRun(db, r.id, 90_000)))) {
+      expect(r, logs()).toMatchObject({ status: 'succeeded', created: FAILING, withdrawn: 0 });
+    }
+
+    // Then the faults, with two healthy sources harvested alongside.
+    for (const f of failing) f.feed.fault = f.fault;
+    const healthy = await Promise.all(
+      ['iso-healthy-a', 'iso-healthy-b'].map(async (slug) => {
+        const feed = mountHostileFeed(server, `/${slug}`, HEALTHY);
+        return { slug, feed, sourceId: await addSource(slug, feed) };
+      }),
+    );
+    const faultAt = Date.now();
+    const all = [...failing, ...healthy];
+    const runs = await Promise.all(all.map((s) => triggerHarvest(db, e.config, s.sourceId, 'manual')));
+    const finished = new Map<string, { run: Run; ms: number }>();
+    await Promise.all(
+      runs.map(async (r, i) => {
+        const run = await waitForRun(db, r.id, 90_000);
+        finished.set(all[i]!.sourceId, { run, ms: Date.now() - faultAt });
+      }),
+    );
+
+    for (const s of healthy) {
+      const { run, ms } = finished.get(s.sourceId)!;
+      expect(run, `${s.slug}\n${logs()}`).toMatchObject({ status: 'succeeded', seen: HEALTHY, created: HEALTHY, withdrawn: 0, invalid: 0, errorCode: null });
+      const cat = await catalogue(s.sourceId);
+      expect(await identifiers(s.sourceId)).toEqual(expectedIds(HEALTHY));
+      recordFault({ case: `healthy ${s.slug.slice(-1)} beside the faults`, expected: HEALTHY, found: cat.a, duplicates: cat.n - cat.d, wronglyWithdrawn: cat.w, recoveryMs: ms });
+    }
+    for (const f of failing) {
+      const { run, ms } = finished.get(f.sourceId)!;
+      if (f.fault === 'retry429') {
+        // Put off for 2 s without spending an attempt, then finished.
+        // The feed did not change since the first harvest: `unchanged` is a success too.
+        expect(['succeeded', 'unchanged'], `${f.fault}: ${JSON.stringify(run)}\n${logs()}`).toContain(run.status);
+        expect(run).toMatchObject({ seen: FAILING, withdrawn: 0, errorCode: null });
+        expect(ms).toBeGreaterThanOrEqual(2_000);
+        expect(f.feed.requestsFor(FAULT_PAGE)).toBe(3); // first harvest, the 429, the retry
+      } else {
+        expect(run.status, `${f.fault}: ${JSON.stringify(run)}\n${logs()}`).toBe('failed');
+        expect(run.withdrawn).toBe(0);
+        expect(run.errorCode).not.toBeNull();
+        // A silent server is given up on after the fetch timeout, not before and not much later.
+        if (f.fault === 'hang') expect(ms).toBeGreaterThanOrEqual(FETCH_TIMEOUT_MS);
+        if (f.fault === 'hang') expect(ms).toBeLessThan(FETCH_TIMEOUT_MS * 20);
+      }
+      const cat = await catalogue(f.sourceId);
+      expect(cat, f.fault).toEqual({ n: FAILING, d: FAILING, a: FAILING, w: 0 });
+      expect(await identifiers(f.sourceId)).toEqual(expectedIds(FAILING));
+      recordFault({ case: `${f.fault} on page ${FAULT_PAGE} → run ${run.status}${run.errorCode ? ` (${run.errorCode})` : ''}`, expected: FAILING, found: cat.a, duplicates: cat.n - cat.d, wronglyWithdrawn: cat.w, recoveryMs: ms });
+    }
+    // No job stuck: every run of every source is final.
+    const live = await db.pool.query('SELECT count(*)::int AS n FROM runs WHERE finished_at IS NULL');
+    expect(live.rows[0].n).toBe(0);
+  });
+});
