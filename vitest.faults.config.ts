@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
+    // Prints one table of every case when the suite ends (each file also prints its own rows).
+    globalSetup: ['test/faults/global-setup.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 180_000,
     hookTimeout: 120_000,

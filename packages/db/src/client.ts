@@ -24,6 +24,12 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
   });
   // An idle client losing its connection (server restart) emits here; without a listener it would crash the process.
   pool.on('error', () => {});
+  // So does a checked-out client (a transaction in flight when PostgreSQL restarts, 57P01): it
+  // emits on itself, not on the pool. The failure still reaches the caller through the pending
+  // query, and the job is retried; the event alone must not kill the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = drizzle(pool, { schema, casing: 'snake_case' }) as Db;
   return {
     pool,
@@ -31,3 +37,4 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
     close: () => pool.end(),
   };
 }
+
