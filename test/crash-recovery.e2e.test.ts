@@ -38,7 +38,7 @@ interface Harness {
   h: DbHandle;
   sourceId: string;
   procs: RoleProcess[];
-  start(role: 'fetcher' | 'loader'): RoleProcess;
+  start(role: 'fetcher' | 'loader' | 'scheduler'): RoleProcess;
   harvest(): Promise<Run>;
   state(runId: string): Promise<{ pagesFetched: number; fetchDone: boolean; finished: boolean; batchesLoaded: number; datasets: number; recordsInBatches: number }>;
   /** The source's active rows as a sorted list of identifiers, and the total row count (any status, duplicates included). */
@@ -227,8 +227,9 @@ describe('a worker killed with SIGKILL in the middle of a 6 000-dataset harvest'
     for (let n = 1; n <= PAGES; n++) expect(c.feed.requestsFor(n), `page ${n}`).toBe(1);
   });
 
-  it('fetcher and loader killed together: both replacements finish the same run', async (ctx) => {
+  it('scheduler, fetcher and loader killed together: the replacements finish the same run', async (ctx) => {
     const c = await newCase('crash-both', ctx);
+    const scheduler = c.start('scheduler');
     const fetcher = c.start('fetcher');
     const loader = c.start('loader');
     const run = await c.harvest();
@@ -237,7 +238,7 @@ describe('a worker killed with SIGKILL in the middle of a 6 000-dataset harvest'
     const lock = await holdBatchTable(c.h);
     try {
       await waitUntil('the loader blocked mid-batch', () => loaderBackends(c.h), (b) => b.waiting >= 1, { context: c.logs });
-      await Promise.all([fetcher.kill(), loader.kill()]);
+      await Promise.all([scheduler.kill(), fetcher.kill(), loader.kill()]);
     } finally {
       await lock.release();
     }
@@ -245,6 +246,7 @@ describe('a worker killed with SIGKILL in the middle of a 6 000-dataset harvest'
     expect(atKill.fetchDone).toBe(false);
 
     c.feed.delayMs = FAST_MS;
+    c.start('scheduler');
     c.start('loader');
     c.start('fetcher');
     const done = await waitForRun(c.h, run.id, 60_000);
