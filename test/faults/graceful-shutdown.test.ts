@@ -1,12 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createSource, type DbHandle } from '@hasad/db';
+import { describe, expect, it } from 'vitest';
+import { createDb, createOrganization, createSource } from '@hasad/db';
 import { triggerHarvest, waitForRun } from '@hasad/cli';
-import { datasetIdentifier, FeedServer } from '@hasad/testkit';
+import { datasetIdentifier } from '@hasad/testkit';
 import { testEnv } from '../helpers/pipeline.ts';
-import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } from '../helpers/processes.ts';
+import { describeProcesses, startRoleProcess } from '../helpers/processes.ts';
 import { mountSlowCatalog } from '../helpers/slow-feed.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { printFaultTable, recordFault } from './report.ts';
+import { recordFault } from './report.ts';
+import { useFaultHarness } from './harness.ts';
 
 // SIGTERM to a fetcher process in the middle of a paged harvest: the fetcher finishes the page
 // it is on, checkpoints it, hands the job back (moveToDelayed + DelayedError, no attempt spent)
@@ -17,42 +18,23 @@ const PAGES = DATASETS / PAGE_SIZE;
 const SLOW_MS = 150;
 const GRACE_MS = 5_000;
 
-let server: FeedServer;
-let env: Awaited<ReturnType<typeof testEnv>> | undefined;
-let h: DbHandle | undefined;
-const procs: RoleProcess[] = [];
-
-beforeAll(async () => {
-  server = await FeedServer.start();
-});
-afterEach(async () => {
-  await killAllRoles();
-  await h?.close();
-  await env?.cleanup();
-  h = undefined;
-  env = undefined;
-});
-afterAll(async () => {
-  await killAllRoles();
-  await server?.close();
-  printFaultTable('fault suite: graceful shutdown');
-});
+const f = useFaultHarness('fault suite: graceful shutdown');
 
 describe('graceful shutdown', () => {
   it('SIGTERM to a fetcher mid-run: exits within the grace period, hands the job back at its checkpoint, the run completes after restart', async (ctx) => {
-    env = await testEnv({ HASAD_SHUTDOWN_GRACE_MS: String(GRACE_MS), HASAD_FETCHER_CONCURRENCY: '1', LOG_LEVEL: 'info' });
-    const e = env;
-    const db = (h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
-    const logs = () => describeProcesses(procs);
+    f.env = await testEnv({ HASAD_SHUTDOWN_GRACE_MS: String(GRACE_MS), HASAD_FETCHER_CONCURRENCY: '1', LOG_LEVEL: 'info' });
+    const e = f.env;
+    const db = (f.h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
+    const logs = () => describeProcesses(f.procs);
     ctx.onTestFailed(() => {
       process.stderr.write(`\nworker output for ${ctx.task.name}:\n${logs()}\n`);
     });
     const start = (role: string) => {
       const p = startRoleProcess(role, e.env);
-      procs.push(p);
+      f.procs.push(p);
       return p;
     };
-    const feed = mountSlowCatalog(server, '/graceful', { datasets: DATASETS, pageSize: PAGE_SIZE }, SLOW_MS);
+    const feed = mountSlowCatalog(f.server, '/graceful', { datasets: DATASETS, pageSize: PAGE_SIZE }, SLOW_MS);
     const org = await createOrganization(db.db, { slug: 'graceful', name: 'Office national de test' });
     const sourceId = (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {} })).id;
     const pagesFetched = async (runId: string) => {

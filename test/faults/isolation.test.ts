@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createSource, type DbHandle, type Run } from '@hasad/db';
+import { describe, expect, it } from 'vitest';
+import { createDb, createOrganization, createSource, type Run } from '@hasad/db';
 import { triggerHarvest, waitForRun } from '@hasad/cli';
 import { datasetIdentifier, FeedServer, generatePage, MEDIA_TYPES, pageCount, type FeedResponse, type GenerateOptions } from '@hasad/testkit';
 import { testEnv } from '../helpers/pipeline.ts';
-import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } from '../helpers/processes.ts';
-import { printFaultTable, recordFault } from './report.ts';
+import { describeProcesses, startRoleProcess } from '../helpers/processes.ts';
+import { recordFault } from './report.ts';
+import { useFaultHarness } from './harness.ts';
 
 // Several sources harvested at once by the same fetcher and loader processes. Four of them go
 // wrong on page 3 (a server that never answers, an HTTP 500, a TCP reset mid-body, a 429 with
@@ -58,42 +59,23 @@ function mountHostileFeed(server: FeedServer, prefix: string, datasets: number):
   return feed;
 }
 
-let server: FeedServer;
-let env: Awaited<ReturnType<typeof testEnv>> | undefined;
-let h: DbHandle | undefined;
-const procs: RoleProcess[] = [];
-
-beforeAll(async () => {
-  server = await FeedServer.start();
-});
-afterEach(async () => {
-  await killAllRoles();
-  await h?.close();
-  await env?.cleanup();
-  h = undefined;
-  env = undefined;
-});
-afterAll(async () => {
-  await killAllRoles();
-  await server?.close();
-  printFaultTable('fault suite: concurrency isolation');
-});
+const f = useFaultHarness('fault suite: concurrency isolation');
 
 describe('concurrency isolation', () => {
   it('a timeout, a 500, a reset mid-body and a 429 on four sources leave two healthy sources unaffected; the failed runs withdraw nothing', async (ctx) => {
-    env = await testEnv({
+    f.env = await testEnv({
       HASAD_FETCH_TIMEOUT_MS: String(FETCH_TIMEOUT_MS),
       HASAD_HARVEST_ATTEMPTS: '1',
       HASAD_FETCHER_CONCURRENCY: '8',
       LOG_LEVEL: 'info',
     });
-    const e = env;
-    const db = (h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
-    const logs = () => describeProcesses(procs);
+    const e = f.env;
+    const db = (f.h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
+    const logs = () => describeProcesses(f.procs);
     ctx.onTestFailed(() => {
       process.stderr.write(`\nworker output for ${ctx.task.name}:\n${logs()}\n`);
     });
-    for (const role of ['fetcher', 'loader']) procs.push(startRoleProcess(role, e.env));
+    for (const role of ['fetcher', 'loader']) f.procs.push(startRoleProcess(role, e.env));
 
     const addSource = async (slug: string, feed: HostileFeed) => {
       const org = await createOrganization(db.db, { slug, name: `Institution ${slug}` });
@@ -113,7 +95,7 @@ describe('concurrency isolation', () => {
     const faults: Fault[] = ['hang', 'http500', 'reset', 'retry429'];
     const failing = await Promise.all(
       faults.map(async (fault) => {
-        const feed = mountHostileFeed(server, `/iso-${fault}`, FAILING);
+        const feed = mountHostileFeed(f.server, `/iso-${fault}`, FAILING);
         return { fault, feed, sourceId: await addSource(`iso-${fault}`, feed) };
       }),
     );
@@ -127,7 +109,7 @@ describe('concurrency isolation', () => {
     for (const f of failing) f.feed.fault = f.fault;
     const healthy = await Promise.all(
       ['iso-healthy-a', 'iso-healthy-b'].map(async (slug) => {
-        const feed = mountHostileFeed(server, `/${slug}`, HEALTHY);
+        const feed = mountHostileFeed(f.server, `/${slug}`, HEALTHY);
         return { slug, feed, sourceId: await addSource(slug, feed) };
       }),
     );

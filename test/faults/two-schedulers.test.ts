@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createSource, type DbHandle } from '@hasad/db';
-import { FeedServer, mountCatalog } from '@hasad/testkit';
+import { describe, expect, it } from 'vitest';
+import { createDb, createOrganization, createSource } from '@hasad/db';
+import { mountCatalog } from '@hasad/testkit';
 import { testEnv } from '../helpers/pipeline.ts';
-import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } from '../helpers/processes.ts';
+import { describeProcesses, startRoleProcess } from '../helpers/processes.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { printFaultTable, recordFault } from './report.ts';
+import { recordFault } from './report.ts';
+import { useFaultHarness } from './harness.ts';
 
 // Two scheduler processes against the same queue prefix and database. The source's schedule is
 // a 6-field cron firing every 5 seconds, written straight into the sources table as an operator
@@ -14,42 +15,23 @@ const DATASETS = 200;
 const TICK_MS = 5_000;
 const WINDOW_MS = 17_000;
 
-let server: FeedServer;
-let env: Awaited<ReturnType<typeof testEnv>> | undefined;
-let h: DbHandle | undefined;
-const procs: RoleProcess[] = [];
-
-beforeAll(async () => {
-  server = await FeedServer.start();
-});
-afterEach(async () => {
-  await killAllRoles();
-  await h?.close();
-  await env?.cleanup();
-  h = undefined;
-  env = undefined;
-});
-afterAll(async () => {
-  await killAllRoles();
-  await server?.close();
-  printFaultTable('fault suite: two schedulers');
-});
+const f = useFaultHarness('fault suite: two schedulers');
 
 describe('two scheduler processes at once', () => {
   it('a source on a 5-second cron is harvested exactly once per tick, never by two overlapping runs', async (ctx) => {
-    env = await testEnv({ LOG_LEVEL: 'info' });
-    const e = env;
-    const db = (h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
-    const logs = () => describeProcesses(procs);
+    f.env = await testEnv({ LOG_LEVEL: 'info' });
+    const e = f.env;
+    const db = (f.h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
+    const logs = () => describeProcesses(f.procs);
     ctx.onTestFailed(() => {
       process.stderr.write(`\nworker output for ${ctx.task.name}:\n${logs()}\n`);
     });
     const start = (role: string) => {
       const p = startRoleProcess(role, e.env);
-      procs.push(p);
+      f.procs.push(p);
       return p;
     };
-    const feed = mountCatalog(server, '/two-schedulers', { datasets: DATASETS, pageSize: 200 });
+    const feed = mountCatalog(f.server, '/two-schedulers', { datasets: DATASETS, pageSize: 200 });
     const org = await createOrganization(db.db, { slug: 'two-schedulers', name: 'Agence de test' });
     const sourceId = (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {}, schedule: '*/5 * * * * *' })).id;
 
