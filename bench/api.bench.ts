@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createDb, runMigrations } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
-import { loadGeneratedCatalogue } from '../packages/db/scripts/generated-records.ts';
+import { benchQueries, loadGeneratedCatalogue } from '../packages/db/scripts/generated-records.ts';
 import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
 import { loadAverage, MB, readCpuSeconds, readMachineCpu, readMemory } from './lib/proc.ts';
 import { int, table } from './lib/report.ts';
@@ -71,39 +71,6 @@ const QUERIES = positiveInt(args.queries!, '--queries');
 const FACETS = 'organization,theme,format,license,keyword';
 const AIM_PAGES_RPS = 1000;
 const AIM_SEARCH_P95_MS = 50;
-
-// The query words of the search bench (packages/db/scripts/search-bench.ts): topics, the same
-// without accents, regions, Arabic words (some typed with variants the normalisation folds) and
-// topic + region pairs.
-const TOPICS = ['eau', 'potable', 'budget', 'communal', 'accidents', 'route', 'écoles', 'primaires', 'marchés publics', 'population', 'légale', 'précipitations', 'mensuelles', 'hôpitaux', 'santé', 'climat', 'démographie', 'sécurité routière', 'éducation'];
-const UNACCENTED = ['ecoles', 'hopitaux', 'precipitations', 'sante', 'marches', 'legale', 'demographie', 'securite', 'education'];
-const REGIONS = ['Casablanca', 'Oriental', 'Fès', 'Meknès', 'Rabat', 'Kénitra', 'Marrakech', 'Safi', 'Souss', 'Tanger', 'Tétouan', 'Dakhla', 'Béni Mellal', 'Guelmim', 'Laâyoune', 'Drâa'];
-const ARABIC = ['مياه', 'الشرب', 'الميزانية', 'الجماعية', 'حوادث', 'السير', 'المدارس', 'الابتدائية', 'الصفقات', 'العمومية', 'السكان', 'التساقطات', 'الشهرية', 'المستشفيات', 'الصحية', 'طنجة', 'الرباط', 'مراكش', 'فاس', 'الحسيمة', 'سوس', 'الصحه', 'المستشفيات الصحية'];
-
-/** A deterministic generator, so every run asks the same queries. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** The search bench's mix (same seed, same list). */
-function queries(n: number): string[] {
-  const r = rng(42);
-  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = r();
-    if (x < 0.35) out.push(pick(TOPICS));
-    else if (x < 0.45) out.push(pick(UNACCENTED));
-    else if (x < 0.6) out.push(pick(REGIONS));
-    else if (x < 0.85) out.push(pick(ARABIC));
-    else out.push(`${pick(TOPICS)} ${pick(REGIONS)}`);
-  }
-  return out;
-}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -349,7 +316,7 @@ try {
   console.log(`  a dataset page is ${int(pageBytes)} bytes; q=eau finds ${int(probeBody.total)} datasets`);
 
   const pagePaths = ids.map((id) => `/api/v1/datasets/${id}`);
-  const qs = queries(QUERIES);
+  const qs = benchQueries(QUERIES);
   const searchPaths = qs.map((q) => `/api/v1/datasets?q=${encodeURIComponent(q)}&facets=${FACETS}`);
   console.log(`  ${new Set(qs).size} distinct queries of ${qs.length}`);
 

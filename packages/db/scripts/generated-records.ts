@@ -126,3 +126,35 @@ export async function loadGeneratedCatalogue(
   progress(`  VACUUM ANALYZE datasets: ${vacuumSeconds.toFixed(1)} s\n`);
   return { loadSeconds, vacuumSeconds };
 }
+
+// Query words: topics, the same without accents, regions, Arabic words (some typed with
+// variants the normalisation folds) and topic + region pairs.
+const TOPICS = ['eau', 'potable', 'budget', 'communal', 'accidents', 'route', 'écoles', 'primaires', 'marchés publics', 'population', 'légale', 'précipitations', 'mensuelles', 'hôpitaux', 'santé', 'climat', 'démographie', 'sécurité routière', 'éducation'];
+const UNACCENTED = ['ecoles', 'hopitaux', 'precipitations', 'sante', 'marches', 'legale', 'demographie', 'securite', 'education'];
+const REGIONS = ['Casablanca', 'Oriental', 'Fès', 'Meknès', 'Rabat', 'Kénitra', 'Marrakech', 'Safi', 'Souss', 'Tanger', 'Tétouan', 'Dakhla', 'Béni Mellal', 'Guelmim', 'Laâyoune', 'Drâa'];
+const ARABIC = ['مياه', 'الشرب', 'الميزانية', 'الجماعية', 'حوادث', 'السير', 'المدارس', 'الابتدائية', 'الصفقات', 'العمومية', 'السكان', 'التساقطات', 'الشهرية', 'المستشفيات', 'الصحية', 'طنجة', 'الرباط', 'مراكش', 'فاس', 'الحسيمة', 'سوس', 'الصحه', 'المستشفيات الصحية'];
+
+/** A deterministic generator, so every run asks the same queries. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The benchmarks' query mix (search-bench and bench/api.bench): the same seed, the same list every run. */
+export function benchQueries(n: number): string[] {
+  const r = rng(42);
+  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.35) out.push(pick(TOPICS));
+    else if (x < 0.45) out.push(pick(UNACCENTED));
+    else if (x < 0.6) out.push(pick(REGIONS));
+    else if (x < 0.85) out.push(pick(ARABIC));
+    else out.push(`${pick(TOPICS)} ${pick(REGIONS)}`);
+  }
+  return out;
+}

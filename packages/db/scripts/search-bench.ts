@@ -19,7 +19,7 @@ import { createDb, type DbHandle } from '../src/client.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { runMigrations } from '../src/migrate.ts';
 import { explainSearch, searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
-import { loadGeneratedCatalogue } from './generated-records.ts';
+import { benchQueries, loadGeneratedCatalogue } from './generated-records.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,35 +35,6 @@ const { values: args } = parseArgs({
 const DATASETS = Number(args.datasets);
 const QUERIES = Number(args.queries);
 const BATCH = Number(args.batch);
-
-const TOPICS = ['eau', 'potable', 'budget', 'communal', 'accidents', 'route', 'écoles', 'primaires', 'marchés publics', 'population', 'légale', 'précipitations', 'mensuelles', 'hôpitaux', 'santé', 'climat', 'démographie', 'sécurité routière', 'éducation'];
-const UNACCENTED = ['ecoles', 'hopitaux', 'precipitations', 'sante', 'marches', 'legale', 'demographie', 'securite', 'education'];
-const REGIONS = ['Casablanca', 'Oriental', 'Fès', 'Meknès', 'Rabat', 'Kénitra', 'Marrakech', 'Safi', 'Souss', 'Tanger', 'Tétouan', 'Dakhla', 'Béni Mellal', 'Guelmim', 'Laâyoune', 'Drâa'];
-const ARABIC = ['مياه', 'الشرب', 'الميزانية', 'الجماعية', 'حوادث', 'السير', 'المدارس', 'الابتدائية', 'الصفقات', 'العمومية', 'السكان', 'التساقطات', 'الشهرية', 'المستشفيات', 'الصحية', 'طنجة', 'الرباط', 'مراكش', 'فاس', 'الحسيمة', 'سوس', 'الصحه', 'المستشفيات الصحية'];
-
-/** A deterministic generator, so every run asks the same queries. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function queries(n: number): string[] {
-  const r = rng(42);
-  const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = r();
-    if (x < 0.35) out.push(pick(TOPICS));
-    else if (x < 0.45) out.push(pick(UNACCENTED));
-    else if (x < 0.6) out.push(pick(REGIONS));
-    else if (x < 0.85) out.push(pick(ARABIC));
-    else out.push(`${pick(TOPICS)} ${pick(REGIONS)}`);
-  }
-  return out;
-}
 
 /** Ends the run early (after --explain). */
 class Done extends Error {}
@@ -116,7 +87,7 @@ try {
     console.log(await explainSearch(h.db, { q: args.explain, limit: 20 }));
     process.exitCode = 0;
   }
-  const qs = args.explain !== undefined ? [] : queries(QUERIES);
+  const qs = args.explain !== undefined ? [] : benchQueries(QUERIES);
   // Warm-up (the cache state of a server that has been answering): not counted.
   if (qs.length === 0) throw new Done();
   for (const q of qs.slice(0, 20)) await searchDatasets(h.db, { q, limit: 20 });
