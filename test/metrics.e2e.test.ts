@@ -5,6 +5,7 @@ import { createOrganization, createSource } from '@hasad/db';
 import { startRoles, triggerHarvest, waitForRun, type Runtime } from '@hasad/cli';
 import { FeedServer } from '@hasad/testkit';
 import { readFileSync } from 'node:fs';
+import { freePort } from './helpers/free-port.ts';
 import { startTestPipeline, testEnv, type TestPipeline } from './helpers/pipeline.ts';
 import { mountSlowCatalog } from './helpers/slow-feed.ts';
 import { waitUntil } from './helpers/wait.ts';
@@ -170,7 +171,7 @@ describe('GET /metrics of a worker-only process', () => {
   });
 
   it('a loader process serves its metrics on the ops port', async () => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     p = await startTestPipeline(['loader'], { HASAD_OPS_PORT: String(port) });
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.status).toBe(200);

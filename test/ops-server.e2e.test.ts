@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/free-port.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // A worker-only process (no API role) answers health probes on HASAD_OPS_PORT.
@@ -9,7 +10,7 @@ describe('health probes of worker processes', () => {
   });
 
   it('a loader process answers /healthz and /readyz on its ops port', async () => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     p = await startTestPipeline(['loader'], { HASAD_OPS_PORT: String(port) });
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
