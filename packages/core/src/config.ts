@@ -101,6 +101,11 @@ export const envSchema = z.object({
   HASAD_SCHEDULE_SPREAD_MS: int(300_000, 0),
   HASAD_HARVEST_ATTEMPTS: int(5, 1),
   HASAD_HARVEST_BACKOFF_MS: int(5_000, 1),
+  /**
+   * Finished runs kept per source (with their pages, batches and problems); older ones are deleted
+   * by the scheduler, except each source's last successful run. 0 keeps every run.
+   */
+  HASAD_RUN_RETENTION_COUNT: int(100, 0),
   /** Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms. */
   HASAD_MIN_SCHEDULE_INTERVAL_MS: int(3_600_000, 60_000),
   /** API requests per minute per token (each token has its own budget). */

@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { SOURCES_CHANNEL } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
+import { pruneRunHistory } from './retention.ts';
 
 /**
  * Runs the scheduler: reconciles job schedulers with the sources table at start, whenever a
  * source changes (PostgreSQL NOTIFY), and every reconcile interval; repairs orphaned runs on
- * the same interval. Several schedulers may run at once: BullMQ's job schedulers are keyed by
- * source, so each tick still enqueues one job, and repairs are idempotent.
+ * the same interval, and on it deletes runs beyond HASAD_RUN_RETENTION_COUNT per source. Several
+ * schedulers may run at once: BullMQ's job schedulers are keyed by source, so each tick still
+ * enqueues one job, and repairs and prunes are idempotent.
  */
 export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void> }> {
   const log = deps.log.child({ role: 'scheduler' });
@@ -25,6 +27,8 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
           if (s.upserted || s.removed) log.info(s, 'schedules reconciled');
           const r = await repairOrphanRuns(deps);
           if (r.repaired.length) log.info(r, 'orphaned runs repaired');
+          const pruned = await pruneRunHistory(deps.db, deps.config.HASAD_RUN_RETENTION_COUNT);
+          if (pruned) log.info({ pruned, keep: deps.config.HASAD_RUN_RETENTION_COUNT }, 'old runs deleted');
         } catch (err) {
           log.warn({ err }, 'reconcile failed; will retry next interval');
         }
