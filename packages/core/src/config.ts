@@ -55,7 +55,29 @@ const allowHosts = z
 export const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/hasad'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  HASAD_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('hasad'),
+  /**
+   * Key prefix of every Redis key Hasad writes. The braces make it a Redis Cluster hash tag:
+   * every key then hashes to one slot, which BullMQ's multi-key scripts need on a cluster.
+   */
+  HASAD_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*(?:\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/, 'letters, digits, _ . - and at most one {hash tag} only')
+    .min(1)
+    .default('{hasad}'),
+  /**
+   * Seed nodes of a Redis Cluster, comma-separated redis:// or rediss:// URLs; set, Hasad talks to
+   * the cluster (REDIS_URL is then unused) and HASAD_QUEUE_PREFIX must carry a {hash tag}.
+   */
+  HASAD_REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim())
+        .filter((e) => e !== ''),
+    )
+    .pipe(z.array(z.string().regex(/^rediss?:\/\/[^\s/]+:\d{1,5}\/?$/, 'expected redis://host:port or rediss://host:port'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: int(8080, 0),
   HOST: z.string().default('127.0.0.1'),
@@ -120,7 +142,7 @@ export type HasadConfig = z.infer<typeof envSchema>;
 
 /** Queue settings derived from the configuration (the one place that maps them). */
 export function queueSettings(c: HasadConfig) {
-  return { redisUrl: c.REDIS_URL, prefix: c.HASAD_QUEUE_PREFIX, harvestAttempts: c.HASAD_HARVEST_ATTEMPTS, harvestBackoffMs: c.HASAD_HARVEST_BACKOFF_MS };
+  return { redisUrl: c.REDIS_URL, clusterNodes: c.HASAD_REDIS_CLUSTER_NODES, prefix: c.HASAD_QUEUE_PREFIX, harvestAttempts: c.HASAD_HARVEST_ATTEMPTS, harvestBackoffMs: c.HASAD_HARVEST_BACKOFF_MS };
 }
 
 /**
@@ -155,6 +177,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!res.success) {
     const lines = res.error.issues.map((i) => `  ${i.path.join('.')}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`, { issues: res.error.issues });
+  }
+  // On a cluster, keys without a common hash tag land in different slots and BullMQ's scripts fail with CROSSSLOT.
+  if (res.data.HASAD_REDIS_CLUSTER_NODES.length > 0 && !/\{[^}]+\}/.test(res.data.HASAD_QUEUE_PREFIX)) {
+    throw new ConfigError(`invalid environment:\n  HASAD_QUEUE_PREFIX=${JSON.stringify(res.data.HASAD_QUEUE_PREFIX)}: needs a {hash tag} (e.g. {hasad}) with HASAD_REDIS_CLUSTER_NODES`, {});
   }
   return res.data;
 }

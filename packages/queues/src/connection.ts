@@ -1,11 +1,23 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { jobCatalog, type JobName, type PayloadOf, type QueueName } from './catalog.ts';
 import { RedisHostLimiter, type RedisHostLimits } from './host-limiter.ts';
 
+/** A connection to one Redis server or to a Redis Cluster; BullMQ and the host limiter take either. */
+export type RedisConnection = Redis | Cluster;
+
 export interface QueueSettings {
   redisUrl: string;
-  /** Key prefix, so that several deployments or test files share one Redis without colliding. */
+  /**
+   * Seed nodes of a Redis Cluster (redis:// URLs); when non-empty, `redisUrl` is unused. Every
+   * key then needs the hash tag of `prefix` (see `HASAD_QUEUE_PREFIX`).
+   */
+  clusterNodes?: readonly string[];
+  /**
+   * Key prefix, so that several deployments or test files share one Redis without colliding.
+   * Every key Hasad writes starts with it (BullMQ's and the host limiter's), so a prefix with a
+   * hash tag (`{hasad}`) puts them all in one Redis Cluster slot.
+   */
   prefix: string;
   /** Overrides of the catalogue's retry policy for harvest jobs (attempts; first backoff delay in ms). */
   harvestAttempts?: number;
@@ -14,42 +26,64 @@ export interface QueueSettings {
 
 /**
  * A Redis connection for BullMQ. Workers need `maxRetriesPerRequest: null` so that a Redis
- * outage blocks and reconnects rather than failing every command.
+ * outage blocks and reconnects rather than failing every command. With `clusterNodes`, a
+ * cluster client seeded from them (the user name, password and TLS of the first apply to all).
  */
-export function createRedis(url: string, opts: { forWorker?: boolean } = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: opts.forWorker ? null : 3,
-    enableReadyCheck: true,
-    lazyConnect: false,
-  });
+export function createRedis(url: string, opts: { forWorker?: boolean; clusterNodes?: readonly string[] } = {}): RedisConnection {
+  const options = { maxRetriesPerRequest: opts.forWorker ? null : 3, enableReadyCheck: true, lazyConnect: false };
+  const seeds = (opts.clusterNodes ?? []).map((u) => new URL(u));
+  const first = seeds[0];
+  if (first === undefined) return new Redis(url, options);
+  return new Cluster(
+    seeds.map((s) => ({ host: s.hostname, port: Number(s.port) })),
+    {
+      enableReadyCheck: true,
+      lazyConnect: false,
+      redisOptions: {
+        maxRetriesPerRequest: options.maxRetriesPerRequest,
+        ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+        ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+        ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    },
+  );
 }
 
 /** The producer side: one Queue per queue name, each with an error listener. */
 export class Queues {
   readonly harvest: Queue;
   readonly load: Queue;
-  private readonly connection: Redis;
+  readonly notify: Queue;
+  private readonly connection: RedisConnection;
   private readonly settings: QueueSettings;
 
   constructor(settings: QueueSettings, onError: (err: Error) => void = () => {}) {
     this.settings = settings;
-    this.connection = createRedis(settings.redisUrl, { forWorker: true });
+    this.connection = createRedis(settings.redisUrl, { forWorker: true, ...(settings.clusterNodes ? { clusterNodes: settings.clusterNodes } : {}) });
     const opts: QueueOptions = { connection: this.connection as unknown as ConnectionOptions, prefix: settings.prefix };
     this.harvest = new Queue('harvest', opts);
     this.load = new Queue('load', opts);
+    this.notify = new Queue('notify', opts);
     this.harvest.on('error', onError);
     this.load.on('error', onError);
+    this.notify.on('error', onError);
   }
 
   get(name: QueueName): Queue {
-    return name === 'harvest' ? this.harvest : this.load;
+    return name === 'harvest' ? this.harvest : name === 'load' ? this.load : this.notify;
   }
 
-  /** Adds a job from the catalogue, with the catalogue's options merged under `opts`. */
-  async add<N extends JobName>(name: N, data: PayloadOf<N>, opts: { jobId?: string; deduplicationId?: string; priority?: number } = {}) {
+  /**
+   * Adds a job from the catalogue, with the catalogue's options merged under `opts`
+   * (`backoffDelayMs`: the first retry delay, keeping the catalogue's backoff type).
+   */
+  async add<N extends JobName>(name: N, data: PayloadOf<N>, opts: { jobId?: string; deduplicationId?: string; priority?: number; backoffDelayMs?: number } = {}) {
     const def = jobCatalog[name];
+    const base = this.optsFor(name);
+    const backoff = opts.backoffDelayMs !== undefined && typeof base.backoff === 'object' ? { backoff: { ...base.backoff, delay: opts.backoffDelayMs } } : {};
     return this.get(def.queue).add(name, data, {
-      ...this.optsFor(name),
+      ...base,
+      ...backoff,
       ...(opts.jobId ? { jobId: opts.jobId } : {}),
       ...(opts.deduplicationId ? { deduplication: { id: opts.deduplicationId } } : {}),
       ...(opts.priority ? { priority: opts.priority } : {}),
@@ -98,9 +132,9 @@ export class Queues {
       await Promise.race([new Promise((r) => this.connection.once('ready', r)), settle(2000)]);
     }
     if (this.connection.status === 'ready') {
-      await Promise.race([Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady()]), settle(2000)]);
+      await Promise.race([Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady(), this.notify.waitUntilReady()]), settle(2000)]);
     }
-    await Promise.race([Promise.allSettled([this.harvest.close(), this.load.close()]), settle(5000)]);
+    await Promise.race([Promise.allSettled([this.harvest.close(), this.load.close(), this.notify.close()]), settle(5000)]);
     // QUIT, not a hard disconnect, when Redis answers: replies still due are received first.
     if (this.connection.status === 'ready') await Promise.race([this.connection.quit().catch(() => undefined), settle(2000)]);
     this.connection.disconnect();

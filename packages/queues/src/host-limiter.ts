@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** Limits of a {@link RedisHostLimiter}. */
 export interface RedisHostLimits {
@@ -60,14 +60,14 @@ interface LimiterCommands {
   hasadHostPause(pause: string, ms: number): Promise<number>;
 }
 
-function withCommands(redis: Redis): Redis & LimiterCommands {
-  const r = redis as Redis & Partial<LimiterCommands>;
+function withCommands(redis: Redis | Cluster): (Redis | Cluster) & LimiterCommands {
+  const r = redis as (Redis | Cluster) & Partial<LimiterCommands>;
   if (r.hasadHostAcquire === undefined) {
     redis.defineCommand('hasadHostAcquire', { numberOfKeys: 3, lua: ACQUIRE });
     redis.defineCommand('hasadHostRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('hasadHostPause', { numberOfKeys: 1, lua: PAUSE });
   }
-  return redis as Redis & LimiterCommands;
+  return redis as (Redis | Cluster) & LimiterCommands;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -90,7 +90,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * answered 429/503 with Retry-After. Structurally the `HostLimiter` of `@hasad/sources` (which
  * must not import Redis), so the fetcher hands it to the HTTP client as is.
  *
- * Keys, under the deployment's queue prefix (`<prefix>:host:<host>:…`):
+ * Keys, under the deployment's queue prefix (`<prefix>:host:<host>:…`; with a hash tag in the
+ * prefix they share the queues' Redis Cluster slot, and each script's keys are in one slot):
  * - `slots`: sorted set of the requests in flight, scored by when their lease expires. A holder
  *   renews its lease while the request runs; a killed worker's slot lapses after `slotTtlMs`.
  * - `starts`: sorted set of the request starts of the last second (sliding window).
@@ -98,12 +99,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Times come from the Redis server's clock, so workers with skewed clocks agree.
  */
 export class RedisHostLimiter {
-  private readonly redis: Redis & LimiterCommands;
+  private readonly redis: (Redis | Cluster) & LimiterCommands;
   private readonly slotTtlMs: number;
   private readonly maxInlineWaitMs: number;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly limits: RedisHostLimits,
   ) {

@@ -1,7 +1,6 @@
 import { Worker, type ConnectionOptions, type MinimalJob, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { cappedBackoff, type QueueName } from './catalog.ts';
-import { createRedis, type QueueSettings } from './connection.ts';
+import { createRedis, type QueueSettings, type RedisConnection } from './connection.ts';
 
 export interface WorkerSettings extends QueueSettings {
   concurrency: number;
@@ -19,8 +18,8 @@ export function createWorker(
   processor: Processor,
   settings: WorkerSettings,
   onError: (err: Error) => void,
-): { worker: Worker; connection: Redis } {
-  const connection = createRedis(settings.redisUrl, { forWorker: true });
+): { worker: Worker; connection: RedisConnection } {
+  const connection = createRedis(settings.redisUrl, { forWorker: true, ...(settings.clusterNodes ? { clusterNodes: settings.clusterNodes } : {}) });
   const worker = new Worker(queue, processor, {
     connection: connection as unknown as ConnectionOptions,
     prefix: settings.prefix,
@@ -46,7 +45,7 @@ export function createWorker(
  * that it is closed forcibly, and its jobs are taken over by another worker once their locks
  * expire (every processor is idempotent, so they converge).
  */
-export async function closeWorker(worker: Worker, connection: Redis, graceMs: number): Promise<void> {
+export async function closeWorker(worker: Worker, connection: RedisConnection, graceMs: number): Promise<void> {
   const closing = worker.close();
   const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
   if (timedOut) await worker.close(true);

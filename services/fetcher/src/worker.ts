@@ -11,6 +11,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
     (job: Job, token?: string) => harvestSource(job, token, full),
     {
       redisUrl: deps.config.REDIS_URL,
+      clusterNodes: deps.config.HASAD_REDIS_CLUSTER_NODES,
       prefix: deps.config.HASAD_QUEUE_PREFIX,
       concurrency: deps.config.HASAD_FETCHER_CONCURRENCY,
       lockDurationMs: deps.config.HASAD_LOCK_DURATION_MS,

@@ -15,6 +15,7 @@ export function startLoaderWorker(deps: LoaderDeps) {
     },
     {
       redisUrl: deps.config.REDIS_URL,
+      clusterNodes: deps.config.HASAD_REDIS_CLUSTER_NODES,
       prefix: deps.config.HASAD_QUEUE_PREFIX,
       concurrency: deps.config.HASAD_LOADER_CONCURRENCY,
       lockDurationMs: deps.config.HASAD_LOCK_DURATION_MS,
