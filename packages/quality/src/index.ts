@@ -1,0 +1,7 @@
+/**
+ * @hasad/quality: metadata quality scores of canonical records, after data.europa.eu's Metadata
+ * Quality Assessment. Pure functions: no database, no network.
+ */
+export * from './score.ts';
+export * from './messages.ts';
+export { formatCode, isEuFileType, isIanaMediaType, isLicenceFromVocabulary, isAccessRightsFromVocabulary } from './vocabularies.ts';
