@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { organizations } from './organizations.ts';
 import { sources } from './sources.ts';
 
@@ -53,6 +53,13 @@ export const datasets = pgTable(
     languages: text().array(),
     /** Sort key of `sort=title`. */
     titleSort: text(),
+    /**
+     * Metadata quality (@hasad/quality `DatasetQuality`): computed by the loader with each write
+     * of the record, and again by the link check for the datasets whose URLs it checked. Null
+     * for rows written before migration 0007 until `hasad quality rescore`.
+     */
+    qualityScore: integer(),
+    quality: jsonb(),
   },
   (t) => [
     uniqueIndex('datasets_source_identifier_key').on(t.sourceId, t.sourceIdentifier),

@@ -3,3 +3,4 @@ export * from './sources.ts';
 export * from './runs.ts';
 export * from './datasets.ts';
 export * from './auth.ts';
+export * from './quality.ts';
