@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { organizations } from './organizations.ts';
 import { sources } from './sources.ts';
 
@@ -53,6 +53,15 @@ export const datasets = pgTable(
     languages: text().array(),
     /** Sort key of `sort=title`. */
     titleSort: text(),
+    // Grouping keys of the facets: a search groups its matches by two 64-bit integers instead
+    // of by the arrays themselves (hashing text arrays was most of a search's facet cost), then
+    // reads each group's values from one of its rows. Generated columns: computed only for the
+    // rows a writer actually writes (the loader skips unchanged records before its INSERT).
+    // Never read by the application (mode 'number' would round them).
+    /** Hash of organisation, themes, formats, licence and languages (migration 0007). */
+    facetKey: bigint({ mode: 'number' }).generatedAlwaysAs(sql`hasad_facet_key(organization_id, themes, formats, license, languages)`),
+    /** Hash of the keyword list. */
+    keywordsKey: bigint({ mode: 'number' }).generatedAlwaysAs(sql`hasad_keywords_key(keywords)`),
     /**
      * Metadata quality (@hasad/quality `DatasetQuality`): computed by the loader with each write
      * of the record, and again by the link check for the datasets whose URLs it checked. Null
