@@ -66,10 +66,19 @@ export interface WorkloadCase {
 /**
  * Sets up a case over the shared multi-kind workload: a fresh database and queue prefix
  * (testEnv, with the workload's settings and `extraEnv`), the institutions' servers started
- * slow, one source per institution registered. Prints the workers' output if the case fails.
+ * slow, one source per institution registered (`adminDatabaseUrl`: the database is made on
+ * that server instead). Prints the workers' output if the case fails.
  */
-export async function workloadCase(f: FaultCase, ctx: TestContext, extraEnv: Record<string, string> = {}): Promise<WorkloadCase> {
-  f.env = await testEnv({ ...WORKLOAD_ENV, LOG_LEVEL: 'warn', ...extraEnv });
+export async function workloadCase(f: FaultCase, ctx: TestContext, extraEnv: Record<string, string> = {}, opts: { adminDatabaseUrl?: string } = {}): Promise<WorkloadCase> {
+  // testEnv makes its database on the server DATABASE_URL names: point it elsewhere for a while if asked.
+  const shared = process.env.DATABASE_URL;
+  if (opts.adminDatabaseUrl) process.env.DATABASE_URL = opts.adminDatabaseUrl;
+  try {
+    f.env = await testEnv({ ...WORKLOAD_ENV, LOG_LEVEL: 'warn', ...extraEnv });
+  } finally {
+    if (shared === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = shared;
+  }
   const e = f.env;
   const db = (f.h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
   db.pool.on('error', () => {});
