@@ -11,4 +11,5 @@ export * from './repositories/datasets.repository.ts';
 export * from './repositories/tokens.repository.ts';
 export * from './repositories/registration.repository.ts';
 export * from './repositories/changes.repository.ts';
+export * from './repositories/notifications.repository.ts';
 export { searchColumns, searchNorm, formatLabel, languageKey } from './search-columns.ts';

@@ -1,2 +1,3 @@
 export * from './finalise.ts';
 export * from './trigger.ts';
+export * from './notify.ts';

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * consumers both import it; consumers parse the payload before acting (jobs already queued
  * by an older version must still parse, so fields are only ever added as optional).
  */
-export const QUEUE_NAMES = ['harvest', 'load'] as const;
+export const QUEUE_NAMES = ['harvest', 'load', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const uuid = z.string().uuid();
@@ -64,6 +64,26 @@ export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
 export const loadFinalisePayload = z.object({ runId: uuid });
 export type LoadFinalisePayload = z.infer<typeof loadFinalisePayload>;
 
+/** Why a notification is sent: a source's failure streak reached its threshold, a run waits for review, a failing source works again. */
+export const NOTIFY_EVENTS = ['failure_streak', 'needs_review', 'recovered'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+/** Where it goes: one e-mail (the organisation's addresses and the operators'), the organisation's webhook, the operators' webhook. */
+export const NOTIFY_CHANNELS = ['email', 'webhook-organization', 'webhook-operators'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+
+/**
+ * One delivery of one event on one channel. Only identifiers travel through Redis: the sender
+ * reads the run, the addresses and the webhook secret from PostgreSQL and the configuration
+ * when it sends, so no secret sits in a queue.
+ */
+export const notifySendPayload = z.object({
+  event: z.enum(NOTIFY_EVENTS),
+  channel: z.enum(NOTIFY_CHANNELS),
+  runId: uuid,
+  sourceId: uuid,
+});
+export type NotifySendPayload = z.infer<typeof notifySendPayload>;
+
 interface JobDef<S extends z.ZodType> {
   queue: QueueName;
   schema: S;
@@ -104,6 +124,19 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  'notify.send': {
+    queue: 'notify',
+    schema: notifySendPayload,
+    // A receiver that is down is tried again for about 20 minutes (10 s doubling, 8 attempts;
+    // the first delay is HASAD_NOTIFY_BACKOFF_MS). Finished jobs are kept for a week because
+    // their ids are what makes a re-delivered finalise not notify twice.
+    opts: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+    },
+  },
 } as const satisfies Record<string, JobDef<z.ZodType>>;
 
 export type JobName = keyof typeof jobCatalog;
@@ -125,4 +158,6 @@ export const jobIds = {
   batch: (runId: string, pageNo: number, batchNo: number) => `batch-${runId}-${pageNo}-${batchNo}`,
   finalise: (runId: string) => `finalise-${runId}`,
   scheduler: (sourceId: string) => `source-${sourceId}`,
+  /** One per (source, event, run) and channel: the same event of the same run is never sent twice. */
+  notify: (event: string, sourceId: string, runId: string, channel: string) => `notify-${event}-${sourceId}-${runId}-${channel}`,
 };

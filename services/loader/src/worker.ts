@@ -1,10 +1,11 @@
 import type { Job } from 'bullmq';
 import { loaderJobsTotal } from '@hasad/metrics';
 import { closeWorker, createWorker } from '@hasad/queues';
+import { startNotifyWorker } from './notify-worker.ts';
 import { finaliseRunProcessor } from './processors/finalise-run.processor.ts';
 import { loadBatchProcessor, type LoaderDeps } from './processors/load-batch.processor.ts';
 
-/** Wires the load processors to the `load` queue. */
+/** Wires the load processors to the `load` queue, and the notification sender to the `notify` queue. */
 export function startLoaderWorker(deps: LoaderDeps) {
   const { worker, connection } = createWorker(
     'load',
@@ -27,11 +28,13 @@ export function startLoaderWorker(deps: LoaderDeps) {
     loaderJobsTotal.inc({ job: job?.name ?? 'unknown', outcome: 'failed' });
     deps.log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'load job failed');
   });
+  const notify = startNotifyWorker(deps);
   return {
     worker,
-    /** Waits up to `graceMs` for the batches in hand (each is one short transaction), then closes. */
+    notifyWorker: notify.worker,
+    /** Waits up to `graceMs` for the batches (each one short transaction) and notifications in hand, then closes. */
     async close(graceMs: number) {
-      await closeWorker(worker, connection, graceMs);
+      await Promise.all([closeWorker(worker, connection, graceMs), notify.close(graceMs)]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { finaliseRun, isRunComplete, runSummary } from '@hasad/db';
 import { runDuration, runLastSuccess, runsTotal, sourceConsecutiveFailures } from '@hasad/metrics';
+import { notifyRunEnded } from '@hasad/pipeline';
 import { parsePayload } from '@hasad/queues';
 import type { LoaderDeps } from './load-batch.processor.ts';
 
@@ -28,6 +29,13 @@ export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
     } else {
       log.info({ status: res.status, seen: res.seen, created: res.created, updated: res.updated, unchanged: res.unchanged, withdrawn: res.withdrawn, invalid: res.invalid, pendingWithdrawals: res.pendingWithdrawals }, 'run finished');
     }
+  }
+  if (res) {
+    // On every delivery, not only the one that closed the run: a crash between the commit above
+    // and this line is made good by the re-delivery, and the notify jobs' fixed ids make a
+    // second call queue nothing.
+    const queued = await notifyRunEnded(deps, runId);
+    if (queued.length) log.info({ notifications: queued }, 'notifications queued');
   }
   return { finalised: true, status: res?.status };
 }

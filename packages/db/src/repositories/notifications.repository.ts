@@ -1,0 +1,121 @@
+import { eq } from 'drizzle-orm';
+import type pg from 'pg';
+import type { Db } from '../client.ts';
+import { organizations } from '../schema/index.ts';
+
+/** An organisation's notification contacts as the API and the CLI show them: the secret itself never. */
+export interface OrganizationNotifications {
+  slug: string;
+  name: string;
+  emails: string[];
+  webhookUrl: string | null;
+  webhookSecretSet: boolean;
+}
+
+function toSettings(row: typeof organizations.$inferSelect): OrganizationNotifications {
+  return { slug: row.slug, name: row.name, emails: row.notifyEmails, webhookUrl: row.webhookUrl, webhookSecretSet: row.webhookSecret !== null };
+}
+
+export async function getOrganizationNotifications(db: Db, slug: string): Promise<(OrganizationNotifications & { organizationId: string }) | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.slug, slug));
+  return row ? { organizationId: row.id, ...toSettings(row) } : undefined;
+}
+
+/**
+ * Changes an organisation's notification contacts; fields left out keep their value. The caller
+ * checks the values (addresses, URL, secret length).
+ */
+export async function setOrganizationNotifications(
+  db: Db,
+  slug: string,
+  patch: { emails?: string[]; webhookUrl?: string | null; webhookSecret?: string | null },
+): Promise<OrganizationNotifications | undefined> {
+  const set: Partial<typeof organizations.$inferInsert> = {};
+  if (patch.emails !== undefined) set.notifyEmails = patch.emails;
+  if (patch.webhookUrl !== undefined) set.webhookUrl = patch.webhookUrl;
+  if (patch.webhookSecret !== undefined) set.webhookSecret = patch.webhookSecret;
+  if (Object.keys(set).length === 0) {
+    const current = await getOrganizationNotifications(db, slug);
+    if (!current) return undefined;
+    const { organizationId: _id, ...rest } = current;
+    return rest;
+  }
+  const [row] = await db.update(organizations).set(set).where(eq(organizations.slug, slug)).returning();
+  return row ? toSettings(row) : undefined;
+}
+
+/** Everything a notification about one finished run says, and where it goes. */
+export interface NotificationContext {
+  run: {
+    id: string;
+    status: string;
+    trigger: string;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+    pagesFetched: number;
+    pagesNotModified: number;
+    seen: number;
+    created: number;
+    updated: number;
+    unchanged: number;
+    withdrawn: number;
+    invalid: number;
+    pendingWithdrawals: number | null;
+    errorCode: string | null;
+    error: string | null;
+    /** Why a `needs_review` run is waiting (`{reason, message}`), from the run's details. */
+    review: { reason?: string; message?: string } | null;
+  };
+  source: { id: string; title: string | null; kind: string; url: string; deleted: boolean };
+  organization: { id: string; slug: string; name: string; emails: string[]; webhookUrl: string | null; webhookSecret: string | null };
+  /**
+   * Failed runs of the source in a row that finished before this run (since its last run that
+   * neither failed nor was cancelled). Anchored on this run's end, so the answer does not change
+   * when newer runs finish: a finalise delivered again later decides the same way.
+   */
+  failuresBefore: number;
+}
+
+/** Reads a run with its source, organisation and the failure streak before it, in one round trip. */
+export async function notificationContext(pool: pg.Pool, runId: string): Promise<NotificationContext | undefined> {
+  const res = await pool.query(
+    `SELECT r.id, r.status, r.trigger, r.started_at, r.finished_at, r.pages_fetched, r.pages_not_modified, r.seen, r.created,
+       r.updated, r.unchanged, r.withdrawn, r.invalid, r.pending_withdrawals, r.error_code, r.error, r.details->'review' AS review,
+       s.id AS source_id, s.title AS source_title, s.kind, s.url, s.deleted_at IS NOT NULL AS source_deleted,
+       o.id AS org_id, o.slug, o.name, o.notify_emails, o.webhook_url, o.webhook_secret,
+       (SELECT count(*) FROM runs f
+         WHERE f.source_id = r.source_id AND f.status = 'failed' AND f.finished_at IS NOT NULL AND f.finished_at < r.finished_at
+           AND f.finished_at > coalesce((SELECT max(ok.finished_at) FROM runs ok
+             WHERE ok.source_id = r.source_id AND ok.finished_at IS NOT NULL AND ok.finished_at < r.finished_at
+               AND ok.status NOT IN ('failed', 'cancelled')), '-infinity'))::int AS failures_before
+     FROM runs r JOIN sources s ON s.id = r.source_id JOIN organizations o ON o.id = s.organization_id
+     WHERE r.id = $1`,
+    [runId],
+  );
+  const row = res.rows[0];
+  if (!row) return undefined;
+  return {
+    run: {
+      id: row.id,
+      status: row.status,
+      trigger: row.trigger,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      pagesFetched: row.pages_fetched,
+      pagesNotModified: row.pages_not_modified,
+      seen: row.seen,
+      created: row.created,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      withdrawn: row.withdrawn,
+      invalid: row.invalid,
+      pendingWithdrawals: row.pending_withdrawals,
+      errorCode: row.error_code,
+      error: row.error,
+      review: row.review ?? null,
+    },
+    source: { id: row.source_id, title: row.source_title, kind: row.kind, url: row.url, deleted: row.source_deleted },
+    organization: { id: row.org_id, slug: row.slug, name: row.name, emails: row.notify_emails ?? [], webhookUrl: row.webhook_url, webhookSecret: row.webhook_secret },
+    failuresBefore: row.failures_before,
+  };
+}

@@ -1,0 +1,89 @@
+import type { NotificationContext } from '@hasad/db';
+import type { NotifyEvent } from '@hasad/queues';
+
+/**
+ * The JSON body of a webhook delivery, and what an e-mail is written from. Fields are only ever
+ * added, never renamed: receivers parse it.
+ */
+export interface NotificationEvent {
+  /** Stable per (event, run): the same id on every channel and every retry, so a receiver can drop repeats. */
+  id: string;
+  kind: NotifyEvent;
+  /** When the run ended (ISO 8601). */
+  occurredAt: string;
+  organization: { slug: string; name: string };
+  source: { id: string; title: string | null; kind: string; url: string };
+  run: {
+    id: string;
+    /** The run's final status: `failed`, `needs_review`, `succeeded` or `unchanged`. */
+    outcome: string;
+    trigger: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    counts: {
+      pagesFetched: number;
+      pagesNotModified: number;
+      seen: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      withdrawn: number;
+      invalid: number;
+      /** Datasets a `needs_review` run would withdraw once confirmed. */
+      pendingWithdrawals: number | null;
+    };
+    error: { code: string | null; message: string } | null;
+    review: { reason: string | null; message: string | null } | null;
+  };
+  /** Failed runs in a row: ending with this run (`failure_streak`) or ended by it (`recovered`). */
+  failures: { inARow: number; threshold: number };
+  links: { run: string; source: string; sourceRuns: string };
+}
+
+/** The settings an event needs besides the run itself. */
+export interface EventSettings {
+  /** Base URL of the API as people reach it (no trailing slash needed). */
+  publicUrl: string;
+  failureStreak: number;
+}
+
+/** Builds the event of `kind` about the finished run in `ctx`. */
+export function buildEvent(kind: NotifyEvent, ctx: NotificationContext, settings: EventSettings): NotificationEvent {
+  const base = settings.publicUrl.replace(/\/+$/, '');
+  const { run, source, organization } = ctx;
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  const inARow = run.status === 'failed' ? ctx.failuresBefore + 1 : ctx.failuresBefore;
+  return {
+    id: `${kind}-${run.id}`,
+    kind,
+    occurredAt: iso(run.finishedAt) ?? new Date().toISOString(),
+    organization: { slug: organization.slug, name: organization.name },
+    source: { id: source.id, title: source.title, kind: source.kind, url: source.url },
+    run: {
+      id: run.id,
+      outcome: run.status,
+      trigger: run.trigger,
+      startedAt: iso(run.startedAt),
+      finishedAt: iso(run.finishedAt),
+      counts: {
+        pagesFetched: run.pagesFetched,
+        pagesNotModified: run.pagesNotModified,
+        seen: run.seen,
+        created: run.created,
+        updated: run.updated,
+        unchanged: run.unchanged,
+        withdrawn: run.withdrawn,
+        invalid: run.invalid,
+        pendingWithdrawals: run.pendingWithdrawals,
+      },
+      error: run.error ? { code: run.errorCode, message: run.error } : null,
+      review: run.review ? { reason: run.review.reason ?? null, message: run.review.message ?? null } : null,
+    },
+    failures: { inARow, threshold: settings.failureStreak },
+    links: {
+      run: `${base}/api/v1/runs/${run.id}`,
+      source: `${base}/api/v1/sources/${source.id}`,
+      sourceRuns: `${base}/api/v1/sources/${source.id}/runs`,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { HasadConfig } from '@hasad/core';
+import { notificationContext, type DbHandle, type NotificationContext } from '@hasad/db';
+import { jobIds, type NotifyChannel, type NotifyEvent, type Queues } from '@hasad/queues';
+
+/**
+ * Which event, if any, a finished run is worth telling people about:
+ * - `failure_streak` when this failed run makes `streak` failures in a row (once per streak: the
+ *   4th and 5th failures say nothing more; the Prometheus alert keeps firing for those watching);
+ * - `needs_review` when the run holds back withdrawals until someone confirms or cancels them;
+ * - `recovered` when a run that did not fail ends a streak that had been notified.
+ */
+export function notifyEventFor(ctx: Pick<NotificationContext, 'run' | 'failuresBefore'>, streak: number): NotifyEvent | undefined {
+  const { status } = ctx.run;
+  if (status === 'failed') return ctx.failuresBefore + 1 === streak ? 'failure_streak' : undefined;
+  if (status === 'needs_review') return 'needs_review';
+  if ((status === 'succeeded' || status === 'unchanged') && ctx.failuresBefore >= streak) return 'recovered';
+  return undefined;
+}
+
+/** True when the configuration names an SMTP server. */
+export function smtpConfigured(config: HasadConfig): boolean {
+  return config.HASAD_SMTP_URL !== undefined || config.HASAD_SMTP_HOST !== undefined;
+}
+
+/** The channels an event of this organisation goes to with this configuration (none: nothing is queued). */
+export function notifyChannels(config: HasadConfig, org: NotificationContext['organization']): NotifyChannel[] {
+  const channels: NotifyChannel[] = [];
+  if (smtpConfigured(config) && (org.emails.length > 0 || config.HASAD_NOTIFY_OPERATOR_EMAILS.length > 0)) channels.push('email');
+  if (org.webhookUrl) channels.push('webhook-organization');
+  if (config.HASAD_NOTIFY_WEBHOOK_URL) channels.push('webhook-operators');
+  return channels;
+}
+
+/**
+ * Called whenever a run has reached its final state: the loader's finalise (the one place that
+ * closes a succeeded, unchanged, needs_review or failed run, whether the fetcher failed it, the
+ * reconciler gave up on it, or its last batch landed) calls it on every delivery, the first and
+ * any re-delivery alike. It decides the event and queues one `notify.send` job per channel.
+ *
+ * The job ids are fixed per (event, source, run, channel), and finished notify jobs are kept for a
+ * week, so calling this again for the same run queues nothing new: a finalise re-delivered after a
+ * crash, or retried after the commit, notifies once. A crash between the run's commit and this
+ * call is covered by that same re-delivery.
+ *
+ * @returns the deliveries queued (or already queued), empty when there is nothing to say or nowhere to say it.
+ */
+export async function notifyRunEnded(deps: { db: DbHandle; queues: Queues; config: HasadConfig }, runId: string): Promise<Array<{ event: NotifyEvent; channel: NotifyChannel }>> {
+  const ctx = await notificationContext(deps.db.pool, runId);
+  if (!ctx?.run.finishedAt || ctx.source.deleted) return [];
+  const event = notifyEventFor(ctx, deps.config.HASAD_NOTIFY_FAILURE_STREAK);
+  if (!event) return [];
+  const channels = notifyChannels(deps.config, ctx.organization);
+  for (const channel of channels) {
+    await deps.queues.add(
+      'notify.send',
+      { event, channel, runId, sourceId: ctx.source.id },
+      { jobId: jobIds.notify(event, ctx.source.id, runId, channel), backoffDelayMs: deps.config.HASAD_NOTIFY_BACKOFF_MS },
+    );
+  }
+  return channels.map((channel) => ({ event, channel }));
+}
