@@ -1,0 +1,103 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
+import { composeCliProblems, composeSchemaProblems, INFRA, K8S, kubernetesProblems, loadManifests } from './manifests.ts';
+
+// The deployment files in infra/ are checked the way CI can without a Docker engine or a
+// Kubernetes cluster: against the published schemas, and against Hasad's own rules. Each check is
+// also run on a broken copy, so a check that cannot fail would show here.
+const scratch = mkdtempSync(join(tmpdir(), 'hasad-infra-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const COMPOSE = join(INFRA, 'docker-compose.yml');
+const composeCli = composeCliProblems(COMPOSE);
+if (composeCli === undefined) console.log('SKIPPED docker compose config (neither `docker compose` nor `docker-compose` is installed); the compose file is still checked against the Compose Specification schema');
+
+describe('infra/docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema', () => {
+    expect(composeSchemaProblems(parseYaml(readFileSync(COMPOSE, 'utf8'), { merge: true }))).toEqual([]);
+  });
+
+  it.skipIf(composeCli === undefined)('passes `docker compose config`', () => {
+    expect(composeCli).toEqual([]);
+  });
+
+  it('a broken compose file is refused (by the schema, and by docker compose when installed)', () => {
+    const broken = parseYaml(readFileSync(COMPOSE, 'utf8'), { merge: true });
+    broken.services.api.ports = '8080:8080';
+    broken.services.fetcher.comand = ['start'];
+    const problems = composeSchemaProblems(broken);
+    expect(problems.join('\n')).toMatch(/\/services\/api\/ports: must be array/);
+    expect(problems.join('\n')).toMatch(/\/services\/fetcher: must NOT have additional properties .*comand/);
+    if (composeCli !== undefined) {
+      // Beside the original, so the build context (..) resolves the same way.
+      const file = join(scratch, 'docker-compose.yml');
+      writeFileSync(file, stringify(broken));
+      expect(composeCliProblems(file)?.join('\n')).toMatch(/comand|ports/);
+    }
+  });
+});
+
+describe('infra/k8s', () => {
+  it('every manifest is valid against the Kubernetes API schema of its kind and follows Hasad’s rules', () => {
+    expect(kubernetesProblems()).toEqual([]);
+  });
+
+  it('holds a Deployment per role, the migration Job, the Services, budgets, config and secret', () => {
+    const { manifests } = loadManifests();
+    const names = manifests.map((m) => `${m.doc.kind}/${m.doc.metadata.name}`).sort();
+    expect(names).toEqual(
+      [
+        'ConfigMap/hasad-config',
+        'Deployment/hasad-api',
+        'Deployment/hasad-fetcher',
+        'Deployment/hasad-loader',
+        'Deployment/hasad-scheduler',
+        'Job/hasad-migrate',
+        'Namespace/hasad',
+        'PodDisruptionBudget/hasad-api',
+        'PodDisruptionBudget/hasad-fetcher',
+        'PodDisruptionBudget/hasad-loader',
+        'PodDisruptionBudget/hasad-scheduler',
+        'Secret/hasad-secrets',
+        'Service/hasad-api',
+        'Service/hasad-ops',
+      ].sort(),
+    );
+  });
+
+  /** A copy of infra/k8s with `edit` applied to one file's documents. */
+  function brokenCopy(file: string, edit: (docs: any[]) => void): string {
+    const dir = mkdtempSync(join(scratch, 'k8s-'));
+    cpSync(K8S, dir, { recursive: true });
+    const path = join(dir, file);
+    const docs = readFileSync(path, 'utf8')
+      .split(/^---$/m)
+      .map((d) => parseYaml(d));
+    edit(docs);
+    writeFileSync(path, docs.map((d) => stringify(d)).join('---\n'));
+    return dir;
+  }
+
+  it.each([
+    ['a wrong type (replicas: "two")', 'fetcher.yaml', (d: any[]) => (d[0].spec.replicas = 'two'), /Deployment\/hasad-fetcher: .*replicas must be integer/],
+    ['a bad quantity', 'loader.yaml', (d: any[]) => (d[0].spec.template.spec.containers[0].resources.limits.memory = 'lots'), /Deployment\/hasad-loader: .*memory must match format "quantity"/],
+    ['a missing readiness probe', 'loader.yaml', (d: any[]) => delete d[0].spec.template.spec.containers[0].readinessProbe, /Deployment\/hasad-loader: readinessProbe must GET \/readyz/],
+    ['a probe on the wrong port', 'scheduler.yaml', (d: any[]) => (d[0].spec.template.spec.containers[0].livenessProbe.httpGet.port = 8080), /livenessProbe port 8080 is not the port the process listens on \(9090\)/],
+    ['a heap cap above the limit', 'fetcher.yaml', (d: any[]) => (d[0].spec.template.spec.containers[0].env[0].value = '--max-old-space-size=2048'), /heap cap 2048 MiB not below the memory limit 1536 MiB/],
+    ['a grace period shorter than the shutdown grace', 'fetcher.yaml', (d: any[]) => (d[0].spec.template.spec.terminationGracePeriodSeconds = 20), /terminationGracePeriodSeconds 20 s not above HASAD_SHUTDOWN_GRACE_MS 25000 ms/],
+    ['a misspelt setting', 'config.yaml', (d: any[]) => (d[0].data.HASAD_QUEUE_PREFIXX = '{x}'), /setting HASAD_QUEUE_PREFIXX: not a Hasad setting/],
+    ['a Service selecting nothing', 'ops-service.yaml', (d: any[]) => (d[0].spec.selector = { 'app.kubernetes.io/name': 'hasad', 'hasad.ma/ops': 'nope' }), /Service\/hasad-ops: its selector matches no pod template/],
+    ['an unknown kind', 'pdb.yaml', (d: any[]) => (d[0].apiVersion = 'policy/v1beta7'), /no schema for apiVersion policy\/v1beta7/],
+  ])('refuses %s', (_what, file, edit, expected) => {
+    expect(kubernetesProblems(brokenCopy(file, edit)).join('\n')).toMatch(expected);
+  });
+
+  it('refuses a manifest file missing from kustomization.yaml', () => {
+    const dir = brokenCopy('namespace.yaml', () => undefined);
+    writeFileSync(join(dir, 'extra.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: extra\n');
+    expect(kubernetesProblems(dir)).toContain('extra.yaml: not listed in kustomization.yaml resources');
+  });
+});
