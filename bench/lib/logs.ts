@@ -67,3 +67,32 @@ export function warnings(file: string, limit = 20): string[] {
     .slice(0, limit)
     .map((l) => `${String(l.msg)}${l.err ? `: ${JSON.stringify((l.err as { message?: string }).message ?? l.err)}` : ''}`);
 }
+
+/** How many lines a role logged at warn, error and fatal level, and the most frequent messages. */
+export interface LogSummary {
+  lines: number;
+  warn: number;
+  error: number;
+  fatal: number;
+  /** Messages at warn level or above, most frequent first: `[level] msg: err.message` and a count. */
+  top: Array<{ message: string; count: number }>;
+}
+
+const LEVEL_NAME: Record<number, string> = { 40: 'warn', 50: 'error', 60: 'fatal' };
+
+export function logSummary(file: string, topN = 8): LogSummary {
+  const lines = readJsonLines(file);
+  const counts = new Map<string, number>();
+  const out: LogSummary = { lines: lines.length, warn: 0, error: 0, fatal: 0, top: [] };
+  for (const l of lines) {
+    const level = typeof l.level === 'number' ? l.level : 0;
+    if (level < 40) continue;
+    const name = LEVEL_NAME[Math.min(60, Math.floor(level / 10) * 10)] as 'warn' | 'error' | 'fatal';
+    out[name]++;
+    const err = l.err as { message?: string } | undefined;
+    const key = `[${name}] ${String(l.msg)}${err ? `: ${String(err.message ?? JSON.stringify(err)).slice(0, 160)}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  out.top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, topN).map(([message, count]) => ({ message, count }));
+  return out;
+}
