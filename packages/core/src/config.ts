@@ -50,6 +50,18 @@ const allowHosts = commaList.superRefine((entries, ctx) => {
   }
 });
 
+/** A comma-separated list of e-mail addresses, each checked. */
+const emailList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
+  )
+  .pipe(z.array(z.string().email('not an e-mail address')));
+
 /**
  * Every environment variable Hasad reads, with its default. Each one is documented (meaning,
  * unit, default) in the README's table; keep the two in step. Nothing else reads process.env.
@@ -109,6 +121,33 @@ export const envSchema = z.object({
   HASAD_FETCHER_CONCURRENCY: int(2, 1),
   HASAD_LOADER_CONCURRENCY: int(2, 1),
   HASAD_WITHDRAW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
+  /**
+   * Notifications (see the README's Notifications section). SMTP: either one URL
+   * (`smtp://user:pass@host:587`, `smtps://…:465`) or host, port, user and password apart.
+   */
+  HASAD_SMTP_URL: z
+    .string()
+    .url()
+    .refine((u) => /^smtps?:\/\//i.test(u), 'expected smtp://… or smtps://…')
+    .optional(),
+  HASAD_SMTP_HOST: z.string().min(1).optional(),
+  /** 465 means TLS from the first byte; any other port upgrades with STARTTLS when the server offers it. */
+  HASAD_SMTP_PORT: int(587, 1),
+  HASAD_SMTP_USER: z.string().optional(),
+  HASAD_SMTP_PASS: z.string().optional(),
+  HASAD_SMTP_FROM: z.string().min(3).default('Hasad <no-reply@data.gov.ma>'),
+  /** Operators' addresses, comma-separated: told of every source's repeated failures and reviews. */
+  HASAD_NOTIFY_OPERATOR_EMAILS: emailList,
+  /** Operators' webhook: every event is POSTed there as signed JSON. */
+  HASAD_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  /** Signs the operators' webhook (and an organisation's webhook that has no secret of its own). */
+  HASAD_NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** Failed runs in a row after which a source's owners and the operators are told (once per streak). */
+  HASAD_NOTIFY_FAILURE_STREAK: int(3, 1),
+  /** First retry delay of a notification that could not be delivered, in ms (doubles each attempt). */
+  HASAD_NOTIFY_BACKOFF_MS: int(10_000, 1),
+  /** Base URL of the API as people reach it, for the links in notifications; default http://HOST:PORT. */
+  HASAD_PUBLIC_URL: z.string().url().optional(),
   HASAD_RECONCILE_INTERVAL_MS: int(30_000, 100),
   HASAD_ORPHAN_GRACE_MS: int(60_000, 0),
   HASAD_LOCK_DURATION_MS: int(30_000, 1000),
@@ -175,5 +214,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (res.data.HASAD_REDIS_CLUSTER_NODES.length > 0 && !/\{[^}]+\}/.test(res.data.HASAD_QUEUE_PREFIX)) {
     throw new ConfigError(`invalid environment:\n  HASAD_QUEUE_PREFIX=${JSON.stringify(res.data.HASAD_QUEUE_PREFIX)}: needs a {hash tag} (e.g. {hasad}) with HASAD_REDIS_CLUSTER_NODES`, {});
   }
-  return res.data;
+  const d = res.data;
+  // Settings that only make sense together: checked here because envSchema must stay a plain object.
+  const clash: string[] = [];
+  if (d.HASAD_SMTP_URL && d.HASAD_SMTP_HOST) clash.push('  HASAD_SMTP_URL and HASAD_SMTP_HOST: set one or the other');
+  if (d.HASAD_NOTIFY_WEBHOOK_URL && !d.HASAD_NOTIFY_WEBHOOK_SECRET) clash.push('  HASAD_NOTIFY_WEBHOOK_SECRET: required with HASAD_NOTIFY_WEBHOOK_URL (every webhook is signed)');
+  if (clash.length) throw new ConfigError(`invalid environment:\n${clash.join('\n')}`, { issues: clash });
+  return d;
 }
