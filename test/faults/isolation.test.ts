@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createSource, type Run } from '@hasad/db';
+import { createOrganization, createSource, type Run } from '@hasad/db';
 import { triggerHarvest, waitForRun } from '@hasad/cli';
 import { datasetIdentifier, FeedServer, generatePage, MEDIA_TYPES, pageCount, type FeedResponse, type GenerateOptions } from '@hasad/testkit';
-import { testEnv } from '../helpers/pipeline.ts';
-import { describeProcesses, startRoleProcess } from '../helpers/processes.ts';
 import { recordFault } from './report.ts';
-import { useFaultHarness } from './harness.ts';
+import { expectExact, useFaultHarness, workloadCase } from './harness.ts';
 
 // Several sources harvested at once by the same fetcher and loader processes. Four of them go
 // wrong on page 3 (a server that never answers, an HTTP 500, a TCP reset mid-body, a 429 with
-// Retry-After: 2) while two healthy sources are harvested beside them. Each failing source was
-// harvested successfully once before: its failed run must withdraw nothing.
-const HEALTHY = 2_000;
+// Retry-After: 2) while the whole multi-kind workload (every source kind, 20 000 datasets) is
+// harvested beside them and must come out exact. Each failing source was harvested
+// successfully once before: its failed run must withdraw nothing.
 const FAILING = 1_000;
 const PAGE_SIZE = 200;
 const FAULT_PAGE = 3;
@@ -62,20 +60,15 @@ function mountHostileFeed(server: FeedServer, prefix: string, datasets: number):
 const f = useFaultHarness('fault suite: concurrency isolation');
 
 describe('concurrency isolation', () => {
-  it('a timeout, a 500, a reset mid-body and a 429 on four sources leave two healthy sources unaffected; the failed runs withdraw nothing', async (ctx) => {
-    f.env = await testEnv({
+  it('a timeout, a 500, a reset mid-body and a 429 on four sources leave the multi-kind workload unaffected; the failed runs withdraw nothing', async (ctx) => {
+    const c = await workloadCase(f, ctx, {
       HASAD_FETCH_TIMEOUT_MS: String(FETCH_TIMEOUT_MS),
       HASAD_HARVEST_ATTEMPTS: '1',
-      HASAD_FETCHER_CONCURRENCY: '8',
-      LOG_LEVEL: 'info',
+      // The four failing sources and the workload's five, all at once.
+      HASAD_FETCHER_CONCURRENCY: '10',
     });
-    const e = f.env;
-    const db = (f.h = createDb(e.config.DATABASE_URL, { max: 4, applicationName: 'hasad-test' }));
-    const logs = () => describeProcesses(f.procs);
-    ctx.onTestFailed(() => {
-      process.stderr.write(`\nworker output for ${ctx.task.name}:\n${logs()}\n`);
-    });
-    for (const role of ['fetcher', 'loader']) f.procs.push(startRoleProcess(role, e.env));
+    const { e, db, w, logs } = c;
+    for (const role of ['fetcher', 'loader']) c.start(role);
 
     const addSource = async (slug: string, feed: HostileFeed) => {
       const org = await createOrganization(db.db, { slug, name: `Institution ${slug}` });
@@ -105,32 +98,23 @@ describe('concurrency isolation', () => {
       expect(r, logs()).toMatchObject({ status: 'succeeded', created: FAILING, withdrawn: 0 });
     }
 
-    // Then the faults, with two healthy sources harvested alongside.
+    // Then the faults, with the whole workload (every source kind, 20 000 datasets) harvested alongside.
     for (const f of failing) f.feed.fault = f.fault;
-    const healthy = await Promise.all(
-      ['iso-healthy-a', 'iso-healthy-b'].map(async (slug) => {
-        const feed = mountHostileFeed(f.server, `/${slug}`, HEALTHY);
-        return { slug, feed, sourceId: await addSource(slug, feed) };
-      }),
-    );
+    w.pace('fast');
     const faultAt = Date.now();
-    const all = [...failing, ...healthy];
-    const runs = await Promise.all(all.map((s) => triggerHarvest(db, e.config, s.sourceId, 'manual')));
+    const runs = await Promise.all(failing.map((s) => triggerHarvest(db, e.config, s.sourceId, 'manual')));
+    await w.triggerAll(db, e.config);
     const finished = new Map<string, { run: Run; ms: number }>();
+    const healthyDone = c.waitFinal().then(() => Date.now() - faultAt);
     await Promise.all(
       runs.map(async (r, i) => {
-        const run = await waitForRun(db, r.id, 90_000);
-        finished.set(all[i]!.sourceId, { run, ms: Date.now() - faultAt });
+        const run = await waitForRun(db, r.id, 180_000);
+        finished.set(failing[i]!.sourceId, { run, ms: Date.now() - faultAt });
       }),
     );
 
-    for (const s of healthy) {
-      const { run, ms } = finished.get(s.sourceId)!;
-      expect(run, `${s.slug}\n${logs()}`).toMatchObject({ status: 'succeeded', seen: HEALTHY, created: HEALTHY, withdrawn: 0, invalid: 0, errorCode: null });
-      const cat = await catalogue(s.sourceId);
-      expect(await identifiers(s.sourceId)).toEqual(expectedIds(HEALTHY));
-      recordFault({ case: `healthy ${s.slug.slice(-1)} beside the faults`, expected: HEALTHY, found: cat.a, duplicates: cat.n - cat.d, wronglyWithdrawn: cat.w, recoveryMs: ms });
-    }
+    const check = await w.checkCatalogue(db, e.config, 'multi-kind workload beside the four failing sources', await healthyDone);
+    expectExact(check, w, logs());
     for (const f of failing) {
       const { run, ms } = finished.get(f.sourceId)!;
       if (f.fault === 'retry429') {
