@@ -168,6 +168,12 @@ export const envSchema = z.object({
   HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(120, 1),
   /** Overall deadline of one `POST /api/v1/preview`, in ms. */
   HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000),
+  /**
+   * Secret that signs the operator dashboard's session cookie (at least 32 characters). Unset: a
+   * random one per API process, so sessions end when the process restarts and do not carry
+   * across several API processes: set it when running more than one.
+   */
+  HASAD_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type HasadConfig = z.infer<typeof envSchema>;

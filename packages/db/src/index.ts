@@ -13,3 +13,4 @@ export * from './repositories/registration.repository.ts';
 export * from './repositories/changes.repository.ts';
 export * from './repositories/notifications.repository.ts';
 export { searchColumns, searchNorm, formatLabel, languageKey } from './search-columns.ts';
+export * from './repositories/dashboard.repository.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { installAuth } from './auth.ts';
+import { dashboard } from './dashboard/dashboard.routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { installOpenApi } from './openapi.ts';
@@ -12,9 +13,9 @@ import { vocabularyRoutes } from './routes/vocabularies.routes.ts';
 import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.routes.ts';
+import { organizationNotificationRoutes } from './routes/organization-notifications.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
-import { queuesBoard } from './routes/queues-board.routes.ts';
 import { registrationRoutes } from './routes/registration.routes.ts';
 import { runRoutes } from './routes/runs.routes.ts';
 import { sourceRoutes } from './routes/sources.routes.ts';
@@ -69,11 +70,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   catalogRoutes(app, deps);
   ckanRoutes(app, deps);
   organizationRoutes(app, deps);
+  organizationNotificationRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);
   runRoutes(app, deps);
   previewRoutes(app, deps);
-  await queuesBoard(app, deps);
+  // The operator dashboard and Bull Board, behind one operator sign-in.
+  await dashboard(app, deps);
 
   await app.ready();
   return app;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig } from '@hasad/core';
-import { createDb } from '@hasad/db';
+import { createApiToken, createDb } from '@hasad/db';
 import { Queues } from '@hasad/queues';
 import { buildApp } from './app.ts';
+import { signInWithForm } from './dashboard/sign-in.testing.ts';
 import { startApi } from './main.ts';
 import { READY_TIMEOUT_MS } from './routes/health.routes.ts';
 import { startApiHarness, type ApiHarness } from './test-harness.ts';
@@ -79,8 +80,21 @@ describe('with PostgreSQL and Redis out of reach', () => {
 });
 
 describe('Bull Board at /admin/queues', () => {
-  it('serves its page', async () => {
+  // Behind the dashboard's operator sign-in (services/api/src/dashboard/dashboard.int.test.ts covers the refusals).
+  let cookies: Record<string, string>;
+  beforeAll(async () => {
+    const { token } = await createApiToken(h.deps.db, { role: 'operator', operatorName: 'Bull Board test' });
+    cookies = (await signInWithForm(h.app, token)).jar;
+  });
+
+  it('sends anonymous visitors to the sign-in page', async () => {
     const res = await h.app.inject({ url: '/admin/queues' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toMatch(/^\/dashboard\/sign-in/);
+  });
+
+  it('serves its page', async () => {
+    const res = await h.app.inject({ url: '/admin/queues', cookies });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<!DOCTYPE html>');
@@ -88,7 +102,7 @@ describe('Bull Board at /admin/queues', () => {
 
   it('lists the harvest and load queues with their jobs, read-only', async () => {
     await h.deps.queues.add('harvest.source', { sourceId: '00000000-0000-4000-8000-000000000001', trigger: 'manual' }, { jobId: 'api-test-job' });
-    const res = await h.app.inject({ url: '/admin/queues/api/queues' });
+    const res = await h.app.inject({ url: '/admin/queues/api/queues', cookies });
     expect(res.statusCode).toBe(200);
     const queues = res.json().queues as Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }>;
     expect(queues.map((q) => q.name).sort()).toEqual(['harvest', 'load']);
@@ -96,10 +110,10 @@ describe('Bull Board at /admin/queues', () => {
     expect(queues.every((q) => q.readOnlyMode)).toBe(true);
   });
 
-  it('refuses to change a queue until operators sign in', async () => {
-    const res = await h.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/harvest/clean/waiting' });
-    expect(res.statusCode).toBe(405);
-    const after = await h.app.inject({ url: '/admin/queues/api/queues' });
+  it('refuses to change a queue, even to a signed-in operator', async () => {
+    const res = await h.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/harvest/clean/waiting', cookies });
+    expect(res.statusCode).toBe(403);
+    const after = await h.app.inject({ url: '/admin/queues/api/queues', cookies });
     expect(after.json().queues.find((q: { name: string }) => q.name === 'harvest').counts.waiting).toBe(1);
   });
 });

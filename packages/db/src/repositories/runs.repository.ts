@@ -140,11 +140,13 @@ export async function markFetchDone(db: Db, runId: string, details: Record<strin
 
 /**
  * The run cannot complete: it is failed now (so nothing will be withdrawn), and is
- * finalised with its counts once the batches already handed to the loader are in.
+ * finalised with its counts once the batches already handed to the loader are in. `details`
+ * is merged into the run's details (the fetcher puts the failed page's URL, status and body excerpt there).
  */
-export async function failRun(db: Db, runId: string, code: string, message: string): Promise<void> {
+export async function failRun(db: Db, runId: string, code: string, message: string, details: Record<string, unknown> = {}): Promise<void> {
   await db.execute(sql`
     UPDATE runs SET status = 'failed', error_code = ${code}, error = ${message.slice(0, 4000)}, fetch_done = true,
+      details = details || ${JSON.stringify(details)}::jsonb,
       pages_total = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}), heartbeat_at = now()
     WHERE id = ${runId} AND finished_at IS NULL`);
 }

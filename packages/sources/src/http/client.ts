@@ -317,7 +317,8 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
         return { ...common, notModified: true, body: Readable.from([]), bytesRead: () => 0 };
       }
       if ((status < 200 || status >= 300) && !(req.acceptStatuses?.includes(status) ?? false)) {
-        const bodyExcerpt = await readExcerpt(res.body, 300);
+        // 4 KiB: enough for an operator to see what the server said (the dashboard's run page shows it).
+        const bodyExcerpt = await readExcerpt(res.body, 4096);
         release();
         const retryAfterMs = status === 429 || status >= 500 ? parseRetryAfter(header(res.headers, 'retry-after')) : undefined;
         // The host said when to come back: nobody sharing the limiter asks it before then.

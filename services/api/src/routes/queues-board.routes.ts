@@ -7,8 +7,9 @@ import type { ApiDeps } from '../deps.ts';
 export const QUEUES_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for the `harvest` and `load` queues. It is read-only (no retry, clean,
- * promote or obliterate) until operators have to sign in to reach it.
+ * Bull Board for the `harvest` and `load` queues, read-only (no retry, clean, promote or
+ * obliterate). Registered by the dashboard inside its signed-in scope: anonymous requests to
+ * any of its pages, API or static routes are sent to the sign-in page (see dashboard.routes.ts).
  */
 export async function queuesBoard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const serverAdapter = new FastifyAdapter();

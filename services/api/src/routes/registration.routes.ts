@@ -68,6 +68,11 @@ function validateSource(deps: ApiDeps, s: Required<Pick<SourceFields, 'kind' | '
     if (err instanceof HasadError) throw badParam('config', 'invalid_config', err.message);
     throw err;
   }
+  validateTiming(deps, s);
+}
+
+/** The time zone and the schedule part of `validateSource` (the dashboard's schedule form uses it alone). */
+export function validateTiming(deps: ApiDeps, s: { timezone: string; schedule: string | null }): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone: s.timezone });
   } catch {

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { describeError, fetchSettings, isPermanent, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
+import { describeError, fetchSettings, HasadError, isPermanent, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
@@ -172,13 +172,23 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     const { code, message } = describeError(err);
     if (isPermanent(err) || lastAttempt) {
       log.warn({ err, code }, 'harvest failed');
-      await failRun(db, runId, code, message);
+      await failRun(db, runId, code, message, failedPageDetails(err));
       await enqueueFinaliseIfComplete(deps, runId);
       throw new UnrecoverableError(message);
     }
     log.warn({ err, code, attempt: job.attemptsMade + 1 }, 'harvest attempt failed; will retry from checkpoint');
     throw err;
   }
+}
+
+/**
+ * What the failed page answered, for the operator's run page: its URL, status and the start of
+ * its body (the HTTP client keeps at most 4 KiB of an error body), when the error carries them.
+ */
+function failedPageDetails(err: unknown): Record<string, unknown> {
+  const ctx = err instanceof HasadError ? err.context : {};
+  const pick = Object.fromEntries(['url', 'status', 'bodyExcerpt'].filter((k) => ctx[k] !== undefined).map((k) => [k, ctx[k]]));
+  return Object.keys(pick).length ? { failedPage: pick } : {};
 }
 
 /** Yields each event with the milliseconds the iterator took to produce it. */

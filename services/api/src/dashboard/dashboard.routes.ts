@@ -1,0 +1,451 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { neutraliseCsvCell } from '@hasad/core';
+import {
+  cancelWithdrawals,
+  confirmWithdrawals,
+  countProblems,
+  dashboardFilterValues,
+  findTokenPrincipal,
+  getRunTimeline,
+  getRunWithOwner,
+  getSource,
+  groupRunProblems,
+  isUuid,
+  iterateRunProblems,
+  latestRunWithProblems,
+  listDashboardSources,
+  listProblems,
+  listRunHistory,
+  reviewSource,
+  updateSource,
+} from '@hasad/db';
+import { enqueueHarvestRun } from '@hasad/pipeline';
+import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { validateTiming } from '../routes/registration.routes.ts';
+import { queuesBoard, QUEUES_BOARD_PATH } from '../routes/queues-board.routes.ts';
+import { html, type Html } from './html.ts';
+import { DEFAULT_LANG, isLang, t, type Lang, type MessageKey } from './i18n.ts';
+import { DASHBOARD_PATH as D, page, type PageContext } from './layout.ts';
+import { computeSnapshot, runSnapshot, SnapshotCache } from './live.ts';
+import {
+  clearSessionCookie,
+  cookieOptions,
+  LANG_COOKIE,
+  loadSession,
+  sameToken,
+  SessionStore,
+  setSessionCookie,
+  signedCookie,
+  SIGNIN_COOKIE,
+  tokenUsable,
+  type DashboardSession,
+} from './session.ts';
+import { overviewView, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in operator's session on dashboard and Bull Board routes. */
+    dashboardSession: DashboardSession | null;
+  }
+}
+
+/** Problems per page on the run page; steps of the timeline shown at most. */
+const PROBLEMS_PER_PAGE = 50;
+const TIMELINE_LIMIT = 1000;
+/** How often a live page receives a new snapshot (server-sent events). */
+const EVENTS_INTERVAL_MS = 1000;
+
+/** The stylesheet and the script, read once: no build step, nothing from a CDN. */
+const STATIC: Record<string, { body: string; type: string }> = {
+  'dashboard.css': { body: readFileSync(new URL('./static/dashboard.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' },
+  'dashboard.js': { body: readFileSync(new URL('./static/dashboard.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
+};
+
+/**
+ * Pages may load only this origin's stylesheet and script (no inline script), may not be
+ * framed, and post forms only to this origin. Inline SVG needs no exception.
+ */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function langOf(req: FastifyRequest): Lang {
+  const l = req.cookies[LANG_COOKIE];
+  return isLang(l) ? l : DEFAULT_LANG;
+}
+
+/** Where to go after signing in or switching language: only a path of this dashboard or Bull Board (no open redirect). */
+function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.startsWith('//') || next.includes('\\')) return D;
+  return next === D || next.startsWith(`${D}/`) || next.startsWith(`${D}?`) || next === QUEUES_BOARD_PATH || next.startsWith(`${QUEUES_BOARD_PATH}/`) ? next : D;
+}
+
+function sendHtml(reply: FastifyReply, body: Html, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', CSP)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('cache-control', 'no-store')
+    .send(body.value);
+}
+
+function ctxOf(req: FastifyRequest): PageContext {
+  const s = req.dashboardSession!;
+  return { lang: langOf(req), csrf: s.csrf, operatorName: s.principal.operatorName ?? s.principal.prefix, here: req.url };
+}
+
+const DONE_KEYS = new Set(['harvest', 'harvestLive', 'pause', 'resume', 'approve', 'reject', 'schedule', 'confirm', 'cancel']);
+
+/** The confirmation a redirect after an action asked for (`?done=approve`): only known keys, never text from the URL. */
+function flashOf(lang: Lang, q: Record<string, string | undefined>): { kind: 'ok'; text: string } | undefined {
+  if (!q.done || !DONE_KEYS.has(q.done)) return undefined;
+  return { kind: 'ok', text: t(lang, `done.${q.done}` as MessageKey, { n: Number(q.n ?? 0) || 0 }) };
+}
+
+type Body = Record<string, string | undefined>;
+
+/**
+ * The operator dashboard under /dashboard and Bull Board under /admin/queues, both behind one
+ * sign-in with an operator token. Everything is registered in one encapsulated scope, so the
+ * cookie plugin, the form parser and the sign-in gate apply to these routes only.
+ */
+export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
+    // HTML forms post application/x-www-form-urlencoded, which Fastify does not parse itself;
+    // URLSearchParams does it in one line, without a plugin.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    scope.decorateRequest('dashboardSession', null);
+    // BullMQ's own connection: sessions are a handful of small keys under the deployment's prefix.
+    const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX);
+
+    publicRoutes(scope, deps, store);
+    await scope.register(async (secured) => {
+      secured.addHook('onRequest', async (req, reply) => {
+        const session = await loadSession(req, deps, store);
+        if (!session) {
+          if (req.url.startsWith(`${D}/events`) || req.url.startsWith(`${D}/live.json`)) {
+            return reply.code(401).header('cache-control', 'no-store').send({ error: { code: 'unauthorized', message: 'sign in at /dashboard/sign-in' } });
+          }
+          clearSessionCookie(req, reply);
+          return reply.code(303).header('cache-control', 'no-store').redirect(`${D}/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.url : D)}`, 303);
+        }
+        req.dashboardSession = session;
+        // The rate limiter (a route hook, run after this one) then counts per token, not per address.
+        req.principal = session.principal;
+        // Bull Board stays read-only: its action routes (retry, clean, promote…) are refused.
+        if (req.url.startsWith(QUEUES_BOARD_PATH) && req.method !== 'GET' && req.method !== 'HEAD') {
+          return reply.code(403).send({ error: { code: 'read_only', message: 'the queues board is read-only' } });
+        }
+      });
+      // Synchronizer token: every POST carries the session's CSRF token in a hidden field.
+      secured.addHook('preHandler', async (req, reply) => {
+        if (req.method !== 'POST') return;
+        if (!sameToken((req.body as Body | undefined)?._csrf, req.dashboardSession!.csrf)) {
+          req.log.warn({ url: req.url, tokenId: req.principal?.tokenId }, 'dashboard form refused: CSRF token missing or wrong');
+          const lang = langOf(req);
+          return sendHtml(reply, page({ lang, title: t(lang, 'error.title'), ctx: ctxOf(req), body: html`<p class="flash error" role="alert">${t(lang, 'signin.csrf')}</p>` }), 403);
+        }
+      });
+      securedRoutes(secured, deps, store);
+      await queuesBoard(secured, deps);
+    });
+  });
+}
+
+function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+  app.get<{ Params: { file: string } }>(`${D}/static/:file`, async (req, reply) => {
+    const f = STATIC[req.params.file];
+    if (!f) return reply.code(404).type('text/plain').send('not found');
+    return reply.header('content-type', f.type).header('cache-control', 'public, max-age=300').header('x-content-type-options', 'nosniff').send(f.body);
+  });
+
+  app.get<{ Querystring: { l?: string; next?: string } }>(`${D}/lang`, async (req, reply) => {
+    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { path: '/', sameSite: 'strict', httpOnly: true, secure: (cookieOptions(req, 0)).secure, maxAge: 365 * 86400 });
+    return reply.redirect(safeNext(req.query.next), 303);
+  });
+
+  const signInPage = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) => {
+    const lang = langOf(req);
+    const csrf = randomBytes(24).toString('base64url');
+    reply.setCookie(SIGNIN_COOKIE, csrf, cookieOptions(req, 3600));
+    return sendHtml(reply, page({ lang, title: t(lang, 'signin.title'), body: signInView(lang, csrf, next, error) }), status);
+  };
+
+  app.get<{ Querystring: { next?: string } }>(`${D}/sign-in`, async (req, reply) => {
+    if (await loadSession(req, deps, store)) return reply.redirect(safeNext(req.query.next), 303);
+    return signInPage(req, reply, safeNext(req.query.next));
+  });
+
+  app.post<{ Body: Body }>(`${D}/sign-in`, async (req, reply) => {
+    const lang = langOf(req);
+    const body = req.body ?? {};
+    const next = safeNext(body.next);
+    // Login CSRF: the form's token must match the one set with the form (SameSite=Strict cookie).
+    if (!sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, t(lang, 'signin.csrf'), 403);
+    const found = body.token ? await findTokenPrincipal(deps.db, body.token.trim()) : undefined;
+    if (!found || !tokenUsable({ ...found, role: 'operator' })) {
+      req.log.info({ prefix: found?.prefix }, 'dashboard sign-in refused');
+      return signInPage(req, reply, next, t(lang, 'signin.invalid'), 401);
+    }
+    if (found.role !== 'operator') return signInPage(req, reply, next, t(lang, 'signin.notOperator'), 403);
+    const { sid } = await store.create(found.tokenId);
+    setSessionCookie(req, reply, sid);
+    reply.clearCookie(SIGNIN_COOKIE, { path: '/' });
+    req.log.info({ tokenId: found.tokenId, operator: found.operatorName }, 'operator signed in to the dashboard');
+    return reply.redirect(next, 303);
+  });
+}
+
+function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+  const snapshots = new SnapshotCache(deps);
+  const streams = new Set<() => void>();
+  // Open event streams would keep the server from closing: end them first.
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  app.post(`${D}/sign-out`, async (req, reply) => {
+    await store.destroy(req.dashboardSession!.sid);
+    clearSessionCookie(req, reply);
+    req.log.info({ tokenId: req.principal?.tokenId }, 'operator signed out of the dashboard');
+    return reply.redirect(`${D}/sign-in`, 303);
+  });
+
+  app.get(D, async (req, reply) => {
+    const ctx = ctxOf(req);
+    const snap = await computeSnapshot(deps);
+    return sendHtml(reply, page({ lang: ctx.lang, title: t(ctx.lang, 'overview.title'), ctx, events: `${D}/events`, body: overviewView(ctx.lang, ctx, snap) }));
+  });
+
+  const liveFor = async (runId: string | undefined) => {
+    const snap = await snapshots.get();
+    return runId && isUuid(runId) ? { ...snap, run: (await runSnapshot(deps, runId)) ?? null } : snap;
+  };
+
+  app.get<{ Querystring: { run?: string } }>(`${D}/live.json`, async (req, reply) => {
+    return reply.header('cache-control', 'no-store').send(await liveFor(req.query.run));
+  });
+
+  // Server-sent events: one JSON snapshot a second. The session is checked again on every tick,
+  // so a revoked token or a sign-out ends the stream too.
+  app.get<{ Querystring: { run?: string } }>(`${D}/events`, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      streams.delete(end);
+      res.end();
+    };
+    streams.add(end);
+    req.raw.on('close', end);
+    const tick = async () => {
+      try {
+        if (!(await loadSession(req, deps, store))) {
+          res.write('event: signed-out\ndata: {}\n\n');
+          return end();
+        }
+        const data = await liveFor(req.query.run);
+        if (!closed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+      } catch (err) {
+        req.log.warn({ err }, 'dashboard event stream: snapshot failed');
+      }
+      if (!closed) timer = setTimeout(() => void tick(), EVENTS_INTERVAL_MS);
+    };
+    res.write('retry: 2000\n\n');
+    void tick();
+  });
+
+  app.get<{ Querystring: SourcesQuery }>(`${D}/sources`, async (req, reply) => {
+    const ctx = ctxOf(req);
+    const q: SourcesQuery = {};
+    for (const k of ['organization', 'kind', 'outcome', 'q'] as const) {
+      const v = req.query[k];
+      if (typeof v === 'string' && v.trim() !== '') q[k] = v.trim().slice(0, 200);
+    }
+    const [rows, filters, nextRuns] = await Promise.all([listDashboardSources(deps.pool, q), dashboardFilterValues(deps.pool), nextRunTimes(deps)]);
+    return sendHtml(reply, page({ lang: ctx.lang, title: t(ctx.lang, 'sources.title'), ctx, body: sourcesView(ctx.lang, rows, filters, q, nextRuns) }));
+  });
+
+  const notFoundPage = (req: FastifyRequest, reply: FastifyReply) => {
+    const ctx = ctxOf(req);
+    return sendHtml(reply, page({ lang: ctx.lang, title: t(ctx.lang, 'error.notFound'), ctx, body: html`<p class="flash error">${t(ctx.lang, 'error.notFound')}</p>` }), 404);
+  };
+
+  const renderSource = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, error?: string) => {
+    const ctx = ctxOf(req);
+    const [source] = isUuid(id) ? await listDashboardSources(deps.pool, { id }) : [];
+    const stored = source ? await getSource(deps.db, id) : undefined;
+    if (!source || !stored) return notFoundPage(req, reply);
+    const [history, latest, nextRuns] = await Promise.all([listRunHistory(deps.pool, id, 30), latestRunWithProblems(deps.pool, id), nextRunTimes(deps)]);
+    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.pool, latest.id) } : undefined;
+    const last = history[0];
+    const review = last?.status === 'needs_review' ? await getRunWithOwner(deps.db, last.id) : undefined;
+    const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
+    return sendHtml(
+      reply,
+      page({
+        lang: ctx.lang,
+        title: source.title ?? source.url,
+        ctx,
+        ...(flash ? { flash } : {}),
+        body: sourceView(ctx.lang, ctx, {
+          source,
+          stored,
+          history,
+          problems,
+          review: review ? { id: review.run.id, pendingWithdrawals: review.run.pendingWithdrawals, reason: (review.run.details as { review?: { message?: string } }).review?.message ?? null } : undefined,
+          nextRun: nextRuns.get(id),
+        }),
+      }),
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>(`${D}/sources/:id`, async (req, reply) => renderSource(req, reply, req.params.id));
+
+  /**
+   * Runs a source action; an ApiError (the same refusals the API gives) re-renders the source
+   * page with the message and the API's status, anything else goes to the error handler.
+   */
+  const sourceAction = (name: string, act: (req: FastifyRequest<{ Params: { id: string }; Body: Body }>, id: string) => Promise<string>) =>
+    app.post<{ Params: { id: string }; Body: Body }>(`${D}/sources/:id/${name}`, async (req, reply) => {
+      const id = req.params.id;
+      const src = await getSource(deps.db, id);
+      if (!src || src.deletedAt) return notFoundPage(req, reply);
+      try {
+        const target = await act(req, id);
+        req.log.info({ sourceId: id, action: name, tokenId: req.principal?.tokenId, operator: req.principal?.operatorName }, `dashboard: source ${name}`);
+        return reply.redirect(target, 303);
+      } catch (err) {
+        if (err instanceof ApiError) return renderSource(req, reply, id, err.statusCode, err.message);
+        throw err;
+      }
+    });
+
+  sourceAction('harvest', async (_req, id) => {
+    const src = (await getSource(deps.db, id))!;
+    if (src.approvalStatus !== 'approved') throw new ApiError(409, 'not_approved', t(langOf(_req), 'error.notApproved'));
+    const { run, created } = await enqueueHarvestRun({ db: deps.db, queues: deps.queues }, id, 'manual');
+    return `${D}/runs/${run.id}?done=${created ? 'harvest' : 'harvestLive'}`;
+  });
+  for (const [name, enabled] of [
+    ['pause', false],
+    ['resume', true],
+  ] as const) {
+    sourceAction(name, async (_req, id) => {
+      await updateSource(deps.db, id, { enabled });
+      return `${D}/sources/${id}?done=${name}`;
+    });
+  }
+  sourceAction('review', async (req, id) => {
+    const decision = req.body?.decision;
+    const comment = req.body?.comment?.trim().slice(0, 4000) || null;
+    if (decision !== 'approve' && decision !== 'reject') throw new ApiError(400, 'invalid_parameter', 'decision must be approve or reject');
+    if (decision === 'reject' && !comment) throw new ApiError(400, 'invalid_parameter', t(langOf(req), 'error.commentRequired'));
+    await reviewSource(deps.db, id, { status: decision === 'approve' ? 'approved' : 'rejected', by: req.principal!.operatorName!, comment });
+    return `${D}/sources/${id}?done=${decision}`;
+  });
+  sourceAction('schedule', async (req, id) => {
+    const src = (await getSource(deps.db, id))!;
+    const next = { timezone: req.body?.timezone?.trim() || src.timezone, schedule: req.body?.schedule?.trim() || null };
+    // The API's own checks (time zone, cron or interval, minimum interval), with its messages.
+    validateTiming(deps, next);
+    await updateSource(deps.db, id, { schedule: next.schedule, timezone: next.timezone });
+    return `${D}/sources/${id}?done=schedule`;
+  });
+
+  for (const action of ['confirm', 'cancel'] as const) {
+    app.post<{ Params: { id: string } }>(`${D}/runs/:id/${action}`, async (req, reply) => {
+      const found = isUuid(req.params.id) ? await getRunWithOwner(deps.db, req.params.id) : undefined;
+      if (!found) return notFoundPage(req, reply);
+      try {
+        const target =
+          action === 'confirm'
+            ? `${D}/runs/${found.run.id}?done=confirm&n=${(await confirmWithdrawals(deps.pool, found.run.id)).withdrawn}`
+            : (await cancelWithdrawals(deps.pool, found.run.id), `${D}/runs/${found.run.id}?done=cancel`);
+        req.log.info({ runId: found.run.id, action, tokenId: req.principal?.tokenId, operator: req.principal?.operatorName }, `dashboard: withdrawals ${action}`);
+        return reply.redirect(target, 303);
+      } catch (err) {
+        // confirmWithdrawals / cancelWithdrawals refuse a run that is not (or no longer) waiting for review.
+        return renderRun(req, reply, found.run.id, 409, err instanceof Error ? err.message : String(err));
+      }
+    });
+  }
+
+  const renderRun = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, error?: string) => {
+    const ctx = ctxOf(req);
+    const found = isUuid(id) ? await getRunWithOwner(deps.db, id) : undefined;
+    if (!found) return notFoundPage(req, reply);
+    const run = found.run;
+    const offset = Math.max(0, Math.floor(Number((req.query as { offset?: string }).offset ?? 0)) || 0);
+    const [source, progress, timeline, total, items] = await Promise.all([
+      getSource(deps.db, run.sourceId),
+      runSnapshot(deps, id),
+      getRunTimeline(deps.pool, id, TIMELINE_LIMIT),
+      countProblems(deps.db, id),
+      listProblems(deps.db, id, { limit: PROBLEMS_PER_PAGE, offset }),
+    ]);
+    const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
+    const final = progress?.final ?? true;
+    return sendHtml(
+      reply,
+      page({
+        lang: ctx.lang,
+        title: t(ctx.lang, 'run.title', { id: id.slice(0, 8) }),
+        ctx,
+        ...(flash ? { flash } : {}),
+        ...(final ? {} : { events: `${D}/events?run=${id}` }),
+        body: runView(
+          ctx.lang,
+          ctx,
+          {
+            run,
+            source: { id: run.sourceId, title: source?.title ?? null, url: source?.url ?? '', organization: progress?.organization ?? '' },
+            progress: progress!,
+            timeline,
+            problems: { total, offset, limit: PROBLEMS_PER_PAGE, items },
+          },
+          TIMELINE_LIMIT,
+        ),
+      }),
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>(`${D}/runs/:id`, async (req, reply) => renderRun(req, reply, req.params.id));
+
+  app.get<{ Params: { id: string } }>(`${D}/runs/:id/problems.csv`, async (req, reply) => {
+    const found = isUuid(req.params.id) ? await getRunWithOwner(deps.db, req.params.id) : undefined;
+    if (!found) return notFoundPage(req, reply);
+    const cell = (v: string | number | null) => `"${neutraliseCsvCell(v === null ? '' : String(v)).replaceAll('"', '""')}"`;
+    const lines = ['page,batch,severity,code,field,identifier,message'];
+    for await (const p of iterateRunProblems(deps.pool, found.run.id)) lines.push([p.pageNo, p.batchNo, p.severity, p.code, p.field, p.identifier, p.message].map(cell).join(','));
+    // A BOM so spreadsheet programs read the file as UTF-8 (French and Arabic intact).
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="run-${found.run.id}-problems.csv"`)
+      .header('cache-control', 'no-store')
+      .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+  });
+}
+
+/** When each source's job scheduler fires next (BullMQ's own figure, offsets included), by source id. */
+async function nextRunTimes(deps: ApiDeps): Promise<Map<string, Date>> {
+  const schedulers = await deps.queues.harvest.getJobSchedulers(0, -1);
+  const out = new Map<string, Date>();
+  for (const s of schedulers) if (s.key.startsWith('source-') && s.next) out.set(s.key.slice('source-'.length), new Date(s.next));
+  return out;
+}
