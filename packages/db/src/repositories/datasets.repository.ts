@@ -214,8 +214,9 @@ function conditions(f: DatasetFilter): SQL[] {
 }
 
 /**
- * Per facet: the column of `m` it counts, whether that column is an array, and whether its
- * values are few across the catalogue (organisations, licences, themes, formats, languages).
+ * Per facet: the column of `datasets` it counts, whether that column is an array, and whether
+ * its values are few across the catalogue (organisations, licences, themes, formats,
+ * languages: all of them hashed into `facet_key`; keywords into `keywords_key`).
  */
 const FACET_COLUMNS: Record<DatasetFacet, { col: string; array: boolean; few: boolean }> = {
   organization: { col: 'organization_id', array: false, few: true },
@@ -227,30 +228,26 @@ const FACET_COLUMNS: Record<DatasetFacet, { col: string; array: boolean; few: bo
 };
 
 /**
- * Counting a facet value per matching row costs PostgreSQL a tuple per value (unnest) and a
- * hash probe each: with 25,000 matches and a dozen values a row that alone is ~100 ms. But
- * the combinations of facet values repeat a lot (same publisher, licence, theme, formats, often
- * the same keywords), so the matches are first grouped by that combination (`gk`: one hash per
- * row), then by the few-valued facets alone (`g`, from `gk`), and values are unnested from the
- * groups, weighted by their counts. Where keyword lists are all different, `gk` is as large as
- * the matches and the keyword facet costs about a microsecond per keyword (see search-bench).
+ * One facet's values, most frequent first, counted from `gf` (the few-valued facets) or `gk`
+ * (keywords): one row per distinct combination of values among the matches, with its count
+ * `n` (see buildSearch).
  */
 function facetQuery(name: DatasetFacet, limit: number): SQL {
-  const top = (source: SQL, valueExpr: SQL, countExpr: SQL) =>
+  const top = (source: SQL, valueExpr: SQL) =>
     sql`(SELECT coalesce(json_agg(json_build_object('value', f.v, 'count', f.n) ORDER BY f.n DESC, f.v), '[]')
-      FROM (SELECT ${valueExpr} AS v, ${countExpr}::int AS n FROM ${source} GROUP BY 1 HAVING ${valueExpr} IS NOT NULL ORDER BY 2 DESC, 1 LIMIT ${limit}) f)`;
+      FROM (SELECT ${valueExpr} AS v, sum(y.n)::int AS n FROM ${source} GROUP BY 1 HAVING ${valueExpr} IS NOT NULL ORDER BY 2 DESC, 1 LIMIT ${limit}) f)`;
   const { col, array } = FACET_COLUMNS[name];
   if (name === 'organization') {
     return sql`(SELECT coalesce(json_agg(json_build_object('value', o.slug, 'label', o.name, 'count', f.n) ORDER BY f.n DESC, o.slug), '[]')
-      FROM (SELECT organization_id, sum(n)::int AS n FROM g GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}) f
+      FROM (SELECT organization_id, sum(n)::int AS n FROM gf GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}) f
       JOIN organizations o ON o.id = f.organization_id)`;
   }
-  if (name === 'keyword') return top(sql`(SELECT unnest(gk.keywords) AS v, gk.n FROM gk) y`, sql`y.v`, sql`sum(y.n)`);
+  const from = name === 'keyword' ? 'gk' : 'gf';
   // unnest in the select list (a ProjectSet node) rather than FROM g, unnest(…): measured twice
   // as fast, no function scan set up per row.
   return array
-    ? top(sql`(SELECT unnest(g.${sql.raw(col)}) AS v, g.n FROM g) y`, sql`y.v`, sql`sum(y.n)`)
-    : top(sql`g`, sql`g.${sql.raw(col)}`, sql`sum(g.n)`);
+    ? top(sql`(SELECT unnest(${sql.raw(from)}.${sql.raw(col)}) AS v, ${sql.raw(from)}.n FROM ${sql.raw(from)}) y`, sql`y.v`)
+    : top(sql`${sql.raw(from)} y`, sql`y.${sql.raw(col)}`);
 }
 
 /** The first statement of a search, with what reading its answer needs. */
@@ -267,9 +264,8 @@ function buildSearch(f: DatasetFilter) {
   const conds = conditions(f);
   const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
   const from = q ? sql`datasets d CROSS JOIN hasad_search_query(${q}) AS query` : sql`datasets d`;
-  const facetCols = [...new Set(facets.map((n) => FACET_COLUMNS[n].col))];
-  const groupCols = [...new Set(facets.filter((n) => FACET_COLUMNS[n].few).map((n) => FACET_COLUMNS[n].col))];
-  const mCols = [sql`d.id`, sql`${keys[0]!.expr} AS k`, ...facetCols.map((c) => sql`d.${sql.raw(c)}`)];
+  const fewFacets = facets.some((n) => FACET_COLUMNS[n].few);
+  const keywordFacet = facets.includes('keyword');
   const orderOf = (alias: string) =>
     sql.join(
       keys.map((k) => sql`${sql.raw(alias)}.${sql.raw(k.col)} ${sql.raw(k.desc ? 'DESC' : 'ASC')}`),
@@ -277,23 +273,30 @@ function buildSearch(f: DatasetFilter) {
     );
   const after = cursor ? sql`WHERE ${keysetAfter(keys, cursor.k)}` : sql``;
   const offset = cursor ? 0 : (page - 1) * limit;
-  // gk: the matches grouped by their facet values including keywords; g: by the few-valued
-  // facets only, from gk (see facetQuery).
-  const keywordFacet = facets.includes('keyword');
-  const gkCols = keywordFacet ? [...groupCols, 'keywords'].join(', ') : '';
-  const gCols = groupCols.join(', ');
-  const ctes = [
-    ...(keywordFacet ? [sql`gk AS MATERIALIZED (SELECT ${sql.raw(gkCols)}, count(*) AS n FROM m GROUP BY ${sql.raw(gkCols)})`] : []),
-    ...(groupCols.length
-      ? [sql`g AS MATERIALIZED (SELECT ${sql.raw(gCols)}, ${sql.raw(keywordFacet ? 'sum(n)' : 'count(*)')} AS n FROM ${sql.raw(keywordFacet ? 'gk' : 'm')} GROUP BY ${sql.raw(gCols)})`]
-      : []),
-  ];
+  // Facets without touching the matches' arrays: the matches (m, narrow: id, sort key, the two
+  // facet keys and the row's address) are grouped by their facet keys (g: one 64-bit hash per
+  // key and row, typically a few hundred groups for 25,000 matches), each group remembering one
+  // of its rows; the values are then read from that row alone, by its address (a TID scan in
+  // the statement's own snapshot, so it is the very row version that matched): gf for the
+  // few-valued facets, gk for keywords, one row per distinct combination with its count. Where
+  // keyword lists are all different gk has a row per match, and the keyword facet costs about
+  // what reading every match's keywords would (see search-bench --unique-keywords).
+  const gKeys = [...(fewFacets ? ['fk'] : []), ...(keywordFacet ? ['kk'] : [])].join(', ');
+  const ctes: SQL[] = [];
+  if (gKeys) ctes.push(sql`g AS MATERIALIZED (SELECT ${sql.raw(gKeys)}, count(*) AS n, min(t) AS t FROM m GROUP BY ${sql.raw(gKeys)})`);
+  if (fewFacets) {
+    ctes.push(sql`gf AS MATERIALIZED (SELECT r.organization_id, r.themes, r.formats, r.license, r.languages, x.n
+      FROM (SELECT fk, sum(n) AS n, min(t) AS t FROM g GROUP BY fk) x JOIN datasets r ON r.ctid = x.t)`);
+  }
+  if (keywordFacet) {
+    ctes.push(sql`gk AS MATERIALIZED (SELECT r.keywords, x.n
+      FROM (SELECT kk, sum(n) AS n, min(t) AS t FROM g GROUP BY kk) x JOIN datasets r ON r.ctid = x.t)`);
+  }
   const g = ctes.length ? sql`, ${sql.join(ctes, sql`, `)}` : sql``;
-  const totalFrom = groupCols.length ? 'g' : keywordFacet ? 'gk' : undefined;
 
   const statement = sql`
-    WITH m AS MATERIALIZED (SELECT ${sql.join(mCols, sql`, `)} FROM ${from} ${where}) ${g}
-    SELECT ${totalFrom ? sql`(SELECT coalesce(sum(n), 0)::int FROM ${sql.raw(totalFrom)})` : sql`(SELECT count(*)::int FROM m)`} AS total,
+    WITH m AS MATERIALIZED (SELECT d.id, ${keys[0]!.expr} AS k${gKeys ? sql`, d.facet_key AS fk, d.keywords_key AS kk, d.ctid AS t` : sql``} FROM ${from} ${where}) ${g}
+    SELECT ${gKeys ? sql`(SELECT coalesce(sum(n), 0)::int FROM g)` : sql`(SELECT count(*)::int FROM m)`} AS total,
       (SELECT coalesce(json_agg(json_build_object('id', p.id, 'k', p.k) ORDER BY ${orderOf('p')}), '[]')
          FROM (SELECT m.id, m.k FROM m ${after} ORDER BY ${orderOf('m')} LIMIT ${limit + 1} OFFSET ${offset}) p) AS page
       ${sql.join(
@@ -315,10 +318,8 @@ function buildSearch(f: DatasetFilter) {
 export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetSearchResult> {
   const { statement, sort, limit, facets } = buildSearch(f);
   type Row = { total: number; page: Array<{ id: string; k: string | number }> } & Record<string, FacetValue[] | null>;
-  // The matched set and its groups are kept in memory rather than spilled to temporary files
-  // (PostgreSQL's default work_mem, 4 MB, holds ~10,000 matches); SET LOCAL needs a transaction.
   const res = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL work_mem = ${sql.raw(`'${SEARCH_WORK_MEM}'`)}`);
+    await tx.execute(SEARCH_SETTINGS);
     return tx.execute<Row>(statement);
   });
   const row = res.rows[0]!;
@@ -339,14 +340,24 @@ export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetS
   return { total: row.total, items, facets: facetValues, nextCursor };
 }
 
-/** work_mem of a search's transaction (see searchDatasets). */
-const SEARCH_WORK_MEM = '32MB';
+/**
+ * Settings of a search's transaction, in one round trip (set_config(…, true) is SET LOCAL):
+ * - work_mem 32 MB: the matched set and its groups stay in memory rather than spill to
+ *   temporary files (the default, 4 MB, holds about 10,000 matches);
+ * - jit off: compiling a search's expressions would cost more than it saves (PostgreSQL 15's
+ *   JIT adds tens of milliseconds to a plan over its cost threshold); the search plans measured
+ *   stay under the threshold, so this is a guard, not a measured gain;
+ * - no parallel workers: under concurrent searches every core is already busy, and a worker
+ *   per search only adds start-up and coordination work.
+ */
+const SEARCH_SETTINGS = sql`SELECT set_config('work_mem', '32MB', true), set_config('jit', 'off', true),
+  set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the statement `searchDatasets` runs first (for the bench and operators). */
 export async function explainSearch(db: Db, f: DatasetFilter): Promise<string> {
   const { statement } = buildSearch(f);
   const res = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL work_mem = ${sql.raw(`'${SEARCH_WORK_MEM}'`)}`);
+    await tx.execute(SEARCH_SETTINGS);
     return tx.execute<{ 'QUERY PLAN': string }>(sql`EXPLAIN (ANALYZE, BUFFERS) ${statement}`);
   });
   return res.rows.map((r) => r['QUERY PLAN']).join('\n');
