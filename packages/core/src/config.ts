@@ -166,6 +166,11 @@ export const envSchema = z.object({
   HASAD_RATE_LIMIT_PER_MINUTE: int(300, 1),
   /** API requests per minute per client IP address without a token. */
   HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(120, 1),
+  /**
+   * Catalogue search answers kept per API process (least recently used evicted; any catalogue
+   * change empties it). 0 turns the cache off.
+   */
+  HASAD_SEARCH_CACHE_ENTRIES: int(1000, 0),
   /** Overall deadline of one `POST /api/v1/preview`, in ms. */
   HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000),
   /**

@@ -297,3 +297,91 @@ describe('lists', () => {
     expect((await action('status_show'))['result']).toMatchObject({ site_title: 'Hasad', ckan_version: expect.any(String), extensions: [] });
   });
 });
+
+describe('shows', () => {
+  it('organization_show lists its packages with include_datasets, accepts include_private, and has the keys of CKAN’s organization dict', async () => {
+    const plain = (await action('organization_show', 'id=hcp'))['result'] as Json;
+    expect(plain).not.toHaveProperty('packages');
+    expect(plain).toMatchObject({ name: 'hcp', package_count: 5, num_followers: 0, users: [], extras: [], image_display_url: '' });
+    const withDatasets = (await action('organization_show', 'id=hcp&include_datasets=true&include_private=true'))['result'] as Json;
+    const packages = withDatasets['packages'] as Json[];
+    expect(packages).toHaveLength(5);
+    expect(packages.map((p) => p['id'])).toContain(seeded.dataset.air);
+    expect(packages.map((p) => p['id'])).not.toContain(seeded.dataset.recensement);
+    // Each is a whole package dict, as package_show gives it.
+    const air = packages.find((p) => p['id'] === seeded.dataset.air)!;
+    expect(air).toEqual((await action('package_show', `id=${seeded.dataset.air}`))['result']);
+    expect(await action('organization_show', 'id=inconnue', 404)).toMatchObject({ success: false, error: { __type: 'Not Found Error', message: 'Not found' } });
+  });
+
+  it('group_show finds a theme by code, URI or id, with its packages on include_datasets', async () => {
+    const byCode = (await action('group_show', 'id=ENER'))['result'] as Json;
+    expect(byCode).toMatchObject({ name: 'ENER', display_name: 'Énergie', package_count: 1, is_organization: false, type: 'group' });
+    expect(byCode).not.toHaveProperty('packages');
+    const byUri = (await action('group_show', `id=${encodeURIComponent('http://publications.europa.eu/resource/authority/data-theme/ENER')}`))['result'] as Json;
+    const byId = (await action('group_show', `id=${byCode['id'] as string}&include_datasets=true`))['result'] as Json;
+    expect(byUri['id']).toBe(byCode['id']);
+    expect((byId['packages'] as Json[]).map((p) => p['id'])).toEqual([seeded.dataset.electricite]);
+    expect(await action('group_show', 'id=ENVI', 404)).toMatchObject({ success: false, error: { __type: 'Not Found Error' } });
+    expect(await action('group_show', '', 409)).toMatchObject({ error: { __type: 'Validation Error', id: ['Missing value'] } });
+  });
+
+  it('help_show describes every action, including the one a help link of any answer names', async () => {
+    const body = await action('package_search', 'rows=0');
+    const helpUrl = new URL(body['help'] as string);
+    const res = await h.app.inject({ method: 'GET', url: `${helpUrl.pathname}${helpUrl.search}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ success: true, result: expect.stringContaining('fq') });
+    for (const name of ['package_search', 'package_show', 'package_list', 'organization_list', 'organization_show', 'group_list', 'group_show', 'tag_list', 'status_show', 'help_show']) {
+      const text = (await action('help_show', `name=${name}`))['result'];
+      expect(typeof text, name).toBe('string');
+      // and the action itself answers
+      const r = await h.app.inject({ method: 'GET', url: `/api/3/action/${name}` });
+      expect([200, 409], `${name}: ${r.body}`).toContain(r.statusCode);
+    }
+    expect(await action('help_show', 'name=package_delete', 404)).toMatchObject({ success: false, error: { __type: 'Not Found Error', message: 'Not found: Action function not found' } });
+  });
+});
+
+describe('caching', () => {
+  it('answers GETs with ETag and Last-Modified, 304 to a matching If-None-Match or If-Modified-Since, and a new answer once the catalogue changes', async () => {
+    const url = '/api/3/action/package_search?fq=organization:hcp&rows=2';
+    const first = await h.app.inject({ method: 'GET', url });
+    expect(first.statusCode).toBe(200);
+    const etag = first.headers['etag'] as string;
+    const lastModified = first.headers['last-modified'] as string;
+    expect(etag).toMatch(/^W\/"/);
+    expect(lastModified).toBeTruthy();
+    expect(first.headers['cache-control']).toBe('public, no-cache');
+    const count = ((first.json() as Json)['result'] as Json)['count'];
+
+    const again = await h.app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect((await h.app.inject({ method: 'GET', url, headers: { 'if-modified-since': lastModified } })).statusCode).toBe(304);
+    // Another query, another representation.
+    expect((await h.app.inject({ method: 'GET', url: `${url}&start=1`, headers: { 'if-none-match': etag } })).statusCode).toBe(200);
+    // Every read action is validated the same way.
+    for (const a of ['package_show?id=hcp-qualite-air', 'package_list', 'organization_list', 'organization_show?id=hcp', 'group_list', 'group_show?id=ENER', 'tag_list', 'status_show']) {
+      const r = await h.app.inject({ method: 'GET', url: `/api/3/action/${a}` });
+      expect(r.statusCode, a).toBe(200);
+      expect((await h.app.inject({ method: 'GET', url: `/api/3/action/${a}`, headers: { 'if-none-match': r.headers['etag'] as string } })).statusCode, a).toBe(304);
+    }
+    // Errors carry no validators; POST is never answered 304.
+    const missing = await h.app.inject({ method: 'GET', url: '/api/3/action/package_show?id=nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['etag']).toBeUndefined();
+    expect((await h.app.inject({ method: 'POST', url: '/api/3/action/package_search', payload: { fq: 'organization:hcp', rows: 2 }, headers: { 'if-none-match': etag } })).statusCode).toBe(200);
+
+    // A dataset withdrawn: the old ETag no longer matches and the (cached) search sees the change.
+    await h.pool.query(`UPDATE datasets SET status = 'withdrawn', withdrawn_at = now(), updated_at = now() WHERE id = $1`, [seeded.dataset.air]);
+    try {
+      const after = await h.app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+      expect(after.statusCode).toBe(200);
+      expect(after.headers['etag']).not.toBe(etag);
+      expect(((after.json() as Json)['result'] as Json)['count']).toBe((count as number) - 1);
+    } finally {
+      await h.pool.query(`UPDATE datasets SET status = 'active', withdrawn_at = NULL, updated_at = now() WHERE id = $1`, [seeded.dataset.air]);
+    }
+  });
+});

@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { countValues, getDataset, isUuidLike, searchDatasets, type DatasetFacet, type DatasetRow } from '@hasad/db';
+import { catalogueVersion, countValues, getDataset, isUuidLike, searchDatasets, type DatasetFacet, type DatasetRow } from '@hasad/db';
+import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { baseUrlOf } from '../dcat/export.ts';
 import type { ApiDeps } from '../deps.ts';
-import { facetDisplayName, facetName, idPrefixOfName, packageName, toCkanGroup, toCkanOrganization, toCkanPackage, type CkanOrgInfo } from '../ckan/package.ts';
+import { CKAN_HELP } from '../ckan/help.ts';
+import { facetDisplayName, facetName, groupName, idPrefixOfName, packageName, toCkanGroup, toCkanOrganization, toCkanPackage, type CkanOrgInfo } from '../ckan/package.ts';
+import { searchCacheOf } from '../search-cache.ts';
 import { CKAN_FACETS, CkanValidationError, intParam, pageWindow, parseFacetFields, parseFq, parseQ, parseSort } from '../ckan/solr.ts';
 
 /**
@@ -11,14 +14,23 @@ import { CKAN_FACETS, CkanValidationError, intParam, pageWindow, parseFacetField
  * both. Answers use CKAN's envelope `{help, success, result}`; errors CKAN's
  * `{help, success: false, error: {__type, message}}` with its statuses (404 Not Found Error,
  * 409 Validation Error), not the /api/v1 error shape.
+ *
+ * Every GET answer is validated by the catalogue version (ETag, Last-Modified; 304 on a match,
+ * as the /api/v1 listings), so a conditional request costs no search; package_search answers
+ * are kept in the search cache (search-cache.ts) under the same version.
  */
 
 type Params = Record<string, unknown>;
-type Action = (p: Params, req: FastifyRequest) => Promise<unknown>;
+/** An action: its parameters, the request, and the catalogue version the answer is validated with. */
+type Action = (p: Params, req: FastifyRequest, version: string) => Promise<unknown>;
 
+/** CKAN's NotFound: the message is "Not found", with the detail after a colon when there is one. */
 class CkanNotFound extends Error {
   override readonly name = 'CkanNotFound';
   readonly code = 'ckan_not_found';
+  constructor(detail?: string) {
+    super(detail ? `Not found: ${detail}` : 'Not found');
+  }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
@@ -27,8 +39,14 @@ const bool = (v: unknown): boolean => v === true || (typeof v === 'string' && ['
 const FACET_LIMIT_DEFAULT = 50;
 const ROWS_DEFAULT = 10;
 const ROWS_MAX = 1000;
+/** Packages organization_show and group_show list with include_datasets (CKAN's search.rows_max). */
+const SHOW_DATASETS_MAX = 1000;
+
+/** Parameters as a stable string (cache key, ETag): key order must not matter. */
+const stableParams = (p: Params): string => JSON.stringify(Object.entries(p).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const searchCache = searchCacheOf<unknown>(deps, 'ckan.package_search');
   /** Every organisation (a small table); with its count of active datasets only where the answer shows it. */
   const orgCache = async (withCounts = false): Promise<Map<string, CkanOrgInfo & { count: number }>> => {
     const count = withCounts ? `(SELECT count(*) FROM datasets d WHERE d.organization_id = o.id AND d.status = 'active')::int` : '0';
@@ -55,48 +73,62 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return hit ? getDataset(deps.db, hit.id) : undefined;
   };
 
+  /** CKAN's package_search over Hasad's search (the cache wraps it). */
+  const packageSearch = async (p: Params): Promise<unknown> => {
+    const q = parseQ(str(p['q']));
+    const fq = parseFq(str(p['fq']));
+    const rows = intParam('rows', p['rows'], ROWS_DEFAULT, ROWS_MAX);
+    const start = intParam('start', p['start'], 0, Number.MAX_SAFE_INTEGER);
+    const sort = parseSort(str(p['sort']), q !== undefined);
+    const facetFields = parseFacetFields(str(p['facet.field']));
+    const facetLimit = intParam('facet.limit', p['facet.limit'], FACET_LIMIT_DEFAULT, 1000) || FACET_LIMIT_DEFAULT;
+    const win = pageWindow(start, rows);
+    if (!win) throw new CkanValidationError('start', `start ${start} with rows ${rows} is beyond what Hasad pages by offset; page with a smaller start or use /api/v1/datasets cursors`);
+    const res = await searchDatasets(deps.db, {
+      ...(q !== undefined && { q }),
+      ...(fq.organization.length > 0 && { organization: fq.organization }),
+      theme: fq.theme,
+      keyword: fq.keyword,
+      format: fq.format,
+      license: fq.license,
+      sort,
+      page: win.page,
+      limit: win.limit,
+      facets: facetFields.map((f) => CKAN_FACETS[f] as DatasetFacet),
+      facetLimit,
+    });
+    const orgs = await orgCache();
+    const results = res.items.slice(win.skip, win.skip + rows).map((row) => toCkanPackage(row, orgOf(row, orgs)));
+    const facets: Record<string, Record<string, number>> = {};
+    const searchFacets: Record<string, { title: string; items: Array<{ name: string; display_name: string; count: number }> }> = {};
+    for (const field of facetFields) {
+      const values = res.facets[CKAN_FACETS[field] as DatasetFacet] ?? [];
+      const items = values.map((v) => ({ name: facetName(field, v.value), display_name: facetDisplayName(field, v.value, v.label), count: v.count }));
+      facets[field] = Object.fromEntries(items.map((i) => [i.name, i.count]));
+      searchFacets[field] = { title: field, items };
+    }
+    return { count: res.total, sort: str(p['sort']) ?? (q !== undefined ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, results, search_facets: searchFacets };
+  };
+
+  /** Keys CKAN's organization_show and group_show add to the list dict; Hasad has no users, followers or extras. */
+  const showExtras = { users: [], extras: [], groups: [], tags: [], num_followers: 0, image_display_url: '' };
+
+  /** The active packages of an organisation or theme (include_datasets), by title, at most SHOW_DATASETS_MAX. */
+  const packagesOf = async (filter: { organization?: string; theme?: string[] }, orgs: Map<string, CkanOrgInfo>) => {
+    const res = await searchDatasets(deps.db, { ...filter, sort: 'title', limit: SHOW_DATASETS_MAX, facets: [] });
+    return res.items.map((row) => toCkanPackage(row, orgOf(row, orgs)));
+  };
+
   const actions: Record<string, Action> = {
-    async package_search(p) {
-      const q = parseQ(str(p['q']));
-      const fq = parseFq(str(p['fq']));
-      const rows = intParam('rows', p['rows'], ROWS_DEFAULT, ROWS_MAX);
-      const start = intParam('start', p['start'], 0, Number.MAX_SAFE_INTEGER);
-      const sort = parseSort(str(p['sort']), q !== undefined);
-      const facetFields = parseFacetFields(str(p['facet.field']));
-      const facetLimit = intParam('facet.limit', p['facet.limit'], FACET_LIMIT_DEFAULT, 1000) || FACET_LIMIT_DEFAULT;
-      const win = pageWindow(start, rows);
-      if (!win) throw new CkanValidationError('start', `start ${start} with rows ${rows} is beyond what Hasad pages by offset; page with a smaller start or use /api/v1/datasets cursors`);
-      const res = await searchDatasets(deps.db, {
-        ...(q !== undefined && { q }),
-        ...(fq.organization.length > 0 && { organization: fq.organization }),
-        theme: fq.theme,
-        keyword: fq.keyword,
-        format: fq.format,
-        license: fq.license,
-        sort,
-        page: win.page,
-        limit: win.limit,
-        facets: facetFields.map((f) => CKAN_FACETS[f] as DatasetFacet),
-        facetLimit,
-      });
-      const orgs = await orgCache();
-      const results = res.items.slice(win.skip, win.skip + rows).map((row) => toCkanPackage(row, orgOf(row, orgs)));
-      const facets: Record<string, Record<string, number>> = {};
-      const searchFacets: Record<string, { title: string; items: Array<{ name: string; display_name: string; count: number }> }> = {};
-      for (const field of facetFields) {
-        const values = res.facets[CKAN_FACETS[field] as DatasetFacet] ?? [];
-        const items = values.map((v) => ({ name: facetName(field, v.value), display_name: facetDisplayName(field, v.value, v.label), count: v.count }));
-        facets[field] = Object.fromEntries(items.map((i) => [i.name, i.count]));
-        searchFacets[field] = { title: field, items };
-      }
-      return { count: res.total, sort: str(p['sort']) ?? (q !== undefined ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, results, search_facets: searchFacets };
+    async package_search(p, _req, version) {
+      return searchCache.get(version, stableParams(p), () => packageSearch(p));
     },
 
     async package_show(p) {
       const id = str(p['id']) ?? str(p['name_or_id']);
       if (!id) throw new CkanValidationError('id', 'Missing value');
       const row = await findPackage(id);
-      if (!row) throw new CkanNotFound('Not found');
+      if (!row) throw new CkanNotFound();
       return toCkanPackage(row, orgOf(row, await orgCache()));
     },
 
@@ -123,14 +155,40 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async organization_show(p) {
       const id = str(p['id']);
       if (!id) throw new CkanValidationError('id', 'Missing value');
-      const org = [...(await orgCache(true)).values()].find((o) => o.slug === id || (isUuidLike(id) && o.id === id.toLowerCase()));
-      if (!org) throw new CkanNotFound('Organization not found');
-      return { ...toCkanOrganization(org, org.count), users: [], extras: [], groups: [], tags: [] };
+      const orgs = await orgCache(true);
+      const org = [...orgs.values()].find((o) => o.slug === id || (isUuidLike(id) && o.id === id.toLowerCase()));
+      if (!org) throw new CkanNotFound();
+      return {
+        ...toCkanOrganization(org, org.count),
+        ...showExtras,
+        ...(bool(p['include_datasets']) && { packages: await packagesOf({ organization: org.slug }, orgs) }),
+      };
     },
 
     async group_list(p) {
       const themes = await countValues(deps.db, 'themes');
       return bool(p['all_fields']) ? themes.map((t) => toCkanGroup(t.value, t.count)) : themes.map((t) => toCkanGroup(t.value)['name']);
+    },
+
+    async group_show(p) {
+      const id = str(p['id']);
+      if (!id) throw new CkanValidationError('id', 'Missing value');
+      // A group is a theme: named by its EU code (`ENVI`), its value (URI or label) or its derived id.
+      const theme = (await countValues(deps.db, 'themes')).find((t) => groupName(t.value) === id || t.value === id || toCkanGroup(t.value)['id'] === id);
+      if (!theme) throw new CkanNotFound();
+      return {
+        ...toCkanGroup(theme.value, theme.count),
+        ...showExtras,
+        ...(bool(p['include_datasets']) && { packages: await packagesOf({ theme: [theme.value] }, await orgCache()) }),
+      };
+    },
+
+    async help_show(p) {
+      const name = str(p['name']);
+      if (!name) throw new CkanValidationError('name', 'Missing value');
+      const text = Object.hasOwn(CKAN_HELP, name) ? CKAN_HELP[name] : undefined;
+      if (!text) throw new CkanNotFound('Action function not found');
+      return text;
     },
 
     async tag_list(p) {
@@ -169,9 +227,18 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // CKAN's `facet.field` may come as a JSON list in the query or as a real list in a POST body.
     const params: Params = { ...(req.query as Params), ...body };
     if (Array.isArray(params['facet.field'])) params['facet.field'] = JSON.stringify(params['facet.field']);
+    // Validated before acting: a 304 costs a few index probes. Every answer here is derived from
+    // the catalogue, so its version validates all of them (help_show's too, harmlessly).
+    const version = await catalogueVersion(deps.db);
+    if (req.method === 'GET') {
+      const etag = weakEtag('ckan', name, version.token, stableParams(params));
+      if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
+    }
     try {
-      return { help, success: true, result: await action(params, req) };
+      return { help, success: true, result: await action(params, req, version.token) };
     } catch (err) {
+      // An error answer is not a representation to revalidate.
+      for (const h of ['etag', 'last-modified', 'cache-control']) reply.removeHeader(h);
       if (err instanceof CkanNotFound) return reply.code(404).send({ help, success: false, error: { __type: 'Not Found Error', message: err.message } });
       if (err instanceof CkanValidationError) {
         return reply.code(409).send({ help, success: false, error: { __type: 'Validation Error', message: err.message, [err.field]: [err.message] } });
@@ -182,7 +249,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   const schema = {
     tags: ['ckan'],
-    summary: 'CKAN-compatible read action (package_search, package_show, package_list, organization_list, organization_show, group_list, tag_list, status_show)',
+    summary: `CKAN-compatible read action (${Object.keys(CKAN_HELP).join(', ')})`,
     params: { type: 'object', required: ['action'], properties: { action: { type: 'string', maxLength: 64 } } },
   };
   for (const prefix of ['/api/3/action', '/api/action']) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
+import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetSearchResult, type DatasetRow, type DatasetSort } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { datasetQuads } from '../dcat/dcat-graph.ts';
 import { negotiate } from '../dcat/negotiate.ts';
@@ -9,6 +9,7 @@ import { checkInstant } from '../params.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { datasetItem, dateOrDateTime, errorResponses, facetsBody } from '../schemas.ts';
+import { searchCacheOf } from '../search-cache.ts';
 import { toIso } from '../timestamps.ts';
 
 interface ListQuery {
@@ -104,6 +105,7 @@ export function toDatasetItem(row: DatasetRow): Record<string, unknown> {
 }
 
 export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const cache = searchCacheOf<DatasetSearchResult>(deps, 'datasets');
   app.get<{ Querystring: ListQuery }>(
     '/api/v1/datasets',
     {
@@ -118,18 +120,21 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       checkInstant('modifiedTo', modifiedTo);
       // Validated before searching: a 304 costs a few index probes, not a search.
       const version = await catalogueVersion(deps.db);
-      const etag = weakEtag('datasets', version.token, sortedEntries(req.query));
+      const query = sortedEntries(req.query);
+      const etag = weakEtag('datasets', version.token, query);
       if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
       try {
-        const res = await searchDatasets(deps.db, {
-          ...rest,
-          modifiedFrom,
-          modifiedTo,
-          page,
-          limit,
-          license: [...(license ?? []), ...(licence ?? [])],
-          facets: parseFacets(facets),
-        });
+        const search = () =>
+          searchDatasets(deps.db, {
+            ...rest,
+            modifiedFrom,
+            modifiedTo,
+            page,
+            limit,
+            license: [...(license ?? []), ...(licence ?? [])],
+            facets: parseFacets(facets),
+          });
+        const res = await cache.get(version.token, JSON.stringify(query), search);
         return { total: res.total, page, limit, items: res.items.map(toDatasetItem), facets: res.facets, nextCursor: res.nextCursor };
       } catch (err) {
         if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_parameter', `querystring parameter "cursor": ${err.message}`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { setOrganizationTrusted } from '@hasad/db';
+import { catalogueVersion, setOrganizationTrusted } from '@hasad/db';
 import { bearerSecurity, principalOf } from '../auth.ts';
+import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, organizationItem } from '../schemas.ts';
@@ -42,7 +43,11 @@ export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         },
       },
     },
-    async () => ({ items: await listOrganizationsWithCounts(deps) }),
+    async (req, reply) => {
+      const version = await catalogueVersion(deps.db);
+      if (checkNotModified(req, reply, { etag: weakEtag('organizations', version.token), lastModified: version.lastModified })) return sendNotModified(reply);
+      return { items: await listOrganizationsWithCounts(deps) };
+    },
   );
 
   app.patch<{ Params: { slug: string }; Body: { trusted: boolean } }>(
