@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrganization, createSource, setOrganizationNotifications } from '@hasad/db';
+import { createOrganization, createSource, getOrganizationNotifications, setOrganizationNotifications } from '@hasad/db';
 import { notifyRunEnded } from '@hasad/pipeline';
 import { verifyWebhook, type NotificationEvent } from '@hasad/notify';
 import { SmtpTestServer, WebhookReceiver, type ReceivedWebhook } from '@hasad/notify/testing';
@@ -223,6 +226,21 @@ describe('notifications', () => {
     expect(job?.attemptsMade).toBe(3);
   });
 
+  it('hasad org notify sets the contacts, prints a new webhook secret once, and refuses a forbidden address', async () => {
+    await createOrganization(p.rt.db.db, { slug: 'cli-org', name: 'Par la ligne de commande' });
+    const env = { HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${new URL(orgHook.url).port}` };
+    const set = await hasad(p, env, 'org', 'notify', '--slug', 'cli-org', '--email', 'a@cli.gov.ma', '--email', 'b@cli.gov.ma', '--webhook', orgHook.url);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    const printed = JSON.parse(set.stdout);
+    expect(printed).toMatchObject({ slug: 'cli-org', emails: ['a@cli.gov.ma', 'b@cli.gov.ma'], webhookUrl: orgHook.url, webhookSecretSet: true });
+    expect(printed.webhookSecret).toMatch(/^whsec_/);
+    const refused = await hasad(p, env, 'org', 'notify', '--slug', 'cli-org', '--webhook', forbiddenHook.url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^hasad: --webhook: refused to fetch .*loopback/);
+    expect(await getOrganizationNotifications(p.rt.db.db, 'cli-org')).toMatchObject({ emails: ['a@cli.gov.ma', 'b@cli.gov.ma'], webhookUrl: orgHook.url, webhookSecretSet: true });
+  });
+
   it('a webhook aimed at an address the rules refuse is not called, and fails at once without retries', async () => {
     const s = await sourceOf({ webhookUrl: forbiddenHook.url, webhookSecret: ORG_SECRET });
     await p.harvest(s.sourceId);
@@ -237,6 +255,18 @@ describe('notifications', () => {
     expect(forbiddenHook.requests).toHaveLength(0);
   });
 });
+
+/** Runs the hasad CLI with the pipeline's settings; resolves with its exit code and output. */
+async function hasad(p: TestPipeline, env: Record<string, string>, ...args: string[]) {
+  const bin = fileURLToPath(new URL('../packages/cli/bin/hasad.js', import.meta.url));
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, ...env, DATABASE_URL: p.config.DATABASE_URL, LOG_LEVEL: 'silent' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 describe('notifications without any settings', () => {
   let p: TestPipeline;

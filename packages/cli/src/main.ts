@@ -18,6 +18,7 @@ import {
 import { checkSchedule } from '@hasad/scheduler';
 import { getAdapter, listSoapOperations, previewSource } from '@hasad/sources';
 import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';
+import { orgNotify } from './org-notify.ts';
 import { ROLES, startRoles, stopOnSignals, type Role } from './runtime.ts';
 
 const USAGE = `hasad: harvest open-data feeds into one catalogue
@@ -26,6 +27,8 @@ Usage:
   hasad migrate                                  apply database migrations
   hasad start [--role all|api|scheduler|fetcher|loader[,...]]
   hasad org create --slug SLUG --name NAME        prints the organisation as JSON
+  hasad org notify --slug SLUG [--email ADDR]... [--no-email] [--webhook URL | --no-webhook] [--webhook-secret S | --rotate-secret]
+                                                 who is told when a source keeps failing or a run needs review
   hasad source add --org SLUG --kind dcat|csv|soap|ckan --url URL [--schedule CRON|30m|6h|daily] [--config FILE] [--title T]
   hasad harvest SOURCE_ID [--wait] [--timeout SECONDS]
   hasad token create --org SLUG [--expires 90d|DATE]   prints a new API token once (store it: it cannot be shown again)
@@ -57,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'org':
+      if (sub === 'notify') return withDb((h, config) => orgNotify(h, config, rest));
       if (sub !== 'create') break;
       return withDb(async (h) => {
         const { values } = parseArgs({ args: rest, options: { slug: { type: 'string' }, name: { type: 'string' } } });

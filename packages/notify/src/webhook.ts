@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { fetchPage } from '@hasad/sources';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { fetchSettings, HasadError, type HasadConfig } from '@hasad/core';
+import { fetchPage, vetUrl } from '@hasad/sources';
 import type { HttpOptions } from '@hasad/sources';
 
 /** Headers of a webhook delivery. */
@@ -79,4 +80,43 @@ export async function postWebhook(
     // A receiver's oversized or broken answer body does not undo a 2xx.
   }
   return { status: res.status };
+}
+
+/** A new webhook secret: 256 random bits, prefixed so that one found in a log is recognised. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Why a webhook URL cannot be used; `refused` when the address rules forbid it. */
+export class WebhookUrlError extends HasadError {
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
+    super(refused ? 'webhook_refused' : 'invalid_parameter', message, { permanent: true });
+  }
+}
+
+/**
+ * Checks a webhook URL when it is set: http(s), and allowed by the same address rules as a feed
+ * (it is checked again at every delivery, so a name re-pointed at a private address later is
+ * still refused then). Nothing is connected to.
+ * @returns the URL, normalised.
+ * @throws WebhookUrlError naming what is wrong.
+ */
+export async function checkWebhookUrl(raw: string, config: HasadConfig): Promise<string> {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new WebhookUrlError(`"${raw}" is not an absolute URL`, false);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WebhookUrlError(`only http and https webhooks are called, not ${u.protocol}`, false);
+  try {
+    const s = fetchSettings(config);
+    await vetUrl(u.href, { allowPrivateHosts: s.allowPrivateHosts, allowHosts: s.allowHosts });
+  } catch (err) {
+    throw new WebhookUrlError(err instanceof Error ? err.message : String(err), true);
+  }
+  return u.href;
 }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { notifyEventFor } from './notify.ts';
+
+const ctx = (status: string, failuresBefore: number) => ({ run: { status } as never, failuresBefore });
+
+describe('notifyEventFor (threshold 3)', () => {
+  it('tells of a failure streak once, when it reaches the threshold', () => {
+    expect([0, 1, 2, 3, 4, 5].map((before) => notifyEventFor(ctx('failed', before), 3))).toEqual([undefined, undefined, 'failure_streak', undefined, undefined, undefined]);
+  });
+  it('tells of every run that needs review', () => {
+    expect(notifyEventFor(ctx('needs_review', 0), 3)).toBe('needs_review');
+    expect(notifyEventFor(ctx('needs_review', 5), 3)).toBe('needs_review');
+  });
+  it('tells of a recovery only after a streak that was told', () => {
+    expect(notifyEventFor(ctx('succeeded', 2), 3)).toBeUndefined();
+    expect(notifyEventFor(ctx('succeeded', 3), 3)).toBe('recovered');
+    expect(notifyEventFor(ctx('unchanged', 7), 3)).toBe('recovered');
+    expect(notifyEventFor(ctx('cancelled', 7), 3)).toBeUndefined();
+  });
+  it('with a threshold of 1, every first failure after a success is told', () => {
+    expect(notifyEventFor(ctx('failed', 0), 1)).toBe('failure_streak');
+    expect(notifyEventFor(ctx('succeeded', 1), 1)).toBe('recovered');
+  });
+});
