@@ -12,12 +12,13 @@
  *   npm run bench -- --log-level debug     also per-batch / per-page timings from the roles' logs
  *   npm run bench -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
  *   npm run bench -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
+ *   npm run bench -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
  *
  * Figures are printed beside their aims; the bench never fails on speed. It exits 1 only when
  * the pipeline gives a wrong result (a run that fails, wrong counts) or breaks.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,9 @@ import { debugTimings, warnings, type Distribution } from './lib/logs.ts';
 import { Monitor, type PhaseStats } from './lib/monitor.ts';
 import { loadAverage, MB } from './lib/proc.ts';
 import { int, mb, pct, secs, table } from './lib/report.ts';
+import { ensureRdflib, timeRdflib, writePages, type RdflibTiming } from './lib/rdflib.ts';
 import { roleEnv, startRole, type RoleProcess } from './lib/roles.ts';
+import { machineInfo, updateSummary, type Machine, type SummaryRow, type SummarySection } from './lib/summary.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -65,6 +68,13 @@ const { values: args } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
     'timeout': { type: 'string', default: '1800' },
     'interval': { type: 'string', default: '100' },
+    /** Datasets of the feed Hasad harvests and rdflib parses (default --datasets). */
+    'rdflib-datasets': { type: 'string' },
+    'scaling-sizes': { type: 'string', default: '10000,100000,500000' },
+    /** Datasets of the workers comparison (default --datasets). */
+    'workers-datasets': { type: 'string' },
+    /** Do not write bench/results/summary.md nor the README table. */
+    'no-summary': { type: 'boolean', default: false },
   },
 });
 const DATASETS = positiveInt(args.datasets!, '--datasets');
@@ -76,9 +86,16 @@ const CSV_ROWS = positiveInt(args['csv-rows']!, '--csv-rows');
 const SOAP_RECORDS = positiveInt(args['soap-records']!, '--soap-records');
 const SOAP_PAGE_SIZE = positiveInt(args['soap-page-size']!, '--soap-page-size');
 const SOAP_SERVER_MS = nonNegativeInt(args['soap-server-ms']!, '--soap-server-ms');
+const RDFLIB_N = positiveInt(args['rdflib-datasets'] ?? args.datasets!, '--rdflib-datasets');
+const SCALING_SIZES = args['scaling-sizes']!.split(',').map((x) => positiveInt(x.trim(), '--scaling-sizes'));
+const WORKERS_N = positiveInt(args['workers-datasets'] ?? args.datasets!, '--workers-datasets');
 
-/** Groups of phases `--only` selects: dcat = 1-3 (paged feed, then unchanged 200 and 304), unpaged = 4, csv = 5, soap = 6. */
-const GROUPS = ['dcat', 'unpaged', 'csv', 'soap'] as const;
+/**
+ * Groups of phases `--only` selects: dcat = 1-3 (paged feed, then unchanged 200 and 304), unpaged = 4, csv = 5, soap = 6,
+ * rdflib = 7 (Turtle and RDF/XML against the reference parser), scaling = 8 (first harvests of growing sizes),
+ * workers = 9 (one and two fetcher + loader processes).
+ */
+const GROUPS = ['dcat', 'unpaged', 'csv', 'soap', 'rdflib', 'scaling', 'workers'] as const;
 type Group = (typeof GROUPS)[number];
 const ONLY: ReadonlySet<Group> = (() => {
   const picked = args.only === undefined ? [...GROUPS] : args.only.split(',').map((g) => g.trim()).filter(Boolean);
@@ -101,7 +118,7 @@ const LIFTED: Record<string, string> = {
   HASAD_FETCH_MAX_BYTES: String(1024 * 1024 * 1024),
 };
 
-type PhaseKey = 'initial' | 'unchanged200' | 'unchanged200same' | 'notModified304' | 'unpaged' | 'csv' | 'soap';
+type PhaseKey = 'initial' | 'unchanged200' | 'unchanged200same' | 'notModified304' | 'unpaged' | 'csv' | 'soap' | 'rdfTurtle' | 'rdfXml' | 'scale' | 'workers' | 'workersMulti';
 
 interface Aim {
   text: string;
@@ -148,6 +165,14 @@ interface PhaseResult {
   csv?: { rows: number; bytes: number; renderMs: number; dialect: string | null; mbPerSecRun?: number };
   /** SOAP: the service's own time per page against Hasad's (see lib/kinds.ts). */
   soap?: { records: number; pageSize: number; addedServerMs: number; timings: SoapTimings };
+  /** 1-minute load average when the phase ended (the machine is shared). */
+  loadAverage?: number;
+  /** Phase 7: rdflib parsing the same pages, after Hasad's harvest; with the load average when it ended. */
+  rdflib?: RdflibTiming & { loadAverage: number };
+  /** Phase 8: catalogue size. */
+  size?: number;
+  /** Phase 9: fetcher and loader processes (each). */
+  workers?: number;
 }
 
 class ChildDiedError extends Error {
@@ -167,6 +192,9 @@ async function main(): Promise<number> {
     ONLY.has('unpaged') && `DCAT ${int(DATASETS)} datasets unpaged`,
     ONLY.has('csv') && `CSV ${int(CSV_ROWS)} rows`,
     ONLY.has('soap') && `SOAP ${int(SOAP_RECORDS)} records in pages of ${int(SOAP_PAGE_SIZE)}`,
+    ONLY.has('rdflib') && `Turtle and RDF/XML ${int(RDFLIB_N)} datasets against rdflib`,
+    ONLY.has('scaling') && `scaling ${SCALING_SIZES.map(int).join(' / ')}`,
+    ONLY.has('workers') && `1 and 2 workers at ${int(WORKERS_N)}`,
   ].filter(Boolean);
   console.log(`Hasad harvest bench: ${plan.join('; ')}; ${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB / 1024)} GB, node ${process.version}`);
   console.log(`load average at start: ${load0.join(' ')} (on a shared machine figures are noisy: see "others CPU" below)`);
@@ -200,6 +228,7 @@ async function main(): Promise<number> {
   /** Every role process started, in order (the roles are restarted before the CSV and SOAP phases). */
   const started: RoleProcess[] = [];
   let meta: Record<string, unknown> = {};
+  let machine: Machine | undefined;
   try {
     // Database and queue prefix of our own, removed at the end.
     const database = await createTestDatabase();
@@ -267,6 +296,7 @@ async function main(): Promise<number> {
     cleanups.push(async () => monitor.stop());
 
     const org = await createOrganization(db.db, { slug: `bench-${randomBytes(3).toString('hex')}`, name: 'Ministère du banc d’essai' });
+    machine = await machineInfo(db.pool, redisUrl);
 
     meta = {
       phases: [...ONLY],
@@ -477,6 +507,126 @@ async function main(): Promise<number> {
         return [{ text: `server-bound (Hasad's time per page <= the server's)`, met: t?.hasadMs && t.serverMs ? t.hasadMs.mean <= t.serverMs.mean : undefined }];
       });
     }
+
+    // 7. The reference: rdflib (what ckanext-dcat parses with) against Hasad's whole harvest of the
+    // same pages, in Turtle and in RDF/XML. Hasad first (fetch, parse, normalise, load into
+    // PostgreSQL, into an empty catalogue), then rdflib parsing the very bytes Hasad was served,
+    // one after the other so that neither competes with the other for the two cores.
+    if (ONLY.has('rdflib') && unbroken()) {
+      const version = ensureRdflib((line) => console.log(line));
+      for (const [format, rdflibFormat, ext, key] of [
+        ['turtle', 'turtle', 'ttl', 'rdfTurtle'],
+        ['rdfxml', 'xml', 'rdf', 'rdfXml'],
+      ] as const) {
+        if (!unbroken()) break;
+        await freshRoles(`the ${format} harvest`);
+        await resetCatalogue(db);
+        const feed = mountPrerendered(server, `/reference-${format}`, { datasets: RDFLIB_N, pageSize: PAGE_SIZE }, format);
+        console.log(`${format} feed: ${feed.pages} pages, ${int(feed.bytes / MB)} MB, pre-rendered in ${secs(feed.renderMs)} s (not timed)`);
+        const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+        const phase = await runPhase(ctx, key, `7 ${format}, ${int(RDFLIB_N)} datasets, ${feed.pages} pages`, src.id, (run, statuses) => [
+          expect('status', run.status, 'succeeded'),
+          expect('created', run.created, RDFLIB_N),
+          expect('HTTP 200 answers', statuses['200'] ?? 0, feed.pages),
+        ]);
+        phases.push(phase);
+        await checkRowCount(ctx, phase, src.id, RDFLIB_N);
+        const dir = join(ROOT, 'bench', '.data', 'rdflib', format);
+        const files = writePages(dir, feed.bodies(), ext);
+        feed.unmount();
+        process.stdout.write(`rdflib ${version} parsing the same ${files.length} ${format} pages (${int(feed.bytes / MB)} MB), one process ... `);
+        try {
+          const t = await timeRdflib(files, rdflibFormat, feed.bytes);
+          phase.rdflib = { ...t, loadAverage: loadAverage()[0] };
+          console.log(`${t.parseSeconds.toFixed(1)} s, ${int(t.triples)} triples, ${int(t.maxRssMb)} MB`);
+        } catch (err) {
+          fail(phase, `rdflib: ${(err as Error).message}`);
+          console.log(`FAILED: ${(err as Error).message}`);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        setAims(phase, (r) => [
+          { text: "Hasad's whole harvest faster than rdflib's parse alone", met: r.timings && r.rdflib ? r.timings.wallMs / 1000 < r.rdflib.parseSeconds : undefined },
+        ]);
+      }
+    }
+
+    // 8. Scaling: the first harvest of paged feeds of growing size, each into an empty catalogue
+    // with fresh roles (so each peak RSS is that size's own).
+    if (ONLY.has('scaling') && unbroken()) {
+      for (const size of SCALING_SIZES) {
+        if (!unbroken()) break;
+        await freshRoles(`scaling at ${int(size)}`);
+        await resetCatalogue(db);
+        const feed = mountPrerendered(server, `/echelle-${size}`, { datasets: size, pageSize: PAGE_SIZE }, 'turtle');
+        console.log(`scaling feed: ${int(size)} datasets, ${feed.pages} pages, ${int(feed.bytes / MB)} MB, pre-rendered in ${secs(feed.renderMs)} s (not timed)`);
+        const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+        const phase = await runPhase(ctx, 'scale', `8 scaling, ${int(size)} datasets`, src.id, (run, statuses) => [
+          expect('status', run.status, 'succeeded'),
+          expect('created', run.created, size),
+          expect('HTTP 200 answers', statuses['200'] ?? 0, feed.pages),
+        ]);
+        phase.size = size;
+        phases.push(phase);
+        await checkRowCount(ctx, phase, src.id, size);
+        feed.unmount();
+      }
+      const scaled = phases.filter((p) => p.key === 'scale' && p.ok);
+      const largest = scaled.at(-1);
+      if (largest && scaled.length > 1) {
+        const v = scalingVerdict(scaled);
+        setAims(largest, () => [
+          { text: `throughput flat within 20 % (slowest / fastest ${pct(v.rateRatio)})`, met: v.flat },
+          { text: `fetcher memory independent of size (${v.fetcherPeaks.map((m) => mb(m)).join(' / ')})`, met: v.fetcherFlat },
+        ]);
+      }
+    }
+
+    // 9. Workers: the same harvest with one and with two fetcher + loader processes; once as one
+    // source (a run is fetched by one fetcher, page after page: only loading can spread), once as
+    // four sources of a quarter each, harvested at once (fetching spreads too).
+    if (ONLY.has('workers') && unbroken()) {
+      const whole = mountPrerendered(server, '/ouvriers', { datasets: WORKERS_N, pageSize: PAGE_SIZE }, 'turtle');
+      const quarter = Math.floor(WORKERS_N / 4);
+      const parts = [1, 2, 3, 4].map((k) => mountPrerendered(server, `/ouvriers-${k}`, { datasets: quarter, pageSize: PAGE_SIZE }, 'turtle'));
+      console.log(`workers feeds: one of ${int(WORKERS_N)} datasets (${whole.pages} pages), four of ${int(quarter)} (not timed)`);
+      let extra: RoleProcess[] = [];
+      cleanups.push(() => Promise.all(extra.map((r) => r.stop(10_000))));
+      for (const w of [1, 2]) {
+        if (!unbroken()) break;
+        await Promise.all(extra.map((r) => r.stop(10_000)));
+        extra = [];
+        await freshRoles(`${w} fetcher + loader process${w > 1 ? 'es' : ''}`);
+        for (let k = 2; k <= w; k++) {
+          const more = await launch();
+          extra.push(more.r.fetcher, more.r.loader);
+          monitor.track(`fetcher${k}`, more.r.fetcher.pid);
+          monitor.track(`loader${k}`, more.r.loader.pid);
+        }
+        await waitForWorkerCount(queues, w);
+        await resetCatalogue(db);
+        const one = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: whole.ctl.url, config: {}, withdrawThreshold: null });
+        const p1 = await runPhase(ctx, 'workers', `9 ${w} fetcher + ${w} loader, one source of ${int(WORKERS_N)}`, one.id, (run) => [expect('status', run.status, 'succeeded'), expect('created', run.created, WORKERS_N)]);
+        p1.workers = w;
+        phases.push(p1);
+        await checkRowCount(ctx, p1, one.id, WORKERS_N);
+        if (!unbroken()) break;
+        await resetCatalogue(db);
+        const four = await Promise.all(parts.map((f) => createSource(db.db, { organizationId: org.id, kind: 'dcat', url: f.ctl.url, config: {}, withdrawThreshold: null })));
+        const p4 = await runMultiPhase(ctx, 'workersMulti', `9 ${w} fetcher + ${w} loader, 4 sources of ${int(quarter)} at once`, four.map((x) => x.id), quarter);
+        p4.workers = w;
+        phases.push(p4);
+      }
+      await Promise.all(extra.map((r) => r.stop(10_000)));
+      extra = [];
+      for (const key of ['workers', 'workersMulti'] as const) {
+        const [a, b] = [1, 2].map((w) => phases.find((p) => p.key === key && p.workers === w && p.ok));
+        if (a?.timings && b?.timings) {
+          const speedUp = a.timings.wallMs / b.timings.wallMs;
+          setAims(b, () => [{ text: `speed-up ${speedUp.toFixed(2)}x over 1 + 1 (${cores} cores)`, met: undefined }]);
+        }
+      }
+    }
   } catch (err) {
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     phases.push({ key: 'initial', title: 'setup', ok: false, failures: [], error: (err as Error).message, aims: [] });
@@ -521,6 +671,13 @@ async function main(): Promise<number> {
   }
   console.log(`\nload average at end: ${loadAverage().join(' ')}`);
   console.log(`results: ${relative(ROOT, file)} (and bench/results/latest.json)`);
+  if (machine && !args['no-summary']) {
+    const sections = summarySections(phases, machine, startedAt.toISOString());
+    if (Object.keys(sections).length) {
+      updateSummary(RESULTS, join(ROOT, 'README.md'), sections, SUMMARY_ORDER);
+      console.log(`summary: bench/results/summary.md and README.md (Benchmarks), sections ${Object.keys(sections).join(', ')}`);
+    }
+  }
   if (!ok) console.log('\nSOME PHASES GAVE A WRONG RESULT OR BROKE (see above); speed alone never fails the bench.');
   return ok ? 0 : 1;
 }
@@ -557,6 +714,7 @@ async function runPhase(
     const run = await Promise.race([waitForRun(ctx.db, queued.id, TIMEOUT_MS), diedDuring(ctx.roles.fetcher), diedDuring(ctx.roles.loader)]);
     const observedWallMs = performance.now() - p0;
     const stats = await ctx.monitor.endPhase();
+    result.loadAverage = loadAverage()[0];
     const statuses = countStatuses(log.requests.slice(served).map((r) => r.status));
     result.server = { requests: log.requests.length - served, statuses };
     const { series, ...summary } = stats;
@@ -592,6 +750,7 @@ async function runPhase(
     console.log(`${run.status} in ${secs(result.timings.wallMs)} s${result.ok ? '' : ` — WRONG: ${result.failures.join('; ')}`}`);
   } catch (err) {
     const stats = await ctx.monitor.endPhase().catch(() => undefined);
+    result.loadAverage = loadAverage()[0];
     if (stats) {
       const { series, ...summary } = stats;
       result.monitor = summary;
@@ -605,6 +764,167 @@ async function runPhase(
     console.log(`BROKE after ${secs(performance.now() - p0)} s: ${result.error}`);
   }
   return result;
+}
+
+/**
+ * Several sources triggered at once (phase 9's four quarters); wall = first trigger → last run
+ * finished, and the counts are the runs' sums.
+ */
+async function runMultiPhase(ctx: PhaseContext, key: PhaseKey, title: string, sourceIds: string[], each: number): Promise<PhaseResult> {
+  process.stdout.write(`${title} ... `);
+  const result: PhaseResult = { key, title, ok: false, failures: [], aims: [] };
+  ctx.monitor.beginPhase();
+  const t0 = Date.now();
+  const p0 = performance.now();
+  try {
+    const queued = await Promise.all(sourceIds.map((id) => triggerHarvest(ctx.db, ctx.config, id, 'manual')));
+    const runs = await Promise.race([Promise.all(queued.map((q) => waitForRun(ctx.db, q.id, TIMEOUT_MS))), diedDuring(ctx.roles.fetcher), diedDuring(ctx.roles.loader)]);
+    const observedWallMs = performance.now() - p0;
+    const stats = await ctx.monitor.endPhase();
+    result.loadAverage = loadAverage()[0];
+    const { series, ...summary } = stats;
+    result.monitor = summary;
+    result.series = series;
+    const sum = (f: (r: Run) => number) => runs.reduce((a, r) => a + f(r), 0);
+    const finished = Math.max(...runs.map((r) => r.finishedAt!.getTime()));
+    const started = Math.min(...runs.map((r) => (r.startedAt ?? r.createdAt).getTime()));
+    const statuses = [...new Set(runs.map((r) => r.status))];
+    result.run = {
+      ...runSummary(runs[0]!),
+      id: runs.map((r) => r.id).join(','),
+      status: statuses.length === 1 ? statuses[0]! : statuses.join('+'),
+      seen: sum((r) => r.seen),
+      created: sum((r) => r.created),
+      updated: sum((r) => r.updated),
+      unchanged: sum((r) => r.unchanged),
+      withdrawn: sum((r) => r.withdrawn),
+      invalid: sum((r) => r.invalid),
+      pagesFetched: sum((r) => r.pagesFetched),
+      pagesNotModified: sum((r) => r.pagesNotModified),
+      bytes: sum((r) => r.bytes),
+    };
+    result.timings = { wallMs: finished - t0, observedWallMs: Math.round(observedWallMs), runMs: finished - started, queuedMs: started - t0, firstBatchMs: null, fetchMs: null, loadTailMs: null, finaliseMs: null, batches: 0 };
+    result.rates = {
+      runDatasetsPerSec: Math.round(result.run.seen / (Math.max(1, finished - started) / 1000)),
+      wallDatasetsPerSec: Math.round(result.run.seen / (Math.max(1, finished - t0) / 1000)),
+    };
+    for (const r of runs) {
+      const f = expect(`run ${r.id} status`, r.status, 'succeeded') ?? expect(`run ${r.id} created`, r.created, each);
+      if (f) result.failures.push(f);
+    }
+    result.ok = result.failures.length === 0;
+    console.log(`${result.run.status} in ${secs(result.timings.wallMs)} s${result.ok ? '' : ` — WRONG: ${result.failures.join('; ')}`}`);
+  } catch (err) {
+    await ctx.monitor.endPhase().catch(() => undefined);
+    result.loadAverage = loadAverage()[0];
+    result.error = err instanceof Error ? err.message : String(err);
+    console.log(`BROKE after ${secs(performance.now() - p0)} s: ${result.error}`);
+  }
+  return result;
+}
+
+/**
+ * Empties the catalogue and the run history (not the sources), so that the next harvest is a
+ * first harvest into empty tables, whatever the phases before it loaded.
+ */
+async function resetCatalogue(h: DbHandle): Promise<void> {
+  await h.pool.query('TRUNCATE datasets, dataset_changes, source_pages, runs CASCADE');
+}
+
+/** Waits until `n` workers listen on each queue. */
+async function waitForWorkerCount(queues: Queues, n: number): Promise<void> {
+  const t0 = performance.now();
+  for (;;) {
+    const [h, l] = await Promise.all([queues.harvest.getWorkersCount(), queues.load.getWorkersCount()]);
+    if (h >= n && l >= n) return;
+    if (performance.now() - t0 > 120_000) throw new Error(`${n} fetcher and loader workers did not register within 120 s (have ${h} and ${l})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Phase 8's aims over all sizes: throughput flat within 20 % (the slowest size's datasets/s at
+ * least 80 % of the fastest's), and the fetcher's peak RSS independent of the size (the largest
+ * size's within 20 %, or 30 MB, of the smallest's: a paged feed is held one page at a time).
+ */
+function scalingVerdict(scaled: PhaseResult[]) {
+  const rates = scaled.map((p) => p.rates?.wallDatasetsPerSec ?? 0);
+  const fetcherPeaks = scaled.map((p) => p.monitor?.processes.fetcher?.peakRssMb ?? 0);
+  const rateRatio = Math.min(...rates) / Math.max(...rates);
+  const first = fetcherPeaks[0]!;
+  const fetcherFlat = Math.max(...fetcherPeaks) <= Math.max(first * 1.2, first + 30);
+  return { rates, fetcherPeaks, rateRatio, flat: rateRatio >= 0.8, fetcherFlat };
+}
+
+const SUMMARY_ORDER = ['harvest', 'rdflib', 'scaling', 'workers'];
+
+/** CPU seconds the fetcher, the loader and the PostgreSQL backends serving them used during a phase. */
+function hasadCpu(p: PhaseResult): number {
+  const m = p.monitor;
+  if (!m) return NaN;
+  return Object.entries(m.processes).filter(([k]) => /^(fetcher|loader)/.test(k)).reduce((a, [, v]) => a + v.cpuSeconds, 0) + Object.values(m.postgresCpuSeconds).reduce((a, b) => a + b, 0);
+}
+
+/** The summary table's sections for the phases this run measured (see lib/summary.ts). */
+function summarySections(phases: PhaseResult[], machine: Machine, ranAt: string): Record<string, SummarySection> {
+  const out: Record<string, SummarySection> = {};
+  const ok = phases.filter((p) => p.ok);
+  const section = (key: string, title: string, rows: SummaryRow[]) => {
+    if (rows.length) out[key] = { title, ranAt, machine, rows };
+  };
+  const peaks = (p: PhaseResult) => `fetcher ${mb(p.monitor?.processes.fetcher?.peakRssMb)}, loader ${mb(p.monitor?.processes.loader?.peakRssMb)}`;
+  const aimOf = (p: PhaseResult, i: number) => p.aims[i];
+  const row = (p: PhaseResult, figure: string, value: string, i: number): SummaryRow => ({ figure, value, aim: aimOf(p, i)?.text ?? '-', met: aimOf(p, i)?.met, load: p.loadAverage });
+
+  const h: SummaryRow[] = [];
+  for (const p of ok.filter((x) => ['initial', 'unchanged200', 'unchanged200same', 'notModified304', 'unpaged', 'csv', 'soap'].includes(x.key))) {
+    const rate = `${int(p.rates?.wallDatasetsPerSec)} datasets/s (${int(p.run?.seen)} in ${secs(p.timings?.wallMs)} s)`;
+    if (p.key === 'notModified304') h.push(row(p, p.title, `${secs(p.timings?.wallMs)} s`, 0));
+    else if (p.key === 'unpaged') h.push(row(p, p.title, `${rate}; ${peaks(p)}`, 0));
+    else if (p.key === 'soap') h.push(row(p, p.title, `${rate}; Hasad ${p.soap?.timings.hasadMs?.mean ?? '-'} ms a page, server ${p.soap?.timings.serverMs?.mean ?? '-'} ms`, 0));
+    else {
+      h.push(row(p, p.title, rate, 0));
+      if (p.key === 'initial' || p.key === 'csv') h.push({ figure: `${p.title}: peak RSS`, value: peaks(p), aim: '< 300 MB each', met: (p.monitor?.processes.fetcher?.peakRssMb ?? 1e9) < 300 && (p.key === 'csv' || (p.monitor?.processes.loader?.peakRssMb ?? 1e9) < 300), load: p.loadAverage });
+    }
+  }
+  section('harvest', 'harvest', h);
+
+  const r: SummaryRow[] = [];
+  for (const p of ok.filter((x) => x.rdflib && x.timings)) {
+    const hasad = p.timings!.wallMs / 1000;
+    const ref = p.rdflib!.parseSeconds;
+    const factor = ref / hasad;
+    r.push({
+      figure: `${p.key === 'rdfTurtle' ? 'Turtle' : 'RDF/XML'}, ${int(p.run?.seen)} datasets (${int(p.rdflib!.bytes / MB)} MB)`,
+      value:
+        `Hasad whole harvest ${hasad.toFixed(1)} s vs rdflib ${p.rdflib!.version} parse alone ${ref.toFixed(1)} s: Hasad ${factor >= 1 ? `${factor.toFixed(2)}x faster` : `${(1 / factor).toFixed(2)}x slower`}` +
+        ` (CPU: Hasad's roles and their PostgreSQL backends ${hasadCpu(p).toFixed(0)} s, rdflib ${p.rdflib!.cpuSeconds.toFixed(0)} s)`,
+      aim: 'Hasad whole pipeline faster than rdflib parse alone',
+      met: hasad < ref,
+      load: Math.max(p.loadAverage ?? 0, p.rdflib!.loadAverage),
+    });
+  }
+  section('rdflib', 'reference (rdflib)', r);
+
+  const sc: SummaryRow[] = [];
+  const scaled = ok.filter((x) => x.key === 'scale');
+  for (const p of scaled) sc.push({ figure: `first harvest, ${int(p.size)} datasets`, value: `${int(p.rates?.wallDatasetsPerSec)} datasets/s; ${peaks(p)}`, aim: '-', met: undefined, load: p.loadAverage });
+  if (scaled.length > 1) {
+    const v = scalingVerdict(scaled);
+    const maxLoad = Math.max(...scaled.map((p) => p.loadAverage ?? 0));
+    sc.push({ figure: 'throughput over sizes', value: `slowest / fastest ${pct(v.rateRatio)}`, aim: 'flat within 20 %', met: v.flat, load: maxLoad });
+    sc.push({ figure: 'fetcher peak RSS over sizes', value: v.fetcherPeaks.map((m) => mb(m)).join(' / '), aim: 'independent of size', met: v.fetcherFlat, load: maxLoad });
+  }
+  section('scaling', 'scaling', sc);
+
+  const w: SummaryRow[] = [];
+  for (const key of ['workers', 'workersMulti'] as const) {
+    const [a, b] = [1, 2].map((n) => ok.find((p) => p.key === key && p.workers === n));
+    for (const p of [a, b]) if (p) w.push({ figure: p.title.replace(/^9 /, ''), value: `${secs(p.timings?.wallMs)} s, ${int(p.rates?.wallDatasetsPerSec)} datasets/s`, aim: '-', met: undefined, load: p.loadAverage });
+    if (a?.timings && b?.timings) w.push({ figure: `speed-up, ${key === 'workers' ? 'one source' : 'four sources'}`, value: `${(a.timings.wallMs / b.timings.wallMs).toFixed(2)}x`, aim: `printed (${machine.cores} cores)`, met: undefined, load: b.loadAverage });
+  }
+  section('workers', 'workers', w);
+  return out;
 }
 
 function diedDuring(role: RoleProcess): Promise<never> {
@@ -847,6 +1167,52 @@ function printReport(phases: PhaseResult[]): void {
         }),
       ),
     );
+  }
+
+  const ref = phases.filter((p) => p.rdflib && p.timings);
+  if (ref.length) {
+    console.log("\nThe reference: rdflib parsing the same pages (one Python process, one graph a page, as ckanext-dcat), after Hasad's whole");
+    console.log('harvest of them (fetch, parse, normalise, load into PostgreSQL: trigger -> runs.finished_at). load = 1-min load average at the end');
+    console.log(
+      table(
+        ['feed', 'MB', 'Hasad wall s', 'Hasad CPU s (roles+pg)', 'rdflib parse s', 'rdflib CPU s', 'rdflib triples', 'rdflib RSS', 'Hasad vs rdflib', 'load (Hasad / rdflib)'],
+        ref.map((p) => {
+          const r = p.rdflib!;
+          const hasad = p.timings!.wallMs / 1000;
+          const cpu = hasadCpu(p);
+          const f = r.parseSeconds / hasad;
+          return [p.title, int(r.bytes / MB), hasad.toFixed(1), cpu.toFixed(1), r.parseSeconds.toFixed(1), r.cpuSeconds.toFixed(1), int(r.triples), mb(r.maxRssMb), f >= 1 ? `${f.toFixed(2)}x faster` : `${(1 / f).toFixed(2)}x slower`, `${p.loadAverage?.toFixed(1) ?? '-'} / ${r.loadAverage.toFixed(1)}`];
+        }),
+      ),
+    );
+  }
+  const scaled = phases.filter((p) => p.key === 'scale' && p.ok);
+  if (scaled.length) {
+    console.log('\nScaling: first harvest of paged feeds (fresh roles, empty catalogue each time)');
+    console.log(
+      table(
+        ['datasets', 'wall s', 'wall ds/s', 'fetcher peak', 'loader peak', 'load'],
+        scaled.map((p) => [int(p.size), secs(p.timings?.wallMs), int(p.rates?.wallDatasetsPerSec), mb(p.monitor?.processes.fetcher?.peakRssMb), mb(p.monitor?.processes.loader?.peakRssMb), p.loadAverage?.toFixed(1) ?? '-']),
+      ),
+    );
+    if (scaled.length > 1) {
+      const v = scalingVerdict(scaled);
+      console.log(`throughput flat within 20 %: ${v.flat ? 'met' : 'MISSED'} (slowest / fastest ${pct(v.rateRatio)}); fetcher memory independent of size: ${v.fetcherFlat ? 'met' : 'MISSED'} (${v.fetcherPeaks.map((m) => mb(m)).join(' / ')})`);
+    }
+  }
+  const workers = phases.filter((p) => p.workers && p.timings);
+  if (workers.length) {
+    console.log('\nWorkers: fetcher + loader processes (each); the machine has ' + String(availableParallelism()) + ' cores');
+    console.log(
+      table(
+        ['phase', 'wall s', 'wall ds/s', 'CPU s all roles', 'load'],
+        workers.map((p) => [p.title, secs(p.timings?.wallMs), int(p.rates?.wallDatasetsPerSec), Object.entries(p.monitor?.processes ?? {}).filter(([k]) => /^(fetcher|loader)/.test(k)).reduce((a, [, v]) => a + v.cpuSeconds, 0).toFixed(1), p.loadAverage?.toFixed(1) ?? '-']),
+      ),
+    );
+    for (const key of ['workers', 'workersMulti'] as const) {
+      const [a, b] = [1, 2].map((w) => workers.find((p) => p.key === key && p.workers === w));
+      if (a?.timings && b?.timings) console.log(`speed-up with 2 + 2 (${key === 'workers' ? 'one source' : 'four sources at once'}): ${(a.timings.wallMs / b.timings.wallMs).toFixed(2)}x`);
+    }
   }
 
   const dbg = phases.filter((p) => p.debug && (p.debug.loaderBatch || p.debug.fetcherPageGap));

@@ -716,6 +716,18 @@ function buildReport(r: {
   const redisOurs = memoryRow('redis: our keys (MB)', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourBytesMb })), { mb: 1, share: 0.25 });
   const redisUsed = memoryRow('redis: used_memory, whole server (MB)', redisPts.map((s) => ({ t: s.t, v: s.redis!.usedMemoryMb })), { mb: 32, share: 0.25 });
   const keyRow = memoryRow('redis: our key count', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourKeys })), { mb: 50, share: 0.25 });
+  // Completed harvest jobs are kept on purpose (removeOnComplete: 1,000 jobs or 24 h, the queue
+  // catalogue), so over a soak shorter than that the key count grows by one a run: bounded by
+  // the cap, not flat. What must stay flat is everything else: the keys that are not retained jobs.
+  const retained = (s: StoreSample) => (s.redis!.jobs['harvest.completed'] ?? 0) + (s.redis!.jobs['harvest.failed'] ?? 0) + (s.redis!.jobs['load.completed'] ?? 0) + (s.redis!.jobs['load.failed'] ?? 0);
+  const otherKeys = memoryRow('redis: our keys that are not retained jobs', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourKeys - retained(s) })), { mb: 10, share: 0.1 });
+  const lastRedis = redisPts.at(-1)?.redis;
+  const harvestKept = lastRedis?.jobs['harvest.completed'] ?? 0;
+  // Bytes per retained harvest job (least squares of our bytes over the retained count), and what
+  // our keys would weigh with the cap reached.
+  const perJobMb = slope(redisPts.map(retained), redisPts.map((s) => s.redis!.ourBytesMb));
+  const projectedMb = lastRedis ? lastRedis.ourBytesMb + Math.max(0, 1000 - harvestKept) * Math.max(0, perJobMb) : NaN;
+  const loadLeft = lastRedis ? (lastRedis.jobs['load.wait'] ?? 0) + (lastRedis.jobs['load.active'] ?? 0) + (lastRedis.jobs['load.delayed'] ?? 0) + (lastRedis.jobs['load.completed'] ?? 0) : NaN;
   const tableRows = TABLES.map((t) => {
     const pts = r.stores.filter((s) => s.tables[t]);
     const at = (f: number) => pts.reduce((best, p) => (Math.abs(p.t - f * pts.at(-1)!.t) < Math.abs(best.t - f * pts.at(-1)!.t) ? p : best));
@@ -736,7 +748,7 @@ function buildReport(r: {
   const failedRuns = r.runStatuses.filter((s) => s.status === 'failed' || s.status === 'needs_review').reduce((a, s) => a + s.n, 0);
   const catalogueOk = r.catalogue.every((c) => c.ok);
   const memoryOk = memory.filter((m) => m.process !== 'soak').every((m) => m.bounded);
-  const redisOk = (redisOurs?.bounded ?? false) && (keyRow?.bounded ?? false);
+  const redisOk = (otherKeys?.bounded ?? false) && harvestKept <= 1000 && loadLeft === 0 && projectedMb < 64;
   const ok = r.crashes.length === 0 && catalogueOk && memoryOk && redisOk && runHistoryBounded && historyRowsBounded !== false;
   const loads = r.samples.map((s) => s.load1);
   const yes = (b: boolean) => (b ? 'yes' : '**NO**');
@@ -754,12 +766,18 @@ function buildReport(r: {
   md.push('');
   md.push(mdTable(['process', 'start', 'middle', 'end', 'max', 'slope MB/h', 'growth', 'bound', 'bounded'], memory.map((m) => [m.process, f(m.startMb), f(m.middleMb), f(m.endMb), f(m.maxMb), f(m.slopeMbPerHour), f(m.growthMb), f(m.boundMb), m.process === 'soak' ? '(load generator)' : yes(m.bounded)])));
   md.push('');
-  md.push('Redis (our keys: the soak\'s queue prefix, summed `MEMORY USAGE`; used_memory is the whole shared server):');
+  md.push(
+    `Redis (our keys: the soak's queue prefix, summed \`MEMORY USAGE\`; used_memory is the whole shared server). Completed harvest jobs are kept ` +
+      `up to 1,000 (or 24 h): ${int(harvestKept)} kept at the end, about ${(perJobMb * 1024).toFixed(1)} KB each, so our keys would weigh about ${f(projectedMb)} MB at the cap ` +
+      `(< 64 MB: ${yes(projectedMb < 64)}); load jobs left at the end: ${loadLeft} (must be 0: ${yes(loadLeft === 0)}); the keys that are not retained jobs must stay flat (growth ≤ max(10, 10 %)):`,
+  );
   md.push('');
   md.push(
     mdTable(
       ['series', 'start', 'middle', 'end', 'max', 'slope /h', 'bounded'],
-      [redisOurs, keyRow, redisUsed].filter((m): m is MemoryRow => m !== undefined).map((m) => [m.process, f(m.startMb), f(m.middleMb), f(m.endMb), f(m.maxMb), f(m.slopeMbPerHour), m.process.includes('whole') ? '(shared)' : yes(m.bounded)]),
+      [otherKeys, keyRow, redisOurs, redisUsed]
+        .filter((m): m is MemoryRow => m !== undefined)
+        .map((m) => [m.process, f(m.startMb), f(m.middleMb), f(m.endMb), f(m.maxMb), f(m.slopeMbPerHour), m === otherKeys ? yes(m.bounded) : m === redisUsed ? '(shared server)' : '(grows with retained jobs, capped)']),
     ),
   );
   md.push('');
@@ -810,14 +828,14 @@ function buildReport(r: {
       settings: { readRps: READ_RPS, retention: RETENTION, changeEverySeconds: CHANGE_MS / 1000, sampleSeconds: SAMPLE_MS / 1000, logLevel: LOG_LEVEL, rssBound: RSS_BOUND, prefix: r.prefix },
       loadAverage: { min: Math.min(...loads), max: Math.max(...loads), mean: round(mean(loads), 2) },
       memory,
-      redis: { ours: redisOurs, keys: keyRow, usedMemory: redisUsed },
+      redis: { ours: redisOurs, keys: keyRow, otherKeys, usedMemory: redisUsed, harvestJobsKept: harvestKept, perJobKb: round(perJobMb * 1024, 2), projectedMbAtCap: round(projectedMb, 1), loadJobsLeft: loadLeft, bounded: redisOk },
       tables: tableRows,
       runHistory: { runsEnd, bound: runBound, bounded: runHistoryBounded, historyGrowth, historyRowsBounded: historyRowsBounded ?? null },
       catalogue: r.catalogue,
       settle: r.settle,
       mutations: r.mutations,
       runs: { table: r.runStatuses, logged: r.runsLogged },
-      reads: { total: r.reads.total, failed: r.reads.failed, byKind: Object.fromEntries(Object.entries(r.reads.byKind).map(([k, v]) => [k, { n: v.n, status: v.status, errors: v.errors }])), perMinute: r.reads.perMinute },
+      reads: { total: r.reads.total, failed: r.reads.failed, byKind: Object.fromEntries(kinds.map((row) => [row[0], { n: row[1], status: row[2], errors: row[3], p50: row[4], p95: row[5], p99: row[6] }])), perMinute: r.reads.perMinute },
       crashes: r.crashes,
       logs: r.logs,
     },

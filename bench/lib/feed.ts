@@ -14,6 +14,10 @@ export interface PrerenderedCatalog {
    * rendered here, before any timing starts; returns the time that took, ms.
    */
   setComment(comment: string | undefined): number;
+  /** The pages' bodies as served without a comment, in order (for the rdflib reference). */
+  bodies(): Buffer[];
+  /** Answers 404 for every page from now on and lets the bodies go (a 500,000-dataset feed holds 730 MB). */
+  unmount(): void;
 }
 
 /**
@@ -67,6 +71,12 @@ export function mountPrerendered(server: FeedServer, prefix: string, options: Om
         served = plain.map((p) => ({ body: Buffer.concat([p.body, tail]), etag: `"${createHash('sha1').update(p.body).update(tail).digest('base64url')}"` }));
       }
       return Math.round(performance.now() - t0);
+    },
+    bodies: () => plain.map((p) => p.body),
+    unmount() {
+      for (let n = 1; n <= pages; n++) server.route(`${prefix}/catalog?page=${n}`, { status: 404, body: 'gone', contentType: 'text/plain' });
+      plain.length = 0;
+      served = [];
     },
   };
 }
