@@ -10,7 +10,9 @@ import {
   createSource,
   findOrganizationBySlug,
   getRun,
+  getSourceQuality,
   listApiTokens,
+  rescoreDatasets,
   revokeApiToken,
   runMigrations,
   type DbHandle,
@@ -37,6 +39,8 @@ Usage:
   hasad run show RUN_ID | hasad run confirm RUN_ID | hasad run cancel RUN_ID
   hasad preview --kind dcat|csv|soap|ckan --url URL [--limit N] [--config FILE]
   hasad soap operations --url WSDL_URL             list a SOAP service's operations and SOAPActions
+  hasad quality rescore [--source ID] [--all]     score datasets without a (current) quality score; --all: every one
+  hasad quality show SOURCE_ID                    a source's metadata quality (as GET /api/v1/sources/:id/quality)
   hasad demo                                     everything, with a demo feed on loopback
 
 Settings come from the environment (DATABASE_URL, REDIS_URL, ...; see the README).`;
@@ -153,6 +157,23 @@ async function main(argv: string[]): Promise<number> {
           print(run);
         } else throw new ConfigError(`unknown run command "${sub}"`);
         return 0;
+      });
+    case 'quality':
+      return withDb(async (h) => {
+        if (sub === 'rescore') {
+          const { values } = parseArgs({ args: rest, options: { source: { type: 'string' }, all: { type: 'boolean', default: false } } });
+          const started = performance.now();
+          const res = await rescoreDatasets(h.db, { ...(values.source ? { sourceId: values.source } : {}), all: values.all ?? false });
+          print({ ...res, seconds: Math.round((performance.now() - started) / 100) / 10 });
+          return 0;
+        }
+        if (sub === 'show') {
+          const sourceId = rest[0];
+          if (!sourceId) throw new ConfigError('quality show needs a SOURCE_ID');
+          print(await getSourceQuality(h.db, sourceId));
+          return 0;
+        }
+        throw new ConfigError(`unknown quality command "${sub ?? ''}"; use rescore or show`);
       });
     case 'preview': {
       const config = loadConfig();

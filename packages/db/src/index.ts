@@ -7,6 +7,7 @@ export * from './repositories/runs.repository.ts';
 export * from './repositories/load.repository.ts';
 export * from './repositories/finalise.repository.ts';
 export * from './repositories/run-summary.repository.ts';
+export * from './repositories/quality.repository.ts';
 export * from './repositories/datasets.repository.ts';
 export * from './repositories/tokens.repository.ts';
 export * from './repositories/registration.repository.ts';

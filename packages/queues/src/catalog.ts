@@ -6,7 +6,7 @@ import { z } from 'zod';
  * consumers both import it; consumers parse the payload before acting (jobs already queued
  * by an older version must still parse, so fields are only ever added as optional).
  */
-export const QUEUE_NAMES = ['harvest', 'load', 'notify'] as const;
+export const QUEUE_NAMES = ['harvest', 'load', 'notify', 'links'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const uuid = z.string().uuid();
@@ -29,6 +29,18 @@ export const harvestSourcePayload = z.object({
     .optional(),
 });
 export type HarvestSourcePayload = z.infer<typeof harvestSourcePayload>;
+
+/**
+ * A sampled link check of a source's distribution URLs, queued when one of its runs is
+ * finalised: up to `sample` URLs (default 20), HEAD then a ranged GET, results in `link_checks`.
+ */
+export const linksCheckPayload = z.object({
+  sourceId: uuid,
+  /** The run after which the check was queued (it seeds the sample). */
+  runId: uuid.optional(),
+  sample: z.number().int().min(1).max(1000).optional(),
+});
+export type LinksCheckPayload = z.infer<typeof linksCheckPayload>;
 
 const problem = z.object({
   severity: z.enum(['error', 'warning', 'info']),
@@ -102,6 +114,18 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
     },
   },
+  'links.check': {
+    queue: 'links',
+    schema: linksCheckPayload,
+    // A check that failed as a whole (database down) is tried twice more; one URL not answering
+    // is a result, not a failure. The next run queues a new check anyway.
+    opts: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 30_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    },
+  },
   'load.batch': {
     queue: 'load',
     schema: loadBatchPayload,
@@ -155,6 +179,8 @@ export function cappedBackoff(attemptsMade: number, delay = 500): number {
 /** Deterministic job ids (BullMQ ids may not contain `:`). Re-adding an id that exists is a no-op. */
 export const jobIds = {
   run: (runId: string) => `run-${runId}`,
+  /** One link check per run: a re-delivered finalise does not queue a second. */
+  links: (runId: string) => `links-${runId}`,
   batch: (runId: string, pageNo: number, batchNo: number) => `batch-${runId}-${pageNo}-${batchNo}`,
   finalise: (runId: string) => `finalise-${runId}`,
   scheduler: (sourceId: string) => `source-${sourceId}`,

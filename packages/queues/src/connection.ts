@@ -54,6 +54,7 @@ export class Queues {
   readonly harvest: Queue;
   readonly load: Queue;
   readonly notify: Queue;
+  readonly links: Queue;
   private readonly connection: RedisConnection;
   private readonly settings: QueueSettings;
 
@@ -64,13 +65,15 @@ export class Queues {
     this.harvest = new Queue('harvest', opts);
     this.load = new Queue('load', opts);
     this.notify = new Queue('notify', opts);
+    this.links = new Queue('links', opts);
     this.harvest.on('error', onError);
     this.load.on('error', onError);
     this.notify.on('error', onError);
+    this.links.on('error', onError);
   }
 
   get(name: QueueName): Queue {
-    return name === 'harvest' ? this.harvest : name === 'load' ? this.load : this.notify;
+    return name === 'harvest' ? this.harvest : name === 'load' ? this.load : name === 'links' ? this.links : this.notify;
   }
 
   /**
@@ -132,9 +135,9 @@ export class Queues {
       await Promise.race([new Promise((r) => this.connection.once('ready', r)), settle(2000)]);
     }
     if (this.connection.status === 'ready') {
-      await Promise.race([Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady(), this.notify.waitUntilReady()]), settle(2000)]);
+      await Promise.race([Promise.allSettled([this.harvest.waitUntilReady(), this.load.waitUntilReady(), this.notify.waitUntilReady(), this.links.waitUntilReady()]), settle(2000)]);
     }
-    await Promise.race([Promise.allSettled([this.harvest.close(), this.load.close(), this.notify.close()]), settle(5000)]);
+    await Promise.race([Promise.allSettled([this.harvest.close(), this.load.close(), this.notify.close(), this.links.close()]), settle(5000)]);
     // QUIT, not a hard disconnect, when Redis answers: replies still due are received first.
     if (this.connection.status === 'ready') await Promise.race([this.connection.quit().catch(() => undefined), settle(2000)]);
     this.connection.disconnect();

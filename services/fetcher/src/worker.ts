@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
 import { closeWorker, createWorker } from '@hasad/queues';
+import { startLinkCheckWorker } from './links-worker.ts';
 import { harvestSource, type HarvestDeps } from './processors/harvest-source.processor.ts';
 
-/** Wires the harvest processor to the `harvest` queue. */
+/** Wires the harvest processor to the `harvest` queue, and the link check to the `links` queue. */
 export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
   const shutdown = new AbortController();
   const full: HarvestDeps = { ...deps, shutdown: shutdown.signal };
@@ -19,6 +20,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
     (err) => deps.log.error({ err }, 'fetcher worker error'),
   );
   worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, err }, 'harvest job failed'));
+  const links = startLinkCheckWorker(deps);
   return {
     worker,
     /**
@@ -28,7 +30,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
      */
     async close(graceMs: number) {
       shutdown.abort();
-      await closeWorker(worker, connection, graceMs);
+      await Promise.all([closeWorker(worker, connection, graceMs), links.close(graceMs)]);
     },
   };
 }

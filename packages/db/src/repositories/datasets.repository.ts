@@ -61,6 +61,8 @@ export type DatasetRow = {
   createdAt: string;
   updatedAt: string;
   withdrawnAt: string | null;
+  /** Metadata quality (@hasad/quality DatasetQuality); null until scored. */
+  quality: Record<string, unknown> | null;
 };
 
 export interface FacetValue {
@@ -87,7 +89,7 @@ export class InvalidCursorError extends Error {
 const SELECT = sql`
   SELECT d.id, d.source_id AS "sourceId", d.organization_id AS "organizationId", o.slug AS organization, o.name AS "organizationName",
     s.url AS "sourceUrl", d.source_identifier AS "sourceIdentifier", d.uri, d.status, d.record, d.content_hash AS "contentHash",
-    d.created_at AS "createdAt", d.updated_at AS "updatedAt", d.withdrawn_at AS "withdrawnAt"
+    d.created_at AS "createdAt", d.updated_at AS "updatedAt", d.withdrawn_at AS "withdrawnAt", d.quality
   FROM datasets d JOIN organizations o ON o.id = d.organization_id JOIN sources s ON s.id = d.source_id`;
 
 const EU_THEME = 'http://publications.europa.eu/resource/authority/data-theme/';

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { CanonicalDataset } from '@hasad/core';
+import { scoreDataset } from '@hasad/quality';
 import { searchColumns } from '../search-columns.ts';
 
 export interface LoadRecord {
@@ -37,7 +39,7 @@ const UPSERT = `
 WITH input AS (
   SELECT DISTINCT ON (x.identifier) x.*
   FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb,
-    st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[])
+    st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[], quality_score int, quality jsonb)
   ORDER BY x.identifier
 ),
 todo AS (
@@ -50,12 +52,12 @@ todo AS (
 ),
 up AS (
   INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, content_hash, modified_at, status, created_run, changed_run,
-    search_vector, themes, formats, keywords, license, languages, title_sort)
+    search_vector, themes, formats, keywords, license, languages, title_sort, quality_score, quality)
   SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.hash, t.modified_at, 'active', $2, $2,
     -- st, sk, sd: title, keywords and description, already through searchNorm() (= hasad_search_norm).
     setweight(to_tsvector('public.hasad_fr', t.st), 'A') || setweight(to_tsvector('public.hasad_fr', t.sk), 'B')
       || setweight(to_tsvector('public.hasad_fr', t.sd), 'C'),
-    t.themes, t.formats, t.keywords, t.record->>'license', t.languages, hasad_title_sort(t.record->'title')
+    t.themes, t.formats, t.keywords, t.record->>'license', t.languages, hasad_title_sort(t.record->'title'), t.quality_score, t.quality
   FROM todo t CROSS JOIN (SELECT organization_id FROM sources WHERE id = $1) s
   ORDER BY t.identifier
   ON CONFLICT (source_id, source_identifier) DO UPDATE SET
@@ -63,7 +65,8 @@ up AS (
     modified_at = excluded.modified_at, status = 'active', withdrawn_run = NULL, withdrawn_at = NULL,
     changed_run = excluded.changed_run, updated_at = now(),
     search_vector = excluded.search_vector, themes = excluded.themes, formats = excluded.formats, keywords = excluded.keywords,
-    license = excluded.license, languages = excluded.languages, title_sort = excluded.title_sort
+    license = excluded.license, languages = excluded.languages, title_sort = excluded.title_sort,
+    quality_score = excluded.quality_score, quality = excluded.quality
   WHERE d.content_hash IS DISTINCT FROM excluded.content_hash OR d.status <> 'active'
   RETURNING d.id, d.source_identifier, d.xmax = 0 AS inserted
 )
@@ -88,6 +91,9 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
       const payload = JSON.stringify(
         input.records.map((r) => {
           const c = searchColumns(r.record);
+          // Scored without link results: the link criteria stay unassessed until the next link
+          // check of this dataset (a changed record may list other URLs).
+          const q = scoreDataset(r.record as unknown as CanonicalDataset);
           return {
             identifier: r.identifier,
             uri: r.uri,
@@ -101,6 +107,8 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
             formats: c.formats,
             keywords: c.keywords,
             languages: c.languages,
+            quality_score: q.score,
+            quality: q,
           };
         }),
       );

@@ -24,8 +24,11 @@ export const defaultHttpOptions: HttpOptions = {
 export interface FetchRequest {
   url: string;
   http: HttpOptions;
-  /** Default `GET`. A POST follows only 307/308 redirects (which keep the method and body). */
-  method?: 'GET' | 'POST';
+  /**
+   * Default `GET`. A POST follows only 307/308 redirects (which keep the method and body). HEAD
+   * (the link check) is followed like a GET; its body is empty.
+   */
+  method?: 'GET' | 'POST' | 'HEAD';
   /** The request body (POST only), sent as given; set its Content-Type in `headers`. */
   body?: string;
   /** Extra request headers (names case-insensitive); they override the defaults of the same name. */
@@ -235,7 +238,7 @@ export async function fetchPage(req: FetchRequest): Promise<FetchResponse> {
   if (req.validators?.lastModified) headers['if-modified-since'] = req.validators.lastModified;
   for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
   const method = req.method ?? 'GET';
-  if (method === 'GET' && req.body !== undefined) throw new TypeError(`fetchPage: a GET request has no body (${req.url})`);
+  if (method !== 'POST' && req.body !== undefined) throw new TypeError(`fetchPage: a ${method} request has no body (${req.url})`);
   const deadline = new Deadline(settings.deadlineMs, req.signal);
   const ctx: ErrorContext = { method, callerSignal: req.signal, deadline, settings };
 

@@ -11,6 +11,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { datasetItem, dateOrDateTime, errorResponses, facetsBody } from '../schemas.ts';
 import { searchCacheOf } from '../search-cache.ts';
 import { toIso } from '../timestamps.ts';
+import { datasetQualityBody, toQualityItem } from './quality.schemas.ts';
 
 interface ListQuery {
   q?: string;
@@ -152,7 +153,7 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
           required: ['id'],
           properties: { id: { type: 'string', minLength: 1, maxLength: 2048, description: 'Hasad id, or the source’s URI or identifier (URL-encoded)' } },
         },
-        response: { 200: datasetItem, ...errorResponses },
+        response: { 200: { ...datasetItem, properties: { ...datasetItem.properties, quality: datasetQualityBody } }, ...errorResponses },
       },
     },
     async (req, reply) => {
@@ -161,11 +162,12 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       reply.header('vary', 'Accept');
       const row = await getDataset(deps.db, req.params.id);
       if (!row) throw notFound('dataset', req.params.id);
-      const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization);
+      // The quality is re-computed by the link check without touching the record: it is part of the validator.
+      const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization, row.quality?.['score'] ?? null, row.quality?.['max'] ?? null);
       if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
       const format = rdfFormatOf(type);
       if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(datasetQuads(toExportDataset(row), baseUrlOf(req)), format));
-      return toDatasetItem(row);
+      return { ...toDatasetItem(row), quality: toQualityItem(row.quality) };
     },
   );
 }

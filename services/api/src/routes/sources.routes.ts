@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { redactUrl } from '@hasad/core';
-import { isUuid, type TokenPrincipal } from '@hasad/db';
+import { getSourceQuality, isUuid, type TokenPrincipal } from '@hasad/db';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
+import { sourceQualityResponse } from './quality.schemas.ts';
 import { toIso } from '../timestamps.ts';
 
 export interface SourceWithLastRun {
@@ -148,5 +149,25 @@ export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => toSourceItem(await visibleSource(deps, principalOf(req), req.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/sources/:id/quality',
+    {
+      config: { access: 'token' },
+      schema: {
+        tags: ['sources'],
+        summary: "The source's metadata quality: score, averages per dimension, the most common improvements",
+        description:
+          'Computed on read from the scores of its active datasets (data.europa.eu MQA dimensions and weights) and from the sampled link check of its distribution URLs. The owning organisation or an operator; 404 for anyone else.',
+        security: bearerSecurity,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
+        response: { 200: sourceQualityResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const source = await visibleSource(deps, principalOf(req), req.params.id);
+      return getSourceQuality(deps.db, source.id);
+    },
   );
 }

@@ -1,9 +1,12 @@
 import type { Job } from 'bullmq';
-import { finaliseRun, isRunComplete, runSummary } from '@hasad/db';
+import { finaliseRun, getRun, isRunComplete, runSummary } from '@hasad/db';
 import { runDuration, runLastSuccess, runsTotal, sourceConsecutiveFailures } from '@hasad/metrics';
 import { notifyRunEnded } from '@hasad/pipeline';
-import { parsePayload } from '@hasad/queues';
+import { jobIds, parsePayload } from '@hasad/queues';
 import type { LoaderDeps } from './load-batch.processor.ts';
+
+/** Runs after which a sample of the source's distribution URLs is checked (`links.check`): those that read the whole feed. */
+const LINK_CHECKED = new Set(['succeeded', 'unchanged', 'needs_review']);
 
 /** Closes a run whose batches are all loaded: counts, withdrawals or needs_review, validators. */
 export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
@@ -14,6 +17,11 @@ export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
     return { finalised: false };
   }
   const res = await finaliseRun(deps.db.pool, runId, { withdrawThreshold: deps.config.HASAD_WITHDRAW_THRESHOLD });
+  if (res && LINK_CHECKED.has(res.status)) {
+    // On every delivery (a crash after the commit above must not lose the check); the fixed job id queues it once.
+    const run = await getRun(deps.db.db, runId);
+    if (run) await deps.queues.add('links.check', { sourceId: run.sourceId, runId }, { jobId: jobIds.links(runId) });
+  }
   if (res && !res.alreadyFinal) {
     // Only the delivery that closed the run reports it: a re-delivered finalise job neither
     // logs a second end line nor counts the run twice.

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken, createOrganization, rescoreDatasets } from '@hasad/db';
+import { FeedServer } from '@hasad/testkit';
+import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
+import { waitUntil } from './helpers/wait.ts';
+
+// Metadata quality through the real pipeline: a loopback DCAT feed of two datasets, one well
+// described whose file answers 200, one bare whose file answers 404. The loader scores both, the
+// fetcher's link check (links queue) checks both URLs, and the API shows the source's quality to
+// its organisation only.
+
+const feedOf = (base: string) => `
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+
+<${base}/catalog> a dcat:Catalog ; dcat:dataset <${base}/ds/good>, <${base}/ds/poor> .
+
+<${base}/ds/good> a dcat:Dataset ;
+  dct:identifier "good" ;
+  dct:title "Qualité des eaux de baignade"@fr, "جودة مياه الاستحمام"@ar ;
+  dct:description "Résultats des analyses, par plage et par mois."@fr ;
+  dcat:keyword "eau"@fr, "baignade"@fr ;
+  dcat:theme <http://publications.europa.eu/resource/authority/data-theme/ENVI> ;
+  dct:spatial <https://sws.geonames.org/2542007/> ;
+  dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "2020-01-01"^^xsd:date ; dcat:endDate "2024-12-31"^^xsd:date ] ;
+  dct:publisher [ a foaf:Agent ; foaf:name "Ministère de l'Équipement et de l'Eau"@fr ] ;
+  dcat:contactPoint [ a vcard:Kind ; vcard:fn "Service données" ; vcard:hasEmail <mailto:data@eau.gov.ma> ] ;
+  dct:issued "2020-02-01"^^xsd:date ;
+  dct:modified "2025-01-15"^^xsd:date ;
+  dct:license <http://publications.europa.eu/resource/authority/licence/CC_BY_4_0> ;
+  dct:accessRights <http://publications.europa.eu/resource/authority/access-right/PUBLIC> ;
+  dcat:distribution <${base}/dist/good> .
+
+<${base}/dist/good> a dcat:Distribution ;
+  dcat:accessURL <${base}/files/baignade.csv> ;
+  dcat:downloadURL <${base}/files/baignade.csv> ;
+  dct:format <http://publications.europa.eu/resource/authority/file-type/CSV> ;
+  dcat:mediaType <https://www.iana.org/assignments/media-types/text/csv> ;
+  dcat:byteSize "2048"^^xsd:nonNegativeInteger .
+
+<${base}/ds/poor> a dcat:Dataset ;
+  dct:identifier "poor" ;
+  dct:title "Stations"@fr ;
+  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <${base}/files/gone.xls> ] .
+`;
+
+describe('metadata quality: scores, link check, source quality API', () => {
+  let p: TestPipeline;
+  let feeds: FeedServer;
+  let sourceId: string;
+  let tokenA: string;
+  let tokenB: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0' });
+    feeds = await FeedServer.start();
+    feeds.route('/feed.ttl', () => ({ body: feedOf(feeds.url), contentType: 'text/turtle' }));
+    feeds.route('/files/baignade.csv', { body: 'plage;mois;resultat\nAin Diab;2024-07;bonne\n', contentType: 'text/csv' });
+    // /files/gone.xls has no route: the feed server answers 404.
+    sourceId = await p.addSource(`${feeds.url}/feed.ttl`, { config: { format: 'turtle' } });
+    const org = await p.rt.db.pool.query<{ organization_id: string }>('SELECT organization_id FROM sources WHERE id = $1', [sourceId]);
+    tokenA = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: org.rows[0]!.organization_id })).token;
+    const orgB = await createOrganization(p.rt.db.db, { slug: 'autre-ministere', name: 'Autre ministère' });
+    tokenB = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: orgB.id })).token;
+  });
+
+  afterAll(async () => {
+    await feeds?.close();
+    await p?.close();
+  });
+
+  it('stores each dataset’s score when the loader writes it', async () => {
+    const run = await p.harvest(sourceId);
+    expect(run.status).toBe('succeeded');
+    const res = await p.rt.db.pool.query<{ id: string; source_identifier: string; quality_score: number; quality: any }>(
+      'SELECT id, source_identifier, quality_score, quality FROM datasets WHERE source_id = $1',
+      [sourceId],
+    );
+    for (const r of res.rows) ids[r.source_identifier] = r.id;
+    const by = new Map(res.rows.map((r) => [r.source_identifier, r]));
+    const good = by.get('good')!;
+    const poor = by.get('poor')!;
+    expect(good.quality_score).toBe(good.quality.score);
+    expect(good.quality.improvements).toEqual([]);
+    expect(poor.quality.improvements.map((i: { code: string }) => i.code)).toEqual(
+      expect.arrayContaining(['add_keywords', 'add_themes', 'add_description', 'add_license', 'add_contact_point', 'add_download_url', 'use_non_proprietary_format']),
+    );
+    expect(good.quality_score).toBeGreaterThan(poor.quality_score);
+  });
+
+  it('checks the distribution URLs after the run (links queue, fetcher role) and re-scores the datasets', async () => {
+    const checks = await waitUntil(
+      'two link checks',
+      async () =>
+        (
+          await p.rt.db.pool.query<{ url: string; ok: boolean; http_status: number; method: string; dataset_id: string }>(
+            'SELECT url, ok, http_status, method, dataset_id FROM link_checks WHERE source_id = $1 ORDER BY url',
+            [sourceId],
+          )
+        ).rows,
+      (rows) => rows.length === 2,
+      { timeoutMs: 60_000 },
+    );
+    expect(checks).toEqual([
+      { url: `${feeds.url}/files/baignade.csv`, ok: true, http_status: 200, method: 'HEAD', dataset_id: ids['good'] },
+      // HEAD answered 404, so a ranged GET was tried, which answered 404 too.
+      { url: `${feeds.url}/files/gone.xls`, ok: false, http_status: 404, method: 'GET', dataset_id: ids['poor'] },
+    ]);
+    // Stored in the same job as the checks, just after them.
+    const q = await waitUntil(
+      're-scored datasets',
+      async () => {
+        const r = await p.rt.db.pool.query<{ source_identifier: string; quality: any }>('SELECT source_identifier, quality FROM datasets WHERE source_id = $1', [sourceId]);
+        return new Map(r.rows.map((x) => [x.source_identifier, x.quality]));
+      },
+      (m) => m.get('poor')?.criteria.accessUrlAnswers != null && m.get('good')?.criteria.accessUrlAnswers != null,
+      { timeoutMs: 30_000 },
+    );
+    expect(q.get('good')).toMatchObject({ score: 400, max: 400, rating: 'excellent', improvements: [] });
+    expect(q.get('poor').criteria.accessUrlAnswers).toBe(0);
+    expect(q.get('poor').improvements[0]).toMatchObject({ code: 'fix_access_url', gain: 50 });
+  });
+
+  it('answers GET /api/v1/sources/:id/quality to the owning organisation, 404 to another', async () => {
+    const api = p.rt.apiUrl!;
+    const res = await fetch(`${api}/api/v1/sources/${sourceId}/quality`, { headers: { authorization: `Bearer ${tokenA}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ sourceId, datasets: 2, scored: 2, links: { checked: 2, answered: 1, broken: 1 } });
+    expect(body.links.brokenExamples).toEqual([expect.objectContaining({ url: `${feeds.url}/files/gone.xls`, httpStatus: 404, datasetId: ids['poor'] })]);
+    expect(body.dimensions.accessibility).toEqual({ average: expect.any(Number), max: 100 });
+    // Averages of the two datasets' points, criterion by criterion.
+    expect(body.criteria.keywords).toEqual({ average: 15, max: 30 });
+    expect(body.criteria.accessUrlAnswers).toEqual({ average: 25, max: 50 });
+    expect(body.score).toBeGreaterThan(0);
+    expect(body.score).toBeLessThan(body.max);
+    const keywords = body.improvements.find((i: { code: string }) => i.code === 'add_keywords');
+    expect(keywords).toEqual({ code: 'add_keywords', criterion: 'keywords', dimension: 'findability', messageKey: 'quality.improvement.add_keywords', datasets: 1, averageGain: 30, exampleDatasetIds: [ids['poor']] });
+
+    const other = await fetch(`${api}/api/v1/sources/${sourceId}/quality`, { headers: { authorization: `Bearer ${tokenB}` } });
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as any).error.code).toBe('not_found');
+    const anonymous = await fetch(`${api}/api/v1/sources/${sourceId}/quality`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('shows the dataset’s score in the public dataset answer', async () => {
+    const res = await fetch(`${p.rt.apiUrl!}/api/v1/datasets/${ids['poor']}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    // Nothing earned: no keyword, theme, description, licence, format…, and its one URL answers 404. Every criterion but dct:rights was assessed.
+    expect(body.quality).toMatchObject({ score: 0, max: 400, rating: 'bad', unassessed: ['rights'] });
+    expect(body.quality.improvements[0]).toMatchObject({ code: 'fix_access_url', messageKey: 'quality.improvement.fix_access_url' });
+  });
+
+  it('re-scores datasets without a score (the backfill of `hasad quality rescore`), link checks included', async () => {
+    await p.rt.db.pool.query('UPDATE datasets SET quality = NULL, quality_score = NULL WHERE source_id = $1', [sourceId]);
+    const res = await rescoreDatasets(p.rt.db.db, { sourceId });
+    expect(res.rescored).toBe(2);
+    const r = await p.rt.db.pool.query<{ quality_score: number; quality: any }>('SELECT quality_score, quality FROM datasets WHERE id = $1', [ids['poor']]);
+    expect(r.rows[0]!.quality.criteria.accessUrlAnswers).toBe(0);
+    expect(r.rows[0]!.quality_score).toBe(r.rows[0]!.quality.score);
+    expect((await rescoreDatasets(p.rt.db.db, { sourceId })).rescored).toBe(0);
+  });
+});
