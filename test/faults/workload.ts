@@ -58,10 +58,11 @@ export const WORKLOAD_ENV = {
   HASAD_LOCK_DURATION_MS: '4000',
 } as const;
 
-// Slow pace: a paged source takes at least 20-30 pages × 400 ms; the CSV file trickles in 16 KB
-// every 100 ms (about 9 s for 1.3 MB). Fast pace: no delay at all.
-const SLOW_PAGE_MS = 400;
-const SLOW_TRICKLE = { chunkBytes: 16 * 1024, delayMs: 100 };
+// Slow pace: a paged source takes at least 20-30 pages × 600 ms; the CSV file trickles in 8 KB
+// every 100 ms (about 17 s for 1.3 MB): long enough that every run is under way at once even
+// on a busy machine, where the workers are slow to start. Fast pace: no delay at all.
+const SLOW_PAGE_MS = 600;
+const SLOW_TRICKLE = { chunkBytes: 8 * 1024, delayMs: 100 };
 
 export type WorkloadKind = 'dcat-turtle' | 'dcat-rdfxml' | 'csv' | 'soap' | 'ckan';
 
@@ -185,7 +186,7 @@ export class Workload {
 
   /** Every run under way (something loaded) and none fetched to the end: the moment to inject a fault. */
   static midRun(p: RunProgress[]): boolean {
-    return p.length > 0 && p.every((x) => !x.finished && !x.fetchDone && x.batchesLoaded >= 2);
+    return p.length > 0 && p.every((x) => !x.finished && !x.fetchDone && x.batchesLoaded >= 1);
   }
 
   /** Runs not yet final. */

@@ -114,6 +114,7 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
       return true;
     }
   }
+  if (!(await takeOrphan(deps, run.id))) return false;
   // Batches handed to the loader but never loaded are gone with Redis: fetch those pages again.
   const incomplete = await firstIncompletePage(db, run.id);
   if (incomplete) await rewindRun(db, run.id, incomplete.pageNo, incomplete.url);
@@ -122,6 +123,21 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
   await deps.queues.add('harvest.source', { sourceId: run.sourceId, runId: run.id, trigger: 'repair' }, { jobId });
   log.warn({ rewoundTo: incomplete?.pageNo, resumeAt: incomplete?.pageNo ?? run.nextPageNo }, 'repair: orphaned run re-enqueued from its checkpoint');
   return true;
+}
+
+/**
+ * Takes the repair of a run for this scheduler: moves its heartbeat to now only if it is still
+ * older than the grace period. Two schedulers reconciling at once both find the run orphaned;
+ * the row lock makes the second UPDATE re-read the heartbeat the first just wrote, so exactly
+ * one of them rewinds it and queues a job (each queued its own before: two jobs walked the run).
+ */
+async function takeOrphan(deps: SchedulerDeps, runId: string): Promise<boolean> {
+  const res = await deps.db.db.execute(sql`
+    UPDATE runs SET heartbeat_at = now()
+    WHERE id = ${runId} AND status IN ('queued', 'running')
+      AND heartbeat_at < now() - ${deps.config.HASAD_ORPHAN_GRACE_MS} * interval '1 millisecond'
+    RETURNING id`);
+  return res.rows.length > 0;
 }
 
 /** True when some batch of the run is neither loaded nor held by a job in Redis. */
