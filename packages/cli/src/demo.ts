@@ -49,7 +49,7 @@ export async function runDemo(): Promise<void> {
     `Hasad demo is running (${found.notes.join('; ')})`,
     `  catalogue API : ${rt.apiUrl}/api/v1/datasets`,
     `  run report    : npx hasad run show ${run.id}   (or GET /api/v1/runs/${run.id} with a token)`,
-    `  queues        : ${rt.apiUrl}/admin/queues`,
+    `  dashboard     : ${rt.apiUrl}/dashboard   (sign in with a token from: npx hasad token create --operator NAME; Bull Board: /admin/queues)`,
     `  demo feed     : ${url}`,
     `run ${run.id}: ${run.status} in ${secs} s: seen ${run.seen}, created ${run.created}, updated ${run.updated}, unchanged ${run.unchanged}, withdrawn ${run.withdrawn}, invalid ${run.invalid}, pages ${run.pagesFetched} (${run.pagesNotModified} not modified)`,
     'Press Ctrl-C to stop.',

@@ -33,7 +33,7 @@ export interface LiveRunProgress {
   startedAt: Date | null;
   finishedAt: Date | null;
   pagesFetched: number;
-  /** Records on the pages fetched so far. */
+  /** Records on the pages fetched so far (those of pages not modified included). */
   records: number;
   /** Records the loader has committed so far. */
   recordsLoaded: number;
@@ -46,7 +46,9 @@ const LIVE_PROGRESS_SELECT = `
   SELECT r.id, r.source_id AS "sourceId", s.title AS "sourceTitle", s.url AS "sourceUrl", o.slug AS organization, r.status,
     r.created_at AS "createdAt", r.started_at AS "startedAt", r.finished_at AS "finishedAt",
     (SELECT count(*)::int FROM run_pages p WHERE p.run_id = r.id) AS "pagesFetched",
-    (SELECT coalesce(sum(p.record_count), 0)::int FROM run_pages p WHERE p.run_id = r.id) AS records,
+    -- A page not modified (304 or the same bytes) is not parsed: its records are the batch -1 row's.
+    (SELECT coalesce(sum(p.record_count), 0)::int FROM run_pages p WHERE p.run_id = r.id)
+      + (SELECT coalesce(sum(b.record_count), 0)::int FROM run_batches b WHERE b.run_id = r.id AND b.batch_no = -1) AS records,
     (SELECT coalesce(sum(b.record_count), 0)::int FROM run_batches b WHERE b.run_id = r.id AND b.batch_no >= 0) AS "recordsLoaded",
     (SELECT count(*)::int FROM run_batches b WHERE b.run_id = r.id AND b.batch_no >= 0) AS "batchesLoaded",
     (SELECT prev.pages_total FROM runs prev WHERE prev.source_id = r.source_id AND prev.id <> r.id AND prev.status IN ('succeeded', 'unchanged', 'needs_review')

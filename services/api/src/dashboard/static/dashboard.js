@@ -74,9 +74,22 @@
         var f = e.getAttribute('data-run-field');
         e.textContent = e.getAttribute('data-format') === 'duration' ? duration(run[f]) : num(run[f]);
       });
-      if (run.final) { body.setAttribute('data-run-final', run.status); es.close(); }
+      if (run.final) { es.close(); refreshMain(run.status); }
     }
     body.setAttribute('data-live-at', s.at);
+  }
+  // Once the run is over, its final counts, timeline and problems replace the page's main part
+  // (fetched from the server, which escapes them), still without navigating.
+  function refreshMain(status) {
+    fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (r) { return r.text(); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, 'text/html').querySelector('main');
+        var main = document.querySelector('main');
+        if (fresh && main) main.replaceChildren.apply(main, Array.prototype.slice.call(fresh.childNodes));
+      })
+      .catch(function () { /* the live figures already say the run is over */ })
+      .then(function () { body.setAttribute('data-run-final', status); });
   }
   var es = new EventSource(src);
   es.onmessage = function (e) { try { update(JSON.parse(e.data)); } catch (err) { /* a bad frame: wait for the next one */ } };
