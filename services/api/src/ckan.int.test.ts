@@ -253,6 +253,10 @@ describe('package_search', () => {
     const realItem = ((real.result['search_facets'] as Record<string, { items: Json[] }>)['organization']!.items[0]!) as Json;
     expect(Object.keys(sf['organization']!.items[0]!).sort()).toEqual(Object.keys(realItem).sort());
     expect(Object.keys(res).sort()).toEqual(Object.keys(real.result).sort());
+    const one = (await action('package_search', `facet.field=${encodeURIComponent('["organization"]')}&facet.limit=1&rows=0`))['result'] as Json;
+    expect(one['facets']).toEqual({ organization: { hcp: 5 } });
+    const unlimited = (await action('package_search', `facet.field=${encodeURIComponent('["organization"]')}&facet.limit=-1&rows=0`))['result'] as Json;
+    expect(unlimited['facets']).toEqual({ organization: { hcp: 5, onee: 1 } });
     const none = (await action('package_search', 'rows=0'))['result'] as Json;
     expect(none).toMatchObject({ facets: {}, search_facets: {} });
     expect(await action('package_search', `facet.field=${encodeURIComponent('["author"]')}`, 409)).toMatchObject({ error: { __type: 'Validation Error' } });

@@ -81,7 +81,8 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const start = intParam('start', p['start'], 0, Number.MAX_SAFE_INTEGER);
     const sort = parseSort(str(p['sort']), q !== undefined);
     const facetFields = parseFacetFields(str(p['facet.field']));
-    const facetLimit = intParam('facet.limit', p['facet.limit'], FACET_LIMIT_DEFAULT, 1000) || FACET_LIMIT_DEFAULT;
+    // -1 is Solr's (and CKAN's) "no limit": as many as Hasad counts (200 a facet).
+    const facetLimit = str(p['facet.limit']) === '-1' ? 1000 : intParam('facet.limit', p['facet.limit'], FACET_LIMIT_DEFAULT, 1000) || FACET_LIMIT_DEFAULT;
     const win = pageWindow(start, rows);
     if (!win) throw new CkanValidationError('start', `start ${start} with rows ${rows} is beyond what Hasad pages by offset; page with a smaller start or use /api/v1/datasets cursors`);
     const res = await searchDatasets(deps.db, {
