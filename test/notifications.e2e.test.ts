@@ -145,7 +145,12 @@ describe('notifications', () => {
         source: { id: s.sourceId, kind: 'dcat', url: s.ctl.url, title: `Catalogue ${s.slug}` },
         run: { id: run.id, outcome: 'failed', error: { code: 'fetch_status' } },
         failures: { inARow: 3, threshold: 3 },
-        links: { run: `https://hasad.example.ma/api/v1/runs/${run.id}`, source: `https://hasad.example.ma/api/v1/sources/${s.sourceId}` },
+        links: {
+          run: `https://hasad.example.ma/api/v1/runs/${run.id}`,
+          source: `https://hasad.example.ma/api/v1/sources/${s.sourceId}`,
+          dashboardRun: `https://hasad.example.ma/dashboard/runs/${run.id}`,
+          dashboardSource: `https://hasad.example.ma/dashboard/sources/${s.sourceId}`,
+        },
       });
       expect(event.run.error!.message).toContain('answered HTTP 404');
       expect(hook.headers['x-hasad-delivery']).toBe(event.id);

@@ -37,7 +37,8 @@ export interface NotificationEvent {
   };
   /** Failed runs in a row: ending with this run (`failure_streak`) or ended by it (`recovered`). */
   failures: { inARow: number; threshold: number };
-  links: { run: string; source: string; sourceRuns: string };
+  /** The API's run and source (a token of the organisation or an operator reads them), and the operators' dashboard pages. */
+  links: { run: string; source: string; sourceRuns: string; dashboardRun: string; dashboardSource: string };
 }
 
 /** The settings an event needs besides the run itself. */
@@ -84,6 +85,8 @@ export function buildEvent(kind: NotifyEvent, ctx: NotificationContext, settings
       run: `${base}/api/v1/runs/${run.id}`,
       source: `${base}/api/v1/sources/${source.id}`,
       sourceRuns: `${base}/api/v1/sources/${source.id}/runs`,
+      dashboardRun: `${base}/dashboard/runs/${run.id}`,
+      dashboardSource: `${base}/dashboard/sources/${source.id}`,
     },
   };
 }

@@ -9,3 +9,4 @@ export * from './message.ts';
 export * from './webhook.ts';
 export * from './mail.ts';
 export * from './deliver.ts';
+export * from './contacts.ts';

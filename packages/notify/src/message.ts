@@ -71,13 +71,17 @@ export function renderEmail(e: NotificationEvent): EmailContent {
       ];
       break;
   }
-  const links = (label: { run: string; source: string }) => [`${label.run} : ${e.links.run}`, `${label.source} : ${e.links.source}`];
+  const links = (label: { run: string; source: string; dashboard: string }) => [
+    `${label.run} : ${e.links.run}`,
+    `${label.source} : ${e.links.source}`,
+    `${label.dashboard} : ${e.links.dashboardRun}`,
+  ];
   const text = [
     'Bonjour,',
     '',
     ...fr,
     '',
-    ...links({ run: "Rapport de l'exécution", source: 'Source' }),
+    ...links({ run: "Rapport de l'exécution (API)", source: 'Source (API)', dashboard: 'Tableau de bord des opérateurs' }),
     '',
     '— English —',
     '',
@@ -85,7 +89,7 @@ export function renderEmail(e: NotificationEvent): EmailContent {
     '',
     ...en,
     '',
-    ...links({ run: 'Run report', source: 'Source' }).map((l) => l.replace(' : ', ': ')),
+    ...links({ run: 'Run report (API)', source: 'Source (API)', dashboard: "Operators' dashboard" }).map((l) => l.replace(' : ', ': ')),
     '',
     '-- ',
     `Hasad, moissonneur du catalogue national de données ouvertes / open-data harvester. Message automatique (${e.id}).`,

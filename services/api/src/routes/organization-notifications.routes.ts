@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { getOrganizationNotifications, setOrganizationNotifications, type OrganizationNotifications } from '@hasad/db';
-import { checkWebhookUrl, newWebhookSecret, WebhookUrlError } from '@hasad/notify';
+import { ContactChangeError, planContactChange, type ContactChange } from '@hasad/notify';
 import { bearerSecurity, canActOn, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -19,13 +19,6 @@ const settingsSchema = {
     webhookSecret: { type: 'string', description: 'only in the answer that created or rotated it: store it, it is never shown again' },
   },
 } as const;
-
-interface PatchBody {
-  emails?: string[];
-  webhookUrl?: string | null;
-  webhookSecret?: string;
-  rotateWebhookSecret?: boolean;
-}
 
 /** The organisation `slug` if the caller may act on it; another organisation's answers 404, exactly as a missing one. */
 async function ownOrganization(deps: ApiDeps, req: FastifyRequest, slug: string) {
@@ -60,7 +53,7 @@ export function organizationNotificationRoutes(app: FastifyInstance, deps: ApiDe
     async (req) => view(await ownOrganization(deps, req, req.params.slug)),
   );
 
-  app.patch<{ Params: { slug: string }; Body: PatchBody }>(
+  app.patch<{ Params: { slug: string }; Body: ContactChange }>(
     '/api/v1/organizations/:slug/notifications',
     {
       config: { access: 'token' },
@@ -88,23 +81,14 @@ export function organizationNotificationRoutes(app: FastifyInstance, deps: ApiDe
     },
     async (req) => {
       const current = await ownOrganization(deps, req, req.params.slug);
-      const body = req.body ?? {};
-      const patch: { emails?: string[]; webhookUrl?: string | null; webhookSecret?: string | null } = {};
-      if (body.emails !== undefined) patch.emails = [...new Set(body.emails.map((e) => e.trim()))];
-      let created: string | undefined;
-      if (body.webhookUrl === null) {
-        if (body.webhookSecret !== undefined || body.rotateWebhookSecret) throw badParam('webhookSecret', 'invalid_parameter', 'a secret needs a webhook: set webhookUrl too');
-        patch.webhookUrl = null;
-        patch.webhookSecret = null;
-      } else {
-        if (body.webhookUrl !== undefined) patch.webhookUrl = await webhookUrlParam(deps, body.webhookUrl);
-        const willHaveUrl = body.webhookUrl !== undefined || current.webhookUrl !== null;
-        if ((body.webhookSecret !== undefined || body.rotateWebhookSecret) && !willHaveUrl) {
-          throw badParam('webhookSecret', 'invalid_parameter', 'a secret needs a webhook: set webhookUrl too');
-        }
-        if (body.webhookSecret !== undefined) patch.webhookSecret = body.webhookSecret;
-        else if (body.rotateWebhookSecret || (body.webhookUrl !== undefined && !current.webhookSecretSet)) patch.webhookSecret = created = newWebhookSecret();
+      let plan: Awaited<ReturnType<typeof planContactChange>>;
+      try {
+        plan = await planContactChange(current, req.body ?? {}, deps.config);
+      } catch (err) {
+        if (err instanceof ContactChangeError) throw badParam(err.field, err.code, err.message);
+        throw err;
       }
+      const { patch, createdSecret: created } = plan;
       const saved = await setOrganizationNotifications(deps.db, current.slug, patch);
       if (!saved) throw notFound('organisation', current.slug);
       const p = principalOf(req);
@@ -118,12 +102,3 @@ export function organizationNotificationRoutes(app: FastifyInstance, deps: ApiDe
   );
 }
 
-/** The body's webhookUrl, checked (see `checkWebhookUrl`); a 400 naming the parameter otherwise. */
-async function webhookUrlParam(deps: ApiDeps, raw: string): Promise<string> {
-  try {
-    return await checkWebhookUrl(raw, deps.config);
-  } catch (err) {
-    if (err instanceof WebhookUrlError) throw badParam('webhookUrl', err.code, err.message);
-    throw err;
-  }
-}
