@@ -226,6 +226,9 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
     const active = (await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND status = 'active'`, [ids.shrinking])).rows[0].n;
     expect(active).toBe(10);
     await page.goto(`${base}/dashboard/sources/${ids.shrinking}`);
+    // The loader scored the datasets: the source's metadata quality and what would raise it.
+    await expect(page.locator('[data-testid=quality-score]').textContent()).resolves.toMatch(/^\d+ \/ \d+$/);
+    expect(await page.locator('[data-testid=quality-improvements] tbody tr').count()).toBeGreaterThan(0);
     await screenshot(page, 'source');
     await page.context().close();
   });

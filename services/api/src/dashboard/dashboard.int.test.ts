@@ -199,6 +199,9 @@ describe('a signed-in operator', () => {
     expect(res.body).toContain('hcp-ds-101');
     expect(res.body).toContain('<svg class="history"');
     expect(res.body).toContain('data-testid="review-actions"');
+    // The seeded rows predate quality scoring: the section says so rather than showing a score.
+    expect(res.body).toContain('Qualité des métadonnées');
+    expect(res.body).toContain('Aucun des 2 jeux de données actifs n’a encore de score');
     expect((await h.app.inject({ method: 'GET', url: `/dashboard/sources/00000000-0000-4000-8000-000000000000`, cookies: jar })).statusCode).toBe(404);
   });
 

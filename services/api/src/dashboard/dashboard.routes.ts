@@ -12,6 +12,7 @@ import {
   getRunTimeline,
   getRunWithOwner,
   getSource,
+  getSourceQuality,
   groupRunProblems,
   isUuid,
   iterateRunProblems,
@@ -44,6 +45,7 @@ import {
   tokenUsable,
   type DashboardSession,
 } from './session.ts';
+import { qualityView } from './quality.view.ts';
 import { overviewView, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
 
 declare module 'fastify' {
@@ -289,7 +291,12 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     const [source] = isUuid(id) ? await listDashboardSources(deps.pool, { id }) : [];
     const stored = source ? await getSource(deps.db, id) : undefined;
     if (!source || !stored) return notFoundPage(req, reply);
-    const [history, latest, nextRuns] = await Promise.all([listRunHistory(deps.pool, id, 30), latestRunWithProblems(deps.pool, id), nextRunTimes(deps)]);
+    const [history, latest, nextRuns, quality] = await Promise.all([
+      listRunHistory(deps.pool, id, 30),
+      latestRunWithProblems(deps.pool, id),
+      nextRunTimes(deps),
+      getSourceQuality(deps.db, id),
+    ]);
     const problems = latest ? { run: latest, groups: await groupRunProblems(deps.pool, latest.id) } : undefined;
     const last = history[0];
     const review = last?.status === 'needs_review' ? await getRunWithOwner(deps.db, last.id) : undefined;
@@ -308,6 +315,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
           problems,
           review: review ? { id: review.run.id, pendingWithdrawals: review.run.pendingWithdrawals, reason: (review.run.details as { review?: { message?: string } }).review?.message ?? null } : undefined,
           nextRun: nextRuns.get(id),
+          quality: qualityView(ctx.lang, quality),
         }),
       }),
       status,

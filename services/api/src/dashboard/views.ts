@@ -182,7 +182,7 @@ export interface SourcePageData {
   problems: { run: { id: string; status: string; createdAt: Date; error: string | null }; groups: ProblemGroup[] } | undefined;
   review: { id: string; pendingWithdrawals: number | null; reason: string | null } | undefined;
   nextRun: Date | undefined;
-  /** Filled in by the metadata quality section when @hasad/db offers it. */
+  /** The metadata quality section (quality.view.ts). */
   quality?: Html;
 }
 
