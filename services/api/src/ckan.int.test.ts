@@ -389,3 +389,22 @@ describe('caching', () => {
     }
   });
 });
+
+describe('GET /api/v1/organizations validators', () => {
+  it('carries ETag and Last-Modified and answers 304 while the catalogue is unchanged', async () => {
+    const first = await h.app.inject({ method: 'GET', url: '/api/v1/organizations' });
+    expect(first.statusCode).toBe(200);
+    const etag = first.headers['etag'] as string;
+    expect(etag).toMatch(/^W\/"/);
+    expect(first.headers['last-modified']).toBeTruthy();
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/organizations', headers: { 'if-none-match': etag } })).statusCode).toBe(304);
+    await h.pool.query(`INSERT INTO organizations (slug, name) VALUES ('nouvelle-2', 'Nouvelle 2')`);
+    try {
+      const after = await h.app.inject({ method: 'GET', url: '/api/v1/organizations', headers: { 'if-none-match': etag } });
+      expect(after.statusCode).toBe(200);
+      expect((after.json() as { items: Json[] }).items.map((o) => o['slug'])).toContain('nouvelle-2');
+    } finally {
+      await h.pool.query(`DELETE FROM organizations WHERE slug = 'nouvelle-2'`);
+    }
+  });
+});
