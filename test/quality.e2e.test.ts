@@ -53,6 +53,7 @@ describe('metadata quality: scores, link check, source quality API', () => {
   let sourceId: string;
   let tokenA: string;
   let tokenB: string;
+  let runId: string;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -76,6 +77,7 @@ describe('metadata quality: scores, link check, source quality API', () => {
   it('stores each dataset’s score when the loader writes it', async () => {
     const run = await p.harvest(sourceId);
     expect(run.status).toBe('succeeded');
+    runId = run.id;
     const res = await p.rt.db.pool.query<{ id: string; source_identifier: string; quality_score: number; quality: any }>(
       'SELECT id, source_identifier, quality_score, quality FROM datasets WHERE source_id = $1',
       [sourceId],
@@ -120,6 +122,13 @@ describe('metadata quality: scores, link check, source quality API', () => {
       (m) => m.get('poor')?.criteria.accessUrlAnswers != null && m.get('good')?.criteria.accessUrlAnswers != null,
       { timeoutMs: 30_000 },
     );
+    // The same job then stores the source's aggregate.
+    await waitUntil(
+      "the source's stored quality",
+      async () => (await p.rt.db.pool.query<{ run_id: string }>('SELECT run_id FROM source_quality WHERE source_id = $1', [sourceId])).rows,
+      (rows) => rows[0]?.run_id === runId,
+      { timeoutMs: 30_000 },
+    );
     expect(q.get('good')).toMatchObject({ score: 400, max: 400, rating: 'excellent', improvements: [] });
     expect(q.get('poor').criteria.accessUrlAnswers).toBe(0);
     expect(q.get('poor').improvements[0]).toMatchObject({ code: 'fix_access_url', gain: 50 });
@@ -131,6 +140,10 @@ describe('metadata quality: scores, link check, source quality API', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ sourceId, datasets: 2, scored: 2, links: { checked: 2, answered: 1, broken: 1 } });
+    // Stored by the link check job, read as is.
+    const stored = await p.rt.db.pool.query<{ run_id: string; computed_at: Date }>('SELECT run_id, computed_at FROM source_quality WHERE source_id = $1', [sourceId]);
+    expect(stored.rows[0]!.run_id).toBe(runId);
+    expect(body.computedAt).toBe(stored.rows[0]!.computed_at.toISOString());
     expect(body.links.brokenExamples).toEqual([expect.objectContaining({ url: `${feeds.url}/files/gone.xls`, httpStatus: 404, datasetId: ids['poor'] })]);
     expect(body.dimensions.accessibility).toEqual({ average: expect.any(Number), max: 100 });
     // Averages of the two datasets' points, criterion by criterion.
@@ -160,10 +173,13 @@ describe('metadata quality: scores, link check, source quality API', () => {
   it('re-scores datasets without a score (the backfill of `hasad quality rescore`), link checks included', async () => {
     await p.rt.db.pool.query('UPDATE datasets SET quality = NULL, quality_score = NULL WHERE source_id = $1', [sourceId]);
     const res = await rescoreDatasets(p.rt.db.db, { sourceId });
-    expect(res.rescored).toBe(2);
+    expect(res).toEqual({ rescored: 2, sources: 1 });
     const r = await p.rt.db.pool.query<{ quality_score: number; quality: any }>('SELECT quality_score, quality FROM datasets WHERE id = $1', [ids['poor']]);
     expect(r.rows[0]!.quality.criteria.accessUrlAnswers).toBe(0);
     expect(r.rows[0]!.quality_score).toBe(r.rows[0]!.quality.score);
     expect((await rescoreDatasets(p.rt.db.db, { sourceId })).rescored).toBe(0);
+    // The source's stored aggregate was refreshed with them.
+    const stored = await p.rt.db.pool.query<{ quality: any }>('SELECT quality FROM source_quality WHERE source_id = $1', [sourceId]);
+    expect(stored.rows[0]!.quality).toMatchObject({ datasets: 2, scored: 2, links: { checked: 2, answered: 1 } });
   });
 });

@@ -45,7 +45,7 @@ const average = { type: 'object', required: ['average', 'max'], properties: { av
 
 export const sourceQualityResponse = {
   type: 'object',
-  required: ['sourceId', 'datasets', 'scored', 'score', 'max', 'rating', 'dimensions', 'criteria', 'improvements', 'links'],
+  required: ['sourceId', 'datasets', 'scored', 'score', 'max', 'rating', 'dimensions', 'criteria', 'improvements', 'links', 'computedAt'],
   properties: {
     sourceId: { type: 'string', format: 'uuid' },
     datasets: { type: 'integer', description: 'active datasets' },
@@ -95,5 +95,6 @@ export const sourceQualityResponse = {
         },
       },
     },
+    computedAt: { type: 'string', format: 'date-time', description: 'when it was aggregated: after the last complete run’s link check' },
   },
 } as const;

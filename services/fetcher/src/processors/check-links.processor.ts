@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { FetchBackoffError, FetchStatusError, fetchSettings, type HasadConfig, type Logger } from '@hasad/core';
-import { getSource, pickLinksToCheck, recordLinkChecks, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
+import { getSource, pickLinksToCheck, recordLinkChecks, refreshSourceQuality, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
 import { parsePayload, type Queues } from '@hasad/queues';
 import { fetchPage, type FetchRequest } from '@hasad/sources';
 
@@ -21,8 +21,9 @@ const LINK_TIMEOUT_MS = 15_000;
 /**
  * Checks a sample of a source's distribution URLs (`links.check`): for each, HEAD, then a
  * one-byte ranged GET when HEAD is refused, through the same safe client and per-host limits as
- * the harvest. Stores the results and re-scores the datasets they came from. Idempotent: a
- * repeated job checks again and overwrites the latest result per URL.
+ * the harvest. Stores the results, re-scores the datasets they came from, and stores the
+ * source's quality aggregate (`source_quality`), which the run's new scores changed too.
+ * Idempotent: a repeated job checks again and overwrites the latest results.
  */
 export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
   const p = parsePayload('links.check', job.data);
@@ -49,9 +50,10 @@ export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, links.length) }, worker));
   const { rescored } = await recordLinkChecks(deps.db.db, p.sourceId, p.runId ?? null, results);
+  const quality = await refreshSourceQuality(deps.db.db, p.sourceId, p.runId ?? null);
   const broken = results.filter((r) => !r.ok).length;
-  log.info({ checked: results.length, broken, rescored }, 'links checked');
-  return { checked: results.length, broken, rescored };
+  log.info({ checked: results.length, broken, rescored, score: quality.score, max: quality.max }, 'links checked');
+  return { checked: results.length, broken, rescored, score: quality.score };
 }
 
 /**

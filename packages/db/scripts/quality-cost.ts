@@ -1,0 +1,71 @@
+/**
+ * What metadata quality costs: the scorer per record (Node CPU), and a source's quality computed
+ * on read (`getSourceQuality`, SQL aggregates) for one source of --datasets datasets, against
+ * storing it at finalise (the same statements once a run, plus a write).
+ *
+ *   npx tsx packages/db/scripts/quality-cost.ts [--datasets 100000] [--repeat 5]
+ */
+import { parseArgs } from 'node:util';
+import type { CanonicalDataset } from '@hasad/core';
+import { scoreDataset } from '@hasad/quality';
+import { createDb } from '../src/client.ts';
+import { createTestDatabase } from '../src/testing.ts';
+import { createOrganization } from '../src/repositories/organizations.repository.ts';
+import { createSource } from '../src/repositories/sources.repository.ts';
+import { createRun } from '../src/repositories/runs.repository.ts';
+import { loadBatch } from '../src/repositories/load.repository.ts';
+import { getSourceQuality, pickLinksToCheck } from '../src/repositories/quality.repository.ts';
+import { generatedRecord } from './generated-records.ts';
+
+const { values: args } = parseArgs({ options: { datasets: { type: 'string', default: '100000' }, repeat: { type: 'string', default: '5' } } });
+const N = Number(args.datasets);
+const REPEAT = Number(args.repeat);
+
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+// 1. The scorer alone, over generated records (Node CPU, after a warm-up).
+const sample = Array.from({ length: 5000 }, (_, i) => generatedRecord(i).record as unknown as CanonicalDataset);
+for (const r of sample) scoreDataset(r);
+let best = Infinity;
+for (let k = 0; k < REPEAT; k++) {
+  const c = cpuUs();
+  for (const r of sample) scoreDataset(r);
+  best = Math.min(best, (cpuUs() - c) / sample.length);
+}
+const bytes = JSON.stringify(scoreDataset(sample[0]!)).length;
+console.log(`scoreDataset: ${best.toFixed(1)} µs CPU per record (best of ${REPEAT}); stored quality ≈ ${bytes} bytes of JSON`);
+
+// 2. One source of N datasets, loaded with the loader's own loadBatch.
+const database = await createTestDatabase();
+const h = createDb(database.url, { max: 4 });
+try {
+  const org = await createOrganization(h.db, { slug: 'q', name: 'Q' });
+  const source = await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://data.example.ma/q' });
+  const run = await createRun(h.db, source.id, 'manual');
+  const t = performance.now();
+  for (let b = 0; b * 1000 < N; b++) {
+    const records = Array.from({ length: Math.min(1000, N - b * 1000) }, (_, j) => generatedRecord(b * 1000 + j));
+    await loadBatch(h.pool, { runId: run.id, sourceId: source.id, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] });
+  }
+  console.log(`loaded ${N} datasets in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await h.pool.query('VACUUM ANALYZE datasets');
+
+  const times: number[] = [];
+  let q: Awaited<ReturnType<typeof getSourceQuality>> | undefined;
+  for (let k = 0; k < REPEAT; k++) {
+    const s = performance.now();
+    q = await getSourceQuality(h.db, source.id);
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`getSourceQuality on ${N} datasets: median ${times[Math.floor(times.length / 2)]!.toFixed(0)} ms, best ${times[0]!.toFixed(0)} ms (score ${q?.score}/${q?.max}, ${q?.improvements.length} improvements)`);
+  const p = performance.now();
+  const links = await pickLinksToCheck(h.db, source.id, 20, run.id);
+  console.log(`pickLinksToCheck (20 of ${N} datasets): ${(performance.now() - p).toFixed(0)} ms, ${links.length} URLs`);
+} finally {
+  await h.close();
+  await database.drop();
+}
