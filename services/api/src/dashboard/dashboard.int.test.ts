@@ -85,6 +85,12 @@ describe('anonymous visitors', () => {
     expect((await h.pool.query(`SELECT count(*)::int AS n FROM runs WHERE source_id = $1`, [seed.source.hcp])).rows[0].n).toBe(2);
   });
 
+  it('the dashboard is not part of the API document', async () => {
+    const paths = Object.keys((await h.app.inject({ url: '/openapi.json' })).json().paths);
+    expect(paths).toContain('/api/v1/sources');
+    expect(paths.filter((p) => p.startsWith('/dashboard') || p.startsWith('/admin'))).toEqual([]);
+  });
+
   it('a bearer token does not open the dashboard: only the sign-in session does', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/dashboard', headers: { authorization: `Bearer ${operatorToken}` } });
     expect(res.statusCode).toBe(303);

@@ -118,6 +118,10 @@ type Body = Record<string, string | undefined>;
  */
 export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
+    // HTML pages for people, not part of the API: left out of /openapi.json.
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
     // HTML forms post application/x-www-form-urlencoded, which Fastify does not parse itself;
     // URLSearchParams does it in one line, without a plugin.
