@@ -347,9 +347,10 @@ try {
   if (page.status !== 200) throw new Error(`GET /api/v1/datasets/${ids[0]} answered ${page.status}: ${await page.text()}`);
   const pageBytes = (await page.arrayBuffer()).byteLength;
   const probe = await fetch(`${base}/api/v1/datasets?q=${encodeURIComponent('eau')}&facets=${FACETS}`);
-  const probeBody = (await probe.json()) as { total?: number; facets?: Record<string, unknown> };
+  const probeText = await probe.text();
+  const probeBody = JSON.parse(probeText) as { total?: number; facets?: Record<string, unknown> };
   if (probe.status !== 200 || !probeBody.facets || Object.keys(probeBody.facets).length !== 5) throw new Error(`search answered ${probe.status}: ${JSON.stringify(probeBody).slice(0, 500)}`);
-  console.log(`  a dataset page is ${int(pageBytes)} bytes; q=eau finds ${int(probeBody.total)} datasets`);
+  console.log(`  a dataset page is ${int(pageBytes)} bytes; q=eau finds ${int(probeBody.total)} datasets, its answer (20 items, 5 facets) is ${int(Buffer.byteLength(probeText))} bytes`);
 
   const pagePaths = ids.map((id) => `/api/v1/datasets/${id}`);
   const qs = benchQueries(QUERIES);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetSearchResult, type DatasetRow, type DatasetSort } from '@hasad/db';
+import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { datasetQuads } from '../dcat/dcat-graph.ts';
 import { negotiate } from '../dcat/negotiate.ts';
@@ -106,7 +106,7 @@ export function toDatasetItem(row: DatasetRow): Record<string, unknown> {
 }
 
 export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const cache = searchCacheOf<DatasetSearchResult>(deps, 'datasets');
+  const cache = searchCacheOf<string>(deps, 'datasets');
   app.get<{ Querystring: ListQuery }>(
     '/api/v1/datasets',
     {
@@ -125,8 +125,10 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const etag = weakEtag('datasets', version.token, query);
       if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
       try {
-        const search = () =>
-          searchDatasets(deps.db, {
+        // The answer is cached serialised (by this route's response schema): a hit costs the
+        // version lookup above and a copy, not a search nor 20 records' serialisation.
+        const search = async () => {
+          const res = await searchDatasets(deps.db, {
             ...rest,
             modifiedFrom,
             modifiedTo,
@@ -135,8 +137,10 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
             license: [...(license ?? []), ...(licence ?? [])],
             facets: parseFacets(facets),
           });
-        const res = await cache.get(version.token, JSON.stringify(query), search);
-        return { total: res.total, page, limit, items: res.items.map(toDatasetItem), facets: res.facets, nextCursor: res.nextCursor };
+          return reply.serialize({ total: res.total, page, limit, items: res.items.map(toDatasetItem), facets: res.facets, nextCursor: res.nextCursor }) as string;
+        };
+        const body = await cache.get(version.token, JSON.stringify(query), search);
+        return reply.type('application/json; charset=utf-8').send(body);
       } catch (err) {
         if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_parameter', `querystring parameter "cursor": ${err.message}`);
         throw err;
