@@ -309,7 +309,20 @@ describe('a signed-in operator', () => {
     const b = await signIn();
     const replay = { ...b.jar };
     expect((await h.app.inject({ method: 'GET', url: '/dashboard/sources', cookies: b.jar })).statusCode).toBe(200);
+    // An event stream open when the token is revoked is told so and closed.
+    if (!h.app.server.listening) await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (h.app.server.address() as AddressInfo).port;
+    const stream = await fetch(`http://127.0.0.1:${port}/dashboard/events`, { headers: { cookie: `hasad_session=${b.jar.hasad_session}` } });
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('data: {')) text += new TextDecoder().decode((await reader.read()).value);
     await revokeApiToken(h.deps.db, operatorTokenId);
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    expect(text).toContain('event: signed-out');
     for (const url of ['/dashboard/sources', '/admin/queues', '/admin/queues/api/queues']) {
       const res = await h.app.inject({ method: 'GET', url, cookies: replay });
       expect(res.statusCode, url).toBe(303);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { neutraliseCsvCell } from '@hasad/core';
@@ -174,7 +175,8 @@ function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore):
   });
 
   app.get<{ Querystring: { l?: string; next?: string } }>(`${D}/lang`, async (req, reply) => {
-    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { path: '/', sameSite: 'strict', httpOnly: true, secure: (cookieOptions(req, 0)).secure, maxAge: 365 * 86400 });
+    // A preference, not a secret: unsigned, but with the same flags as the session cookie.
+    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { ...cookieOptions(req, 365 * 86400), signed: false });
     return reply.redirect(safeNext(req.query.next), 303);
   });
 
@@ -443,14 +445,19 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     const found = isUuid(req.params.id) ? await getRunWithOwner(deps.db, req.params.id) : undefined;
     if (!found) return notFoundPage(req, reply);
     const cell = (v: string | number | null) => `"${neutraliseCsvCell(v === null ? '' : String(v)).replaceAll('"', '""')}"`;
-    const lines = ['page,batch,severity,code,field,identifier,message'];
-    for await (const p of iterateRunProblems(deps.pool, found.run.id)) lines.push([p.pageNo, p.batchNo, p.severity, p.code, p.field, p.identifier, p.message].map(cell).join(','));
-    // A BOM so spreadsheet programs read the file as UTF-8 (French and Arabic intact).
+    const pool = deps.pool;
+    const runId = found.run.id;
+    // Streamed, 5 000 rows a query: a run with a million problems does not sit in memory.
+    async function* csv() {
+      // A BOM so spreadsheet programs read the file as UTF-8 (French and Arabic intact).
+      yield '\uFEFFpage,batch,severity,code,field,identifier,message\r\n';
+      for await (const p of iterateRunProblems(pool, runId)) yield `${[p.pageNo, p.batchNo, p.severity, p.code, p.field, p.identifier, p.message].map(cell).join(',')}\r\n`;
+    }
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="run-${found.run.id}-problems.csv"`)
+      .header('content-disposition', `attachment; filename="run-${runId}-problems.csv"`)
       .header('cache-control', 'no-store')
-      .send(`\uFEFF${lines.join('\r\n')}\r\n`);
+      .send(Readable.from(csv()));
   });
 }
 
