@@ -12,8 +12,14 @@
  *   npx tsx packages/db/scripts/search-bench.ts --url … --explain eau      the plan of one search
  *
  * Prints p50/p95/p99/max per kind of request. Times are measured in this process around each
- * call (two round trips on loopback); Fastify's routing and serialisation are not included.
+ * call (four round trips on loopback: settings, search, the page's rows, commit); Fastify's
+ * routing and serialisation are not included. Also prints the CPU time the PostgreSQL backends
+ * spent per search (from /proc, so PostgreSQL must run on this machine): on a busy shared
+ * machine latencies grow with the queue for the CPU, while the CPU a search takes stays close
+ * to what it would be alone. Each figure is printed with the load average when it was taken.
  */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDb, type DbHandle } from '../src/client.ts';
 import { createTestDatabase } from '../src/testing.ts';
@@ -43,6 +49,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** User + system CPU seconds of a process (Linux /proc; 100 ticks a second), 0 if unreadable. */
+function cpuSeconds(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL backends of this bench's pool (read after the warm-up opened them). */
+let backends: number[] = [];
+const backendCpu = () => backends.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+
 async function load(h: DbHandle): Promise<void> {
   await loadGeneratedCatalogue(h, { datasets: DATASETS, batch: BATCH, uniqueKeywords: args['unique-keywords'] });
 }
@@ -51,6 +72,8 @@ async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promi
   const ms: number[] = [];
   let hits = 0;
   let none = 0;
+  const load1 = loadavg()[0]!;
+  const cpu0 = backendCpu();
   for (const f of filters) {
     const t = performance.now();
     const res = await searchDatasets(h.db, { limit: 20, ...f });
@@ -58,10 +81,11 @@ async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promi
     hits += res.total;
     if (res.total === 0) none++;
   }
+  const pgCpuMs = ((backendCpu() - cpu0) * 1000) / filters.length;
   ms.sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(1).padStart(6);
   console.log(
-    `  ${label.padEnd(44)} n=${String(ms.length).padStart(3)}  p50 ${f(percentile(ms, 50))} ms  p95 ${f(percentile(ms, 95))} ms  p99 ${f(percentile(ms, 99))} ms  max ${f(ms[ms.length - 1]!)} ms  mean total ${Math.round(hits / ms.length)}${none ? ` (${none} without a hit)` : ''}`,
+    `  ${label.padEnd(44)} n=${String(ms.length).padStart(3)}  p50 ${f(percentile(ms, 50))} ms  p95 ${f(percentile(ms, 95))} ms  p99 ${f(percentile(ms, 99))} ms  max ${f(ms[ms.length - 1]!)} ms  PostgreSQL CPU ${f(pgCpuMs)} ms/search  load avg ${load1.toFixed(1)}  mean total ${Math.round(hits / ms.length)}${none ? ` (${none} without a hit)` : ''}`,
   );
 }
 
@@ -90,7 +114,9 @@ try {
   const qs = args.explain !== undefined ? [] : benchQueries(QUERIES);
   // Warm-up (the cache state of a server that has been answering): not counted.
   if (qs.length === 0) throw new Done();
-  for (const q of qs.slice(0, 20)) await searchDatasets(h.db, { q, limit: 20 });
+  // Both pool connections, opened by concurrent searches (a lone search reuses one).
+  for (const q of qs.slice(0, 20)) await Promise.all([searchDatasets(h.db, { q, limit: 20 }), searchDatasets(h.db, { q, limit: 20 })]);
+  backends = (await h.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).rows.map((r) => r.pid);
   console.log(`\n  ${QUERIES} keyword searches, all five facets (organization, theme, format, license, keyword), 20 items, by relevance:`);
   await time(h, 'keyword search + all facets', qs.map((q) => ({ q })));
   await time(h, 'same, facets=none', qs.map((q) => ({ q, facets: [] })));
