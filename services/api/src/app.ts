@@ -14,7 +14,6 @@ import { datasetRoutes } from './routes/datasets.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { installHttpMetrics, metricsRoutes } from './routes/metrics.routes.ts';
 import { organizationNotificationRoutes } from './routes/organization-notifications.routes.ts';
-import { organizationNotificationRoutes } from './routes/organization-notifications.routes.ts';
 import { organizationRoutes } from './routes/organizations.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
 import { registrationRoutes } from './routes/registration.routes.ts';
@@ -71,7 +70,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   catalogRoutes(app, deps);
   ckanRoutes(app, deps);
   organizationRoutes(app, deps);
-  organizationNotificationRoutes(app, deps);
   organizationNotificationRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);
