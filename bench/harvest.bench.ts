@@ -40,13 +40,14 @@ import {
   type SoapDatasetService,
 } from '@hasad/testkit';
 import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
+import { Cleanup } from './lib/cleanup.ts';
 import { mountPrerendered, type PrerenderedCatalog } from './lib/feed.ts';
 import { fmtSpread, soapTimings, type SoapTimings } from './lib/kinds.ts';
 import { debugTimings, warnings, type Distribution } from './lib/logs.ts';
 import { Monitor, type PhaseStats } from './lib/monitor.ts';
 import { loadAverage, MB } from './lib/proc.ts';
 import { int, mb, pct, secs, table } from './lib/report.ts';
-import { ensureRdflib, timeRdflib, writePages, type RdflibTiming } from './lib/rdflib.ts';
+import { ensureRdflib, stopRdflib, timeRdflib, writePages, type RdflibTiming } from './lib/rdflib.ts';
 import { roleEnv, startRole, type RoleProcess } from './lib/roles.ts';
 import { machineInfo, updateSummary, type Machine, type SummaryRow, type SummarySection } from './lib/summary.ts';
 
@@ -199,29 +200,7 @@ async function main(): Promise<number> {
   console.log(`Hasad harvest bench: ${plan.join('; ')}; ${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB / 1024)} GB, node ${process.version}`);
   console.log(`load average at start: ${load0.join(' ')} (on a shared machine figures are noisy: see "others CPU" below)`);
 
-  // Run in reverse order of registration, once: a signal and the normal path share the same promise,
-  // so neither can exit the process while the other is still dropping the database.
-  const cleanups: Array<() => Promise<unknown>> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          console.error(`cleanup: ${(err as Error).message}`);
-        }
-      }
-    })());
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error('\ninterrupted: stopping the roles, dropping the database and the queue keys');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanups = new Cleanup();
 
   const phases: PhaseResult[] = [];
   let roles: { fetcher: RoleProcess; loader: RoleProcess } | undefined;
@@ -514,6 +493,7 @@ async function main(): Promise<number> {
     // one after the other so that neither competes with the other for the two cores.
     if (ONLY.has('rdflib') && unbroken()) {
       const version = ensureRdflib((line) => console.log(line));
+      cleanups.push(async () => stopRdflib());
       for (const [format, rdflibFormat, ext, key] of [
         ['turtle', 'turtle', 'ttl', 'rdfTurtle'],
         ['rdfxml', 'xml', 'rdf', 'rdfXml'],
@@ -631,12 +611,12 @@ async function main(): Promise<number> {
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     phases.push({ key: 'initial', title: 'setup', ok: false, failures: [], error: (err as Error).message, aims: [] });
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 
-  if (interrupted) {
+  if (cleanups.interrupted) {
     console.error('interrupted: no results written');
-    await cleanup();
+    await cleanups.run();
     return 130;
   }
   const ok = phases.length > 0 && phases.every((p) => p.ok);

@@ -37,6 +37,7 @@ import {
   type CatalogControl,
 } from '@hasad/testkit';
 import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
+import { Cleanup } from './lib/cleanup.ts';
 import { logSummary, type LogSummary } from './lib/logs.ts';
 import { loadAverage, MB, readCpuSeconds, readMemory } from './lib/proc.ts';
 import { int } from './lib/report.ts';
@@ -154,27 +155,7 @@ async function main(): Promise<number> {
   const machine = { cpu: cpus()[0]?.model ?? '?', cores, memoryGb: Math.round(totalmem() / MB / 1024), node: process.version };
   console.log(`Hasad soak: ${MINUTES} min; ${cores} cores (${machine.cpu}), ${machine.memoryGb} GB, node ${process.version}; load average ${loadAverage().join(' ')}`);
 
-  const cleanups: Array<() => Promise<unknown>> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          console.error(`cleanup: ${(err as Error).message}`);
-        }
-      }
-    })());
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error('\ninterrupted: stopping the roles, dropping the database and the queue keys');
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanups = new Cleanup();
 
   try {
     const database = await createTestDatabase();
@@ -358,7 +339,7 @@ async function main(): Promise<number> {
 
     const endAt = t0 + MINUTES * 60_000;
     let lastPrint = 0;
-    while (performance.now() < endAt && !interrupted && crashes.length === 0) {
+    while (performance.now() < endAt && !cleanups.interrupted && crashes.length === 0) {
       await new Promise((r) => setTimeout(r, 1000));
       if (performance.now() - lastPrint > 60_000) {
         lastPrint = performance.now();
@@ -371,12 +352,12 @@ async function main(): Promise<number> {
       }
     }
     clearInterval(mutator);
-    if (interrupted) return 130;
+    if (cleanups.interrupted) return 130;
 
     // Freeze the feeds; every source harvests once more; the catalogue must then match them.
     const frozenAt = new Date();
     console.log(`feeds frozen at ${minutesNow().toFixed(1)} min; waiting for one more run of each source (at most ${SETTLE_MS / 1000} s)`);
-    const settle = await settleRuns(db.pool, sources, frozenAt, SETTLE_MS, () => crashes.length > 0 || interrupted);
+    const settle = await settleRuns(db.pool, sources, frozenAt, SETTLE_MS, () => crashes.length > 0 || cleanups.interrupted);
     await reader.stop();
     clearInterval(sampler);
     await takeSample();
@@ -402,7 +383,7 @@ async function main(): Promise<number> {
     console.error(`soak failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 }
 

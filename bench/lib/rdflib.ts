@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -74,16 +74,25 @@ print(json.dumps({"version": rdflib.__version__, "parseSeconds": w1 - w0, "cpuSe
                   "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
+const running = new Set<ChildProcess>();
+
+/** Kills the Python processes still parsing (the bench was interrupted). */
+export function stopRdflib(): void {
+  for (const c of running) c.kill('SIGKILL');
+}
+
 /** Times rdflib parsing `files` in one Python process (`format`: rdflib's name, `turtle` or `xml`). */
 export function timeRdflib(files: string[], format: 'turtle' | 'xml', bytes: number): Promise<RdflibTiming> {
   return new Promise((resolve, reject) => {
     const child = spawn(SYSTEM_PYTHON, ['-c', SCRIPT, format, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4000)));
     child.on('error', reject);
     child.on('exit', (code) => {
+      running.delete(child);
       if (code !== 0) return reject(new Error(`rdflib exited with ${code}: ${err.trim()}`));
       try {
         const r = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<RdflibTiming, 'format' | 'files' | 'bytes'>;
