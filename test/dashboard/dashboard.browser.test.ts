@@ -202,7 +202,10 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
   });
 
   it('approves a pending source', async () => {
-    const page = await signedInPage();
+    const overview = await signedInPage();
+    const overviewNavs = navigations(overview);
+    const page = await overview.context().newPage();
+    await page.goto(`${base}/dashboard`);
     await page.locator('[data-testid=pending] a', { hasText: 'Barrages et retenues' }).click();
     await page.waitForURL(`${base}/dashboard/sources/${ids.pending}`);
     await expect(page.locator('.sub .badge.ap-pending').textContent()).resolves.toBe('en attente');
@@ -212,6 +215,10 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
     await expect(page.locator('.sub .badge.ap-approved').textContent()).resolves.toBe('approuvée');
     const row = (await p.rt.db.pool.query('SELECT approval_status, reviewed_by, review_comment FROM sources WHERE id = $1', [ids.pending])).rows[0];
     expect(row).toEqual({ approval_status: 'approved', reviewed_by: 'Salma Idrissi', review_comment: 'Flux vérifié avec l’ONEE' });
+    // The overview opened before drops it from its list, without a reload.
+    await overview.locator('[data-testid=pending]').waitFor({ state: 'detached', timeout: 10_000 });
+    await expect(overview.locator('[data-live="counts.pending"]').textContent()).resolves.toBe('0');
+    expect(overviewNavs()).toBe(0);
     await page.context().close();
   });
 

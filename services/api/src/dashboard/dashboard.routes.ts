@@ -230,7 +230,10 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
   app.get(D, async (req, reply) => {
     const ctx = ctxOf(req);
     const snap = await computeSnapshot(deps);
-    return sendHtml(reply, page({ lang: ctx.lang, title: t(ctx.lang, 'overview.title'), ctx, events: `${D}/events`, body: overviewView(ctx.lang, ctx, snap) }));
+    return sendHtml(
+      reply,
+      page({ lang: ctx.lang, title: t(ctx.lang, 'overview.title'), ctx, events: `${D}/events`, refreshOn: ['counts.failing', 'counts.needsReview', 'counts.pending'], body: overviewView(ctx.lang, ctx, snap) }),
+    );
   });
 
   const liveFor = async (runId: string | undefined) => {

@@ -29,8 +29,12 @@ function langLinks(lang: Lang, here: string): Html {
   )}</nav>`;
 }
 
-/** The whole page around `body`. `events` is the server-sent events URL that keeps the page's live parts current. */
-export function page(opts: { lang: Lang; title: string; body: Html; ctx?: PageContext; events?: string; flash?: { kind: 'ok' | 'error'; text: string } }): Html {
+/**
+ * The whole page around `body`. `events` is the server-sent events URL that keeps the page's
+ * live parts current; when one of the snapshot's `refreshOn` values changes, the script fetches
+ * the page again and swaps its main part.
+ */
+export function page(opts: { lang: Lang; title: string; body: Html; ctx?: PageContext; events?: string; refreshOn?: string[]; flash?: { kind: 'ok' | 'error'; text: string } }): Html {
   const { lang, ctx } = opts;
   return html`<!doctype html>
 <html lang="${lang}" dir="${dirOf(lang)}">
@@ -41,7 +45,7 @@ export function page(opts: { lang: Lang; title: string; body: Html; ctx?: PageCo
 <link rel="stylesheet" href="${DASHBOARD_PATH}/static/dashboard.css">
 <script src="${DASHBOARD_PATH}/static/dashboard.js" defer></script>
 </head>
-<body data-events="${opts.events ?? ''}" data-lang="${lang}" data-labels="${JSON.stringify(clientLabels(lang))}">
+<body data-events="${opts.events ?? ''}" data-refresh-on="${(opts.refreshOn ?? []).join(',')}" data-lang="${lang}" data-labels="${JSON.stringify(clientLabels(lang))}">
 <header class="top">
   <a class="brand" href="${DASHBOARD_PATH}">حصاد Hasad</a>
   ${ctx

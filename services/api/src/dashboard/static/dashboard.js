@@ -76,6 +76,14 @@
       });
       if (run.final) { es.close(); refreshMain(run.status); }
     }
+    // Lists the counters summarise (sources failing, runs to review, sources to approve): when a
+    // count moves, the page's main part is fetched again, still without navigating.
+    var watched = body.getAttribute('data-refresh-on');
+    if (watched) {
+      var now = watched.split(',').map(function (k) { return String(get(s, k)); }).join(',');
+      if (lastWatched !== null && now !== lastWatched) refreshMain(null);
+      lastWatched = now;
+    }
     body.setAttribute('data-live-at', s.at);
   }
   // Once the run is over, its final counts, timeline and problems replace the page's main part
@@ -89,8 +97,9 @@
         if (fresh && main) main.replaceChildren.apply(main, Array.prototype.slice.call(fresh.childNodes));
       })
       .catch(function () { /* the live figures already say the run is over */ })
-      .then(function () { body.setAttribute('data-run-final', status); });
+      .then(function () { if (status) body.setAttribute('data-run-final', status); body.setAttribute('data-refreshed-at', String(Date.now())); });
   }
+  var lastWatched = null;
   var es = new EventSource(src);
   es.onmessage = function (e) { try { update(JSON.parse(e.data)); } catch (err) { /* a bad frame: wait for the next one */ } };
   es.addEventListener('signed-out', function () { es.close(); window.location.assign('/dashboard/sign-in'); });
