@@ -6,7 +6,8 @@ import { WORKLOAD } from './workload.ts';
 // it finishes the page it is on, checkpoints it, hands the job back (moveToDelayed +
 // DelayedError, no attempt spent) and exits within HASAD_SHUTDOWN_GRACE_MS; a job that cannot
 // stop at a page (the CSV file is one page) is left to its lock and taken over. A new fetcher
-// resumes every run at its checkpoint.
+// resumes every run at its checkpoint. (This case caught a fetcher that waited for the CSV file
+// to end, three times its grace period: see closeWorker in packages/queues.)
 const GRACE_MS = 5_000;
 
 const f = useFaultHarness('fault suite: graceful shutdown');
@@ -27,11 +28,11 @@ describe('graceful shutdown', () => {
     expect(exitMs, 'exit time after SIGTERM').toBeLessThanOrEqual(GRACE_MS + 2_000);
     expect(fetcher.output()).toContain('handed back at its checkpoint');
 
-    // Handed back, not failed: every paged run is still open, none fetched to the end. The CSV
-    // file (one page) was either read to its end within the grace period or left to its lock.
+    // Handed back, not failed: every run is still open, none fetched to the end. The CSV file
+    // (one page, trickling for about 17 s) was still downloading when the grace period ended:
+    // the fetcher exited all the same and left that job to its lock.
     const atStop = await c.w.progress(c.db);
-    expect(atStop.filter((p) => p.slug !== 'csv' && (p.finished || p.fetchDone)), JSON.stringify(atStop)).toEqual([]);
-    expect(atStop.filter((p) => p.finished && p.status !== 'succeeded'), JSON.stringify(atStop)).toEqual([]);
+    expect(atStop.filter((p) => p.finished || p.fetchDone), JSON.stringify(atStop)).toEqual([]);
     const turtle = atStop.find((p) => p.slug === 'dcat-turtle')!;
     const turtlePath = (n: number) => `/dcat-turtle/catalog?page=${n}`;
 

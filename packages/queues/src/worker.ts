@@ -42,12 +42,16 @@ export function createWorker(
 
 /**
  * Closes a worker: it stops taking jobs and waits up to `graceMs` for the ones in hand; after
- * that it is closed forcibly, and its jobs are taken over by another worker once their locks
- * expire (every processor is idempotent, so they converge).
+ * that it stops waiting and drops its connection, so that the process can exit, and the jobs
+ * still in hand are taken over by another worker once their locks expire (every processor is
+ * idempotent, so they converge). Not `worker.close(true)`: called after `close()`, BullMQ
+ * returns the first close, which still waits for the jobs in hand (a CSV file still
+ * downloading kept a fetcher past its grace period until the file ended).
  */
 export async function closeWorker(worker: Worker, connection: RedisConnection, graceMs: number): Promise<void> {
   const closing = worker.close();
-  const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
-  if (timedOut) await worker.close(true);
+  // The first close may fail later, once its connection is gone: nothing waits for it then.
+  closing.catch(() => {});
+  await Promise.race([closing, new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
   connection.disconnect();
 }
