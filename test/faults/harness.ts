@@ -32,8 +32,8 @@ export function useFaultHarness(title: string): FaultCase {
     c.server = await FeedServer.start();
   });
   afterEach(async () => {
+    // The processes stay listed: a failed case prints their output after this hook.
     await killAllRoles();
-    c.procs.length = 0;
     await c.workload?.close();
     await c.h?.close().catch(() => {});
     await c.env?.cleanup().catch(() => {});
@@ -71,10 +71,11 @@ export interface WorkloadCase {
  */
 export async function workloadCase(f: FaultCase, ctx: TestContext, extraEnv: Record<string, string> = {}, opts: { adminDatabaseUrl?: string } = {}): Promise<WorkloadCase> {
   // testEnv makes its database on the server DATABASE_URL names: point it elsewhere for a while if asked.
+  f.procs.length = 0;
   const shared = process.env.DATABASE_URL;
   if (opts.adminDatabaseUrl) process.env.DATABASE_URL = opts.adminDatabaseUrl;
   try {
-    f.env = await testEnv({ ...WORKLOAD_ENV, LOG_LEVEL: 'warn', ...extraEnv });
+      f.env = await testEnv({ ...WORKLOAD_ENV, LOG_LEVEL: 'warn', ...extraEnv });
   } finally {
     if (shared === undefined) delete process.env.DATABASE_URL;
     else process.env.DATABASE_URL = shared;
