@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createOrganization, rescoreDatasets } from '@hasad/db';
+import { fromStored } from '@hasad/quality';
 import { FeedServer } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 import { waitUntil } from './helpers/wait.ts';
@@ -83,7 +84,8 @@ describe('metadata quality: scores, link check, source quality API', () => {
       [sourceId],
     );
     for (const r of res.rows) ids[r.source_identifier] = r.id;
-    const by = new Map(res.rows.map((r) => [r.source_identifier, r]));
+    // Stored compact (StoredQuality); fromStored gives the full form the API shows.
+    const by = new Map(res.rows.map((r) => [r.source_identifier, { quality_score: r.quality_score, quality: fromStored(r.quality)! }]));
     const good = by.get('good')!;
     const poor = by.get('poor')!;
     expect(good.quality_score).toBe(good.quality.score);
@@ -117,7 +119,7 @@ describe('metadata quality: scores, link check, source quality API', () => {
       're-scored datasets',
       async () => {
         const r = await p.rt.db.pool.query<{ source_identifier: string; quality: any }>('SELECT source_identifier, quality FROM datasets WHERE source_id = $1', [sourceId]);
-        return new Map(r.rows.map((x) => [x.source_identifier, x.quality]));
+        return new Map(r.rows.map((x) => [x.source_identifier, fromStored(x.quality) as any]));
       },
       (m) => m.get('poor')?.criteria.accessUrlAnswers != null && m.get('good')?.criteria.accessUrlAnswers != null,
       { timeoutMs: 30_000 },
@@ -174,9 +176,10 @@ describe('metadata quality: scores, link check, source quality API', () => {
     await p.rt.db.pool.query('UPDATE datasets SET quality = NULL, quality_score = NULL WHERE source_id = $1', [sourceId]);
     const res = await rescoreDatasets(p.rt.db.db, { sourceId });
     expect(res).toEqual({ rescored: 2, sources: 1 });
-    const r = await p.rt.db.pool.query<{ quality_score: number; quality: any }>('SELECT quality_score, quality FROM datasets WHERE id = $1', [ids['poor']]);
-    expect(r.rows[0]!.quality.criteria.accessUrlAnswers).toBe(0);
-    expect(r.rows[0]!.quality_score).toBe(r.rows[0]!.quality.score);
+    const r = await p.rt.db.pool.query<{ quality_score: number; quality: unknown }>('SELECT quality_score, quality FROM datasets WHERE id = $1', [ids['poor']]);
+    const q = fromStored(r.rows[0]!.quality)!;
+    expect(q.criteria.accessUrlAnswers).toBe(0);
+    expect(r.rows[0]!.quality_score).toBe(q.score);
     expect((await rescoreDatasets(p.rt.db.db, { sourceId })).rescored).toBe(0);
     // The source's stored aggregate was refreshed with them.
     const stored = await p.rt.db.pool.query<{ quality: any }>('SELECT quality FROM source_quality WHERE source_id = $1', [sourceId]);

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { CanonicalDataset } from '@hasad/core';
-import { scoreDataset } from '@hasad/quality';
+import { scoreDataset, toStored } from '@hasad/quality';
 import { createDb } from '../src/client.ts';
 import { createTestDatabase } from '../src/testing.ts';
 import { createOrganization } from '../src/repositories/organizations.repository.ts';
@@ -35,8 +35,10 @@ for (let k = 0; k < REPEAT; k++) {
   for (const r of sample) scoreDataset(r);
   best = Math.min(best, (cpuUs() - c) / sample.length);
 }
-const bytes = JSON.stringify(scoreDataset(sample[0]!)).length;
-console.log(`scoreDataset: ${best.toFixed(1)} µs CPU per record (best of ${REPEAT}); stored quality ≈ ${bytes} bytes of JSON`);
+const full = JSON.stringify(scoreDataset(sample[0]!)).length;
+const stored = JSON.stringify(toStored(scoreDataset(sample[0]!))).length;
+const record = JSON.stringify(sample[0]).length;
+console.log(`scoreDataset: ${best.toFixed(1)} µs CPU per record (best of ${REPEAT}); stored quality ${stored} bytes of JSON (full form ${full}; the record ${record})`);
 
 // 2. One source of N datasets, loaded with the loader's own loadBatch.
 const database = await createTestDatabase();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDataset } from '@hasad/core';
 import { mapPage, parseRdfString } from '@hasad/sources';
-import { CRITERIA, IMPROVEMENT_CODES, IMPROVEMENT_MESSAGES, MQA_MAX, scoreDataset } from './index.ts';
+import { CRITERIA, fromStored, IMPROVEMENT_CODES, IMPROVEMENT_MESSAGES, MQA_MAX, scoreDataset, toStored } from './index.ts';
 
 const base = (over: Partial<CanonicalDataset> = {}): CanonicalDataset => ({
   identifier: 'ds-1',
@@ -122,6 +122,15 @@ describe('scoreDataset', () => {
     expect(q.criteria.license).toBe(20);
     expect(q.criteria.licenseVocabulary).toBe(0);
     expect(q.improvements.map((i) => i.code)).toEqual(expect.arrayContaining(['use_license_vocabulary', 'use_access_rights_vocabulary']));
+  });
+
+  it('stores a quarter of the JSON and reads back the same quality', () => {
+    for (const q of [scoreDataset(base()), scoreDataset(complete()), scoreDataset(complete(), new Map([['https://eau.gov.ma/q', false]]))]) {
+      const stored = JSON.parse(JSON.stringify(toStored(q)));
+      expect(fromStored(stored)).toEqual(q);
+      expect(JSON.stringify(stored).length).toBeLessThan(JSON.stringify(q).length / 2);
+    }
+    expect(fromStored({ score: 3 })).toBeNull();
   });
 
   it('has a French, English and Arabic message for every improvement code', () => {

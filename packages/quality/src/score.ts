@@ -255,3 +255,79 @@ export function scoreDataset(r: CanonicalDataset, links?: LinkResults): DatasetQ
   const score = Math.round(total);
   return { version: QUALITY_VERSION, score, max, rating: ratingOf(score, max), dimensions, criteria, improvements, unassessed };
 }
+
+/** The criterion an improvement raises (several DCAT-AP codes share one). */
+export const IMPROVEMENT_CRITERION: Record<ImprovementCode, Criterion> = {
+  add_keywords: 'keywords',
+  add_themes: 'themes',
+  add_spatial: 'spatial',
+  add_temporal: 'temporal',
+  add_distribution: 'downloadUrl',
+  fix_access_url: 'accessUrlAnswers',
+  add_download_url: 'downloadUrl',
+  fix_download_url: 'downloadUrlAnswers',
+  add_format: 'format',
+  add_media_type: 'mediaType',
+  use_format_vocabulary: 'formatVocabulary',
+  use_non_proprietary_format: 'nonProprietary',
+  use_machine_readable_format: 'machineReadable',
+  add_description: 'dcatAp',
+  add_access_url: 'dcatAp',
+  use_theme_uris: 'dcatAp',
+  add_license: 'license',
+  use_license_vocabulary: 'licenseVocabulary',
+  add_access_rights: 'accessRights',
+  use_access_rights_vocabulary: 'accessRightsVocabulary',
+  add_contact_point: 'contactPoint',
+  add_publisher: 'publisher',
+  add_byte_size: 'byteSize',
+  add_issued: 'issued',
+  add_modified: 'modified',
+};
+
+/**
+ * The stored form of a DatasetQuality (`datasets.quality`): the points of each criterion in
+ * CRITERION_NAMES order (null: not assessed) and the improvements as [code, gain]. About a
+ * quarter of the full object's JSON: it travels in every load batch and sits in every row.
+ * Everything else (dimensions, rating, unassessed) follows from it (`fromStored`).
+ */
+export interface StoredQuality {
+  v: number;
+  s: number;
+  m: number;
+  c: Array<number | null>;
+  i: Array<[ImprovementCode, number]>;
+}
+
+export function toStored(q: DatasetQuality): StoredQuality {
+  return { v: q.version, s: q.score, m: q.max, c: CRITERION_NAMES.map((c) => q.criteria[c]), i: q.improvements.map((x) => [x.code, x.gain]) };
+}
+
+/** The full DatasetQuality of a stored one; null for anything that is not one. */
+export function fromStored(st: unknown): DatasetQuality | null {
+  if (st === null || typeof st !== 'object' || !Array.isArray((st as StoredQuality).c) || !Array.isArray((st as StoredQuality).i)) return null;
+  const x = st as StoredQuality;
+  const criteria = emptyCriteria();
+  const unassessed: Criterion[] = [];
+  const dimensions: DatasetQuality['dimensions'] = {
+    findability: { points: 0, max: 0 },
+    accessibility: { points: 0, max: 0 },
+    interoperability: { points: 0, max: 0 },
+    reusability: { points: 0, max: 0 },
+    contextuality: { points: 0, max: 0 },
+  };
+  CRITERION_NAMES.forEach((c, n) => {
+    const pts = x.c[n] ?? null;
+    criteria[c] = pts;
+    if (pts === null) return unassessed.push(c);
+    dimensions[CRITERIA[c].dimension].points += pts;
+    dimensions[CRITERIA[c].dimension].max += CRITERIA[c].weight;
+  });
+  for (const d of DIMENSIONS) dimensions[d].points = round1(dimensions[d].points);
+  // 'rights' first, as the scorer lists it.
+  unassessed.sort((a, b) => (a === 'rights' ? -1 : b === 'rights' ? 1 : 0));
+  const improvements = x.i
+    .filter(([code]) => code in IMPROVEMENT_CRITERION)
+    .map(([code, gain]) => ({ code, criterion: IMPROVEMENT_CRITERION[code], dimension: CRITERIA[IMPROVEMENT_CRITERION[code]].dimension, gain }));
+  return { version: x.v, score: x.s, max: x.m, rating: ratingOf(x.s, x.m), dimensions, criteria, improvements, unassessed };
+}

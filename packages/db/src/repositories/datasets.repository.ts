@@ -61,7 +61,7 @@ export type DatasetRow = {
   createdAt: string;
   updatedAt: string;
   withdrawnAt: string | null;
-  /** Metadata quality (@hasad/quality DatasetQuality); null until scored. */
+  /** Metadata quality as stored (@hasad/quality StoredQuality: `fromStored` gives the full form); null until scored. */
   quality: Record<string, unknown> | null;
 };
 

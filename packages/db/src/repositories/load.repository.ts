@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CanonicalDataset } from '@hasad/core';
-import { scoreDataset } from '@hasad/quality';
+import { scoreDataset, toStored } from '@hasad/quality';
 import { searchColumns } from '../search-columns.ts';
 
 export interface LoadRecord {
@@ -108,7 +108,7 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
             keywords: c.keywords,
             languages: c.languages,
             quality_score: q.score,
-            quality: q,
+            quality: toStored(q),
           };
         }),
       );

@@ -4,12 +4,13 @@ import {
   CRITERION_NAMES,
   DIMENSIONS,
   IMPROVEMENT_CODES,
+  IMPROVEMENT_CRITERION,
   improvementMessageKey,
   QUALITY_VERSION,
   ratingOf,
   scoreDataset,
+  toStored,
   type Criterion,
-  type DatasetQuality,
   type Dimension,
   type ImprovementCode,
   type Rating,
@@ -97,24 +98,25 @@ export async function computeSourceQuality(db: Db, sourceId: string, opts: { imp
       `SELECT count(*)::int AS datasets, count(quality)::int AS scored FROM datasets WHERE source_id = $1 AND status = 'active'`,
       [sourceId],
     ),
-    pool.query<{ key: Criterion; average: string; n: number }>(
-      `SELECT c.key, avg(c.value::numeric) AS average, count(*)::int AS n
-       FROM datasets d CROSS JOIN LATERAL jsonb_each_text(d.quality->'criteria') c
+    // datasets.quality is @hasad/quality's StoredQuality: `c` the points in CRITERION_NAMES order, `i` [code, gain] pairs.
+    pool.query<{ n: string; average: string }>(
+      `SELECT c.n, avg(c.value::numeric) AS average
+       FROM datasets d CROSS JOIN LATERAL jsonb_array_elements_text(d.quality->'c') WITH ORDINALITY c(value, n)
        WHERE d.source_id = $1 AND d.status = 'active' AND d.quality IS NOT NULL AND c.value IS NOT NULL
-       GROUP BY c.key`,
+       GROUP BY c.n`,
       [sourceId],
     ),
     // Counted first, examples after: one short index-ordered probe per listed code, rather than
     // aggregating every matching id.
     pool.query<{ code: ImprovementCode; datasets: number; average_gain: string; examples: string[] }>(
       `WITH top AS (
-         SELECT i->>'code' AS code, count(*)::int AS datasets, avg((i->>'gain')::numeric) AS average_gain
-         FROM datasets d CROSS JOIN LATERAL jsonb_array_elements(d.quality->'improvements') i
+         SELECT i->>0 AS code, count(*)::int AS datasets, avg((i->>1)::numeric) AS average_gain
+         FROM datasets d CROSS JOIN LATERAL jsonb_array_elements(d.quality->'i') i
          WHERE d.source_id = $1 AND d.status = 'active' AND d.quality IS NOT NULL
          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2)
        SELECT top.*, ARRAY(
          SELECT d.id::text FROM datasets d
-         WHERE d.source_id = $1 AND d.status = 'active' AND d.quality->'improvements' @> jsonb_build_array(jsonb_build_object('code', top.code))
+         WHERE d.source_id = $1 AND d.status = 'active' AND d.quality->'i' @> jsonb_build_array(jsonb_build_array(top.code))
          LIMIT 3) AS examples
        FROM top ORDER BY top.datasets DESC, top.code`,
       [sourceId, opts.improvementsLimit ?? 10],
@@ -129,7 +131,7 @@ export async function computeSourceQuality(db: Db, sourceId: string, opts: { imp
     ),
   ]);
 
-  const byCriterion = new Map(criteria.rows.map((r) => [r.key, Number(r.average)]));
+  const byCriterion = new Map(criteria.rows.map((r) => [CRITERION_NAMES[Number(r.n) - 1], Number(r.average)]));
   const crit = {} as SourceQuality['criteria'];
   const dimensions = Object.fromEntries(DIMENSIONS.map((d) => [d, { average: 0, max: 0 }])) as SourceQuality['dimensions'];
   let total = 0;
@@ -182,33 +184,6 @@ export async function computeSourceQuality(db: Db, sourceId: string, opts: { imp
   };
 }
 
-const IMPROVEMENT_CRITERION: Record<ImprovementCode, Criterion> = {
-  add_keywords: 'keywords',
-  add_themes: 'themes',
-  add_spatial: 'spatial',
-  add_temporal: 'temporal',
-  add_distribution: 'downloadUrl',
-  fix_access_url: 'accessUrlAnswers',
-  add_download_url: 'downloadUrl',
-  fix_download_url: 'downloadUrlAnswers',
-  add_format: 'format',
-  add_media_type: 'mediaType',
-  use_format_vocabulary: 'formatVocabulary',
-  use_non_proprietary_format: 'nonProprietary',
-  use_machine_readable_format: 'machineReadable',
-  add_description: 'dcatAp',
-  add_access_url: 'dcatAp',
-  use_theme_uris: 'dcatAp',
-  add_license: 'license',
-  use_license_vocabulary: 'licenseVocabulary',
-  add_access_rights: 'accessRights',
-  use_access_rights_vocabulary: 'accessRightsVocabulary',
-  add_contact_point: 'contactPoint',
-  add_publisher: 'publisher',
-  add_byte_size: 'byteSize',
-  add_issued: 'issued',
-  add_modified: 'modified',
-};
 const criterionOf = (code: ImprovementCode): Criterion => IMPROVEMENT_CRITERION[code];
 
 /** A distribution URL to check, and a dataset that lists it. */
@@ -228,7 +203,7 @@ export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, 
     `WITH cand AS (
        SELECT d.id, d.record->'distributions' AS dists FROM datasets d
        WHERE d.source_id = $1 AND d.status = 'active'
-       ORDER BY (d.quality->'criteria'->>'accessUrlAnswers') IS NOT NULL, md5(d.id::text || $3)
+       ORDER BY jsonb_typeof(d.quality->'c'->$4::int) = 'number', md5(d.id::text || $3)
        LIMIT $2),
      urls AS (
        SELECT DISTINCT ON (u.url) u.url, cand.id AS dataset_id, dist.n
@@ -238,7 +213,7 @@ export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, 
        WHERE u.url IS NOT NULL AND u.url ~* '^https?://'
        ORDER BY u.url, cand.id)
      SELECT url, dataset_id FROM urls ORDER BY n, md5(url || $3) LIMIT $2`,
-    [sourceId, limit, seed],
+    [sourceId, limit, seed, CRITERION_NAMES.indexOf('accessUrlAnswers')],
   );
   return res.rows.map((r) => ({ url: r.url, datasetId: r.dataset_id }));
 }
@@ -297,7 +272,7 @@ async function rescoreByIds(db: Db, ids: string[]): Promise<number> {
   }
   const scored = rows.rows.map((r) => {
     const q = scoreDataset(r.record, bySource.get(r.source_id));
-    return { id: r.id, quality_score: q.score, quality: q };
+    return { id: r.id, quality_score: q.score, quality: toStored(q) };
   });
   const res = await pool.query(
     `UPDATE datasets d SET quality_score = x.quality_score, quality = x.quality
@@ -320,7 +295,7 @@ export async function rescoreDatasets(db: Db, opts: { sourceId?: string; all?: b
     const res = await db.$client.query<{ id: string; source_id: string }>(
       `SELECT id, source_id FROM datasets
        WHERE id > $1 AND ($2::uuid IS NULL OR source_id = $2)
-         AND ($3 OR quality IS NULL OR coalesce((quality->>'version')::int, 0) < $4)
+         AND ($3 OR quality IS NULL OR coalesce((quality->>'v')::int, 0) < $4)
        ORDER BY id LIMIT $5`,
       [after, opts.sourceId ?? null, opts.all ?? false, QUALITY_VERSION, batchSize],
     );
@@ -335,5 +310,3 @@ export async function rescoreDatasets(db: Db, opts: { sourceId?: string; all?: b
   return { rescored: done, sources: touched.size };
 }
 
-/** The quality stored for one dataset, or null (not scored yet). */
-export type StoredQuality = DatasetQuality | null;

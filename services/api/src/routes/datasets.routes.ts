@@ -167,7 +167,7 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const row = await getDataset(deps.db, req.params.id);
       if (!row) throw notFound('dataset', req.params.id);
       // The quality is re-computed by the link check without touching the record: it is part of the validator.
-      const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization, row.quality?.['score'] ?? null, row.quality?.['max'] ?? null);
+      const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization, row.quality?.['s'] ?? null, row.quality?.['m'] ?? null);
       if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
       const format = rdfFormatOf(type);
       if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(datasetQuads(toExportDataset(row), baseUrlOf(req)), format));

@@ -1,4 +1,4 @@
-import { DIMENSIONS, CRITERION_NAMES, IMPROVEMENT_CODES, improvementMessageKey, type ImprovementCode } from '@hasad/quality';
+import { CRITERION_NAMES, DIMENSIONS, fromStored, IMPROVEMENT_CODES, improvementMessageKey } from '@hasad/quality';
 
 /**
  * Response schemas of the metadata quality (the dataset's `quality` field and
@@ -34,11 +34,11 @@ export const datasetQualityBody = {
   },
 } as const;
 
-/** The stored quality as the dataset answer shows it: each improvement with its message key. */
-export function toQualityItem(q: Record<string, unknown> | null): Record<string, unknown> | null {
-  if (q === null || typeof q !== 'object') return null;
-  const improvements = Array.isArray(q['improvements']) ? (q['improvements'] as Array<{ code: ImprovementCode }>) : [];
-  return { ...q, improvements: improvements.map((i) => ({ ...i, messageKey: improvementMessageKey(i.code) })) };
+/** The stored quality (`StoredQuality`) as the dataset answer shows it: in full, each improvement with its message key. */
+export function toQualityItem(stored: unknown): Record<string, unknown> | null {
+  const q = fromStored(stored);
+  if (q === null) return null;
+  return { ...q, improvements: q.improvements.map((i) => ({ ...i, messageKey: improvementMessageKey(i.code) })) };
 }
 
 const average = { type: 'object', required: ['average', 'max'], properties: { average: { type: ['number', 'null'] }, max: { type: 'integer' } } } as const;
