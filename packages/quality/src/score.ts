@@ -131,6 +131,13 @@ const emptyCriteria = (): Record<Criterion, number | null> => ({
   license: null, licenseVocabulary: null, accessRights: null, accessRightsVocabulary: null, contactPoint: null, publisher: null,
   rights: null, byteSize: null, issued: null, modified: null,
 });
+const emptyDimensions = (): DatasetQuality['dimensions'] => ({
+  findability: { points: 0, max: 0 },
+  accessibility: { points: 0, max: 0 },
+  interoperability: { points: 0, max: 0 },
+  reusability: { points: 0, max: 0 },
+  contextuality: { points: 0, max: 0 },
+});
 const CODE_RANK = Object.fromEntries(IMPROVEMENT_CODES.map((c, i) => [c, i])) as Record<ImprovementCode, number>;
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -230,13 +237,7 @@ export function scoreDataset(r: CanonicalDataset, links?: LinkResults): DatasetQ
     improvements.push({ code: 'add_distribution', criterion: 'downloadUrl', dimension: 'accessibility', gain: lost + CRITERIA.accessUrlAnswers.weight });
   }
 
-  const dimensions: DatasetQuality['dimensions'] = {
-    findability: { points: 0, max: 0 },
-    accessibility: { points: 0, max: 0 },
-    interoperability: { points: 0, max: 0 },
-    reusability: { points: 0, max: 0 },
-    contextuality: { points: 0, max: 0 },
-  };
+  const dimensions = emptyDimensions();
   for (const c of CRITERION_NAMES) {
     const pts = criteria[c];
     if (pts === null) continue;
@@ -309,13 +310,7 @@ export function fromStored(st: unknown): DatasetQuality | null {
   const x = st as StoredQuality;
   const criteria = emptyCriteria();
   const unassessed: Criterion[] = [];
-  const dimensions: DatasetQuality['dimensions'] = {
-    findability: { points: 0, max: 0 },
-    accessibility: { points: 0, max: 0 },
-    interoperability: { points: 0, max: 0 },
-    reusability: { points: 0, max: 0 },
-    contextuality: { points: 0, max: 0 },
-  };
+  const dimensions = emptyDimensions();
   CRITERION_NAMES.forEach((c, n) => {
     const pts = x.c[n] ?? null;
     criteria[c] = pts;
