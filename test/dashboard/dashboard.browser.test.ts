@@ -168,6 +168,11 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
   });
 
   it('shows a running harvest on the overview (screenshot)', async () => {
+    // A complete run first (at full speed), so the progress bar has the page count to aim at.
+    slow.delayMs = 0;
+    expect((await p.harvest(ids.slow)).status).toMatch(/^(succeeded|unchanged)$/);
+    // Slower pages, so the run is still going when a loaded machine delivers the first snapshots.
+    slow.delayMs = 700;
     const overview = await signedInPage();
     const navs = navigations(overview);
     const live = await overview.context().newPage();
@@ -181,6 +186,7 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
     expect(navs()).toBe(0);
     await screenshot(overview, 'overview');
     await live.locator('body[data-run-final]').waitFor({ timeout: 60_000 });
+    slow.delayMs = 400;
     await overview.context().close();
   });
 
