@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { describeError, fetchSettings, HasadError, isPermanent, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
+import { describeError, fetchSettings, HasadError, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
@@ -187,7 +187,8 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
  */
 function failedPageDetails(err: unknown): Record<string, unknown> {
   const ctx = err instanceof HasadError ? err.context : {};
-  const pick = Object.fromEntries(['url', 'status', 'bodyExcerpt'].filter((k) => ctx[k] !== undefined).map((k) => [k, ctx[k]]));
+  // The URL without user:password: the run's details are served by the API.
+  const pick = Object.fromEntries(['url', 'status', 'bodyExcerpt'].filter((k) => ctx[k] !== undefined).map((k) => [k, k === 'url' ? redactUrl(String(ctx[k])) : ctx[k]]));
   return Object.keys(pick).length ? { failedPage: pick } : {};
 }
 
