@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createSource, getOrganizationNotifications, setOrganizationNotifications } from '@hasad/db';
+import { renderMetrics } from '@hasad/metrics';
 import { notifyRunEnded } from '@hasad/pipeline';
 import { verifyWebhook, type NotificationEvent } from '@hasad/notify';
 import { SmtpTestServer, WebhookReceiver, type ReceivedWebhook } from '@hasad/notify/testing';
@@ -229,6 +230,9 @@ describe('notifications', () => {
     const job = jobs.find((j) => j.data.runId === run.id && j.data.channel === 'webhook-organization');
     // Two refused attempts and the one that was accepted (BullMQ counts the successful one too).
     expect(job?.attemptsMade).toBe(3);
+    // The workers run in this process: their counter says the same.
+    const metrics = await renderMetrics();
+    expect(metrics).toContain('hasad_notifications_total{event="needs_review",channel="webhook-organization",outcome="retry"} 2');
   });
 
   it('hasad org notify sets the contacts, prints a new webhook secret once, and refuses a forbidden address', async () => {
@@ -258,6 +262,7 @@ describe('notifications', () => {
     expect(failed?.attemptsMade).toBe(1);
     expect(failed?.failedReason).toMatch(/refused to fetch .*loopback/);
     expect(forbiddenHook.requests).toHaveLength(0);
+    expect(await renderMetrics()).toContain('hasad_notifications_total{event="needs_review",channel="webhook-organization",outcome="failed"} 1');
   });
 });
 

@@ -101,6 +101,18 @@ export const loaderJobsTotal = new Counter({
   registers: [registry],
 });
 
+/**
+ * Notification deliveries this process attempted, by event, channel and outcome: `sent`,
+ * `skipped` (the contact was removed meanwhile), `retry` (a transient failure, to be tried
+ * again) or `failed` (given up).
+ */
+export const notificationsTotal = new Counter({
+  name: 'hasad_notifications_total',
+  help: 'Notification delivery attempts, by event, channel and outcome (sent, skipped, retry, failed)',
+  labelNames: ['event', 'channel', 'outcome'],
+  registers: [registry],
+});
+
 /** The part of a BullMQ queue the queue gauge needs (the metrics package does not depend on bullmq). */
 export interface CountableQueue {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { isPermanent } from '@hasad/core';
+import { notificationsTotal } from '@hasad/metrics';
 import { deliverNotification, type Mailer } from '@hasad/notify';
 import { parsePayload } from '@hasad/queues';
 import type { LoaderDeps } from './load-batch.processor.ts';
@@ -19,11 +20,13 @@ export async function sendNotificationProcessor(job: Job, deps: NotifyDeps) {
   const log = deps.log.child({ queue: 'notify', jobId: job.id, runId: p.runId, sourceId: p.sourceId, event: p.event, channel: p.channel });
   try {
     const res = await deliverNotification(p, deps);
+    notificationsTotal.inc({ event: p.event, channel: p.channel, outcome: res.outcome });
     if (res.outcome === 'skipped') log.info({ reason: res.reason }, 'notification not sent');
     else log.info({ attempt: job.attemptsMade + 1, ...res }, 'notification sent');
     return res;
   } catch (err) {
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    notificationsTotal.inc({ event: p.event, channel: p.channel, outcome: isPermanent(err) || last ? 'failed' : 'retry' });
     if (isPermanent(err) || last) {
       log.warn({ err, attempt: job.attemptsMade + 1 }, 'notification could not be delivered; giving up');
       throw new UnrecoverableError((err as Error).message);
