@@ -246,6 +246,15 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
     await page.context().close();
   });
 
+  it('opens Bull Board once signed in', async () => {
+    const page = await signedInPage();
+    await Promise.all([page.waitForURL(`${base}/admin/queues`), page.click('nav.main a[href="/admin/queues"]')]);
+    // Bull Board's own page, its scripts and its API calls all pass the sign-in with the session cookie.
+    await page.getByText('harvest', { exact: true }).first().waitFor({ timeout: 20_000 });
+    await page.getByText('load', { exact: true }).first().waitFor({ timeout: 20_000 });
+    await page.context().close();
+  });
+
   it('lists and filters sources, in Arabic right to left', async () => {
     const page = await signedInPage();
     await page.goto(`${base}/dashboard/sources`);
