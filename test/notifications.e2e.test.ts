@@ -235,6 +235,31 @@ describe('notifications', () => {
     expect(metrics).toContain('hasad_notifications_total{event="needs_review",channel="webhook-organization",outcome="retry"} 2');
   });
 
+  it('an SMTP server answering 451 (try later) gets the message again; one answering 550 is not asked twice', async () => {
+    const s = await sourceOf({ emails: ['donnees@habitat.gov.ma'] });
+    await p.harvest(s.sourceId);
+    const before = smtp.messages.length;
+    smtp.failNext = [451];
+    s.ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i));
+    const first = await p.harvest(s.sourceId);
+    expect(first.status).toBe('needs_review');
+    await waitUntil('the e-mail after a 451', async () => smtp.messages.length, (n) => n > before);
+    await settled(p);
+    expect(smtp.messages.slice(before).map((m) => m.headers['to'])).toEqual(['donnees@habitat.gov.ma']);
+    const retried = (await p.rt.queues.notify.getJobs(['completed'])).find((j) => j.data.runId === first.id && j.data.channel === 'email');
+    expect(retried?.attemptsMade).toBe(2);
+
+    smtp.failNext = [550];
+    const second = await p.harvest(s.sourceId);
+    expect(second.status).toBe('needs_review');
+    await settled(p);
+    expect(smtp.messages.length).toBe(before + 1);
+    const failed = (await p.rt.queues.notify.getJobs(['failed'])).find((j) => j.data.runId === second.id && j.data.channel === 'email');
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toMatch(/^SMTP: .*550/);
+    expect(smtp.failNext).toEqual([]);
+  });
+
   it('hasad org notify sets the contacts, prints a new webhook secret once, and refuses a forbidden address', async () => {
     await createOrganization(p.rt.db.db, { slug: 'cli-org', name: 'Par la ligne de commande' });
     const env = { HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${new URL(orgHook.url).port}` };
