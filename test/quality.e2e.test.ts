@@ -58,7 +58,7 @@ describe('metadata quality: scores, link check, source quality API', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0' });
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0', HASAD_LINK_CHECK_SAMPLE: '20' });
     feeds = await FeedServer.start();
     feeds.route('/feed.ttl', () => ({ body: feedOf(feeds.url), contentType: 'text/turtle' }));
     feeds.route('/files/baignade.csv', { body: 'plage;mois;resultat\nAin Diab;2024-07;bonne\n', contentType: 'text/csv' });

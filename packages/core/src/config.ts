@@ -121,6 +121,8 @@ export const envSchema = z.object({
   HASAD_FETCHER_CONCURRENCY: int(2, 1),
   HASAD_LOADER_CONCURRENCY: int(2, 1),
   HASAD_WITHDRAW_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
+  /** Distribution URLs checked per source after each complete run (metadata quality's link check); 0 turns it off. */
+  HASAD_LINK_CHECK_SAMPLE: int(20, 0),
   /**
    * Notifications (see the README's Notifications section). SMTP: either one URL
    * (`smtp://user:pass@host:587`, `smtps://…:465`) or host, port, user and password apart.

@@ -17,10 +17,10 @@ export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
     return { finalised: false };
   }
   const res = await finaliseRun(deps.db.pool, runId, { withdrawThreshold: deps.config.HASAD_WITHDRAW_THRESHOLD });
-  if (res && LINK_CHECKED.has(res.status)) {
+  if (res && LINK_CHECKED.has(res.status) && deps.config.HASAD_LINK_CHECK_SAMPLE > 0) {
     // On every delivery (a crash after the commit above must not lose the check); the fixed job id queues it once.
     const run = await getRun(deps.db.db, runId);
-    if (run) await deps.queues.add('links.check', { sourceId: run.sourceId, runId }, { jobId: jobIds.links(runId) });
+    if (run) await deps.queues.add('links.check', { sourceId: run.sourceId, runId, sample: deps.config.HASAD_LINK_CHECK_SAMPLE }, { jobId: jobIds.links(runId) });
   }
   if (res && !res.alreadyFinal) {
     // Only the delivery that closed the run reports it: a re-delivered finalise job neither
