@@ -352,9 +352,9 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
       }
     });
 
-  sourceAction('harvest', async (_req, id) => {
+  sourceAction('harvest', async (req, id) => {
     const src = (await getSource(deps.db, id))!;
-    if (src.approvalStatus !== 'approved') throw new ApiError(409, 'not_approved', t(langOf(_req), 'error.notApproved'));
+    if (src.approvalStatus !== 'approved') throw new ApiError(409, 'not_approved', t(langOf(req), 'error.notApproved'));
     const { run, created } = await enqueueHarvestRun({ db: deps.db, queues: deps.queues }, id, 'manual');
     return `${D}/runs/${run.id}?done=${created ? 'harvest' : 'harvestLive'}`;
   });
