@@ -60,7 +60,7 @@ export const datasets = pgTable(
     // Never read by the application (mode 'number' would round them).
     // PostgreSQL's own hash functions (about 1 µs a row written; the SQL-function version of
     // migration 0008 cost about 5 µs), 64 bits.
-    /** Hash of organisation, themes, formats, licence and languages (migration 0009). */
+    /** Hash of organisation, themes, formats, licence and languages (migration 0010). */
     facetKey: bigint({ mode: 'number' }).generatedAlwaysAs(sql`hash_record_extended(ROW(organization_id, themes, formats, license, languages), 0)`),
     /** Hash of the keyword list. */
     keywordsKey: bigint({ mode: 'number' }).generatedAlwaysAs(sql`hash_array_extended(keywords, 0)`),
