@@ -76,6 +76,18 @@ FROM up JOIN todo t ON t.identifier = up.source_identifier
 ORDER BY up.source_identifier`;
 
 /**
+ * The record's quality, or null if scoring throws: a scorer bug must never stop a batch from
+ * loading (the row stays unscored until `hasad quality rescore`).
+ */
+function qualityOf(record: Record<string, unknown>) {
+  try {
+    return scoreDataset(record as unknown as CanonicalDataset);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Loads one batch in one transaction: dataset upsert, the batch's seen identifiers (merged
  * with any earlier delivery of the same batch: a union only ever protects datasets from
  * withdrawal), and its problems (replaced). BullMQ is at-least-once; running this twice
@@ -93,7 +105,7 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
           const c = searchColumns(r.record);
           // Scored without link results: the link criteria stay unassessed until the next link
           // check of this dataset (a changed record may list other URLs).
-          const q = scoreDataset(r.record as unknown as CanonicalDataset);
+          const q = qualityOf(r.record);
           return {
             identifier: r.identifier,
             uri: r.uri,
@@ -107,8 +119,8 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
             formats: c.formats,
             keywords: c.keywords,
             languages: c.languages,
-            quality_score: q.score,
-            quality: toStored(q),
+            quality_score: q?.score ?? null,
+            quality: q ? toStored(q) : null,
           };
         }),
       );

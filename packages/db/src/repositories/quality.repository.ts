@@ -270,9 +270,13 @@ async function rescoreByIds(db: Db, ids: string[]): Promise<number> {
     if (m === undefined) bySource.set(c.source_id, (m = new Map()));
     m.set(c.url, c.ok);
   }
-  const scored = rows.rows.map((r) => {
-    const q = scoreDataset(r.record, bySource.get(r.source_id));
-    return { id: r.id, quality_score: q.score, quality: toStored(q) };
+  const scored = rows.rows.flatMap((r) => {
+    try {
+      const q = scoreDataset(r.record, bySource.get(r.source_id));
+      return [{ id: r.id, quality_score: q.score, quality: toStored(q) }];
+    } catch {
+      return []; // a record the scorer cannot read keeps its score (as the loader leaves it null)
+    }
   });
   const res = await pool.query(
     `UPDATE datasets d SET quality_score = x.quality_score, quality = x.quality
