@@ -170,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'show') {
           const sourceId = rest[0];
           if (!sourceId) throw new ConfigError('quality show needs a SOURCE_ID');
+          if (!(await h.pool.query('SELECT 1 FROM sources WHERE id::text = $1', [sourceId])).rowCount) throw new ConfigError(`no source ${sourceId}`);
           print(await getSourceQuality(h.db, sourceId));
           return 0;
         }
