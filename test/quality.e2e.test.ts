@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, createOrganization, rescoreDatasets } from '@hasad/db';
+import { createApiToken, createOrganization, getSourceQuality, rescoreDatasets } from '@hasad/db';
 import { fromStored } from '@hasad/quality';
 import { FeedServer } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
@@ -184,5 +184,16 @@ describe('metadata quality: scores, link check, source quality API', () => {
     // The source's stored aggregate was refreshed with them.
     const stored = await p.rt.db.pool.query<{ quality: any }>('SELECT quality FROM source_quality WHERE source_id = $1', [sourceId]);
     expect(stored.rows[0]!.quality).toMatchObject({ datasets: 2, scored: 2, links: { checked: 2, answered: 1 } });
+  });
+
+  it('re-aggregates a stored source quality older than the source\'s last run (link check off or not done yet)', async () => {
+    await p.rt.db.pool.query(`UPDATE source_quality SET computed_at = now() - interval '1 day', quality = quality || '{"score": 1}' WHERE source_id = $1`, [sourceId]);
+    const q = await getSourceQuality(p.rt.db.db, sourceId);
+    expect(q.score).toBe(200);
+    const row = await p.rt.db.pool.query<{ run_id: string | null; computed_at: Date }>('SELECT run_id, computed_at FROM source_quality WHERE source_id = $1', [sourceId]);
+    expect(row.rows[0]!.run_id).toBeNull();
+    expect(q.computedAt).toBe(row.rows[0]!.computed_at.toISOString());
+    // Fresh now: read as stored.
+    expect((await getSourceQuality(p.rt.db.db, sourceId)).computedAt).toBe(q.computedAt);
   });
 });

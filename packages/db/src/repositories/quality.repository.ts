@@ -61,13 +61,21 @@ export interface SourceQuality {
 
 /**
  * A source's quality as stored by the link check that follows each complete run (or by
- * `hasad quality rescore`); computed and stored on the spot when none is stored yet. Reading
- * it costs one index probe; aggregating it costs seconds for a source of 100 000 datasets.
+ * `hasad quality rescore`); computed and stored on the spot when none is stored yet or a run
+ * ended since. Reading it costs two index probes; aggregating it costs seconds for a source of
+ * 100 000 datasets.
  */
 export async function getSourceQuality(db: Db, sourceId: string): Promise<SourceQuality> {
-  const res = await db.$client.query<{ quality: Omit<SourceQuality, 'computedAt'>; computed_at: Date }>('SELECT quality, computed_at FROM source_quality WHERE source_id = $1', [sourceId]);
+  // Stale when a run ended after it was stored: the link check that refreshes it is off
+  // (HASAD_LINK_CHECK_SAMPLE=0), has not run yet, or the run failed after loading some records.
+  const res = await db.$client.query<{ quality: Omit<SourceQuality, 'computedAt'>; computed_at: Date; stale: boolean }>(
+    `SELECT q.quality, q.computed_at,
+       coalesce((SELECT max(r.finished_at) FROM runs r WHERE r.source_id = $1) > q.computed_at, false) AS stale
+     FROM source_quality q WHERE q.source_id = $1`,
+    [sourceId],
+  );
   const row = res.rows[0];
-  if (row) return { ...row.quality, computedAt: new Date(row.computed_at).toISOString() };
+  if (row && !row.stale) return { ...row.quality, computedAt: new Date(row.computed_at).toISOString() };
   return refreshSourceQuality(db, sourceId, null);
 }
 
