@@ -29,7 +29,7 @@ describe('graceful shutdown', () => {
     expect(fetcher.output()).toContain('handed back at its checkpoint');
 
     // Handed back, not failed: every run is still open, none fetched to the end. The CSV file
-    // (one page, trickling for about 17 s) was still downloading when the grace period ended:
+    // (one page, trickling for about 34 s) was still downloading when the grace period ended:
     // the fetcher exited all the same and left that job to its lock.
     const atStop = await c.w.progress(c.db);
     expect(atStop.filter((p) => p.finished || p.fetchDone), JSON.stringify(atStop)).toEqual([]);

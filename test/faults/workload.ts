@@ -58,11 +58,12 @@ export const WORKLOAD_ENV = {
   HASAD_LOCK_DURATION_MS: '4000',
 } as const;
 
-// Slow pace: a paged source takes at least 20-30 pages × 600 ms; the CSV file trickles in 8 KB
-// every 100 ms (about 17 s for 1.3 MB): long enough that every run is under way at once even
-// on a busy machine, where the workers are slow to start. Fast pace: no delay at all.
+// Slow pace: a paged source takes at least 20-30 pages × 600 ms; the CSV file trickles in 4 KB
+// every 100 ms (about 34 s for 1.3 MB): long enough that every run is under way at once even
+// on a busy machine, where the workers are slow to start. Fast pace: no delay at all, a
+// download already trickling included (the testkit reads the delay before each chunk).
 const SLOW_PAGE_MS = 600;
-const SLOW_TRICKLE = { chunkBytes: 8 * 1024, delayMs: 100 };
+const SLOW_TRICKLE_MS = 100;
 
 export type WorkloadKind = 'dcat-turtle' | 'dcat-rdfxml' | 'csv' | 'soap' | 'ckan';
 
@@ -107,6 +108,7 @@ export class Workload {
   /** The run of each source started by the last triggerAll(), by slug. */
   runs = new Map<WorkloadKind, string>();
   private slow = true;
+  private readonly csvTrickle = { chunkBytes: 4 * 1024, delayMs: SLOW_TRICKLE_MS };
 
   private constructor(
     readonly server: FeedServer,
@@ -151,6 +153,7 @@ export class Workload {
     const ms = this.slow ? SLOW_PAGE_MS : 0;
     this.soap.options.delayMs = ms;
     this.ckan.delayMs = ms;
+    this.csvTrickle.delayMs = this.slow ? SLOW_TRICKLE_MS : 0;
   }
 
   /** Creates one organisation and one source per institution (slugs prefixed by `prefix` when several workloads share a database). */
@@ -254,7 +257,7 @@ export class Workload {
   /** The CSV inventory as one file, trickled while the pace is slow. */
   private mountCsv(path: string): string {
     const body = generateCsvInventory({ rows: WORKLOAD.csv });
-    this.server.route(path, () => ({ status: 200, contentType: 'text/csv', body, ...(this.slow && { trickle: SLOW_TRICKLE }) }));
+    this.server.route(path, () => ({ status: 200, contentType: 'text/csv', body, ...(this.slow && { trickle: this.csvTrickle }) }));
     return `${this.server.url}${path}`;
   }
 }
