@@ -172,6 +172,20 @@ describe('metadata quality: scores, link check, source quality API', () => {
     expect(body.quality.improvements[0]).toMatchObject({ code: 'fix_access_url', messageKey: 'quality.improvement.fix_access_url' });
   });
 
+  it('keeps the scores, link criteria included, through an unchanged re-harvest', async () => {
+    const run = await p.harvest(sourceId);
+    expect(run.status).toBe('unchanged');
+    const r = await p.rt.db.pool.query<{ quality: unknown }>('SELECT quality FROM datasets WHERE id = $1', [ids['poor']]);
+    expect(fromStored(r.rows[0]!.quality)?.criteria.accessUrlAnswers).toBe(0);
+    // Its link check (queued by finalise) is done before the next tests touch the same rows.
+    await waitUntil(
+      'the link check of the unchanged run',
+      async () => (await p.rt.db.pool.query<{ run_id: string }>('SELECT run_id FROM source_quality WHERE source_id = $1', [sourceId])).rows,
+      (rows) => rows[0]?.run_id === run.id,
+      { timeoutMs: 30_000 },
+    );
+  });
+
   it('re-scores datasets without a score (the backfill of `hasad quality rescore`), link checks included', async () => {
     await p.rt.db.pool.query('UPDATE datasets SET quality = NULL, quality_score = NULL WHERE source_id = $1', [sourceId]);
     const res = await rescoreDatasets(p.rt.db.db, { sourceId });
