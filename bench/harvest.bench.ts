@@ -18,7 +18,7 @@
  * the pipeline gives a wrong result (a run that fails, wrong counts) or breaks.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,8 @@ const { values: args } = parseArgs({
     'workers-datasets': { type: 'string' },
     /** Do not write bench/results/summary.md nor the README table. */
     'no-summary': { type: 'boolean', default: false },
+    /** Rebuilds the summary from these result files (comma-separated bench/results/harvest-*.json) without harvesting. */
+    'summary-from': { type: 'string' },
   },
 });
 const DATASETS = positiveInt(args.datasets!, '--datasets');
@@ -511,7 +513,8 @@ async function main(): Promise<number> {
         ]);
         phases.push(phase);
         await checkRowCount(ctx, phase, src.id, RDFLIB_N);
-        const dir = join(ROOT, 'bench', '.data', 'rdflib', format);
+        // A directory of this run's own: two benches at once must not delete each other's pages.
+        const dir = join(ROOT, 'bench', '.data', 'rdflib', `${stamp}-${format}`);
         const files = writePages(dir, feed.bodies(), ext);
         feed.unmount();
         process.stdout.write(`rdflib ${version} parsing the same ${files.length} ${format} pages (${int(feed.bytes / MB)} MB), one process ... `);
@@ -888,11 +891,16 @@ function summarySections(phases: PhaseResult[], machine: Machine, ranAt: string)
 
   const sc: SummaryRow[] = [];
   const scaled = ok.filter((x) => x.key === 'scale');
-  for (const p of scaled) sc.push({ figure: `first harvest, ${int(p.size)} datasets`, value: `${int(p.rates?.wallDatasetsPerSec)} datasets/s; ${peaks(p)}`, aim: '-', met: undefined, load: p.loadAverage });
+  // CPU per dataset (the roles and their PostgreSQL backends) is what the machine's other work
+  // moves least: on a shared machine it shows whether the line bends where datasets/s cannot.
+  const cpuPerDataset = (p: PhaseResult) => Math.round((hasadCpu(p) / Math.max(1, p.run?.seen ?? 0)) * 1e6);
+  for (const p of scaled) sc.push({ figure: `first harvest, ${int(p.size)} datasets`, value: `${int(p.rates?.wallDatasetsPerSec)} datasets/s, ${cpuPerDataset(p)} µs CPU a dataset; ${peaks(p)}`, aim: '-', met: undefined, load: p.loadAverage });
   if (scaled.length > 1) {
     const v = scalingVerdict(scaled);
     const maxLoad = Math.max(...scaled.map((p) => p.loadAverage ?? 0));
     sc.push({ figure: 'throughput over sizes', value: `slowest / fastest ${pct(v.rateRatio)}`, aim: 'flat within 20 %', met: v.flat, load: maxLoad });
+    const cpus = scaled.map(cpuPerDataset);
+    sc.push({ figure: 'CPU a dataset over sizes', value: `${cpus.join(' / ')} µs (lowest / highest ${pct(Math.min(...cpus) / Math.max(...cpus))})`, aim: 'flat within 20 % (the same aim, free of the other work)', met: Math.min(...cpus) / Math.max(...cpus) >= 0.8, load: maxLoad });
     sc.push({ figure: 'fetcher peak RSS over sizes', value: v.fetcherPeaks.map((m) => mb(m)).join(' / '), aim: 'independent of size', met: v.fetcherFlat, load: maxLoad });
   }
   section('scaling', 'scaling', sc);
@@ -1211,7 +1219,24 @@ function printReport(phases: PhaseResult[]): void {
   for (const p of phases) if (p.error) console.log(`\n${p.title}: ${p.error}`);
 }
 
-main().then(
+/** `--summary-from`: the summary sections of earlier runs, from their result files, on this machine's versions. */
+async function summaryFrom(files: string[]): Promise<number> {
+  const db = createDb(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1 });
+  try {
+    const machine = await machineInfo(db.pool, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    for (const f of files) {
+      const r = JSON.parse(readFileSync(f, 'utf8')) as { startedAt: string; phases: PhaseResult[] };
+      const sections = summarySections(r.phases, machine, r.startedAt);
+      updateSummary(RESULTS, join(ROOT, 'README.md'), sections, SUMMARY_ORDER);
+      console.log(`${f}: sections ${Object.keys(sections).join(', ') || '(none)'}`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+(args['summary-from'] ? summaryFrom(args['summary-from'].split(',').map((f) => f.trim())) : main()).then(
   (code) => process.exit(code),
   (err) => {
     console.error(err);

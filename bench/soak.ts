@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, queueSettings } from '@hasad/core';
 import { createDb, createOrganization, createSource } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
-import { Queues } from '@hasad/queues';
+import { jobCatalog, Queues } from '@hasad/queues';
 import {
   ckanPackage,
   csvInventoryConfig,
@@ -88,7 +88,17 @@ interface Sample {
 }
 interface StoreSample {
   t: number;
-  redis: { usedMemoryMb: number; dbKeys: number; ourKeys: number; ourBytesMb: number; jobs: Record<string, number> } | undefined;
+  redis:
+    | {
+        usedMemoryMb: number;
+        dbKeys: number;
+        ourKeys: number;
+        ourBytesMb: number;
+        jobs: Record<string, number>;
+        /** Finished jobs each queue keeps (`<queue>.completed`, `<queue>.failed`: the sizes of BullMQ's sets), whatever the queue. */
+        retained: Record<string, number>;
+      }
+    | undefined;
   tables: Record<string, { rows: number; totalMb: number }>;
 }
 
@@ -372,8 +382,10 @@ async function main(): Promise<number> {
     for (const r of Object.values(roles)) logs[r.role] = logSummary(r.logFile);
     const runsLogged = countRunEnds(roles.fetcher!.logFile, roles.loader!.logFile);
 
-    const report = buildReport({ machine, startedAt, minutes: MINUTES, samples, stores, logs, crashes, catalogue, runStatuses, runsLogged, reads: reader.stats, mutations, sources, settle, prefix });
     const base = join(RESULTS, `soak-${stamp}`);
+    // The raw figures first: a report that cannot be built must not lose 30 minutes of samples.
+    writeFileSync(`${base}.json`, `${JSON.stringify({ samples, stores, logs, crashes, catalogue, runStatuses, runsLogged, reads: reader.stats, mutations, settle }, null, 2)}\n`);
+    const report = buildReport({ machine, startedAt, minutes: MINUTES, samples, stores, logs, crashes, catalogue, runStatuses, runsLogged, reads: reader.stats, mutations, sources, settle, prefix });
     writeFileSync(`${base}.json`, `${JSON.stringify({ ...report.data, samples, stores }, null, 2)}\n`);
     writeFileSync(`${base}.md`, report.markdown);
     console.log(`\n${report.markdown}`);
@@ -421,11 +433,13 @@ async function sampleStores(redis: Redis, prefix: string, queues: Queues, pool: 
     const dbKeys = await redis.dbsize();
     let ourKeys = 0;
     let ourBytes = 0;
+    const retainedSets: string[] = [];
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
       ourKeys += keys.length;
+      for (const k of keys) if (/:(completed|failed)$/.test(k)) retainedSets.push(k);
       if (keys.length) {
         const p = redis.pipeline();
         for (const k of keys) p.memory('USAGE', k);
@@ -439,7 +453,9 @@ async function sampleStores(redis: Redis, prefix: string, queues: Queues, pool: 
     const jobs: Record<string, number> = {};
     for (const [k, v] of Object.entries(h)) jobs[`harvest.${k}`] = v;
     for (const [k, v] of Object.entries(l)) jobs[`load.${k}`] = v;
-    r = { usedMemoryMb: round(used / MB), dbKeys, ourKeys, ourBytesMb: round(ourBytes / MB, 3), jobs };
+    const retained: Record<string, number> = {};
+    for (const k of retainedSets) retained[k.slice(prefix.length + 1).replace(/:/g, '.')] = await redis.zcard(k);
+    r = { usedMemoryMb: round(used / MB), dbKeys, ourKeys, ourBytesMb: round(ourBytes / MB, 3), jobs, retained };
   } catch {
     r = undefined;
   }
@@ -617,6 +633,27 @@ function readLines(file: string): string[] {
   }
 }
 
+/**
+ * The most finished jobs each queue keeps, by set (`harvest.completed`…), from the queue
+ * catalogue's removeOnComplete / removeOnFail counts: `true` keeps none; an age alone, or
+ * nothing, sets no count (the set is then bounded by time only, and has no entry here).
+ */
+function retentionCaps(): Record<string, number> {
+  const caps: Record<string, number> = {};
+  for (const def of Object.values(jobCatalog)) {
+    const pairs: Array<[string, boolean | number | { age?: number; count?: number } | undefined]> = [
+      ['completed', def.opts.removeOnComplete],
+      ['failed', def.opts.removeOnFail],
+    ];
+    for (const [state, opt] of pairs) {
+      const cap = opt === true ? 0 : typeof opt === 'object' && typeof opt.count === 'number' ? opt.count : undefined;
+      const key = `${def.queue}.${state}`;
+      if (cap !== undefined) caps[key] = Math.max(caps[key] ?? 0, cap);
+    }
+  }
+  return caps;
+}
+
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
   const n = xs.length;
@@ -697,17 +734,22 @@ function buildReport(r: {
   const redisOurs = memoryRow('redis: our keys (MB)', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourBytesMb })), { mb: 1, share: 0.25 });
   const redisUsed = memoryRow('redis: used_memory, whole server (MB)', redisPts.map((s) => ({ t: s.t, v: s.redis!.usedMemoryMb })), { mb: 32, share: 0.25 });
   const keyRow = memoryRow('redis: our key count', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourKeys })), { mb: 50, share: 0.25 });
-  // Completed harvest jobs are kept on purpose (removeOnComplete: 1,000 jobs or 24 h, the queue
-  // catalogue), so over a soak shorter than that the key count grows by one a run: bounded by
-  // the cap, not flat. What must stay flat is everything else: the keys that are not retained jobs.
-  const retained = (s: StoreSample) => (s.redis!.jobs['harvest.completed'] ?? 0) + (s.redis!.jobs['harvest.failed'] ?? 0) + (s.redis!.jobs['load.completed'] ?? 0) + (s.redis!.jobs['load.failed'] ?? 0);
+  // Finished jobs are kept on purpose (removeOnComplete / removeOnFail of the queue catalogue:
+  // harvest and link-check jobs 1,000 or 24 h), one key each, so over a soak shorter than that
+  // the key count grows by a few a run: bounded by the caps, not flat. What must stay flat is
+  // everything else: the keys that are not retained jobs.
+  const retained = (s: StoreSample) => Object.values(s.redis!.retained ?? {}).reduce((a, b) => a + b, 0);
   const otherKeys = memoryRow('redis: our keys that are not retained jobs', redisPts.map((s) => ({ t: s.t, v: s.redis!.ourKeys - retained(s) })), { mb: 10, share: 0.1 });
   const lastRedis = redisPts.at(-1)?.redis;
-  const harvestKept = lastRedis?.jobs['harvest.completed'] ?? 0;
-  // Bytes per retained harvest job (least squares of our bytes over the retained count), and what
-  // our keys would weigh with the cap reached.
+  const kept = lastRedis?.retained ?? {};
+  const caps = retentionCaps();
+  // Bytes per retained job (least squares of our bytes over the retained count), and what our
+  // keys would weigh with every set that holds jobs at its cap.
   const perJobMb = slope(redisPts.map(retained), redisPts.map((s) => s.redis!.ourBytesMb));
-  const projectedMb = lastRedis ? lastRedis.ourBytesMb + Math.max(0, 1000 - harvestKept) * Math.max(0, perJobMb) : NaN;
+  const headroom = Object.entries(kept).reduce((a, [set, n]) => a + (n > 0 ? Math.max(0, (caps[set] ?? Number.POSITIVE_INFINITY) - n) : 0), 0);
+  const projectedMb = lastRedis ? lastRedis.ourBytesMb + headroom * Math.max(0, perJobMb) : NaN;
+  const overCap = Object.entries(kept).filter(([set, n]) => n > (caps[set] ?? Number.POSITIVE_INFINITY)).map(([set]) => set);
+  const keptText = Object.entries(kept).filter(([, n]) => n > 0).map(([set, n]) => `${set} ${int(n)} (cap ${caps[set] === undefined ? 'none' : int(caps[set])})`).join(', ') || 'none';
   const loadLeft = lastRedis ? (lastRedis.jobs['load.wait'] ?? 0) + (lastRedis.jobs['load.active'] ?? 0) + (lastRedis.jobs['load.delayed'] ?? 0) + (lastRedis.jobs['load.completed'] ?? 0) : NaN;
   const tableRows = TABLES.map((t) => {
     const pts = r.stores.filter((s) => s.tables[t]);
@@ -729,7 +771,7 @@ function buildReport(r: {
   const failedRuns = r.runStatuses.filter((s) => s.status === 'failed' || s.status === 'needs_review').reduce((a, s) => a + s.n, 0);
   const catalogueOk = r.catalogue.every((c) => c.ok);
   const memoryOk = memory.filter((m) => m.process !== 'soak').every((m) => m.bounded);
-  const redisOk = (otherKeys?.bounded ?? false) && harvestKept <= 1000 && loadLeft === 0 && projectedMb < 64;
+  const redisOk = (otherKeys?.bounded ?? false) && overCap.length === 0 && loadLeft === 0 && projectedMb < 64;
   const ok = r.crashes.length === 0 && catalogueOk && memoryOk && redisOk && runHistoryBounded && historyRowsBounded !== false;
   const loads = r.samples.map((s) => s.load1);
   const yes = (b: boolean) => (b ? 'yes' : '**NO**');
@@ -748,8 +790,8 @@ function buildReport(r: {
   md.push(mdTable(['process', 'start', 'middle', 'end', 'max', 'slope MB/h', 'growth', 'bound', 'bounded'], memory.map((m) => [m.process, f(m.startMb), f(m.middleMb), f(m.endMb), f(m.maxMb), f(m.slopeMbPerHour), f(m.growthMb), f(m.boundMb), m.process === 'soak' ? '(load generator)' : yes(m.bounded)])));
   md.push('');
   md.push(
-    `Redis (our keys: the soak's queue prefix, summed \`MEMORY USAGE\`; used_memory is the whole shared server). Completed harvest jobs are kept ` +
-      `up to 1,000 (or 24 h): ${int(harvestKept)} kept at the end, about ${(perJobMb * 1024).toFixed(1)} KB each, so our keys would weigh about ${f(projectedMb)} MB at the cap ` +
+    `Redis (our keys: the soak's queue prefix, summed \`MEMORY USAGE\`; used_memory is the whole shared server). Finished harvest ` +
+      `and link-check jobs are kept up to their caps (the queue catalogue); kept at the end: ${keptText}, about ${(perJobMb * 1024).toFixed(1)} KB each, so our keys would weigh about ${f(projectedMb)} MB at the caps ` +
       `(< 64 MB: ${yes(projectedMb < 64)}); load jobs left at the end: ${loadLeft} (must be 0: ${yes(loadLeft === 0)}); the keys that are not retained jobs must stay flat (growth ≤ max(10, 10 %)):`,
   );
   md.push('');
@@ -809,7 +851,7 @@ function buildReport(r: {
       settings: { readRps: READ_RPS, retention: RETENTION, changeEverySeconds: CHANGE_MS / 1000, sampleSeconds: SAMPLE_MS / 1000, logLevel: LOG_LEVEL, rssBound: RSS_BOUND, prefix: r.prefix },
       loadAverage: { min: Math.min(...loads), max: Math.max(...loads), mean: round(mean(loads), 2) },
       memory,
-      redis: { ours: redisOurs, keys: keyRow, otherKeys, usedMemory: redisUsed, harvestJobsKept: harvestKept, perJobKb: round(perJobMb * 1024, 2), projectedMbAtCap: round(projectedMb, 1), loadJobsLeft: loadLeft, bounded: redisOk },
+      redis: { ours: redisOurs, keys: keyRow, otherKeys, usedMemory: redisUsed, jobsKept: kept, caps, perJobKb: round(perJobMb * 1024, 2), projectedMbAtCap: round(projectedMb, 1), loadJobsLeft: loadLeft, bounded: redisOk },
       tables: tableRows,
       runHistory: { runsEnd, bound: runBound, bounded: runHistoryBounded, historyGrowth, historyRowsBounded: historyRowsBounded ?? null },
       catalogue: r.catalogue,

@@ -15,7 +15,7 @@ export interface Machine {
 }
 
 export async function machineInfo(pool: pg.Pool, redisUrl: string): Promise<Machine> {
-  const postgres = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+  const postgres = (await pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
   let redis = '?';
   const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
