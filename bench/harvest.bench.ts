@@ -4,7 +4,7 @@
  * served from loopback, harvested into PostgreSQL by the real fetcher and loader running as
  * separate child processes (`hasad start --role fetcher|loader`).
  *
- *   npm run bench                          all six phases: 100,000 DCAT datasets, 100,000 CSV rows, 20,000 SOAP records
+ *   npm run bench                          all nine phases: 100,000 DCAT datasets, 100,000 CSV rows, 20,000 SOAP records, rdflib, scaling, workers
  *   npm run bench -- --datasets 5000 --csv-rows 5000 --soap-records 2000   quick smoke run
  *   npm run bench -- --only dcat,csv,soap  some phases: dcat (1-3), unpaged (4), csv (5), soap (6)
  *   npm run bench -- --skip-unpaged        all but phase 4
