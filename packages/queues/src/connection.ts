@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
-import { jobCatalog, type JobName, type PayloadOf, type QueueName } from './catalog.ts';
+import { jobCatalog, QUEUE_NAMES, type JobName, type PayloadOf, type QueueName } from './catalog.ts';
 import { RedisHostLimiter, type RedisHostLimits } from './host-limiter.ts';
 
 /** A connection to one Redis server or to a Redis Cluster; BullMQ and the host limiter take either. */
@@ -74,6 +74,11 @@ export class Queues {
 
   get(name: QueueName): Queue {
     return name === 'harvest' ? this.harvest : name === 'load' ? this.load : name === 'links' ? this.links : this.notify;
+  }
+
+  /** Every queue, in the catalogue's order: what dashboards and /metrics list. */
+  all(): Queue[] {
+    return QUEUE_NAMES.map((name) => this.get(name));
   }
 
   /**

@@ -105,7 +105,7 @@ describe('Bull Board at /admin/queues', () => {
     const res = await h.app.inject({ url: '/admin/queues/api/queues', cookies });
     expect(res.statusCode).toBe(200);
     const queues = res.json().queues as Array<{ name: string; readOnlyMode: boolean; counts: Record<string, number> }>;
-    expect(queues.map((q) => q.name).sort()).toEqual(['harvest', 'load']);
+    expect(queues.map((q) => q.name).sort()).toEqual(['harvest', 'links', 'load', 'notify']);
     expect(queues.find((q) => q.name === 'harvest')?.counts.waiting).toBe(1);
     expect(queues.every((q) => q.readOnlyMode)).toBe(true);
   });

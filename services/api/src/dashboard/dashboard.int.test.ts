@@ -148,7 +148,7 @@ describe('sign-in', () => {
     expect(board.statusCode).toBe(200);
     const api = await h.app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies: jar });
     expect(api.statusCode).toBe(200);
-    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['harvest', 'load']);
+    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['harvest', 'links', 'load', 'notify']);
     const retry = await h.app.inject({ method: 'PUT', url: '/admin/queues/api/queues/harvest/retry/failed', cookies: jar });
     expect(retry.statusCode).toBe(403);
   });

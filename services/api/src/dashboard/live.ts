@@ -1,4 +1,5 @@
 import { redactUrl } from '@hasad/core';
+import { QUEUE_NAMES, type QueueName } from '@hasad/queues';
 import {
   countRunsByStatusSince,
   getRunProgress,
@@ -35,7 +36,7 @@ export interface ProgressView {
 /** Everything the overview's live counters show, computed at `at`. */
 export interface LiveSnapshot {
   at: string;
-  queues: { harvest: QueueCounts; load: QueueCounts };
+  queues: Record<QueueName, QueueCounts>;
   rates: PipelineRates;
   outcomes: Record<string, number>;
   counts: { running: number; needsReview: number; pending: number; failing: number };
@@ -59,16 +60,15 @@ export function toProgressView(r: LiveRunProgress, now = Date.now()): ProgressVi
   };
 }
 
-async function queueCounts(deps: ApiDeps, name: 'harvest' | 'load'): Promise<QueueCounts> {
+async function queueCounts(deps: ApiDeps, name: QueueName): Promise<QueueCounts> {
   const c = await deps.queues.get(name).getJobCounts(...QUEUE_STATES);
   return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
 }
 
 export async function computeSnapshot(deps: ApiDeps): Promise<LiveSnapshot & { failing: Awaited<ReturnType<typeof listFailingSources>>; review: Awaited<ReturnType<typeof listRunsNeedingReview>>; pending: Awaited<ReturnType<typeof listSourcesPendingApproval>> }> {
   const now = Date.now();
-  const [harvest, load, rates, outcomes, live, failing, review, pending] = await Promise.all([
-    queueCounts(deps, 'harvest'),
-    queueCounts(deps, 'load'),
+  const [queueList, rates, outcomes, live, failing, review, pending] = await Promise.all([
+    Promise.all(QUEUE_NAMES.map(async (name) => [name, await queueCounts(deps, name)] as const)),
     pipelineRates(deps.pool),
     countRunsByStatusSince(deps.pool, new Date(now - 24 * 3600_000)),
     listLiveRunProgress(deps.pool),
@@ -78,7 +78,7 @@ export async function computeSnapshot(deps: ApiDeps): Promise<LiveSnapshot & { f
   ]);
   return {
     at: new Date(now).toISOString(),
-    queues: { harvest, load },
+    queues: Object.fromEntries(queueList) as Record<QueueName, QueueCounts>,
     rates,
     outcomes,
     counts: { running: live.length, needsReview: review.length, pending: pending.length, failing: failing.length },

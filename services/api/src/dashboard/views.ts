@@ -1,4 +1,5 @@
 import { redactUrl } from '@hasad/core';
+import { QUEUE_NAMES, type QueueName } from '@hasad/queues';
 import type { DashboardSource, ProblemGroup, Run, RunPoint, RunTimeline, Source } from '@hasad/db';
 import { historyChart, trendSparkline } from './charts.ts';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from './format.ts';
@@ -52,14 +53,14 @@ function liveRunRow(lang: Lang, r: ProgressView): Html {
 const OUTCOMES = ['succeeded', 'unchanged', 'needs_review', 'failed', 'cancelled', 'running', 'queued'] as const;
 
 export function overviewView(lang: Lang, ctx: PageContext, s: Awaited<ReturnType<typeof computeSnapshot>>): Html {
-  const q = (name: 'harvest' | 'load') =>
+  const q = (name: QueueName) =>
     html`<tr><th scope="row">${name}</th>${(['waiting', 'active', 'delayed', 'failed'] as const).map((st) => html`<td class="num" data-live="queues.${name}.${st}">${formatNumber(lang, s.queues[name][st])}</td>`)}</tr>`;
   return html`<h1>${t(lang, 'overview.title')}</h1>
 <div class="grid">
 <section class="card">
   <h2>${t(lang, 'overview.queues')}</h2>
   <table data-testid="queues"><thead><tr><th>${t(lang, 'queue.name')}</th><th>${t(lang, 'queue.waiting')}</th><th>${t(lang, 'queue.active')}</th><th>${t(lang, 'queue.delayed')}</th><th>${t(lang, 'queue.failed')}</th></tr></thead>
-  <tbody>${q('harvest')}${q('load')}</tbody></table>
+  <tbody>${QUEUE_NAMES.map(q)}</tbody></table>
 </section>
 <section class="card">
   <h2>${t(lang, 'overview.rates')}</h2>

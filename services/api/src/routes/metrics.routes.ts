@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps.ts';
  * proxy if the figures are not for everyone.
  */
 export function metricsRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'queues'>): void {
-  observeQueues(() => [deps.queues.harvest, deps.queues.load, deps.queues.notify]);
+  observeQueues(() => deps.queues.all());
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const body = await renderMetrics();
     return reply.type(metricsContentType).send(body);

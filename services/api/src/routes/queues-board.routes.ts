@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.ts';
 export const QUEUES_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for the `harvest` and `load` queues, read-only (no retry, clean, promote or
+ * Bull Board for every queue (harvest, load, notify, links), read-only (no retry, clean, promote or
  * obliterate). Registered by the dashboard inside its signed-in scope: anonymous requests to
  * any of its pages, API or static routes are sent to the sign-in page (see dashboard.routes.ts).
  */
@@ -15,7 +15,7 @@ export async function queuesBoard(app: FastifyInstance, deps: ApiDeps): Promise<
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUES_BOARD_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queues.harvest, { readOnlyMode: true }), new BullMQAdapter(deps.queues.load, { readOnlyMode: true })],
+    queues: deps.queues.all().map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Hasad queues' } },
   });
