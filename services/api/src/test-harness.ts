@@ -47,7 +47,7 @@ export async function startApiHarness(opts: { env?: Record<string, string>; log?
     config,
     async close() {
       await app.close();
-      await Promise.allSettled([queues.harvest.obliterate({ force: true }), queues.load.obliterate({ force: true })]);
+      await Promise.allSettled(queues.all().map((q) => q.obliterate({ force: true })));
       await queues.close();
       await handle.close();
       await database.drop();
