@@ -60,9 +60,11 @@ describe('per-host politeness across workers', () => {
     for (const run of runs) expect(run, run.error ?? '').toMatchObject({ status: 'succeeded', created: 4 });
     expect(starts).toHaveLength(8);
     expect(most).toBe(1);
-    // The limiter counts when requests start (Redis clock); the server sees them a few ms later,
-    // not all equally late: hence a window a little under a second.
-    for (const t of starts) expect(starts.filter((u) => u >= t && u < t + 900).length).toBeLessThanOrEqual(3);
+    // The limiter counts when requests start (Redis clock); the server sees them later, and not
+    // all equally late on a busy machine (CI failed once at 900 ms under a load of 10): hence a
+    // window of 700 ms. Without the limit, one request in flight at 150 ms each would put four
+    // starts inside 450 ms, so the check still fails when the rate is not enforced.
+    for (const t of starts) expect(starts.filter((u) => u >= t && u < t + 700).length).toBeLessThanOrEqual(3);
     outcomes.push({
       case: '4 sources on one host, harvested at once',
       outcome: `all succeeded; at most ${most} request in flight, ≤ 3 starts/s`,
