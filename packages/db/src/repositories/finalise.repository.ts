@@ -5,10 +5,8 @@ export interface FinaliseOptions {
   withdrawThreshold: number;
 }
 
-export interface FinaliseResult {
-  runId: string;
-  status: string;
-  alreadyFinal: boolean;
+/** A run's dataset counts, as finalise computes them (what run reports, logs and notifications say). */
+export interface RunCounts {
   seen: number;
   created: number;
   updated: number;
@@ -16,6 +14,12 @@ export interface FinaliseResult {
   withdrawn: number;
   invalid: number;
   pendingWithdrawals: number | null;
+}
+
+export interface FinaliseResult extends RunCounts {
+  runId: string;
+  status: string;
+  alreadyFinal: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client.ts';
 import { organizations } from '../schema/index.ts';
+import type { RunCounts } from './finalise.repository.ts';
 
 /** An organisation's notification contacts as the API and the CLI show them: the secret itself never. */
 export interface OrganizationNotifications {
@@ -46,7 +47,7 @@ export async function setOrganizationNotifications(
 
 /** Everything a notification about one finished run says, and where it goes. */
 export interface NotificationContext {
-  run: {
+  run: RunCounts & {
     id: string;
     status: string;
     trigger: string;
@@ -54,13 +55,6 @@ export interface NotificationContext {
     finishedAt: Date | null;
     pagesFetched: number;
     pagesNotModified: number;
-    seen: number;
-    created: number;
-    updated: number;
-    unchanged: number;
-    withdrawn: number;
-    invalid: number;
-    pendingWithdrawals: number | null;
     errorCode: string | null;
     error: string | null;
     /** Why a `needs_review` run is waiting (`{reason, message}`), from the run's details. */

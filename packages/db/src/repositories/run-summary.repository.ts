@@ -1,7 +1,8 @@
 import type pg from 'pg';
+import type { RunCounts } from './finalise.repository.ts';
 
 /** What the run-end log line and the run metrics say about a finished run. */
-export interface RunSummary {
+export interface RunSummary extends RunCounts {
   runId: string;
   sourceId: string;
   kind: string;
@@ -13,13 +14,6 @@ export interface RunSummary {
   pagesFetched: number;
   pagesNotModified: number;
   bytes: number;
-  seen: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  withdrawn: number;
-  invalid: number;
-  pendingWithdrawals: number | null;
   problems: number;
   errorCode: string | null;
   /** Failed runs of the source since its last run that did not fail (cancelled runs are skipped). */
