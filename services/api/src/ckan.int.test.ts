@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, seedCatalogue, type ApiHarness, type Seeded } from './test-harness.ts';
@@ -8,6 +8,9 @@ import { startApiHarness, seedCatalogue, type ApiHarness, type Seeded } from './
 // (demo.ckan.org, 2017) in ../shared/conformance/ckan-api.
 
 const CONFORMANCE = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'conformance', 'ckan-api', 'demo.ckan.org-2017');
+// A clone without ../shared runs every test of ours but the key-by-key comparisons, and says so.
+const HAVE_CONFORMANCE = existsSync(CONFORMANCE);
+if (!HAVE_CONFORMANCE) console.warn(`SKIPPED CKAN API comparisons with real CKAN answers: ${CONFORMANCE} not found (it holds the shared conformance files; see README)`);
 
 type Json = Record<string, unknown>;
 
@@ -80,7 +83,7 @@ async function action(name: string, query = '', expectStatus = 200): Promise<Jso
 }
 
 describe('CKAN package dict', () => {
-  it('has every key real CKAN package dicts have, with the same JSON type, at top level and in resources, organization and tags', async () => {
+  it.skipIf(!HAVE_CONFORMANCE)('has every key real CKAN package dicts have, with the same JSON type, at top level and in resources, organization and tags', async () => {
     const shapes = realShapes();
     expect(shapes.top.size).toBeGreaterThan(25);
     const body = await action('package_show', `id=${seeded.dataset.electricite}`);
@@ -248,11 +251,6 @@ describe('package_search', () => {
       items: expect.arrayContaining([{ name: 'onee', display_name: "Office National de l'Électricité et de l'Eau Potable", count: 1 }]),
     });
     expect(sf['groups']!.items).toEqual([{ name: 'ENER', display_name: 'Énergie', count: 1 }]);
-    // Shape of real search_facets entries.
-    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'packages.json'), 'utf8')) as { result: Json };
-    const realItem = ((real.result['search_facets'] as Record<string, { items: Json[] }>)['organization']!.items[0]!) as Json;
-    expect(Object.keys(sf['organization']!.items[0]!).sort()).toEqual(Object.keys(realItem).sort());
-    expect(Object.keys(res).sort()).toEqual(Object.keys(real.result).sort());
     const one = (await action('package_search', `facet.field=${encodeURIComponent('["organization"]')}&facet.limit=1&rows=0`))['result'] as Json;
     expect(one['facets']).toEqual({ organization: { hcp: 5 } });
     const unlimited = (await action('package_search', `facet.field=${encodeURIComponent('["organization"]')}&facet.limit=-1&rows=0`))['result'] as Json;
@@ -261,19 +259,32 @@ describe('package_search', () => {
     expect(none).toMatchObject({ facets: {}, search_facets: {} });
     expect(await action('package_search', `facet.field=${encodeURIComponent('["author"]')}`, 409)).toMatchObject({ error: { __type: 'Validation Error' } });
   });
+
+  it.skipIf(!HAVE_CONFORMANCE)('answers with the keys of a real package_search result and of its search_facets entries', async () => {
+    const res = (await action('package_search', `facet.field=${encodeURIComponent('["organization"]')}&rows=0`))['result'] as Json;
+    const sf = res['search_facets'] as Record<string, { items: Json[] }>;
+    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'packages.json'), 'utf8')) as { result: Json };
+    const realItem = ((real.result['search_facets'] as Record<string, { items: Json[] }>)['organization']!.items[0]!) as Json;
+    expect(Object.keys(sf['organization']!.items[0]!).sort()).toEqual(Object.keys(realItem).sort());
+    expect(Object.keys(res).sort()).toEqual(Object.keys(real.result).sort());
+  });
 });
 
 describe('lists', () => {
   it('package_list names every active package, and package_show takes each name back', async () => {
     const names = (await action('package_list'))['result'] as string[];
     expect(names).toHaveLength(6);
-    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'package_list.json'), 'utf8')) as { result: unknown[] };
-    expect(typeof real.result[0]).toBe(typeof names[0]);
     for (const n of names) expect(n).toMatch(/^[a-z0-9-]{2,100}$/);
     const ids = new Set<unknown>();
     for (const n of names) ids.add(((await action('package_show', `id=${n}`))['result'] as Json)['id']);
     expect(ids.size).toBe(6);
     expect((await action('package_list', 'limit=2&offset=1'))['result']).toEqual(names.slice(1, 3));
+  });
+
+  it.skipIf(!HAVE_CONFORMANCE)('package_list gives names of the JSON type a real package_list gives', async () => {
+    const names = (await action('package_list'))['result'] as string[];
+    const real = JSON.parse(readFileSync(join(CONFORMANCE, 'package_list.json'), 'utf8')) as { result: unknown[] };
+    expect(typeof real.result[0]).toBe(typeof names[0]);
   });
 
   it('organization_list, with all_fields, and organization_show', async () => {
