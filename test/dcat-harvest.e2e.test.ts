@@ -28,8 +28,8 @@ describe('DCAT harvest end to end', () => {
       expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 25, created: 25, updated: 0, withdrawn: 0, invalid: 0, pagesFetched: 3 });
       const rows = await p.datasets(sourceId);
       expect(rows.size).toBe(25);
-      const ds3 = rows.get(datasetIdentifier(3))!;
-      expect(ds3.title).toEqual(datasetTitle(3));
+      // Every dataset's French and Arabic title, character for character, in every format.
+      for (let i = 0; i < 25; i++) expect(rows.get(datasetIdentifier(i))?.title, `${format} ${datasetIdentifier(i)}`).toEqual(datasetTitle(i));
       byFormat.set(format, new Map([...rows].map(([id, r]) => [id, r.contentHash])));
     }
     expect(byFormat.get('rdfxml')).toEqual(byFormat.get('turtle'));
@@ -39,6 +39,14 @@ describe('DCAT harvest end to end', () => {
   describe('one source harvested repeatedly', () => {
     let sourceId: string;
     let ctl: ReturnType<typeof mountCatalog>;
+    /**
+     * Each row's xmin (the id of the transaction that last wrote it), by identifier: a row that
+     * no statement rewrote keeps it, even an UPDATE that sets the same values changes it.
+     */
+    const rowVersions = async () => {
+      const res = await p.rt.db.pool.query<{ source_identifier: string; xmin: string }>('SELECT source_identifier, xmin::text AS xmin FROM datasets WHERE source_id = $1', [sourceId]);
+      return new Map(res.rows.map((r) => [r.source_identifier, r.xmin]));
+    };
     beforeAll(async () => {
       ctl = mountCatalog(server, '/ministere', { datasets: 40, pageSize: 15 });
       sourceId = await p.addSource(ctl.url);
@@ -48,6 +56,8 @@ describe('DCAT harvest end to end', () => {
 
     it('an unchanged feed (status 200, other bytes) is parsed, reports every dataset unchanged and rewrites no row', async () => {
       const before = await p.datasets(sourceId);
+      const versions = await rowVersions();
+      expect(versions.size).toBe(40);
       ctl.conditional = false;
       ctl.comment = 'same triples, other bytes';
       const run = await p.harvest(sourceId);
@@ -55,20 +65,24 @@ describe('DCAT harvest end to end', () => {
       expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, created: 0, updated: 0, withdrawn: 0, pagesNotModified: 0 });
       const after = await p.datasets(sourceId);
       for (const [id, row] of before) expect(after.get(id)!.updatedAt).toEqual(row.updatedAt);
-      const xmin = await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND changed_run = $2`, [sourceId, run.id]);
-      expect(xmin.rows[0].n).toBe(0);
+      expect(await rowVersions()).toEqual(versions);
+      const changed = await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND changed_run = $2`, [sourceId, run.id]);
+      expect(changed.rows[0].n).toBe(0);
     });
 
     it('the same bytes again (status 200, no ETag match) are not parsed: the run ends unchanged', async () => {
       ctl.conditional = false;
+      const versions = await rowVersions();
       const served = server.requests.length;
       const run = await p.harvest(sourceId);
       ctl.conditional = true;
       expect(server.requests.slice(served).map((r) => r.status)).toEqual([200, 200, 200]);
       expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
+      expect(await rowVersions()).toEqual(versions);
     });
 
-    it('honours 304: every page not modified, the run ends unchanged and nothing is withdrawn', async () => {
+    it('honours 304: every page not modified, the run ends unchanged, nothing is withdrawn and no row rewritten', async () => {
+      const versions = await rowVersions();
       const served = server.requests.length;
       const run = await p.harvest(sourceId);
       expect(run).toMatchObject({ status: 'unchanged', seen: 40, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
@@ -76,6 +90,7 @@ describe('DCAT harvest end to end', () => {
       expect(asked.map((r) => r.status)).toEqual([304, 304, 304]);
       expect(asked.every((r) => r.ifNoneMatch)).toBe(true);
       expect((await p.datasets(sourceId)).size).toBe(40);
+      expect(await rowVersions()).toEqual(versions);
       // A 304 answer without an ETag must not lose the validators: the next run is conditional too.
       const again = await p.harvest(sourceId);
       expect(again).toMatchObject({ status: 'unchanged', pagesNotModified: 3 });
@@ -83,16 +98,26 @@ describe('DCAT harvest end to end', () => {
     });
 
     it('withdraws a dataset the feed no longer lists, and restores it when it comes back', async () => {
+      // Dataset 5 is on page 1 (datasets 0-14): page 1 changes, pages 2 and 3 answer 304, and
+      // their 25 datasets count as seen: only dataset 5 is withdrawn.
       ctl.options.omit = new Set([5]);
+      let served = server.requests.length;
       const run = await p.harvest(sourceId);
-      expect(run).toMatchObject({ status: 'succeeded', seen: 39, withdrawn: 1 });
+      expect(server.requests.slice(served).map((r) => [r.path.replace(/^.*\?/, ''), r.status])).toEqual([
+        ['page=1', 200],
+        ['page=2', 304],
+        ['page=3', 304],
+      ]);
+      expect(run).toMatchObject({ status: 'succeeded', seen: 39, withdrawn: 1, pagesFetched: 3, pagesNotModified: 2 });
       const all = await p.datasets(sourceId, 'all');
       expect(all.get(datasetIdentifier(5))!.status).toBe('withdrawn');
       expect((await p.datasets(sourceId)).size).toBe(39);
 
       ctl.options.omit = new Set();
+      served = server.requests.length;
       const back = await p.harvest(sourceId);
-      expect(back).toMatchObject({ status: 'succeeded', seen: 40, updated: 1, withdrawn: 0 });
+      expect(server.requests.slice(served).map((r) => r.status)).toEqual([200, 304, 304]);
+      expect(back).toMatchObject({ status: 'succeeded', seen: 40, updated: 1, withdrawn: 0, pagesNotModified: 2 });
       expect((await p.datasets(sourceId)).get(datasetIdentifier(5))!.status).toBe('active');
     });
 
