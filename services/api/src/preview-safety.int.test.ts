@@ -259,6 +259,51 @@ describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
   });
 });
 
+describe('POST /api/v1/preview shares the per-host limits of the workers (Redis)', () => {
+  it('previews to one host are spaced by its request rate, counted on the server', async () => {
+    const n = 6;
+    const before = target.hits.length;
+    const answers = await Promise.all(Array.from({ length: n }, () => preview(`${target.url}/paced.ttl`)));
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const starts = target.hits
+      .slice(before)
+      .filter((x) => x.path === '/paced.ttl')
+      .map((x) => x.at)
+      .sort((a, b) => a - b);
+    expect(starts).toHaveLength(n);
+    // At most HOST_RATE starts in any second: request i and i + HOST_RATE are a second apart
+    // (less a margin for the Redis clock and the server's being read at different moments).
+    for (let i = 0; i + HOST_RATE < n; i++) expect(starts[i + HOST_RATE]! - starts[i]!, `starts ${i} and ${i + HOST_RATE}`).toBeGreaterThanOrEqual(900);
+    expect(starts[n - 1]! - starts[0]!).toBeGreaterThanOrEqual(((n - 1) / HOST_RATE - 1) * 1000 - 100);
+  });
+
+  it('a host paused by a worker (Retry-After) is not asked by a preview before the pause ends', async () => {
+    // What a fetcher does when the host answers 429 with Retry-After: 1.5 s.
+    const worker = h.deps.queues.hostLimiter({ maxConcurrent: 2, perSecond: HOST_RATE });
+    await worker.backOff(`127.0.0.1:${target.port}`, 1500);
+    const asked = Date.now();
+    const before = target.hits.length;
+    const res = await preview(`${target.url}/paced.ttl`);
+    expect(res.status).toBe(200);
+    const hit = target.hits.slice(before).find((x) => x.path === '/paced.ttl');
+    expect(hit!.at - asked).toBeGreaterThanOrEqual(1300);
+  });
+
+  it('slots held by workers make a preview wait for one to be released', async () => {
+    const worker = h.deps.queues.hostLimiter({ maxConcurrent: 2, perSecond: HOST_RATE });
+    const host = `127.0.0.1:${target.port}`;
+    const permits = [await worker.acquire(host), await worker.acquire(host)];
+    const before = target.hits.length;
+    const pending = preview(`${target.url}/paced.ttl`);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(target.hits.slice(before)).toEqual([]);
+    const released = Date.now();
+    for (const p of permits) if (p.ok) p.release();
+    expect((await pending).status).toBe(200);
+    expect(target.hits.slice(before)[0]!.at).toBeGreaterThanOrEqual(released);
+  });
+});
+
 describe('POST /api/v1/preview defaults', () => {
   it('without a limit, a feed of 30 records gives exactly the first 20', async () => {
     const res = await preview(`${target.url}/feed30.ttl`);

@@ -44,14 +44,20 @@ const previewResponse = {
 
 /**
  * `POST /api/v1/preview`: fetches, parses and normalises the first records of a feed without
- * writing anything, with the fetcher's HTTP settings (address policy, size and time limits)
- * and an overall deadline (HASAD_PREVIEW_TIMEOUT_MS). It needs a token because it makes
- * outgoing requests; any source kind, URL and config may be previewed, registered or not.
+ * writing anything, with the fetcher's HTTP settings (address policy, size and time limits,
+ * per-host politeness shared with the workers) and an overall deadline
+ * (HASAD_PREVIEW_TIMEOUT_MS). It needs a token because it makes outgoing requests; any source
+ * kind, URL and config may be previewed, registered or not.
  */
 export function previewRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const c = deps.config;
-  // The fetcher's own settings: the same address rules, allow-list, timeouts and limits.
-  const http = fetchSettings(c);
+  // The fetcher's own settings: the same address rules, allow-list, timeouts and limits, and
+  // the fetchers' shared per-host limiter (Redis): previews count against a host's concurrency
+  // and request rate together with the harvests of every worker, across every API process.
+  const http = {
+    ...fetchSettings(c),
+    hostLimiter: deps.queues.hostLimiter({ maxConcurrent: c.HASAD_HOST_CONCURRENCY, perSecond: c.HASAD_HOST_RATE_PER_SECOND }),
+  };
 
   app.post<{ Body: PreviewBody }>(
     '/api/v1/preview',
