@@ -92,3 +92,86 @@ describe('CKAN harvest end to end', () => {
     expect(active.has(uuid(180))).toBe(true);
   });
 });
+
+describe('CKAN incremental harvest with a scheduled full listing, end to end', () => {
+  let p: TestPipeline;
+  let portal: CkanPortal;
+  let sourceId: string;
+  /** CKAN's form of "now": UTC without an offset. */
+  const ckanNow = () => new Date().toISOString().replace('Z', '');
+
+  beforeAll(async () => {
+    p = await startTestPipeline(['fetcher', 'loader']);
+    portal = await startCkanPortal(120);
+    // One run in two is full; and a week after the last complete run, whatever the count.
+    sourceId = await p.addSource(portal.url, { kind: 'ckan', config: { rows: 50, incremental: { enabled: true, fullEveryRuns: 2, fullEveryHours: 168 } } });
+  });
+  afterAll(async () => {
+    await p?.close();
+    await portal?.close();
+  });
+
+  const listing = async (runId: string) => ((await p.rt.db.pool.query(`SELECT details->>'listing' AS listing FROM runs WHERE id = $1`, [runId])).rows[0] as { listing: string | null }).listing;
+
+  it('the first run lists the whole portal', async () => {
+    const run = await p.harvest(sourceId);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 120, created: 120, withdrawn: 0 });
+    expect(portal.requests.every((r) => r.fq === null)).toBe(true);
+    expect((await p.problems(run.id)).map((x) => x.code)).toContain('incremental_full_run');
+  });
+
+  it('an incremental run reads only the changed package and withdraws nothing, though one was deleted', async () => {
+    portal.packages.set(5, { ...ckanPackage(5), title: 'Jeu de données 5 (révisé)', title_translated: { fr: 'Jeu de données 5 (révisé)' }, metadata_modified: ckanNow() });
+    portal.packages.delete(7);
+    const served = portal.requests.length;
+    const run = await p.harvest(sourceId);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 1, updated: 1, created: 0, withdrawn: 0 });
+    const asked = portal.requests.slice(served);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.fq).toMatch(/^metadata_modified:\[\S+ TO \*\]$/);
+    expect(await listing(run.id)).toBe('partial');
+    const active = await p.datasets(sourceId);
+    expect(active.size).toBe(120);
+    expect(active.get(uuid(5))!.title).toEqual({ fr: 'Jeu de données 5 (révisé)' });
+    expect(active.get(uuid(7))!.status).toBe('active');
+    expect((await p.problems(run.id)).map((x) => x.code)).toContain('incremental_listing');
+  });
+
+  it('the scheduled full run (one in two) lists everything and withdraws the deleted package', async () => {
+    const served = portal.requests.length;
+    const run = await p.harvest(sourceId);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 119, withdrawn: 1, created: 0, updated: 0 });
+    expect(portal.requests.slice(served).map((r) => [r.start, r.fq])).toEqual([
+      [0, null],
+      [50, null],
+      [100, null],
+    ]);
+    expect(await listing(run.id)).toBeNull();
+    expect((await p.problems(run.id)).find((x) => x.code === 'incremental_full_run')?.message).toContain('one run in 2 is full');
+    expect((await p.datasets(sourceId, 'all')).get(uuid(7))!.status).toBe('withdrawn');
+    expect((await p.datasets(sourceId)).size).toBe(119);
+  });
+
+  it('after the full run, incremental again; a week after the last complete run, full again with the withdrawal threshold', async () => {
+    portal.packages.delete(9);
+    const incremental = await p.harvest(sourceId);
+    expect(incremental).toMatchObject({ status: 'unchanged', withdrawn: 0 });
+    expect(await listing(incremental.id)).toBe('partial');
+    expect((await p.datasets(sourceId)).has(uuid(9))).toBe(true);
+
+    // Eight days pass (the runs are moved back): fullEveryHours (168) makes the next run full,
+    // although the run count alone would allow an incremental one.
+    await p.rt.db.pool.query(`UPDATE runs SET started_at = started_at - interval '8 days' WHERE source_id = $1`, [sourceId]);
+    const weekly = await p.harvest(sourceId);
+    expect(weekly, JSON.stringify(await p.problems(weekly.id))).toMatchObject({ status: 'succeeded', seen: 118, withdrawn: 1 });
+    expect((await p.problems(weekly.id)).find((x) => x.code === 'incremental_full_run')?.message).toContain('fullEveryHours');
+    expect((await p.datasets(sourceId, 'all')).get(uuid(9))!.status).toBe('withdrawn');
+
+    // A full run that would withdraw too much stops for review, as any full run does.
+    for (let i = 20; i <= 118; i++) portal.packages.delete(i);
+    await p.rt.db.pool.query(`UPDATE runs SET started_at = started_at - interval '8 days' WHERE source_id = $1`, [sourceId]);
+    const risky = await p.harvest(sourceId);
+    expect(risky).toMatchObject({ status: 'needs_review', withdrawn: 0 });
+    expect((await p.datasets(sourceId)).size).toBe(118);
+  });
+});

@@ -83,6 +83,12 @@ export interface HarvestOptions {
    * needs_review), ISO 8601. Incremental adapters list only what changed since.
    */
   lastCompleteRunAt?: string;
+  /**
+   * Runs of the source that ended (succeeded, unchanged or needs_review) with a partial listing
+   * since `lastCompleteRunAt` (all of them when there is none): an incremental adapter's count
+   * towards its next scheduled full listing.
+   */
+  runsSinceLastCompleteRun?: number;
   /** Records per batch (default 1000). */
   batchSize?: number;
   /** Pages at most (loop guard; default 10 000). */

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A CKAN portal on loopback under `/data`: `package_search` over generated packages, sorted by
- * id, paged by `rows`/`start`, optionally slow, logging each request with its `start`.
+ * id, paged by `rows`/`start`, filtered by the `metadata_modified:[SINCE TO *]` clause of an
+ * incremental harvest's `fq` (other filters are ignored), optionally slow, logging each request.
  */
 
 /** The id of generated package `i` (a UUID, so that `sort=id asc` is the generation order). */
@@ -37,7 +38,23 @@ export interface CkanPortalRequest {
   start: number;
   rows: number;
   sort: string | null;
+  /** The request's `fq`, or null. */
+  fq: string | null;
   status: number;
+}
+
+const MODIFIED_SINCE = /metadata_modified:\[(\S+) TO \*\]/;
+
+/** Packages modified at or after the `fq`'s `metadata_modified` lower bound (all without one). CKAN's dates are UTC without an offset. */
+function modifiedSince(packages: Iterable<Record<string, unknown>>, fq: string | null): Record<string, unknown>[] {
+  const m = fq === null ? null : MODIFIED_SINCE.exec(fq);
+  const all = [...packages];
+  if (!m) return all;
+  const since = Date.parse(m[1]!);
+  return all.filter((p) => {
+    const modified = String(p['metadata_modified']);
+    return Date.parse(/Z$|[+-]\d\d:\d\d$/.test(modified) ? modified : `${modified}Z`) >= since;
+  });
 }
 
 export interface CkanPortal {
@@ -67,13 +84,14 @@ export async function startCkanPortal(count: number, opts: { delayMs?: number } 
       const rows = Number(u.searchParams.get('rows'));
       const start = Number(u.searchParams.get('start'));
       const fail = portal.failStarts.get(start);
-      portal.requests.push({ start, rows, sort: u.searchParams.get('sort'), status: fail ?? 200 });
+      const fq = u.searchParams.get('fq');
+      portal.requests.push({ start, rows, sort: u.searchParams.get('sort'), fq, status: fail ?? 200 });
       if (portal.delayMs > 0) await new Promise((r) => setTimeout(r, portal.delayMs));
       if (fail !== undefined) {
         res.writeHead(fail, { 'content-type': 'application/json' }).end(JSON.stringify({ success: false, error: { message: 'Internal Server Error' } }));
         return;
       }
-      const sorted = [...portal.packages.values()].sort((a, b) => String(a['id']).localeCompare(String(b['id'])));
+      const sorted = modifiedSince(portal.packages.values(), fq).sort((a, b) => String(a['id']).localeCompare(String(b['id'])));
       const body = { help: 'help_show?name=package_search', success: true, result: { count: sorted.length, sort: 'id asc', results: sorted.slice(start, start + rows) } };
       res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' }).end(JSON.stringify(body));
     })();

@@ -222,6 +222,20 @@ export async function lastCompleteRunStart(db: Db, sourceId: string): Promise<Da
 }
 
 /**
+ * Runs of the source that ended (succeeded, unchanged, needs_review) with a partial listing and
+ * started after `since` (the last complete run's start; every such run when undefined): what a
+ * CKAN source's `incremental.fullEveryRuns` counts towards its next full listing.
+ */
+export async function partialRunsSince(db: Db, sourceId: string, since: Date | undefined): Promise<number> {
+  const res = await db.execute<{ n: number }>(sql`
+    SELECT count(*)::int AS n FROM runs
+    WHERE source_id = ${sourceId} AND status IN ('succeeded', 'unchanged', 'needs_review')
+      AND details->>'listing' = 'partial'
+      ${since ? sql`AND started_at > ${since.toISOString()}::timestamptz` : sql``}`);
+  return res.rows[0]?.n ?? 0;
+}
+
+/**
  * Marks a run's listing as partial (incremental, or cut short). Stored in PostgreSQL rather
  * than held in memory, so that it survives a resume: finalise then withdraws nothing.
  */

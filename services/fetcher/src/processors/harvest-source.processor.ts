@@ -11,6 +11,7 @@ import {
   lastCompleteRunStart,
   markRunPartial,
   markFetchDone,
+  partialRunsSince,
   recordPage,
   recordPageProblems,
   RunActiveError,
@@ -87,6 +88,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     }
     const visited = await visitedPages(db, runId);
     const lastComplete = await lastCompleteRunStart(db, source.id);
+    const runsSinceLastComplete = await partialRunsSince(db, source.id, lastComplete);
     const events = adapter.harvest({
       url: source.url,
       config: source.config,
@@ -94,6 +96,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       visited,
       validators: (url) => loadValidators(db, source.id, url),
       ...(lastComplete && { lastCompleteRunAt: lastComplete.toISOString() }),
+      runsSinceLastCompleteRun: runsSinceLastComplete,
       batchSize: deps.config.HASAD_BATCH_SIZE,
       maxPages: deps.config.HASAD_MAX_PAGES,
       http: {

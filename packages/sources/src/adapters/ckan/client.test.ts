@@ -11,7 +11,8 @@ import type { BatchEvent, HarvestEvent, HarvestOptions, PageValidators } from '.
 import { ckanAdapter } from './index.ts';
 import { CkanApiError } from './parse.ts';
 import type { CkanHarvestOptions, CkanPageEvent } from './client.ts';
-import { INCREMENTAL_OVERLAP_MS, nextStart, portalBase } from './client.ts';
+import { fullRunDue, INCREMENTAL_OVERLAP_MS, nextStart, portalBase } from './client.ts';
+import { parseCkanConfig } from './config.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
 const conformance = path.resolve(repoRoot, '..', 'shared', 'conformance');
@@ -407,6 +408,49 @@ describe('CKAN harvest: resume, conditional requests, incremental', () => {
     s.requests.length = 0;
     await collect({ url: `${s.base}/data`, config: { incremental: { enabled: true, since: '2024-03-01T10:00:00+01:00' } } });
     expect(query(s)[0]?.['fq']).toBe('metadata_modified:[2024-03-01T09:00:00.000Z TO *]');
+  });
+});
+
+describe('CKAN scheduled full listing (incremental.fullEveryHours / fullEveryRuns)', () => {
+  const last = '2024-06-01T12:00:00.000Z';
+  const hour = 3_600_000;
+  const cfg = (incremental: Record<string, unknown>) => parseCkanConfig({ incremental: { enabled: true, ...incremental } });
+
+  it('is due after fullEveryHours since the last complete run, or on the fullEveryRuns-th run, whichever first', () => {
+    const weekly = cfg({ fullEveryHours: 168 });
+    expect(fullRunDue(weekly, { lastCompleteRunAt: last, now: Date.parse(last) + 167 * hour })).toBeUndefined();
+    expect(fullRunDue(weekly, { lastCompleteRunAt: last, now: Date.parse(last) + 168 * hour })).toContain('fullEveryHours');
+    const oneInThree = cfg({ fullEveryRuns: 3 });
+    const now = Date.parse(last) + hour;
+    expect(fullRunDue(oneInThree, { lastCompleteRunAt: last, runsSinceLastCompleteRun: 1, now })).toBeUndefined();
+    expect(fullRunDue(oneInThree, { lastCompleteRunAt: last, runsSinceLastCompleteRun: 2, now })).toContain('one run in 3 is full');
+    const both = cfg({ fullEveryHours: 24, fullEveryRuns: 10 });
+    expect(fullRunDue(both, { lastCompleteRunAt: last, runsSinceLastCompleteRun: 0, now: Date.parse(last) + 25 * hour })).toContain('fullEveryHours');
+    expect(fullRunDue(both, { lastCompleteRunAt: last, runsSinceLastCompleteRun: 9, now })).toContain('fullEveryRuns');
+    // With a schedule, a source that never had a complete run starts with a full one, whatever `since` says.
+    expect(fullRunDue(cfg({ fullEveryHours: 24, since: '2024-01-01' }), { now })).toBe('the source has no complete run yet');
+    // Without a schedule, or not incremental: never forced.
+    expect(fullRunDue(cfg({}), { lastCompleteRunAt: last, runsSinceLastCompleteRun: 100, now: now + 1000 * hour })).toBeUndefined();
+    expect(fullRunDue(parseCkanConfig({ incremental: { enabled: false, fullEveryRuns: 1 } }), { lastCompleteRunAt: last, now })).toBeUndefined();
+  });
+
+  it('refuses a schedule that is not a positive number, naming the field', () => {
+    expect(() => parseCkanConfig({ incremental: { enabled: true, fullEveryHours: 0 } })).toThrow(/incremental\.fullEveryHours: must be a number of hours above 0/);
+    expect(() => parseCkanConfig({ incremental: { enabled: true, fullEveryRuns: 2.5 } })).toThrow(/incremental\.fullEveryRuns: must be a whole number/);
+    expect(() => parseCkanConfig({ incremental: { enabled: true, fullEvery: 7 } })).toThrow(/unknown key\(s\): incremental\.fullEvery/);
+  });
+
+  it('a due run lists the whole portal, unfiltered and complete, and says why', async () => {
+    const s = await serve(ckanPortal({ packages: [ckanPackage(1)] }));
+    const config = { incremental: { enabled: true, fullEveryHours: 168 } };
+    const events = await collect({ url: `${s.base}/data`, config, lastCompleteRunAt: last, now: Date.parse(last) + 200 * hour });
+    expect(query(s)[0]?.['fq']).toBeUndefined();
+    expect(pages(events)[0]?.listing).toBeUndefined();
+    expect(pages(events)[0]?.problems).toEqual([expect.objectContaining({ severity: 'info', code: 'incremental_full_run', message: expect.stringContaining('scheduled full listing') })]);
+    s.requests.length = 0;
+    const soon = await collect({ url: `${s.base}/data`, config, lastCompleteRunAt: last, now: Date.parse(last) + 2 * hour });
+    expect(query(s)[0]?.['fq']).toMatch(/^metadata_modified:\[/);
+    expect(pages(soon)[0]?.listing).toBe('partial');
   });
 });
 

@@ -8,16 +8,10 @@ import type { CkanMapContext } from './map.ts';
 import { explainStatusError, readCkanPage } from './parse.ts';
 import { isObject, text } from './values.ts';
 
-/**
- * HarvestOptions plus what the CKAN adapter can use when the fetcher provides it.
- * (`lastCompleteRunAt` is proposed for HarvestOptions itself; until then it is read from here.)
- */
+/** HarvestOptions plus what only the CKAN adapter reads. */
 export interface CkanHarvestOptions extends HarvestOptions {
-  /**
-   * When the source's last complete run (one that read every page without error) started,
-   * ISO 8601. Only read by incremental harvests; absent → full listing unless `incremental.since`.
-   */
-  lastCompleteRunAt?: string;
+  /** The current time, ms since the epoch, for the `fullEveryHours` schedule. Default `Date.now()`. */
+  now?: number;
 }
 
 /**
@@ -109,13 +103,53 @@ export function incrementalFq(fq: string | undefined, since: string): string {
   return fq === undefined ? clause : `+(${fq}) +${clause}`;
 }
 
+/** What decides whether an incremental source's run is full: the fetcher's view of the source's runs. */
+export interface IncrementalHistory {
+  /** Start of the last complete (full, error-free) run, ISO 8601. */
+  lastCompleteRunAt?: string | undefined;
+  /** Incremental runs ended since that run. */
+  runsSinceLastCompleteRun?: number | undefined;
+  /** Now, ms since the epoch. */
+  now: number;
+}
+
+/**
+ * Why this run of an incremental source must be a full listing under `fullEveryHours` /
+ * `fullEveryRuns`, or undefined when it may be incremental (or neither is set).
+ */
+export function fullRunDue(config: CkanConfig, h: IncrementalHistory): string | undefined {
+  const inc = config.incremental;
+  if (inc?.enabled !== true || (inc.fullEveryHours === undefined && inc.fullEveryRuns === undefined)) return undefined;
+  const last = h.lastCompleteRunAt === undefined ? Number.NaN : Date.parse(h.lastCompleteRunAt);
+  if (Number.isNaN(last)) return 'the source has no complete run yet';
+  if (inc.fullEveryHours !== undefined && h.now - last >= inc.fullEveryHours * 3_600_000) {
+    return `the last complete run started ${new Date(last).toISOString()}, at least ${inc.fullEveryHours} h ago (incremental.fullEveryHours)`;
+  }
+  const runs = h.runsSinceLastCompleteRun ?? 0;
+  if (inc.fullEveryRuns !== undefined && runs + 1 >= inc.fullEveryRuns) {
+    return `${runs} incremental run(s) since the last complete run: one run in ${inc.fullEveryRuns} is full (incremental.fullEveryRuns)`;
+  }
+  return undefined;
+}
+
 /**
  * The instant an incremental run lists from: the later of `incremental.since` and the last
  * complete run's start less {@link INCREMENTAL_OVERLAP_MS}, in Solr's UTC form. Undefined for a
- * full run (not incremental, or nothing to start from).
+ * full run: not incremental, nothing to start from, or a full listing due by
+ * `fullEveryHours`/`fullEveryRuns` (with an info problem saying why).
  */
-export function incrementalSince(config: CkanConfig, lastCompleteRunAt: string | undefined, problems: RecordProblem[]): string | undefined {
+export function incrementalSince(config: CkanConfig, history: IncrementalHistory, problems: RecordProblem[]): string | undefined {
   if (config.incremental?.enabled !== true) return undefined;
+  const { lastCompleteRunAt } = history;
+  const due = fullRunDue(config, history);
+  if (due !== undefined) {
+    problems.push({
+      severity: 'info',
+      code: 'incremental_full_run',
+      message: `scheduled full listing of an incremental source: ${due}; packages deleted from the portal are withdrawn by this run`,
+    });
+    return undefined;
+  }
   const instants: number[] = [];
   if (config.incremental.since !== undefined) instants.push(Date.parse(config.incremental.since));
   if (lastCompleteRunAt !== undefined) {
@@ -200,7 +234,7 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
     if (droppedQuery) {
       pending.push({ severity: 'warning', code: 'source_url_query_ignored', message: `the query of the source URL ${opts.url} is ignored: filters go in config.fq` });
     }
-    const since = incrementalSince(config, opts.lastCompleteRunAt, pending);
+    const since = incrementalSince(config, { lastCompleteRunAt: opts.lastCompleteRunAt, runsSinceLastCompleteRun: opts.runsSinceLastCompleteRun, now: opts.now ?? Date.now() }, pending);
     const fq = since === undefined ? config.fq : incrementalFq(config.fq, since);
     if (since !== undefined) {
       pending.push({

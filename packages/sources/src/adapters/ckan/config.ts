@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { ConfigError } from '@hasad/core';
 import { langTag } from './values.ts';
 
+/** The `incremental` part of a CKAN source config: see {@link CkanConfig.incremental}. */
+export interface CkanIncremental {
+  enabled: boolean;
+  /** ISO 8601 date or date-time: never list packages modified before it. */
+  since?: string;
+  /** A full listing when the last complete run started at least this many hours ago (> 0; 168 = weekly). */
+  fullEveryHours?: number;
+  /** One run in this many is a full listing (>= 1; 7 with a daily schedule = weekly). */
+  fullEveryRuns?: number;
+}
+
 /**
  * Parsed CKAN source config. Every key is optional in the stored config; defaults are filled in.
  *
@@ -12,7 +23,7 @@ import { langTag } from './values.ts';
  *   "fq": "organization:ministere-de-la-sante",
  *   "sort": "id asc",
  *   "language": "fr",
- *   "incremental": { "enabled": true, "since": "2024-01-01T00:00:00Z" }
+ *   "incremental": { "enabled": true, "since": "2024-01-01T00:00:00Z", "fullEveryHours": 168 }
  * }
  * ```
  * with the source URL `https://data.gov.ma/data` (or
@@ -34,14 +45,18 @@ export interface CkanConfig {
    * "since" instant — the later of `since` and the start of the source's last complete run
    * (HarvestOptions `lastCompleteRunAt`, less a safety overlap). Without either, the run is full.
    *
-   * An incremental run never sees deletions and its listing is not the whole portal: it must not
-   * withdraw datasets it did not list (its page events say `listing: 'partial'`, which the
-   * finaliser has to honour). Deleted packages are therefore only withdrawn by a full run:
-   * schedule one on a slower rhythm (e.g. nightly incremental, weekly full — by setting
-   * `enabled: false` for that run, or, with no `since`, by triggering it without
-   * `lastCompleteRunAt`). That rhythm is an ops choice, traded against the portal's load.
+   * An incremental run never sees deletions and its listing is not the whole portal: it never
+   * withdraws datasets it did not list (its page events say `listing: 'partial'`, and the
+   * finaliser withdraws nothing for such a run). Deleted packages are withdrawn by a full run of
+   * the same source, which `fullEveryHours` and `fullEveryRuns` schedule: a run is full when the
+   * last complete (full) run started at least `fullEveryHours` ago, or when `fullEveryRuns - 1`
+   * incremental runs have ended since it (one run in `fullEveryRuns` is full), whichever comes
+   * first (and, with either set, when the source has no complete run yet). A full run withdraws
+   * what it did not list, under the source's usual withdrawal threshold (needs_review). With
+   * neither setting, every run after the first is incremental and deleted packages stay
+   * published; `enabled: false` (a config change, e.g. a PATCH of the source) makes every run full.
    */
-  incremental?: { enabled: boolean; since?: string };
+  incremental?: CkanIncremental;
   /** Language tag given to CKAN's untagged strings (title, notes, tags, resource names). Default `fr`. */
   language: string;
 }
@@ -57,6 +72,8 @@ const ckanConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean(),
       since: z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO 8601 date or a date-time with an offset (2024-01-01T00:00:00Z)' }).optional(),
+      fullEveryHours: z.number({ error: 'must be a number of hours (168 = weekly)' }).positive('must be a number of hours above 0 (168 = weekly)').optional(),
+      fullEveryRuns: z.int({ error: 'must be a whole number of runs (7 = one run in 7 is full)' }).min(1, 'must be at least 1 (1 = every run is full)').optional(),
     })
     .optional(),
   language: z
@@ -86,6 +103,13 @@ export function parseCkanConfig(config: unknown): CkanConfig {
     sort: sort.replace(/\s+/g, ' '),
     language,
     ...(fq !== undefined && { fq }),
-    ...(incremental !== undefined && { incremental: { enabled: incremental.enabled, ...(incremental.since !== undefined && { since: incremental.since }) } }),
+    ...(incremental !== undefined && {
+      incremental: {
+        enabled: incremental.enabled,
+        ...(incremental.since !== undefined && { since: incremental.since }),
+        ...(incremental.fullEveryHours !== undefined && { fullEveryHours: incremental.fullEveryHours }),
+        ...(incremental.fullEveryRuns !== undefined && { fullEveryRuns: incremental.fullEveryRuns }),
+      },
+    }),
   };
 }

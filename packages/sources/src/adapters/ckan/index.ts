@@ -2,10 +2,10 @@ import type { SourceAdapter } from '../../types.ts';
 import { harvestCkan, portalBase } from './client.ts';
 import { parseCkanConfig } from './config.ts';
 
-export type { CkanConfig } from './config.ts';
+export type { CkanConfig, CkanIncremental } from './config.ts';
 export { parseCkanConfig } from './config.ts';
-export { harvestCkan, incrementalFq, INCREMENTAL_OVERLAP_MS, nextStart, portalBase, searchUrl } from './client.ts';
-export type { CkanHarvestOptions, CkanPageEvent } from './client.ts';
+export { fullRunDue, harvestCkan, incrementalFq, INCREMENTAL_OVERLAP_MS, nextStart, portalBase, searchUrl } from './client.ts';
+export type { CkanHarvestOptions, CkanPageEvent, IncrementalHistory } from './client.ts';
 export { mapPackage, mapPackages, packageSkipReason } from './map.ts';
 export type { CkanMapContext, PackageMapResult } from './map.ts';
 export { CkanApiError, parseCkanEnvelope } from './parse.ts';
