@@ -6,16 +6,18 @@ import {
   deleteSourceWithdrawingDatasets,
   findOrganizationBySlug,
   getSource,
+  listRuns,
   reviewSource,
   RunActiveError,
   updateSource,
   type ApprovalStatus,
   type Organization,
+  type Run,
   type Source,
   type TokenPrincipal,
 } from '@hasad/db';
 import { enqueueHarvestRun } from '@hasad/pipeline';
-import { checkSchedule } from '@hasad/scheduler/schedule';
+import { checkSchedule, formatDuration } from '@hasad/scheduler/schedule';
 import { adapterKinds, getAdapter } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -114,6 +116,28 @@ async function sourceResponse(deps: ApiDeps, id: string) {
   const [row] = await querySources(deps, { id });
   if (!row) throw notFound('source', id);
   return toSourceItem(row);
+}
+
+/**
+ * The minimum interval between two harvests of a source holds for "harvest now" too: an
+ * organisation may not ask for a run within HASAD_MIN_SCHEDULE_INTERVAL_MS of the start of the
+ * source's last one (429 with Retry-After). A live run is not refused here: the request answers
+ * with it. Operators may harvest at any time (e.g. right after fixing a feed with its owner).
+ */
+function tooSoon(deps: ApiDeps, sourceId: string, reply: FastifyReply, last: Run | undefined): void {
+  if (!last || last.status === 'queued' || last.status === 'running') return;
+  const minMs = deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS;
+  const started = last.startedAt ?? last.createdAt;
+  const waitMs = started.getTime() + minMs - Date.now();
+  if (waitMs <= 0) return;
+  const seconds = Math.ceil(waitMs / 1000);
+  reply.header('retry-after', String(seconds));
+  throw new ApiError(
+    429,
+    'harvest_too_soon',
+    `source ${sourceId} was last harvested at ${started.toISOString()} (run ${last.id}); the minimum interval between two harvests of a source is ${formatDuration(minMs)}, so the next can be asked from ${new Date(started.getTime() + minMs).toISOString()} (retry in ${seconds} s)`,
+    { runId: last.id, retryAfterSeconds: seconds },
+  );
 }
 
 const harvestResponse = {
@@ -279,7 +303,8 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         tags: ['sources'],
         summary: 'Harvest now',
-        description: '202 with the new run’s id; 200 with the live run’s id when one is already queued or running. 409 for a source that is not approved.',
+        description:
+          '202 with the new run’s id; 200 with the live run’s id when one is already queued or running. 409 for a source that is not approved. 429 `harvest_too_soon` (with Retry-After) when an organisation token asks within HASAD_MIN_SCHEDULE_INTERVAL_MS of the start of the source’s last run; operators are not held to it.',
         security: bearerSecurity,
         params: idParams,
         response: { 200: harvestResponse, 202: harvestResponse, ...errorResponses },
@@ -297,6 +322,7 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
             : `source ${src.id} was rejected${src.reviewComment ? ` (${src.reviewComment})` : ''}; change it (PATCH) to ask for a new review`,
         );
       }
+      if (p.role !== 'operator') tooSoon(deps, src.id, reply, (await listRuns(deps.db, { sourceId: src.id, limit: 1 }))[0]);
       const { run, created } = await enqueueHarvestRun({ db: deps.db, queues: deps.queues }, src.id, 'manual');
       req.log.info({ sourceId: src.id, runId: run.id, created, tokenId: p.tokenId }, 'harvest requested');
       return reply.code(created ? 202 : 200).send({ runId: run.id, sourceId: src.id, status: run.status, created });
