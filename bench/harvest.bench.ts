@@ -13,6 +13,8 @@
  *   npm run bench -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
  *   npm run bench -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
  *   npm run bench -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
+ *   HASAD_BENCH_KEEP_DB=1 npm run bench -- --only dcat   keep the bench's database (its name is printed) to EXPLAIN
+ *                                          statements against a full catalogue; drop it by hand afterwards
  *
  * Figures are printed beside their aims; the bench never fails on speed. It exits 1 only when
  * the pipeline gives a wrong result (a run that fails, wrong counts) or breaks.
@@ -217,7 +219,8 @@ async function main(): Promise<number> {
   try {
     // Database and queue prefix of our own, removed at the end.
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    if (process.env.HASAD_BENCH_KEEP_DB) console.log(`keeping database ${database.name} (HASAD_BENCH_KEEP_DB): drop it by hand`);
+    else cleanups.push(() => database.drop());
     const prefix = `hasad-bench-${randomBytes(4).toString('hex')}`;
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     cleanups.push(() => deleteQueueKeys(redisUrl, prefix));
