@@ -17,7 +17,11 @@ export interface PreviewOptions {
 /** What a preview found. */
 export interface PreviewResult {
   records: CanonicalDataset[];
-  /** Every record and page problem met until the preview stopped. */
+  /**
+   * Every record and page problem met until the preview stopped, after the notes on the mapping
+   * in use: `csv_dialect` and `csv_mapping` (from the header, with the first batch), `soap_mapping`
+   * (the compiled field mapping), `ckan_mapping` (the default mapping).
+   */
   problems: RecordProblem[];
   /** Identifiers of records left out because of an error problem. */
   invalidIdentifiers: string[];
@@ -36,6 +40,8 @@ export async function previewSource(kind: string, url: string, config: unknown, 
   const limit = Math.max(1, opts.limit ?? 20);
   const result: PreviewResult = { records: [], problems: [], invalidIdentifiers: [], pages: 0 };
   const seenPages = new Set<number>();
+  // Shown whatever the feed answers: the mapping comes from the config alone.
+  if (adapter.describeMapping !== undefined) result.problems.push(...adapter.describeMapping(config));
   const events = adapter.harvest({
     url,
     config,

@@ -158,4 +158,11 @@ export interface SourceAdapter {
   /** Checks a source config, throwing ConfigError that names every bad field. Returns the parsed config. */
   parseConfig(config: unknown): unknown;
   harvest(opts: HarvestOptions): AsyncGenerator<HarvestEvent>;
+  /**
+   * The mapping a config makes the adapter use, as info notes (preview shows them first). Only
+   * for mappings known from the config alone: an adapter whose mapping depends on the data (CSV,
+   * by its header) reports it in its first batch instead.
+   * @throws ConfigError as `parseConfig`.
+   */
+  describeMapping?(config: unknown): RecordProblem[];
 }

@@ -1,9 +1,11 @@
 import type { SourceAdapter } from '../../types.ts';
 import { harvestCkan, portalBase } from './client.ts';
 import { parseCkanConfig } from './config.ts';
+import { describeCkanMapping } from './describe.ts';
 
 export type { CkanConfig, CkanIncremental } from './config.ts';
 export { parseCkanConfig } from './config.ts';
+export { describeCkanMapping } from './describe.ts';
 export { fullRunDue, harvestCkan, incrementalFq, INCREMENTAL_OVERLAP_MS, nextStart, portalBase, searchUrl } from './client.ts';
 export type { CkanHarvestOptions, CkanPageEvent, IncrementalHistory } from './client.ts';
 export { mapPackage, mapPackages, packageSkipReason } from './map.ts';
@@ -25,4 +27,5 @@ export const ckanAdapter: SourceAdapter = {
     portalBase(opts.url);
     return harvestCkan(opts, config);
   },
+  describeMapping: (config) => describeCkanMapping(parseCkanConfig(config)),
 };

@@ -12,7 +12,9 @@ const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon'
 /**
  * Harvests a CSV inventory, one row per dataset: one GET (conditional when the previous run
  * left validators), rows mapped as they stream in and yielded in batches of `batchSize`, then a
- * single page event (page 1) carrying the response's ETag and Last-Modified.
+ * single page event (page 1) carrying the response's ETag and Last-Modified. The first batch
+ * opens with the header's notes: `csv_dialect`, the `csv_mapping` of mapped and ignored columns,
+ * and the opening's warnings (on the page event for a file without rows, which has no batch).
  *
  * @throws ParseError before any batch when the body is not CSV (HTML, markup, JSON, binary), so
  *   the failed run withdraws nothing; ParseError (with its line) on quoting that breaks the rest
@@ -61,7 +63,10 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
       ...(settings.encoding !== undefined && { encoding: settings.encoding }),
       ...(settings.delimiter !== undefined && { delimiter: settings.delimiter }),
     });
-    const pageProblems: RecordProblem[] = [
+    // What the header tells (dialect, mapping: mapped and ignored columns) travels with the first
+    // batch, so that a preview stopping after a few records still shows it; the page event at the
+    // end of the file carries only what needs the whole file (hashed identifiers, no dataset).
+    const headerNotes: RecordProblem[] = [
       {
         severity: 'info',
         code: 'csv_dialect',
@@ -70,14 +75,16 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
       ...file.problems,
     ];
     const mapping = file.header.length > 0 ? compileMapping(file.header, settings) : undefined;
-    if (mapping !== undefined) pageProblems.push(...mapping.problems);
+    if (mapping !== undefined) headerNotes.push(...mapping.problems);
+    const pageProblems: RecordProblem[] = [];
+    const noteCount = headerNotes.length;
 
     let batchNo = 0;
     let recordCount = 0;
     let rowCount = 0;
     let hashed = 0;
     const firstLine = new Map<string, number>();
-    let batch: { records: CanonicalDataset[]; problems: RecordProblem[]; invalidIdentifiers: string[] } = { records: [], problems: [], invalidIdentifiers: [] };
+    let batch: { records: CanonicalDataset[]; problems: RecordProblem[]; invalidIdentifiers: string[] } = { records: [], problems: headerNotes, invalidIdentifiers: [] };
 
     if (mapping !== undefined) {
       for await (const chunk of file.rows) {
@@ -111,7 +118,10 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
         }
       }
     }
-    if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) {
+    if (batchNo === 0 && batch.records.length === 0 && batch.invalidIdentifiers.length === 0 && batch.problems.length === noteCount) {
+      // No row at all (empty file, header alone): no batch; the notes go with the page.
+      pageProblems.push(...batch.problems);
+    } else if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) {
       recordCount += batch.records.length;
       yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
     }
@@ -140,7 +150,7 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
       recordCount,
       bytes: res.bytesRead(),
       format: 'csv',
-      problems: pageProblems,
+      ...(pageProblems.length > 0 && { problems: pageProblems }),
     };
     yield page;
   } finally {

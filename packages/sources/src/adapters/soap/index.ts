@@ -1,9 +1,11 @@
 import type { SourceAdapter } from '../../types.ts';
 import { harvestSoap } from './client.ts';
 import { parseSoapConfig } from './config.ts';
+import { describeSoapMapping } from './describe.ts';
 
 export type { SoapConfig, SoapFieldSpec, SoapPaging } from './config.ts';
 export { parseSoapConfig } from './config.ts';
+export { describeSoapMapping } from './describe.ts';
 export { SoapFaultError } from './envelope.ts';
 export type { SoapFault, SoapVersion } from './envelope.ts';
 export { listSoapOperations, operationsFromWsdl } from './wsdl.ts';
@@ -24,4 +26,5 @@ export const soapAdapter: SourceAdapter = {
     const config = parseSoapConfig(opts.config);
     return harvestSoap(opts, config);
   },
+  describeMapping: (config) => describeSoapMapping(parseSoapConfig(config)),
 };

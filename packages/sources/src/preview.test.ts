@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { soapDatasetServiceConfig, startCkanPortal, startSoapDatasetService } from '@hasad/testkit';
+import { routes, startLoopback } from '../test/support/loopback.ts';
+import { previewSource } from './preview.ts';
+
+// Preview stops after `limit` records: what it says about the mapping must not wait for the end
+// of the feed. Each kind is served by a real HTTP server on loopback.
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+const http = { allowPrivateHosts: true };
+
+describe('preview shows the mapping in use', () => {
+  it('CSV of 100 rows, limit 5: csv_dialect and csv_mapping (mapped and ignored columns) come with the first records', async () => {
+    const lines = ['identifiant;titre;description;remarque interne'];
+    for (let i = 1; i <= 100; i++) lines.push(`jeu-${i};Jeu de données ${i};Série ${i};à revoir`);
+    const s = await startLoopback(routes({ '/inventaire.csv': { headers: { 'content-type': 'text/csv; charset=utf-8' }, body: `${lines.join('\r\n')}\r\n` } }));
+    closers.push(s.close);
+    const res = await previewSource('csv', `${s.base}/inventaire.csv`, {}, { limit: 5, http });
+    expect(res.records.map((r) => r.identifier)).toEqual(['jeu-1', 'jeu-2', 'jeu-3', 'jeu-4', 'jeu-5']);
+    const dialect = res.problems.find((p) => p.code === 'csv_dialect');
+    expect(dialect).toMatchObject({ severity: 'info', message: expect.stringMatching(/^read as utf-8 .*semicolon-delimited/) });
+    const mapping = res.problems.find((p) => p.code === 'csv_mapping');
+    expect(mapping?.severity).toBe('info');
+    expect(mapping?.message).toContain('"identifiant" → identifier');
+    expect(mapping?.message).toContain('"titre" → title');
+    expect(mapping?.message).toContain('ignored: "remarque interne"');
+  });
+
+  it('SOAP: the compiled field mapping (record element, paths, distribution element, constants)', async () => {
+    const svc = await startSoapDatasetService({ count: 45 });
+    closers.push(svc.close);
+    const res = await previewSource('soap', svc.url, soapDatasetServiceConfig(), { limit: 3, http });
+    expect(res.records).toHaveLength(3);
+    expect(res.problems[0]).toMatchObject({ severity: 'info', code: 'soap_mapping' });
+    const m = res.problems[0]!.message;
+    expect(m).toContain('record element Body/GetDatasetsResponse/datasets/dataset');
+    expect(m).toContain('identifier ← id');
+    expect(m).toContain('title.ar ← titreAr');
+    expect(m).toContain('themes ← themes (split on ";")');
+    expect(m).toContain('modified ← dateMaj (DD/MM/YYYY)');
+    expect(m).toContain('distributions (one per ressources/ressource): accessUrl ← url, format ← format');
+    expect(m).toContain('constants: publisher.name.fr = "Ministère de l\'Équipement et de l\'Eau"');
+  });
+
+  it('CKAN: the default mapping, with the language and the listing', async () => {
+    const portal = await startCkanPortal(30);
+    closers.push(portal.close);
+    const res = await previewSource('ckan', portal.url, { rows: 10, language: 'ar', incremental: { enabled: true, fullEveryHours: 168 } }, { limit: 4, http });
+    expect(res.records).toHaveLength(4);
+    expect(res.problems[0]).toMatchObject({ severity: 'info', code: 'ckan_mapping' });
+    const m = res.problems[0]!.message;
+    expect(m).toContain('untagged strings as "ar"');
+    expect(m).toContain('title.ar ← title');
+    expect(m).toContain('distributions ← active resources');
+    expect(m).toContain('rows=10, sort=id asc, incremental');
+    expect(m).toContain('full listing every 168 h');
+  });
+});
