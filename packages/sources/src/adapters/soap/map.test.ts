@@ -4,6 +4,7 @@ import { parseSoapConfig } from './config.ts';
 import { compileDateFormat } from './dates.ts';
 import { batchResults, compileMapping, mapRecord } from './map.ts';
 import type { RecordMapResult } from './map.ts';
+import { stableStringify } from '../../stable-json.ts';
 import { compilePath, parseXml, selectNodes } from './xml.ts';
 
 /** Maps the records of `<E><Body><list>…records…</list></Body></E>` with a field mapping. */
@@ -104,6 +105,33 @@ describe('mapRecord', () => {
     expect(res!.record!.distributions).toEqual([{ accessUrl: 'https://a' }, { accessUrl: 'https://b' }]);
     const [flat] = mapAll('<r><id>1</id><t>T</t><url>https://a</url><fmt>CSV</fmt></r>', { identifier: 'id', title: 't', 'distributions[].accessUrl': 'url', 'distributions[].format': 'fmt' });
     expect(flat!.record!.distributions).toEqual([{ accessUrl: 'https://a', format: 'CSV' }]);
+  });
+
+  it('orders distributions with every field set as their stable JSON does (the order record hashes have always seen)', () => {
+    const fields = {
+      identifier: 'id',
+      title: 't',
+      'distributions[].uri': 'f/uri',
+      'distributions[].title.fr': 'f/t',
+      'distributions[].title.ar': 'f/ta',
+      'distributions[].description': 'f/d',
+      'distributions[].accessUrl': 'f/a',
+      'distributions[].downloadUrl': 'f/dl',
+      'distributions[].format': 'f/fmt',
+      'distributions[].mediaType': 'f/mt',
+      'distributions[].license': 'f/lic',
+      'distributions[].issued': 'f/iss',
+      'distributions[].modified': 'f/mod',
+      'distributions[].byteSize': 'f/n',
+    };
+    const dist = (i: number, a: string) =>
+      `<f><uri>https://d/${i}</uri><t>T${i}</t><ta>ع${i}</ta><d>D${i}</d><a>${a}</a><dl>https://dl/${i}</dl><fmt>CSV</fmt><mt>text/csv</mt><lic>L</lic><iss>2024-01-0${i}</iss><mod>2024-02-0${i}</mod><n>${10 - i}</n></f>`;
+    const [res] = mapAll(`<r><id>1</id><t>T</t>${dist(3, 'https://a')}${dist(1, 'https://c')}${dist(2, 'https://b')}${dist(1, 'https://c')}</r>`, fields);
+    const got = res!.record!.distributions;
+    expect(got.map((d) => d.uri)).toEqual(['https://d/3', 'https://d/2', 'https://d/1']);
+    const sorted = [...got].sort((a, b) => (stableStringify(a) < stableStringify(b) ? -1 : 1));
+    expect(got).toEqual(sorted);
+    expect(got.map((d) => JSON.stringify(d))).toEqual(got.map((d) => stableStringify(d)));
   });
 });
 

@@ -1,6 +1,5 @@
 import { HasadError } from '@hasad/core';
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem } from '@hasad/core';
-import { stableStringify } from '../../stable-json.ts';
 import { normaliseMediaType } from '../shared/values.ts';
 import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
@@ -37,7 +36,10 @@ export interface CompiledMapping {
   record: CompiledField[];
   /** Undefined when no distribution field is mapped. `path` undefined: the record element is the (one) distribution. */
   distribution?: { path?: CompiledPath; fields: CompiledField[] };
-  constants: Array<{ target: FieldTarget; values: string[] }>;
+  /** `values` as written; `normalised` converted like mapped values, once per harvest. */
+  constants: Array<{ target: FieldTarget; values: string[]; normalised: string[] }>;
+  /** Field names as problems name them (`accessUrl` for `distributions[].accessUrl`), by field. */
+  names: WeakMap<CompiledField, string>;
 }
 
 const sameStep = (a: PathStep, b: PathStep) => a.kind === b.kind && a.local === b.local && a.prefix === b.prefix;
@@ -66,7 +68,14 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
     namespaces: config.namespaces,
     identifier,
     record,
-    constants: Object.entries(config.constants).map(([key, v]) => ({ target: fieldTarget(key) as FieldTarget, values: Array.isArray(v) ? v : [v] })),
+    constants: Object.entries(config.constants).map(([key, v]) => {
+      const target = fieldTarget(key) as FieldTarget;
+      const values = Array.isArray(v) ? v : [v];
+      // Validated at config time; converted here so they are normalised like mapped values.
+      const normalised = convert(values, target.kind === 'date' ? { target, readDate: compileDateFormat('iso') } : { target }, new Problems(), key);
+      return { target, values, normalised };
+    }),
+    names: new WeakMap(),
   };
   if (dist.length > 0) {
     const parents = dist.map((f) => f.path.steps.slice(0, -1));
@@ -79,6 +88,9 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
     const fields = dist.map((f) => ({ ...f, path: { source: f.path.source, steps: f.path.steps.slice(common.length) } }));
     mapping.distribution = common.length === 0 ? { fields } : { path: { source: common.map(stepText).join('/'), steps: common }, fields };
   }
+  for (const f of [identifier, ...record, ...(mapping.distribution?.fields ?? [])]) {
+    mapping.names.set(f, f.target.key.startsWith('distributions[].') ? f.target.key.slice('distributions[].'.length) : f.target.key);
+  }
   return mapping;
 }
 
@@ -86,6 +98,8 @@ const stepText = (s: PathStep) => (s.kind === 'attribute' ? '@' : '') + (s.prefi
 
 /** The outcome of mapping one record element. */
 export type { RecordMapResult } from '../shared/batches.ts';
+
+const DIST_SCALARS = ['accessUrl', 'downloadUrl', 'format', 'mediaType', 'license', 'issued', 'modified'] as const;
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:[^\s]+$/i;
 
@@ -190,19 +204,17 @@ class Collected {
   }
 }
 
-function collect(from: XNode, fields: CompiledField[], ns: Namespaces, pr: Problems, into: Collected): void {
+function collect(from: XNode, fields: CompiledField[], m: CompiledMapping, pr: Problems, into: Collected): void {
+  const ns = m.namespaces;
   for (const f of fields) {
-    const name = f.target.key.startsWith('distributions[].') ? f.target.key.slice('distributions[].'.length) : f.target.key;
+    const name = m.names.get(f) ?? f.target.key;
     into.add(f.target.base, f.target.lang ?? '', convert(rawValues(from, f, ns, pr, name), f, pr, name));
   }
 }
 
 function addConstants(m: CompiledMapping, scope: FieldTarget['scope'], into: Collected): void {
   for (const c of m.constants) {
-    if (c.target.scope !== scope) continue;
-    // Validated at config time; converted here so they are normalised like mapped values.
-    const values = convert(c.values, c.target.kind === 'date' ? { target: c.target, readDate: compileDateFormat('iso') } : { target: c.target }, new Problems(), c.target.key);
-    into.add(c.target.base, c.target.lang ?? '', values);
+    if (c.target.scope === scope) into.add(c.target.base, c.target.lang ?? '', c.normalised);
   }
 }
 
@@ -223,26 +235,34 @@ function mapDistributions(node: XNode, m: CompiledMapping, pr: Problems): Distri
     const local = new Problems();
     local.identifier = pr.identifier;
     const c = new Collected();
-    collect(el, spec.fields, m.namespaces, local, c);
+    collect(el, spec.fields, m, local, c);
     if (c.size === 0) {
       pr.list.push(...local.list.map((p) => ({ ...p, field: `distributions.${p.field ?? ''}` })));
       continue;
     }
     addConstants(m, 'distribution', c);
-    const d: Distribution = {};
+    // Read in the order problems were always reported in, then assembled with keys in sorted
+    // order (language maps are sorted too): JSON.stringify then gives stableStringify's text,
+    // which orders distributions, without sorting keys again for every distribution.
     const uri = c.one('uri', local);
-    if (uri !== undefined) d.uri = uri;
     const title = c.langMap('title', local);
-    if (Object.keys(title).length > 0) d.title = title;
     const description = c.langMap('description', local);
-    if (Object.keys(description).length > 0) d.description = description;
-    for (const key of ['accessUrl', 'downloadUrl', 'format', 'mediaType', 'license', 'issued', 'modified'] as const) {
-      const v = c.one(key, local);
-      if (v !== undefined) d[key] = v;
-    }
+    const v: Partial<Record<(typeof DIST_SCALARS)[number], string>> = {};
+    for (const key of DIST_SCALARS) v[key] = c.one(key, local);
     const size = c.one('byteSize', local);
+    const d: Distribution = {};
+    if (v.accessUrl !== undefined) d.accessUrl = v.accessUrl;
     if (size !== undefined) d.byteSize = Number(size);
-    const json = stableStringify(d);
+    if (Object.keys(description).length > 0) d.description = description;
+    if (v.downloadUrl !== undefined) d.downloadUrl = v.downloadUrl;
+    if (v.format !== undefined) d.format = v.format;
+    if (v.issued !== undefined) d.issued = v.issued;
+    if (v.license !== undefined) d.license = v.license;
+    if (v.mediaType !== undefined) d.mediaType = v.mediaType;
+    if (v.modified !== undefined) d.modified = v.modified;
+    if (Object.keys(title).length > 0) d.title = title;
+    if (uri !== undefined) d.uri = uri;
+    const json = JSON.stringify(d);
     if (seen.has(json)) continue;
     seen.add(json);
     mapped.push({ d, json, problems: local.list });
@@ -274,7 +294,7 @@ export function mapRecord(node: XNode, m: CompiledMapping): RecordMapResult {
   pickOne(ids, 'identifier', pr);
 
   const c = new Collected();
-  collect(node, m.record, m.namespaces, pr, c);
+  collect(node, m.record, m, pr, c);
   addConstants(m, 'record', c);
 
   const title = c.langMap('title', pr);

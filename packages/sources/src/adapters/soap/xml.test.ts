@@ -56,6 +56,14 @@ describe('parseXml', () => {
       ['constructor', 'c'],
       ['toString', 't'],
     ]);
+    const proto = parseXml('<a><__proto__><polluted>yes</polluted></__proto__><b>1</b><__proto__/><hasOwnProperty>h</hasOwnProperty></a>', 'u');
+    expect(proto.root.children.map((c) => [c.name, c.children.map((g) => g.name)])).toEqual([
+      ['__proto__', ['polluted']],
+      ['__proto__', []],
+      ['b', []],
+      ['hasOwnProperty', []],
+    ]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     const deep = `${'<d>'.repeat(20_000)}x${'</d>'.repeat(20_000)}`;
     expect(parseXml(deep, 'u').root.name).toBe('d');
   });

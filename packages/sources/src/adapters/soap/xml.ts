@@ -126,6 +126,21 @@ function saxPosition(message: string): { detail: string; position?: { line: numb
 }
 
 /**
+ * xml2js stores each child list with `Object.defineProperty` (its guard against a `<__proto__>`
+ * element) and, for an element named like an inherited member (`<constructor>`), wraps that
+ * member in the list too. Both cost a third of its time on a SOAP page. This replacement stores
+ * own properties by plain assignment, keeps `defineProperty` for `__proto__` alone, and ignores
+ * inherited names; it is installed only where xml2js exposes the hook it replaces, so another
+ * xml2js version falls back to its own.
+ */
+function assignOrPush(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const list = Object.hasOwn(obj, key) ? obj[key] : undefined;
+  if (Array.isArray(list)) list.push(value);
+  else if (key === '__proto__') Object.defineProperty(obj, key, { value: [value], writable: true, enumerable: true, configurable: true });
+  else obj[key] = [value];
+}
+
+/**
  * Parses an XML string into an {@link XNode} tree.
  * @param source the URL (or name) the text came from, for errors.
  * @param format the format named in errors, e.g. `SOAP envelope`, `WSDL`.
@@ -137,8 +152,10 @@ export function parseXml(xml: string, source: string, format = 'XML'): XDoc {
   let failure: unknown;
   // Synchronous with `async: false`: the callback runs before parseString returns.
   const parser = new Parser(PARSER_OPTIONS);
+  const hooks = parser as unknown as { saxParser: { ondoctype: () => void }; assignOrPush?: unknown };
+  if (typeof hooks.assignOrPush === 'function') hooks.assignOrPush = assignOrPush;
   // Second line behind assertNoDtd: should sax ever meet a DOCTYPE, the parse fails there.
-  (parser as unknown as { saxParser: { ondoctype: () => void } }).saxParser.ondoctype = () => {
+  hooks.saxParser.ondoctype = () => {
     throw dtdError(source, format, 'DOCTYPE');
   };
   parser.parseString(xml, (err: unknown, out: Record<string, RawNode> | null) => {
@@ -159,9 +176,20 @@ export function parseXml(xml: string, source: string, format = 'XML'): XDoc {
 
 const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
 
-function splitName(qname: string): [prefix: string, local: string] {
-  const i = qname.indexOf(':');
-  return i < 0 ? ['', qname] : [qname.slice(0, i), qname.slice(i + 1)];
+/** A qualified name split once per document: the same few names repeat on every record. */
+interface QName {
+  prefix: string;
+  local: string;
+}
+
+function splitName(qname: string, cache: Map<string, QName>): QName {
+  let q = cache.get(qname);
+  if (q === undefined) {
+    const i = qname.indexOf(':');
+    q = i < 0 ? { prefix: '', local: qname } : { prefix: qname.slice(0, i), local: qname.slice(i + 1) };
+    cache.set(qname, q);
+  }
+  return q;
 }
 
 function lookup(scope: Scope, prefix: string): string {
@@ -169,35 +197,48 @@ function lookup(scope: Scope, prefix: string): string {
   return scope[prefix] ?? '';
 }
 
-/** Converts iteratively: a deeply nested document must not overflow the stack. */
+const isXmlns = (key: string) => key.startsWith('xmlns') && (key.length === 5 || key.charCodeAt(5) === 58 /* : */);
+
+/**
+ * Converts iteratively: a deeply nested document must not overflow the stack. One pass over
+ * xml2js's tree; the work stack holds (qname, raw, scope, parent) in four parallel arrays.
+ */
 function build(rootName: string, rootRaw: RawNode, rootScope: Scope, doc: XDoc): XNode {
-  type Job = { qname: string; raw: RawNode; scope: Scope; parent: XNode | null };
+  const names = new Map<string, QName>();
+  const qnames: string[] = [rootName];
+  const raws: RawNode[] = [rootRaw];
+  const scopes: Scope[] = [rootScope];
+  const parents: Array<XNode | null> = [null];
   let root: XNode | undefined;
-  const jobs: Job[] = [{ qname: rootName, raw: rootRaw, scope: rootScope, parent: null }];
-  while (jobs.length > 0) {
-    const { qname, raw, scope: parentScope, parent } = jobs.pop() as Job;
+  while (raws.length > 0) {
+    const qname = qnames.pop() as string;
+    const raw = raws.pop() as RawNode;
+    const parentScope = scopes.pop() as Scope;
+    const parent = parents.pop() as XNode | null;
     let scope = parentScope;
     let attrs = NO_ATTRS;
     const rawAttrs = raw.$;
     if (rawAttrs !== undefined) {
       const keys = Object.keys(rawAttrs);
+      let declares = false;
       for (const key of keys) {
-        if (key === 'xmlns' || key.startsWith('xmlns:')) {
-          if (scope === parentScope) scope = Object.create(parentScope) as Scope;
-          scope[key === 'xmlns' ? '' : key.slice(6)] = rawAttrs[key] as string;
-        }
+        if (!isXmlns(key)) continue;
+        if (!declares) scope = Object.create(parentScope) as Scope;
+        declares = true;
+        scope[key.length === 5 ? '' : key.slice(6)] = rawAttrs[key] as string;
       }
       const list: XAttr[] = [];
       for (const key of keys) {
-        if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-        const [prefix, name] = splitName(key);
+        if (declares && isXmlns(key)) continue;
+        const { prefix, local } = splitName(key, names);
         // Unprefixed attributes are in no namespace (Namespaces in XML §6.2).
-        list.push({ name, prefix, uri: prefix === '' ? '' : lookup(scope, prefix), value: rawAttrs[key] as string });
+        list.push({ name: local, prefix, uri: prefix === '' ? '' : lookup(scope, prefix), value: rawAttrs[key] as string });
       }
       if (list.length > 0) attrs = list;
     }
-    const [prefix, name] = splitName(qname);
-    const node: XNode = { name, prefix, uri: lookup(scope, prefix), attrs, text: typeof raw._ === 'string' ? raw._ : '', children: [], scope, doc };
+    const { prefix, local } = splitName(qname, names);
+    const text = raw._;
+    const node: XNode = { name: local, prefix, uri: lookup(scope, prefix), attrs, text: typeof text === 'string' ? text : '', children: [], scope, doc };
     if (parent === null) root = node;
     else parent.children.push(node);
     // Depth first, pushed in reverse: siblings are popped, and so appended, in document order.
@@ -205,11 +246,16 @@ function build(rootName: string, rootRaw: RawNode, rootScope: Scope, doc: XDoc):
     for (let k = keys.length - 1; k >= 0; k--) {
       const key = keys[k] as string;
       if (key === '_' || key === '$') continue;
-      const list = raw[key] as RawNode[];
+      const list = raw[key];
+      if (!Array.isArray(list)) continue;
       for (let i = list.length - 1; i >= 0; i--) {
-        const item = list[i];
-        // xml2js's `key in obj` sees inherited names: <constructor> also yields Object itself.
-        if (typeof item === 'object' && item !== null) jobs.push({ qname: key, raw: item, scope, parent: node });
+        const item: unknown = list[i];
+        // xml2js's `key in obj` sees inherited names: <constructor> may also yield Object itself.
+        if (typeof item !== 'object' || item === null) continue;
+        qnames.push(key);
+        raws.push(item as RawNode);
+        scopes.push(scope);
+        parents.push(node);
       }
     }
   }
@@ -361,10 +407,24 @@ export function selectNodes(from: XNode, path: CompiledPath, ns: Namespaces = {}
   let current: XNode[] = [from];
   for (const step of path.steps) {
     if (step.kind === 'attribute') break;
+    const any = step.kind === 'any';
+    const { local, prefix } = step;
+    const uri = prefix === undefined ? undefined : ns[prefix];
     const next: XNode[] = [];
     for (const node of current) {
-      for (const child of childrenOf(node)) {
-        if (!nameMatches(child, step, ns)) continue;
+      const children = childrenOf(node);
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i] as XNode;
+        // nameMatches, inlined: this runs for every child of every record, for every field.
+        if (!any) {
+          if (child.name !== local) continue;
+          if (prefix !== undefined && (uri !== undefined ? child.uri !== uri : child.prefix !== prefix)) continue;
+        }
+        // No attributes: neither a reference nor xsi:nil.
+        if (child.attrs.length === 0) {
+          next.push(child);
+          continue;
+        }
         const target = deref(child);
         if (target !== undefined && !isNil(child) && !isNil(target)) next.push(target);
       }
