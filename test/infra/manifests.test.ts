@@ -3,7 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { composeCliProblems, composeSchemaProblems, INFRA, K8S, kubernetesProblems, loadManifests } from './manifests.ts';
+import {
+  composeBuild,
+  composeCliProblems,
+  composeRuleProblems,
+  composeSchemaProblems,
+  dockerIgnored,
+  dockerignoreFile,
+  imageBuildProblems,
+  INFRA,
+  K8S,
+  kubernetesProblems,
+  loadManifests,
+  parseDockerfile,
+  parseDockerignore,
+} from './manifests.ts';
 
 // The deployment files in infra/ are checked the way CI can without a Docker engine or a
 // Kubernetes cluster: against the published schemas, and against Hasad's own rules. Each check is
@@ -37,6 +51,81 @@ describe('infra/docker-compose.yml', () => {
       writeFileSync(file, stringify(broken));
       expect(composeCliProblems(file)?.join('\n')).toMatch(/comand|ports/);
     }
+  });
+});
+
+describe('infra/docker-compose.yml: Hasad’s rules', () => {
+  const compose = () => parseYaml(readFileSync(COMPOSE, 'utf8'), { merge: true });
+
+  it('runs Redis with --maxmemory-policy noeviction and --appendonly yes, and builds from a context and Dockerfile that exist', () => {
+    expect(composeRuleProblems(compose())).toEqual([]);
+    const args: string[] = compose().services.redis.command;
+    expect(args[args.lastIndexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(args[args.lastIndexOf('--appendonly') + 1]).toBe('yes');
+  });
+
+  it.each([
+    ['a Redis without either flag', (c: any) => (c.services.redis.command = ['redis-server']), [/--maxmemory-policy noeviction .*not nothing/, /--appendonly yes .*not nothing/]],
+    ['a Redis that evicts', (c: any) => c.services.redis.command.push('--maxmemory-policy', 'allkeys-lru'), [/--maxmemory-policy noeviction .*not allkeys-lru/]],
+    ['a Redis without an append-only file', (c: any) => (c.services.redis.command = 'redis-server --appendonly no --maxmemory-policy noeviction'), [/--appendonly yes .*not no/]],
+    ['a build context that does not exist', (c: any) => (c.services.api.build = { context: '../nowhere', dockerfile: 'infra/Dockerfile' }), [/services\.api\.build: context .*nowhere does not exist/]],
+  ])('refuses %s', (_what, edit, expected) => {
+    const broken = compose();
+    edit(broken);
+    const problems = composeRuleProblems(broken).join('\n');
+    for (const re of expected) expect(problems).toMatch(re);
+  });
+});
+
+describe('the image: infra/Dockerfile and its .dockerignore', () => {
+  const { context, dockerfile } = composeBuild(parseYaml(readFileSync(COMPOSE, 'utf8'), { merge: true }));
+
+  it('is built from the repository root, with the root .dockerignore', () => {
+    expect(context).toBe(join(INFRA, '..'));
+    expect(dockerfile).toBe(join(INFRA, 'Dockerfile'));
+    expect(dockerignoreFile(context, dockerfile)).toBe(join(context, '.dockerignore'));
+  });
+
+  it('builds on Node 20, installs with npm ci, starts `hasad start`, copies only what the context keeps', () => {
+    expect(imageBuildProblems(context, dockerfile)).toEqual([]);
+    const steps = parseDockerfile(readFileSync(dockerfile, 'utf8'));
+    expect(steps.find((s) => s.keyword === 'FROM')?.args[0]).toMatch(/^node:20\b/);
+    expect(steps.filter((s) => s.keyword === 'RUN').map((s) => s.raw).join('\n')).toMatch(/\bnpm ci\b/);
+    const entry = steps.find((s) => s.keyword === 'ENTRYPOINT')!.args;
+    const cmd = steps.find((s) => s.keyword === 'CMD')!.args;
+    expect([...entry, ...cmd].join(' ')).toBe('node packages/cli/bin/hasad.js start --role all');
+  });
+
+  it('the .dockerignore leaves out node_modules (every one), bench/results, .turbo and .git, and keeps the sources', () => {
+    const patterns = parseDockerignore(readFileSync(join(context, '.dockerignore'), 'utf8'));
+    for (const p of ['node_modules', 'node_modules/pg/package.json', 'packages/db/node_modules', 'bench/results', 'bench/results/summary.json', '.turbo', 'services/api/.turbo', '.git', '.git/HEAD']) {
+      expect(dockerIgnored(patterns, p), p).toBe(true);
+    }
+    for (const p of ['package.json', 'package-lock.json', 'turbo.json', 'tsconfig.base.json', 'packages/cli/bin/hasad.js', 'services/api/src/main.ts', 'bench/harvest.bench.ts']) {
+      expect(dockerIgnored(patterns, p), p).toBe(false);
+    }
+  });
+
+  /** A copy of the Dockerfile (and of the .dockerignore) with `edit` applied, checked against the real context. */
+  function brokenImage(editDockerfile: (text: string) => string, editIgnore: (text: string) => string = (t) => t): string[] {
+    const dir = mkdtempSync(join(scratch, 'image-'));
+    const df = join(dir, 'Dockerfile');
+    writeFileSync(df, editDockerfile(readFileSync(dockerfile, 'utf8')));
+    writeFileSync(join(dir, '.dockerignore'), editIgnore(readFileSync(join(context, '.dockerignore'), 'utf8')));
+    return imageBuildProblems(context, df, join(dir, '.dockerignore'));
+  }
+
+  it.each([
+    ['another Node', (t: string) => t.replace(/^FROM node:20\S*/m, 'FROM node:18-bookworm-slim'), undefined, /FROM node:18-bookworm-slim is not Node 20/],
+    ['npm install instead of npm ci', (t: string) => t.replace('npm ci', 'npm install'), undefined, /no RUN npm ci/],
+    ['a container that only migrates', (t: string) => t.replace(/^CMD .*$/m, 'CMD ["migrate"]'), undefined, /runs "packages\/cli\/bin\/hasad.js migrate", not "hasad start"/],
+    ['an entrypoint that is not Hasad', (t: string) => t.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["node", "server.js"]'), undefined, /does not run the hasad CLI/],
+    ['a COPY of a file the context lacks', (t: string) => t.replace('turbo.json', 'turbo.json nx.json'), undefined, /COPY nx.json: not in the build context/],
+    ['a .dockerignore that keeps .git', (t: string) => t, (t: string) => t.replace(/^\.git$/m, ''), /does not leave out \.git/],
+    ['a .dockerignore that keeps nested node_modules', (t: string) => t, (t: string) => t.replace('**/node_modules', 'node_modules'), /does not leave out packages\/db\/node_modules/],
+    ['a .dockerignore that leaves out what the Dockerfile copies', (t: string) => t, (t: string) => `${t}\nservices\n`, /COPY services: left out of the context by .dockerignore/],
+  ])('refuses %s', (_what, editDockerfile, editIgnore, expected) => {
+    expect(brokenImage(editDockerfile, editIgnore).join('\n')).toMatch(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -220,4 +220,195 @@ export function hasadRuleProblems(manifests: Manifest[], kustomization: Obj): st
 export function kubernetesProblems(dir = K8S): string[] {
   const { kustomization, manifests, problems } = loadManifests(dir);
   return [...problems, ...kubernetesSchemaProblems(manifests), ...hasadRuleProblems(manifests, kustomization)];
+}
+
+// ---------- compose rules, Dockerfile, .dockerignore ----------
+
+/** `command:` of a compose service as an argument list (the string form split as a shell would, quotes aside). */
+function commandArgs(command: unknown): string[] {
+  if (Array.isArray(command)) return command.map(String);
+  return typeof command === 'string' ? command.split(/\s+/).filter(Boolean) : [];
+}
+
+/** The value given to `--flag` in a redis-server command line (the last one wins, as in redis-server). */
+function redisOption(args: string[], flag: string): string | undefined {
+  const i = args.lastIndexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * Hasad's rules for the compose file that its schema cannot express: Redis keeps every key
+ * (`--maxmemory-policy noeviction`: an evicted BullMQ key is a lost job or lock) and writes an
+ * append-only file (`--appendonly yes`: queued jobs survive a restart); every service built
+ * from the repository names a build context and a Dockerfile that exist. `composeDir` is the
+ * folder the compose file is in (paths in it are relative to that folder).
+ */
+export function composeRuleProblems(compose: Obj, composeDir = INFRA): string[] {
+  const problems: string[] = [];
+  const redis = compose.services?.redis;
+  if (!redis) problems.push('services.redis: missing');
+  else {
+    const args = commandArgs(redis.command);
+    const policy = redisOption(args, '--maxmemory-policy');
+    if (policy !== 'noeviction') problems.push(`services.redis: command must pass --maxmemory-policy noeviction (BullMQ loses jobs and locks to eviction), not ${policy ?? 'nothing'}`);
+    const aof = redisOption(args, '--appendonly');
+    if (aof !== 'yes') problems.push(`services.redis: command must pass --appendonly yes (queued jobs survive a restart), not ${aof ?? 'nothing'}`);
+  }
+  for (const [name, svc] of Object.entries<Obj>(compose.services ?? {})) {
+    if (!svc.build) continue;
+    const context = join(composeDir, typeof svc.build === 'string' ? svc.build : (svc.build.context ?? '.'));
+    const dockerfile = join(context, svc.build.dockerfile ?? 'Dockerfile');
+    if (!existsSync(context)) problems.push(`services.${name}.build: context ${context} does not exist`);
+    else if (!existsSync(dockerfile)) problems.push(`services.${name}.build: Dockerfile ${dockerfile} does not exist`);
+  }
+  return problems;
+}
+
+/** The build context and Dockerfile of the compose file's Hasad image (the api service's build). */
+export function composeBuild(compose: Obj, composeDir = INFRA): { context: string; dockerfile: string } {
+  const build = compose.services?.api?.build;
+  const context = join(composeDir, typeof build === 'string' ? build : (build?.context ?? '.'));
+  return { context, dockerfile: join(context, build?.dockerfile ?? 'Dockerfile') };
+}
+
+export interface DockerInstruction {
+  line: number;
+  keyword: string;
+  /** The arguments as written (continuation lines joined). */
+  raw: string;
+  /** Exec form (a JSON array) as given; shell form split on white space. */
+  args: string[];
+  exec: boolean;
+}
+
+/** A Dockerfile's instructions: comments and parser directives dropped, `\` continuations joined. */
+export function parseDockerfile(text: string): DockerInstruction[] {
+  const out: DockerInstruction[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let line = lines[i]!;
+    if (/^\s*(#|$)/.test(line)) continue;
+    while (/\\\s*$/.test(line) && i + 1 < lines.length) {
+      line = line.replace(/\\\s*$/, ' ');
+      // Comment lines inside a continued instruction are skipped, as Docker does.
+      do i++;
+      while (i + 1 < lines.length && /^\s*#/.test(lines[i]!));
+      line += lines[i]!;
+    }
+    const m = /^\s*(\S+)\s*(.*)$/.exec(line)!;
+    const raw = m[2]!.trim();
+    let args: string[] | undefined;
+    if (raw.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (Array.isArray(parsed) && parsed.every((a) => typeof a === 'string')) args = parsed;
+      } catch {
+        // Not valid JSON: Docker then takes it as shell form too.
+      }
+    }
+    out.push({ line: start + 1, keyword: m[1]!.toUpperCase(), raw, args: args ?? raw.split(/\s+/).filter(Boolean), exec: args !== undefined });
+  }
+  return out;
+}
+
+/** A .dockerignore's patterns as Docker reads them: comments and blanks dropped, paths cleaned, `!` kept. */
+export function parseDockerignore(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const neg = l.startsWith('!');
+      const p = (neg ? l.slice(1) : l).trim().replace(/^\/+/, '').replace(/\/+$/, '').replace(/^\.\//, '');
+      return neg ? `!${p}` : p;
+    });
+}
+
+function patternRegex(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (pattern.startsWith('**/', i)) {
+      re += '(?:.*/)?';
+      i += 2;
+    } else if (pattern.startsWith('**', i)) {
+      re += '.*';
+      i += 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Whether `path` (relative to the build context, `/`-separated) is left out of the context by
+ * these patterns. Patterns are anchored at the context's root (`node_modules` is only the root
+ * one; `**\/node_modules` every one); a folder left out takes its contents with it; the last
+ * matching pattern decides, a `!` pattern bringing a path back.
+ */
+export function dockerIgnored(patterns: string[], path: string): boolean {
+  const parts = path.replace(/^\.\//, '').split('/');
+  let ignored = false;
+  for (const p of patterns) {
+    const neg = p.startsWith('!');
+    const re = patternRegex(neg ? p.slice(1) : p);
+    // The path itself or any folder above it.
+    if (parts.some((_, k) => re.test(parts.slice(0, k + 1).join('/')))) ignored = !neg;
+  }
+  return ignored;
+}
+
+/** What a build must never send to the Docker daemon: a path in each place, relative to the context. */
+export const DOCKERIGNORE_MUST_EXCLUDE = ['node_modules', 'packages/db/node_modules', 'services/api/node_modules', 'bench/results', '.turbo', 'packages/cli/.turbo', '.git', '.hasad'];
+
+/** The ignore file Docker (BuildKit) uses for this build: `<Dockerfile>.dockerignore` beside the Dockerfile if present, else the context's `.dockerignore`. */
+export function dockerignoreFile(context: string, dockerfile: string): string {
+  return existsSync(`${dockerfile}.dockerignore`) ? `${dockerfile}.dockerignore` : join(context, '.dockerignore');
+}
+
+/**
+ * Problems of the image build: the ignore file leaves out node_modules (every one), bench
+ * results, turbo caches, .git and private demo data, and keeps everything the Dockerfile
+ * copies; the Dockerfile builds on Node 20, installs with `npm ci`, copies only what exists, and
+ * starts `hasad start` (its ENTRYPOINT and CMD together). No Docker daemon needed.
+ */
+export function imageBuildProblems(context: string, dockerfile: string, ignoreFile = dockerignoreFile(context, dockerfile)): string[] {
+  const problems: string[] = [];
+  let patterns: string[] = [];
+  if (!existsSync(ignoreFile)) problems.push(`${ignoreFile}: missing (the whole context, node_modules and .git included, would be sent to the daemon)`);
+  else {
+    patterns = parseDockerignore(readFileSync(ignoreFile, 'utf8'));
+    for (const p of DOCKERIGNORE_MUST_EXCLUDE) if (!dockerIgnored(patterns, p)) problems.push(`.dockerignore: does not leave out ${p}`);
+  }
+  const steps = parseDockerfile(readFileSync(dockerfile, 'utf8'));
+  const from = steps.find((s) => s.keyword === 'FROM');
+  const image = from?.args.find((a) => !a.startsWith('--'));
+  if (!image) problems.push('Dockerfile: no FROM');
+  else if (!/^(docker\.io\/)?(library\/)?node:20(?:[.-]|$)/.test(image)) problems.push(`Dockerfile:${from!.line}: FROM ${image} is not Node 20 (node:20…)`);
+  if (!steps.some((s) => s.keyword === 'RUN' && /(^|[\s;&|])npm ci(\s|$)/.test(s.exec ? s.args.join(' ') : s.raw))) problems.push('Dockerfile: no RUN npm ci (the lock file must decide what is installed)');
+  for (const s of steps.filter((x) => x.keyword === 'COPY' || x.keyword === 'ADD')) {
+    const args = s.args.filter((a) => !a.startsWith('--'));
+    if (s.args.some((a) => a.startsWith('--from'))) continue;
+    for (const src of args.slice(0, -1)) {
+      if (/[*?[]/.test(src)) continue;
+      if (!existsSync(join(context, src))) problems.push(`Dockerfile:${s.line}: ${s.keyword} ${src}: not in the build context ${context}`);
+      else if (dockerIgnored(patterns, src)) problems.push(`Dockerfile:${s.line}: ${s.keyword} ${src}: left out of the context by .dockerignore`);
+    }
+  }
+  // What the container runs: an exec-form ENTRYPOINT takes CMD as its arguments; a shell-form one ignores CMD.
+  const entry = steps.filter((s) => s.keyword === 'ENTRYPOINT').at(-1);
+  const cmd = steps.filter((s) => s.keyword === 'CMD').at(-1);
+  const argv = entry ? [...entry.args, ...(entry.exec ? (cmd?.args ?? []) : [])] : (cmd?.args ?? []);
+  const cli = argv.findIndex((a) => /(^|\/)hasad(\.js)?$/.test(a));
+  if (cli < 0) problems.push(`Dockerfile: ENTRYPOINT/CMD (${argv.join(' ') || 'none'}) does not run the hasad CLI`);
+  else {
+    if (argv[cli + 1] !== 'start') problems.push(`Dockerfile: ENTRYPOINT/CMD runs "${argv.slice(cli).join(' ')}", not "hasad start"`);
+    const script = argv[cli]!;
+    const workdir = steps.filter((s) => s.keyword === 'WORKDIR').at(-1)?.args[0] ?? '/';
+    // The CLI script is copied from the context: it must be there, under the WORKDIR it is run from.
+    if (script.includes('/') && !script.startsWith('/') && !existsSync(join(context, script))) problems.push(`Dockerfile: ${script} (relative to WORKDIR ${workdir}) is not in the build context`);
+  }
+  return problems;
 }
