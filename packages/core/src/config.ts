@@ -162,12 +162,20 @@ export const envSchema = z.object({
    * by the scheduler, except each source's last successful run. 0 keeps every run.
    */
   HASAD_RUN_RETENTION_COUNT: int(100, 0),
-  /** Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms. */
+  /**
+   * Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms;
+   * also between the start of a source's last run and a "harvest now" asked with an organisation token.
+   */
   HASAD_MIN_SCHEDULE_INTERVAL_MS: int(3_600_000, 60_000),
   /** API requests per minute per token (each token has its own budget). */
   HASAD_RATE_LIMIT_PER_MINUTE: int(300, 1),
-  /** API requests per minute per client IP address without a token. */
+  /** API requests per minute per client IP address without a token; requests with a refused token count here too. */
   HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: int(120, 1),
+  /**
+   * API requests carrying a token (valid or not) per minute per client IP address, whatever the
+   * token: one address cycling through many tokens is limited. Counted before the token is looked up.
+   */
+  HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: int(1200, 1),
   /**
    * Catalogue search answers kept per API process (least recently used evicted; any catalogue
    * change empties it). 0 turns the cache off.

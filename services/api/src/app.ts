@@ -56,10 +56,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   installHttpMetrics(app);
-  // Order matters: authentication (app-level hook) before the rate limiter (per-route hooks,
-  // keyed by the token it found), and both plugins before the routes they attach to.
-  installAuth(app, deps);
+  // Order matters: the rate limiter's per-address checks on tokens (app-level hooks) before
+  // authentication looks the token up; its per-route hooks, keyed by the token found, run after
+  // every app-level hook. Both before the routes they attach to.
   await installRateLimit(app, deps);
+  installAuth(app, deps);
   await installOpenApi(app);
 
   healthRoutes(app, deps);

@@ -29,6 +29,7 @@ export async function startApiHarness(opts: { env?: Record<string, string>; log?
     LOG_LEVEL: 'silent',
     HASAD_RATE_LIMIT_PER_MINUTE: '1000000',
     HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
     ...opts.env,
     DATABASE_URL: database.url,
     HASAD_QUEUE_PREFIX: prefix,
