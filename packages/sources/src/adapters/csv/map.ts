@@ -310,6 +310,24 @@ class RowProblems {
   }
 }
 
+// A function call right after the sign (`@SUM(`, `+HYPERLINK(`), a cell reference (`-A1`, `+$B$2`)
+// or a DDE link (`cmd|' /C calc'!A0`): what a spreadsheet runs. A bare sign before a number or
+// words (`+212 537…`, `-5`, `- voir annexe`) is data and is not flagged.
+const AFTER_SIGN = /^[+\-@]\s*(?:=|[A-Za-z_][\w.]*\(|\$?[A-Za-z]{1,3}\$?\d+\b)|\|[^|]*!/;
+
+/**
+ * True for a cell a spreadsheet would run as a formula once Hasad's data is exported to CSV
+ * (OWASP "CSV injection"): after leading blanks, tabs and carriage returns, a `=` with something
+ * after it, or `+`, `-`, `@` followed by a formula (see AFTER_SIGN). The value stays as
+ * published; exports neutralise it (`neutraliseCsvCell`); the row gets a `csv_formula_cell` warning.
+ */
+export function formulaLike(raw: string): boolean {
+  const v = raw.replace(/^[\s\t\r]+/, '');
+  if (v.length < 2) return false;
+  if (v[0] === '=') return true;
+  return (v[0] === '+' || v[0] === '-' || v[0] === '@') && AFTER_SIGN.test(v);
+}
+
 const SLASH_DATE = /^\d{1,2}[/-]\d{1,2}[/-]\d{4}/;
 
 /**
@@ -334,7 +352,16 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
   for (const slot of m.slots) {
     let values: string[] = [];
     if (slot.index !== undefined) {
-      const v = clean(cells[slot.index] ?? '');
+      const raw = cells[slot.index] ?? '';
+      if (formulaLike(raw)) {
+        pr.add(
+          'warning',
+          'csv_formula_cell',
+          slot.target.field.replace('distributions[]', 'distributions[0]'),
+          `column ${quote(slot.column ?? `${slot.index + 1}`)} (${targetName(slot.target)}) holds ${quote(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw)}, which a spreadsheet would run as a formula; kept as text (CSV exports neutralise it)`,
+        );
+      }
+      const v = clean(raw);
       if (v !== '') values = split(v, slot.separator);
     }
     const fromConstant = values.length === 0 && slot.constant !== undefined;
