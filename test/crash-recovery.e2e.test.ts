@@ -318,19 +318,22 @@ async function killFetcherMidRun(
  * For a paged source: before the kill the server was asked pages 1..K (K checkpointed) and at
  * most page K+1, which was in flight; after it, exactly K+1..last, each once. So only the page in
  * flight at the kill may have been asked twice, and no checkpointed page was asked again.
+ * `readAhead` pages more may have been asked before the kill by an adapter that requests the next
+ * page while the current one is handed on (SOAP reads one page ahead): they were never
+ * checkpointed, so the replacement asks them again.
  */
-function expectResumedAtCheckpoint(asked: number[], servedAtKill: number, checkpointed: number, pages: number) {
+function expectResumedAtCheckpoint(asked: number[], servedAtKill: number, checkpointed: number, pages: number, readAhead = 0) {
   const before = asked.slice(0, servedAtKill);
   const after = asked.slice(servedAtKill);
   expect(checkpointed).toBeGreaterThanOrEqual(1);
   expect(checkpointed).toBeLessThan(pages);
   expect(before).toEqual(range(1, before.length));
-  expect([checkpointed, checkpointed + 1]).toContain(before.length);
+  expect(range(checkpointed, checkpointed + 1 + readAhead)).toContain(before.length);
   expect(after, 'the replacement starts at the first page not checkpointed').toEqual(range(checkpointed + 1, pages));
   const counts = new Map<number, number>();
   for (const n of asked) counts.set(n, (counts.get(n) ?? 0) + 1);
   const again = [...counts].filter(([, k]) => k > 1).map(([n]) => n);
-  expect(again).toEqual(before.length > checkpointed ? [checkpointed + 1] : []);
+  expect(again).toEqual(range(checkpointed + 1, before.length));
 }
 
 describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP service or a CKAN portal', () => {
@@ -381,7 +384,8 @@ describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP
       () => (svc.options.delayMs = FAST_MS),
     );
     await expectExactCatalogue(c, done, range(1, PAGED_RECORDS).map(soapDatasetId).sort(), PAGED_PAGES);
-    expectResumedAtCheckpoint(svc.ordinals(), servedAtKill, atKill.pagesFetched, PAGED_PAGES);
+    // The SOAP adapter reads one page ahead: up to two pages past the checkpoint may be asked twice.
+    expectResumedAtCheckpoint(svc.ordinals(), servedAtKill, atKill.pagesFetched, PAGED_PAGES, 1);
     // The envelope asked for the page by number, as configured (firstPage 1).
     expect(svc.requests.map((r) => r.page)).toEqual(svc.ordinals());
   });

@@ -164,6 +164,84 @@ describe('soap harvest of a paged dataset service', () => {
   });
 });
 
+describe('soap read-ahead', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The default per-host limit of 2 in flight: the read-ahead must fit in it. */
+  const politeHttp = { ...loopbackHttp, hostConcurrency: 2 };
+
+  it('asks for page N+1 while page N is still being consumed, and yields pages in order', async () => {
+    // A service that takes 100 ms a page, and a consumer that takes 150 ms over each batch.
+    const svc = await serve({ count: 60, delayMs: 100 });
+    const consumed: Array<{ pageNo: number; at: number }> = [];
+    const events: HarvestEvent[] = [];
+    for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+      events.push(ev);
+      if (ev.type !== 'batch') continue;
+      await sleep(150);
+      consumed.push({ pageNo: ev.pageNo, at: performance.now() });
+    }
+    expect(pages(events).map((p) => [p.pageNo, p.nextUrl])).toEqual([
+      [1, `${svc.url}#page=2`],
+      [2, `${svc.url}#page=3`],
+      [3, undefined],
+    ]);
+    expect(records(events)).toHaveLength(60);
+    // Each page asked once, in order: no page is read twice and none is skipped.
+    expect(svc.ordinals()).toEqual([1, 2, 3]);
+    // The request for page 2 reached the service before page 1's batch was consumed, and page 3's before page 2's.
+    const [, second, third] = svc.requests;
+    expect(second!.receivedAt).toBeLessThan(consumed.find((c) => c.pageNo === 1)!.at);
+    expect(third!.receivedAt).toBeLessThan(consumed.find((c) => c.pageNo === 2)!.at);
+    // The last page announces no next one: nothing is asked after it.
+    expect(svc.requests).toHaveLength(3);
+  });
+
+  it('a Fault on the read-ahead page fails the run with its text, after the page before it', async () => {
+    const svc = await serve({ count: 60, delayMs: 50, faults: new Map([[2, { status: 500, text: 'Délai dépassé côté base' }]]) });
+    let faultAskedBeforeConsumed = false;
+    const { events, error } = await (async () => {
+      const seen: HarvestEvent[] = [];
+      try {
+        for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+          seen.push(ev);
+          if (ev.type === 'batch') {
+            await sleep(120);
+            faultAskedBeforeConsumed = svc.requests.some((r) => r.ordinal === 2);
+          }
+        }
+      } catch (err) {
+        return { events: seen, error: err };
+      }
+      return { events: seen, error: undefined };
+    })();
+    expect(faultAskedBeforeConsumed).toBe(true);
+    expect(pages(events).map((p) => p.pageNo)).toEqual([1]);
+    expect((error as HasadError).code).toBe('soap_fault');
+    expect((error as Error).message).toBe(`SOAP Fault from ${svc.url} (page 2, HTTP 500): soap:Server: Délai dépassé côté base`);
+  });
+
+  it('the read-ahead page is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {
+    const svc = await serve({ count: 60, delayMs: 20 });
+    const first: HarvestEvent[] = [];
+    for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+      first.push(ev);
+      if (ev.type === 'page') {
+        // Page 2 is already on its way (read-ahead) when page 1's checkpoint event arrives.
+        await sleep(60);
+        break; // a worker killed right after checkpointing page 1
+      }
+    }
+    expect(pages(first).map((p) => p.pageNo)).toEqual([1]);
+    expect(svc.ordinals()).toEqual([1, 2]);
+    const checkpoint = pages(first)[0]!;
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig(), http: politeHttp, start: { pageNo: 2, url: checkpoint.nextUrl! }, visited: [checkpoint.url] });
+    expect(error).toBeUndefined();
+    expect(pages(events).map((p) => p.pageNo)).toEqual([2, 3]);
+    expect(records(events).map((r) => r.identifier)).toEqual(Array.from({ length: 40 }, (_, i) => datasetId(i + 21)));
+    expect(svc.ordinals()).toEqual([1, 2, 2, 3]);
+  });
+});
+
 describe('soap harvest failures', () => {
   it('a Fault with HTTP 500 on page 2 fails with the fault text after page 1', async () => {
     const svc = await serve({ count: 45, faults: new Map([[2, { status: 500, text: 'Base de données indisponible' }]]) });

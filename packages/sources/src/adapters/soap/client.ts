@@ -81,11 +81,11 @@ async function readBody(res: FetchResponse, max: number): Promise<Buffer | undef
   const chunks: Buffer[] = [];
   let n = 0;
   try {
-    for await (const chunk of res.body) {
-      chunks.push(chunk as Buffer);
-      n += (chunk as Buffer).length;
-      if (n > max) return undefined;
-    }
+      for await (const chunk of res.body) {
+        chunks.push(chunk as Buffer);
+        n += (chunk as Buffer).length;
+        if (n > max) return undefined;
+      }
   } finally {
     res.body.destroy();
   }
@@ -156,10 +156,57 @@ function nextPageFollows(config: SoapConfig, msg: SoapMessage, paths: { total?: 
   }
 }
 
+/** A page's answer, body read (not yet parsed). */
+interface FetchedPage {
+  res: FetchResponse;
+  bytes: Buffer;
+}
+
+/**
+ * POSTs the envelope for page `ordinal` and reads the whole answer. An error status is read as a
+ * Fault when it holds one, else fails with its status.
+ * @throws SoapFaultError, FetchStatusError, and the fetch errors.
+ */
+async function requestPage(opts: HarvestOptions, config: SoapConfig, target: SoapTarget, ordinal: number, pageNo: number, signal: AbortSignal | undefined): Promise<FetchedPage> {
+  const index = ordinal - 1;
+  const values = { ...config.params, page: String(config.firstPage + index), pageSize: String(config.pageSize), offset: String(index * config.pageSize) };
+  const res = await fetchPage({
+    url: target.endpoint,
+    http: opts.http,
+    method: 'POST',
+    body: renderEnvelope(config.envelope, values, target.version),
+    headers: soapHeaders(target.version, target.soapAction),
+    accept: ACCEPT,
+    acceptStatuses: FAULT_STATUSES,
+    ...(signal !== undefined && { signal }),
+  });
+  if (res.status >= 400) {
+    const bytes = await readBody(res, Math.min(MAX_FAULT_BYTES, opts.http.maxBytes));
+    const env = bytes === undefined ? undefined : tryEnvelope(bytes, res.contentType, res.url);
+    const fault = env === undefined ? undefined : findFault(env.body);
+    if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+    const bodyExcerpt = excerpt(bytes);
+    throw new FetchStatusError(res.url, res.status, { ...(bodyExcerpt !== '' && { bodyExcerpt }) });
+  }
+  return { res, bytes: (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer };
+}
+
+/** The next page, asked for while the current one is mapped and handed on. */
+interface ReadAhead {
+  ordinal: number;
+  page: Promise<FetchedPage>;
+  controller: AbortController;
+}
+
 /**
  * Harvests a SOAP service page by page: POSTs the envelope template with the page's
  * `{{page}}`/`{{offset}}`, reads the records at `recordPath`, and yields record batches and,
- * after each page's batches, a page event the caller checkpoints on. Page URLs are synthetic
+ * after each page's batches, a page event the caller checkpoints on. Once a page says another
+ * follows, that next page is requested (one page of read-ahead) while this page's records are
+ * mapped and consumed: a slow service and a busy consumer overlap instead of adding up. The
+ * read-ahead page is only ever yielded after the page before it, so checkpoints stay in order;
+ * its errors (a Fault included) surface when the harvest reaches it, and it is abandoned
+ * (request aborted) when the harvest stops first. Page URLs are synthetic
  * (`<endpoint>#page=N`, see {@link soapPageUrl}); a resume starts at the page `start.url` names.
  *
  * @throws SoapFaultError (`soap_fault`, permanent) for a Fault, with HTTP 200, 400 or 500;
@@ -184,7 +231,9 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
   let ordinal = (opts.start === undefined ? undefined : pageOrdinalOf(opts.start.url)) ?? pageNo;
   let previousIds: string | undefined;
   let previousShort = false;
+  let ahead: ReadAhead | undefined;
 
+  try {
   for (;;) {
     const url = soapPageUrl(target.endpoint, ordinal);
     if (pageNo > maxPages) {
@@ -193,52 +242,32 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
     opts.signal?.throwIfAborted();
     visited.add(url);
     const index = ordinal - 1;
-    const values = { ...config.params, page: String(config.firstPage + index), pageSize: String(config.pageSize), offset: String(index * config.pageSize) };
-    const res = await fetchPage({
-      url: target.endpoint,
-      http: opts.http,
-      method: 'POST',
-      body: renderEnvelope(config.envelope, values, target.version),
-      headers: soapHeaders(target.version, target.soapAction),
-      accept: ACCEPT,
-      acceptStatuses: FAULT_STATUSES,
-      ...(opts.signal !== undefined && { signal: opts.signal }),
-    });
-
-    let msg: SoapMessage;
-    if (res.status >= 400) {
-      const bytes = await readBody(res, Math.min(MAX_FAULT_BYTES, opts.http.maxBytes));
-      const env = bytes === undefined ? undefined : tryEnvelope(bytes, res.contentType, res.url);
-      const fault = env === undefined ? undefined : findFault(env.body);
-      if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
-      const bodyExcerpt = excerpt(bytes);
-      throw new FetchStatusError(res.url, res.status, { ...(bodyExcerpt !== '' && { bodyExcerpt }) });
+    let fetched: FetchedPage;
+    if (ahead !== undefined && ahead.ordinal === ordinal) {
+      const page = ahead.page;
+      ahead = undefined;
+      fetched = await page;
     } else {
-      const bytes = (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer;
-      if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
-        // A portal's login or error page: say so rather than report where the HTML is not XML.
-        throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
-      }
-      msg = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
-      const fault = findFault(msg.body);
-      if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+      fetched = await requestPage(opts, config, target, ordinal, pageNo, opts.signal);
     }
+    const { res, bytes } = fetched;
+
+    if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
+      // A portal's login or error page: say so rather than report where the HTML is not XML.
+      throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
+    }
+    const msg: SoapMessage = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
+    const fault = findFault(msg.body);
+    if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
 
     const problems: RecordProblem[] = [];
     if (msg.version !== undefined && msg.version !== target.version) {
       problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
     }
     const nodes: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
-    const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
-    const ids = results.map((r) => r.identifier ?? '').join('\n');
-    const identified = results.some((r) => r.identifier !== undefined);
-    if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
-      throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
-    }
     if (config.paging.mode === 'emptyPage' && previousShort && nodes.length > 0) {
       problems.push({ severity: 'warning', code: 'short_page', message: `page ${pageNo - 1} held fewer than pageSize ${config.pageSize} records, yet page ${pageNo} is not empty: if the service caps its page size, records are skipped` });
     }
-    previousIds = ids;
     previousShort = nodes.length < config.pageSize;
 
     const more = nextPageFollows(config, msg, paths, { pageNo, index, count: nodes.length, endpoint: target.endpoint }, problems);
@@ -247,6 +276,23 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
       problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
       nextUrl = undefined;
     }
+    if (nextUrl !== undefined && pageNo + 1 <= maxPages) {
+      // Read-ahead: the next page travels while this one is mapped and handed on.
+      const controller = new AbortController();
+      const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
+      const page = requestPage(opts, config, target, ordinal + 1, pageNo + 1, signal);
+      // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
+      page.catch(() => undefined);
+      ahead = { ordinal: ordinal + 1, page, controller };
+    }
+
+    const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
+    const ids = results.map((r) => r.identifier ?? '').join('\n');
+    const identified = results.some((r) => r.identifier !== undefined);
+    if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
+      throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
+    }
+    previousIds = ids;
 
     let batchNo = 0;
     let recordCount = 0;
@@ -274,5 +320,12 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
     if (nextUrl === undefined) return;
     pageNo++;
     ordinal++;
+  }
+  } finally {
+    // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
+    if (ahead !== undefined) {
+      ahead.controller.abort();
+      ahead.page.then((p) => p.res.body.destroy(), () => undefined);
+    }
   }
 }
