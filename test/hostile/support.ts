@@ -174,3 +174,101 @@ export function printTable(title: string, rows: CaseOutcome[]): void {
   const line = (c: string[]) => c.map((v, i) => (v.length > (widths[i] ?? 0) ? `${v.slice(0, (widths[i] ?? 1) - 1)}…` : v.padEnd(widths[i] ?? 0))).join(' | ');
   console.log([`\n${title}`, line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line), ''].join('\n'));
 }
+
+/** The cookies a response set, as `name=value` pairs (attributes dropped). */
+function setCookies(res: Response, jar: Map<string, string>): void {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair = ''] = c.split(';');
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (value === '' || /max-age=0\b/i.test(c)) jar.delete(name);
+    else jar.set(name, value);
+  }
+}
+
+/**
+ * Signs in to the dashboard of a listening API with an operator token through its form, over
+ * real HTTP, as a browser does. Returns the `Cookie` header of the session.
+ */
+export async function signInDashboard(apiUrl: string, operatorToken: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const form = await fetch(`${apiUrl}/dashboard/sign-in`, { redirect: 'manual' });
+  setCookies(form, jar);
+  const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? '';
+  const res = await fetch(`${apiUrl}/dashboard/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, next: '/dashboard', token: operatorToken }).toString(),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 303) throw new Error(`dashboard sign-in answered ${res.status}`);
+  setCookies(res, jar);
+  return cookie();
+}
+
+/** The cells of a CSV file (RFC 4180 quoting; CRLF or LF line ends; a leading BOM dropped). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const s = text.replace(/^\uFEFF/, '');
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quoted) {
+      if (ch === '"' && s[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && s[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+/**
+ * Asks `url` (the API's /healthz) every `intervalMs` until stopped, one request at a time; a
+ * hostile harvest in the same process must not stop the API from answering meanwhile.
+ */
+export function probeHealth(url: string, intervalMs = 100): { stop(): Promise<{ answered: number; failures: string[]; maxMs: number }> } {
+  let running = true;
+  let answered = 0;
+  let maxMs = 0;
+  const failures: string[] = [];
+  const loop = (async () => {
+    while (running) {
+      const t0 = Date.now();
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) answered++;
+        else failures.push(`HTTP ${res.status}`);
+      } catch (err) {
+        failures.push(String(err));
+      }
+      maxMs = Math.max(maxMs, Date.now() - t0);
+      if (running) await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { answered, failures, maxMs };
+    },
+  };
+}
