@@ -213,11 +213,12 @@ describe('hasad preview and soap operations need neither PostgreSQL nor Redis', 
     };
   });
 
-  it('nothing listens at those addresses: a command that needs the database fails', async () => {
+  it('nothing listens at those addresses: a command that needs the database fails, naming PostgreSQL and the address', async () => {
     const args = ['org', 'create', '--slug', 'x', '--name', 'X'];
-    const r = await hasad(offline, ...args);
+    const r = await hasad({ ...offline, DATABASE_URL: offline.DATABASE_URL!.replace('postgres@', 'postgres:s3cret@') }, ...args);
     expect(r.code, said(args, r)).toBe(1);
-    expect(r.stderr).toMatch(/^hasad: /);
+    expect(r.stderr).toMatch(/^hasad: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/hasad \(DATABASE_URL\): connect ECONNREFUSED/);
+    expect(r.stderr).not.toContain('s3cret');
   });
 
   it('preview --kind dcat --limit 2 prints two normalised records', async () => {
@@ -237,10 +238,10 @@ describe('hasad preview and soap operations need neither PostgreSQL nor Redis', 
   });
 
   it('preview --kind csv prints the records and the column mapping it used', async () => {
-    // Three rows, under --limit: the whole file is read, so the mapping note (given once the
-    // file is read to its end) is in the output.
-    server.route('/cli-preview/inventaire.csv', { body: generateCsvInventory({ rows: 3 }), contentType: 'text/csv' });
-    const args = ['preview', '--kind', 'csv', '--url', `${server.url}/cli-preview/inventaire.csv`, '--limit', '5'];
+    // 50 rows over --limit 3: the mapping note comes with the first batch, so preview shows it
+    // without reading the file to its end.
+    server.route('/cli-preview/inventaire.csv', { body: generateCsvInventory({ rows: 50 }), contentType: 'text/csv' });
+    const args = ['preview', '--kind', 'csv', '--url', `${server.url}/cli-preview/inventaire.csv`, '--limit', '3'];
     const r = await hasad(offline, ...args);
     expect(r.code, said(args, r)).toBe(0);
     expect(r.json.records.map((x: { identifier: string; title: Record<string, string> }) => [x.identifier, Object.values(x.title)])).toEqual(

@@ -250,8 +250,42 @@ async function withDb(fn: (h: DbHandle, config: HasadConfig) => Promise<number>)
   const h = createDb(config.DATABASE_URL, { max: 2, applicationName: 'hasad-cli' });
   try {
     return await fn(h, config);
+  } catch (err) {
+    const cause = connectionFailure(err);
+    if (cause) throw new ConfigError(`cannot reach PostgreSQL at ${redactUrl(config.DATABASE_URL)} (DATABASE_URL): ${cause}`);
+    throw err;
   } finally {
-    await h.close();
+    await h.close().catch(() => {});
+  }
+}
+
+/** Error codes that mean the database could not be reached or entered, not that a statement failed. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '3D000', '28P01', '28000', '57P03']);
+
+/**
+ * The message of a connection failure somewhere in `err`'s chain (drizzle wraps the driver's
+ * error as `cause` and reports only "Failed query: …"; a refused connection to a host with
+ * several addresses is an AggregateError), or undefined.
+ */
+function connectionFailure(err: unknown, depth = 0): string | undefined {
+  if (depth > 5 || err === null || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return typeof e.message === 'string' && e.message !== '' ? e.message : e.code;
+  if (Array.isArray(e.errors)) for (const x of e.errors) {
+    const m = connectionFailure(x, depth + 1);
+    if (m) return m;
+  }
+  return connectionFailure(e.cause, depth + 1);
+}
+
+/** A connection URL with its password hidden, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }
 
