@@ -337,6 +337,7 @@ try {
     LOG_LEVEL: args['log-level']!,
     HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
     HASAD_RATE_LIMIT_PER_MINUTE: '1000000000',
+    HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
   });
   api = startRole(ROOT, 'api', env, logFile);
   await waitForApi(base, api, 60_000);

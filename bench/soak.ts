@@ -190,6 +190,7 @@ async function main(): Promise<number> {
       HASAD_RUN_RETENTION_COUNT: String(RETENTION),
       // One client address reads steadily: the anonymous rate limit would answer 429.
       HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+      HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
     };
     const config = loadConfig(childEnv);
     const db = createDb(database.url, { max: 3, applicationName: 'soak' });

@@ -27,6 +27,7 @@ beforeAll(async () => {
     // The mirror harvests and the per-dataset validation are many anonymous requests.
     HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     HASAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
   });
   server = await FeedServer.start();
 });

@@ -38,6 +38,7 @@ export async function testEnv(extra: Record<string, string> = {}) {
     // Tests poll the API from one address: no rate limit unless a test sets one.
     HASAD_RATE_LIMIT_PER_MINUTE: '1000000',
     HASAD_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    HASAD_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
     // The link check after each run (metadata quality) would add requests to the feed servers'
     // logs that tests assert on: off unless a test turns it on (test/quality.e2e.test.ts).
     HASAD_LINK_CHECK_SAMPLE: '0',
