@@ -175,6 +175,8 @@ export function parseXml(xml: string, source: string, format = 'XML'): XDoc {
 }
 
 const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
+/** Shared by every element without children (most of them): one array fewer per leaf. Frozen, so a push would throw. */
+const NO_CHILDREN = Object.freeze([]) as unknown as XNode[];
 
 /** A qualified name split once per document: the same few names repeat on every record. */
 interface QName {
@@ -238,8 +240,9 @@ function build(rootName: string, rootRaw: RawNode, rootScope: Scope, doc: XDoc):
     }
     const { prefix, local } = splitName(qname, names);
     const text = raw._;
-    const node: XNode = { name: local, prefix, uri: lookup(scope, prefix), attrs, text: typeof text === 'string' ? text : '', children: [], scope, doc };
+    const node: XNode = { name: local, prefix, uri: lookup(scope, prefix), attrs, text: typeof text === 'string' ? text : '', children: NO_CHILDREN, scope, doc };
     if (parent === null) root = node;
+    else if (parent.children === NO_CHILDREN) parent.children = [node];
     else parent.children.push(node);
     // Depth first, pushed in reverse: siblings are popped, and so appended, in document order.
     const keys = Object.keys(raw);
