@@ -91,4 +91,25 @@ describe('loadBatch and finaliseRun', () => {
     const w = await h.pool.query('SELECT count(*)::int AS n FROM datasets WHERE withdrawn_run = $1', [run.id]);
     expect(w.rows[0].n).toBe(1);
   });
+  it('keeps a typical dataset row (about 3 KB) in one piece: nothing goes to the TOAST table', async () => {
+    // A harvested record as the generated bench catalogue has them: titles, description and
+    // keywords in French and Arabic, two distributions (about 1.4 KB of JSON, 2.5-3 KB a row).
+    const big = (i: number): LoadRecord => {
+      const r = rec(100 + i);
+      r.record = {
+        ...r.record,
+        description: { fr: `Données publiées : budget communal de la région ${i}. `.repeat(4), ar: `بيانات منشورة: الميزانية الجماعية ${i}. `.repeat(4) },
+        keywords: { fr: ['budget', 'commune', 'finances'], ar: ['ميزانية', 'جماعة'] },
+        distributions: [1, 2].map((k) => ({ accessUrl: `https://example.ma/d/${i}/${k}.csv`, format: 'CSV', title: { fr: `Fichier ${k} du jeu ${i}`, ar: `ملف ${k}` } })),
+      };
+      return r;
+    };
+    const res = await runWith([Array.from({ length: 20 }, (_, i) => big(i))]);
+    expect(res).toMatchObject({ status: 'succeeded', created: 20 });
+    const size = await h.pool.query<{ min: number }>(`SELECT min(pg_column_size(d.*))::int AS min FROM datasets d WHERE source_identifier LIKE 'id-1__'`);
+    expect(size.rows[0]!.min).toBeGreaterThan(2100); // above PostgreSQL's 2 KB toast threshold
+    const toast = await h.pool.query<{ t: string }>(`SELECT reltoastrelid::regclass::text AS t FROM pg_class WHERE relname = 'datasets'`);
+    const chunks = await h.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${toast.rows[0]!.t}`);
+    expect(chunks.rows[0]!.n).toBe(0);
+  });
 });
