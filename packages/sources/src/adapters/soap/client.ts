@@ -81,11 +81,11 @@ async function readBody(res: FetchResponse, max: number): Promise<Buffer | undef
   const chunks: Buffer[] = [];
   let n = 0;
   try {
-      for await (const chunk of res.body) {
-        chunks.push(chunk as Buffer);
-        n += (chunk as Buffer).length;
-        if (n > max) return undefined;
-      }
+    for await (const chunk of res.body) {
+      chunks.push(chunk as Buffer);
+      n += (chunk as Buffer).length;
+      if (n > max) return undefined;
+    }
   } finally {
     res.body.destroy();
   }
@@ -234,93 +234,94 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
   let ahead: ReadAhead | undefined;
 
   try {
-  for (;;) {
-    const url = soapPageUrl(target.endpoint, ordinal);
-    if (pageNo > maxPages) {
-      throw new PagingError(`the service has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${url}`, { maxPages, pageNo, url });
-    }
-    opts.signal?.throwIfAborted();
-    visited.add(url);
-    const index = ordinal - 1;
-    let fetched: FetchedPage;
-    if (ahead !== undefined && ahead.ordinal === ordinal) {
-      const page = ahead.page;
+    for (;;) {
+      const url = soapPageUrl(target.endpoint, ordinal);
+      if (pageNo > maxPages) {
+        throw new PagingError(`the service has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${url}`, { maxPages, pageNo, url });
+      }
+      opts.signal?.throwIfAborted();
+      visited.add(url);
+      const index = ordinal - 1;
+      const readAhead = ahead;
       ahead = undefined;
-      fetched = await page;
-    } else {
-      fetched = await requestPage(opts, config, target, ordinal, pageNo, opts.signal);
-    }
-    const { res, bytes } = fetched;
+      let fetched: FetchedPage;
+      if (readAhead !== undefined && readAhead.ordinal === ordinal) {
+        fetched = await readAhead.page;
+      } else {
+        readAhead?.controller.abort();
+        fetched = await requestPage(opts, config, target, ordinal, pageNo, opts.signal);
+      }
+      const { res, bytes } = fetched;
 
-    if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
-      // A portal's login or error page: say so rather than report where the HTML is not XML.
-      throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
-    }
-    const msg: SoapMessage = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
-    const fault = findFault(msg.body);
-    if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+      if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
+        // A portal's login or error page: say so rather than report where the HTML is not XML.
+        throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
+      }
+      const msg: SoapMessage = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
+      const fault = findFault(msg.body);
+      if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
 
-    const problems: RecordProblem[] = [];
-    if (msg.version !== undefined && msg.version !== target.version) {
-      problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
-    }
-    const nodes: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
-    if (config.paging.mode === 'emptyPage' && previousShort && nodes.length > 0) {
-      problems.push({ severity: 'warning', code: 'short_page', message: `page ${pageNo - 1} held fewer than pageSize ${config.pageSize} records, yet page ${pageNo} is not empty: if the service caps its page size, records are skipped` });
-    }
-    previousShort = nodes.length < config.pageSize;
+      const problems: RecordProblem[] = [];
+      if (msg.version !== undefined && msg.version !== target.version) {
+        problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
+      }
+      const nodes: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
+      if (config.paging.mode === 'emptyPage' && previousShort && nodes.length > 0) {
+        problems.push({ severity: 'warning', code: 'short_page', message: `page ${pageNo - 1} held fewer than pageSize ${config.pageSize} records, yet page ${pageNo} is not empty: if the service caps its page size, records are skipped` });
+      }
+      previousShort = nodes.length < config.pageSize;
 
-    const more = nextPageFollows(config, msg, paths, { pageNo, index, count: nodes.length, endpoint: target.endpoint }, problems);
-    let nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
-    if (nextUrl !== undefined && visited.has(nextUrl)) {
-      problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
-      nextUrl = undefined;
-    }
-    if (nextUrl !== undefined && pageNo + 1 <= maxPages) {
-      // Read-ahead: the next page travels while this one is mapped and handed on.
-      const controller = new AbortController();
-      const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
-      const page = requestPage(opts, config, target, ordinal + 1, pageNo + 1, signal);
-      // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
-      page.catch(() => undefined);
-      ahead = { ordinal: ordinal + 1, page, controller };
-    }
+      const more = nextPageFollows(config, msg, paths, { pageNo, index, count: nodes.length, endpoint: target.endpoint }, problems);
+      let nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
+      if (nextUrl !== undefined && visited.has(nextUrl)) {
+        problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
+        nextUrl = undefined;
+      }
+      if (nextUrl !== undefined && pageNo + 1 <= maxPages) {
+        // Read-ahead: the next page travels while this one is mapped and handed on.
+        const controller = new AbortController();
+        const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
+        const page = requestPage(opts, config, target, ordinal + 1, pageNo + 1, signal);
+        // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
+        page.catch(() => undefined);
+        ahead = { ordinal: ordinal + 1, page, controller };
+      }
 
-    const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
-    const ids = results.map((r) => r.identifier ?? '').join('\n');
-    const identified = results.some((r) => r.identifier !== undefined);
-    if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
-      throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
-    }
-    previousIds = ids;
+      const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
+      const ids = results.map((r) => r.identifier ?? '').join('\n');
+      const identified = results.some((r) => r.identifier !== undefined);
+      if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
+        throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
+      }
+      previousIds = ids;
 
-    let batchNo = 0;
-    let recordCount = 0;
-    for (const b of batchResults(results, batchSize, seen)) {
-      recordCount += b.records.length;
-      yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...b };
+      let batchNo = 0;
+      let recordCount = 0;
+      for (const b of batchResults(results, batchSize, seen)) {
+        recordCount += b.records.length;
+        yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...b };
+      }
+      if (nodes.length === 0 && !(config.paging.mode === 'emptyPage' && pageNo > 1)) {
+        const found = msg.body.children.map((c) => `<${c.name}>`).join(', ') || 'nothing';
+        problems.push({ severity: 'warning', code: 'no_datasets', message: `no record at ${config.recordPath} on page ${pageNo} (the Body holds ${found})` });
+      }
+      const page: PageEvent = {
+        type: 'page',
+        pageNo,
+        url,
+        notModified: false,
+        ...(nextUrl !== undefined && { nextUrl }),
+        batchCount: batchNo,
+        recordCount,
+        bytes: res.bytesRead(),
+        format: `soap-${msg.version ?? target.version}`,
+      };
+      if (problems.length > 0) page.problems = problems;
+      yield page;
+      if (nextUrl === undefined) return;
+      pageNo++;
+      ordinal++;
     }
-    if (nodes.length === 0 && !(config.paging.mode === 'emptyPage' && pageNo > 1)) {
-      const found = msg.body.children.map((c) => `<${c.name}>`).join(', ') || 'nothing';
-      problems.push({ severity: 'warning', code: 'no_datasets', message: `no record at ${config.recordPath} on page ${pageNo} (the Body holds ${found})` });
-    }
-    const page: PageEvent = {
-      type: 'page',
-      pageNo,
-      url,
-      notModified: false,
-      ...(nextUrl !== undefined && { nextUrl }),
-      batchCount: batchNo,
-      recordCount,
-      bytes: res.bytesRead(),
-      format: `soap-${msg.version ?? target.version}`,
-    };
-    if (problems.length > 0) page.problems = problems;
-    yield page;
-    if (nextUrl === undefined) return;
-    pageNo++;
-    ordinal++;
-  }
   } finally {
     // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
     if (ahead !== undefined) {
