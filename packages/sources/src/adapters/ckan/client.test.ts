@@ -375,6 +375,16 @@ describe('CKAN harvest: resume, conditional requests, incremental', () => {
     expect(batches(events)).toEqual([]);
   });
 
+  it('a stored next page that points back to a page already read stops paging and marks the listing partial', async () => {
+    const s = await serve(ckanPortal({ packages: Array.from({ length: 15 }, (_, i) => ckanPackage(i)), etags: true }));
+    const firstRun = await collect({ url: `${s.base}/data`, config: { rows: 10 } });
+    const [p1] = pages(firstRun);
+    // Page 1 answers 304 and its stored next page is page 1 itself: what lies after it is unknown.
+    const stored = new Map<string, PageValidators>([[p1!.url, { etag: p1!.etag ?? null, nextUrl: p1!.url }]]);
+    const events = await collect({ url: `${s.base}/data`, config: { rows: 10 }, validators: async (url) => stored.get(url) });
+    expect(pages(events).map((p) => [p.notModified, p.listing, p.problems?.map((x) => x.code)])).toEqual([[true, 'partial', ['paging_loop']]]);
+  });
+
   it('incremental: lists packages modified since the last complete run (less the overlap), marked partial', async () => {
     const s = await serve(ckanPortal({ packages: [ckanPackage(1)] }));
     const last = '2024-06-01T12:00:00.000Z';

@@ -341,6 +341,9 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
         page = { ...common, ...(nextUrl !== undefined && { nextUrl }), batchCount: batchNo, recordCount };
       }
     }
+    // Paging stopped on a loop (a stored or computed next page already read): pages after it may
+    // exist, so this run must not withdraw anything.
+    if (problems.some((p) => p.code === 'paging_loop')) partial = true;
     if (partial) page.listing = 'partial';
     if (problems.length > 0) page.problems = problems;
     yield page;
