@@ -1,3 +1,4 @@
+import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { ConfigError, FetchStatusError, PagingError, ParseError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
@@ -118,8 +119,17 @@ function pagingValue(msg: SoapMessage, path: CompiledPath, ns: Namespaces): stri
   return selectValues(msg.envelope, path, ns)[0];
 }
 
-/** Decides whether another page follows; PagingError when the response cannot say. */
-function nextPageFollows(config: SoapConfig, msg: SoapMessage, paths: { total?: CompiledPath; hasMore?: CompiledPath }, ctx: { pageNo: number; index: number; count: number; endpoint: string }, problems: RecordProblem[]): boolean {
+/**
+ * Decides whether another page follows; PagingError when the response cannot say. `ctx.total`
+ * receives the record total the page gives (`total` mode).
+ */
+function nextPageFollows(
+  config: SoapConfig,
+  msg: SoapMessage,
+  paths: { total?: CompiledPath; hasMore?: CompiledPath },
+  ctx: { pageNo: number; index: number; count: number; endpoint: string; total?: number },
+  problems: RecordProblem[],
+): boolean {
   const { paging, pageSize } = config;
   switch (paging.mode) {
     case 'none':
@@ -132,6 +142,7 @@ function nextPageFollows(config: SoapConfig, msg: SoapMessage, paths: { total?: 
       if (!Number.isSafeInteger(total)) {
         throw new PagingError(`page ${ctx.pageNo} from ${ctx.endpoint} gives no record total at ${paging.totalPath} (found ${raw === undefined ? 'nothing' : JSON.stringify(raw)}); cannot tell whether more pages follow`, { pageNo: ctx.pageNo, totalPath: paging.totalPath });
       }
+      ctx.total = total;
       const after = (ctx.index + 1) * pageSize;
       if (after < total && ctx.count < pageSize) {
         // Offsets assume full pages: a service that caps its page size would make us skip records.
@@ -191,7 +202,7 @@ async function requestPage(opts: HarvestOptions, config: SoapConfig, target: Soa
   return { res, bytes: (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer };
 }
 
-/** The next page, asked for while the current one is mapped and handed on. */
+/** The next page, asked for while the current one is parsed, mapped and handed on. */
 interface ReadAhead {
   ordinal: number;
   page: Promise<FetchedPage>;
@@ -199,14 +210,86 @@ interface ReadAhead {
 }
 
 /**
+ * Whether the page after page `ordinal` can be asked before page `ordinal` is parsed, from what
+ * earlier pages said: by the last record total seen (`total` mode), always while the pages are
+ * full (`emptyPage`: a short page announces the empty one that ends the listing), always for
+ * `hasMore`. A guess only: the page's own answer decides, and a wrong guess is aborted.
+ */
+function nextPageLikely(config: SoapConfig, ordinal: number, knownTotal: number | undefined, previousShort: boolean): boolean {
+  switch (config.paging.mode) {
+    case 'none':
+      return false;
+    case 'total':
+      return knownTotal !== undefined && ordinal * config.pageSize < knownTotal;
+    case 'emptyPage':
+      return !previousShort;
+    case 'hasMore':
+      return true;
+  }
+}
+
+/**
+ * Diagnostics channel (`node:diagnostics_channel`) published on synchronously just before
+ * (`phase: 'start'`) and just after (`'end'`) each page's envelope is parsed, with `{ pageNo,
+ * phase }`: for timing the parse against the requests in flight. Nothing is published without
+ * a subscriber.
+ */
+export const SOAP_PARSE_CHANNEL = 'hasad:soap:parse';
+const parseChannel = channel(SOAP_PARSE_CHANNEL);
+
+/** undici's diagnostics channel: a request's headers were written to its socket. */
+const HEADERS_WRITTEN = 'undici:client:sendHeaders';
+/**
+ * How long a page's parse waits at most for the read-ahead request to be written, in ms: the
+ * parse holds the thread, so a request not yet on the wire (connection still opening) would only
+ * leave after it. Past this (a slow handshake, the host limiter holding it back) parsing first
+ * costs less than waiting.
+ */
+const WRITE_WAIT_MS = 50;
+
+/**
+ * Resolves once a POST to `endpoint` has been written to a socket (undici reports it), once
+ * `page` settles, or after {@link WRITE_WAIT_MS}, whichever comes first. Another POST to the
+ * same endpoint written meanwhile (another harvest in the process) only ends the wait early.
+ */
+function untilWritten(endpoint: string, page: Promise<unknown>): Promise<void> {
+  const { origin, pathname, search } = new URL(endpoint);
+  const path = pathname + search;
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe(HEADERS_WRITTEN, onWritten);
+      resolve();
+    };
+    const onWritten = (message: unknown) => {
+      const req = (message as { request?: { method?: unknown; origin?: unknown; path?: unknown } } | null)?.request;
+      if (req?.method === 'POST' && req.path === path && String(req.origin).replace(/\/$/, '') === origin) done();
+    };
+    const timer = setTimeout(done, WRITE_WAIT_MS);
+    subscribe(HEADERS_WRITTEN, onWritten);
+    page.then(done, done);
+  });
+}
+
+/** Abandons a read-ahead: its request is aborted (slot and socket freed) and its outcome ignored. */
+function dropReadAhead(ahead: ReadAhead): void {
+  ahead.controller.abort();
+  ahead.page.then((p) => p.res.body.destroy(), () => undefined);
+}
+
+/**
  * Harvests a SOAP service page by page: POSTs the envelope template with the page's
  * `{{page}}`/`{{offset}}`, reads the records at `recordPath`, and yields record batches and,
- * after each page's batches, a page event the caller checkpoints on. Once a page says another
- * follows, that next page is requested (one page of read-ahead) while this page's records are
- * mapped and consumed: a slow service and a busy consumer overlap instead of adding up. The
- * read-ahead page is only ever yielded after the page before it, so checkpoints stay in order;
- * its errors (a Fault included) surface when the harvest reaches it, and it is abandoned
- * (request aborted) when the harvest stops first. Page URLs are synthetic
+ * after each page's batches, a page event the caller checkpoints on. One page of read-ahead:
+ * when earlier pages make the next one predictable (the last record total says it exists; in
+ * `emptyPage` mode while pages are full; always in `hasMore` mode), it is requested as soon as
+ * this page's answer has arrived, before this page is parsed, so the service works while we parse;
+ * otherwise once this page says another follows, while its records are mapped and consumed. A
+ * speculative page this page turns out not to announce (empty page, hasMore false, a smaller
+ * total, a Fault or error here) is aborted and never yielded. The read-ahead page is only ever
+ * yielded after the page before it, so checkpoints stay in order; its errors (a Fault included)
+ * surface when the harvest reaches it, and it is abandoned (request aborted) when the harvest
+ * stops first. Page URLs are synthetic
  * (`<endpoint>#page=N`, see {@link soapPageUrl}); a resume starts at the page `start.url` names.
  *
  * @throws SoapFaultError (`soap_fault`, permanent) for a Fault, with HTTP 200, 400 or 500;
@@ -231,7 +314,19 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
   let ordinal = (opts.start === undefined ? undefined : pageOrdinalOf(opts.start.url)) ?? pageNo;
   let previousIds: string | undefined;
   let previousShort = false;
+  /** The record total the last page gave (`total` mode): what the next page is guessed from. */
+  let knownTotal: number | undefined;
   let ahead: ReadAhead | undefined;
+  /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages. */
+  const mayAsk = (next: number, nextPageNo: number) => nextPageNo <= maxPages && !visited.has(soapPageUrl(target.endpoint, next));
+  const askAhead = (next: number, nextPageNo: number): ReadAhead => {
+    const controller = new AbortController();
+    const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
+    const page = requestPage(opts, config, target, next, nextPageNo, signal);
+    // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
+    page.catch(() => undefined);
+    return { ordinal: next, page, controller };
+  };
 
   try {
     for (;;) {
@@ -248,16 +343,25 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
       if (readAhead !== undefined && readAhead.ordinal === ordinal) {
         fetched = await readAhead.page;
       } else {
-        readAhead?.controller.abort();
+        if (readAhead !== undefined) dropReadAhead(readAhead);
         fetched = await requestPage(opts, config, target, ordinal, pageNo, opts.signal);
       }
       const { res, bytes } = fetched;
+      // Speculative read-ahead: when earlier pages make the next one likely, ask for it before
+      // this one is parsed, so the service works on it during the parse as well.
+      if (ahead === undefined && mayAsk(ordinal + 1, pageNo + 1) && nextPageLikely(config, ordinal, knownTotal, previousShort)) {
+        ahead = askAhead(ordinal + 1, pageNo + 1);
+        // The parse below holds the thread: let the request reach the socket first.
+        await untilWritten(target.endpoint, ahead.page);
+      }
 
       if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
         // A portal's login or error page: say so rather than report where the HTML is not XML.
         throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
       }
+      if (parseChannel.hasSubscribers) parseChannel.publish({ pageNo, phase: 'start' });
       const msg: SoapMessage = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
+      if (parseChannel.hasSubscribers) parseChannel.publish({ pageNo, phase: 'end' });
       const fault = findFault(msg.body);
       if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
 
@@ -271,20 +375,23 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
       }
       previousShort = nodes.length < config.pageSize;
 
-      const more = nextPageFollows(config, msg, paths, { pageNo, index, count: nodes.length, endpoint: target.endpoint }, problems);
+      const decided: { pageNo: number; index: number; count: number; endpoint: string; total?: number } = { pageNo, index, count: nodes.length, endpoint: target.endpoint };
+      const more = nextPageFollows(config, msg, paths, decided, problems);
+      if (decided.total !== undefined) knownTotal = decided.total;
       let nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
       if (nextUrl !== undefined && visited.has(nextUrl)) {
         problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
         nextUrl = undefined;
       }
-      if (nextUrl !== undefined && pageNo + 1 <= maxPages) {
-        // Read-ahead: the next page travels while this one is mapped and handed on.
-        const controller = new AbortController();
-        const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
-        const page = requestPage(opts, config, target, ordinal + 1, pageNo + 1, signal);
-        // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
-        page.catch(() => undefined);
-        ahead = { ordinal: ordinal + 1, page, controller };
+      if (nextUrl !== undefined && mayAsk(ordinal + 1, pageNo + 1)) {
+        // Read-ahead: the next page travels while this one is mapped and handed on (it may
+        // already be on its way, asked before the parse).
+        ahead ??= askAhead(ordinal + 1, pageNo + 1);
+      } else if (ahead !== undefined) {
+        // This page is the last after all (empty, hasMore false, a smaller total): the page
+        // asked on speculation does not exist for this run.
+        dropReadAhead(ahead);
+        ahead = undefined;
       }
 
       const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
@@ -324,9 +431,6 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
     }
   } finally {
     // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
-    if (ahead !== undefined) {
-      ahead.controller.abort();
-      ahead.page.then((p) => p.res.body.destroy(), () => undefined);
-    }
+    if (ahead !== undefined) dropReadAhead(ahead);
   }
 }
