@@ -13,6 +13,11 @@ import {
   soapTitleFr as titleFr,
 } from '@hasad/testkit';
 import type { SoapDatasetService as DatasetService, SoapDatasetServiceOptions as DatasetServiceOptions } from '@hasad/testkit';
+import { spawn } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createInterface } from 'node:readline';
+import { createLocalHostLimiter } from '../../http/host-limiter.ts';
+import { SOAP_PARSE_CHANNEL } from './client.ts';
 import { soapAdapter } from './index.ts';
 
 let service: DatasetService | undefined;
@@ -239,6 +244,166 @@ describe('soap read-ahead', () => {
     expect(pages(events).map((p) => p.pageNo)).toEqual([2, 3]);
     expect(records(events).map((r) => r.identifier)).toEqual(Array.from({ length: 40 }, (_, i) => datasetId(i + 21)));
     expect(svc.ordinals()).toEqual([1, 2, 2, 3]);
+  });
+});
+
+/** What the service in its own process saw of a request; times in ms since the epoch (`performance.timeOrigin + performance.now()`). */
+interface SeenElsewhere {
+  ordinal: number;
+  receivedAt: number;
+  finishedAt: number | null;
+}
+
+/**
+ * The paged dataset service in a process of its own, so that it receives requests while this
+ * process is busy parsing. `shrinkTo` sets the catalogue's size when a page (ordinal) is asked.
+ */
+async function serveInProcess(options: DatasetServiceOptions, shrinkTo?: { atOrdinal: number; count: number }) {
+  const code = `
+import { startSoapDatasetService } from '@hasad/testkit';
+const [options, shrink] = JSON.parse(process.argv[1]);
+const svc = await startSoapDatasetService(options);
+const push = svc.requests.push.bind(svc.requests);
+svc.requests.push = (...seen) => {
+  if (shrink && seen.some((r) => r.ordinal === shrink.atOrdinal)) svc.options.count = shrink.count;
+  return push(...seen);
+};
+const at = (t) => (t === undefined ? null : performance.timeOrigin + t);
+process.stdout.write(svc.url + '\\n');
+process.stdin.on('data', () => process.stdout.write(JSON.stringify(svc.requests.map((r) => ({ ordinal: r.ordinal, receivedAt: at(r.receivedAt), finishedAt: at(r.finishedAt) }))) + '\\n'));
+process.stdin.on('end', () => void svc.close().then(() => process.exit(0)));
+`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, JSON.stringify([options, shrinkTo ?? null])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const url = (await lines.next()).value as string;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url,
+    async requests(): Promise<SeenElsewhere[]> {
+      child.stdin.write('?\n');
+      return JSON.parse((await lines.next()).value as string) as SeenElsewhere[];
+    },
+    async close() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/** Now, in ms since the epoch: comparable with the times of another process on this machine. */
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** Records each page's parse (start and end) and makes it last at least `parseMs[pageNo]` (busy: it holds the thread as a real parse does). */
+function slowParse(parseMs: (pageNo: number) => number, onStart?: (pageNo: number) => void) {
+  const parses = new Map<number, { start: number; end: number }>();
+  const listener = (message: unknown) => {
+    const { pageNo, phase } = message as { pageNo: number; phase: 'start' | 'end' };
+    if (phase === 'start') {
+      const start = epochNow();
+      parses.set(pageNo, { start, end: Number.NaN });
+      onStart?.(pageNo);
+      while (epochNow() - start < parseMs(pageNo));
+    } else {
+      parses.get(pageNo)!.end = epochNow();
+    }
+  };
+  subscribe(SOAP_PARSE_CHANNEL, listener);
+  return {
+    parses,
+    stop: () => {
+      unsubscribe(SOAP_PARSE_CHANNEL, listener);
+    },
+  };
+}
+
+describe('soap speculative read-ahead (service in its own process)', () => {
+  const closers: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it('total mode: once a total is known, page N+1 reaches the service while page N is still being parsed', async () => {
+    // The parse (150 ms a page) is the slow part, the service (40 ms a page) the fast one.
+    const svc = await serveInProcess({ count: 100, delayMs: 40 });
+    closers.push(() => svc.close());
+    const probe = slowParse(() => 150);
+    closers.push(probe.stop);
+    const batchAt = new Map<number, number>();
+    const events: HarvestEvent[] = [];
+    for await (const ev of soapAdapter.harvest({ http: { ...loopbackHttp, hostConcurrency: 2 }, url: svc.url, config: datasetServiceConfig() })) {
+      events.push(ev);
+      if (ev.type === 'batch' && !batchAt.has(ev.pageNo)) batchAt.set(ev.pageNo, epochNow());
+    }
+    expect(pages(events).map((p) => [p.pageNo, p.recordCount])).toEqual([
+      [1, 20],
+      [2, 20],
+      [3, 20],
+      [4, 20],
+      [5, 20],
+    ]);
+    expect(new Set(records(events).map((r) => r.identifier)).size).toBe(100);
+    const seen = await svc.requests();
+    // Each page asked once, in order.
+    expect(seen.map((r) => r.ordinal)).toEqual([1, 2, 3, 4, 5]);
+    const received = (ordinal: number) => seen.find((r) => r.ordinal === ordinal)!.receivedAt;
+    const { parses } = probe;
+    // Page 1 gives the first total: page 2 is asked only once page 1 has been parsed.
+    expect(received(2)).toBeGreaterThan(parses.get(1)!.start + 100);
+    // From page 2 on, the total is known: page N+1 arrives while page N is parsed, before its batch is handed on.
+    for (const n of [2, 3, 4]) {
+      expect(received(n + 1), `page ${n + 1} asked during the parse of page ${n}`).toBeLessThan(parses.get(n)!.end);
+      expect(received(n + 1)).toBeLessThan(batchAt.get(n)!);
+    }
+    // Nothing is asked after the last page: the total said page 5 ends the listing.
+  });
+
+  it('emptyPage mode: the page asked on speculation after the last one is aborted, and nothing of it is yielded', async () => {
+    // 40 records in pages of 20: pages 1 and 2 are full, page 3 is empty. Page 4 is asked on
+    // speculation when page 3 arrives (page 2 was full), and dropped once page 3 is read empty.
+    const svc = await serveInProcess({ count: 40, delayMs: 400 });
+    closers.push(() => svc.close());
+    // Page 3's parse lasts long enough for the other process to receive the speculation.
+    const probe = slowParse((pageNo) => (pageNo === 3 ? 150 : 0));
+    closers.push(probe.stop);
+    const limiter = createLocalHostLimiter({ maxConcurrent: 2, perSecond: 1000 });
+    const { events, error } = await collect({ url: svc.url, http: { ...loopbackHttp, hostLimiter: limiter }, config: datasetServiceConfig({ paging: { mode: 'emptyPage' } }) });
+    const ended = epochNow();
+    expect(error).toBeUndefined();
+    expect(pages(events).map((p) => [p.pageNo, p.recordCount, p.nextUrl])).toEqual([
+      [1, 20, `${svc.url}#page=2`],
+      [2, 20, `${svc.url}#page=3`],
+      [3, 0, undefined],
+    ]);
+    expect(pages(events).flatMap((p) => p.problems ?? [])).toEqual([]);
+    expect(records(events)).toHaveLength(40);
+    const seen = await svc.requests();
+    expect(seen.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
+    // The harvest ended without waiting for page 4's answer (400 ms after it was received).
+    const speculated = seen[3]!;
+    expect(ended).toBeLessThan(speculated.receivedAt + 400);
+    // Both slots of the host are free again: the aborted request gave its slot back.
+    const host = new URL(svc.url).host;
+    const permits = await Promise.all([limiter.acquire(host, AbortSignal.timeout(2000)), limiter.acquire(host, AbortSignal.timeout(2000))]);
+    expect(permits.map((p) => p.ok)).toEqual([true, true]);
+    for (const p of permits) if (p.ok) p.release();
+  });
+
+  it('total mode: a total that shrinks mid-harvest yields no phantom page', async () => {
+    // Pages 1 and 2 say 100 records; by page 3 the catalogue has 50, so page 3 (10 records) is
+    // the last. Page 4 is asked on speculation (the total known then said 100) and dropped.
+    const svc = await serveInProcess({ count: 100, delayMs: 30 }, { atOrdinal: 3, count: 50 });
+    closers.push(() => svc.close());
+    const probe = slowParse((pageNo) => (pageNo === 3 ? 150 : 0));
+    closers.push(probe.stop);
+    const { events, error } = await collect({ url: svc.url, http: { ...loopbackHttp, hostConcurrency: 2 }, config: datasetServiceConfig() });
+    expect(error).toBeUndefined();
+    expect(pages(events).map((p) => [p.pageNo, p.recordCount, p.nextUrl])).toEqual([
+      [1, 20, `${svc.url}#page=2`],
+      [2, 20, `${svc.url}#page=3`],
+      [3, 10, undefined],
+    ]);
+    expect(records(events).map((r) => r.identifier)).toEqual(Array.from({ length: 50 }, (_, i) => datasetId(i + 1)));
+    expect((await svc.requests()).map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
   });
 });
 
