@@ -225,6 +225,28 @@ describe('soap read-ahead', () => {
     expect((error as Error).message).toBe(`SOAP Fault from ${svc.url} (page 2, HTTP 500): soap:Server: Délai dépassé côté base`);
   });
 
+  it('a Fault on a page asked on speculation fails the run with its text, after the page before it', async () => {
+    // Page 3 is asked when page 2 arrives (page 1's total says it exists), before page 2 is parsed.
+    const svc = await serve({ count: 60, delayMs: 20, faults: new Map([[3, { status: 500, text: 'Curseur expiré' }]]) });
+    const { events, error } = await collect({ url: svc.url, http: politeHttp, config: datasetServiceConfig() });
+    expect(pages(events).map((p) => p.pageNo)).toEqual([1, 2]);
+    expect(records(events)).toHaveLength(40);
+    expect((error as HasadError).code).toBe('soap_fault');
+    expect((error as Error).message).toBe(`SOAP Fault from ${svc.url} (page 3, HTTP 500): soap:Server: Curseur expiré`);
+  });
+
+  it('hasMore mode: a page asked on speculation past the last one is dropped, its Fault with it', async () => {
+    // Page 2 says hasMore false; page 3, asked when page 2 arrived, answers with a Fault that must not matter.
+    const svc = await serve({ count: 40, delayMs: 20, faults: new Map([[3, { status: 500, text: 'Page hors limites' }]]) });
+    const { events, error } = await collect({ url: svc.url, http: politeHttp, config: datasetServiceConfig({ paging: { mode: 'hasMore', hasMorePath: 'Body/GetDatasetsResponse/hasMore' } }) });
+    expect(error).toBeUndefined();
+    expect(pages(events).map((p) => [p.pageNo, p.recordCount, p.nextUrl])).toEqual([
+      [1, 20, `${svc.url}#page=2`],
+      [2, 20, undefined],
+    ]);
+    expect(records(events)).toHaveLength(40);
+  });
+
   it('the read-ahead page is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {
     const svc = await serve({ count: 60, delayMs: 20 });
     const first: HarvestEvent[] = [];
