@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { createDb, type DbHandle } from '@hasad/db';
 import { csvInventoryIdentifier, csvInventoryTitle, datasetIdentifier, datasetTitle, FeedServer, generateCsvInventory, mountCatalog } from '@hasad/testkit';
+import { runHasad, type CommandResult } from './helpers/cli.ts';
 import { CONFORMANCE_DIR, HAVE_CONFORMANCE, warnIfMissing } from './helpers/conformance.ts';
 import { freePort } from './helpers/free-port.ts';
 import { testEnv } from './helpers/pipeline.ts';
@@ -18,42 +17,12 @@ import { describeProcesses, killAllRoles, startRoleProcess, type RoleProcess } f
 // each command a separate process: against a fresh database and queue prefix, with the fetcher
 // and loader in their own processes, and feeds served by a real HTTP server on loopback.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = fileURLToPath(new URL('../packages/cli/bin/hasad.js', import.meta.url));
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed as JSON, or undefined when it is not JSON. */
-  json: any;
-}
+type CliResult = CommandResult;
 
-/** Runs `hasad ARGS` with exactly `env` (plus PATH and HOME) and resolves once it exits. */
-function hasad(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+/** Runs `hasad ARGS` with exactly `env` (plus PATH, HOME and NODE_ENV=test) and resolves once it exits. */
+const hasad = (env: Record<string, string>, ...args: string[]): Promise<CliResult> => runHasad({ NODE_ENV: 'test', ...env }, args);
 
 /** What a failed expectation on a CLI call prints: the command and everything it wrote. */
 const said = (args: string[], r: CliResult) => `hasad ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;

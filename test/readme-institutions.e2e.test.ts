@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, mountCatalog } from '@hasad/testkit';
+import { runCommand, type CommandResult } from './helpers/cli.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // The README's "Institutions" section quotes test/fixtures/institutions-examples.sh. This test
@@ -10,7 +10,6 @@ import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 // against a real listening API with a fetcher and a loader, a loopback feed as $FEED, and the
 // values earlier answers gave ($TOKEN, $SOURCE_ID, …) in the environment, as a reader would set them.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('./fixtures/institutions-examples.sh', import.meta.url));
 const DATASETS = 12;
 
@@ -28,32 +27,9 @@ function commandsOf(text: string): string[] {
     .filter((c) => c.length > 0);
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+type Result = CommandResult;
 
-function run(command: string, env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const run = (command: string, env: Record<string, string>): Promise<Result> => runCommand('bash', ['-c', command], { ...process.env, ...env });
 
 describe('README "Institutions" examples, run against the real API', () => {
   let p: TestPipeline;

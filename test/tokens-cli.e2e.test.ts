@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHasad, type CommandResult } from './helpers/cli.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 import { waitUntil } from './helpers/wait.ts';
 
@@ -9,42 +8,11 @@ import { waitUntil } from './helpers/wait.ts';
 // process (packages/cli/bin/hasad.js, as `npx hasad` runs it) against a fresh database, and the
 // tokens it prints used against a real listening API on that database.
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = fileURLToPath(new URL('../packages/cli/bin/hasad.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
 
 let p: TestPipeline;
 let cliEnv: Record<string, string>;
 
-function hasad(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...cliEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const hasad = (...args: string[]): Promise<CommandResult> => runHasad(cliEnv, args);
 
 /** `hasad ARGS` that must succeed; its JSON output. */
 async function hasadOk(...args: string[]): Promise<any> {
