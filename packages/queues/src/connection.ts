@@ -131,6 +131,28 @@ export class Queues {
     return l;
   }
 
+  /**
+   * Deletes every key under this prefix: BullMQ's, the host limiter's, the dashboard's sessions.
+   * For tests and throw-away deployments (a test's prefix must leave nothing behind); never
+   * called by the services. On a Redis Cluster each master is scanned.
+   */
+  async deleteAllKeys(): Promise<number> {
+    const nodes: Redis[] = this.connection instanceof Cluster ? this.connection.nodes('master') : [this.connection];
+    let deleted = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${this.settings.prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        // On a cluster the keys of one SCAN page may lie in several slots: one key a call there.
+        if (this.connection instanceof Cluster) for (const key of keys) deleted += await this.connection.del(key);
+        else deleted += await node.del(...keys);
+      } while (cursor !== '0');
+    }
+    return deleted;
+  }
+
   async close(): Promise<void> {
     // A Queue closed before its start-up commands are answered leaves them to be rejected
     // unhandled when the connection goes: let start-up finish first (quick when Redis answers,

@@ -49,6 +49,7 @@ export async function startApiHarness(opts: { env?: Record<string, string>; log?
     async close() {
       await app.close();
       await Promise.allSettled(queues.all().map((q) => q.obliterate({ force: true })));
+      await queues.deleteAllKeys().catch(() => 0);
       await queues.close();
       await handle.close();
       await database.drop();

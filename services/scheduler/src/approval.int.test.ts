@@ -26,6 +26,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await queues?.harvest.obliterate({ force: true }).catch(() => {});
+  await queues?.deleteAllKeys().catch(() => 0);
   await queues?.close();
   await h?.close();
   await testDb?.drop();

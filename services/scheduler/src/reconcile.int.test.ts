@@ -33,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await queues?.harvest.obliterate({ force: true }).catch(() => {});
   await queues?.load.obliterate({ force: true }).catch(() => {});
+  await queues?.deleteAllKeys().catch(() => 0);
   await queues?.close();
   await h?.close();
   await testDb?.drop();
