@@ -476,6 +476,8 @@ describe('OpenAPI', () => {
     expect(doc.paths['/api/v1/sources'].post.requestBody.content['application/json'].schema.required).toEqual(['kind', 'url']);
     expect(doc.paths['/api/v1/sources'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+    // The CKAN-compatible actions document their success envelope.
+    expect(doc.paths['/api/3/action/{action}'].get.responses['200'].content['application/json'].schema.required).toEqual(['help', 'success', 'result']);
     const docs = await fetch(`${base}/docs`, { redirect: 'follow' });
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger');

@@ -248,10 +248,25 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
   };
 
+  // CKAN's success envelope. `result` differs by action (a package dict, a list of names, a
+  // search result…) and follows CKAN's own shapes, so it is left open; extra members are kept
+  // (additionalProperties) so that the schema documents the answer without filtering it. Error
+  // answers are not declared: CKAN's own (404 Not Found Error, 409 Validation Error) and Hasad's
+  // (400 bad parameters, 429 rate limit) both reach this route, and a declared shape would make
+  // the serialiser refuse the other.
   const schema = {
     tags: ['ckan'],
     summary: `CKAN-compatible read action (${Object.keys(CKAN_HELP).join(', ')})`,
     params: { type: 'object', required: ['action'], properties: { action: { type: 'string', maxLength: 64 } } },
+    response: {
+      200: {
+        description: 'CKAN success envelope: `result` as the action returns it in CKAN',
+        type: 'object',
+        required: ['help', 'success', 'result'],
+        additionalProperties: true,
+        properties: { help: { type: 'string' }, success: { type: 'boolean' }, result: {} },
+      },
+    },
   };
   for (const prefix of ['/api/3/action', '/api/action']) {
     app.get(`${prefix}/:action`, { schema }, handle);
