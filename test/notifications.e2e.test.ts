@@ -212,6 +212,23 @@ describe('notifications', () => {
     const hooks = opsHook.requests.slice(opsBefore);
     expect(hooks).toHaveLength(1);
     expect(JSON.parse(hooks[0]!.body)).toMatchObject({ kind: 'needs_review', run: { id: run.id, outcome: 'needs_review', counts: { seen: 28, pendingWithdrawals: 12 }, review: { reason: 'threshold' } } });
+
+    // The feed stays shrunk and the next scheduled run asks for the same review: nothing new to tell.
+    const again = await p.harvest(s.sourceId);
+    expect(again).toMatchObject({ status: 'needs_review', pendingWithdrawals: 12 });
+    await settled(p);
+    expect(smtp.messages.length).toBe(mailsBefore + 1);
+    expect(opsHook.requests.length).toBe(opsBefore + 1);
+    // It shrinks further: told again.
+    s.ctl.options.omit = new Set(Array.from({ length: 16 }, (_, i) => i));
+    const further = await p.harvest(s.sourceId);
+    expect(further).toMatchObject({ status: 'needs_review', pendingWithdrawals: 16 });
+    await waitUntil('the second review e-mail', async () => smtp.messages.length, (n) => n > mailsBefore + 1);
+    await settled(p);
+    expect(smtp.messages.slice(mailsBefore).map((m) => m.subject)).toEqual([
+      `[Hasad] Revue requise : « Catalogue ${s.slug} » retirerait 12 jeux de données / Run needs review`,
+      `[Hasad] Revue requise : « Catalogue ${s.slug} » retirerait 16 jeux de données / Run needs review`,
+    ]);
   });
 
   it('a webhook receiver answering 500 is tried again until it accepts, with the same delivery id and a valid signature each time', async () => {
@@ -250,6 +267,8 @@ describe('notifications', () => {
     expect(retried?.attemptsMade).toBe(2);
 
     smtp.failNext = [550];
+    // One dataset back in the feed: another review (39 held back, not 40), so another message.
+    s.ctl.options.omit = new Set(Array.from({ length: 39 }, (_, i) => i));
     const second = await p.harvest(s.sourceId);
     expect(second.status).toBe('needs_review');
     await settled(p);

@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { notifyEventFor } from './notify.ts';
 
-const ctx = (status: string, failuresBefore: number) => ({ run: { status } as never, failuresBefore });
+const ctx = (status: string, failuresBefore: number, previous: { status: string; pendingWithdrawals: number } | null = null, pendingWithdrawals = 10) => ({
+  run: { status, pendingWithdrawals } as never,
+  failuresBefore,
+  previous,
+});
 
 describe('notifyEventFor (threshold 3)', () => {
   it('tells of a failure streak once, when it reaches the threshold', () => {
     expect([0, 1, 2, 3, 4, 5].map((before) => notifyEventFor(ctx('failed', before), 3))).toEqual([undefined, undefined, 'failure_streak', undefined, undefined, undefined]);
   });
-  it('tells of every run that needs review', () => {
+  it('tells of a run that needs review, once while the feed stays the same', () => {
     expect(notifyEventFor(ctx('needs_review', 0), 3)).toBe('needs_review');
     expect(notifyEventFor(ctx('needs_review', 5), 3)).toBe('needs_review');
+    expect(notifyEventFor(ctx('needs_review', 0, { status: 'succeeded', pendingWithdrawals: 0 }), 3)).toBe('needs_review');
+    // The previous run already asked for review of as many datasets: nothing new to tell.
+    expect(notifyEventFor(ctx('needs_review', 0, { status: 'needs_review', pendingWithdrawals: 10 }, 10), 3)).toBeUndefined();
+    // The feed shrank further (or came partly back): told again.
+    expect(notifyEventFor(ctx('needs_review', 0, { status: 'needs_review', pendingWithdrawals: 10 }, 14), 3)).toBe('needs_review');
   });
   it('tells of a recovery only after a streak that was told', () => {
     expect(notifyEventFor(ctx('succeeded', 2), 3)).toBeUndefined();

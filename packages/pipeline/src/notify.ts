@@ -6,13 +6,18 @@ import { jobIds, type NotifyChannel, type NotifyEvent, type Queues } from '@hasa
  * Which event, if any, a finished run is worth telling people about:
  * - `failure_streak` when this failed run makes `streak` failures in a row (once per streak: the
  *   4th and 5th failures say nothing more; the Prometheus alert keeps firing for those watching);
- * - `needs_review` when the run holds back withdrawals until someone confirms or cancels them;
+ * - `needs_review` when the run holds back withdrawals until someone confirms or cancels them,
+ *   unless the source's previous run already said the same (needs_review, holding back as many
+ *   datasets): a feed that stays shrunk is told once, not on every scheduled run;
  * - `recovered` when a run that did not fail ends a streak that had been notified.
  */
-export function notifyEventFor(ctx: Pick<NotificationContext, 'run' | 'failuresBefore'>, streak: number): NotifyEvent | undefined {
+export function notifyEventFor(ctx: Pick<NotificationContext, 'run' | 'failuresBefore' | 'previous'>, streak: number): NotifyEvent | undefined {
   const { status } = ctx.run;
   if (status === 'failed') return ctx.failuresBefore + 1 === streak ? 'failure_streak' : undefined;
-  if (status === 'needs_review') return 'needs_review';
+  if (status === 'needs_review') {
+    const same = ctx.previous?.status === 'needs_review' && ctx.previous.pendingWithdrawals === ctx.run.pendingWithdrawals;
+    return same ? undefined : 'needs_review';
+  }
   if ((status === 'succeeded' || status === 'unchanged') && ctx.failuresBefore >= streak) return 'recovered';
   return undefined;
 }

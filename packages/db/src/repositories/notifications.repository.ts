@@ -68,6 +68,13 @@ export interface NotificationContext {
    * when newer runs finish: a finalise delivered again later decides the same way.
    */
   failuresBefore: number;
+  /**
+   * The source's previous run (the last that finished before this one, cancelled runs aside):
+   * its status and pending withdrawals, null when there is none. A source whose feed stays
+   * shrunk ends `needs_review` run after run; only the first such run, or one that would now
+   * withdraw another number of datasets, is worth telling.
+   */
+  previous: { status: string; pendingWithdrawals: number } | null;
 }
 
 /** Reads a run with its source, organisation and the failure streak before it, in one round trip. */
@@ -81,8 +88,14 @@ export async function notificationContext(pool: pg.Pool, runId: string): Promise
          WHERE f.source_id = r.source_id AND f.status = 'failed' AND f.finished_at IS NOT NULL AND f.finished_at < r.finished_at
            AND f.finished_at > coalesce((SELECT max(ok.finished_at) FROM runs ok
              WHERE ok.source_id = r.source_id AND ok.finished_at IS NOT NULL AND ok.finished_at < r.finished_at
-               AND ok.status NOT IN ('failed', 'cancelled')), '-infinity'))::int AS failures_before
+               AND ok.status NOT IN ('failed', 'cancelled')), '-infinity'))::int AS failures_before,
+       prev.status AS previous_status, prev.pending_withdrawals AS previous_pending
      FROM runs r JOIN sources s ON s.id = r.source_id JOIN organizations o ON o.id = s.organization_id
+     LEFT JOIN LATERAL (
+       SELECT p.status, p.pending_withdrawals FROM runs p
+       WHERE p.source_id = r.source_id AND p.id <> r.id AND p.finished_at IS NOT NULL AND p.finished_at < r.finished_at AND p.status <> 'cancelled'
+       ORDER BY p.finished_at DESC LIMIT 1
+     ) prev ON true
      WHERE r.id = $1`,
     [runId],
   );
@@ -111,5 +124,6 @@ export async function notificationContext(pool: pg.Pool, runId: string): Promise
     source: { id: row.source_id, title: row.source_title, kind: row.kind, url: row.url, deleted: row.source_deleted },
     organization: { id: row.org_id, slug: row.slug, name: row.name, emails: row.notify_emails ?? [], webhookUrl: row.webhook_url, webhookSecret: row.webhook_secret },
     failuresBefore: row.failures_before,
+    previous: row.previous_status === null || row.previous_status === undefined ? null : { status: row.previous_status, pendingWithdrawals: row.previous_pending ?? 0 },
   };
 }
