@@ -163,6 +163,11 @@ export const envSchema = z.object({
    */
   HASAD_RUN_RETENTION_COUNT: int(100, 0),
   /**
+   * Days the change feed (`/api/v1/changes`) keeps a change; older ones are deleted by the
+   * scheduler, and a cursor from before them is answered 410 `cursor_expired`. 0 keeps every change.
+   */
+  HASAD_CHANGES_RETENTION_DAYS: int(90, 0),
+  /**
    * Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms;
    * also between the start of a source's last run and a "harvest now" asked with an organisation token.
    */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrganization, createRun, createSource, finaliseRun, loadBatch, markFetchDone, recordPage, type LoadRecord } from '@hasad/db';
+import { createOrganization, createRun, createSource, finaliseRun, loadBatch, markFetchDone, pruneChanges, recordPage, type LoadRecord } from '@hasad/db';
 import { startApiHarness, type ApiHarness } from './test-harness.ts';
 
 // The change feed (GET /api/v1/changes) and conditional requests (ETag, Last-Modified, 304)
@@ -216,5 +216,34 @@ describe('conditional requests', () => {
   it('validates a page of the change feed', async () => {
     const first = await get('/api/v1/changes?limit=3');
     expect((await get('/api/v1/changes?limit=3', { 'if-none-match': first.headers.etag as string })).status).toBe(304);
+  });
+});
+
+describe('retention (HASAD_CHANGES_RETENTION_DAYS)', () => {
+  it('prunes changes older than the retention; a cursor from before them gets 410, a reader from the start begins after them', async () => {
+    const all = await readFeed(undefined, 1000);
+    expect(all.items.length).toBeGreaterThan(4);
+    const first = await get('/api/v1/changes?limit=1');
+    const early = first.body.nextCursor as string; // after the first change
+    const three = await get('/api/v1/changes?limit=3');
+    const atHorizon = three.body.nextCursor as string; // after the third change
+
+    // Nothing is old enough yet; 0 days keeps everything whatever its age.
+    expect(await pruneChanges(h.deps.db, 90)).toBe(0);
+    const firstThree = all.items.slice(0, 3).map((c) => c.seq);
+    await h.pool.query(`UPDATE dataset_changes SET at = now() - interval '100 days' WHERE seq = ANY($1::bigint[])`, [firstThree]);
+    expect(await pruneChanges(h.deps.db, 0)).toBe(0);
+    expect(await pruneChanges(h.deps.db, 90)).toBe(3);
+    expect(await pruneChanges(h.deps.db, 90)).toBe(0);
+
+    const expired = await get(`/api/v1/changes?since=${early}`);
+    expect(expired.status).toBe(410);
+    expect(expired.body.error).toMatchObject({ code: 'cursor_expired', message: expect.stringContaining('since=now') });
+    // From the beginning: the feed now begins after what was pruned.
+    const fromStart = await readFeed(undefined, 1000);
+    expect(fromStart.items.map((c) => c.seq)).toEqual(all.items.slice(3).map((c) => c.seq));
+    // A reader that had passed the pruned changes goes on as before.
+    const after = await readFeed(atHorizon, 1000);
+    expect(after.items.map((c) => c.seq)).toEqual(all.items.slice(3).map((c) => c.seq));
   });
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { SOURCES_CHANNEL } from '@hasad/db';
+import { pruneChanges, SOURCES_CHANNEL } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
 import { pruneRunHistory } from './retention.ts';
 
@@ -29,6 +29,8 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
           if (r.repaired.length) log.info(r, 'orphaned runs repaired');
           const pruned = await pruneRunHistory(deps.db, deps.config.HASAD_RUN_RETENTION_COUNT);
           if (pruned) log.info({ pruned, keep: deps.config.HASAD_RUN_RETENTION_COUNT }, 'old runs deleted');
+          const changes = await pruneChanges(deps.db.db, deps.config.HASAD_CHANGES_RETENTION_DAYS);
+          if (changes) log.info({ changes, days: deps.config.HASAD_CHANGES_RETENTION_DAYS }, 'old change-feed entries deleted');
         } catch (err) {
           log.warn({ err }, 'reconcile failed; will retry next interval');
         }

@@ -23,6 +23,12 @@ export class InvalidChangeCursorError extends Error {
   readonly code = 'invalid_cursor';
 }
 
+/** A `since` older than what the feed still holds: changes after it were pruned (HASAD_CHANGES_RETENTION_DAYS). */
+export class ExpiredChangeCursorError extends Error {
+  override readonly name = 'ExpiredChangeCursorError';
+  readonly code = 'cursor_expired';
+}
+
 /** Position in the feed: the last (transaction id, seq) read. */
 interface Position {
   txid: string;
@@ -64,7 +70,16 @@ export async function listChanges(db: Db, opts: { since?: string; limit: number 
     const last = res.rows[0];
     return { items: [], nextCursor: encodeChangeCursor(last ? { txid: last.txid, seq: Number(last.seq) } : START) };
   }
-  const from = opts.since ? decodeChangeCursor(opts.since) : START;
+  const horizon = await feedHorizon(db);
+  let from = horizon ?? START;
+  if (opts.since) {
+    from = decodeChangeCursor(opts.since);
+    if (horizon && before(from, horizon)) {
+      throw new ExpiredChangeCursorError(
+        `changes after this cursor were pruned (older than the feed's retention, last pruned at ${horizon.prunedAt}): read /api/v1/datasets again and follow the feed from since=now`,
+      );
+    }
+  }
   const res = await db.execute<{ seq: string; txid: string; kind: ChangeKind; datasetId: string; sourceId: string; at: string }>(sql`
     SELECT seq, txid::text AS txid, kind, dataset_id AS "datasetId", source_id AS "sourceId", at
     FROM dataset_changes
@@ -78,4 +93,43 @@ export async function listChanges(db: Db, opts: { since?: string; limit: number 
     items: rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, datasetId: r.datasetId, sourceId: r.sourceId, at: r.at })),
     nextCursor: encodeChangeCursor(last ? { txid: last.txid, seq: Number(last.seq) } : from),
   };
+}
+
+/** (txid, seq) order; txids are 64-bit, compared as decimal strings of any length. */
+function before(a: Position, b: Position): boolean {
+  const ta = BigInt(a.txid);
+  const tb = BigInt(b.txid);
+  return ta < tb || (ta === tb && a.seq < b.seq);
+}
+
+/** The last position pruned, if the feed was ever pruned. */
+async function feedHorizon(db: Db): Promise<(Position & { prunedAt: string }) | undefined> {
+  const res = await db.execute<{ txid: string; seq: string; pruned_at: string }>(sql`SELECT txid::text AS txid, seq, pruned_at FROM change_feed_horizon WHERE id = 1`);
+  const row = res.rows[0];
+  return row ? { txid: row.txid, seq: Number(row.seq), prunedAt: new Date(row.pruned_at).toISOString() } : undefined;
+}
+
+/**
+ * Deletes changes older than `days` days, at most `limit` a call (the next tick takes the rest,
+ * so a first prune of a long history holds no long transaction), and moves the horizon to the
+ * last position deleted, in the same statement. `days` 0 keeps everything. Returns how many
+ * changes were deleted.
+ */
+export async function pruneChanges(db: Db, days: number, limit = 10_000): Promise<number> {
+  if (days <= 0) return 0;
+  const res = await db.execute<{ deleted: string }>(sql`
+    WITH gone AS (
+      DELETE FROM dataset_changes WHERE seq IN (
+        SELECT seq FROM dataset_changes WHERE at < now() - make_interval(days => ${days}::int) ORDER BY at LIMIT ${limit}
+      )
+      RETURNING txid, seq
+    ), last AS (
+      SELECT txid, seq FROM gone ORDER BY txid DESC, seq DESC LIMIT 1
+    ), moved AS (
+      INSERT INTO change_feed_horizon (id, txid, seq, pruned_at) SELECT 1, txid, seq, now() FROM last
+      ON CONFLICT (id) DO UPDATE SET txid = excluded.txid, seq = excluded.seq, pruned_at = excluded.pruned_at
+        WHERE (change_feed_horizon.txid, change_feed_horizon.seq) < (excluded.txid, excluded.seq)
+    )
+    SELECT count(*)::text AS deleted FROM gone`);
+  return Number(res.rows[0]?.deleted ?? 0);
 }

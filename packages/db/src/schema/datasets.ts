@@ -118,8 +118,19 @@ export const datasetChanges = pgTable(
     kind: text().notNull(),
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('dataset_changes_feed_idx').on(t.txid, t.seq)],
+  (t) => [index('dataset_changes_feed_idx').on(t.txid, t.seq), index('dataset_changes_at_idx').on(t.at)],
 );
+
+/**
+ * The last change-feed position pruned (HASAD_CHANGES_RETENTION_DAYS): a cursor before it has
+ * expired; a reader from the beginning starts there. One row at most (migration 0012).
+ */
+export const changeFeedHorizon = pgTable('change_feed_horizon', {
+  id: integer().primaryKey().default(1),
+  txid: xid8().notNull(),
+  seq: bigint({ mode: 'number' }).notNull(),
+  prunedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
 
 export const DATASET_STATUS = ['active', 'withdrawn'] as const;
 export type DatasetStatus = (typeof DATASET_STATUS)[number];

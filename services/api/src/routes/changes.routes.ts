@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { InvalidChangeCursorError, listChanges } from '@hasad/db';
+import { ExpiredChangeCursorError, InvalidChangeCursorError, listChanges } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -32,7 +32,7 @@ export function changeRoutes(app: FastifyInstance, deps: ApiDeps): void {
           type: 'object',
           additionalProperties: false,
           properties: {
-            since: { type: 'string', maxLength: 100, description: 'nextCursor of the previous answer; absent: from the beginning; now: only changes from now on' },
+            since: { type: 'string', maxLength: 100, description: 'nextCursor of the previous answer; absent: from the oldest change kept; now: only changes from now on. A cursor older than the changes kept (HASAD_CHANGES_RETENTION_DAYS) is answered 410 cursor_expired.' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
@@ -52,6 +52,7 @@ export function changeRoutes(app: FastifyInstance, deps: ApiDeps): void {
         page = await listChanges(deps.db, { since: req.query.since, limit: req.query.limit });
       } catch (err) {
         if (err instanceof InvalidChangeCursorError) throw new ApiError(400, 'invalid_parameter', `querystring parameter "since": ${err.message}`);
+        if (err instanceof ExpiredChangeCursorError) throw new ApiError(410, 'cursor_expired', `querystring parameter "since": ${err.message}`);
         throw err;
       }
       const body = { items: page.items.map((c) => ({ ...c, at: toIso(c.at) })), nextCursor: page.nextCursor };
