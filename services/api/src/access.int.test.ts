@@ -7,7 +7,7 @@ import { jobIds } from '@hasad/queues';
 import { reconcileSchedules, type SchedulerDeps } from '@hasad/scheduler';
 import { datasetIdentifier, FeedServer, mountCatalog } from '@hasad/testkit';
 import { buildApp } from './app.ts';
-import { startApiHarness, type ApiHarness } from './test-harness.ts';
+import { httpCall, startApiHarness, type ApiHarness, type HttpAnswer } from './test-harness.ts';
 
 // Every access rule of issue 4 with real HTTP requests against a listening API, on a real
 // PostgreSQL database and real Redis. The feeds previewed are served on loopback.
@@ -24,27 +24,8 @@ const org = { a: { id: '', slug: 'min-eau' }, b: { id: '', slug: 'onee' } };
 let sourceB: string;
 let runB: string;
 
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; url?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${opts.url ?? base}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
-  const text = await res.text();
-  responses.push(text, JSON.stringify([...res.headers]));
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // HTML (the /docs page)
-  }
-  return { status: res.status, body, headers: res.headers };
-}
+const call = (method: string, path: string, opts: { token?: string; body?: unknown; url?: string } = {}): Promise<HttpAnswer> =>
+  httpCall(base, method, path, { ...opts, onResponse: (text, headers) => responses.push(text, JSON.stringify([...headers])) });
 
 function schedulerDeps(): SchedulerDeps {
   const db: DbHandle = { db: h.deps.db, pool: h.pool, close: async () => {} };

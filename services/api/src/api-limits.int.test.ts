@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HasadConfig } from '@hasad/core';
 import { createApiToken, createOrganization } from '@hasad/db';
 import { buildApp } from './app.ts';
-import { startApiHarness, type ApiHarness } from './test-harness.ts';
+import { httpCall, startApiHarness, type ApiHarness, type HttpAnswer } from './test-harness.ts';
 
 // Limits of the API with real HTTP requests against a listening API, on real PostgreSQL and
 // Redis: rate limits per address for requests with tokens, the minimum interval for "harvest
@@ -15,26 +15,7 @@ let base: string;
 const tokens = { org: '', operator: '' };
 const orgSlug = 'min-equipement';
 
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; url?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${opts.url ?? base}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body, headers: res.headers };
-}
+const call = (method: string, path: string, opts: { token?: string; body?: unknown; url?: string } = {}): Promise<HttpAnswer> => httpCall(base, method, path, opts);
 
 /** Ends a run as a worker would have, started `minutesAgo` minutes ago. */
 async function finishRun(runId: string, minutesAgo: number): Promise<void> {

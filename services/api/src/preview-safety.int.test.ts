@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createOrganization } from '@hasad/db';
 import { generatePage, MEDIA_TYPES } from '@hasad/testkit';
-import { startApiHarness, type ApiHarness } from './test-harness.ts';
+import { httpCall, startApiHarness, type ApiHarness, type HttpAnswer } from './test-harness.ts';
 
 // POST /api/v1/preview against hostile targets, with real HTTP requests to a listening API on
 // real PostgreSQL and Redis. The address rules are ON: the allow-list names only the port of
@@ -94,25 +94,7 @@ let bomb: Buffer;
 let rssBaseline = 0;
 let rssPeak = 0;
 
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, body?: unknown, auth = token): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${auth}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
+const call = (method: string, path: string, body?: unknown, auth = token): Promise<HttpAnswer> => httpCall(base, method, path, { token: auth, body });
 
 const preview = (url: string, extra: Record<string, unknown> = {}) => call('POST', '/api/v1/preview', { kind: 'dcat', url, ...extra });
 

@@ -215,3 +215,35 @@ export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promis
   }
   return { org, source, run, dataset: ds, electriciteUri };
 }
+
+/** An answer of {@link httpCall}: the body parsed as JSON when it is JSON, else the text. */
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/**
+ * One real HTTP request to a listening API, with an optional bearer token and JSON body.
+ * `onResponse` sees every raw answer (the token-secrecy tests collect them).
+ */
+export async function httpCall(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; url?: string; onResponse?: (text: string, headers: Headers) => void } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${opts.url ?? base}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+  const text = await res.text();
+  opts.onResponse?.(text, res.headers);
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (the /docs page, an empty answer)
+  }
+  return { status: res.status, body, headers: res.headers };
+}
