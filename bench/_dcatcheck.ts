@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generatePage, pageCount, pageUrl, MEDIA_TYPES } from '@hasad/testkit';
-import { contentHash, getAdapter } from '@hasad/sources';
+import { contentHash, getAdapter, harvestWithConfig } from '@hasad/sources';
 import type { CanonicalDataset } from '@hasad/core';
 
 const N = Number(process.argv[2] ?? 20000);
@@ -25,7 +25,7 @@ server.on('request', (req, res) => {
 const a = getAdapter('dcat');
 const records: CanonicalDataset[] = [];
 const cpu0 = process.cpuUsage();
-for await (const ev of a.harvest({ url: pageUrl(base, 1), config: {}, batchSize: 1000, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as never)) {
+for await (const ev of harvestWithConfig(a, { url: pageUrl(base, 1), config: {}, batchSize: 1000, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as never)) {
   if (ev.type === 'batch') for (const r of ev.records) records.push(r);
 }
 const cpu1 = process.cpuUsage(cpu0);

@@ -1,5 +1,5 @@
 import { startSoapDatasetService, soapDatasetServiceConfig } from '@hasad/testkit';
-import { getAdapter } from '@hasad/sources';
+import { getAdapter, harvestWithConfig } from '@hasad/sources';
 const N = Number(process.argv[2] ?? 20000);
 const size = Number(process.argv[3] ?? 200);
 const svc = await startSoapDatasetService({ count: N });
@@ -7,7 +7,7 @@ const a = getAdapter('soap');
 const config = soapDatasetServiceConfig({ pageSize: size });
 let n = 0;
 const t1 = performance.now();
-for await (const ev of a.harvest({ url: svc.url, config, batchSize: 1000, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as any)) {
+for await (const ev of harvestWithConfig(a, { url: svc.url, config, batchSize: 1000, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as any)) {
   if (ev.type === 'batch') n += ev.records.length;
 }
 const total = performance.now() - t1;

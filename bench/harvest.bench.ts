@@ -52,6 +52,7 @@ import { int, mb, pct, secs, table } from './lib/report.ts';
 import { ensureRdflib, stopRdflib, timeRdflib, writePages, type RdflibTiming } from './lib/rdflib.ts';
 import { roleEnv, startRole, type RoleProcess } from './lib/roles.ts';
 import { machineInfo, updateSummary, type Machine, type SummaryRow, type SummarySection } from './lib/summary.ts';
+import { storagePerDataset, type StoragePerDataset } from './lib/storage.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -76,7 +77,7 @@ const { values: args } = parseArgs({
     'scaling-sizes': { type: 'string', default: '10000,100000,500000' },
     /** Datasets of the workers comparison (default --datasets). */
     'workers-datasets': { type: 'string' },
-    /** Do not write bench/results/summary.md nor the README table. */
+    /** Do not write bench/results/summary.md. */
     'no-summary': { type: 'boolean', default: false },
     /** Rebuilds the summary from these result files (comma-separated bench/results/harvest-*.json) without harvesting. */
     'summary-from': { type: 'string' },
@@ -172,6 +173,8 @@ interface PhaseResult {
   debug?: { loaderBatch?: Distribution; fetcherPageGap?: Distribution };
   /** CSV: the file and how it was read. */
   csv?: { rows: number; bytes: number; renderMs: number; dialect: string | null; mbPerSecRun?: number };
+  /** Bytes a dataset takes in PostgreSQL after a first harvest (canonical record and kept description). */
+  storage?: StoragePerDataset;
   /** SOAP: the service's own time per page against Hasad's (see lib/kinds.ts). */
   soap?: { records: number; pageSize: number; addedServerMs: number; timings: SoapTimings };
   /** 1-minute load average when the phase ended (the machine is shared). */
@@ -339,6 +342,7 @@ async function main(): Promise<number> {
         ]),
       );
       await checkRowCount(ctx, phases.at(-1)!, source.id, N);
+      phases.at(-1)!.storage = await storagePerDataset(db.pool, source.id);
       setAims(phases.at(-1)!, (r) => [
         { text: '>= 5,000 datasets/s', met: r.rates && r.rates.wallDatasetsPerSec >= 5000 },
         { text: 'fetcher < 300 MB', met: r.monitor && r.monitor.processes.fetcher!.peakRssMb < 300 },
@@ -664,8 +668,8 @@ async function main(): Promise<number> {
   if (machine && !args['no-summary']) {
     const sections = summarySections(phases, machine, startedAt.toISOString());
     if (Object.keys(sections).length) {
-      updateSummary(RESULTS, join(ROOT, 'README.md'), sections, SUMMARY_ORDER);
-      console.log(`summary: bench/results/summary.md and README.md (Benchmarks), sections ${Object.keys(sections).join(', ')}`);
+      updateSummary(RESULTS, sections, SUMMARY_ORDER);
+      console.log(`summary: bench/results/summary.md, sections ${Object.keys(sections).join(', ')}`);
     }
   }
   if (!ok) console.log('\nSOME PHASES GAVE A WRONG RESULT OR BROKE (see above); speed alone never fails the bench.');
@@ -1093,6 +1097,16 @@ function printReport(phases: PhaseResult[]): void {
     ),
   );
 
+  // Storage and CPU a dataset: what keeping each dataset's source description costs is weighed here.
+  for (const p of phases.filter((x) => x.storage)) {
+    const st = p.storage!;
+    const cpu = p.monitor ? Math.round((hasadCpu(p) / Math.max(1, p.run?.seen ?? 0)) * 1e6) : undefined;
+    console.log(
+      `\n${p.title}: storage per dataset ${int(st.rowBytes)} B a row: canonical record ${int(st.recordBytes)} B + kept description ${int(st.descriptionBytes)} B stored ` +
+        `(${int(st.descriptionTextBytes)} B as N-Triples text, ${pct(st.compressedShare)} of rows compressed); CPU ${cpu === undefined ? '-' : int(cpu)} µs a dataset (fetcher, loader and their PostgreSQL backends)`,
+    );
+  }
+
   console.log('\nMemory and CPU (peak RSS sampled every 100 ms from /proc; CPU = user+system seconds during the phase)');
   const withMon = phases.filter((p) => p.monitor);
   console.log(
@@ -1239,7 +1253,7 @@ async function summaryFrom(files: string[]): Promise<number> {
     for (const f of files) {
       const r = JSON.parse(readFileSync(f, 'utf8')) as { startedAt: string; phases: PhaseResult[] };
       const sections = summarySections(r.phases, machine, r.startedAt);
-      updateSummary(RESULTS, join(ROOT, 'README.md'), sections, SUMMARY_ORDER);
+      updateSummary(RESULTS, sections, SUMMARY_ORDER);
       console.log(`${f}: sections ${Object.keys(sections).join(', ') || '(none)'}`);
     }
     return 0;

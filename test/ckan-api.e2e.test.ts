@@ -149,4 +149,33 @@ describe('Hasad harvesting Hasad through the CKAN API (--kind ckan)', () => {
     });
     expect(JSON.parse(JSON.stringify(strip(back)))).toEqual(JSON.parse(JSON.stringify(strip(was!.record))));
   });
+
+  it('answers Solr field queries in q and fq in CKAN\'s shape, as a CKAN source harvesting Hasad sends them', async () => {
+    // The 'rich' source of the test above holds one dataset; 'source-a' 250 generated ones.
+    const mirror = await p.addSource(p.rt.apiUrl!, {
+      kind: 'ckan',
+      slug: 'rich-fq',
+      config: { fq: '(organization:rich OR organization:nobody) AND (tags:eau OR tags:absent) AND -res_format:PDF AND title:"remplissage des barrages" AND metadata_modified:[NOW-1DAY TO *]' },
+    });
+    const run = await p.harvest(mirror);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 1, created: 1 });
+
+    const search = async (params: Record<string, string>, status = 200) => {
+      const res = await fetch(`${p.rt.apiUrl}/api/3/action/package_search?${new URLSearchParams(params)}`);
+      expect(res.status, JSON.stringify(params)).toBe(status);
+      return (await res.json()) as Record<string, any>;
+    };
+    const body = await search({ q: 'organization:source-a AND NOT organization:rich', fq: 'metadata_created:[* TO NOW]', rows: '2', 'facet.field': '["organization"]' });
+    expect(Object.keys(body).sort()).toEqual(['help', 'result', 'success']);
+    expect(Object.keys(body['result']).sort()).toEqual(['count', 'facets', 'results', 'search_facets', 'sort']);
+    expect(body['result']).toMatchObject({ count: 250, facets: { organization: { 'source-a': 250 } } });
+    expect(body['result']['results']).toHaveLength(2);
+    expect((await search({ fq: 'organization:rich OR organization:rich-fq' }))['result']['count']).toBe(2);
+    // The barrages dataset is in rich, in rich-mirror (the test above) and in rich-fq.
+    expect((await search({ q: 'title:barrages', fq: '-organization:rich' }))['result']['count']).toBe(2);
+    expect((await search({ q: 'title:barrages', fq: '-organization:rich NOT organization:rich-mirror' }))['result']['results'][0]['organization']['name']).toBe('rich-fq');
+    expect((await search({ fq: 'metadata_modified:[* TO NOW-1DAY]' }))['result']['count']).toBe(0);
+    expect(await search({ q: 'title:(barrages' }, 400)).toMatchObject({ success: false, error: { __type: 'Search Query Error', message: expect.stringContaining('never closed') } });
+    expect(await search({ fq: 'maintainer:x' }, 409)).toMatchObject({ success: false, error: { __type: 'Validation Error', fq: [expect.stringContaining('"maintainer"')] } });
+  });
 });

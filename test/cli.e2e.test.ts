@@ -144,6 +144,34 @@ describe('hasad org create, source add and harvest --wait with fetcher and loade
     expect(r.stderr).toContain('hasad org create --slug nobody');
   });
 
+  it('source list and show: what an operator reviews from a terminal', async (ctx) => {
+    // A source an operator adds from the CLI starts approved.
+    const listed = await run(ctx, 'source', 'list');
+    expect(listed.code, said(['source', 'list'], listed)).toBe(0);
+    expect(listed.json).toEqual([expect.objectContaining({ id: sourceId, kind: 'dcat', url: ctl.url, approvalStatus: 'approved' })]);
+
+    const shown = await run(ctx, 'source', 'show', sourceId);
+    expect(shown.code, said(['source', 'show'], shown)).toBe(0);
+    expect(shown.json).toMatchObject({ id: sourceId, config: { format: 'turtle' } });
+  });
+
+  it('source reject and approve record the review (a reject without --comment is a usage error, tested in program.test.ts)', async (ctx) => {
+    const rejectArgs = ['source', 'reject', sourceId, '--by', 'Salma Idrissi'];
+    const rejected = await run(ctx, ...rejectArgs, '--comment', 'pas notre flux');
+    expect(rejected.code, said(rejectArgs, rejected)).toBe(0);
+    expect(rejected.json).toMatchObject({ id: sourceId, approvalStatus: 'rejected', reviewedBy: 'Salma Idrissi', reviewComment: 'pas notre flux' });
+    expect((await run(ctx, 'source', 'list', '--status', 'rejected')).json).toEqual([expect.objectContaining({ id: sourceId })]);
+
+    const approved = await run(ctx, 'source', 'approve', sourceId, '--by', 'Salma Idrissi');
+    expect(approved.code, said(['source', 'approve'], approved)).toBe(0);
+    const { rows } = await h.pool.query('SELECT approval_status, reviewed_by, review_comment FROM sources WHERE id = $1', [sourceId]);
+    expect(rows).toEqual([{ approval_status: 'approved', reviewed_by: 'Salma Idrissi', review_comment: null }]);
+
+    const unknown = await run(ctx, 'source', 'approve', '00000000-0000-4000-8000-000000000000', '--by', 'x');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('hasad: no source 00000000-0000-4000-8000-000000000000\n');
+  });
+
   it('harvest --wait exits 0 and prints the finished run when the feed is good', async (ctx) => {
     const args = ['harvest', sourceId, '--wait', '--timeout', '100'];
     const r = await run(ctx, ...args);
@@ -188,6 +216,16 @@ describe('hasad preview and soap operations need neither PostgreSQL nor Redis', 
     expect(r.code, said(args, r)).toBe(1);
     expect(r.stderr).toMatch(/^hasad: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/hasad \(DATABASE_URL\): connect ECONNREFUSED/);
     expect(r.stderr).not.toContain('s3cret');
+  });
+
+  it('--help on a command prints its usage and examples and exits 0 (it crashed with ERR_PARSE_ARGS_UNKNOWN_OPTION)', async () => {
+    for (const args of [['preview', '--help'], ['source', 'add', '--help'], ['harvest', '--help']]) {
+      const r = await hasad(offline, ...args);
+      expect(r.code, said(args, r)).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: hasad ${args.slice(0, -1).join(' ')} `));
+      expect(r.stdout).toContain('Examples:');
+      expect(r.stderr).toBe('');
+    }
   });
 
   it('preview --kind dcat --limit 2 prints two normalised records', async () => {

@@ -86,6 +86,13 @@ describe.skipIf(!HAVE_CONFORMANCE)('harvesting the real-world DCAT files of ../s
         continue;
       }
       const problems = await p.problems(run.id);
+      // Examples that hold no dataset (a catalogue record, a distribution alone) or only invalid
+      // ones: a run that loads nothing fails with its own code and changes nothing (issue 12).
+      if (run.status === 'failed' && (run.errorCode === 'no_datasets' || run.errorCode === 'no_valid_records')) {
+        expect(await snapshot(p), `${rel} changed the catalogue`).toEqual(before);
+        report.push(`${rel}: failed ${run.errorCode}${problems.length ? ` (${[...new Set(problems.map((x) => x.code))].join(', ')})` : ''}`);
+        continue;
+      }
       if (run.status === 'failed') {
         unexpected.push(`${rel}: ${run.errorCode}: ${run.error}`);
         continue;
@@ -99,7 +106,8 @@ describe.skipIf(!HAVE_CONFORMANCE)('harvesting the real-world DCAT files of ../s
     expect(unexpected).toEqual([]);
     console.log(`conformance harvest, ${files.length} files, ${total} datasets:\n  ${report.join('\n  ')}`);
     expect(total).toBeGreaterThan(50);
-  });
+    // About 150 harvests one after the other: 2 minutes on an idle machine, more on a shared one.
+  }, 600_000);
 
   it('follows ckanext-dcat hydra:nextPage paging fixtures to all four datasets', async () => {
     const sourceId = await p.addSource(`${server.url}/conformance/ckanext-dcat/harvester-fixtures/pagination_page1.rdf`);

@@ -5,16 +5,20 @@ import { triggerHarvest, waitForRun } from '@hasad/cli';
 import {
   ckanPackageId,
   csvInventoryConfig,
+  cswRecordId,
   csvInventoryIdentifier,
   csvInventoryTitle,
   datasetIdentifier,
   FeedServer,
   generateCsvInventory,
+  generatedCswRecords,
   soapDatasetId,
   soapDatasetServiceConfig,
   startCkanPortal,
+  startCswService,
   startSoapDatasetService,
   type CkanPortal,
+  type CswService,
   type FeedResponse,
   type SoapDatasetService,
 } from '@hasad/testkit';
@@ -336,7 +340,7 @@ function expectResumedAtCheckpoint(asked: number[], servedAtKill: number, checkp
   expect(again).toEqual(range(checkpointed + 1, before.length));
 }
 
-describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP service or a CKAN portal', () => {
+describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP service, a CKAN portal or a CSW geoportal', () => {
   it('CSV: killed mid-file, the file is read again from the start and every row is loaded exactly once', async (ctx) => {
     const c = await newHarness('crash-csv', ctx, { HASAD_BATCH_SIZE: String(CSV_BATCH_SIZE), ...UNLIMITED_HOSTS });
     const body = generateCsvInventory({ rows: CSV_ROWS });
@@ -407,6 +411,28 @@ describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP
     expect(portal.requests.every((r) => r.start % PAGED_SIZE === 0)).toBe(true);
     expectResumedAtCheckpoint(
       portal.requests.map((r) => r.start / PAGED_SIZE + 1),
+      servedAtKill,
+      atKill.pagesFetched,
+      PAGED_PAGES,
+    );
+  });
+
+  it('CSW: killed after a few pages, the replacement resumes at the checkpointed startPosition; every record exactly once', async (ctx) => {
+    const c = await newHarness('crash-csw', ctx, UNLIMITED_HOSTS);
+    const svc: CswService = await startCswService({ records: generatedCswRecords(PAGED_RECORDS), delayMs: SLOW_MS });
+    closers.push(() => svc.close());
+    c.sourceId = await addSource(c, 'crash-csw', 'csw', svc.url, { pageSize: PAGED_SIZE });
+
+    const { done, atKill, servedAtKill } = await killFetcherMidRun(
+      c,
+      (s) => s.pagesFetched >= 4,
+      () => svc.starts().length,
+      () => (svc.options.delayMs = FAST_MS),
+    );
+    await expectExactCatalogue(c, done, range(1, PAGED_RECORDS).map(cswRecordId).sort(), PAGED_PAGES);
+    expect(svc.starts().every((s) => (s - 1) % PAGED_SIZE === 0)).toBe(true);
+    expectResumedAtCheckpoint(
+      svc.starts().map((s) => (s - 1) / PAGED_SIZE + 1),
       servedAtKill,
       atKill.pagesFetched,
       PAGED_PAGES,

@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '@hasad/db';
 import { FeedServer, type FeedResponse } from '@hasad/testkit';
+import { dashboardSignIn } from './helpers/dashboard.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // The whole pipeline (fetcher and loader workers, real Redis, real PostgreSQL) against CSV
@@ -206,32 +207,6 @@ describe('CSV formula injection (issue 4 hostile case), end to end', () => {
     await server?.close();
   });
 
-  /** Signs in to the dashboard with an operator token through its form, over HTTP; returns the Cookie header. */
-  async function signIn(): Promise<string> {
-    const token = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Opératrice de test' })).token;
-    const jar = new Map<string, string>();
-    const keep = (res: Response) => {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair!.indexOf('=');
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
-    };
-    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const form = await fetch(`${api}/dashboard/sign-in`);
-    keep(form);
-    const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? '';
-    const res = await fetch(`${api}/dashboard/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, next: '/dashboard', token }).toString(),
-    });
-    expect(res.status).toBe(303);
-    keep(res);
-    return cookie();
-  }
-
   it('flags the formula cells, keeps the values as data, and the dashboard problems.csv neutralises them', async () => {
     const lines = [
       'Identifiant;Titre;Description;Mots-clés;Date de mise à jour',
@@ -254,7 +229,7 @@ describe('CSV formula injection (issue 4 hostile case), end to end', () => {
     ]);
     expect(flagged[0]!.message).toContain('column "Titre" (title.fr)');
 
-    const cookie = await signIn();
+    const cookie = await dashboardSignIn(p, api);
     const res = await fetch(`${api}/dashboard/runs/${run.id}/problems.csv`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -265,5 +240,50 @@ describe('CSV formula injection (issue 4 hostile case), end to end', () => {
     // The formula identifier comes out as text ('=cmd…), and no cell of the file starts a formula.
     expect(exported[1]).toContain(`"'=cmd|' /C calc'!A0"`);
     expect(csv.filter((l) => /(^|,)"[=+\-@\t\r]/.test(l))).toEqual([]);
+  });
+});
+
+describe('a bilingual CSV inventory (issue 12): two columns feed one multilingual field', () => {
+  let p: TestPipeline;
+  let server: FeedServer;
+  let api: string;
+
+  beforeAll(async () => {
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0' });
+    server = await FeedServer.start();
+    api = p.rt.apiUrl!.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  });
+  afterAll(async () => {
+    await p?.close();
+    await server?.close();
+  });
+
+  it('keeps titre and العنوان, description and الوصف, each in its language, through preview and a harvest; an Arabic-only row is a dataset', async () => {
+    const lines = [
+      'identifiant,titre,العنوان,description,الوصف',
+      'b-01,Qualité de l’eau,جودة المياه,Analyses mensuelles,تحاليل شهرية',
+      'b-02,,السدود,,حقينة السدود',
+    ];
+    server.route('/bilingue/inventaire.csv', { body: Buffer.from(`${lines.join('\n')}\n`, 'utf8'), contentType: 'text/csv; charset=utf-8' });
+    const url = `${server.url}/bilingue/inventaire.csv`;
+
+    const { token } = await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'bilingual test' });
+    const res = await fetch(`${api}/api/v1/preview`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'csv', url }) });
+    const preview = (await res.json()) as { records: Array<{ identifier: string; title: Record<string, string>; description: Record<string, string> }>; problems: Array<{ code: string; message: string }> };
+    expect(res.status, JSON.stringify(preview)).toBe(200);
+    expect(preview.records.map((r) => [r.identifier, r.title])).toEqual([
+      ['b-01', { fr: 'Qualité de l’eau', ar: 'جودة المياه' }],
+      ['b-02', { ar: 'السدود' }],
+    ]);
+    expect(preview.records[0]?.description).toEqual({ '': 'Analyses mensuelles', ar: 'تحاليل شهرية' });
+    expect(preview.problems.find((x) => x.code === 'csv_mapping')?.message).toContain('"titre" and "العنوان" both read as title');
+
+    const sourceId = await p.addSource(url, { kind: 'csv' });
+    const run = await p.harvest(sourceId);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 2, created: 2, invalid: 0 });
+    const rows = await p.datasets(sourceId);
+    expect(rows.get('b-01')!.title).toEqual({ fr: 'Qualité de l’eau', ar: 'جودة المياه' });
+    expect(rows.get('b-02')!.title).toEqual({ ar: 'السدود' });
+    expect(rows.get('b-02')!.record).toMatchObject({ description: { ar: 'حقينة السدود' } });
   });
 });

@@ -148,13 +148,16 @@ describe('DCAT harvest end to end', () => {
       expect(back).toMatchObject({ status: 'succeeded', updated: 12 });
     });
 
-    it('a feed that suddenly lists nothing ends needs_review and withdraws nothing', async () => {
+    it('a feed that suddenly lists nothing fails no_datasets and withdraws nothing', async () => {
+      // Issue 12: a run that loads nothing is not a review of 40 withdrawals but a failure that
+      // says the documents held no dataset; every dataset stays as it was.
       ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i));
       const run = await p.harvest(sourceId);
       ctl.options.omit = new Set();
-      expect(run).toMatchObject({ status: 'needs_review', seen: 0, withdrawn: 0, pendingWithdrawals: 40 });
-      expect((run.details as { review: { reason: string } }).review.reason).toBe('empty_feed');
-      expect((await p.datasets(sourceId)).size).toBe(40);
+      expect(run).toMatchObject({ status: 'failed', errorCode: 'no_datasets', seen: 0, withdrawn: 0 });
+      const datasets = await p.datasets(sourceId);
+      expect(datasets.size).toBe(40);
+      expect([...datasets.values()].every((d) => d.status === 'active')).toBe(true);
     });
   });
 

@@ -193,6 +193,50 @@ describe('notifications', () => {
     });
   });
 
+  it('a run with invalid records tells the organisation once per change, in French, Arabic and English, with a link to the run in its space', async () => {
+    const slug = `ministere-${++orgs}`;
+    const org = await createOrganization(p.rt.db.db, { slug, name: `Ministère n° ${orgs}` });
+    await setOrganizationNotifications(p.rt.db.db, slug, { emails: ['donnees@habitat.gov.ma'], webhookUrl: orgHook.url, webhookSecret: ORG_SECRET });
+    const rows = (untitled: number) =>
+      ['identifiant,titre,description', 'hab-1,Logements sociaux,Par région', 'hab-2,Permis de construire,Par commune', ...Array.from({ length: untitled }, (_, i) => `hab-x${i},,sans titre`)].join('\n') + '\n';
+    let body = rows(2);
+    feeds.route(`/${slug}/inventaire.csv`, () => ({ status: 200, contentType: 'text/csv; charset=utf-8', body }));
+    const src = await createSource(p.rt.db.db, { organizationId: org.id, kind: 'csv', url: `${feeds.url}/${slug}/inventaire.csv`, title: `Inventaire ${slug}`, config: {} });
+    const mailsBefore = smtp.messages.length;
+    const hooksBefore = orgHook.requests.length;
+
+    const run = await p.harvest(src.id);
+    expect(run).toMatchObject({ status: 'succeeded', invalid: 2 });
+    await waitUntil('the invalid-records e-mail', async () => smtp.messages.length, (n) => n > mailsBefore);
+    await settled(p);
+    const mails = smtp.messages.slice(mailsBefore);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe(`[Hasad] Enregistrements invalides : « Inventaire ${slug} » (2) / سجلات غير صالحة / Invalid records`);
+    const text = mails[0]!.text;
+    // The problem in each language, with its count agreed and an example record.
+    expect(text).toContain('- 2 enregistrements · Le jeu de données n’a pas de titre');
+    expect(text).toContain('- سجلان · مجموعة البيانات بلا عنوان فلم تنشر.');
+    expect(text).toContain('- 2 records · The dataset has no title');
+    expect(text).toContain('hab-x0');
+    expect(text).toContain(`https://hasad.example.ma/espace/runs/${run.id}`);
+    const hooks = orgHook.requests.slice(hooksBefore);
+    expect(hooks.map((h) => h.headers['x-hasad-event'])).toEqual(['invalid_records']);
+    const event = JSON.parse(hooks[0]!.body) as NotificationEvent;
+    expect(event.problems[0]).toMatchObject({ code: 'missing_title', count: 2, text: { ar: 'مجموعة البيانات بلا عنوان فلم تنشر. أعطوا كل مجموعة عنوانا (dct:title أو عمود العنوان).' } });
+    expect(event.links.spaceRun).toBe(`https://hasad.example.ma/espace/runs/${run.id}`);
+
+    // The same invalid records again: nothing new to tell. Three: told again.
+    expect(await p.harvest(src.id)).toMatchObject({ invalid: 2 });
+    await settled(p);
+    expect(smtp.messages.length - mailsBefore).toBe(1);
+    body = rows(3);
+    expect(await p.harvest(src.id)).toMatchObject({ invalid: 3 });
+    await waitUntil('the second invalid-records e-mail', async () => smtp.messages.length, (n) => n > mailsBefore + 1);
+    await settled(p);
+    expect(smtp.messages.length - mailsBefore).toBe(2);
+    expect(smtp.messages.at(-1)!.text).toContain('- 3 enregistrements ·');
+  });
+
   it('a run that ends needs_review sends one e-mail and one webhook', async () => {
     const s = await sourceOf({ emails: ['opendata@sante.gov.ma'] });
     expect(await p.harvest(s.sourceId)).toMatchObject({ status: 'succeeded', created: 40 });
@@ -235,7 +279,8 @@ describe('notifications', () => {
     const s = await sourceOf({ webhookUrl: flakyHook.url, webhookSecret: ORG_SECRET });
     await p.harvest(s.sourceId);
     flakyHook.statuses = [500, 500];
-    s.ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i)); // the feed suddenly lists nothing
+    // 16 of 40 datasets gone (40 % > 20 %): a review. (A feed listing nothing at all fails no_datasets.)
+    s.ctl.options.omit = new Set(Array.from({ length: 16 }, (_, i) => i));
     const run = await p.harvest(s.sourceId);
     expect(run.status).toBe('needs_review');
     await waitUntil('the third delivery', async () => flakyHook.requests.length, (n) => n >= 3, { timeoutMs: 30_000 });
@@ -257,7 +302,7 @@ describe('notifications', () => {
     await p.harvest(s.sourceId);
     const before = smtp.messages.length;
     smtp.failNext = [451];
-    s.ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i));
+    s.ctl.options.omit = new Set(Array.from({ length: 16 }, (_, i) => i));
     const first = await p.harvest(s.sourceId);
     expect(first.status).toBe('needs_review');
     await waitUntil('the e-mail after a 451', async () => smtp.messages.length, (n) => n > before);
@@ -267,8 +312,8 @@ describe('notifications', () => {
     expect(retried?.attemptsMade).toBe(2);
 
     smtp.failNext = [550];
-    // One dataset back in the feed: another review (39 held back, not 40), so another message.
-    s.ctl.options.omit = new Set(Array.from({ length: 39 }, (_, i) => i));
+    // One dataset back in the feed: another review (15 held back, not 16), so another message.
+    s.ctl.options.omit = new Set(Array.from({ length: 15 }, (_, i) => i));
     const second = await p.harvest(s.sourceId);
     expect(second.status).toBe('needs_review');
     await settled(p);
@@ -297,7 +342,7 @@ describe('notifications', () => {
   it('a webhook aimed at an address the rules refuse is not called, and fails at once without retries', async () => {
     const s = await sourceOf({ webhookUrl: forbiddenHook.url, webhookSecret: ORG_SECRET });
     await p.harvest(s.sourceId);
-    s.ctl.options.omit = new Set(Array.from({ length: 40 }, (_, i) => i));
+    s.ctl.options.omit = new Set(Array.from({ length: 16 }, (_, i) => i));
     const run = await p.harvest(s.sourceId);
     expect(run.status).toBe('needs_review');
     await settled(p);

@@ -154,7 +154,20 @@ describe('metadata quality: scores, link check, source quality API', () => {
     expect(body.criteria.keywords).toEqual({ average: 15, max: 30 });
     expect(body.criteria.accessUrlAnswers).toEqual({ average: 25, max: 50 });
     const keywords = body.improvements.find((i: { code: string }) => i.code === 'add_keywords');
-    expect(keywords).toEqual({ code: 'add_keywords', criterion: 'keywords', dimension: 'findability', messageKey: 'quality.improvement.add_keywords', datasets: 1, averageGain: 30, exampleDatasetIds: [ids['poor']] });
+    // With the sentence in the language of Accept-Language (French when none is asked for).
+    expect(keywords).toEqual({
+      code: 'add_keywords',
+      criterion: 'keywords',
+      dimension: 'findability',
+      messageKey: 'quality.improvement.add_keywords',
+      message: 'Ajouter des mots-clés (dcat:keyword)',
+      datasets: 1,
+      averageGain: 30,
+      exampleDatasetIds: [ids['poor']],
+    });
+    const ar = await fetch(`${api}/api/v1/sources/${sourceId}/quality`, { headers: { authorization: `Bearer ${tokenA}`, 'accept-language': 'ar' } });
+    expect(ar.headers.get('content-language')).toBe('ar');
+    expect(((await ar.json()) as any).improvements.find((i: { code: string }) => i.code === 'add_keywords').message).toBe('إضافة كلمات مفتاحية (dcat:keyword)');
 
     const other = await fetch(`${api}/api/v1/sources/${sourceId}/quality`, { headers: { authorization: `Bearer ${tokenB}` } });
     expect(other.status).toBe(404);

@@ -5,7 +5,7 @@ import { FeedServer, mountCatalog } from '@hasad/testkit';
 import { runCommand, type CommandResult } from './helpers/cli.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
-// The README's "Institutions" section quotes test/fixtures/institutions-examples.sh. This test
+// docs/institutions.md (the README's "Institutions" section before) quotes test/fixtures/institutions-examples.sh. This test
 // runs every command of that file, in order, exactly as written (bash, curl, npx hasad),
 // against a real listening API with a fetcher and a loader, a loopback feed as $FEED, and the
 // values earlier answers gave ($TOKEN, $SOURCE_ID, …) in the environment, as a reader would set them.
@@ -56,11 +56,11 @@ describe('README "Institutions" examples, run against the real API', () => {
     await p?.close();
   });
 
-  it('the README quotes the examples file verbatim', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it('docs/institutions.md quotes the examples file verbatim', () => {
+    const readme = readFileSync(new URL('../docs/institutions.md', import.meta.url), 'utf8');
     const examples = readFileSync(EXAMPLES, 'utf8');
     // The section is part of the acceptance: a README without it fails, it is not skipped.
-    expect(readme).toMatch(/^## Institutions$/m);
+    expect(readme).toMatch(/^# Institutions$/m);
     expect(readme).toContain(examples.trimEnd());
   });
 

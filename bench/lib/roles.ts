@@ -18,12 +18,14 @@ export interface RoleProcess {
 
 /**
  * The environment a role gets: the bench's own environment without any Hasad variable (so a
- * developer's shell settings cannot skew the figures), plus `env`.
+ * developer's shell settings cannot skew the figures), plus `env`. The run budget is raised to an
+ * hour: a bench harvests catalogues far bigger than one source should be in production, and
+ * measures them rather than cutting them off (HASAD_RUN_BUDGET_MS defaults to 5 minutes).
  */
 export function roleEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!(k in envSchema.shape)) out[k] = v;
-  return { ...out, ...env };
+  return { ...out, HASAD_RUN_BUDGET_MS: '3600000', ...env };
 }
 
 /**

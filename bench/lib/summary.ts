@@ -50,8 +50,6 @@ export interface SummarySection {
   rows: SummaryRow[];
 }
 
-const START = '<!-- bench-summary:start -->';
-const END = '<!-- bench-summary:end -->';
 
 /**
  * A section measured again: its rows replace the rows of the same figure, and rows the new run
@@ -75,10 +73,10 @@ function mergeSection(old: SummarySection | undefined, fresh: SummarySection): S
 
 /**
  * Merges `sections` into `<results>/summary.json` (a part run alone with `--only` replaces its
- * own rows and keeps the others', see {@link mergeSection}), then writes `summary.md` and the same table into the
- * README between the bench-summary markers. Returns the markdown.
+ * own rows and keeps the others', see {@link mergeSection}), then writes `summary.md`, which
+ * docs/benchmarks.md links to. Returns the markdown.
  */
-export function updateSummary(resultsDir: string, readmePath: string, sections: Record<string, SummarySection>, order: string[]): string {
+export function updateSummary(resultsDir: string, sections: Record<string, SummarySection>, order: string[]): string {
   const file = `${resultsDir}/summary.json`;
   const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { sections?: Record<string, SummarySection> }).sections ?? {} : {};
   const merged: Record<string, SummarySection> = { ...old };
@@ -87,12 +85,6 @@ export function updateSummary(resultsDir: string, readmePath: string, sections: 
   const keys = [...order.filter((k) => merged[k]), ...Object.keys(merged).filter((k) => !order.includes(k))];
   const md = render(keys.map((k) => merged[k]!));
   writeFileSync(`${resultsDir}/summary.md`, `${md}\n`);
-  if (existsSync(readmePath)) {
-    const readme = readFileSync(readmePath, 'utf8');
-    const a = readme.indexOf(START);
-    const b = readme.indexOf(END);
-    if (a >= 0 && b > a) writeFileSync(readmePath, `${readme.slice(0, a + START.length)}\n${md}\n${readme.slice(b)}`);
-  }
   return md;
 }
 

@@ -1,9 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/free-port.ts';
+import { canRunPrivatePostgres, PrivatePostgres } from '@hasad/testkit';
 import { expectExact, useFaultHarness, workloadCase } from './harness.ts';
 
 // PostgreSQL stopped for 20 s in the middle of the multi-kind workload, then started again:
@@ -13,69 +9,12 @@ import { expectExact, useFaultHarness, workloadCase } from './harness.ts';
 // root) on a port from the OS and stops that one.
 const OUTAGE_MS = 20_000;
 
-function pgBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  for (const v of readdirSync(root).sort((a, b) => Number(b) - Number(a))) if (existsSync(join(root, v, 'bin', 'initdb'))) return join(root, v, 'bin');
-  return undefined;
-}
-
-/** A throwaway PostgreSQL cluster: start/stop it at will; `destroy()` stops it and removes its directory. */
-class PrivatePostgres {
-  private constructor(
-    readonly bin: string,
-    readonly dir: string,
-    readonly port: number,
-  ) {}
-
-  get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  private run(tool: string, args: string[]) {
-    const asPostgres = process.getuid?.() === 0;
-    const cmd = asPostgres ? 'runuser' : join(this.bin, tool);
-    const full = asPostgres ? ['-u', 'postgres', '--', join(this.bin, tool), ...args] : args;
-    const r = spawnSync(cmd, full, { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  }
-
-  static async create(): Promise<PrivatePostgres> {
-    const bin = pgBin();
-    if (!bin) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql');
-    const dir = mkdtempSync(join(tmpdir(), 'hasad-faults-pg-'));
-    chmodSync(dir, 0o777);
-    if (process.getuid?.() === 0) spawnSync('chown', ['postgres', dir]);
-    const pg = new PrivatePostgres(bin, dir, await freePort());
-    pg.run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync']);
-    pg.start();
-    return pg;
-  }
-
-  start(): void {
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', join(this.dir, 'server.log'), '-w', 'start']);
-  }
-
-  stop(): void {
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
-  }
-
-  destroy(): void {
-    try {
-      this.stop();
-    } catch {
-      // already stopped
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 let pgServer: PrivatePostgres | undefined;
 /**
  * Runs unless HASAD_FAULTS_PG_OUTAGE=0, and only where a private cluster can be made (Debian's
  * PostgreSQL binaries; as root, the `postgres` user to run them). Skipped loudly otherwise.
  */
-const CAN = pgBin() !== undefined && (process.getuid?.() !== 0 || spawnSync('id', ['postgres']).status === 0);
+const CAN = canRunPrivatePostgres();
 const RUN = process.env.HASAD_FAULTS_PG_OUTAGE !== '0' && CAN;
 if (!RUN) console.warn(`SKIPPED the PostgreSQL outage case: ${CAN ? 'HASAD_FAULTS_PG_OUTAGE=0' : 'no PostgreSQL binaries (or no postgres user) to start a private cluster'}`);
 

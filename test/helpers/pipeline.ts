@@ -42,6 +42,9 @@ export async function testEnv(extra: Record<string, string> = {}) {
     // The link check after each run (metadata quality) would add requests to the feed servers'
     // logs that tests assert on: off unless a test turns it on (test/quality.e2e.test.ts).
     HASAD_LINK_CHECK_SAMPLE: '0',
+    // An API started by a test listens on a free port: a fixed one (8080) collides with
+    // whatever else runs on the machine or in a parallel test file.
+    PORT: '0',
     ...extra,
   };
   return {

@@ -123,8 +123,8 @@ export function stream(res: ServerResponse, block: Buffer, total: number): Promi
 /** 64 KiB of Turtle comment lines: a parser reads it forever without complaint, so only the size limit can stop it. */
 export const COMMENT_FILLER = Buffer.from(`# ${'z'.repeat(1021)}\n`.repeat(64));
 
-/** Gzips `total` bytes of COMMENT_FILLER into one small buffer (a gzip bomb). */
-export async function gzipBomb(total: number): Promise<Buffer> {
+/** Gzips `total` bytes of `block` repeated (COMMENT_FILLER by default) into one small buffer (a gzip bomb). */
+export async function gzipBomb(total: number, block: Buffer = COMMENT_FILLER): Promise<Buffer> {
   const gz = createGzip({ level: 9 });
   const out: Buffer[] = [];
   gz.on('data', (c: Buffer) => out.push(c));
@@ -134,7 +134,7 @@ export async function gzipBomb(total: number): Promise<Buffer> {
   });
   Readable.from(
     (function* () {
-      for (let sent = 0; sent < total; sent += COMMENT_FILLER.length) yield COMMENT_FILLER;
+      for (let sent = 0; sent < total; sent += block.length) yield block;
     })(),
   ).pipe(gz);
   await done;

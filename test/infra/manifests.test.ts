@@ -86,10 +86,10 @@ describe('the image: infra/Dockerfile and its .dockerignore', () => {
     expect(dockerignoreFile(context, dockerfile)).toBe(join(context, '.dockerignore'));
   });
 
-  it('builds on Node 20, installs with npm ci, starts `hasad start`, copies only what the context keeps', () => {
+  it('builds on Node 24 LTS, installs with npm ci, starts `hasad start`, copies only what the context keeps', () => {
     expect(imageBuildProblems(context, dockerfile)).toEqual([]);
     const steps = parseDockerfile(readFileSync(dockerfile, 'utf8'));
-    expect(steps.find((s) => s.keyword === 'FROM')?.args[0]).toMatch(/^node:20\b/);
+    expect(steps.find((s) => s.keyword === 'FROM')?.args[0]).toMatch(/^node:24\b/);
     expect(steps.filter((s) => s.keyword === 'RUN').map((s) => s.raw).join('\n')).toMatch(/\bnpm ci\b/);
     const entry = steps.find((s) => s.keyword === 'ENTRYPOINT')!.args;
     const cmd = steps.find((s) => s.keyword === 'CMD')!.args;
@@ -116,7 +116,7 @@ describe('the image: infra/Dockerfile and its .dockerignore', () => {
   }
 
   it.each([
-    ['another Node', (t: string) => t.replace(/^FROM node:20\S*/m, 'FROM node:18-bookworm-slim'), undefined, /FROM node:18-bookworm-slim is not Node 20/],
+    ['another Node', (t: string) => t.replace(/^FROM node:24\S*/m, 'FROM node:18-bookworm-slim'), undefined, /FROM node:18-bookworm-slim is not Node 24 LTS/],
     ['npm install instead of npm ci', (t: string) => t.replace('npm ci', 'npm install'), undefined, /no RUN npm ci/],
     ['a container that only migrates', (t: string) => t.replace(/^CMD .*$/m, 'CMD ["migrate"]'), undefined, /runs "packages\/cli\/bin\/hasad.js migrate", not "hasad start"/],
     ['an entrypoint that is not Hasad', (t: string) => t.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["node", "server.js"]'), undefined, /does not run the hasad CLI/],

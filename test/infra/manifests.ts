@@ -371,7 +371,7 @@ export function dockerignoreFile(context: string, dockerfile: string): string {
 /**
  * Problems of the image build: the ignore file leaves out node_modules (every one), bench
  * results, turbo caches, .git and private demo data, and keeps everything the Dockerfile
- * copies; the Dockerfile builds on Node 20, installs with `npm ci`, copies only what exists, and
+ * copies; the Dockerfile builds on Node 24 LTS, installs with `npm ci`, copies only what exists, and
  * starts `hasad start` (its ENTRYPOINT and CMD together). No Docker daemon needed.
  */
 export function imageBuildProblems(context: string, dockerfile: string, ignoreFile = dockerignoreFile(context, dockerfile)): string[] {
@@ -386,7 +386,7 @@ export function imageBuildProblems(context: string, dockerfile: string, ignoreFi
   const from = steps.find((s) => s.keyword === 'FROM');
   const image = from?.args.find((a) => !a.startsWith('--'));
   if (!image) problems.push('Dockerfile: no FROM');
-  else if (!/^(docker\.io\/)?(library\/)?node:20(?:[.-]|$)/.test(image)) problems.push(`Dockerfile:${from!.line}: FROM ${image} is not Node 20 (node:20…)`);
+  else if (!/^(docker\.io\/)?(library\/)?node:24(?:[.-]|$)/.test(image)) problems.push(`Dockerfile:${from!.line}: FROM ${image} is not Node 24 LTS (node:24…)`);
   if (!steps.some((s) => s.keyword === 'RUN' && /(^|[\s;&|])npm ci(\s|$)/.test(s.exec ? s.args.join(' ') : s.raw))) problems.push('Dockerfile: no RUN npm ci (the lock file must decide what is installed)');
   for (const s of steps.filter((x) => x.keyword === 'COPY' || x.keyword === 'ADD')) {
     const args = s.args.filter((a) => !a.startsWith('--'));

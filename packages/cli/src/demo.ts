@@ -44,8 +44,12 @@ async function startDemo(found: Discovered, feed: FeedServer): Promise<Runtime> 
       req.headers['if-none-match'] === etag ? { status: 304, headers: { etag } } : { body, contentType: 'text/turtle; charset=utf-8', headers: { etag } },
     );
   }
-  // The demo feed is on loopback, which the fetcher refuses unless told otherwise.
-  const config = loadConfig({ ...process.env, DATABASE_URL: found.databaseUrl, REDIS_URL: found.redisUrl, HASAD_ALLOW_PRIVATE_HOSTS: '1' });
+  // The demo feed is on loopback, which the fetcher refuses unless told otherwise: only the feed's
+  // own host and port are let through, so that an organisation token cannot preview the demo's
+  // own API, metrics or any other private address while it runs.
+  const feedHost = new URL(feed.url).host;
+  const allowHosts = [process.env.HASAD_ALLOW_HOSTS, feedHost].filter(Boolean).join(',');
+  const config = loadConfig({ ...process.env, DATABASE_URL: found.databaseUrl, REDIS_URL: found.redisUrl, HASAD_ALLOW_HOSTS: allowHosts });
   await runMigrations(config.DATABASE_URL);
   let started: Runtime;
   try {

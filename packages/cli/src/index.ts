@@ -1,2 +1,3 @@
 export * from './commands.ts';
 export * from './runtime.ts';
+export { buildProgram } from './program.ts';

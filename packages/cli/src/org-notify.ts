@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, type HasadConfig } from '@hasad/core';
 import { getOrganizationNotifications, setOrganizationNotifications, type DbHandle } from '@hasad/db';
 import { ContactChangeError, planContactChange, type ContactChange } from '@hasad/notify';
@@ -8,29 +7,23 @@ import { ContactChangeError, planContactChange, type ContactChange } from '@hasa
  * `PATCH /api/v1/organizations/SLUG/notifications` does. Options left out keep their value;
  * without any, prints the current settings. A webhook set without a secret gets one, printed once.
  */
-export async function orgNotify(h: DbHandle, config: HasadConfig, args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      slug: { type: 'string' },
-      email: { type: 'string', multiple: true },
-      'no-email': { type: 'boolean', default: false },
-      webhook: { type: 'string' },
-      'no-webhook': { type: 'boolean', default: false },
-      'webhook-secret': { type: 'string' },
-      'rotate-secret': { type: 'boolean', default: false },
-    },
-  });
-  if (!values.slug) throw new ConfigError('org notify needs --slug');
-  const current = await getOrganizationNotifications(h.db, values.slug);
-  if (!current) throw new ConfigError(`no organisation with slug "${values.slug}"`);
-  if (values.email?.length && values['no-email']) throw new ConfigError('give --email or --no-email, not both');
-  if (values.webhook && values['no-webhook']) throw new ConfigError('give --webhook or --no-webhook, not both');
+/** `org notify`'s options as commander gives them: `--no-email` / `--no-webhook` make the value `false`. */
+export interface OrgNotifyOptions {
+  slug: string;
+  email?: string[] | false;
+  webhook?: string | false;
+  webhookSecret?: string;
+  rotateSecret?: boolean;
+}
+
+export async function orgNotify(h: DbHandle, config: HasadConfig, o: OrgNotifyOptions): Promise<void> {
+  const current = await getOrganizationNotifications(h.db, o.slug);
+  if (!current) throw new ConfigError(`no organisation with slug "${o.slug}"`);
   const change: ContactChange = {
-    ...(values['no-email'] ? { emails: [] } : values.email ? { emails: values.email.flatMap((e) => e.split(',')) } : {}),
-    ...(values['no-webhook'] ? { webhookUrl: null } : values.webhook ? { webhookUrl: values.webhook } : {}),
-    ...(values['webhook-secret'] !== undefined ? { webhookSecret: values['webhook-secret'] } : {}),
-    ...(values['rotate-secret'] ? { rotateWebhookSecret: true } : {}),
+    ...(o.email === false ? { emails: [] } : o.email ? { emails: o.email.flatMap((e) => e.split(',')) } : {}),
+    ...(o.webhook === false ? { webhookUrl: null } : o.webhook ? { webhookUrl: o.webhook } : {}),
+    ...(o.webhookSecret !== undefined ? { webhookSecret: o.webhookSecret } : {}),
+    ...(o.rotateSecret ? { rotateWebhookSecret: true } : {}),
   };
   let plan: Awaited<ReturnType<typeof planContactChange>>;
   try {
@@ -41,9 +34,8 @@ export async function orgNotify(h: DbHandle, config: HasadConfig, args: string[]
     throw new ConfigError(`${flag[err.field] ?? err.field}: ${err.message}`);
   }
   const { patch, createdSecret: created } = plan;
-  const saved = await setOrganizationNotifications(h.db, values.slug, patch);
+  const saved = await setOrganizationNotifications(h.db, o.slug, patch);
   process.stdout.write(
     `${JSON.stringify({ ...saved, ...(created ? { webhookSecret: created, note: 'the webhook secret is shown only now: give it to the receiver, which checks X-Hasad-Signature with it' } : {}) }, null, 2)}\n`,
   );
-  return 0;
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ConfigError } from './errors.ts';
+import { ConfigError, type ParseLimits } from './errors.ts';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
@@ -116,7 +116,21 @@ export const envSchema = z.object({
   HASAD_RETRY_AFTER_MAX_MS: int(3_600_000, 0),
   HASAD_MAX_REDIRECTS: int(5),
   HASAD_BATCH_SIZE: int(1000, 1),
+  /** Pages one run may read at most; a source's `limits.maxPages` can only lower it. */
   HASAD_MAX_PAGES: int(10_000, 1),
+  /**
+   * Slowest transfer rate accepted while a body is being read, in bytes per second, measured over
+   * HASAD_FETCH_RATE_WINDOW_MS of waiting for the network (0 turns the floor off). A source's
+   * `limits.minBytesPerSecond` replaces it for that source.
+   */
+  HASAD_FETCH_MIN_BYTES_PER_SECOND: int(1024, 0),
+  /** The window the rate floor is measured over, in ms (waiting for the network only). */
+  HASAD_FETCH_RATE_WINDOW_MS: int(30_000, 100),
+  /**
+   * Time one fetcher may spend on one run (requests, downloads and parsing; not the waits for
+   * the loaders), in ms. A source's `limits.runBudgetSeconds` can only lower it.
+   */
+  HASAD_RUN_BUDGET_MS: int(300_000, 1000),
   HASAD_MAX_INFLIGHT_BATCHES: int(16, 1),
   HASAD_FETCHER_CONCURRENCY: int(2, 1),
   HASAD_LOADER_CONCURRENCY: int(2, 1),
@@ -186,8 +200,29 @@ export const envSchema = z.object({
    * change empties it). 0 turns the cache off.
    */
   HASAD_SEARCH_CACHE_ENTRIES: int(1000, 0),
+  /**
+   * Hard limits on one SOAP answer, which is parsed as a stream (docs/limits.md): elements nested
+   * at most this deep; characters in one element's text or attribute value; record elements on one
+   * page; bytes of one answer; elements held in memory at once (a record, the elements above the
+   * records, multiRefs). Past one, the page fails with `limit_exceeded` naming the setting.
+   */
+  HASAD_SOAP_MAX_DEPTH: int(256, 8),
+  HASAD_SOAP_MAX_TEXT_LENGTH: int(8 * 1024 * 1024, 1024),
+  HASAD_SOAP_MAX_RECORDS: int(100_000, 1),
+  HASAD_SOAP_MAX_BODY_BYTES: int(64 * 1024 * 1024, 1024),
+  HASAD_SOAP_MAX_NODES: int(250_000, 100),
   /** Overall deadline of one `POST /api/v1/preview`, in ms. */
   HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000),
+  /** Nesting depth of JSON arrays/objects or XML elements a page may reach (docs/limits.md). */
+  HASAD_PARSE_MAX_DEPTH: int(100, 2),
+  /** Longest token (literal, IRI, JSON string, leading blank run) of a page, in characters of its decoded text. */
+  HASAD_PARSE_MAX_TOKEN_BYTES: int(16 * 1024 * 1024, 1024),
+  /** Records one page may yield. */
+  HASAD_PARSE_MAX_RECORDS_PER_PAGE: int(200_000, 1),
+  /** Heap of each parsing worker thread, in MB: a page needing more fails alone. */
+  HASAD_PARSE_HEAP_MB: int(2048, 32),
+  /** CPU time one page's parsing may take, in seconds: beyond it the worker is stopped and the page fails. */
+  HASAD_PARSE_CPU_SECONDS: int(300, 1),
   /**
    * Secret that signs the operator dashboard's session cookie (at least 32 characters). Unset: a
    * random one per API process, so sessions end when the process restarts and do not carry
@@ -219,8 +254,28 @@ export function fetchSettings(c: HasadConfig) {
     deadlineMs: c.HASAD_FETCH_DEADLINE_MS,
     maxBytes: c.HASAD_FETCH_MAX_BYTES,
     maxRedirects: c.HASAD_MAX_REDIRECTS,
+    soapLimits: {
+      maxDepth: c.HASAD_SOAP_MAX_DEPTH,
+      maxTextLength: c.HASAD_SOAP_MAX_TEXT_LENGTH,
+      maxRecords: c.HASAD_SOAP_MAX_RECORDS,
+      maxBodyBytes: c.HASAD_SOAP_MAX_BODY_BYTES,
+      maxNodes: c.HASAD_SOAP_MAX_NODES,
+    },
     hostConcurrency: c.HASAD_HOST_CONCURRENCY,
     hostRequestsPerSecond: c.HASAD_HOST_RATE_PER_SECOND,
+    minBytesPerSecond: c.HASAD_FETCH_MIN_BYTES_PER_SECOND,
+    rateWindowMs: c.HASAD_FETCH_RATE_WINDOW_MS,
+  };
+}
+
+/** Parsing limits derived from the configuration (the one place that maps them); see docs/limits.md. */
+export function parseLimits(c: HasadConfig): ParseLimits {
+  return {
+    maxDepth: c.HASAD_PARSE_MAX_DEPTH,
+    maxTokenBytes: c.HASAD_PARSE_MAX_TOKEN_BYTES,
+    maxRecordsPerPage: c.HASAD_PARSE_MAX_RECORDS_PER_PAGE,
+    heapMb: c.HASAD_PARSE_HEAP_MB,
+    cpuSeconds: c.HASAD_PARSE_CPU_SECONDS,
   };
 }
 

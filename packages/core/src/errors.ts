@@ -57,10 +57,48 @@ export class ParseError extends HasadError {
   }
 }
 
-/** Paging went wrong: a loop, or more pages than allowed. Permanent. */
+/** The parsing limits a page is read under (see docs/limits.md), by name. */
+export interface ParseLimits {
+  /** Nesting of JSON arrays and objects, or XML elements, at most. */
+  maxDepth: number;
+  /** Longest single token (a literal, an IRI, a JSON string, a run of leading blanks), in characters of the decoded text. */
+  maxTokenBytes: number;
+  /** Records one page may yield at most. */
+  maxRecordsPerPage: number;
+  /** Heap of the worker thread a page is parsed in, in MB. */
+  heapMb: number;
+  /** CPU time one page's parsing may take, in seconds. */
+  cpuSeconds: number;
+}
+
+/** The environment variable that sets each parsing limit: named in every `limit_exceeded` error ({@link LimitExceededError}). */
+export const PARSE_LIMIT_SETTINGS: Record<keyof ParseLimits, string> = {
+  maxDepth: 'HASAD_PARSE_MAX_DEPTH',
+  maxTokenBytes: 'HASAD_PARSE_MAX_TOKEN_BYTES',
+  maxRecordsPerPage: 'HASAD_PARSE_MAX_RECORDS_PER_PAGE',
+  heapMb: 'HASAD_PARSE_HEAP_MB',
+  cpuSeconds: 'HASAD_PARSE_CPU_SECONDS',
+};
+
+/**
+ * Paging went wrong: a loop, a page URL that is not one, or more pages than allowed (code
+ * `page_limit_exceeded`, one of the limits of a source: see {@link SourceLimitError}). Permanent.
+ */
 export class PagingError extends HasadError {
-  constructor(message: string, context: Record<string, unknown>) {
-    super('paging_error', message, { context, permanent: true });
+  constructor(message: string, context: Record<string, unknown>, code: 'paging_error' | 'page_limit_exceeded' = 'paging_error') {
+    super(code, message, { context, permanent: true });
+  }
+}
+
+/**
+ * A document went past one of the hard limits that keep a parser from taking the process down
+ * (element depth, token or text length, records on a page, body bytes, elements held in memory).
+ * Permanent: the same page would go past it again. `limit` names the setting (e.g.
+ * `HASAD_SOAP_MAX_DEPTH`), `max` its value.
+ */
+export class LimitExceededError extends HasadError {
+  constructor(url: string, format: string, limit: string, max: number, detail: string) {
+    super('limit_exceeded', `${format} from ${url} exceeds ${limit} (${max}): ${detail}`, { context: { url, format, limit, max }, permanent: true });
   }
 }
 
@@ -100,4 +138,16 @@ export function retryAfterMsOf(err: unknown): number | undefined {
     if ((status === 429 || status === 503) && typeof ms === 'number') return ms;
   }
   return undefined;
+}
+
+/**
+ * A source broke one of the limits that keep one source from holding a fetcher slot: a body read
+ * slower than the rate floor (`too_slow`), a run past its time budget (`run_budget_exceeded`);
+ * the third, more pages than the page limit, is a PagingError `page_limit_exceeded`. Permanent: retrying would hold the slot
+ * again for as long, so the run fails at once (never retried like a network error).
+ */
+export class SourceLimitError extends HasadError {
+  constructor(code: 'too_slow' | 'run_budget_exceeded', message: string, context: Record<string, unknown> = {}) {
+    super(code, message, { context, permanent: true });
+  }
 }

@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './csv-cell.ts';
+export * from './vocabulary.ts';

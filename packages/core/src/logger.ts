@@ -28,3 +28,16 @@ export function redactUrl(url: string): string {
     return url;
   }
 }
+
+/**
+ * A source config as an operator or reviewer may see it: values under keys that look like
+ * credentials are hidden, URLs lose their user:password. The rest is shown whole, so a
+ * reviewer sees every address the config makes Hasad connect to.
+ */
+export function redactConfig(v: unknown, key = ''): unknown {
+  if (/pass|secret|token|auth|key|cookie|credential/i.test(key) && v !== null && typeof v !== 'object') return '••••••';
+  if (Array.isArray(v)) return v.map((x) => redactConfig(x));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactConfig(x, k)]));
+  if (typeof v === 'string' && /^https?:\/\//i.test(v)) return redactUrl(v);
+  return v;
+}

@@ -15,3 +15,6 @@ export * from './repositories/changes.repository.ts';
 export * from './repositories/notifications.repository.ts';
 export { searchColumns, searchNorm, formatLabel, languageKey } from './search-columns.ts';
 export * from './repositories/dashboard.repository.ts';
+export * from './repositories/autocomplete.repository.ts';
+export * from './repositories/field-query.ts';
+export * from './repositories/source-descriptions.repository.ts';

@@ -142,6 +142,27 @@ export const queueJobCount = new Gauge({
   },
 });
 
+let iriClashSource: (() => Promise<number>) | undefined;
+
+/**
+ * Dataset IRIs more than one active record claims (from the datasets table, at scrape time, in
+ * the processes that serve /metrics with a database: the API). /catalog exports each such
+ * record once, all but the first under Hasad's own IRI; operators see them on the dashboard.
+ */
+export const datasetIriClashes = new Gauge({
+  name: 'hasad_dataset_iri_clashes',
+  help: 'Dataset IRIs claimed by more than one active record (each exported once; all but the first under a Hasad IRI)',
+  registers: [registry],
+  async collect() {
+    if (iriClashSource) this.set(await iriClashSource());
+  },
+});
+
+/** Tells the IRI clash gauge how to count (called once at start-up). */
+export function observeIriClashes(count: () => Promise<number>): void {
+  iriClashSource = count;
+}
+
 /** Tells the queue gauge which queues this process reports (called once at start-up). */
 export function observeQueues(queues: () => readonly CountableQueue[]): void {
   queueSource = queues;

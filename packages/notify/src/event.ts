@@ -1,4 +1,5 @@
 import type { NotificationContext } from '@hasad/db';
+import { improvementText, problemText, type Lang } from '@hasad/i18n';
 import type { NotifyEvent } from '@hasad/queues';
 
 /**
@@ -34,11 +35,20 @@ export interface NotificationEvent {
     };
     error: { code: string | null; message: string } | null;
     review: { reason: string | null; message: string | null } | null;
+    /** The source's metadata quality score after this run, its maximum, and after the previous run (`quality_drop`). */
+    quality: { score: number | null; max: number; previous: number | null } | null;
   };
   /** Failed runs in a row: ending with this run (`failure_streak`) or ended by it (`recovered`). */
   failures: { inARow: number; threshold: number };
-  /** The API's run and source (a token of the organisation or an operator reads them), and the operators' dashboard pages. */
-  links: { run: string; source: string; sourceRuns: string; dashboardRun: string; dashboardSource: string };
+  /**
+   * The run's problems grouped by code, most frequent first (at most 10): each with its sentence
+   * in French, Arabic and English (what is wrong, what to change in the feed) and one example.
+   */
+  problems: Array<{ code: string; severity: string; count: number; text: Record<Lang, string>; example: { identifier: string | null; field: string | null; message: string } | null }>;
+  /** What would raise the source's quality score most (`quality_drop`): each improvement's sentence and how many datasets it concerns. */
+  improvements: Array<{ code: string; datasets: number; text: Record<Lang, string> }>;
+  /** The API's run and source (a token of the organisation or an operator reads them), the operators' dashboard pages and the institution's space. */
+  links: { run: string; source: string; sourceRuns: string; dashboardRun: string; dashboardSource: string; spaceRun: string; spaceSource: string };
 }
 
 /** The settings an event needs besides the run itself. */
@@ -79,14 +89,28 @@ export function buildEvent(kind: NotifyEvent, ctx: NotificationContext, settings
       },
       error: run.error ? { code: run.errorCode, message: run.error } : null,
       review: run.review ? { reason: run.review.reason ?? null, message: run.review.message ?? null } : null,
+      quality: run.quality ? { score: run.quality.score ?? null, max: run.quality.max, previous: run.quality.previous ?? null } : null,
     },
     failures: { inARow, threshold: settings.failureStreak },
+    improvements: (ctx.improvements ?? []).map((i) => ({ code: i.code, datasets: i.datasets, text: { fr: improvementText('fr', i.code), ar: improvementText('ar', i.code), en: improvementText('en', i.code) } })),
+    problems: ctx.problems.map((g) => {
+      const e = g.examples[0];
+      return {
+        code: g.code,
+        severity: g.severity,
+        count: g.count,
+        text: { fr: problemText('fr', g.code), ar: problemText('ar', g.code), en: problemText('en', g.code) },
+        example: e ? { identifier: e.identifier, field: e.field, message: e.message } : null,
+      };
+    }),
     links: {
       run: `${base}/api/v1/runs/${run.id}`,
       source: `${base}/api/v1/sources/${source.id}`,
       sourceRuns: `${base}/api/v1/sources/${source.id}/runs`,
       dashboardRun: `${base}/dashboard/runs/${run.id}`,
       dashboardSource: `${base}/dashboard/sources/${source.id}`,
+      spaceRun: `${base}/espace/runs/${run.id}`,
+      spaceSource: `${base}/espace/sources/${source.id}`,
     },
   };
 }

@@ -10,3 +10,4 @@ export * from './webhook.ts';
 export * from './mail.ts';
 export * from './deliver.ts';
 export * from './contacts.ts';
+export * from './test-notification.ts';

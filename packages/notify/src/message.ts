@@ -1,3 +1,4 @@
+import { counted, formatNumber, type Lang } from '@hasad/i18n';
 import type { NotificationEvent } from './event.ts';
 
 /** A rendered e-mail: French first, the English text below it. */
@@ -17,6 +18,8 @@ export function renderEmail(e: NotificationEvent): EmailContent {
   let subject: string;
   let fr: string[];
   let en: string[];
+  // Arabic for the events written first for institutions (the others are for operators too, in French and English).
+  let ar: string[] | undefined;
   switch (e.kind) {
     case 'failure_streak':
       subject = `[Hasad] Échecs répétés : « ${name} » (${n} de suite) / Source failing ${n} times in a row`;
@@ -70,6 +73,55 @@ export function renderEmail(e: NotificationEvent): EmailContent {
         `Run ${e.run.id}, ended on ${enDate(e.run.finishedAt)}: seen ${c.seen}, created ${c.created}, updated ${c.updated}, withdrawn ${c.withdrawn}.`,
       ];
       break;
+    case 'invalid_records': {
+      const list = (lang: Lang) =>
+        e.problems.map((p) => `- ${counted(lang, 'records', p.count)} · ${p.text[lang]}${p.example ? `\n  (${p.example.identifier ?? '—'}: ${p.example.message})` : ''}`);
+      subject = `[Hasad] Enregistrements invalides : « ${name} » (${c.invalid}) / سجلات غير صالحة / Invalid records`;
+      fr = [
+        `Le moissonnage ${e.run.id} de la source « ${name} » (${e.organization.name}), terminé le ${frDate(e.run.finishedAt)}, a écarté ${counted('fr', 'records', c.invalid)} invalides ; les autres sont publiés.`,
+        `Ce qui est à corriger dans le flux :`,
+        ...list('fr'),
+        `Le détail, les exemples et les moissonnages suivants : ${e.links.spaceRun}`,
+      ];
+      ar = [
+        `استبعد الحصاد ${e.run.id} للمصدر « ${name} » (${e.organization.name}) ${counted('ar', 'records', c.invalid)} غير صالحة؛ ونشرت البقية.`,
+        `ما يجب تصحيحه في الرابط:`,
+        ...list('ar'),
+        `التفاصيل والأمثلة: ${e.links.spaceRun}`,
+      ];
+      en = [
+        `Harvest ${e.run.id} of the source "${name}" (${e.organization.name}), ended on ${enDate(e.run.finishedAt)}, left out ${counted('en', 'records', c.invalid)} as invalid; the others are published.`,
+        `What to fix in the feed:`,
+        ...list('en'),
+        `Details, examples and the next harvests: ${e.links.spaceRun}`,
+      ];
+      break;
+    }
+    case 'quality_drop': {
+      const q = e.run.quality;
+      const fmt = (lang: Lang, n: number | null | undefined) => formatNumber(lang, n ?? null);
+      const todo = (lang: Lang) => e.improvements.map((i) => `- ${i.text[lang]} (${counted(lang, 'datasets', i.datasets)})`);
+      subject = `[Hasad] Qualité en baisse : « ${name} » (${fmt('fr', q?.previous)} → ${fmt('fr', q?.score)} / ${q?.max ?? '—'}) / تراجع الجودة / Metadata quality dropped`;
+      fr = [
+        `Après le moissonnage ${e.run.id} de la source « ${name} » (${e.organization.name}), le score de qualité des métadonnées est passé de ${fmt('fr', q?.previous)} à ${fmt('fr', q?.score)} sur ${q?.max ?? '—'}.`,
+        `Ce qui le relèverait le plus :`,
+        ...todo('fr'),
+        `Le détail : ${e.links.spaceSource}`,
+      ];
+      ar = [
+        `بعد الحصاد ${e.run.id} للمصدر « ${name} » (${e.organization.name})، انتقلت درجة جودة البيانات الوصفية من ${fmt('ar', q?.previous)} إلى ${fmt('ar', q?.score)} من ${q?.max ?? '—'}.`,
+        `ما يرفعها أكثر:`,
+        ...todo('ar'),
+        `التفاصيل: ${e.links.spaceSource}`,
+      ];
+      en = [
+        `After harvest ${e.run.id} of the source "${name}" (${e.organization.name}), the metadata quality score went from ${fmt('en', q?.previous)} to ${fmt('en', q?.score)} out of ${q?.max ?? '—'}.`,
+        `What would raise it most:`,
+        ...todo('en'),
+        `Details: ${e.links.spaceSource}`,
+      ];
+      break;
+    }
   }
   const links = (label: { run: string; source: string; dashboard: string }) => [
     `${label.run} : ${e.links.run}`,
@@ -83,6 +135,7 @@ export function renderEmail(e: NotificationEvent): EmailContent {
     '',
     ...links({ run: "Rapport de l'exécution (API)", source: 'Source (API)', dashboard: 'Tableau de bord des opérateurs' }),
     '',
+    ...(ar ? ['— العربية —', '', 'السلام عليكم،', '', ...ar, ''] : []),
     '— English —',
     '',
     'Hello,',

@@ -1,3 +1,4 @@
 export * from './finalise.ts';
 export * from './trigger.ts';
 export * from './notify.ts';
+export * from './cancel.ts';

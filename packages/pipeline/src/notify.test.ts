@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { notifyEventFor } from './notify.ts';
 
-const ctx = (status: string, failuresBefore: number, previous: { status: string; pendingWithdrawals: number } | null = null, pendingWithdrawals = 10) => ({
-  run: { status, pendingWithdrawals } as never,
+const ctx = (status: string, failuresBefore: number, previous: { status: string; pendingWithdrawals: number; invalid?: number } | null = null, pendingWithdrawals = 10, invalid = 0) => ({
+  run: { status, pendingWithdrawals, invalid } as never,
   failuresBefore,
-  previous,
+  previous: previous ? { invalid: 0, ...previous } : null,
 });
 
 describe('notifyEventFor (threshold 3)', () => {
@@ -29,5 +29,14 @@ describe('notifyEventFor (threshold 3)', () => {
   it('with a threshold of 1, every first failure after a success is told', () => {
     expect(notifyEventFor(ctx('failed', 0), 1)).toBe('failure_streak');
     expect(notifyEventFor(ctx('succeeded', 1), 1)).toBe('recovered');
+  });
+  it('tells of invalid records in a run that loaded, once per change of their number', () => {
+    expect(notifyEventFor(ctx('succeeded', 0, null, 0, 3), 3)).toBe('invalid_records');
+    expect(notifyEventFor(ctx('succeeded', 0, { status: 'succeeded', pendingWithdrawals: 0, invalid: 3 }, 0, 3), 3)).toBeUndefined();
+    expect(notifyEventFor(ctx('unchanged', 0, { status: 'succeeded', pendingWithdrawals: 0, invalid: 3 }, 0, 5), 3)).toBe('invalid_records');
+    expect(notifyEventFor(ctx('succeeded', 0, { status: 'succeeded', pendingWithdrawals: 0, invalid: 3 }, 0, 0), 3)).toBeUndefined();
+    // A recovery is told first; a failed run's invalid records go with its failure.
+    expect(notifyEventFor(ctx('succeeded', 3, null, 0, 2), 3)).toBe('recovered');
+    expect(notifyEventFor(ctx('failed', 0, null, 0, 2), 3)).toBeUndefined();
   });
 });

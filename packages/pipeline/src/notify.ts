@@ -9,7 +9,9 @@ import { jobIds, type NotifyChannel, type NotifyEvent, type Queues } from '@hasa
  * - `needs_review` when the run holds back withdrawals until someone confirms or cancels them,
  *   unless the source's previous run already said the same (needs_review, holding back as many
  *   datasets): a feed that stays shrunk is told once, not on every scheduled run;
- * - `recovered` when a run that did not fail ends a streak that had been notified.
+ * - `recovered` when a run that did not fail ends a streak that had been notified;
+ * - `invalid_records` when a run that loaded holds invalid records, and their number is not the
+ *   previous run's.
  */
 export function notifyEventFor(ctx: Pick<NotificationContext, 'run' | 'failuresBefore' | 'previous'>, streak: number): NotifyEvent | undefined {
   const { status } = ctx.run;
@@ -19,6 +21,9 @@ export function notifyEventFor(ctx: Pick<NotificationContext, 'run' | 'failuresB
     return same ? undefined : 'needs_review';
   }
   if ((status === 'succeeded' || status === 'unchanged') && ctx.failuresBefore >= streak) return 'recovered';
+  // Invalid records do not fail a run: the institution hears of them, once per change of their
+  // number (the same broken records run after run are told once, a new count again).
+  if ((status === 'succeeded' || status === 'unchanged') && ctx.run.invalid > 0 && ctx.run.invalid !== (ctx.previous?.invalid ?? 0)) return 'invalid_records';
   return undefined;
 }
 
@@ -63,4 +68,25 @@ export async function notifyRunEnded(deps: { db: DbHandle; queues: Queues; confi
     );
   }
   return channels.map((channel) => ({ event, channel }));
+}
+
+/**
+ * Called by the link check once it has stored the source's quality after a run: when the score
+ * fell below the one kept with the source's previous run, queues one `quality_drop` per channel
+ * (job ids fixed per run and channel: a link check run again tells nothing new). A score that
+ * stays low is not a new drop, so it is told once.
+ */
+export async function notifyQualityDrop(deps: { db: DbHandle; queues: Queues; config: HasadConfig }, runId: string, score: number | null, previous: number | null): Promise<NotifyChannel[]> {
+  if (score === null || previous === null || !(score < previous)) return [];
+  const ctx = await notificationContext(deps.db.pool, runId);
+  if (!ctx || ctx.source.deleted) return [];
+  const channels = notifyChannels(deps.config, ctx.organization);
+  for (const channel of channels) {
+    await deps.queues.add(
+      'notify.send',
+      { event: 'quality_drop', channel, runId, sourceId: ctx.source.id },
+      { jobId: jobIds.notify('quality_drop', ctx.source.id, runId, channel), backoffDelayMs: deps.config.HASAD_NOTIFY_BACKOFF_MS },
+    );
+  }
+  return channels;
 }

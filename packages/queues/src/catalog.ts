@@ -77,7 +77,7 @@ export const loadFinalisePayload = z.object({ runId: uuid });
 export type LoadFinalisePayload = z.infer<typeof loadFinalisePayload>;
 
 /** Why a notification is sent: a source's failure streak reached its threshold, a run waits for review, a failing source works again. */
-export const NOTIFY_EVENTS = ['failure_streak', 'needs_review', 'recovered'] as const;
+export const NOTIFY_EVENTS = ['failure_streak', 'needs_review', 'recovered', 'invalid_records', 'quality_drop'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 /** Where it goes: one e-mail (the organisation's addresses and the operators'), the organisation's webhook, the operators' webhook. */
 export const NOTIFY_CHANNELS = ['email', 'webhook-organization', 'webhook-operators'] as const;

@@ -59,3 +59,31 @@ describe('preview shows the mapping in use', () => {
     expect(m).toContain('full listing every 168 h');
   });
 });
+
+describe('preview shows what it read before a later page failed', () => {
+  const page = (n: number, next?: string) => `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> . @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<https://x.example/ds/${n}> a dcat:Dataset ; dct:title "Jeu ${n}"@fr .
+${next ? `<https://x.example/catalog?page=${n}> a hydra:PartialCollectionView ; hydra:next <${next}> .` : ''}`;
+
+  it('DCAT: the records of page 1, then the parse error of page 2 with its position', async () => {
+    const s = await startLoopback((req, res, base) => {
+      res.setHeader('content-type', 'text/turtle; charset=utf-8');
+      if (req.url === '/p1.ttl') res.end(page(1, `${base}/p2.ttl`));
+      else res.end('@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<https://x.example/ds/2> a dcat:Dataset ;; ]] .\n');
+    });
+    closers.push(s.close);
+    const res = await previewSource('dcat', `${s.base}/p1.ttl`, {}, { limit: 10, http });
+    expect(res.records.map((r) => r.title)).toEqual([{ fr: 'Jeu 1' }]);
+    expect(res.pages).toBe(2);
+    expect(res.error).toMatchObject({ code: 'parse_error', pageNo: 2, message: expect.stringMatching(/p2\.ttl.*line 2/s) });
+  });
+
+  it('a failing first page still throws: there is nothing read to show', async () => {
+    const s = await startLoopback((_req, res) => {
+      res.statusCode = 503;
+      res.end('down');
+    });
+    closers.push(s.close);
+    await expect(previewSource('dcat', `${s.base}/p1.ttl`, {}, { limit: 10, http: { ...http, maxRedirects: 0 } })).rejects.toMatchObject({ code: expect.stringMatching(/^fetch_/) });
+  });
+});

@@ -1,4 +1,6 @@
-import type { CanonicalDataset, RecordProblem } from '@hasad/core';
+import type { SoapLimits } from './adapters/soap/stream.ts';
+import type { CanonicalDataset, ParseLimits, RecordProblem } from '@hasad/core';
+import type { ParsePool } from './isolation/parse-pool.ts';
 
 /** What the previous successful run learnt about one page URL, used for conditional requests. */
 export interface PageValidators {
@@ -55,8 +57,21 @@ export interface HttpOptions {
    * Default 600 000.
    */
   deadlineMs?: number;
+  /**
+   * Slowest transfer rate accepted while a body is read, in bytes per second (0: no floor),
+   * measured over `rateWindowMs` of waiting for the network (time the reader is not asking for
+   * bytes does not count). Slower: the body fails with `too_slow`. Default none.
+   */
+  minBytesPerSecond?: number;
+  /** The window of the rate floor, in ms. Default 30 000. */
+  rateWindowMs?: number;
   /** Largest body accepted, in bytes, counted after content decoding. */
   maxBytes: number;
+  /**
+   * Hard limits on one SOAP answer, parsed as a stream (`HASAD_SOAP_MAX_*`); default
+   * `DEFAULT_SOAP_LIMITS`. Going past one fails the page with `limit_exceeded`.
+   */
+  soapLimits?: Partial<SoapLimits>;
   /** Redirects followed at most (each hop is re-checked against the address policy). */
   maxRedirects: number;
   /** Per-host politeness shared across workers. Default: an in-process limiter with the two limits below. */
@@ -70,8 +85,6 @@ export interface HttpOptions {
 export interface HarvestOptions {
   /** The source's URL (first page). */
   url: string;
-  /** Kind-specific source config (the adapter validates it with zod). */
-  config: unknown;
   /** Where to resume: the page number and URL of the first page not yet done. Default: page 1 at `url`. */
   start?: { pageNo: number; url: string };
   /** Page URLs already done in this run (loop guard that survives a resume). */
@@ -91,10 +104,28 @@ export interface HarvestOptions {
   runsSinceLastCompleteRun?: number;
   /** Records per batch (default 1000). */
   batchSize?: number;
-  /** Pages at most (loop guard; default 10 000). */
+  /** Pages at most (loop guard; default 10 000). Past it the run fails with `page_limit_exceeded`. */
   maxPages?: number;
+  /**
+   * Time the harvest may spend fetching and parsing, in ms: counted only while the adapter works,
+   * not while the caller handles what it yielded. Past it the harvest fails with
+   * `run_budget_exceeded`. Default none.
+   */
+  runBudgetMs?: number;
   http: HttpOptions;
   signal?: AbortSignal;
+  /** Parsing limits (docs/limits.md); defaults for the ones not given. A pool's own limits win for the pages it reads. */
+  limits?: Partial<ParseLimits>;
+  /**
+   * Worker threads to parse pages in, under the pool's heap and CPU limits. Without one, pages
+   * are parsed in the caller's thread with the streaming guards only (tests, the CLI).
+   */
+  parsePool?: ParsePool;
+}
+
+/** HarvestOptions with the source's config as stored, not yet parsed (see {@link harvestWithConfig}). */
+export interface ConfiguredHarvestOptions extends HarvestOptions {
+  config: unknown;
 }
 
 /** A batch of normalised records from one page. A big page yields several batches. */
@@ -152,17 +183,31 @@ export interface PageEvent {
 
 export type HarvestEvent = BatchEvent | PageEvent;
 
-/** One adapter per source kind: URL + config in, normalised records out. No database, no queue. */
-export interface SourceAdapter {
+/**
+ * One adapter per source kind: URL + config in, normalised records out. No database, no queue.
+ * The caller parses the source's config once with `parseConfig` and hands the result to
+ * `harvest` and `describeMapping`.
+ */
+export interface SourceAdapter<Config = unknown> {
   kind: string;
+  /**
+   * The top-level config keys that decide where Hasad connects (an endpoint, a WSDL, a base
+   * URL, anything that moves requests to another host or path). A change to one of them sends
+   * an approved source back to review, like a change of `url` (`changedNetworkFields`). Every
+   * adapter declares its list, empty when the source's `url` is the only address it uses.
+   */
+  networkFields: readonly string[];
   /** Checks a source config, throwing ConfigError that names every bad field. Returns the parsed config. */
-  parseConfig(config: unknown): unknown;
-  harvest(opts: HarvestOptions): AsyncGenerator<HarvestEvent>;
+  parseConfig(config: unknown): Config;
+  /**
+   * Harvests the source with a config `parseConfig` returned. Checks that need no network (the
+   * source URL's form) throw here, before the first request.
+   */
+  harvest(opts: HarvestOptions, config: Config): AsyncGenerator<HarvestEvent>;
   /**
    * The mapping a config makes the adapter use, as info notes (preview shows them first). Only
    * for mappings known from the config alone: an adapter whose mapping depends on the data (CSV,
    * by its header) reports it in its first batch instead.
-   * @throws ConfigError as `parseConfig`.
    */
-  describeMapping?(config: unknown): RecordProblem[];
+  describeMapping?(config: Config): RecordProblem[];
 }

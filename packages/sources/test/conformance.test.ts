@@ -3,6 +3,7 @@
  * of files from ckanext-dcat, the W3C DCAT 3 recommendation, SEMIC DCAT-AP and piveau-hub, see
  * its SOURCES.md) is served from a loopback server and harvested through the real adapter.
  */
+import { harvestWithConfig } from '../src/adapters/index.ts';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -82,7 +83,7 @@ interface Outcome {
 async function harvest(adapter: SourceAdapter, url: string): Promise<Outcome> {
   const out: Outcome = { records: [], problems: [], events: [] };
   try {
-    for await (const ev of adapter.harvest({ url, config: {}, http: loopbackHttp, maxPages: 5 })) {
+    for await (const ev of harvestWithConfig(adapter, { url, config: {}, http: loopbackHttp, maxPages: 5 })) {
       out.events.push(ev);
       if (ev.type === 'batch') {
         out.records.push(...ev.records);

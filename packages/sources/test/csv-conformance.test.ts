@@ -5,6 +5,7 @@
  * - the Project Open Data v1.1 CSV examples, checked against the JSON catalogues published next
  *   to them (project-open-data.github.io v1.1/examples).
  */
+import { harvestWithConfig } from '../src/adapters/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,7 +32,7 @@ let server: Loopback;
 
 async function harvest(file: string, config: unknown): Promise<Outcome> {
   const out: Outcome = { records: [], problems: [] };
-  for await (const ev of csvAdapter.harvest({ url: `${server.base}/${file}`, config, http: loopbackHttp })) {
+  for await (const ev of harvestWithConfig(csvAdapter, { url: `${server.base}/${file}`, config, http: loopbackHttp })) {
     if (ev.type === 'batch') {
       out.records.push(...ev.records);
       out.problems.push(...ev.problems);

@@ -3,6 +3,7 @@
  * of node-soap's request-response samples, savon's fixtures, the NOAA NDFD and SDMX 2.1 WSDLs;
  * see its SOURCES.md) are served from a loopback server and read through the real adapter.
  */
+import { harvestWithConfig } from '../src/adapters/index.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ const urlOf = (fixture: string, status = 200) => `${server.base}/r/${status}/${f
 async function harvest(fixture: string, config: Record<string, unknown>, status = 200): Promise<{ events: HarvestEvent[]; error?: unknown }> {
   const events: HarvestEvent[] = [];
   try {
-    for await (const ev of soapAdapter.harvest({ url: urlOf(fixture, status), config: { envelope: '<Get xmlns="urn:test"/>', paging: { mode: 'none' }, ...config }, http: loopbackHttp })) events.push(ev);
+    for await (const ev of harvestWithConfig(soapAdapter, { url: urlOf(fixture, status), config: { envelope: '<Get xmlns="urn:test"/>', paging: { mode: 'none' }, ...config }, http: loopbackHttp })) events.push(ev);
   } catch (error) {
     return { events, error };
   }
@@ -135,7 +136,7 @@ describe.skipIf(!present)('SOAP responses from savon and node-soap', () => {
     try {
       const events: HarvestEvent[] = [];
       const config = { envelope: '<Get/>', paging: { mode: 'none' }, recordPath: 'Body/GetResponse/return/response/forms/form', fields: { identifier: '@ObjectId', title: 'First_Name' } };
-      for await (const ev of soapAdapter.harvest({ url: `${local.base}/svc`, config, http: loopbackHttp })) events.push(ev);
+      for await (const ev of harvestWithConfig(soapAdapter, { url: `${local.base}/svc`, config, http: loopbackHttp })) events.push(ev);
       expect(recordsOf(events).map((r) => [r.identifier, r.title])).toEqual([['1234', { '': 'Humpty' }]]);
     } finally {
       await local.close();

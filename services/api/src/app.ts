@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { installAuth } from './auth.ts';
+import { espace } from './espace/espace.routes.ts';
 import { dashboard } from './dashboard/dashboard.routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
+import { installInputGuard } from './input-guard.ts';
 import { installOpenApi } from './openapi.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { catalogRoutes } from './routes/catalog.routes.ts';
@@ -55,6 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   installErrorHandling(app);
+  installInputGuard(app);
   installHttpMetrics(app);
   // Order matters: the rate limiter's per-address checks on tokens (app-level hooks) before
   // authentication looks the token up; its per-route hooks, keyed by the token found, run after
@@ -78,6 +81,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   previewRoutes(app, deps);
   // The operator dashboard and Bull Board, behind one operator sign-in.
   await dashboard(app, deps);
+  // The institutions' space, behind an organisation's sign-in.
+  await espace(app, deps);
 
   await app.ready();
   return app;

@@ -1,7 +1,9 @@
+import { Parser } from 'n3';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NS } from './dcat/dcat-graph.ts';
 import { findNextPageForTest, readRecords } from './dcat/read-back.testing.ts';
 import { DcatApValidator, judgeViolations, summarise, type ShaclResult } from './dcat/shacl.testing.ts';
 import { seedCatalogue, startApiHarness, type ApiHarness, type Seeded } from './test-harness.ts';
@@ -119,6 +121,15 @@ describe('GET /catalog', () => {
     });
     expect(views[2]).toMatchObject({ previous: 'http://hasad.test/catalog.ttl?limit=2&page=2' });
     expect(views[2]!.next).toBeUndefined();
+  });
+
+  it('types the page, not the catalogue, as the hydra:PartialCollectionView (a bare /catalog included)', async () => {
+    const res = await get('/catalog', { accept: 'text/turtle' });
+    const quads = new Parser({ baseIRI: 'http://hasad.test/catalog' }).parse(res.body);
+    const typed = (t: string) => quads.filter((q) => q.predicate.value === `${NS.rdf}type` && q.object.value === t).map((q) => q.subject.value);
+    expect(typed(`${NS.dcat}Catalog`)).toEqual(['http://hasad.test/catalog']);
+    expect(typed(`${NS.hydra}PartialCollectionView`)).toEqual(['http://hasad.test/catalog?page=1']);
+    expect(quads.filter((q) => q.predicate.value === `${NS.hydra}view`).map((q) => [q.subject.value, q.object.value])).toEqual([['http://hasad.test/catalog', 'http://hasad.test/catalog?page=1']]);
   });
 
   it('filters by organisation and by modified date', async () => {

@@ -125,7 +125,7 @@ describe('CKAN package dict', () => {
       num_tags: 3,
       owner_org: seeded.org.onee,
       organization: { id: seeded.org.onee, name: 'onee', title: "Office National de l'Électricité et de l'Eau Potable", is_organization: true, type: 'organization' },
-      groups: [{ name: 'ENER', title: 'http://publications.europa.eu/resource/authority/data-theme/ENER', display_name: 'Énergie' }],
+      groups: [{ name: 'ENER', title: 'Énergie', display_name: 'Énergie', uri: 'http://publications.europa.eu/resource/authority/data-theme/ENER' }],
       metadata_modified: '2025-03-01T08:45:00.000000',
     });
     expect(pkg['name']).toMatch(/^consommation-d-electricite-par-region-[0-9a-f]{8}$/);
@@ -228,12 +228,65 @@ describe('package_search', () => {
     expect(await ids('tags:pollution')).toEqual([seeded.dataset.air]);
     expect(await ids('organization:onee tags:pollution')).toEqual([]);
     expect((await ids('organization:hcp')).length).toBe(5);
-    for (const fq of ['author:x', 'organization:onee OR organization:hcp', '-tags:x', 'metadata_modified:[2020-01-01T00:00:00Z TO *]']) {
-      const body = await action('package_search', `fq=${encodeURIComponent(fq)}`, 409);
-      expect(body).toMatchObject({ success: false, error: { __type: 'Validation Error' } });
-    }
+    const body = await action('package_search', `fq=${encodeURIComponent('tags:x OR author:x')}`, 409);
+    expect(body).toMatchObject({ success: false, error: { __type: 'Validation Error', fq: [expect.stringContaining('field "author" is not supported')] } });
     expect(await action('package_search', 'sort=author asc', 409)).toMatchObject({ error: { __type: 'Validation Error', sort: [expect.any(String)] } });
     expect(await action('package_search', 'rows=ten', 409)).toMatchObject({ error: { __type: 'Validation Error' } });
+  });
+
+  it('answers Solr field queries in q and fq (AND, OR, NOT, parentheses, phrases, wildcards, date ranges) from the real catalogue', async () => {
+    const search = async (params: string) => (await action('package_search', `${params}&rows=100&sort=${encodeURIComponent('title_string asc')}`))['result'] as Json;
+    const ids = async (param: 'q' | 'fq', v: string) => ((await search(`${param}=${encodeURIComponent(v)}`))['results'] as Json[]).map((p) => p['id']).sort();
+    const { air, emploi, electricite } = seeded.dataset;
+    const sorted = (...xs: string[]) => [...xs].sort();
+    for (const param of ['q', 'fq'] as const) {
+      expect(await ids(param, 'tags:pollution'), param).toEqual([air]);
+      expect(await ids(param, 'organization:onee OR tags:pollution'), param).toEqual(sorted(air, electricite));
+      expect(await ids(param, 'organization:hcp AND NOT tags:pollution AND -title:serie'), param).toEqual([emploi]);
+      expect(await ids(param, '(organization:onee OR organization:hcp) AND res_format:(CSV OR JSON)'), param).toEqual([electricite]);
+    }
+    // Text fields: the title's own words (weight A), stemmed and folded; a description word is not a title word.
+    expect(await ids('q', 'title:electricite')).toEqual([electricite]);
+    expect(await ids('q', 'title:gwh')).toEqual([]);
+    expect(await ids('q', 'notes:gwh')).toEqual([electricite]);
+    expect(await ids('q', 'title:"qualité de l\'air"')).toEqual([air]);
+    expect(await ids('q', 'title:"air qualité"')).toEqual([]);
+    expect(await ids('q', 'title:consom* AND organization:onee')).toEqual([electricite]);
+    expect(await ids('q', 'title:البطالة')).toEqual([emploi]);
+    expect(await ids('fq', `license_id:"https://creativecommons.org/licenses/by/4.0/" id:${electricite}`)).toEqual([electricite]);
+    expect(await ids('fq', 'groups:ENER tags:* -dataset_type:harvest')).toEqual([electricite]);
+    expect(await ids('fq', 'dataset_type:harvest')).toEqual([]);
+    // Date ranges: metadata_modified is Hasad's last change (the seed's: 1…45 minutes after T0).
+    // The seed's air dataset changed at 08:30, emploi at 08:40, electricite at 08:45, the fillers before.
+    const cut = '2025-03-01T08:30:00Z';
+    const after = await ids('fq', `metadata_modified:[${cut} TO *]`);
+    expect(after).toEqual(sorted(air, emploi, electricite));
+    expect(await ids('fq', `metadata_modified:{${cut} TO *]`)).toEqual(sorted(emploi, electricite));
+    expect(await ids('fq', 'metadata_modified:[NOW-1DAY TO NOW]')).toEqual([]);
+    expect((await ids('fq', 'metadata_created:[* TO NOW]')).length).toBe(6);
+    // q field queries go with fq (both must hold) and with facets.
+    const res = await search(`q=${encodeURIComponent('tags:pollution OR tags:energy')}&fq=organization:hcp&facet.field=${encodeURIComponent('["organization"]')}`);
+    expect(res).toMatchObject({ count: 1, facets: { organization: { hcp: 1 } } });
+  });
+
+  it("refuses a q or fq that does not parse with CKAN's 400 Search Query Error naming the token, and values never reach SQL as text", async () => {
+    const cases: Array<[string, string]> = [
+      ['q=' + encodeURIComponent('tags:eau AND (organization:hcp'), '"(" at character 14 is never closed'],
+      ['fq=' + encodeURIComponent('tags:eau)'), 'unexpected ")" at character 9'],
+      ['fq=' + encodeURIComponent('metadata_modified:[hier TO *]'), '"hier" is not a date'],
+      ['fq=' + encodeURIComponent('('.repeat(40) + 'tags:a' + ')'.repeat(40)), 'nested deeper than 32 levels'],
+      ['q=' + encodeURIComponent('title:' + 'x'.repeat(5000)), '5006 characters; at most 4000'],
+    ];
+    for (const [params, message] of cases) {
+      const body = await action('package_search', params, 400);
+      expect(body, params).toMatchObject({ success: false, error: { __type: 'Search Query Error', message: expect.stringContaining(message) } });
+      expect((body['error'] as Json)['message']).toMatch(/^Search Query is invalid: (q|fq): /);
+    }
+    // SQL's own syntax in a value is only a value: nothing matches, nothing breaks.
+    for (const v of [`tags:"x' OR '1'='1"`, 'organization:"hcp\'); DROP TABLE datasets; --"', "title:\'\;\:*", 'license_id:%']) {
+      expect(((await action('package_search', `fq=${encodeURIComponent(v)}`))['result'] as Json)['count'], v).toBe(0);
+    }
+    expect(((await action('package_search', 'q=*:*'))['result'] as Json)['count']).toBe(6);
   });
 
   it('gives facets and search_facets for facet.field like CKAN', async () => {
@@ -417,5 +470,74 @@ describe('GET /api/v1/organizations validators', () => {
     } finally {
       await h.pool.query(`DELETE FROM organizations WHERE slug = 'nouvelle-2'`);
     }
+  });
+});
+
+describe('CKAN actions a CKAN front end calls beyond search and show', () => {
+  const call = async (name: string, query: string, headers: Record<string, string> = {}) => {
+    const res = await h.app.inject({ method: 'GET', url: `/api/3/action/${name}?${query}`, headers });
+    return { status: res.statusCode, body: res.json() as Json, vary: res.headers['vary'] };
+  };
+
+  it('labels themes and licences in the language the client asks for (Accept-Language), and says the answer varies with it', async () => {
+    const ar = await call('package_show', `id=${seeded.dataset.electricite}`, { 'accept-language': 'ar-MA,ar;q=0.9,fr;q=0.8' });
+    expect(ar.status).toBe(200);
+    expect(ar.vary).toMatch(/accept-language/i);
+    const pkg = ar.body['result'] as Json;
+    expect(pkg['groups']).toEqual([expect.objectContaining({ name: 'ENER', title: 'الطاقة', display_name: 'الطاقة' })]);
+    const en = (await call('group_list', 'all_fields=true', { 'accept-language': 'en' })).body['result'] as Json[];
+    expect(en).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'ENER', title: 'Energy' })]));
+  });
+
+  it('resource_show answers the resource package_show lists, by its id; an unknown id is CKAN\'s Not Found', async () => {
+    const pkg = (await action('package_show', `id=${seeded.dataset.electricite}`))['result'] as Json;
+    const listed = (pkg['resources'] as Json[])[0]!;
+    const shown = await action('resource_show', `id=${listed['id'] as string}`);
+    expect(shown['result']).toEqual(listed);
+    expect(listed['package_id']).toBe(seeded.dataset.electricite);
+    const missing = await action('resource_show', `id=${(listed['id'] as string).slice(0, 9)}0000-5000-8000-000000000000`, 404);
+    expect(missing['error']).toEqual({ __type: 'Not Found Error', message: 'Not found: Resource was not found.' });
+    expect((await action('resource_show', '', 409))['error']).toMatchObject({ __type: 'Validation Error', id: ['Missing value'] });
+  });
+
+  it('current_package_list_with_resources pages packages with their resources, most recently changed first', async () => {
+    const first = (await action('current_package_list_with_resources', 'limit=2'))['result'] as Json[];
+    expect(first).toHaveLength(2);
+    const modified = first.map((p) => p['metadata_modified'] as string);
+    expect([...modified].sort().reverse()).toEqual(modified);
+    expect(first[0]).toHaveProperty('resources');
+    const second = (await action('current_package_list_with_resources', 'limit=2&page=2'))['result'] as Json[];
+    expect(second).toHaveLength(2);
+    expect(second.map((p) => p['id'])).not.toContain(first[0]!['id']);
+    expect((await action('current_package_list_with_resources', 'limit=2&offset=2'))['result']).toEqual(second);
+  });
+
+  it('license_list lists the licences in use with their title', async () => {
+    const list = (await action('license_list'))['result'] as Json[];
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0', url: 'https://creativecommons.org/licenses/by/4.0/', status: 'active', is_okd_compliant: true }),
+      ]),
+    );
+  });
+
+  it('package_autocomplete finds packages by the beginning of their words, in French and Arabic', async () => {
+    const names = async (q: string) => ((await action('package_autocomplete', `q=${encodeURIComponent(q)}`))['result'] as Json[]).map((r) => r['title']);
+    expect(await names('consom')).toContain("Consommation d'électricité par région");
+    expect(await names('electr')).toContain("Consommation d'électricité par région");
+    expect(await names('البطال')).toContain('مؤشرات التشغيل والبطالة');
+    expect(await names('zzzqqq')).toEqual([]);
+    const hit = ((await action('package_autocomplete', 'q=consom'))['result'] as Json[])[0]!;
+    expect(hit).toMatchObject({ match_field: 'title', match_displayed: hit['title'], name: expect.stringMatching(/-[0-9a-f]{8}$/) });
+    // tsquery syntax in what is typed is only text.
+    expect((await action('package_autocomplete', `q=${encodeURIComponent("consom:* | ! ( ' &")}`))['result']).toEqual(expect.arrayContaining([expect.objectContaining({ title: "Consommation d'électricité par région" })]));
+  });
+
+  it('format_autocomplete and organization_autocomplete complete what is typed', async () => {
+    expect((await action('format_autocomplete', 'q=cs'))['result']).toEqual(['CSV']);
+    expect((await action('format_autocomplete', 'q=%25'))['result']).toEqual([]);
+    expect((await action('organization_autocomplete', 'q=on'))['result']).toEqual([{ id: seeded.org.onee, name: 'onee', title: "Office National de l'Électricité et de l'Eau Potable" }]);
+    expect((await action('organization_autocomplete', 'q=commissariat'))['result']).toEqual([{ id: seeded.org.hcp, name: 'hcp', title: 'Haut-Commissariat au Plan' }]);
+    expect((await action('organization_autocomplete', '', 409))['error']).toMatchObject({ q: ['Missing value'] });
   });
 });

@@ -111,6 +111,7 @@ describe('GET /api/v1/datasets', () => {
     const unknownOrg = await get('/api/v1/datasets?organization=nobody');
     expect(unknownOrg.body).toEqual({
       total: 0,
+      fuzzy: false,
       page: 1,
       limit: 20,
       items: [],

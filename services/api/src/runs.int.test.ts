@@ -42,6 +42,8 @@ describe('GET /api/v1/sources', () => {
         reviewComment: null,
         createdAt: '2025-03-01T08:00:00.000Z',
         updatedAt: expect.any(String),
+        // The config is shown so a reviewer sees where a source connects; credential-like keys masked.
+        config: { headers: { authorization: '••••••' } },
         lastRun: {
           id: s.run.hcpLatest,
           status: 'needs_review',
@@ -68,11 +70,12 @@ describe('GET /api/v1/sources', () => {
     ]);
   });
 
-  it("never shows a source's credentials: neither its config nor the password in its URL", async () => {
-    const { raw } = await get('/api/v1/sources');
+  it("never shows a source's credentials: neither the secrets in its config nor the password in its URL", async () => {
+    const { raw, body } = await get('/api/v1/sources');
     expect(raw).not.toContain('s3cr3t-pass');
     expect(raw).not.toContain('top-secret-token');
-    expect(raw).not.toContain('"config"');
+    const hcp = body.items.find((i: { id: string }) => i.id === s.source.hcp);
+    expect(hcp.config.headers.authorization).toBe('••••••');
   });
 
   it('shows one source by id', async () => {
@@ -156,7 +159,28 @@ describe('GET /api/v1/runs/:id', () => {
     expect(body).toMatchObject({ id: s.run.hcpLatest, status: 'needs_review', invalid: 2 });
     expect(body.problems.total).toBe(5);
     expect(body.problems.items).toHaveLength(5);
-    expect(body.problems.items[0]).toEqual({ severity: 'error', code: 'missing_title', message: 'dataset has no dct:title', identifier: 'hcp-ds-101', field: 'title', pageNo: 1 });
+    expect(body.problems.items[0]).toEqual({
+      severity: 'error',
+      code: 'missing_title',
+      message: 'dataset has no dct:title',
+      text: 'Le jeu de données n’a pas de titre : il n’est pas publié. Donnez un titre à chaque jeu (dct:title ou la colonne du titre).',
+      identifier: 'hcp-ds-101',
+      field: 'title',
+      pageNo: 1,
+    });
+  });
+
+  it('words problems and the review reason in the language of Accept-Language', async () => {
+    const res = await h.app.inject({ method: 'GET', url: `/api/v1/runs/${s.run.hcpLatest}`, headers: { authorization: `Bearer ${operatorToken}`, 'accept-language': 'ar-MA, en;q=0.5' } });
+    expect(res.headers['content-language']).toBe('ar');
+    expect(res.headers.vary).toContain('Accept-Language');
+    const body = res.json();
+    expect(body.problems.items[0].text).toBe('مجموعة البيانات بلا عنوان فلم تنشر. أعطوا كل مجموعة عنوانا (dct:title أو عمود العنوان).');
+    expect(body.reviewText).toBe('سيتم سحب 7 مجموعات بيانات، أي فوق عتبة السحب الخاصة بالمصدر.');
+    const en = await h.app.inject({ method: 'GET', url: `/api/v1/runs/${s.run.hcpLatest}`, headers: { authorization: `Bearer ${operatorToken}`, 'accept-language': 'de, en;q=0.8' } });
+    expect(en.json().reviewText).toBe('7 datasets would be withdrawn, above the source’s withdrawal threshold.');
+    // A code that is not in the catalogue (a row older than the code list) is given back as it is.
+    expect(en.json().problems.items.find((p: { code: string }) => p.code === 'bad_date').text).toBe('bad_date');
   });
 
   it('pages the problems with problemsLimit and problemsOffset', async () => {
@@ -166,8 +190,16 @@ describe('GET /api/v1/runs/:id', () => {
       limit: 2,
       offset: 2,
       items: [
-        { severity: 'warning', code: 'bad_date', message: 'dct:issued "2023-13-40" is not a date; dropped', identifier: 'hcp-ds-103', field: 'issued', pageNo: 2 },
-        { severity: 'error', code: 'missing_identifier', message: 'dataset has neither dct:identifier nor a URI', identifier: null, field: 'identifier', pageNo: 2 },
+        { severity: 'warning', code: 'bad_date', message: 'dct:issued "2023-13-40" is not a date; dropped', text: 'bad_date', identifier: 'hcp-ds-103', field: 'issued', pageNo: 2 },
+        {
+          severity: 'error',
+          code: 'missing_identifier',
+          message: 'dataset has neither dct:identifier nor a URI',
+          text: 'Le jeu de données n’a pas d’identifiant stable. Donnez à chaque jeu un identifiant qui ne change pas d’une publication à l’autre.',
+          identifier: null,
+          field: 'identifier',
+          pageNo: 2,
+        },
       ],
     });
   });

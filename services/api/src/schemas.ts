@@ -113,7 +113,7 @@ const facetValues = {
   items: {
     type: 'object',
     required: ['value', 'count'],
-    properties: { value: { type: 'string' }, label: { type: 'string', description: 'organisation name' }, count: { type: 'integer' } },
+    properties: { value: { type: 'string' }, label: { type: 'string', description: "the value as shown, in the request's language (Accept-Language): organisation name, theme or licence label, language name" }, count: { type: 'integer' } },
   },
 } as const;
 
@@ -180,6 +180,11 @@ export const sourceItem = {
     reviewedBy: { type: ['string', 'null'], description: 'the operator who approved or rejected the source last' },
     reviewedAt: nullableDateTime,
     reviewComment: nullableString,
+    config: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'the source config as stored, values under credential-like keys (password, token, key, secret, auth…) shown as •••••• and URLs without their password',
+    },
     createdAt: dateTime,
     updatedAt: dateTime,
     lastRun: lastRunSummary,
@@ -216,9 +221,10 @@ export const problemItem = {
   type: 'object',
   required: ['severity', 'code', 'message', 'identifier', 'field', 'pageNo'],
   properties: {
-    severity: { type: 'string', enum: ['error', 'warning'] },
+    severity: { type: 'string', enum: ['error', 'warning', 'info'] },
     code: { type: 'string' },
-    message: { type: 'string' },
+    message: { type: 'string', description: 'what the harvester saw, in English, with the values involved' },
+    text: { type: 'string', description: 'what the code means and what to change in the feed, in the language of Accept-Language (fr, ar, en)' },
     identifier: nullableString,
     field: nullableString,
     pageNo: { type: 'integer' },

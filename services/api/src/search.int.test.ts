@@ -237,6 +237,8 @@ describe('filters', () => {
 });
 
 describe('facets', () => {
+  // Every value is labelled in the request's language (French by default): theme and licence
+  // labels, language names, formats and keywords as themselves.
   it('counts organisation, theme, format, licence and keyword over the whole active catalogue', async () => {
     const { body } = await get('/api/v1/datasets?limit=1');
     expect(body.total).toBe(8);
@@ -246,34 +248,34 @@ describe('facets', () => {
         { value: 'onee', label: 'ONEE', count: 1 },
       ],
       theme: [
-        { value: `${EU}/data-theme/HEAL`, count: 2 },
-        { value: `${EU}/data-theme/ENER`, count: 1 },
-        { value: `${EU}/data-theme/ENVI`, count: 1 },
-        { value: `${EU}/data-theme/GOVE`, count: 1 },
-        { value: `${EU}/data-theme/SOCI`, count: 1 },
+        { value: `${EU}/data-theme/HEAL`, label: 'Santé', count: 2 },
+        { value: `${EU}/data-theme/ENER`, label: 'Énergie', count: 1 },
+        { value: `${EU}/data-theme/ENVI`, label: 'Environnement', count: 1 },
+        { value: `${EU}/data-theme/GOVE`, label: 'Gouvernement et secteur public', count: 1 },
+        { value: `${EU}/data-theme/SOCI`, label: 'Population et société', count: 1 },
       ],
       format: [
-        { value: 'CSV', count: 4 },
-        { value: 'JSON', count: 1 },
-        { value: 'PDF', count: 1 },
-        { value: 'XLSX', count: 1 },
-        { value: 'application/json', count: 1 },
+        { value: 'CSV', label: 'CSV', count: 4 },
+        { value: 'JSON', label: 'JSON', count: 1 },
+        { value: 'PDF', label: 'PDF', count: 1 },
+        { value: 'XLSX', label: 'XLSX', count: 1 },
+        { value: 'application/json', label: 'application/json', count: 1 },
       ],
       license: [
-        { value: CC_BY, count: 5 },
-        { value: ETALAB, count: 1 },
+        { value: CC_BY, label: 'Creative Commons Attribution 4.0', count: 5 },
+        { value: ETALAB, label: 'Licence Ouverte / Open Licence', count: 1 },
       ],
       keyword: expect.any(Array),
     });
     expect(body.facets.keyword).toEqual([
-      { value: 'budget', count: 1 },
-      { value: 'eau', count: 1 },
-      { value: 'energy', count: 1 },
-      { value: 'rapport', count: 1 },
-      { value: 'santé', count: 1 },
-      { value: 'électricité', count: 1 },
-      { value: 'énergie', count: 1 },
-      { value: 'سكان', count: 1 },
+      { value: 'budget', label: 'budget', count: 1 },
+      { value: 'eau', label: 'eau', count: 1 },
+      { value: 'energy', label: 'energy', count: 1 },
+      { value: 'rapport', label: 'rapport', count: 1 },
+      { value: 'santé', label: 'santé', count: 1 },
+      { value: 'électricité', label: 'électricité', count: 1 },
+      { value: 'énergie', label: 'énergie', count: 1 },
+      { value: 'سكان', label: 'سكان', count: 1 },
     ]);
   });
 
@@ -283,17 +285,17 @@ describe('facets', () => {
     expect(body.facets).toEqual({
       organization: [{ value: 'hcp', label: 'HCP', count: 1 }],
       theme: [
-        { value: `${EU}/data-theme/ENVI`, count: 1 },
-        { value: `${EU}/data-theme/HEAL`, count: 1 },
+        { value: `${EU}/data-theme/ENVI`, label: 'Environnement', count: 1 },
+        { value: `${EU}/data-theme/HEAL`, label: 'Santé', count: 1 },
       ],
       format: [
-        { value: 'CSV', count: 1 },
-        { value: 'JSON', count: 1 },
+        { value: 'CSV', label: 'CSV', count: 1 },
+        { value: 'JSON', label: 'JSON', count: 1 },
       ],
-      license: [{ value: CC_BY, count: 1 }],
+      license: [{ value: CC_BY, label: 'Creative Commons Attribution 4.0', count: 1 }],
       keyword: [
-        { value: 'eau', count: 1 },
-        { value: 'santé', count: 1 },
+        { value: 'eau', label: 'eau', count: 1 },
+        { value: 'santé', label: 'santé', count: 1 },
       ],
     });
   });
@@ -302,16 +304,16 @@ describe('facets', () => {
     expect((await get('/api/v1/datasets?facets=theme,licence')).body.facets).toEqual({
       theme: expect.any(Array),
       license: [
-        { value: CC_BY, count: 5 },
-        { value: ETALAB, count: 1 },
+        { value: CC_BY, label: 'Creative Commons Attribution 4.0', count: 5 },
+        { value: ETALAB, label: 'Licence Ouverte / Open Licence', count: 1 },
       ],
     });
     expect((await get('/api/v1/datasets?facets=')).body.facets).toEqual({});
-    expect((await get('/api/v1/datasets?facets=format&facetLimit=1')).body.facets).toEqual({ format: [{ value: 'CSV', count: 4 }] });
+    expect((await get('/api/v1/datasets?facets=format&facetLimit=1')).body.facets).toEqual({ format: [{ value: 'CSV', label: 'CSV', count: 4 }] });
     expect((await get('/api/v1/datasets?facets=language')).body.facets.language).toEqual([
-      { value: 'ar', count: 5 },
-      { value: 'fr', count: 4 },
-      { value: 'en', count: 1 },
+      { value: 'ar', label: 'arabe', count: 5 },
+      { value: 'fr', label: 'français', count: 4 },
+      { value: 'en', label: 'anglais', count: 1 },
     ]);
   });
 });

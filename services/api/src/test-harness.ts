@@ -19,9 +19,10 @@ export interface ApiHarness {
  * A real PostgreSQL database (fresh, migrated) and real Redis under a queue prefix of its
  * own, with the API built on them. `close()` removes both. `env` overrides settings; `log`
  * replaces the (silent) logger, e.g. with one writing to a stream the test reads.
+ * `adminDatabaseUrl`: the server to make the database on (default DATABASE_URL), e.g. a private cluster.
  */
-export async function startApiHarness(opts: { env?: Record<string, string>; log?: Logger } = {}): Promise<ApiHarness> {
-  const database = await createTestDatabase();
+export async function startApiHarness(opts: { env?: Record<string, string>; log?: Logger; adminDatabaseUrl?: string } = {}): Promise<ApiHarness> {
+  const database = await createTestDatabase(opts.adminDatabaseUrl);
   const prefix = `hasad-test-api-${randomBytes(4).toString('hex')}`;
   // Tests send many requests from one address: rate limits only where a test sets them.
   const config = loadConfig({

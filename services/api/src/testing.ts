@@ -3,5 +3,5 @@
  * test/: SHACL validation (rdf-validate-shacl, a devDependency) and reading answers back with
  * Hasad's own DCAT adapter. Not imported by the API itself.
  */
-export { DcatApValidator, judgeViolations, sourceOmissions, summarise, type ShaclResult } from './dcat/shacl.testing.ts';
+export { DcatApValidator, judgeViolations, parseSourceDescription, sourceOmissions, summarise, type ShaclResult } from './dcat/shacl.testing.ts';
 export { readRecords, type HydraView } from './dcat/read-back.testing.ts';

@@ -1,12 +1,21 @@
 import type { Job } from 'bullmq';
+import { parseLimits } from '@hasad/core';
 import { closeWorker, createWorker } from '@hasad/queues';
+import { ParsePool } from '@hasad/sources';
 import { startLinkCheckWorker } from './links-worker.ts';
 import { harvestSource, type HarvestDeps } from './processors/harvest-source.processor.ts';
 
 /** Wires the harvest processor to the `harvest` queue, and the link check to the `links` queue. */
-export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
+export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown' | 'parsePool'>) {
   const shutdown = new AbortController();
-  const full: HarvestDeps = { ...deps, shutdown: shutdown.signal };
+  // One parsing worker thread per concurrent harvest: a page past a parsing limit fails alone,
+  // and no page's parsing blocks this thread (its other harvests, its health endpoint).
+  const parsePool = new ParsePool({
+    size: deps.config.HASAD_FETCHER_CONCURRENCY,
+    limits: parseLimits(deps.config),
+    onWorkerExit: (reason) => deps.log.warn({ reason }, 'parsing worker stopped; a new one starts for the next page'),
+  });
+  const full: HarvestDeps = { ...deps, shutdown: shutdown.signal, parsePool };
   const { worker, connection } = createWorker(
     'harvest',
     (job: Job, token?: string) => harvestSource(job, token, full),
@@ -31,6 +40,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown'>) {
     async close(graceMs: number) {
       shutdown.abort();
       await Promise.all([closeWorker(worker, connection, graceMs), links.close(graceMs)]);
+      await parsePool.close();
     },
   };
 }

@@ -43,7 +43,9 @@ export function encodeChangeCursor(p: Position): string {
 
 function decodeChangeCursor(cursor: string): Position {
   const m = /^(\d{1,20})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new InvalidChangeCursorError('since is not a cursor this feed gave out');
+  // A txid is an unsigned 64-bit number (xid8): a larger one is no cursor of ours (and would
+  // make PostgreSQL's cast fail).
+  if (!m || BigInt(m[1]!) > 0xffff_ffff_ffff_ffffn) throw new InvalidChangeCursorError('since is not a cursor this feed gave out');
   return { txid: m[1]!, seq: Number(m[2]) };
 }
 
@@ -59,14 +61,19 @@ function decodeChangeCursor(cursor: string): Position {
  * larger id, so nothing can ever appear behind a cursor. The price is that a change shows up
  * once every older transaction has ended (normally milliseconds; an idle open transaction
  * holds the feed back until it ends).
+ *
+ * Every ORDER BY names the column through the table alias (`c.txid`): a bare `txid` in ORDER BY
+ * would mean the output column `txid::text AS txid`, and PostgreSQL would sort the ids as text
+ * ('1000000' before '999999'), skipping and repeating changes whenever txids cross a power of
+ * ten. `c.txid` is the xid8 column, compared as a 64-bit number.
  */
 export async function listChanges(db: Db, opts: { since?: string; limit: number }): Promise<ChangesPage> {
   const limit = Math.min(Math.max(opts.limit, 1), 10_000);
   if (opts.since === 'now') {
     const res = await db.execute<{ txid: string; seq: number }>(sql`
-      SELECT txid::text AS txid, seq FROM dataset_changes
-      WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY txid DESC, seq DESC LIMIT 1`);
+      SELECT c.txid::text AS txid, c.seq FROM dataset_changes c
+      WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY c.txid DESC, c.seq DESC LIMIT 1`);
     const last = res.rows[0];
     return { items: [], nextCursor: encodeChangeCursor(last ? { txid: last.txid, seq: Number(last.seq) } : START) };
   }
@@ -81,11 +88,11 @@ export async function listChanges(db: Db, opts: { since?: string; limit: number 
     }
   }
   const res = await db.execute<{ seq: string; txid: string; kind: ChangeKind; datasetId: string; sourceId: string; at: string }>(sql`
-    SELECT seq, txid::text AS txid, kind, dataset_id AS "datasetId", source_id AS "sourceId", at
-    FROM dataset_changes
-    WHERE (txid, seq) > (${from.txid}::xid8, ${from.seq}::bigint)
-      AND txid < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY txid, seq
+    SELECT c.seq, c.txid::text AS txid, c.kind, c.dataset_id AS "datasetId", c.source_id AS "sourceId", c.at
+    FROM dataset_changes c
+    WHERE (c.txid, c.seq) > (${from.txid}::xid8, ${from.seq}::bigint)
+      AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY c.txid, c.seq
     LIMIT ${limit}`);
   const rows = res.rows;
   const last = rows[rows.length - 1];

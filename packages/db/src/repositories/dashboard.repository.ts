@@ -130,14 +130,17 @@ export interface ReviewRun {
   sourceTitle: string | null;
   organization: string;
   pendingWithdrawals: number | null;
+  /** The English sentence stored with the run (older rows have only this). */
   reason: string | null;
+  /** `details.review`: the reason's code and its figures, for a sentence in the reader's language. */
+  review: { reason?: string; missing?: number; active?: number; threshold?: number } | null;
   finishedAt: Date | null;
 }
 
 export async function listRunsNeedingReview(pool: pg.Pool): Promise<ReviewRun[]> {
   const res = await pool.query<ReviewRun>(
     `SELECT r.id, r.source_id AS "sourceId", s.title AS "sourceTitle", o.slug AS organization, r.pending_withdrawals AS "pendingWithdrawals",
-       r.details->'review'->>'message' AS reason, r.finished_at AS "finishedAt"
+       r.details->'review'->>'message' AS reason, r.details->'review' AS review, r.finished_at AS "finishedAt"
      FROM runs r JOIN sources s ON s.id = r.source_id JOIN organizations o ON o.id = s.organization_id
      WHERE r.status = 'needs_review' AND s.deleted_at IS NULL
      ORDER BY r.finished_at DESC NULLS LAST`,

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { languageKey } from '../search-columns.ts';
+import { fieldQuerySql, type FieldQuery } from './field-query.ts';
 
 /** Facets the search can count, by the name the API uses. */
 export const DATASET_FACETS = ['organization', 'theme', 'format', 'license', 'keyword', 'language'] as const;
@@ -39,6 +40,14 @@ export interface DatasetFilter {
   limit?: number;
   /** Opaque keyset cursor from a previous answer's `nextCursor`; `page` is then ignored. */
   cursor?: string;
+  /**
+   * Match `q` by trigram word similarity to the titles (pg_trgm, `q <% title_sort`, threshold
+   * 0.6) instead of the full-text search: the typo-tolerant retry when the exact search found
+   * nothing. Relevance is then the similarity.
+   */
+  fuzzy?: boolean;
+  /** A boolean query over the dataset's fields (the CKAN API's Solr-style `q` and `fq`), ANDed with the rest. */
+  where?: FieldQuery;
   /** Facets to count over the filtered set; default {@link DEFAULT_FACETS}. */
   facets?: readonly DatasetFacet[];
   /** Values per facet, most frequent first. */
@@ -103,10 +112,14 @@ interface SortKey {
   type: 'real' | 'text' | 'timestamptz' | 'uuid';
 }
 
-function sortKeys(sort: DatasetSort): SortKey[] {
+/** `q` as title_sort holds titles: lower-cased and unaccented (hasad_title_sort, migration 0002). */
+const folded = (q: string) => sql`pg_catalog.lower(public.hasad_unaccent(${q}))`;
+
+function sortKeys(sort: DatasetSort, fuzzyQ?: string): SortKey[] {
   const id = (desc: boolean): SortKey => ({ col: 'id', expr: sql`d.id`, desc, type: 'uuid' });
   switch (sort) {
     case 'relevance':
+      if (fuzzyQ !== undefined) return [{ col: 'k', expr: sql`public.word_similarity(${folded(fuzzyQ)}, d.title_sort)`, desc: true, type: 'real' }, id(false)];
       return [{ col: 'k', expr: sql`ts_rank(d.search_vector, query)`, desc: true, type: 'real' }, id(false)];
     case 'title':
       return [{ col: 'k', expr: sql`d.title_sort`, desc: false, type: 'text' }, id(false)];
@@ -178,6 +191,23 @@ function bound(v: string, end: boolean): { at: string; inclusive: boolean } {
 
 const arr = (v: string | string[] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x) => x !== ''));
 
+/**
+ * Typo-tolerant match of `q` on titles: every word of three letters or more is like a word of
+ * the title (pg_trgm `<%`, word similarity ≥ {@link FUZZY_THRESHOLD}; an index scan of
+ * datasets_title_trgm_idx), so that each of several misspelt words counts.
+ */
+function fuzzyCondition(q: string): SQL {
+  const words = (q.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3).slice(0, 8);
+  if (words.length === 0) return sql`false`;
+  return sql`(${sql.join(words.map((w) => sql`${folded(w)} OPERATOR(public.<%) d.title_sort`), sql` AND `)})`;
+}
+
+/**
+ * Word similarity a fuzzy match needs (pg_trgm's default is 0.6): 0.5 lets one wrong or
+ * missing letter in a six-letter word through (`qualte` → qualité scores 0.57).
+ */
+const FUZZY_THRESHOLD = 0.5;
+
 /** The WHERE conditions of a filter over `datasets d`; `query` is the parsed `q` when there is one. */
 function conditions(f: DatasetFilter): SQL[] {
   const conds: SQL[] = [];
@@ -191,7 +221,7 @@ function conditions(f: DatasetFilter): SQL[] {
     );
   }
   if (f.source) conds.push(isUuidLike(f.source) ? sql`d.source_id = ${f.source}::uuid` : sql`false`);
-  if (f.q?.trim()) conds.push(sql`d.search_vector @@ query`);
+  if (f.q?.trim()) conds.push(f.fuzzy ? fuzzyCondition(f.q) : sql`d.search_vector @@ query`);
   for (const t of arr(f.theme)) {
     // A bare code (`ENVI`) also names the EU data theme.
     const names = /^[A-Za-z]{4}$/.test(t) ? [t, `${EU_THEME}${t.toUpperCase()}`] : [t];
@@ -212,6 +242,7 @@ function conditions(f: DatasetFilter): SQL[] {
     const b = bound(f.modifiedTo, true);
     conds.push(b.inclusive ? sql`d.modified_at <= ${b.at}::timestamptz` : sql`d.modified_at < ${b.at}::timestamptz`);
   }
+  if (f.where) conds.push(fieldQuerySql(f.where));
   return conds;
 }
 
@@ -256,7 +287,7 @@ function facetQuery(name: DatasetFacet, limit: number): SQL {
 function buildSearch(f: DatasetFilter) {
   const q = f.q?.trim() ? f.q.trim() : undefined;
   const sort: DatasetSort = f.sort === undefined || (f.sort === 'relevance' && !q) ? (q ? 'relevance' : '-updated') : f.sort;
-  const keys = sortKeys(sort);
+  const keys = sortKeys(sort, f.fuzzy && q ? q : undefined);
   const limit = Math.min(Math.max(f.limit ?? 20, 1), 1000);
   const page = Math.max(f.page ?? 1, 1);
   const cursor = f.cursor ? decodeCursor(f.cursor, sort) : undefined;
@@ -265,7 +296,7 @@ function buildSearch(f: DatasetFilter) {
 
   const conds = conditions(f);
   const where = conds.length ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``;
-  const from = q ? sql`datasets d CROSS JOIN hasad_search_query(${q}) AS query` : sql`datasets d`;
+  const from = q && !f.fuzzy ? sql`datasets d CROSS JOIN hasad_search_query(${q}) AS query` : sql`datasets d`;
   const fewFacets = facets.some((n) => FACET_COLUMNS[n].few);
   const keywordFacet = facets.includes('keyword');
   const orderOf = (alias: string) =>
@@ -322,6 +353,7 @@ export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetS
   type Row = { total: number; page: Array<{ id: string; k: string | number }> } & Record<string, FacetValue[] | null>;
   const res = await db.transaction(async (tx) => {
     await tx.execute(SEARCH_SETTINGS);
+    if (f.fuzzy) await tx.execute(sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`);
     return tx.execute<Row>(statement);
   });
   const row = res.rows[0]!;
@@ -371,11 +403,33 @@ export async function listDatasets(db: Db, f: DatasetFilter): Promise<{ total: n
   return { total: res.total, items: res.items };
 }
 
-/** Finds a dataset by Hasad id, by the source's URI for it, or by the source's own identifier. */
+/** Finds a dataset by Hasad id (the only key that names one dataset whatever the sources publish). */
 export async function getDataset(db: Db, key: string): Promise<DatasetRow | undefined> {
-  const cond = isUuidLike(key) ? sql`d.id = ${key}` : sql`(d.uri = ${key} OR d.source_identifier = ${key})`;
-  const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE ${cond} ORDER BY d.status, d.updated_at DESC LIMIT 1`);
+  if (!isUuidLike(key)) return undefined;
+  const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ${key}`);
   return res.rows[0];
+}
+
+/** What a key names: one dataset, none, or several (the caller must not pick one). */
+export type DatasetLookup = { found: DatasetRow } | { found: undefined; matches: DatasetRow[] };
+
+/**
+ * Resolves a key: a Hasad id names one dataset; a source's URI or identifier may be published
+ * by several organisations (another organisation can publish A's identifier or URI), so it is
+ * looked up within `organization` (a slug) when given. Among the matches, the active ones count
+ * (a withdrawn copy does not make the key ambiguous); more than one and nothing is picked:
+ * `matches` lists them, at most 50.
+ */
+export async function lookupDataset(db: Db, key: string, opts: { organization?: string } = {}): Promise<DatasetLookup> {
+  if (isUuidLike(key)) {
+    const row = await getDataset(db, key);
+    return row && (opts.organization === undefined || row.organization === opts.organization) ? { found: row } : { found: undefined, matches: [] };
+  }
+  const scope = opts.organization === undefined ? sql`true` : sql`o.slug = ${opts.organization}`;
+  const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE (d.uri = ${key} OR d.source_identifier = ${key}) AND ${scope} ORDER BY d.status, d.updated_at DESC LIMIT 50`);
+  const active = res.rows.filter((r) => r.status === 'active');
+  const pool = active.length > 0 ? active : res.rows;
+  return pool.length === 1 ? { found: pool[0]! } : { found: undefined, matches: pool };
 }
 
 export function isUuidLike(s: string): boolean {

@@ -51,7 +51,8 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
       return { ...toResult(r.rows[0]), alreadyFinal: true };
     }
     const sourceId = run.source_id;
-    const failed = run.status === 'failed';
+    // A cancelled run ends like a failed one (nothing withdrawn, no validators kept), as cancelled.
+    const failed = run.status === 'failed' || run.status === 'cancelled';
 
     await client.query(
       `CREATE TEMP TABLE seen ON COMMIT DROP AS
@@ -78,8 +79,16 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
     let withdrawn = 0;
     let pending: number | null = null;
     const details: Record<string, unknown> = {};
+    const nothing = failed ? undefined : await loadedNothing(client, runId, counts);
+    let error: { code: string; message: string } | undefined;
     if (failed) {
+      status = run.status;
+    } else if (nothing !== undefined && !(nothing.code === 'no_datasets' && counts.missing > 0 && run.listing !== 'partial')) {
+      // A run that loaded nothing did not find the source unchanged: it failed, withdrawing
+      // nothing. (A whole feed that lists nothing where it had datasets goes to review instead,
+      // below: an institution may really have emptied its feed, and an operator confirms that.)
       status = 'failed';
+      error = nothing;
     } else if (run.listing === 'partial') {
       // A partial listing (incremental, or cut short) leaves out datasets that still exist:
       // nothing counts as missing, and the last full run's validators are kept.
@@ -89,12 +98,16 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
       if (counts.missing > 0 && counts.seen === 0) {
         status = 'needs_review';
         pending = counts.missing;
-        details.review = { reason: 'empty_feed', message: `the source listed no datasets; ${counts.missing} active datasets would be withdrawn` };
+        // The figures travel with the reason so that every reader can word it in their language (@hasad/i18n reviewText).
+        details.review = { reason: 'empty_feed', missing: counts.missing, active: counts.active, message: `the source listed no datasets; ${counts.missing} active datasets would be withdrawn` };
       } else if (counts.missing > 0 && counts.missing > threshold * counts.active) {
         status = 'needs_review';
         pending = counts.missing;
         details.review = {
           reason: 'threshold',
+          missing: counts.missing,
+          active: counts.active,
+          threshold,
           message: `${counts.missing} of ${counts.active} active datasets (${((100 * counts.missing) / counts.active).toFixed(1)} %) would be withdrawn, above the ${(threshold * 100).toFixed(0)} % threshold`,
         };
       } else {
@@ -106,9 +119,10 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
     const unchanged = Math.max(0, counts.seen - counts.created - counts.updated - counts.invalid);
     const updated = await client.query(
       `UPDATE runs SET status = $2, seen = $3, created = $4, updated = $5, unchanged = $6, withdrawn = $7, invalid = $8,
-         pending_withdrawals = $9, details = details || $10::jsonb, finished_at = now(), heartbeat_at = now()
+         pending_withdrawals = $9, details = details || $10::jsonb, finished_at = now(), heartbeat_at = now(),
+         error_code = coalesce($11, error_code), error = coalesce($12, error)
        WHERE id = $1 RETURNING *`,
-      [runId, status, counts.seen, counts.created, counts.updated, unchanged, withdrawn, counts.invalid, pending, JSON.stringify(details)],
+      [runId, status, counts.seen, counts.created, counts.updated, unchanged, withdrawn, counts.invalid, pending, JSON.stringify(details), error?.code ?? null, error?.message ?? null],
     );
     await client.query('COMMIT');
     return { ...toResult(updated.rows[0]), alreadyFinal: false };
@@ -118,6 +132,39 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
   } finally {
     client.release();
   }
+}
+
+/**
+ * Why a run that read its feed loaded nothing, or undefined when it loaded something (or read
+ * nothing but empty or unchanged pages):
+ * - `no_valid_records`: the feed gave records and every one was invalid;
+ * - `no_datasets`: a page with content was read and no dataset was found in any page.
+ */
+async function loadedNothing(client: pg.PoolClient, runId: string, counts: { invalid: number }): Promise<{ code: string; message: string } | undefined> {
+  const r = (
+    await client.query<{ records: number; bytes: number; pages: number; saidNone: boolean }>(
+      `SELECT (SELECT coalesce(sum(record_count), 0) FROM run_batches WHERE run_id = $1)::int AS records,
+         EXISTS (SELECT 1 FROM run_problems WHERE run_id = $1 AND code = 'no_datasets') AS "saidNone",
+         (SELECT coalesce(sum(bytes), 0) FROM run_pages WHERE run_id = $1 AND NOT not_modified)::bigint::float8 AS bytes,
+         (SELECT count(*) FROM run_pages WHERE run_id = $1)::int AS pages`,
+      [runId],
+    )
+  ).rows[0]!;
+  if (r.records > 0) return undefined;
+  if (counts.invalid > 0) {
+    return {
+      code: 'no_valid_records',
+      message: `every record the feed gave was invalid (${counts.invalid}); nothing was loaded and nothing withdrawn. The run's problems say what is wrong with each`,
+    };
+  }
+  // Adapters say `no_datasets` of a page that held none (an incremental listing with no change says `no_changes`).
+  if (r.saidNone && r.bytes > 0) {
+    return {
+      code: 'no_datasets',
+      message: `the feed was read (${r.pages} page${r.pages === 1 ? '' : 's'}, ${r.bytes} bytes) but holds no dataset; nothing was loaded and nothing withdrawn`,
+    };
+  }
+  return undefined;
 }
 
 /** Withdraws the source's active datasets the run did not see, each with its `withdrawn` change row (same statement). */
@@ -180,6 +227,53 @@ export async function confirmWithdrawals(pool: pg.Pool, runId: string): Promise<
   } finally {
     client.release();
   }
+}
+
+/** One dataset a `needs_review` run would withdraw. */
+export interface PendingWithdrawal {
+  datasetId: string;
+  /** The identifier the source gives it. */
+  identifier: string;
+  uri: string | null;
+  /** The title by language, as stored (`{ "fr": …, "ar": … }`). */
+  title: Record<string, string>;
+  /** When a finished run of the source last listed it (null when no kept run did). */
+  lastSeenAt: Date | null;
+}
+
+/**
+ * The datasets a `needs_review` run would withdraw: the source's active datasets its batches did
+ * not list, the same set {@link confirmWithdrawals} withdraws, by identifier, paged. Undefined
+ * when the run is not waiting for review.
+ */
+export async function listPendingWithdrawals(pool: pg.Pool, runId: string, page: { limit: number; offset: number }): Promise<{ total: number; items: PendingWithdrawal[] } | undefined> {
+  const run = (await pool.query<{ source_id: string; status: string }>('SELECT source_id, status FROM runs WHERE id = $1', [runId])).rows[0];
+  if (!run || run.status !== 'needs_review') return undefined;
+  const res = await pool.query<PendingWithdrawal & { total: number }>(
+    `WITH seen AS (SELECT DISTINCT unnest(identifiers) AS identifier FROM run_batches WHERE run_id = $1),
+     pending AS (
+       SELECT d.id, d.source_identifier, d.uri, d.title FROM datasets d
+       WHERE d.source_id = $2 AND d.status = 'active' AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.identifier = d.source_identifier)
+     )
+     SELECT p.id AS "datasetId", p.source_identifier AS identifier, p.uri, p.title, count(*) OVER ()::int AS total,
+       -- Only for the page shown: the newest finished run (other than this one) whose batches listed it.
+       (SELECT max(r.finished_at) FROM runs r JOIN run_batches b ON b.run_id = r.id
+         WHERE r.source_id = $2 AND r.id <> $1 AND r.finished_at IS NOT NULL AND p.source_identifier = ANY (b.identifiers)) AS "lastSeenAt"
+     FROM pending p ORDER BY p.source_identifier LIMIT $3 OFFSET $4`,
+    [runId, run.source_id, page.limit, page.offset],
+  );
+  const total = res.rows[0]?.total ?? (page.offset > 0 ? await countPending(pool, runId, run.source_id) : 0);
+  return { total, items: res.rows.map(({ total: _t, ...item }) => item) };
+}
+
+/** The count alone, for a page past the end (the windowed count has no row to ride on). */
+async function countPending(pool: pg.Pool, runId: string, sourceId: string): Promise<number> {
+  const res = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM datasets d WHERE d.source_id = $2 AND d.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM run_batches b WHERE b.run_id = $1 AND d.source_identifier = ANY (b.identifiers))`,
+    [runId, sourceId],
+  );
+  return res.rows[0]?.n ?? 0;
 }
 
 /** An operator keeps the datasets a `needs_review` run would have withdrawn. */

@@ -112,4 +112,40 @@ describe('loadBatch and finaliseRun', () => {
     const chunks = await h.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${toast.rows[0]!.t}`);
     expect(chunks.rows[0]!.n).toBe(0);
   });
+
+  it('values PostgreSQL refuses cost only their record: cleaned with a warning, or refused and the batch split', async () => {
+    const org = await createOrganization(h.db, { slug: 'org-load-nul', name: 'Org' });
+    const src = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/nul' })).id;
+    const run = await createRun(h.db, src, 'manual');
+    const records: LoadRecord[] = [
+      rec(1),
+      { ...rec(2), record: { identifier: 'id-2', title: { fr: 'Ti\u0000tre' } } },
+      { ...rec(3), record: { identifier: 'id-3', title: { fr: 'ok' }, description: { ar: 'x\ud800y' } } },
+      { ...rec(4), identifier: 'id-\u00004' },
+      // Passes cleaning but PostgreSQL refuses it (timestamptz out of range): found by splitting.
+      { ...rec(5), modifiedAt: '10000000-01-01T00:00:00Z' },
+      rec(6),
+      rec(7),
+    ];
+    const res = await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] });
+    expect(res).toMatchObject({ written: 5, refused: 1 });
+    const rows = await h.pool.query(`SELECT source_identifier AS id, title->>'fr' AS fr, record->'description'->>'ar' AS ar FROM datasets WHERE source_id = $1 ORDER BY 1`, [src]);
+    expect(rows.rows).toEqual([
+      { id: 'id-1', fr: 'Jeu 1 v1', ar: null },
+      { id: 'id-2', fr: 'Titre', ar: null },
+      { id: 'id-3', fr: 'ok', ar: 'x\ufffdy' },
+      { id: 'id-6', fr: 'Jeu 6 v1', ar: null },
+      { id: 'id-7', fr: 'Jeu 7 v1', ar: null },
+    ]);
+    const problems = await h.pool.query('SELECT severity, code, identifier, field FROM run_problems WHERE run_id = $1 ORDER BY identifier', [run.id]);
+    expect(problems.rows).toEqual([
+      { severity: 'warning', code: 'invalid_characters', identifier: 'id-2', field: 'title.fr' },
+      { severity: 'warning', code: 'invalid_characters', identifier: 'id-3', field: 'description.ar' },
+      { severity: 'error', code: 'invalid_characters', identifier: 'id-4', field: 'identifier' },
+      { severity: 'error', code: 'record_refused', identifier: 'id-5', field: null },
+    ]);
+    await recordPage(h.db, run.id, src, { pageNo: 1, url: 'https://example.ma/nul', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
+    await markFetchDone(h.db, run.id);
+    expect(await finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })).toMatchObject({ status: 'succeeded', created: 5, invalid: 2 });
+  });
 });

@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import type { CanonicalDataset } from '@hasad/core';
+import type { CanonicalDataset, SourceDescription } from '@hasad/core';
 import { scoreDataset, toStored } from '@hasad/quality';
 import { searchColumns } from '../search-columns.ts';
+import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 export interface LoadRecord {
   identifier: string;
@@ -38,7 +39,7 @@ export interface LoadBatchInput {
 const UPSERT = `
 WITH input AS (
   SELECT DISTINCT ON (x.identifier) x.*
-  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb,
+  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb, source_format text, source_description text,
     st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[], quality_score int, quality jsonb)
   ORDER BY x.identifier
 ),
@@ -51,9 +52,9 @@ todo AS (
   WHERE d.status IS NULL OR d.content_hash IS DISTINCT FROM i.hash OR d.status <> 'active'
 ),
 up AS (
-  INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, content_hash, modified_at, status, created_run, changed_run,
+  INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, source_format, source_description, content_hash, modified_at, status, created_run, changed_run,
     search_vector, themes, formats, keywords, license, languages, title_sort, quality_score, quality)
-  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.hash, t.modified_at, 'active', $2, $2,
+  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.source_format, t.source_description, t.hash, t.modified_at, 'active', $2, $2,
     -- st, sk, sd: title, keywords and description, already through searchNorm() (= hasad_search_norm).
     setweight(to_tsvector('public.hasad_fr', t.st), 'A') || setweight(to_tsvector('public.hasad_fr', t.sk), 'B')
       || setweight(to_tsvector('public.hasad_fr', t.sd), 'C'),
@@ -62,6 +63,7 @@ up AS (
   ORDER BY t.identifier
   ON CONFLICT (source_id, source_identifier) DO UPDATE SET
     uri = excluded.uri, title = excluded.title, record = excluded.record, content_hash = excluded.content_hash,
+    source_format = excluded.source_format, source_description = excluded.source_description,
     modified_at = excluded.modified_at, status = 'active', withdrawn_run = NULL, withdrawn_at = NULL,
     changed_run = excluded.changed_run, updated_at = now(),
     search_vector = excluded.search_vector, themes = excluded.themes, formats = excluded.formats, keywords = excluded.keywords,
@@ -87,14 +89,108 @@ function qualityOf(record: Record<string, unknown>) {
   }
 }
 
+type Problem = LoadBatchInput['problems'][number];
+
+/**
+ * What PostgreSQL would refuse, dealt with per record before the batch is written: strings of
+ * the record with NUL or lone surrogates are cleaned (NUL removed, surrogate → U+FFFD) and the
+ * record loads, with a warning naming each field; a record whose identifier or URI holds one is
+ * refused (an error naming the field): cleaning an address would make it another one.
+ * Problems and invalid identifiers are cleaned too (their messages quote the feed's values).
+ */
+export function cleanBatch(input: LoadBatchInput): LoadBatchInput {
+  const problems: Problem[] = [];
+  const records: LoadRecord[] = [];
+  const refusedIdentifiers: string[] = [];
+  for (const r of input.records) {
+    const badKey = hasRefusedCharacters(r.identifier) ? 'identifier' : r.uri !== null && hasRefusedCharacters(r.uri) ? 'uri' : undefined;
+    if (badKey) {
+      const identifier = cleanString(r.identifier);
+      refusedIdentifiers.push(identifier);
+      problems.push({
+        severity: 'error',
+        code: 'invalid_characters',
+        field: badKey,
+        identifier,
+        message: `the record's ${badKey} holds a NUL character or a lone UTF-16 surrogate, which PostgreSQL cannot store; the record was not loaded`,
+      });
+      continue;
+    }
+    const { value, fields } = cleanValue(r.record);
+    for (const field of fields) {
+      problems.push({
+        severity: 'warning',
+        code: 'invalid_characters',
+        field,
+        identifier: r.identifier,
+        message: `${field} held a NUL character or a lone UTF-16 surrogate, which PostgreSQL cannot store: NUL removed, surrogate replaced by U+FFFD`,
+      });
+    }
+    records.push(fields.length > 0 ? { ...r, record: value as Record<string, unknown> } : r);
+  }
+  return {
+    ...input,
+    records,
+    problems: [...(cleanValue(input.problems).value as Problem[]), ...problems],
+    invalidIdentifiers: [...input.invalidIdentifiers.map(cleanString), ...refusedIdentifiers],
+  };
+}
+
+/**
+ * SQLSTATE classes of errors that come from the data of a row, not from the database being
+ * unavailable: 22 (data exception: bad encoding, json syntax, date out of range), 54 (program
+ * limit exceeded, e.g. a string too long for tsvector) and 23514 (check violation). Only these
+ * are worth splitting the batch for; anything else (connection lost, deadlock) is retried whole.
+ */
+function isRecordError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54') || code === '23514');
+}
+
+/**
+ * Runs the upsert on `rows`; if PostgreSQL refuses their data, splits them in two and tries
+ * each half (under a savepoint, so the batch's transaction goes on), down to the single row it
+ * refuses, which is reported instead of written. A batch with one bad record costs about
+ * 2·log2(n) extra statements; the valid records all load.
+ */
+async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: string, rows: Array<{ identifier: string }>, refused: Problem[]): Promise<number> {
+  await client.query('SAVEPOINT hasad_upsert');
+  try {
+    const res = await client.query(UPSERT, [sourceId, runId, JSON.stringify(rows)]);
+    await client.query('RELEASE SAVEPOINT hasad_upsert');
+    return res.rowCount ?? 0;
+  } catch (err) {
+    if (!isRecordError(err)) throw err;
+    await client.query('ROLLBACK TO SAVEPOINT hasad_upsert');
+    await client.query('RELEASE SAVEPOINT hasad_upsert');
+    if (rows.length === 1) {
+      refused.push({
+        severity: 'error',
+        code: 'record_refused',
+        identifier: rows[0]!.identifier,
+        message: `PostgreSQL refused the record (${err.code}: ${err.message}); it was not loaded, the rest of its batch was`,
+      });
+      return 0;
+    }
+    const half = Math.ceil(rows.length / 2);
+    return (await upsertSplitting(client, sourceId, runId, rows.slice(0, half), refused)) + (await upsertSplitting(client, sourceId, runId, rows.slice(half), refused));
+  }
+}
+
 /**
  * Loads one batch in one transaction: dataset upsert, the batch's seen identifiers (merged
  * with any earlier delivery of the same batch: a union only ever protects datasets from
  * withdrawal), and its problems (replaced). BullMQ is at-least-once; running this twice
  * yields the same rows.
+ *
+ * A value PostgreSQL refuses never blocks the batch: `cleanBatch` cleans or refuses it per
+ * record first, and a batch PostgreSQL still refuses is split until the refused record is
+ * found (`record_refused`); the others load.
  */
-export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{ written: number; ms: number }> {
+export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{ written: number; ms: number; refused: number }> {
   const started = performance.now();
+  const input = cleanBatch(batch);
+  const refused: Problem[] = [];
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -127,33 +223,32 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
       // and Node had built their search columns, most of an unchanged re-harvest's loader cost.
       // They still count as seen: run_batches below lists every record of the batch.
       const toWrite = input.records.filter((r) => unchanged.get(r.identifier) !== r.hash);
-      const payload = JSON.stringify(
-        toWrite.map((r) => {
-          const c = searchColumns(r.record);
-          // Scored without link results: the link criteria stay unassessed until the next link
-          // check of this dataset (a changed record may list other URLs).
-          const q = qualityOf(r.record);
-          return {
-            identifier: r.identifier,
-            uri: r.uri,
-            hash: r.hash,
-            modified_at: r.modifiedAt,
-            record: r.record,
-            st: c.titleText,
-            sk: c.keywordsText,
-            sd: c.descriptionText,
-            themes: c.themes,
-            formats: c.formats,
-            keywords: c.keywords,
-            languages: c.languages,
-            ...(q !== null && { quality_score: q.score, quality: toStored(q) }),
-          };
-        }),
-      );
-      if (toWrite.length > 0) {
-        const res = await client.query(UPSERT, [input.sourceId, input.runId, payload]);
-        written = res.rowCount ?? 0;
-      }
+      const rows = toWrite.map((r) => {
+        // The source's own description goes to columns of its own, not into `record`.
+        const { sourceDescription, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
+        const c = searchColumns(record);
+        // Scored without link results: the link criteria stay unassessed until the next link
+        // check of this dataset (a changed record may list other URLs).
+        const q = qualityOf(record);
+        return {
+          identifier: r.identifier,
+          uri: r.uri,
+          hash: r.hash,
+          modified_at: r.modifiedAt,
+          record,
+          source_format: sourceDescription?.format ?? null,
+          source_description: sourceDescription?.body ?? null,
+          st: c.titleText,
+          sk: c.keywordsText,
+          sd: c.descriptionText,
+          themes: c.themes,
+          formats: c.formats,
+          keywords: c.keywords,
+          languages: c.languages,
+          ...(q !== null && { quality_score: q.score, quality: toStored(q) }),
+        };
+      });
+      if (rows.length > 0) written = await upsertSplitting(client, input.sourceId, input.runId, rows, refused);
     }
     const identifiers = [...new Set([...input.records.map((r) => r.identifier), ...input.invalidIdentifiers])];
     await client.query(
@@ -162,19 +257,20 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
        ON CONFLICT (run_id, page_no, batch_no) DO UPDATE SET
          identifiers = ARRAY(SELECT DISTINCT unnest(run_batches.identifiers || excluded.identifiers)),
          record_count = excluded.record_count, loaded_at = now()`,
-      [input.runId, input.pageNo, input.batchNo, identifiers, input.records.length],
+      [input.runId, input.pageNo, input.batchNo, identifiers, batch.records.length],
     );
     await client.query('DELETE FROM run_problems WHERE run_id = $1 AND page_no = $2 AND batch_no = $3', [input.runId, input.pageNo, input.batchNo]);
-    if (input.problems.length > 0) {
+    const problems = [...input.problems, ...refused];
+    if (problems.length > 0) {
       await client.query(
         `INSERT INTO run_problems (run_id, page_no, batch_no, severity, code, message, identifier, field)
          SELECT $1, $2, $3, p.severity, p.code, p.message, p.identifier, p.field
          FROM jsonb_to_recordset($4::jsonb) AS p(severity text, code text, message text, identifier text, field text)`,
-        [input.runId, input.pageNo, input.batchNo, JSON.stringify(input.problems)],
+        [input.runId, input.pageNo, input.batchNo, JSON.stringify(problems)],
       );
     }
     await client.query('COMMIT');
-    return { written, ms: performance.now() - started };
+    return { written, ms: performance.now() - started, refused: refused.length };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
@@ -184,8 +280,10 @@ export async function loadBatch(pool: pg.Pool, input: LoadBatchInput): Promise<{
 }
 
 /** Page-level problems (paging notes, fetch warnings) go in with batch number -2. */
-export async function recordPageProblems(pool: pg.Pool, runId: string, pageNo: number, problems: LoadBatchInput['problems']): Promise<void> {
-  if (problems.length === 0) return;
+export async function recordPageProblems(pool: pg.Pool, runId: string, pageNo: number, pageProblems: LoadBatchInput['problems']): Promise<void> {
+  if (pageProblems.length === 0) return;
+  // Messages quote the feed (URLs, values): a NUL there must not fail the page's report.
+  const problems = cleanValue(pageProblems).value as LoadBatchInput['problems'];
   await pool.query(
     `WITH del AS (DELETE FROM run_problems WHERE run_id = $1 AND page_no = $2 AND batch_no = -2)
      INSERT INTO run_problems (run_id, page_no, batch_no, severity, code, message, identifier, field)

@@ -92,6 +92,27 @@ export async function refreshSourceQuality(db: Db, sourceId: string, runId: stri
   return { ...q, computedAt: res.rows[0] ? new Date(res.rows[0].computed_at).toISOString() : q.computedAt };
 }
 
+/**
+ * Keeps the source's score with the run it followed (`details.quality`), and gives the score kept
+ * with the source's previous run that has one: the link check compares the two to tell an
+ * institution its quality dropped. Per run, not the stored aggregate, because pages that read
+ * the quality refresh that aggregate whenever a run ended since. Idempotent.
+ */
+export async function recordRunQuality(db: Db, runId: string, score: number | null, max: number): Promise<{ previous: number | null }> {
+  const res = await db.$client.query<{ previous: number | null }>(
+    `WITH src AS (SELECT source_id, coalesce(finished_at, now()) AS at FROM runs WHERE id = $1),
+     prev AS (
+       SELECT (p.details->'quality'->>'score')::float8 AS score FROM runs p, src
+       WHERE p.source_id = src.source_id AND p.id <> $1 AND p.finished_at < src.at AND p.details->'quality'->>'score' IS NOT NULL
+       ORDER BY p.finished_at DESC LIMIT 1
+     )
+     UPDATE runs SET details = details || jsonb_build_object('quality', jsonb_build_object('score', $2::numeric, 'max', $3::int, 'previous', (SELECT score FROM prev)))
+     WHERE id = $1 RETURNING (SELECT score FROM prev) AS previous`,
+    [runId, score, max],
+  );
+  return { previous: res.rows[0]?.previous ?? null };
+}
+
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**

@@ -145,7 +145,11 @@ export async function markFetchDone(db: Db, runId: string, details: Record<strin
  */
 export async function failRun(db: Db, runId: string, code: string, message: string, details: Record<string, unknown> = {}): Promise<void> {
   await db.execute(sql`
-    UPDATE runs SET status = 'failed', error_code = ${code}, error = ${message.slice(0, 4000)}, fetch_done = true,
+    UPDATE runs SET fetch_done = true,
+      -- A run cancelled meanwhile stays cancelled (with why), whatever its last page did.
+      status = CASE WHEN status = 'cancelled' THEN status ELSE 'failed' END,
+      error_code = CASE WHEN status = 'cancelled' THEN error_code ELSE ${code} END,
+      error = CASE WHEN status = 'cancelled' THEN error ELSE ${message.slice(0, 4000)} END,
       details = details || ${JSON.stringify(details)}::jsonb,
       pages_total = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}), heartbeat_at = now()
     WHERE id = ${runId} AND finished_at IS NULL`);
@@ -252,4 +256,38 @@ export async function cancelRun(db: Db, runId: string, code: string, message: st
     UPDATE runs SET status = 'cancelled', error_code = ${code}, error = ${message}, fetch_done = true,
       finished_at = now(), heartbeat_at = now()
     WHERE id = ${runId} AND status IN ('queued', 'running')`);
+}
+
+/** What {@link cancelRunningRun} did. */
+export type CancelOutcome = { outcome: 'cancelled'; run: Run } | { outcome: 'not_live'; run: Run } | { outcome: 'not_found' };
+
+/**
+ * An operator or the source's organisation stops a live run. The run ends `cancelled` at once
+ * (a new run of the source may start: the slot in PostgreSQL is free); the fetcher holding it
+ * stops at its next page boundary, and finalise closes it once the batches already handed to the
+ * loader are in. Like a failed run it withdraws nothing and keeps its pages' validators out of
+ * the next run's conditional requests. A run still queued (no fetcher yet) ends there.
+ */
+export async function cancelRunningRun(db: Db, runId: string, by: string): Promise<CancelOutcome> {
+  if (!isUuid(runId)) return { outcome: 'not_found' };
+  const message = `cancelled by ${by}; nothing was withdrawn`;
+  const res = await db.execute<Record<string, unknown>>(sql`
+    UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error = ${message},
+      details = details || jsonb_build_object('cancelled', jsonb_build_object('by', ${by}::text, 'at', now())),
+      fetch_done = fetch_done OR status = 'queued',
+      finished_at = CASE WHEN status = 'queued' THEN now() ELSE NULL END,
+      heartbeat_at = now()
+    WHERE id = ${runId} AND status IN ('queued', 'running')
+    RETURNING id`);
+  const run = await getRun(db, runId);
+  if (!run) return { outcome: 'not_found' };
+  return res.rows.length > 0 ? { outcome: 'cancelled', run } : { outcome: 'not_live', run };
+}
+
+/**
+ * True when the run was cancelled while a fetcher held it (checked at each page boundary).
+ */
+export async function isRunCancelled(db: Db, runId: string): Promise<boolean> {
+  const [row] = await db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+  return row?.status === 'cancelled';
 }

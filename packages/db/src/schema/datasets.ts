@@ -24,6 +24,13 @@ export const datasets = pgTable(
     record: jsonb().notNull(),
     /** Hash of the canonical record: equal hash = nothing to write. */
     contentHash: text().notNull(),
+    /**
+     * The source's own description of the dataset (CanonicalDataset.sourceDescription), kept out
+     * of `record` so that listings and searches do not carry it: its media type and its text.
+     * lz4-compressed by PostgreSQL when the row outgrows the TOAST target (migration 0013).
+     */
+    sourceFormat: text(),
+    sourceDescription: text(),
     modifiedAt: timestamp({ withTimezone: true }),
     /** active | withdrawn (soft delete; restored when the dataset reappears). */
     status: text().notNull().default('active'),
@@ -86,6 +93,9 @@ export const datasets = pgTable(
     index('datasets_modified_idx').on(t.modifiedAt),
     // The catalogue's last change (Last-Modified, ETag) in one index probe.
     index('datasets_updated_idx').on(t.updatedAt),
+    // Typo-tolerant search (`q <% title_sort`, pg_trgm word similarity) when the exact search
+    // finds nothing; title_sort is already lower-cased and unaccented (migration 0014).
+    index('datasets_title_trgm_idx').using('gin', t.titleSort.op('gin_trgm_ops')),
   ],
 );
 

@@ -36,11 +36,27 @@ describe('blockedAddressReason', () => {
     ['2002:c0a8:101::1', /6to4.*192\.168\.1\.1.*private \(192\.168\.0\.0\/16\)/],
     ['::127.0.0.1', /IPv4-compatible.*loopback/],
     ['fc00::1', /private \(fc00::\/7\)/],
+    // Special-purpose ranges the hand-written table missed (issue 11), now ipaddr.js's classification.
+    ['::ffff:0:7f00:1', /IPv4-translated IPv6 address \(::ffff:0:0:0\/96\) of 127\.0\.0\.1, which is loopback/],
+    ['::ffff:0:a9fe:a9fe', /IPv4-translated.*169\.254\.169\.254.*link-local/],
+    ['192.0.2.10', /reserved.*\(192\.0\.2\.0\/24\)/],
+    ['198.51.100.7', /reserved.*\(198\.51\.100\.0\/24\)/],
+    ['203.0.113.9', /reserved.*\(203\.0\.113\.0\/24\)/],
+    ['192.88.99.1', /reserved/],
+    ['240.1.2.3', /reserved.*\(240\.0\.0\.0\/4\)/],
+    ['2001:db8::1', /reserved.*2001:db8::\/32/],
+    ['100::1', /discard-only \(100::\/64\)/],
+    ['2001::1', /Teredo/],
+    ['2001:2::1', /benchmarking/],
+    ['2001:20::1', /ORCHIDv2/],
+    ['5f00::1', /segment routing/],
+    ['fec0::1', /site-local/],
+    ['fe80::1%eth0', /link-local/],
   ])('refuses %s', (ip, reason) => {
     expect(blockedAddressReason(ip)).toMatch(reason);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '100.128.0.1', '193.51.24.1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '2a00:1450:4007:80e::200e', '2002:808:808::1', '64:ff9b::808:808'])(
+  it.each(['8.8.8.8', '172.32.0.1', '100.128.0.1', '193.51.24.1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '2a00:1450:4007:80e::200e', '2002:808:808::1', '64:ff9b::808:808', '::ffff:0:808:808', '41.214.176.1', '2c0f:fc89::1'])(
     'allows public %s',
     (ip) => {
       expect(blockedAddressReason(ip)).toBeUndefined();

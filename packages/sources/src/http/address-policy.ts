@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ConfigError, FetchRefusedError } from '@hasad/core';
 
 /**
@@ -14,112 +15,114 @@ export interface VettedAddress {
   family: 4 | 6;
 }
 
-interface V4Range {
-  base: number;
-  bits: number;
-  reason: string;
+/**
+ * Address classification comes from ipaddr.js (its `range()` follows the IANA special-purpose
+ * registries); what is written here is only what it does not say: which ranges a harvester may
+ * reach, the words an operator reads, and the IPv4 address that some IPv6 forms lead to.
+ */
+
+/** Ranges a harvester may connect to: ordinary unicast, and the anycast services IANA lists as globally reachable. */
+const REACHABLE = new Set(['unicast', 'amt', 'as112', 'as112v6']);
+
+const LABELS: Record<string, string> = {
+  unspecified: 'unspecified ("this network")',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved (documentation, benchmarking, protocol assignments or future use)',
+  uniqueLocal: 'unique-local, i.e. private',
+  deprecatedSiteLocal: 'site-local (deprecated)',
+  discard: 'discard-only',
+  teredo: 'a Teredo tunnel address, which leads to an IPv4 address',
+  benchmarking: 'benchmarking',
+  deprecatedOrchid: 'ORCHID (deprecated)',
+  orchid2: 'ORCHIDv2, an identifier rather than a location',
+  droneRemoteIdProtocolEntityTags: 'drone remote ID entity tags',
+  segmentRouting: 'segment routing (SRv6)',
+};
+
+type Ip = ipaddr.IPv4 | ipaddr.IPv6;
+type RangeEntry = [Ip, number];
+
+/** The CIDR block of ipaddr.js's range `name` that holds `addr` (its table, so both agree). */
+function blockOf(addr: Ip, name: string): string | undefined {
+  const table = (addr as unknown as { SpecialRanges?: Record<string, RangeEntry | RangeEntry[]> }).SpecialRanges?.[name];
+  if (table === undefined) return undefined;
+  const entries: RangeEntry[] = Array.isArray(table[0]) ? (table as RangeEntry[]) : [table as RangeEntry];
+  const hit = entries.find(([base, bits]) => base.kind() === addr.kind() && addr.match(base, bits));
+  return hit === undefined ? undefined : `${hit[0].toString()}/${hit[1]}`;
 }
 
-function v4(a: number, b: number, c: number, d: number): number {
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+function describeRange(addr: Ip, name: string): string {
+  const block = blockOf(addr, name);
+  const label = `${LABELS[name] ?? name}${block === undefined ? '' : ` (${block})`}`;
+  return name === 'linkLocal' && addr.kind() === 'ipv4' ? `${label}, which covers cloud metadata endpoints` : label;
 }
 
-// Order matters only for the reason reported; ranges do not overlap.
-const BLOCKED_V4: V4Range[] = [
-  { base: v4(0, 0, 0, 0), bits: 8, reason: 'unspecified ("this network", 0.0.0.0/8)' },
-  { base: v4(10, 0, 0, 0), bits: 8, reason: 'private (10.0.0.0/8)' },
-  { base: v4(100, 64, 0, 0), bits: 10, reason: 'carrier-grade NAT (100.64.0.0/10)' },
-  { base: v4(127, 0, 0, 0), bits: 8, reason: 'loopback (127.0.0.0/8)' },
-  { base: v4(169, 254, 0, 0), bits: 16, reason: 'link-local (169.254.0.0/16), which covers cloud metadata endpoints' },
-  { base: v4(172, 16, 0, 0), bits: 12, reason: 'private (172.16.0.0/12)' },
-  { base: v4(192, 0, 0, 0), bits: 24, reason: 'IETF protocol assignments (192.0.0.0/24)' },
-  { base: v4(192, 168, 0, 0), bits: 16, reason: 'private (192.168.0.0/16)' },
-  { base: v4(198, 18, 0, 0), bits: 15, reason: 'benchmarking (198.18.0.0/15)' },
-  { base: v4(224, 0, 0, 0), bits: 4, reason: 'multicast (224.0.0.0/4)' },
-  { base: v4(240, 0, 0, 0), bits: 4, reason: 'reserved or broadcast (240.0.0.0/4)' },
-];
-
-function parseV4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const octet = Number(p);
-    if (octet > 255) return undefined;
-    n = n * 256 + octet;
-  }
-  return n;
+function classifyV4(addr: ipaddr.IPv4): string | undefined {
+  const name = addr.range();
+  return REACHABLE.has(name) ? undefined : describeRange(addr, name);
 }
 
-function classifyV4(n: number): string | undefined {
-  for (const r of BLOCKED_V4) {
-    const mask = r.bits === 0 ? 0 : (0xffffffff << (32 - r.bits)) >>> 0;
-    if (((n & mask) >>> 0) === r.base) return r.reason;
-  }
-  return undefined;
+/** The IPv4 address held in the last 32 bits of an IPv6 address. */
+function low32(parts: readonly number[]): ipaddr.IPv4 {
+  const g = parts[6] ?? 0;
+  const k = parts[7] ?? 0;
+  return new ipaddr.IPv4([g >> 8, g & 255, k >> 8, k & 255]);
 }
 
-/** Parses an IPv6 literal (with optional embedded IPv4 tail and zone id) into 8 hextets. */
-function parseV6(ip: string): number[] | undefined {
-  let s = ip.toLowerCase();
-  const zone = s.indexOf('%');
-  if (zone >= 0) s = s.slice(0, zone);
-  const lastColon = s.lastIndexOf(':');
-  if (s.includes('.', lastColon)) {
-    // Embedded IPv4 tail (::ffff:1.2.3.4): rewrite it as two hextets and parse as usual.
-    const n = parseV4(s.slice(lastColon + 1));
-    if (n === undefined) return undefined;
-    s = `${s.slice(0, lastColon + 1)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const toGroups = (h: string | undefined): number[] | undefined => {
-    if (h === undefined || h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = toGroups(halves[0]);
-  const rest = halves.length === 2 ? toGroups(halves[1]) : [];
-  if (head === undefined || rest === undefined) return undefined;
-  const explicit = head.length + rest.length;
-  if (halves.length === 1 && explicit !== 8) return undefined;
-  if (halves.length === 2 && explicit > 7) return undefined;
-  const zeros = new Array<number>(8 - explicit).fill(0);
-  return [...head, ...zeros, ...rest];
-}
-
-function classifyV6(h: number[]): string | undefined {
-  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, k = 0] = h;
-  const prefixZero = a === 0 && b === 0 && c === 0 && d === 0 && e === 0;
-  if (prefixZero && f === 0 && g === 0 && k === 0) return 'unspecified (::)';
-  if (prefixZero && f === 0 && g === 0 && k === 1) return 'loopback (::1)';
-  const embedded = ((g << 16) | k) >>> 0;
-  const embeddedReason = (form: string, v4: number): string | undefined => {
+function classifyV6(addr: ipaddr.IPv6): string | undefined {
+  const p = addr.parts;
+  const embedded = (form: string, v4: ipaddr.IPv4): string | undefined => {
     const r = classifyV4(v4);
-    return r === undefined ? undefined : `${form} of ${formatV4(v4)}, which is ${r}`;
+    return r === undefined ? undefined : `${form} of ${v4.toString()}, which is ${r}`;
   };
-  if (prefixZero && f === 0xffff) return embeddedReason('an IPv4-mapped IPv6 address (::ffff:0:0/96)', embedded);
-  // Deprecated IPv4-compatible form (::a.b.c.d): routes to the IPv4 address on some stacks.
-  if (prefixZero && f === 0) return embeddedReason('an IPv4-compatible IPv6 address (::/96)', embedded);
-  // NAT64 (well-known prefix, and the local-use prefix of RFC 8215): the gateway connects to the embedded IPv4 address.
-  if (a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0) return embeddedReason('a NAT64 address (64:ff9b::/96)', embedded);
-  if (a === 0x64 && b === 0xff9b && c === 1) return embeddedReason('a local-use NAT64 address (64:ff9b:1::/48)', embedded);
-  // 6to4: 2002:AABB:CCDD::/48 is the relay route to the IPv4 address AA.BB.CC.DD.
-  if (a === 0x2002) return embeddedReason('a 6to4 address (2002::/16)', ((b << 16) | c) >>> 0);
-  if ((a & 0xffc0) === 0xfe80) return 'link-local (fe80::/10)';
-  if ((a & 0xffc0) === 0xfec0) return 'site-local (fec0::/10, deprecated)';
-  if ((a & 0xfe00) === 0xfc00) return 'unique-local, i.e. private (fc00::/7)';
-  if ((a & 0xff00) === 0xff00) return 'multicast (ff00::/8)';
-  return undefined;
+  const name = addr.range();
+  switch (name) {
+    // Forms that lead to an IPv4 address: judged by that address.
+    case 'ipv4Mapped':
+      return embedded('an IPv4-mapped IPv6 address (::ffff:0:0/96)', addr.toIPv4Address());
+    case 'rfc6145':
+      return embedded('an IPv4-translated IPv6 address (::ffff:0:0:0/96)', low32(p));
+    case 'rfc6052':
+      // NAT64 (the well-known prefix, and RFC 8215's local-use one): the gateway connects to the IPv4 address.
+      return p[2] === 1 ? embedded('a local-use NAT64 address (64:ff9b:1::/48)', low32(p)) : embedded('a NAT64 address (64:ff9b::/96)', low32(p));
+    case '6to4':
+      // 2002:AABB:CCDD::/48 is the relay route to the IPv4 address AA.BB.CC.DD.
+      return embedded('a 6to4 address (2002::/16)', new ipaddr.IPv4([(p[1] ?? 0) >> 8, (p[1] ?? 0) & 255, (p[2] ?? 0) >> 8, (p[2] ?? 0) & 255]));
+    case 'unicast':
+      // The deprecated IPv4-compatible form (::a.b.c.d, ::/96), which ipaddr.js leaves unnamed,
+      // routes to the IPv4 address on some stacks.
+      if (p.slice(0, 6).every((x) => x === 0)) return embedded('an IPv4-compatible IPv6 address (::/96)', low32(p));
+      return undefined;
+    case 'unspecified':
+      return 'unspecified (::)';
+    case 'loopback':
+      return 'loopback (::1)';
+    default:
+      return REACHABLE.has(name) ? undefined : describeRange(addr, name);
+  }
 }
 
-function formatV4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+/** Parses an IP literal (IPv6 without brackets, zone id allowed); undefined when it is none. */
+function parseIp(ip: string): Ip | undefined {
+  // Node's isIP first: ipaddr.js also reads the legacy IPv4 forms (octal, hex, fewer parts).
+  const family = isIP(ip);
+  if (family === 0) return undefined;
+  try {
+    if (family === 4) return ipaddr.parse(ip);
+    // IPv6 goes through the WHATWG URL parser first (zone id dropped: it changes no rule):
+    // ipaddr.js reads an IPv4 tail after `::` as IPv4-mapped (`::127.0.0.1` as ::ffff:7f00:1),
+    // where it is the IPv4-compatible ::7f00:1; the URL parser writes it in hex.
+    const zone = ip.indexOf('%');
+    const host = new URL(`http://[${zone < 0 ? ip : ip.slice(0, zone)}]/`).hostname;
+    return ipaddr.IPv6.parse(host.slice(1, -1));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -127,16 +130,9 @@ function formatV4(n: number): string {
  * address. Accepts IPv4 and IPv6 literals (IPv6 without brackets).
  */
 export function blockedAddressReason(ip: string): string | undefined {
-  const kind = isIP(ip);
-  if (kind === 4) {
-    const n = parseV4(ip);
-    return n === undefined ? 'not a valid IPv4 address' : classifyV4(n);
-  }
-  if (kind === 6) {
-    const h = parseV6(ip);
-    return h === undefined ? 'not a valid IPv6 address' : classifyV6(h);
-  }
-  return 'not an IP address';
+  const addr = parseIp(ip);
+  if (addr === undefined) return isIP(ip) === 0 ? 'not an IP address' : `not a valid IPv${isIP(ip)} address`;
+  return addr.kind() === 'ipv4' ? classifyV4(addr as ipaddr.IPv4) : classifyV6(addr as ipaddr.IPv6);
 }
 
 /** Strips the brackets WHATWG URL keeps around IPv6 hostnames. */
@@ -201,16 +197,9 @@ function parsePort(p: string | undefined, entry: string): number | undefined {
 }
 
 function toBig(ip: string): { family: 4 | 6; value: bigint } | undefined {
-  const family = isIP(ip);
-  if (family === 4) {
-    const n = parseV4(ip);
-    return n === undefined ? undefined : { family: 4, value: BigInt(n) };
-  }
-  if (family === 6) {
-    const h = parseV6(ip);
-    return h === undefined ? undefined : { family: 6, value: h.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n) };
-  }
-  return undefined;
+  const addr = parseIp(ip);
+  if (addr === undefined) return undefined;
+  return { family: addr.kind() === 'ipv4' ? 4 : 6, value: addr.toByteArray().reduce((acc, x) => (acc << 8n) | BigInt(x), 0n) };
 }
 
 function netEntry(ip: string, bits: number | undefined, port: number | undefined, text: string): AllowEntry {

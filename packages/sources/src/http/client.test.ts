@@ -1,7 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, retryAfterMsOf } from '@hasad/core';
+import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, SourceLimitError, retryAfterMsOf } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../test/support/loopback.ts';
 import type { Loopback } from '../../test/support/loopback.ts';
 import { fetchPage, parseRetryAfter } from './client.ts';
@@ -225,6 +225,50 @@ describe('fetchPage limits', () => {
     expect(err).toBeInstanceOf(FetchNetworkError);
     expect((err as Error).message).toContain('no complete answer within the deadline of 1000 ms per page (deadlineMs)');
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('fails a body read below the rate floor with too_slow, at the end of the window, not at the deadline', async () => {
+    // One line a second: every chunk resets the idle timeout, and the deadline is far away.
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      const timer = setInterval(() => res.write('<a> <b> <c> .\n'), 200);
+      res.on('close', () => clearInterval(timer));
+    });
+    const started = Date.now();
+    const res = await fetchPage({ url: `${server.base}/`, http: { ...loopbackHttp, timeoutMs: 5_000, deadlineMs: 60_000, minBytesPerSecond: 1024, rateWindowMs: 1_000 } });
+    const err = await caught(text(res.body));
+    expect(err).toBeInstanceOf(SourceLimitError);
+    expect((err as SourceLimitError).code).toBe('too_slow');
+    expect((err as SourceLimitError).permanent).toBe(true);
+    expect((err as Error).message).toMatch(/sent its body at \d+ bytes\/s over 1 s, below the floor of 1024 bytes\/s \(HASAD_FETCH_MIN_BYTES_PER_SECOND/);
+    // Generous: the window is 1 s, the deadline 60 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('fails a body that stops sending altogether at the end of the rate window', async () => {
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      res.write('<a> <b> <c> .\n');
+    });
+    const res = await fetchPage({ url: `${server.base}/`, http: { ...loopbackHttp, timeoutMs: 30_000, deadlineMs: 60_000, minBytesPerSecond: 100, rateWindowMs: 800 } });
+    const err = await caught(text(res.body));
+    expect((err as SourceLimitError).code).toBe('too_slow');
+  });
+
+  it('does not count the time the reader is not asking for bytes against the rate floor', async () => {
+    const big = 'x'.repeat(256 * 1024);
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(big);
+    });
+    const res = await fetchPage({ url: `${server.base}/`, http: { ...loopbackHttp, minBytesPerSecond: 1024 * 1024, rateWindowMs: 300 } });
+    let got = 0;
+    for await (const chunk of res.body) {
+      got += (chunk as Buffer).length;
+      // A reader busy elsewhere for longer than the window, several times over.
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    expect(got).toBe(big.length);
   });
 
   it('names the timeout that fired', async () => {

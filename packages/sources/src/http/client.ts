@@ -2,7 +2,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, buildConnector, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, HasadError } from '@hasad/core';
+import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, HasadError, SourceLimitError } from '@hasad/core';
 import type { HostLimiter, HttpOptions, PageValidators } from '../types.ts';
 import { compilePolicy, vetUrl, vettingLookupFor, type CompiledPolicy } from './address-policy.ts';
 import { createLocalHostLimiter, hostKey } from './host-limiter.ts';
@@ -14,6 +14,8 @@ export const defaultHttpOptions: HttpOptions = {
   timeoutMs: 30_000,
   connectTimeoutMs: 10_000,
   deadlineMs: 600_000,
+  minBytesPerSecond: 1024,
+  rateWindowMs: 30_000,
   maxBytes: 200 * 1024 * 1024,
   maxRedirects: 5,
   hostConcurrency: 2,
@@ -138,6 +140,8 @@ interface Settings {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   deadlineMs: number;
+  minBytesPerSecond: number;
+  rateWindowMs: number;
   limiter: HostLimiter;
 }
 
@@ -148,6 +152,8 @@ function settingsOf(http: HttpOptions): Settings {
     headersTimeoutMs: http.headersTimeoutMs ?? http.timeoutMs,
     bodyTimeoutMs: http.bodyTimeoutMs ?? http.timeoutMs,
     deadlineMs: http.deadlineMs ?? 600_000,
+    minBytesPerSecond: http.minBytesPerSecond ?? 0,
+    rateWindowMs: http.rateWindowMs ?? 30_000,
     limiter: http.hostLimiter ?? defaultLimiter(http.hostConcurrency ?? 2, http.hostRequestsPerSecond ?? 5),
   };
 }
@@ -445,10 +451,11 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
     throw err;
   }
   const source: AsyncIterable<Buffer> = decoder === undefined ? raw : (pipeline(raw, decoder, () => undefined) as unknown as AsyncIterable<Buffer>);
+  const { minBytesPerSecond, rateWindowMs } = ctx.settings;
   async function* limited(): AsyncGenerator<Buffer> {
     let total = 0;
     try {
-      for await (const chunk of source) {
+      for await (const chunk of minBytesPerSecond > 0 ? rateFloor(source, url, minBytesPerSecond, rateWindowMs) : source) {
         total += chunk.length;
         onBytes(total);
         if (total > maxBytes) throw tooLarge(url, maxBytes, `stopped after reading ${total} bytes`);
@@ -463,6 +470,63 @@ function limitedBody(url: string, raw: Readable, encoding: string, maxBytes: num
     }
   }
   return Readable.from(limited(), { objectMode: false });
+}
+
+/**
+ * Passes `source` through, failing with `too_slow` when, over a window of `windowMs` spent
+ * waiting for the next chunk, fewer than `minBytesPerSecond × windowMs / 1000` bytes came. Only
+ * the time a chunk is awaited counts: a reader that stops asking (a parser busy, a fetcher
+ * waiting for the loaders) holds the body back itself and is not the server's slowness. A timer
+ * ends a window without waiting for the next chunk, so a drip of one line now and then fails
+ * at the window's end, not at the page deadline. (undici offers only an idle timeout, which a
+ * drip resets with every byte.)
+ */
+async function* rateFloor(source: AsyncIterable<Buffer>, url: string, minBytesPerSecond: number, windowMs: number): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const needed = (minBytesPerSecond * windowMs) / 1000;
+  let waited = 0;
+  let bytes = 0;
+  const judge = () => {
+    if (waited < windowMs) return;
+    if (bytes < needed) {
+      const rate = Math.round((bytes * 1000) / waited);
+      throw new SourceLimitError(
+        'too_slow',
+        `${url} sent its body at ${rate} bytes/s over ${Math.round(waited / 1000)} s, below the floor of ${minBytesPerSecond} bytes/s (HASAD_FETCH_MIN_BYTES_PER_SECOND, or the source's limits.minBytesPerSecond)`,
+        { url, bytesPerSecond: rate, minBytesPerSecond, windowMs },
+      );
+    }
+    waited = 0;
+    bytes = 0;
+  };
+  try {
+    for (;;) {
+      const next = it.next();
+      let r: IteratorResult<Buffer> | undefined;
+      while (r === undefined) {
+        const t0 = performance.now();
+        let timer: NodeJS.Timeout | undefined;
+        const windowEnd = new Promise<undefined>((resolve) => {
+          timer = setTimeout(resolve, Math.max(1, windowMs - waited), undefined);
+        });
+        try {
+          r = await Promise.race([next, windowEnd]);
+        } finally {
+          clearTimeout(timer);
+        }
+        waited += performance.now() - t0;
+        if (r === undefined) waited = Math.max(waited, windowMs);
+        if (r !== undefined && r.done !== true) bytes += r.value.length;
+        judge();
+      }
+      if (r.done === true) return;
+      yield r.value;
+    }
+  } finally {
+    // Failing mid-wait leaves a read pending (its rejection is handled by the race): ending the
+    // iterator destroys the source stream. Not awaited: the pending read need not settle first.
+    void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
 }
 
 const TIMEOUTS: Record<string, (s: Settings) => string> = {

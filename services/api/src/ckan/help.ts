@@ -4,10 +4,33 @@
  * Hasad's behaviour, which is what a caller needs). The keys are also the list of actions.
  */
 export const CKAN_HELP: Record<string, string> = {
+  resource_show: `Returns the metadata of a resource (a distribution of a dataset).
+
+:param id: the resource's id, as package_show lists it`,
+  current_package_list_with_resources: `Returns the active packages with their resources, most recently changed first.
+
+:param limit: packages to return (default 10, at most 1000)
+:param offset: packages to skip
+:param page: the page (from 1) in pages of limit, when offset is not given`,
+  license_list: `Returns the licences in use in the catalogue, with their title in the request's language (Accept-Language: fr, ar, en).`,
+  package_autocomplete: `Returns packages whose title, keywords or description have words beginning with each word of q (French and Arabic folding), best matches first.
+
+:param q: the text typed so far
+:param limit: packages to return (default 10)
+:returns: a list of {name, title, match_field, match_displayed}`,
+  format_autocomplete: `Returns the resource formats in use that begin with q, most used first.
+
+:param q: the text typed so far
+:param limit: formats to return (default 5)`,
+  organization_autocomplete: `Returns organisations whose name begins with q or whose title contains it.
+
+:param q: the text typed so far
+:param limit: organisations to return (default 20)
+:returns: a list of {id, name, title}`,
   package_search: `Searches for packages (Hasad's active datasets).
 
-:param q: full-text query, ranked (French stemming, accents and Arabic spelling folded); *:* or empty for all
-:param fq: filters: organization:, groups:, tags:, res_format:, license_id: clauses (field:value or field:"a value") joined by spaces, + or AND; OR, negation and ranges are refused
+:param q: plain words: full-text query, ranked (French stemming, accents and Arabic spelling folded); or a Solr field query as fq; *:* or empty for all
+:param fq: Solr field query: field:value, field:"a phrase", field:(a OR b), AND (or a space, +), OR, NOT (or -), parentheses, ranges [from TO to] on metadata_modified and metadata_created (ISO dates, NOW-1YEAR, *); fields: text, title, notes, tags, organization, owner_org, groups, res_format, license_id, id, metadata_modified, metadata_created, dataset_type, state; at most 4000 characters, 32 levels and 200 clauses
 :param rows: packages to return (default 10, at most 1000)
 :param start: offset of the first package (default 0)
 :param sort: score desc (with q), metadata_modified desc|asc, title_string asc|desc, name asc|desc, id asc

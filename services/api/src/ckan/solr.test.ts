@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CkanValidationError, pageWindow, parseFacetFields, parseFq, parseQ, parseSort } from './solr.ts';
+import { CkanValidationError, pageWindow, parseFacetFields, parseSort } from './solr.ts';
 
-describe('parseFq', () => {
-  it('reads the forms CKAN front ends send', () => {
-    expect(parseFq('organization:hcp tags:"eau potable" AND res_format:CSV +groups:ENVI license_id:cc-by dataset_type:dataset')).toEqual({
-      organization: ['hcp'],
-      theme: ['ENVI'],
-      keyword: ['eau potable'],
-      format: ['CSV'],
-      license: ['cc-by'],
-    });
-    expect(parseFq('tags:"a \\"quoted\\" tag"').keyword).toEqual(['a "quoted" tag']);
-    expect(parseFq(undefined)).toEqual({ organization: [], theme: [], keyword: [], format: [], license: [] });
-  });
-
-  it('refuses what it cannot honour rather than ignoring it', () => {
-    for (const fq of ['author:x', 'tags:a OR tags:b', '-tags:x', '(tags:a)', 'metadata_modified:[NOW-1DAY TO *]', 'dataset_type:harvest']) {
-      expect(() => parseFq(fq), fq).toThrow(CkanValidationError);
-    }
-  });
-});
-
-describe('parseSort, parseQ, parseFacetFields', () => {
+describe('parseSort, parseFacetFields', () => {
   it('maps CKAN sorts', () => {
     expect(parseSort('metadata_modified desc', false)).toBe('-updated');
     expect(parseSort('title_string asc', true)).toBe('title');
@@ -29,12 +9,6 @@ describe('parseSort, parseQ, parseFacetFields', () => {
     expect(parseSort('score desc, metadata_modified desc', false)).toBe('-updated');
     expect(parseSort('id asc', false)).toBe('id');
     expect(() => parseSort('views_recent desc', false)).toThrow(CkanValidationError);
-  });
-
-  it('treats match-all as no query and refuses field queries', () => {
-    expect(parseQ('*:*')).toBeUndefined();
-    expect(parseQ(' eau ')).toBe('eau');
-    expect(() => parseQ('title:eau')).toThrow(CkanValidationError);
   });
 
   it('reads facet.field as a JSON list', () => {

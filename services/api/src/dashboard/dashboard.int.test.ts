@@ -146,6 +146,13 @@ describe('sign-in', () => {
     const { jar } = await signIn();
     const board = await h.app.inject({ method: 'GET', url: '/admin/queues', cookies: jar });
     expect(board.statusCode).toBe(200);
+    // Its own assets only: no public font service, no script or style from another origin; a way back to the dashboard.
+    expect(board.body).not.toContain('fonts.googleapis.com');
+    expect(board.body).not.toMatch(/<(?:link|script)\b[^>]*(?:href|src)="(?:https?:)?\/\//i);
+    expect(board.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(board.body).toContain('"url":"/dashboard"');
+    const sources = await h.app.inject({ method: 'GET', url: '/dashboard', cookies: jar });
+    expect(sources.body).toContain('href="/admin/queues"');
     const api = await h.app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies: jar });
     expect(api.statusCode).toBe(200);
     expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['harvest', 'links', 'load', 'notify']);
@@ -207,7 +214,7 @@ describe('a signed-in operator', () => {
     expect(res.body).toContain('data-testid="review-actions"');
     // The seeded rows predate quality scoring: the section says so rather than showing a score.
     expect(res.body).toContain('Qualité des métadonnées');
-    expect(res.body).toContain('Aucun des 2 jeux de données actifs n’a encore de score');
+    expect(res.body).toContain('Aucun jeu de données actif n’a encore de score (2 actifs');
     expect((await h.app.inject({ method: 'GET', url: `/dashboard/sources/00000000-0000-4000-8000-000000000000`, cookies: jar })).statusCode).toBe(404);
   });
 
@@ -254,10 +261,47 @@ describe('a signed-in operator', () => {
     expect(after.status).toBe('succeeded');
     expect(confirm.headers.location).toBe(`/dashboard/runs/${seed.run.hcpLatest}?done=confirm&n=${after.withdrawn}`);
     const shown = await h.app.inject({ method: 'GET', url: confirm.headers.location as string, cookies: jar });
-    expect(shown.body).toContain(`Retraits confirmés : ${after.withdrawn} jeux retirés.`);
+    expect(shown.body).toContain(`Retraits confirmés, retirés : ${after.withdrawn} jeux de données.`);
     const again = await post(`/dashboard/runs/${seed.run.hcpLatest}/cancel`, jar, { _csrf: csrf });
     expect(again.statusCode).toBe(409);
     expect(again.body).toContain('not waiting for review');
+  });
+
+  it('cancels a running run from its page: a CSRF-protected button, the run ends cancelled and the slot is free', async () => {
+    const { jar, csrf } = await signIn();
+    const run = (
+      await h.pool.query<{ id: string }>(`INSERT INTO runs (source_id, trigger, status, started_at) VALUES ($1, 'manual', 'running', now()) RETURNING id`, [seed.source.onee])
+    ).rows[0]!.id;
+    const page = await h.app.inject({ method: 'GET', url: `/dashboard/runs/${run}`, cookies: jar });
+    expect(page.body).toContain('data-testid="cancel-run"');
+    expect(page.body).toContain(`action="/dashboard/runs/${run}/cancel"`);
+    // Without the form's CSRF token: refused, the run goes on.
+    expect((await post(`/dashboard/runs/${run}/cancel`, jar, {})).statusCode).toBe(403);
+    expect((await h.pool.query('SELECT status FROM runs WHERE id = $1', [run])).rows[0].status).toBe('running');
+    const res = await post(`/dashboard/runs/${run}/cancel`, jar, { _csrf: csrf });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/dashboard/runs/${run}?done=cancelRun`);
+    const after = (await h.pool.query('SELECT status, error_code, error FROM runs WHERE id = $1', [run])).rows[0];
+    expect(after).toEqual({ status: 'cancelled', error_code: 'cancelled', error: 'cancelled by operator Salma Idrissi; nothing was withdrawn' });
+    const shown = await h.app.inject({ method: 'GET', url: res.headers.location as string, cookies: jar });
+    expect(shown.body).toContain('Moissonnage annulé');
+    expect(shown.body).not.toContain('data-testid="cancel-run"');
+  });
+
+  it('previews a pending source before approving it, with the fetcher’s own address rules', async () => {
+    const { jar } = await signIn();
+    const created = await h.pool.query<{ id: string }>(
+      `INSERT INTO sources (organization_id, kind, url, title, config, approval_status) VALUES ($1, 'dcat', 'http://127.0.0.1:9/catalog.ttl', 'Flux à vérifier', '{}', 'pending') RETURNING id`,
+      [seed.org.onee],
+    );
+    const id = created.rows[0]!.id;
+    const src = await h.app.inject({ method: 'GET', url: `/dashboard/sources/${id}`, cookies: jar });
+    expect(src.body).toContain(`href="/dashboard/sources/${id}/preview"`);
+    const preview = await h.app.inject({ method: 'GET', url: `/dashboard/sources/${id}/preview`, cookies: jar });
+    expect(preview.statusCode).toBe(422);
+    expect(preview.body).toContain('fetch_refused');
+    expect((await h.app.inject({ method: 'GET', url: `/dashboard/sources/${seed.run.hcpOld}/preview`, cookies: jar })).statusCode).toBe(404);
+    await h.pool.query('DELETE FROM sources WHERE id = $1', [id]);
   });
 
   it('edits a schedule with the API’s own checks', async () => {
@@ -281,6 +325,35 @@ describe('a signed-in operator', () => {
     expect(page.body).toContain('المصادر');
     const en = await h.app.inject({ method: 'GET', url: '/dashboard/lang?l=en&next=https://evil.example', cookies: jar });
     expect(en.headers.location).toBe('/dashboard');
+  });
+
+  it('says problems, severities, triggers, review reasons and counts in the page’s language (message catalogue)', async () => {
+    const { jar } = await signIn();
+    // An earlier case confirmed the seeded review: put it back as the finaliser leaves it.
+    await h.pool.query(`UPDATE runs SET status = 'needs_review', pending_withdrawals = 7 WHERE id = $1`, [seed.run.hcpLatest]);
+    await h.pool.query(`UPDATE datasets SET status = 'active' WHERE source_identifier = 'hcp-qualite-air'`);
+    keep(jar, await h.app.inject({ method: 'GET', url: '/dashboard/lang?l=ar&next=%2Fdashboard', cookies: jar }));
+    const ar = await h.app.inject({ method: 'GET', url: `/dashboard/runs/${seed.run.hcpLatest}`, cookies: jar });
+    expect(ar.body).toContain('المجموعة بلا معرف ثابت'.replace('المجموعة', 'مجموعة البيانات')); // missing_identifier
+    expect(ar.body).toContain('<span class="sev-error">خطأ</span>');
+    expect(ar.body).toContain('بطلب'); // trigger manual
+    expect(ar.body).toContain('سيتم سحب 7 مجموعات بيانات، أي فوق عتبة السحب الخاصة بالمصدر.');
+    expect(ar.body).not.toContain('would be withdrawn');
+    expect(ar.body).toMatch(/غرينتش|GMT|UTC/); // times with their zone
+    keep(jar, await h.app.inject({ method: 'GET', url: '/dashboard/lang?l=fr&next=%2Fdashboard', cookies: jar }));
+    const fr = await h.app.inject({ method: 'GET', url: `/dashboard/runs/${seed.run.hcpLatest}`, cookies: jar });
+    expect(fr.body).toContain('L’exécution ' + seed.run.hcpLatest.slice(0, 8) + ' retirerait 7 jeux de données.');
+    expect(fr.body).toContain('Le jeu de données n’a pas d’identifiant stable.');
+    expect(fr.body).toContain('<span class="sev-warning">avertissement</span>');
+    expect(fr.body).not.toMatch(/\d Pages/);
+    // Which datasets, not only how many: the list is on the page before confirming.
+    expect(fr.body).toContain('data-testid="pending-withdrawals"');
+    expect(fr.body).toContain('data-identifier="hcp-qualite-air"');
+    expect(fr.body).toContain("Qualité de l&#39;air à Casablanca");
+    const overview = await h.app.inject({ method: 'GET', url: '/dashboard', cookies: jar });
+    expect(overview.body).toContain('7 jeux de données seraient retirés, au-delà du seuil de retrait de la source.');
+    const sources = await h.app.inject({ method: 'GET', url: '/dashboard/sources', cookies: jar });
+    expect(sources.body).not.toContain('>manual<');
   });
 
   it('streams live snapshots over server-sent events', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { neutraliseCsvCell } from '@hasad/core';
+import { neutraliseCsvCell, redactUrl } from '@hasad/core';
 import {
   cancelWithdrawals,
   confirmWithdrawals,
@@ -19,14 +19,19 @@ import {
   iterateRunProblems,
   latestRunWithProblems,
   listDashboardSources,
+  listIriClashes,
+  listPendingWithdrawals,
   listProblems,
   listRunHistory,
   reviewSource,
   updateSource,
 } from '@hasad/db';
-import { enqueueHarvestRun } from '@hasad/pipeline';
+import { counted } from '@hasad/i18n';
+import { cancelHarvestRun, enqueueHarvestRun } from '@hasad/pipeline';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { previewView } from '../espace/views.ts';
+import { previewRunner } from '../routes/preview.routes.ts';
 import { validateTiming } from '../routes/registration.routes.ts';
 import { queuesBoard, QUEUES_BOARD_PATH } from '../routes/queues-board.routes.ts';
 import { html, type Html } from './html.ts';
@@ -47,7 +52,7 @@ import {
   type DashboardSession,
 } from './session.ts';
 import { qualityView } from './quality.view.ts';
-import { overviewView, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
+import { overviewView, pendingWithdrawalsView, runReviewText, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +64,8 @@ declare module 'fastify' {
 /** Problems per page on the run page; steps of the timeline shown at most. */
 const PROBLEMS_PER_PAGE = 50;
 const TIMELINE_LIMIT = 1000;
+/** Datasets a needs_review run would withdraw, listed on its page (the API pages through all of them). */
+const PENDING_SHOWN = 200;
 /** How often a live page receives a new snapshot (server-sent events). */
 const EVENTS_INTERVAL_MS = 1000;
 
@@ -66,13 +73,14 @@ const EVENTS_INTERVAL_MS = 1000;
 const STATIC: Record<string, { body: string; type: string }> = {
   'dashboard.css': { body: readFileSync(new URL('./static/dashboard.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' },
   'dashboard.js': { body: readFileSync(new URL('./static/dashboard.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
+  'favicon.svg': { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' },
 };
 
 /**
  * Pages may load only this origin's stylesheet and script (no inline script), may not be
  * framed, and post forms only to this origin. Inline SVG needs no exception.
  */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function langOf(req: FastifyRequest): Lang {
   const l = req.cookies[LANG_COOKIE];
@@ -85,7 +93,39 @@ function safeNext(next: unknown): string {
   return next === D || next.startsWith(`${D}/`) || next.startsWith(`${D}?`) || next === QUEUES_BOARD_PATH || next.startsWith(`${QUEUES_BOARD_PATH}/`) ? next : D;
 }
 
-function sendHtml(reply: FastifyReply, body: Html, status = 200): FastifyReply {
+/** Whether the request was routed to Bull Board (by the route's path, after the router decoded the URL). */
+function isQueuesBoardRoute(req: FastifyRequest): boolean {
+  const route = req.routeOptions.url;
+  if (route !== undefined) return route === QUEUES_BOARD_PATH || route.startsWith(`${QUEUES_BOARD_PATH}/`);
+  // Unrouted (404): judge by the decoded, normalised path all the same.
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/\/{2,}/g, '/');
+  } catch {
+    return true;
+  }
+  return path === QUEUES_BOARD_PATH || path.startsWith(`${QUEUES_BOARD_PATH}/`);
+}
+
+/**
+ * A form post sent from another site (defence beside the CSRF token): browsers say so in
+ * `Sec-Fetch-Site`, else in `Origin`. `same-origin` and `none` (typed or bookmarked) pass; an
+ * `Origin` of another host, or `null` (sandboxed or privacy-redirected), does not. A client that
+ * sends neither (not a browser) is judged by the token alone.
+ */
+export function crossSite(req: FastifyRequest): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  if (!URL.canParse(origin)) return true;
+  const from = new URL(origin);
+  // The request's own host read with the Origin's scheme, so that a default port compares equal.
+  const own = URL.canParse(`${from.protocol}//${req.host}`) ? new URL(`${from.protocol}//${req.host}`).host : req.host;
+  return from.host !== own;
+}
+
+export function sendHtml(reply: FastifyReply, body: Html, status = 200): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
@@ -102,12 +142,13 @@ function ctxOf(req: FastifyRequest): PageContext {
   return { lang: langOf(req), csrf: s.csrf, operatorName: s.principal.operatorName ?? s.principal.prefix, here: req.url };
 }
 
-const DONE_KEYS = new Set(['harvest', 'harvestLive', 'pause', 'resume', 'approve', 'reject', 'schedule', 'confirm', 'cancel']);
+const DONE_KEYS = new Set(['harvest', 'harvestLive', 'pause', 'resume', 'approve', 'reject', 'schedule', 'confirm', 'cancel', 'cancelRun']);
 
 /** The confirmation a redirect after an action asked for (`?done=approve`): only known keys, never text from the URL. */
 function flashOf(lang: Lang, q: Record<string, string | undefined>): { kind: 'ok'; text: string } | undefined {
   if (!q.done || !DONE_KEYS.has(q.done)) return undefined;
-  return { kind: 'ok', text: t(lang, `done.${q.done}` as MessageKey, { n: Number(q.n ?? 0) || 0 }) };
+  const n = Number(q.n ?? 0) || 0;
+  return { kind: 'ok', text: t(lang, `done.${q.done}` as MessageKey, { n, datasets: counted(lang, 'datasets', n) }) };
 }
 
 type Body = Record<string, string | undefined>;
@@ -147,15 +188,16 @@ export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<vo
         req.dashboardSession = session;
         // The rate limiter (a route hook, run after this one) then counts per token, not per address.
         req.principal = session.principal;
-        // Bull Board stays read-only: its action routes (retry, clean, promote…) are refused.
-        if (req.url.startsWith(QUEUES_BOARD_PATH) && req.method !== 'GET' && req.method !== 'HEAD') {
+        // Bull Board stays read-only: its action routes (retry, clean, promote…) are refused. The
+        // route that matched decides, not the raw URL: the router decodes `%61dmin` and the like.
+        if (isQueuesBoardRoute(req) && req.method !== 'GET' && req.method !== 'HEAD') {
           return reply.code(403).send({ error: { code: 'read_only', message: 'the queues board is read-only' } });
         }
       });
       // Synchronizer token: every POST carries the session's CSRF token in a hidden field.
       secured.addHook('preHandler', async (req, reply) => {
         if (req.method !== 'POST') return;
-        if (!sameToken((req.body as Body | undefined)?._csrf, req.dashboardSession!.csrf)) {
+        if (crossSite(req) || !sameToken((req.body as Body | undefined)?._csrf, req.dashboardSession!.csrf)) {
           req.log.warn({ url: req.url, tokenId: req.principal?.tokenId }, 'dashboard form refused: CSRF token missing or wrong');
           const lang = langOf(req);
           return sendHtml(reply, page({ lang, title: t(lang, 'error.title'), ctx: ctxOf(req), body: html`<p class="flash error" role="alert">${t(lang, 'signin.csrf')}</p>` }), 403);
@@ -169,7 +211,8 @@ export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
 function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
   app.get<{ Params: { file: string } }>(`${D}/static/:file`, async (req, reply) => {
-    const f = STATIC[req.params.file];
+    // Own properties only: `constructor` or `__proto__` must not reach Object's members.
+    const f = Object.hasOwn(STATIC, req.params.file) ? STATIC[req.params.file] : undefined;
     if (!f) return reply.code(404).type('text/plain').send('not found');
     return reply.header('content-type', f.type).header('cache-control', 'public, max-age=300').header('x-content-type-options', 'nosniff').send(f.body);
   });
@@ -197,7 +240,7 @@ function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore):
     const body = req.body ?? {};
     const next = safeNext(body.next);
     // Login CSRF: the form's token must match the one set with the form (SameSite=Strict cookie).
-    if (!sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, t(lang, 'signin.csrf'), 403);
+    if (crossSite(req) || !sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, t(lang, 'signin.csrf'), 403);
     const found = body.token ? await findTokenPrincipal(deps.db, body.token.trim()) : undefined;
     if (!found || !tokenUsable({ ...found, role: 'operator' })) {
       req.log.info({ prefix: found?.prefix }, 'dashboard sign-in refused');
@@ -229,10 +272,10 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
 
   app.get(D, async (req, reply) => {
     const ctx = ctxOf(req);
-    const snap = await computeSnapshot(deps);
+    const [snap, clashes] = await Promise.all([computeSnapshot(deps), listIriClashes(deps.db)]);
     return sendHtml(
       reply,
-      page({ lang: ctx.lang, title: t(ctx.lang, 'overview.title'), ctx, events: `${D}/events`, refreshOn: ['counts.failing', 'counts.needsReview', 'counts.pending'], body: overviewView(ctx.lang, ctx, snap) }),
+      page({ lang: ctx.lang, title: t(ctx.lang, 'overview.title'), ctx, events: `${D}/events`, refreshOn: ['counts.failing', 'counts.needsReview', 'counts.pending'], body: overviewView(ctx.lang, ctx, snap, clashes) }),
     );
   });
 
@@ -322,7 +365,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
           stored,
           history,
           problems,
-          review: review ? { id: review.run.id, pendingWithdrawals: review.run.pendingWithdrawals, reason: (review.run.details as { review?: { message?: string } }).review?.message ?? null } : undefined,
+          review: review ? { id: review.run.id, pendingWithdrawals: review.run.pendingWithdrawals, reason: runReviewText(ctx.lang, review.run) } : undefined,
           nextRun: nextRuns.get(id),
           quality: qualityView(ctx.lang, quality),
         }),
@@ -332,6 +375,23 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
   };
 
   app.get<{ Params: { id: string } }>(`${D}/sources/:id`, async (req, reply) => renderSource(req, reply, req.params.id));
+
+  // Before approving a source: what a harvest would read from it now (nothing written), as its institution saw it.
+  const preview = previewRunner(deps);
+  app.get<{ Params: { id: string } }>(`${D}/sources/:id/preview`, async (req, reply) => {
+    const ctx = ctxOf(req);
+    const src = isUuid(req.params.id) ? await getSource(deps.db, req.params.id) : undefined;
+    if (!src || src.deletedAt) return notFoundPage(req, reply);
+    const title = `${t(ctx.lang, 'source.preview')} · ${src.title ?? redactUrl(src.url)}`;
+    const back = html`<p><a href="${D}/sources/${src.id}">← ${src.title ?? redactUrl(src.url)}</a></p>`;
+    try {
+      const result = await preview(src.kind, src.url, src.config as Record<string, unknown>, 10);
+      return sendHtml(reply, page({ lang: ctx.lang, title, ctx, body: html`<h1>${title}</h1>${back}${previewView(ctx.lang, result)}` }));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return sendHtml(reply, page({ lang: ctx.lang, title, ctx, flash: { kind: 'error', text: `${err.code}: ${err.message}` }, body: html`<h1>${title}</h1>${back}` }), err.statusCode);
+    }
+  });
 
   /**
    * Runs a source action; an ApiError (the same refusals the API gives) re-renders the source
@@ -389,6 +449,14 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
       const found = isUuid(req.params.id) ? await getRunWithOwner(deps.db, req.params.id) : undefined;
       if (!found) return notFoundPage(req, reply);
       try {
+        if (action === 'cancel' && (found.run.status === 'queued' || found.run.status === 'running')) {
+          // A live run: stopped at its fetcher's next page boundary, withdrawing nothing (as the API and CLI do).
+          const res = await cancelHarvestRun({ db: deps.db, pool: deps.pool, queues: deps.queues }, found.run.id, `operator ${req.principal?.operatorName ?? 'dashboard'}`);
+          if (res.outcome === 'cancelled') {
+            req.log.info({ runId: found.run.id, tokenId: req.principal?.tokenId, operator: req.principal?.operatorName }, 'dashboard: run cancelled');
+            return reply.redirect(`${D}/runs/${found.run.id}?done=cancelRun`, 303);
+          }
+        }
         const target =
           action === 'confirm'
             ? `${D}/runs/${found.run.id}?done=confirm&n=${(await confirmWithdrawals(deps.pool, found.run.id)).withdrawn}`
@@ -415,6 +483,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
       countProblems(deps.db, id),
       listProblems(deps.db, id, { limit: PROBLEMS_PER_PAGE, offset }),
     ]);
+    const pending = run.status === 'needs_review' ? await listPendingWithdrawals(deps.pool, id, { limit: PENDING_SHOWN, offset: 0 }) : undefined;
     const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
     const final = progress?.final ?? true;
     return sendHtml(
@@ -434,6 +503,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
             progress: progress!,
             timeline,
             problems: { total, offset, limit: PROBLEMS_PER_PAGE, items },
+            ...(pending ? { withdrawals: pendingWithdrawalsView(ctx.lang, pending) } : {}),
           },
           TIMELINE_LIMIT,
         ),
@@ -465,7 +535,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
 }
 
 /** When each source's job scheduler fires next (BullMQ's own figure, offsets included), by source id. */
-async function nextRunTimes(deps: ApiDeps): Promise<Map<string, Date>> {
+export async function nextRunTimes(deps: ApiDeps): Promise<Map<string, Date>> {
   const schedulers = await deps.queues.harvest.getJobSchedulers(0, -1);
   const out = new Map<string, Date>();
   for (const s of schedulers) if (s.key.startsWith('source-') && s.next) out.set(s.key.slice('source-'.length), new Date(s.next));

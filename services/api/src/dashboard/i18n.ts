@@ -1,13 +1,7 @@
-/** The dashboard's languages: French first (the operators' working language), Arabic (right to left) and English. */
-export const LANGS = ['fr', 'ar', 'en'] as const;
-export type Lang = (typeof LANGS)[number];
-export const DEFAULT_LANG: Lang = 'fr';
+import { DEFAULT_LANG, dirOf, fill, isLang, LANGS, RUN_STATUSES_TEXTS, type Lang } from '@hasad/i18n';
 
-export function isLang(v: unknown): v is Lang {
-  return typeof v === 'string' && (LANGS as readonly string[]).includes(v);
-}
-
-export const dirOf = (lang: Lang): 'rtl' | 'ltr' => (lang === 'ar' ? 'rtl' : 'ltr');
+/** The dashboard's languages (those of @hasad/i18n): French first, Arabic (right to left) and English. */
+export { DEFAULT_LANG, dirOf, fill, isLang, LANGS, type Lang };
 
 /** Each label in French, Arabic and English. `{name}` is replaced by a parameter. */
 const MESSAGES = {
@@ -40,6 +34,18 @@ const MESSAGES = {
   'overview.review': ['Exécutions à examiner (retraits en attente)', 'عمليات تنتظر المراجعة (سحب معلق)', 'Runs waiting for review (withdrawals held back)'],
   'overview.pending': ['Sources en attente d’approbation', 'مصادر تنتظر الموافقة', 'Sources waiting for approval'],
   'overview.none': ['Aucune.', 'لا شيء.', 'None.'],
+  'overview.iriClashes': [
+    'Identifiants (IRI) de jeux de données revendiqués par plusieurs fiches',
+    'معرّفات (IRI) مجموعات بيانات تطالب بها عدة سجلات',
+    'Dataset IRIs claimed by more than one record',
+  ],
+  'overview.iriClashesHelp': [
+    '/catalog publie la première fiche sous cet IRI, les autres sous l’IRI de Hasad avec l’original en adms:identifier.',
+    'ينشر /catalog السجل الأول بهذا المعرّف، والبقية بمعرّف حصاد مع الأصل في adms:identifier.',
+    '/catalog publishes the first record under the IRI, the others under Hasad’s IRI with the original in adms:identifier.',
+  ],
+  'col.iri': ['IRI', 'المعرّف (IRI)', 'IRI'],
+  'col.claimants': ['Fiches (la première garde l’IRI)', 'السجلات (الأول يحتفظ بالمعرّف)', 'Records (the first keeps the IRI)'],
   'queue.name': ['File', 'الطابور', 'Queue'],
   'queue.waiting': ['En attente', 'في الانتظار', 'Waiting'],
   'queue.active': ['Actifs', 'نشطة', 'Active'],
@@ -107,6 +113,7 @@ const MESSAGES = {
   'source.pause': ['Mettre en pause', 'إيقاف مؤقت', 'Pause'],
   'source.resume': ['Reprendre', 'استئناف', 'Resume'],
   'source.approve': ['Approuver', 'موافقة', 'Approve'],
+  'source.preview': ['Prévisualiser ce qui serait moissonné', 'معاينة ما سيحصد', 'Preview what would be harvested'],
   'source.reject': ['Refuser', 'رفض', 'Reject'],
   'source.comment': ['Commentaire (visible par l’organisation)', 'تعليق (تراه المؤسسة)', 'Comment (the organisation sees it)'],
   'source.editSchedule': ['Modifier le calendrier', 'تعديل الجدولة', 'Edit schedule'],
@@ -116,8 +123,8 @@ const MESSAGES = {
   'source.approval': ['Approbation', 'الموافقة', 'Approval'],
   'source.reviewedBy': ['Examinée par {name}', 'راجعه {name}', 'Reviewed by {name}'],
   'source.quality': ['Qualité des métadonnées', 'جودة البيانات الوصفية', 'Metadata quality'],
-  'quality.none': ['Aucun des {n} jeux de données actifs n’a encore de score (« hasad quality rescore » les évalue).', 'لا توجد بعد أي درجة لمجموعات البيانات النشطة ({n}) (« hasad quality rescore » يقيمها).', 'None of the {n} active datasets has a score yet ("hasad quality rescore" scores them).'],
-  'quality.scored': ['{scored} jeux évalués sur {datasets}', 'قيّمت {scored} من {datasets} مجموعة', '{scored} of {datasets} datasets scored'],
+  'quality.none': ['Aucun jeu de données actif n’a encore de score ({n} actifs ; « hasad quality rescore » les évalue).', 'لا توجد بعد أي درجة لمجموعات البيانات النشطة ({n}) (« hasad quality rescore » يقيمها).', 'No active dataset has a score yet ({n} active; "hasad quality rescore" scores them).'],
+  'quality.scored': ['évalués : {scored} sur {datasets}', 'المقيمة: {scored} من {datasets}', 'scored: {scored} of {datasets}'],
   'quality.computedAt': ['calculé le {date}', 'حسبت في {date}', 'computed {date}'],
   'quality.improvements': ['Ce qui relèverait le score', 'ما يرفع الدرجة', 'What would raise the score'],
   'quality.action': ['À faire', 'الإجراء', 'To do'],
@@ -129,11 +136,22 @@ const MESSAGES = {
   'quality.rating.bad': ['insuffisante', 'غير كافية', 'bad'],
   'review.title': ['Retraits en attente d’examen', 'سحب ينتظر المراجعة', 'Withdrawals waiting for review'],
   'review.text': [
-    'L’exécution {run} retirerait {n} jeux de données. Rien n’a été retiré.',
-    'العملية {run} ستسحب {n} مجموعة بيانات. لم يسحب شيء.',
-    'Run {run} would withdraw {n} datasets. Nothing was withdrawn.',
+    'L’exécution {run} retirerait {datasets}. Rien n’a été retiré.',
+    'العملية {run} ستسحب {datasets}. لم يسحب شيء.',
+    'Run {run} would withdraw {datasets}. Nothing was withdrawn.',
   ],
+  'review.list': ['Ce qui serait retiré', 'ما سيتم سحبه', 'What would be withdrawn'],
+  'review.more': ['… et {n} autres', '… و{n} أخرى', '… and {n} more'],
+  'col.lastSeen': ['Vu pour la dernière fois', 'آخر ظهور', 'Last seen'],
+  'col.title': ['Titre', 'العنوان', 'Title'],
   'review.confirm': ['Confirmer les retraits', 'تأكيد السحب', 'Confirm the withdrawals'],
+  'run.cancel': ['Annuler le moissonnage', 'إلغاء الحصاد', 'Cancel the run'],
+  'run.cancelText': [
+    'Le moissonnage s’arrête à la fin de la page en cours ; les pages lues restent chargées et rien n’est retiré.',
+    'يتوقف الحصاد عند نهاية الصفحة الجارية؛ تبقى الصفحات المقروءة محملة ولا يسحب شيء.',
+    'The harvest stops at the end of the page being read; the pages read stay loaded and nothing is withdrawn.',
+  ],
+  'done.cancelRun': ['Moissonnage annulé : il s’arrête à la fin de la page en cours, rien n’est retiré.', 'تم إلغاء الحصاد: يتوقف عند نهاية الصفحة الجارية، ولا يسحب شيء.', 'Run cancelled: it stops at the end of the page being read; nothing is withdrawn.'],
   'review.cancel': ['Annuler (garder les jeux)', 'إلغاء (الإبقاء على المجموعات)', 'Cancel (keep the datasets)'],
   'run.title': ['Exécution {id}', 'العملية {id}', 'Run {id}'],
   'run.summary': ['Résumé', 'ملخص', 'Summary'],
@@ -149,16 +167,10 @@ const MESSAGES = {
   'run.notModified': ['non modifiée (304 ou mêmes octets)', 'لم تتغير (304 أو نفس البايتات)', 'not modified (304 or same bytes)'],
   'ev.queued': ['Mise en file', 'إدراج في الطابور', 'Queued'],
   'ev.started': ['Démarrage', 'البداية', 'Started'],
-  'ev.page': ['Page {n} récupérée : {records} enregistrements', 'جلب الصفحة {n}: {records} سجل', 'Page {n} fetched: {records} records'],
-  'ev.batch': ['Lot {page}.{batch} chargé : {records} enregistrements', 'تحميل الدفعة {page}.{batch}: {records} سجل', 'Batch {page}.{batch} loaded: {records} records'],
+  'ev.page': ['Page {n} récupérée : {records}', 'جلب الصفحة {n}: {records}', 'Page {n} fetched: {records}'],
+  'ev.batch': ['Lot {page}.{batch} chargé : {records}', 'تحميل الدفعة {page}.{batch}: {records}', 'Batch {page}.{batch} loaded: {records}'],
   'ev.finished': ['Finalisation : {status}', 'الإنهاء: {status}', 'Finalised: {status}'],
-  'status.queued': ['en file', 'في الطابور', 'queued'],
-  'status.running': ['en cours', 'جار', 'running'],
-  'status.succeeded': ['réussie', 'ناجحة', 'succeeded'],
-  'status.unchanged': ['inchangée', 'دون تغيير', 'unchanged'],
-  'status.needs_review': ['à examiner', 'تحتاج مراجعة', 'needs review'],
-  'status.failed': ['échouée', 'فاشلة', 'failed'],
-  'status.cancelled': ['annulée', 'ملغاة', 'cancelled'],
+  ...RUN_STATUSES_TEXTS,
   'status.none': ['jamais moissonnée', 'لم تحصد أبدا', 'never harvested'],
   'approval.pending': ['en attente', 'في الانتظار', 'pending'],
   'approval.approved': ['approuvée', 'مقبولة', 'approved'],
@@ -170,7 +182,7 @@ const MESSAGES = {
   'done.approve': ['Source approuvée : elle sera planifiée.', 'تمت الموافقة على المصدر: سيتم جدولته.', 'Source approved: it will be scheduled.'],
   'done.reject': ['Source refusée.', 'تم رفض المصدر.', 'Source rejected.'],
   'done.schedule': ['Calendrier enregistré.', 'تم حفظ الجدولة.', 'Schedule saved.'],
-  'done.confirm': ['Retraits confirmés : {n} jeux retirés.', 'تم تأكيد السحب: سحبت {n} مجموعة.', 'Withdrawals confirmed: {n} datasets withdrawn.'],
+  'done.confirm': ['Retraits confirmés, retirés : {datasets}.', 'تم تأكيد السحب، المسحوب: {datasets}.', 'Withdrawals confirmed, withdrawn: {datasets}.'],
   'done.cancel': ['Retraits annulés : les jeux de données sont gardés.', 'تم إلغاء السحب: احتفظ بالمجموعات.', 'Withdrawals cancelled: the datasets are kept.'],
   'error.title': ['Action impossible', 'تعذر الإجراء', 'Action refused'],
   'error.notApproved': ['La source n’est pas approuvée : elle ne peut pas être moissonnée.', 'المصدر غير مقبول: لا يمكن حصاده.', 'The source is not approved: it cannot be harvested.'],
@@ -189,8 +201,7 @@ export type MessageKey = keyof typeof MESSAGES;
 
 /** The label `key` in `lang`, with `{name}` placeholders filled from `params`. */
 export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const text = MESSAGES[key][LANGS.indexOf(lang)] ?? MESSAGES[key][0];
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  return fill(MESSAGES[key][LANGS.indexOf(lang)] ?? MESSAGES[key][0], params);
 }
 
 /** The labels the browser script needs (statuses), in one language. */

@@ -42,6 +42,7 @@ export function page(opts: { lang: Lang; title: string; body: Html; ctx?: PageCo
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · Hasad</title>
+<link rel="icon" href="${DASHBOARD_PATH}/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${DASHBOARD_PATH}/static/dashboard.css">
 <script src="${DASHBOARD_PATH}/static/dashboard.js" defer></script>
 </head>

@@ -1,6 +1,7 @@
 import { redactUrl } from '@hasad/core';
 import type { SourceQuality } from '@hasad/db';
-import { DIMENSION_LABELS, DIMENSIONS, IMPROVEMENT_MESSAGES } from '@hasad/quality';
+import { improvementText } from '@hasad/i18n';
+import { DIMENSION_LABELS, DIMENSIONS } from '@hasad/quality';
 import { formatDateTime, formatNumber } from './format.ts';
 import { html, type Html } from './html.ts';
 import { t, type Lang, type MessageKey } from './i18n.ts';
@@ -28,7 +29,7 @@ export function qualityView(lang: Lang, q: SourceQuality): Html {
   ${q.improvements.length
     ? html`<h3>${t(lang, 'quality.improvements')}</h3>
   <table class="wide" data-testid="quality-improvements"><thead><tr><th>${t(lang, 'quality.action')}</th><th>${t(lang, 'col.datasets')}</th><th>${t(lang, 'quality.gain')}</th></tr></thead><tbody>
-  ${q.improvements.map((i) => html`<tr><td>${IMPROVEMENT_MESSAGES[i.code]?.[lang] ?? i.code}</td><td class="num">${formatNumber(lang, i.datasets)}</td><td class="num">+${formatNumber(lang, i.averageGain)}</td></tr>`)}
+  ${q.improvements.map((i) => html`<tr><td>${improvementText(lang, i.code)}</td><td class="num">${formatNumber(lang, i.datasets)}</td><td class="num">+${formatNumber(lang, i.averageGain)}</td></tr>`)}
   </tbody></table>`
     : html``}
   <p class="muted">${t(lang, 'quality.links', { checked: q.links.checked, broken: q.links.broken })}${q.links.lastCheckedAt ? html` · ${formatDateTime(lang, q.links.lastCheckedAt)}` : html``}</p>

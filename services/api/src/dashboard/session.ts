@@ -37,13 +37,15 @@ interface SessionRedis {
  * looks the token up again, so revoking or expiring it ends the session at once.
  */
 export class SessionStore {
+  /** `space` keeps the operators' dashboard sessions and the institutions' space sessions apart. */
   constructor(
     private readonly redis: () => Promise<SessionRedis>,
     private readonly prefix: string,
+    private readonly space: 'dashboard' | 'espace' = 'dashboard',
   ) {}
 
   private key(sid: string): string {
-    return `${this.prefix}:dashboard:session:${createHash('sha256').update(sid).digest('hex')}`;
+    return `${this.prefix}:${this.space}:session:${createHash('sha256').update(sid).digest('hex')}`;
   }
 
   async create(tokenId: string): Promise<{ sid: string; csrf: string }> {
@@ -97,29 +99,34 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
  * an operator token that is neither revoked nor expired; otherwise undefined (and a session
  * whose token died is deleted).
  */
-export async function loadSession(req: FastifyRequest, deps: ApiDeps, store: SessionStore): Promise<DashboardSession | undefined> {
-  const sid = signedCookie(req, SESSION_COOKIE);
+export async function loadSession(
+  req: FastifyRequest,
+  deps: ApiDeps,
+  store: SessionStore,
+  opts: { cookie: string; role: TokenPrincipal['role'] } = { cookie: SESSION_COOKIE, role: 'operator' },
+): Promise<DashboardSession | undefined> {
+  const sid = signedCookie(req, opts.cookie);
   if (!sid) return undefined;
   const stored = await store.get(sid);
   if (!stored || !isUuid(stored.tokenId)) return undefined;
   const principal = await findTokenPrincipalById(deps.pool, stored.tokenId);
-  if (!principal || !tokenUsable(principal)) {
+  if (!principal || !tokenUsable(principal, Date.now(), opts.role)) {
     await store.destroy(sid);
     return undefined;
   }
   return { sid, csrf: stored.csrf, principal };
 }
 
-/** An operator token that is neither revoked nor expired. */
-export function tokenUsable(p: TokenPrincipal, now = Date.now()): boolean {
-  return p.role === 'operator' && !p.revokedAt && !(p.expiresAt && p.expiresAt.getTime() <= now);
+/** A token of `role` (an operator's by default) that is neither revoked nor expired. */
+export function tokenUsable(p: TokenPrincipal, now = Date.now(), role: TokenPrincipal['role'] = 'operator'): boolean {
+  return p.role === role && !p.revokedAt && !(p.expiresAt && p.expiresAt.getTime() <= now);
 }
 
 /** Sets the session cookie. */
-export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, sid: string): void {
-  reply.setCookie(SESSION_COOKIE, sid, cookieOptions(req, SESSION_TTL_SECONDS));
+export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, sid: string, cookie = SESSION_COOKIE): void {
+  reply.setCookie(cookie, sid, cookieOptions(req, SESSION_TTL_SECONDS));
 }
 
-export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(req) });
+export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply, cookie = SESSION_COOKIE): void {
+  reply.clearCookie(cookie, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(req) });
 }

@@ -1,9 +1,11 @@
-import { redactUrl } from '@hasad/core';
+import { redactConfig, redactUrl } from '@hasad/core';
 import { QUEUE_NAMES, type QueueName } from '@hasad/queues';
-import type { DashboardSource, ProblemGroup, Run, RunPoint, RunTimeline, Source } from '@hasad/db';
+import type { DashboardSource, IriClash, PendingWithdrawal, ProblemGroup, Run, RunPoint, RunTimeline, Source } from '@hasad/db';
 import { historyChart, trendSparkline } from './charts.ts';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from './format.ts';
 import { html, safeHref, type Html } from './html.ts';
+import { runReviewText } from '../routes/runs.routes.ts';
+import { counted, problemText, reviewText, scheduleText, severityText, statusText, triggerText } from '@hasad/i18n';
 import { t, type Lang } from './i18n.ts';
 import { actionForm, approvalBadge, csrfField, DASHBOARD_PATH, statusBadge, type PageContext } from './layout.ts';
 import { FAILING_AFTER, type computeSnapshot, type ProgressView } from './live.ts';
@@ -52,7 +54,7 @@ function liveRunRow(lang: Lang, r: ProgressView): Html {
 
 const OUTCOMES = ['succeeded', 'unchanged', 'needs_review', 'failed', 'cancelled', 'running', 'queued'] as const;
 
-export function overviewView(lang: Lang, ctx: PageContext, s: Awaited<ReturnType<typeof computeSnapshot>>): Html {
+export function overviewView(lang: Lang, ctx: PageContext, s: Awaited<ReturnType<typeof computeSnapshot>>, clashes: IriClash[] = []): Html {
   const q = (name: QueueName) =>
     html`<tr><th scope="row">${name}</th>${(['waiting', 'active', 'delayed', 'failed'] as const).map((st) => html`<td class="num" data-live="queues.${name}.${st}">${formatNumber(lang, s.queues[name][st])}</td>`)}</tr>`;
   return html`<h1>${t(lang, 'overview.title')}</h1>
@@ -96,7 +98,7 @@ export function overviewView(lang: Lang, ctx: PageContext, s: Awaited<ReturnType
   <h2>${t(lang, 'overview.review')} (<span data-live="counts.needsReview">${s.review.length}</span>)</h2>
   ${s.review.length
     ? html`<table data-testid="review"><thead><tr><th>${t(lang, 'col.source')}</th><th>${t(lang, 'col.withdrawals')}</th><th>${t(lang, 'col.reason')}</th></tr></thead><tbody>
-    ${s.review.map((r) => html`<tr><td><a href="${runHref(r.id)}">${r.sourceTitle ?? r.organization}</a></td><td class="num">${r.pendingWithdrawals}</td><td>${r.reason}</td></tr>`)}
+    ${s.review.map((r) => html`<tr><td><a href="${runHref(r.id)}">${r.sourceTitle ?? r.organization}</a></td><td class="num">${formatNumber(lang, r.pendingWithdrawals)}</td><td>${reviewText(lang, r.review ?? undefined, r.pendingWithdrawals) ?? r.reason}</td></tr>`)}
     </tbody></table>`
     : html`<p class="muted">${t(lang, 'overview.none')}</p>`}
 </section>
@@ -108,7 +110,21 @@ export function overviewView(lang: Lang, ctx: PageContext, s: Awaited<ReturnType
     </tbody></table>`
     : html`<p class="muted">${t(lang, 'overview.none')}</p>`}
 </section>
-</div>`;
+</div>
+${iriClashesView(lang, clashes)}`;
+}
+
+/** The dataset IRIs several records claim (read when the page is drawn, not live: it groups the whole catalogue). */
+function iriClashesView(lang: Lang, clashes: IriClash[]): Html {
+  return html`<section class="card" data-testid="iri-clashes">
+  <h2>${t(lang, 'overview.iriClashes')} (${formatNumber(lang, clashes.length)})</h2>
+  ${clashes.length
+    ? html`<p class="muted">${t(lang, 'overview.iriClashesHelp')}</p>
+  <table class="wide"><thead><tr><th>${t(lang, 'col.iri')}</th><th>${t(lang, 'col.claimants')}</th></tr></thead><tbody>
+    ${clashes.map((c) => html`<tr><td><code>${c.uri}</code></td><td><ol>${c.records.map((r) => html`<li><a href="${sourceHref(r.sourceId)}">${sourceName({ title: r.sourceTitle, url: r.sourceUrl })}</a> (${r.organization}) · ${r.sourceIdentifier}</li>`)}</ol></td></tr>`)}
+  </tbody></table>`
+    : html`<p class="muted">${t(lang, 'overview.none')}</p>`}
+</section>`;
 }
 
 export interface SourcesQuery {
@@ -118,8 +134,8 @@ export interface SourcesQuery {
   q?: string;
 }
 
-function scheduleCell(lang: Lang, s: { schedule: string | null; enabled: boolean; approvalStatus: string }): Html {
-  return html`${s.schedule ? html`<code>${s.schedule}</code>` : html`<span class="muted">${t(lang, 'sources.manual')}</span>`}${!s.enabled ? html` <span class="badge paused">${t(lang, 'sources.paused')}</span>` : html``}${s.approvalStatus !== 'approved' ? html` ${approvalBadge(lang, s.approvalStatus)}` : html``}`;
+function scheduleCell(lang: Lang, s: { schedule: string | null; timezone: string; enabled: boolean; approvalStatus: string }): Html {
+  return html`${s.schedule ? html`<span title="${s.schedule}">${scheduleText(lang, s.schedule, s.timezone)}</span>` : html`<span class="muted">${scheduleText(lang, null, s.timezone)}</span>`}${!s.enabled ? html` <span class="badge paused">${t(lang, 'sources.paused')}</span>` : html``}${s.approvalStatus !== 'approved' ? html` ${approvalBadge(lang, s.approvalStatus)}` : html``}`;
 }
 
 export function sourcesView(lang: Lang, rows: DashboardSource[], filters: { organizations: Array<{ slug: string; name: string }>; kinds: string[] }, q: SourcesQuery, nextRuns: Map<string, Date>): Html {
@@ -151,19 +167,10 @@ ${rows.map(
 </tbody></table>`}`;
 }
 
-/** Config values under keys that look like credentials are hidden; URLs lose their user:password. */
-export function redactConfig(v: unknown, key = ''): unknown {
-  if (/pass|secret|token|auth|key|cookie|credential/i.test(key) && v !== null && typeof v !== 'object') return '••••••';
-  if (Array.isArray(v)) return v.map((x) => redactConfig(x));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactConfig(x, k)]));
-  if (typeof v === 'string' && /^https?:\/\//i.test(v)) return redactUrl(v);
-  return v;
-}
-
 function runsTable(lang: Lang, runs: RunPoint[]): Html {
   return html`<table class="wide" data-testid="runs"><thead><tr><th>${t(lang, 'col.started')}</th><th>${t(lang, 'col.trigger')}</th><th>${t(lang, 'col.status')}</th><th>${t(lang, 'col.duration')}</th><th>${t(lang, 'col.pages')}</th><th>${t(lang, 'col.seen')}</th><th>${t(lang, 'col.created')}</th><th>${t(lang, 'col.updated')}</th><th>${t(lang, 'col.unchanged')}</th><th>${t(lang, 'col.withdrawn')}</th><th>${t(lang, 'col.invalid')}</th></tr></thead><tbody>
 ${runs.map(
-  (r) => html`<tr><td><a href="${runHref(r.id)}">${time(lang, r.createdAt)}</a></td><td>${r.trigger}</td><td>${statusBadge(lang, r.status)}${r.errorCode ? html` <code>${r.errorCode}</code>` : html``}</td><td class="num">${formatDuration(r.durationMs)}</td><td class="num">${r.pagesFetched}</td><td class="num">${r.seen}</td><td class="num">${r.created}</td><td class="num">${r.updated}</td><td class="num">${r.unchanged}</td><td class="num">${r.withdrawn}</td><td class="num">${r.invalid}</td></tr>`,
+  (r) => html`<tr><td><a href="${runHref(r.id)}">${time(lang, r.createdAt)}</a></td><td>${triggerText(lang, r.trigger)}</td><td>${statusBadge(lang, r.status)}${r.errorCode ? html` <code>${r.errorCode}</code>` : html``}</td><td class="num">${formatDuration(r.durationMs)}</td>${[r.pagesFetched, r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid].map((n) => html`<td class="num">${formatNumber(lang, n)}</td>`)}</tr>`,
 )}
 </tbody></table>`;
 }
@@ -171,7 +178,7 @@ ${runs.map(
 export function problemGroupsView(lang: Lang, groups: ProblemGroup[]): Html {
   return html`<table class="wide" data-testid="problem-groups"><thead><tr><th>${t(lang, 'col.code')}</th><th>${t(lang, 'col.severity')}</th><th>${t(lang, 'col.count')}</th><th>${t(lang, 'col.identifier')} · ${t(lang, 'col.field')} · ${t(lang, 'col.message')}</th></tr></thead><tbody>
 ${groups.map(
-  (g) => html`<tr><td><code>${g.code}</code></td><td><span class="sev-${g.severity}">${g.severity}</span></td><td class="num">${g.count}</td><td><ul class="examples">${g.examples.map((e) => html`<li><code dir="ltr">${e.identifier ?? '—'}</code>${e.field ? html` · ${e.field}` : html``} · ${e.message}</li>`)}</ul></td></tr>`,
+  (g) => html`<tr><td><strong data-problem-text="${g.code}">${problemText(lang, g.code)}</strong><br><code>${g.code}</code></td><td><span class="sev-${g.severity}">${severityText(lang, g.severity)}</span></td><td class="num">${formatNumber(lang, g.count)}</td><td><ul class="examples">${g.examples.map((e) => html`<li><code dir="ltr">${e.identifier ?? '—'}</code>${e.field ? html` · ${e.field}` : html``} · ${e.message}</li>`)}</ul></td></tr>`,
 )}
 </tbody></table>`;
 }
@@ -187,11 +194,12 @@ export interface SourcePageData {
   quality?: Html;
 }
 
-export function reviewActions(lang: Lang, ctx: PageContext, run: { id: string; pendingWithdrawals: number | null; reason: string | null }): Html {
+export function reviewActions(lang: Lang, ctx: PageContext, run: { id: string; pendingWithdrawals: number | null; reason: string | null; withdrawals?: Html }): Html {
   return html`<section class="card review" data-testid="review-actions">
   <h2>${t(lang, 'review.title')}</h2>
-  <p>${t(lang, 'review.text', { run: run.id.slice(0, 8), n: run.pendingWithdrawals ?? 0 })}</p>
-  ${run.reason ? html`<p class="muted">${run.reason}</p>` : html``}
+  <p>${t(lang, 'review.text', { run: run.id.slice(0, 8), datasets: counted(lang, 'datasets', run.pendingWithdrawals ?? 0) })}</p>
+  ${run.reason ? html`<p class="muted" data-testid="review-reason">${run.reason}</p>` : html``}
+  ${run.withdrawals ?? html``}
   ${actionForm(ctx, `${D}/runs/${run.id}/confirm`, t(lang, 'review.confirm'), { cls: 'danger', testId: 'confirm-withdrawals' })}
   ${actionForm(ctx, `${D}/runs/${run.id}/cancel`, t(lang, 'review.cancel'), { testId: 'cancel-withdrawals' })}
 </section>`;
@@ -211,6 +219,7 @@ ${st.reviewedBy || st.reviewComment ? html`<p class="muted">${st.reviewedBy ? t(
     ${s.approvalStatus === 'approved' ? actionForm(ctx, `${base}/harvest`, t(lang, 'source.harvestNow'), { cls: 'primary', testId: 'harvest-now' }) : html``}
     ${s.enabled ? actionForm(ctx, `${base}/pause`, t(lang, 'source.pause'), { testId: 'pause' }) : actionForm(ctx, `${base}/resume`, t(lang, 'source.resume'), { testId: 'resume' })}
   </div>
+  ${s.approvalStatus !== 'approved' ? html`<p><a href="${base}/preview" data-testid="preview-source">${t(lang, 'source.preview')}</a></p>` : html``}
   <form method="post" action="${base}/review" class="review-form">${csrfField(ctx)}
     <label for="comment">${t(lang, 'source.comment')}</label>
     <textarea id="comment" name="comment" rows="2" maxlength="4000"></textarea>
@@ -229,7 +238,7 @@ ${st.reviewedBy || st.reviewComment ? html`<p class="muted">${st.reviewedBy ? t(
 <section class="card">
   <h2>${t(lang, 'source.config')}</h2>
   <pre dir="ltr" data-testid="config">${JSON.stringify(redactConfig(st.config), null, 2)}</pre>
-  <dl class="figures"><div><dt>${t(lang, 'col.datasets')}</dt><dd>${formatNumber(lang, s.datasets)}</dd></div><div><dt>${t(lang, 'source.timezone')}</dt><dd>${s.timezone}</dd></div></dl>
+  <dl class="figures"><div><dt>${t(lang, 'col.datasets')}</dt><dd>${formatNumber(lang, s.datasets)}</dd></div><div><dt>${t(lang, 'source.timezone')}</dt><dd class="text" dir="ltr">${s.timezone}</dd></div></dl>
 </section>
 </div>
 ${d.review ? reviewActions(lang, ctx, d.review) : html``}
@@ -249,7 +258,26 @@ ${d.quality ?? html``}
 </section>`;
 }
 
+export { runReviewText };
+
+/** A dataset's title in `lang`, else in another language it has, else its identifier. */
+export function titleIn(lang: Lang, title: Record<string, string> | null | undefined, fallback: string): string {
+  if (!title) return fallback;
+  return title[lang] ?? title.fr ?? title.ar ?? title.en ?? Object.values(title)[0] ?? fallback;
+}
+
+/** What a `needs_review` run would withdraw, the first `shown` of `total`: seen before confirming, not after. */
+export function pendingWithdrawalsView(lang: Lang, list: { total: number; items: PendingWithdrawal[] }): Html {
+  return html`<h3>${t(lang, 'review.list')}</h3>
+<table class="wide" data-testid="pending-withdrawals"><thead><tr><th>${t(lang, 'col.title')}</th><th>${t(lang, 'col.identifier')}</th><th>${t(lang, 'col.lastSeen')}</th></tr></thead><tbody>
+${list.items.map((i) => html`<tr data-identifier="${i.identifier}"><td>${titleIn(lang, i.title, i.identifier)}</td><td><code dir="ltr">${i.identifier}</code></td><td>${time(lang, i.lastSeenAt)}</td></tr>`)}
+</tbody></table>
+${list.total > list.items.length ? html`<p class="muted">${t(lang, 'review.more', { n: formatNumber(lang, list.total - list.items.length) })}</p>` : html``}`;
+}
+
 export interface RunPageData {
+  /** The list of what a `needs_review` run would withdraw (pending-withdrawals.view.ts). */
+  withdrawals?: Html;
   run: Run;
   source: { id: string; title: string | null; url: string; organization: string };
   progress: ProgressView & { final: boolean };
@@ -264,28 +292,31 @@ export function runView(lang: Lang, ctx: PageContext, d: RunPageData, timelineLi
   const failedPage = (r.details as { failedPage?: { url?: string; status?: number; bodyExcerpt?: string } }).failedPage;
   const events: TimelineEvent[] = [{ at: r.createdAt, label: t(lang, 'ev.queued') }];
   if (r.startedAt) events.push({ at: r.startedAt, label: t(lang, 'ev.started') });
-  for (const p of d.timeline.pages) events.push({ at: p.fetchedAt, label: `${t(lang, 'ev.page', { n: p.pageNo, records: p.recordCount })}${p.notModified ? ` · ${t(lang, 'run.notModified')}` : ''} · ${formatBytes(p.bytes)} · ${redactUrl(p.url)}` });
-  for (const b of d.timeline.batches) events.push({ at: b.loadedAt, label: t(lang, 'ev.batch', { page: b.pageNo, batch: b.batchNo, records: b.recordCount }) });
-  if (r.finishedAt) events.push({ at: r.finishedAt, label: t(lang, 'ev.finished', { status: t(lang, `status.${r.status}` as 'status.failed') }) });
+  for (const p of d.timeline.pages) events.push({ at: p.fetchedAt, label: `${t(lang, 'ev.page', { n: p.pageNo, records: counted(lang, 'records', p.recordCount) })}${p.notModified ? ` · ${t(lang, 'run.notModified')}` : ''} · ${formatBytes(lang, p.bytes)} · ${redactUrl(p.url)}` });
+  for (const b of d.timeline.batches) events.push({ at: b.loadedAt, label: t(lang, 'ev.batch', { page: b.pageNo, batch: b.batchNo, records: counted(lang, 'records', b.recordCount) }) });
+  if (r.finishedAt) events.push({ at: r.finishedAt, label: t(lang, 'ev.finished', { status: statusText(lang, r.status) }) });
   events.sort((a, b) => a.at.getTime() - b.at.getTime());
   const { total, offset, limit, items } = d.problems;
   const pageLink = (o: number) => `${runHref(r.id)}?offset=${o}#problems`;
   const counts = ['seen', 'created', 'updated', 'unchanged', 'withdrawn', 'invalid'] as const;
   return html`<h1>${t(lang, 'run.title', { id: r.id.slice(0, 8) })}</h1>
-<p class="sub"><a href="${sourceHref(d.source.id)}">${sourceName(d.source)}</a> · ${d.source.organization} · ${r.trigger}</p>
+<p class="sub"><a href="${sourceHref(d.source.id)}">${sourceName(d.source)}</a> · ${d.source.organization} · ${triggerText(lang, r.trigger)}</p>
 <section class="card" data-testid="run-summary" data-run-id="${r.id}">
   <h2>${t(lang, 'run.summary')}</h2>
   <p><span data-run-status="${r.id}">${statusBadge(lang, r.status)}</span> ${progressBar(d.progress)}
-    <span class="num"><span data-run-field="pagesFetched">${d.progress.pagesFetched}</span> ${t(lang, 'col.pages')} · <span data-run-field="records">${d.progress.records}</span> ${t(lang, 'col.records')} · <span data-run-field="elapsedMs" data-format="duration">${formatDuration(d.progress.elapsedMs)}</span></span></p>
+    <span class="num">${t(lang, 'col.pages')} : <span data-run-field="pagesFetched">${formatNumber(lang, d.progress.pagesFetched)}</span> · ${t(lang, 'col.records')} : <span data-run-field="records">${formatNumber(lang, d.progress.records)}</span> · <span data-run-field="elapsedMs" data-format="duration">${formatDuration(d.progress.elapsedMs)}</span></span></p>
   <dl class="figures">
     ${counts.map((c) => html`<div><dt>${t(lang, `col.${c}`)}</dt><dd>${formatNumber(lang, r[c])}</dd></div>`)}
-    <div><dt>${t(lang, 'run.bytes')}</dt><dd>${formatBytes(r.bytes)}</dd></div>
+    <div><dt>${t(lang, 'run.bytes')}</dt><dd>${formatBytes(lang, r.bytes)}</dd></div>
     <div><dt>${t(lang, 'col.started')}</dt><dd>${time(lang, r.startedAt)}</dd></div>
     <div><dt>${t(lang, 'misc.finished')}</dt><dd>${time(lang, r.finishedAt)}</dd></div>
   </dl>
   ${r.error ? html`<p class="error-text" data-testid="run-error"><strong>${t(lang, 'run.error')}</strong> <code>${r.errorCode}</code> ${r.error}</p>` : html``}
 </section>
-${r.status === 'needs_review' ? reviewActions(lang, ctx, { id: r.id, pendingWithdrawals: r.pendingWithdrawals, reason: (r.details as { review?: { message?: string } }).review?.message ?? null }) : html``}
+${r.status === 'queued' || r.status === 'running'
+  ? html`<section class="card" data-testid="run-cancel">${actionForm(ctx, `${D}/runs/${r.id}/cancel`, t(lang, 'run.cancel'), { cls: 'danger', testId: 'cancel-run' })}<p class="muted">${t(lang, 'run.cancelText')}</p></section>`
+  : html``}
+${r.status === 'needs_review' ? reviewActions(lang, ctx, { id: r.id, pendingWithdrawals: r.pendingWithdrawals, reason: runReviewText(lang, r), withdrawals: d.withdrawals }) : html``}
 ${failedPage?.bodyExcerpt !== undefined || failedPage?.status !== undefined
   ? html`<section class="card"><h2>${t(lang, 'run.failedPage')}</h2>
   <p dir="ltr"><code>${failedPage.status ?? ''}</code> ${failedPage.url ? redactUrl(failedPage.url) : ''}</p>
@@ -300,7 +331,7 @@ ${failedPage?.bodyExcerpt !== undefined || failedPage?.status !== undefined
   ${total > 0 ? html`<p><a href="${runHref(r.id)}/problems.csv" data-testid="problems-csv" download>${t(lang, 'run.csv')}</a></p>` : html``}
   ${items.length
     ? html`<table class="wide" data-testid="problems"><thead><tr><th>${t(lang, 'col.page')}</th><th>${t(lang, 'col.severity')}</th><th>${t(lang, 'col.code')}</th><th>${t(lang, 'col.identifier')}</th><th>${t(lang, 'col.field')}</th><th>${t(lang, 'col.message')}</th></tr></thead><tbody>
-    ${items.map((p) => html`<tr><td class="num">${p.pageNo}</td><td><span class="sev-${p.severity}">${p.severity}</span></td><td><code>${p.code}</code></td><td><code dir="ltr">${p.identifier ?? '—'}</code></td><td>${p.field ?? ''}</td><td>${p.message}</td></tr>`)}
+    ${items.map((p) => html`<tr><td class="num">${p.pageNo}</td><td><span class="sev-${p.severity}">${severityText(lang, p.severity)}</span></td><td><code>${p.code}</code></td><td><code dir="ltr">${p.identifier ?? '—'}</code></td><td>${p.field ?? ''}</td><td><strong>${problemText(lang, p.code)}</strong><br><small dir="ltr">${p.message}</small></td></tr>`)}
     </tbody></table>
     <p class="pager">${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - limit))}">${t(lang, 'run.prev')}</a>` : html``} ${offset + 1}–${offset + items.length} / ${total} ${offset + limit < total ? html`<a href="${pageLink(offset + limit)}" data-testid="problems-next">${t(lang, 'run.next')}</a>` : html``}</p>`
     : html``}

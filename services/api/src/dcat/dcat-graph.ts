@@ -1,5 +1,5 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3';
-import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangMap, PeriodOfTime } from '@hasad/core';
+import type { Agent, CanonicalDataset, CatalogRecord, ContactPoint, DataService, Distribution, Geometry, Identifier, LangMap, Location, PeriodOfTime, Resource } from '@hasad/core';
 
 /**
  * The catalogue as DCAT-AP 3 RDF: canonical records back to triples.
@@ -28,6 +28,13 @@ export const NS = {
   locn: 'http://www.w3.org/ns/locn#',
   skos: 'http://www.w3.org/2004/02/skos/core#',
   hydra: 'http://www.w3.org/ns/hydra/core#',
+  adms: 'http://www.w3.org/ns/adms#',
+  prov: 'http://www.w3.org/ns/prov#',
+  spdx: 'http://spdx.org/rdf/terms#',
+  dcatap: 'http://data.europa.eu/r5r/',
+  dcatde: 'http://dcat-ap.de/def/dcatde/',
+  odrs: 'http://schema.theodi.org/odrs#',
+  odrl: 'http://www.w3.org/ns/odrl/2/',
 } as const;
 
 const rdf = (l: string) => namedNode(`${NS.rdf}${l}`);
@@ -38,6 +45,7 @@ const foaf = (l: string) => namedNode(`${NS.foaf}${l}`);
 const vcard = (l: string) => namedNode(`${NS.vcard}${l}`);
 const hydra = (l: string) => namedNode(`${NS.hydra}${l}`);
 const xsd = (l: string) => namedNode(`${NS.xsd}${l}`);
+const ns = (prefix: keyof typeof NS, l: string) => namedNode(`${NS[prefix]}${l}`);
 const TYPE = rdf('type');
 
 /** A dataset as the export needs it: the stored record and what Hasad knows around it. */
@@ -109,6 +117,7 @@ function contactPoint(b: Builder, c: ContactPoint): Quad_Subject {
   if (c.url) b.url(s, vcard('hasURL'), c.url);
   // A literal: telephone numbers as written ("+212 5 37 …") are seldom valid tel: IRIs.
   if (c.phone) b.add(s, vcard('hasTelephone'), literal(c.phone));
+  b.langs(s, vcard('organization-name'), c.organizationName);
   return s;
 }
 
@@ -129,7 +138,122 @@ function temporal(b: Builder, s: Quad_Subject, t: PeriodOfTime): void {
   b.add(p, TYPE, dct('PeriodOfTime'));
   b.date(p, dcat('startDate'), t.start);
   b.date(p, dcat('endDate'), t.end);
+  // A bound that is not a date goes out as the source wrote it, untyped: never dropped (the period would look open-ended).
+  if (t.startAsGiven !== undefined) b.add(p, dcat('startDate'), literal(t.startAsGiven));
+  if (t.endAsGiven !== undefined) b.add(p, dcat('endDate'), literal(t.endAsGiven));
 }
+
+/** A value that is an IRI as a named node, else a plain literal (lists of IRIs or labels). */
+const term = (v: string) => (isIri(v) ? namedNode(v) : literal(v));
+
+/** A RightsStatement, LicenseDocument, Standard, ProvenanceStatement …: the IRI alone, or a node with its text. */
+function resource(b: Builder, s: Quad_Subject, p: ReturnType<typeof namedNode>, r: Resource, type: string): void {
+  const n = r.uri && isIri(r.uri) ? namedNode(r.uri) : blankNode();
+  b.add(s, p, n);
+  if (n.termType === 'NamedNode' && r.label === undefined && r.type === undefined && r.attributionText === undefined && r.attributionUrl === undefined && r.dataLicense === undefined) return;
+  b.add(n, TYPE, namedNode(type));
+  b.langs(n, rdfs('label'), r.label);
+  if (r.type) b.add(n, dct('type'), term(r.type));
+  b.langs(n, ns('odrs', 'attributionText'), r.attributionText);
+  if (r.attributionUrl) b.url(n, ns('odrs', 'attributionURL'), r.attributionUrl);
+  if (r.dataLicense) b.add(n, ns('odrs', 'dataLicense'), term(r.dataLicense));
+}
+
+function resources(b: Builder, s: Quad_Subject, p: ReturnType<typeof namedNode>, list: Resource[] | undefined, type: string): void {
+  for (const r of list ?? []) resource(b, s, p, r, type);
+}
+
+function terms(b: Builder, s: Quad_Subject, p: ReturnType<typeof namedNode>, list: string[] | undefined): void {
+  for (const v of list ?? []) b.add(s, p, term(v));
+}
+
+function geometries(b: Builder, s: Quad_Subject, p: ReturnType<typeof namedNode>, list: Geometry[] | undefined): void {
+  for (const g of list ?? []) b.add(s, p, g.datatype ? literal(g.value, namedNode(g.datatype)) : literal(g.value));
+}
+
+/** The display value the DCAT adapter keeps in `spatial` for a blank location (map.ts locationText). */
+function locationText(l: Location): string[] {
+  for (const list of [l.geometry, l.bbox, l.centroid]) if (list !== undefined) return list.map((g) => g.value);
+  if (l.label) {
+    const rank = (t: string) => (t === '' ? 0 : t === 'en' || t.startsWith('en-') ? 1 : 2);
+    const lang = Object.keys(l.label).sort((a, c) => rank(a) - rank(c) || (a < c ? -1 : a > c ? 1 : 0))[0];
+    if (lang !== undefined) return [l.label[lang] as string];
+  }
+  return l.adminUnitL2 ?? l.adminUnitL1 ?? [];
+}
+
+function location(b: Builder, s: Quad_Subject, l: Location): void {
+  const n = l.uri && isIri(l.uri) ? namedNode(l.uri) : blankNode();
+  b.add(s, dct('spatial'), n);
+  b.add(n, TYPE, dct('Location'));
+  b.langs(n, namedNode(`${NS.skos}prefLabel`), l.label);
+  geometries(b, n, namedNode(`${NS.locn}geometry`), l.geometry);
+  geometries(b, n, dcat('bbox'), l.bbox);
+  geometries(b, n, dcat('centroid'), l.centroid);
+  if (l.inScheme) b.add(n, namedNode(`${NS.skos}inScheme`), term(l.inScheme));
+  if (l.identifier) b.add(n, dct('identifier'), literal(l.identifier));
+  terms(b, n, namedNode(`${NS.locn}adminUnitL1`), l.adminUnitL1);
+  terms(b, n, namedNode(`${NS.locn}adminUnitL2`), l.adminUnitL2);
+}
+
+/** dct:spatial: the typed locations, then each `spatial` value none of them accounts for. */
+function spatialAll(b: Builder, s: Quad_Subject, spatialValues: string[], locations: Location[]): void {
+  const covered = new Set<string>();
+  for (const l of locations) {
+    location(b, s, l);
+    if (l.uri && isIri(l.uri)) covered.add(l.uri);
+    else for (const t of locationText(l)) covered.add(t);
+  }
+  for (const sp of spatialValues) if (!covered.has(sp)) spatial(b, s, sp);
+}
+
+function identifierNode(b: Builder, s: Quad_Subject, id: Identifier): void {
+  const n = id.uri && isIri(id.uri) ? namedNode(id.uri) : blankNode();
+  b.add(s, ns('adms', 'identifier'), n);
+  b.add(n, TYPE, ns('adms', 'Identifier'));
+  b.add(n, namedNode(`${NS.skos}notation`), id.datatype ? literal(id.notation, namedNode(id.datatype)) : literal(id.notation));
+  if (id.schemaAgency) b.add(n, ns('adms', 'schemaAgency'), literal(id.schemaAgency));
+  b.date(n, dct('issued'), id.issued);
+}
+
+function dataService(b: Builder, s: Quad_Subject, d: DataService): void {
+  const n = d.uri && isIri(d.uri) ? namedNode(d.uri) : blankNode();
+  b.add(s, dcat('accessService'), n);
+  b.add(n, TYPE, dcat('DataService'));
+  b.langs(n, dct('title'), d.title);
+  b.langs(n, dct('description'), d.description);
+  for (const u of d.endpointUrl) b.url(n, dcat('endpointURL'), u);
+  terms(b, n, dcat('endpointDescription'), d.endpointDescription);
+  resources(b, n, dct('conformsTo'), d.conformsTo, `${NS.dct}Standard`);
+  terms(b, n, dcat('servesDataset'), d.servesDataset);
+  b.node(n, dct('license'), d.license, `${NS.dct}LicenseDocument`);
+  b.node(n, dct('accessRights'), d.accessRights, `${NS.dct}RightsStatement`);
+  for (const [lang, words] of Object.entries(d.keywords ?? {})) for (const w of words) b.add(n, dcat('keyword'), lang === '' ? literal(w) : literal(w, lang));
+  terms(b, n, dcat('theme'), d.themes);
+  b.url(n, dcat('landingPage'), d.landingPage);
+  terms(b, n, foaf('page'), d.documentation);
+  terms(b, n, ns('dcatap', 'hvdCategory'), d.hvdCategory);
+  terms(b, n, ns('dcatap', 'applicableLegislation'), d.applicableLegislation);
+  if (d.type) b.add(n, dct('type'), term(d.type));
+}
+
+/** The catalogue record: a node pointing at the dataset (foaf:primaryTopic), exported with it. */
+function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord): void {
+  const n = r.uri && isIri(r.uri) ? namedNode(r.uri) : blankNode();
+  b.add(n, TYPE, dcat('CatalogRecord'));
+  b.add(n, foaf('primaryTopic'), dataset);
+  b.langs(n, dct('title'), r.title);
+  b.langs(n, dct('description'), r.description);
+  b.date(n, dct('issued'), r.issued);
+  b.date(n, dct('modified'), r.modified);
+  if (r.status) b.add(n, ns('adms', 'status'), term(r.status));
+  resources(b, n, dct('conformsTo'), r.conformsTo, `${NS.dct}Standard`);
+  for (const l of r.language ?? []) b.node(n, dct('language'), l, `${NS.dct}LinguisticSystem`);
+  if (r.source) b.add(n, dct('source'), term(r.source));
+}
+
+/** A number as xsd:decimal's lexical form. */
+const decimal = (n: number) => literal(Number.isInteger(n) ? `${n}.0` : String(n), xsd('decimal'));
 
 function distribution(b: Builder, s: Quad_Subject, d: Distribution): void {
   const n = d.uri && isIri(d.uri) ? namedNode(d.uri) : blankNode();
@@ -141,10 +265,35 @@ function distribution(b: Builder, s: Quad_Subject, d: Distribution): void {
   b.url(n, dcat('downloadURL'), d.downloadUrl);
   b.node(n, dct('format'), d.format, `${NS.dct}MediaTypeOrExtent`);
   if (d.mediaType) b.node(n, dcat('mediaType'), `https://www.iana.org/assignments/media-types/${d.mediaType}`, `${NS.dct}MediaType`);
-  b.node(n, dct('license'), d.license, `${NS.dct}LicenseDocument`);
+  // The licence with its text when the source described it: the same node the adapter read `license` from.
+  if (d.licenseDocument && d.licenseDocument.uri === d.license) resource(b, n, dct('license'), d.licenseDocument, `${NS.dct}LicenseDocument`);
+  else b.node(n, dct('license'), d.license, `${NS.dct}LicenseDocument`);
   if (typeof d.byteSize === 'number') b.add(n, dcat('byteSize'), literal(String(d.byteSize), xsd('nonNegativeInteger')));
   b.date(n, dct('issued'), d.issued);
   b.date(n, dct('modified'), d.modified);
+  resources(b, n, dct('rights'), d.rights, `${NS.dct}RightsStatement`);
+  b.langs(n, ns('dcatde', 'licenseAttributionByText'), d.attributionText);
+  for (const l of d.language ?? []) b.node(n, dct('language'), l, `${NS.dct}LinguisticSystem`);
+  if (d.identifier) b.add(n, dct('identifier'), literal(d.identifier));
+  terms(b, n, foaf('page'), d.documentation);
+  if (d.checksum) {
+    const c = blankNode();
+    b.add(n, ns('spdx', 'checksum'), c);
+    b.add(c, TYPE, ns('spdx', 'Checksum'));
+    b.add(c, ns('spdx', 'algorithm'), term(d.checksum.algorithm));
+    b.add(c, ns('spdx', 'checksumValue'), literal(d.checksum.value, xsd('hexBinary')));
+  }
+  for (const svc of d.accessService ?? []) dataService(b, n, svc);
+  if (d.availability) b.add(n, ns('dcatap', 'availability'), term(d.availability));
+  if (d.status) b.add(n, ns('adms', 'status'), term(d.status));
+  resources(b, n, dct('conformsTo'), d.conformsTo, `${NS.dct}Standard`);
+  if (d.compressFormat) b.add(n, dcat('compressFormat'), term(d.compressFormat));
+  if (d.packageFormat) b.add(n, dcat('packageFormat'), term(d.packageFormat));
+  if (typeof d.spatialResolutionInMeters === 'number') b.add(n, dcat('spatialResolutionInMeters'), decimal(d.spatialResolutionInMeters));
+  if (d.temporalResolution) b.add(n, dcat('temporalResolution'), literal(d.temporalResolution, xsd('duration')));
+  terms(b, n, ns('odrl', 'hasPolicy'), d.hasPolicy);
+  terms(b, n, ns('dcatap', 'applicableLegislation'), d.applicableLegislation);
+  b.node(n, dct('accessRights'), d.accessRights, `${NS.dct}RightsStatement`);
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -157,7 +306,7 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   const b = new Builder();
   const r = d.record;
   const s = namedNode(datasetIri(d, baseUrl));
-  b.add(s, TYPE, dcat('Dataset'));
+  b.add(s, TYPE, r.isSeries === true ? dcat('DatasetSeries') : dcat('Dataset'));
   if (typeof r.identifier === 'string') b.add(s, dct('identifier'), literal(r.identifier));
   b.langs(s, dct('title'), r.title);
   b.langs(s, dct('description'), r.description);
@@ -166,18 +315,68 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   const publisher = r.publisher && typeof r.publisher === 'object' ? r.publisher : { name: { '': d.organizationName } };
   b.add(s, dct('publisher'), agent(b, publisher));
   if (r.contactPoint && typeof r.contactPoint === 'object') b.add(s, dcat('contactPoint'), contactPoint(b, r.contactPoint));
-  b.url(s, dcat('landingPage'), r.landingPage);
+  for (const page of Array.isArray(r.landingPages) ? r.landingPages : [r.landingPage]) b.url(s, dcat('landingPage'), page);
   b.date(s, dct('issued'), r.issued);
   b.date(s, dct('modified'), r.modified);
-  b.node(s, dct('license'), r.license, `${NS.dct}LicenseDocument`);
-  b.node(s, dct('accessRights'), r.accessRights, `${NS.dct}RightsStatement`);
+  if (r.licenseDocument && r.licenseDocument.uri === r.license) resource(b, s, dct('license'), r.licenseDocument, `${NS.dct}LicenseDocument`);
+  else b.node(s, dct('license'), r.license, `${NS.dct}LicenseDocument`);
+  // The statement carries the text in every language; `accessRights` is its IRI or one of those texts.
+  if (r.accessRightsStatement) resource(b, s, dct('accessRights'), r.accessRightsStatement, `${NS.dct}RightsStatement`);
+  else b.node(s, dct('accessRights'), r.accessRights, `${NS.dct}RightsStatement`);
   b.node(s, dct('accrualPeriodicity'), r.accrualPeriodicity, `${NS.dct}Frequency`);
   for (const l of list<string>(r.language)) b.node(s, dct('language'), l, `${NS.dct}LinguisticSystem`);
-  for (const sp of list<string>(r.spatial)) spatial(b, s, sp);
+  spatialAll(b, s, list<string>(r.spatial), list<Location>(r.locations));
   for (const t of list<PeriodOfTime>(r.temporal)) temporal(b, s, t);
   for (const dist of list<Distribution>(r.distributions)) distribution(b, s, dist);
+  datasetExtras(b, s, r);
   if (isIri(d.sourceUrl)) b.add(s, dct('source'), namedNode(d.sourceUrl));
   return b.quads;
+}
+
+/** The DCAT-AP 3.0.1 optional properties, written the way the DCAT adapter reads them back. */
+function datasetExtras(b: Builder, s: Quad_Subject, r: ExportDataset['record']): void {
+  terms(b, s, dcat('inSeries'), r.inSeries);
+  if (r.version) b.add(s, dcat('version'), literal(r.version));
+  b.langs(s, ns('adms', 'versionNotes'), r.versionNotes);
+  b.langs(s, dct('abstract'), r.abstract);
+  if (r.type) b.add(s, dct('type'), term(r.type));
+  resources(b, s, dct('conformsTo'), r.conformsTo, `${NS.dct}Standard`);
+  terms(b, s, dct('relation'), r.relation);
+  for (const q of r.qualifiedRelation ?? []) {
+    const n = blankNode();
+    b.add(s, dcat('qualifiedRelation'), n);
+    b.add(n, TYPE, dcat('Relationship'));
+    b.add(n, dct('relation'), term(q.relation));
+    if (q.role) b.add(n, dcat('hadRole'), term(q.role));
+  }
+  resources(b, s, dct('provenance'), r.provenance, `${NS.dct}ProvenanceStatement`);
+  for (const a of r.creator ?? []) b.add(s, dct('creator'), agent(b, a));
+  for (const id of r.otherIdentifier ?? []) identifierNode(b, s, id);
+  resources(b, s, dct('rights'), r.rights, `${NS.dct}RightsStatement`);
+  b.langs(s, ns('dcatde', 'licenseAttributionByText'), r.attributionText);
+  terms(b, s, foaf('page'), r.documentation);
+  terms(b, s, dcat('hasVersion'), r.hasVersion);
+  terms(b, s, dcat('isVersionOf'), r.isVersionOf);
+  terms(b, s, dct('isReferencedBy'), r.isReferencedBy);
+  terms(b, s, dct('hasPart'), r.hasPart);
+  terms(b, s, dct('isPartOf'), r.isPartOf);
+  terms(b, s, ns('adms', 'sample'), r.sample);
+  terms(b, s, ns('prov', 'wasGeneratedBy'), r.wasGeneratedBy);
+  for (const q of r.qualifiedAttribution ?? []) {
+    const n = blankNode();
+    b.add(s, ns('prov', 'qualifiedAttribution'), n);
+    b.add(n, TYPE, ns('prov', 'Attribution'));
+    b.add(n, ns('prov', 'agent'), term(q.agent));
+    if (q.role) b.add(n, dcat('hadRole'), term(q.role));
+  }
+  terms(b, s, ns('dcatap', 'applicableLegislation'), r.applicableLegislation);
+  terms(b, s, ns('dcatap', 'hvdCategory'), r.hvdCategory);
+  if (typeof r.spatialResolutionInMeters === 'number') b.add(s, dcat('spatialResolutionInMeters'), decimal(r.spatialResolutionInMeters));
+  if (r.temporalResolution) b.add(s, dcat('temporalResolution'), literal(r.temporalResolution, xsd('duration')));
+  if (r.first) b.add(s, dcat('first'), term(r.first));
+  if (r.last) b.add(s, dcat('last'), term(r.last));
+  if (r.prev) b.add(s, dcat('prev'), term(r.prev));
+  if (r.catalogRecord) catalogRecord(b, s, r.catalogRecord);
 }
 
 export interface CatalogPage {
@@ -209,7 +408,9 @@ export function catalogQuads(baseUrl: string, datasetIris: string[], paging: Cat
   b.add(cat, foaf('homepage'), namedNode(`${baseUrl}/`));
   b.add(cat, hydra('totalItems'), literal(String(paging.total), xsd('nonNegativeInteger')));
   for (const iri of datasetIris) b.add(cat, dcat('dataset'), namedNode(iri));
-  const view = namedNode(paging.pageUrl);
+  // The view is this page, always with its page number: never the collection's own IRI (a bare
+  // /catalog request would otherwise type the catalogue itself as its view).
+  const view = namedNode(paging.pageUrlOf(paging.page));
   b.add(cat, hydra('view'), view);
   b.add(view, TYPE, hydra('PartialCollectionView'));
   b.add(view, hydra('first'), namedNode(paging.pageUrlOf(1)));

@@ -55,12 +55,24 @@ function bySubject(quads: Quad[]): Map<string, { subject: Term; quads: Quad[] }>
   return m;
 }
 
-/** `dct:title` for a predicate in one of our namespaces (RDF/XML needs a QName for each). */
-function qname(iri: string): string {
-  for (const [prefix, ns] of Object.entries(NS)) {
-    if (iri.startsWith(ns) && /^[A-Za-z_][\w.-]*$/.test(iri.slice(ns.length))) return `${prefix}:${iri.slice(ns.length)}`;
+/**
+ * QNames for RDF/XML, which can write a predicate only as an element name: Hasad's namespaces
+ * (NS) by their usual prefixes, any other (a national profile's, say) under `ns1`, `ns2`, …
+ * split before the longest suffix that is a valid XML local name.
+ */
+class QNames {
+  readonly extra = new Map<string, string>();
+  of(iri: string): string | undefined {
+    for (const [prefix, ns] of Object.entries(NS)) {
+      if (iri.startsWith(ns) && /^[A-Za-z_][\w.-]*$/.test(iri.slice(ns.length))) return `${prefix}:${iri.slice(ns.length)}`;
+    }
+    const local = /[A-Za-z_][\w.-]*$/.exec(iri)?.[0];
+    if (local === undefined || local.length === iri.length) return undefined;
+    const ns = iri.slice(0, iri.length - local.length);
+    let prefix = this.extra.get(ns);
+    if (prefix === undefined) this.extra.set(ns, (prefix = `ns${this.extra.size + 1}`));
+    return `${prefix}:${local}`;
   }
-  throw new Error(`no QName for predicate ${iri}`);
 }
 
 /** XML 1.0 cannot carry C0 control characters (other than tab, LF, CR) even escaped. */
@@ -73,11 +85,14 @@ const xmlText = (v: string) =>
     .replace(/"/g, '&quot;');
 
 function toRdfXml(quads: Quad[]): string {
-  const out = ['<?xml version="1.0" encoding="utf-8"?>', `<rdf:RDF ${Object.entries(NS).map(([p, ns]) => `xmlns:${p}="${ns}"`).join(' ')}>`];
+  const qnames = new QNames();
+  const out: string[] = [];
   for (const { subject, quads: qs } of bySubject(quads).values()) {
     out.push(subject.termType === 'BlankNode' ? `  <rdf:Description rdf:nodeID="${xmlText(subject.value)}">` : `  <rdf:Description rdf:about="${xmlText(subject.value)}">`);
     for (const q of qs) {
-      const p = qname(q.predicate.value);
+      const p = qnames.of(q.predicate.value);
+      // A predicate IRI ending in no XML name character (`…/1`, `…#`) cannot be written in RDF/XML at all.
+      if (p === undefined) continue;
       const o = q.object;
       if (o.termType === 'NamedNode') out.push(`    <${p} rdf:resource="${xmlText(o.value)}"/>`);
       else if (o.termType === 'BlankNode') out.push(`    <${p} rdf:nodeID="${xmlText(o.value)}"/>`);
@@ -89,7 +104,8 @@ function toRdfXml(quads: Quad[]): string {
     out.push('  </rdf:Description>');
   }
   out.push('</rdf:RDF>', '');
-  return out.join('\n');
+  const namespaces = [...Object.entries(NS), ...[...qnames.extra].map(([ns, p]) => [p, ns] as const)];
+  return ['<?xml version="1.0" encoding="utf-8"?>', `<rdf:RDF ${namespaces.map(([p, ns]) => `xmlns:${p}="${xmlText(ns)}"`).join(' ')}>`, ...out].join('\n');
 }
 
 function jsonLdValue(o: Term): Record<string, string> {

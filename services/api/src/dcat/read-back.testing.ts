@@ -13,14 +13,15 @@ export interface HydraView {
 
 /**
  * Reads an RDF answer of the API the way Hasad harvests a DCAT source (for tests): the
- * canonical records its DCAT adapter maps, and (Turtle, N-Triples) the page's Hydra links.
+ * canonical records its DCAT adapter maps (without the kept description), and (Turtle, N-Triples) the page's Hydra links.
  */
 export async function readRecords(body: string, url: string, contentType: string): Promise<{ records: CanonicalDataset[]; problems: unknown[]; view: HydraView }> {
   const { graph } = await parseRdfString(body, { url, contentType });
   const records: CanonicalDataset[] = [];
   const problems: unknown[] = [];
   for (const batch of mapPage(graph, 100_000)) {
-    records.push(...batch.records);
+    // The canonical records: the description the adapter keeps of each is stored beside the record, not in it.
+    records.push(...batch.records.map(({ sourceDescription: _kept, ...r }) => r));
     problems.push(...batch.problems);
   }
   const view: HydraView = {};

@@ -77,16 +77,51 @@ export function sourceOmissions(record: Record<string, unknown>): Set<string> {
  * others — Hasad's to fix. A source explains a violation by a mandatory field it did not give
  * (see {@link sourceOmissions}), or by a value it gave as text where DCAT-AP wants an IRI (a
  * theme label such as "Economy"): the export keeps the source's value rather than drop or
- * invent one, so that harvesting the export gives back the same record.
+ * invent one, so that harvesting the export gives back the same record. Given the source's kept
+ * description, a value the source itself stated on that property, or a property it repeated,
+ * explains the violation too (see {@link sourceStatements}).
  */
-export function judgeViolations(record: Record<string, unknown>, results: ShaclResult[]): { excused: ShaclResult[]; unexplained: ShaclResult[] } {
+export function judgeViolations(
+  record: Record<string, unknown>,
+  results: ShaclResult[],
+  source: Quad[] = [],
+): { excused: ShaclResult[]; unexplained: ShaclResult[] } {
   const omitted = sourceOmissions(record);
   const text = JSON.stringify(record);
+  const said = sourceStatements(source);
   const violations = results.filter((r) => r.severity === 'Violation');
   const explained = (r: ShaclResult) =>
     (r.shape === 'MinCountConstraintComponent' && r.path !== null && omitted.has(r.path)) ||
-    (r.shape === 'NodeKindConstraintComponent' && r.value?.termType === 'Literal' && text.includes(JSON.stringify(r.value.value)));
+    (r.shape === 'NodeKindConstraintComponent' && r.value?.termType === 'Literal' && text.includes(JSON.stringify(r.value.value))) ||
+    (r.path !== null && r.value !== undefined && said.values.has(`${r.path} ${r.value.termType === 'BlankNode' ? '_:' : r.value.value}`)) ||
+    (r.shape === 'MaxCountConstraintComponent' && r.path !== null && said.repeated.has(r.path));
   return { excused: violations.filter(explained), unexplained: violations.filter((r) => !explained(r)) };
+}
+
+/**
+ * What the source itself stated, from its kept description (`GET /api/v1/datasets/:id/source`):
+ * every `predicate value` pair (blank-node values as `_:`), and the predicates it gave more than
+ * one value on one subject. The export carries the source's triples untouched (lossless), so a
+ * value the source stated against DCAT-AP's shapes (a `dct:conformsTo` given as text, a
+ * `dcat:byteSize` typed `xsd:decimal`, two `locn:geometry`) is the source's to answer for, not Hasad's.
+ */
+function sourceStatements(source: Quad[]): { values: Set<string>; repeated: Set<string> } {
+  const values = new Set<string>();
+  const perSubject = new Map<string, number>();
+  const repeated = new Set<string>();
+  for (const q of source) {
+    values.add(`${q.predicate.value} ${q.object.termType === 'BlankNode' ? '_:' : q.object.value}`);
+    const key = `${q.subject.termType === 'BlankNode' ? '_:' : ''}${q.subject.value} ${q.predicate.value}`;
+    const n = (perSubject.get(key) ?? 0) + 1;
+    perSubject.set(key, n);
+    if (n > 1) repeated.add(q.predicate.value);
+  }
+  return { values, repeated };
+}
+
+/** Parses a kept source description (N-Triples) for {@link judgeViolations}. */
+export function parseSourceDescription(ntriples: string): Quad[] {
+  return new Parser({ format: 'N-Triples' }).parse(ntriples);
 }
 
 /** "n × path shape" lines, most frequent first, for the printed report. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { catalogueVersion, searchDatasets } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
-import { catalogQuads, datasetIri, datasetQuads } from '../dcat/dcat-graph.ts';
-import { baseUrlOf, RDF_OFFERED, rdfFormatOf, toExportDataset } from '../dcat/export.ts';
+import { catalogQuads } from '../dcat/dcat-graph.ts';
+import { baseUrlOf, exportDatasets, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
 import { negotiate } from '../dcat/negotiate.ts';
 import { RDF_EXTENSIONS, RDF_MEDIA_TYPES, serialize, type RdfFormat } from '../dcat/rdf-serialize.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -57,18 +57,16 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
       u.searchParams.set('page', String(n));
       return u.toString();
     };
-    const datasets = res.items.map(toExportDataset);
+    const datasets = await exportDatasets(deps.db, res.items, base);
     const quads = [
-      ...catalogQuads(
-        base,
-        datasets.map((d) => datasetIri(d, base)),
-        { pageUrl, pageUrlOf, page, lastPage: Math.max(1, Math.ceil(res.total / limit)), total: res.total },
-      ),
-      ...datasets.flatMap((d) => datasetQuads(d, base)),
+      ...catalogQuads(base, datasets.iris, { pageUrl, pageUrlOf, page, lastPage: Math.max(1, Math.ceil(res.total / limit)), total: res.total }),
+      ...datasets.quads,
     ];
     return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(quads, format));
   };
 
-  app.get('/catalog', { schema: { querystring: catalogQuery } }, handler(undefined));
-  for (const [ext, format] of Object.entries(RDF_EXTENSIONS)) app.get(`/catalog.${ext}`, { schema: { querystring: catalogQuery } }, handler(format));
+  app.get('/catalog', { schema: { tags: ['export'], summary: 'The catalogue as DCAT-AP, one page, in the RDF syntax the Accept header asks for', querystring: catalogQuery } }, handler(undefined));
+  for (const [ext, format] of Object.entries(RDF_EXTENSIONS)) {
+    app.get(`/catalog.${ext}`, { schema: { tags: ['export'], summary: `The catalogue as DCAT-AP, one page, in ${format}`, querystring: catalogQuery } }, handler(format));
+  }
 }

@@ -28,6 +28,8 @@ export function changeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/changes',
     {
       schema: {
+        tags: ['changes'],
+        summary: 'Changes to the catalogue (created, updated, withdrawn) since a cursor, in order',
         querystring: {
           type: 'object',
           additionalProperties: false,

@@ -1,12 +1,41 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { catalogueVersion, countValues, getDataset, isUuidLike, searchDatasets, type DatasetFacet, type DatasetRow } from '@hasad/db';
+import {
+  activeDatasetIdsWithPrefix,
+  catalogueVersion,
+  countValues,
+  getDataset,
+  lookupDataset,
+  isUuidLike,
+  searchDatasets,
+  suggestDatasets,
+  suggestFormats,
+  suggestOrganizations,
+  type DatasetFacet,
+  type DatasetRow,
+} from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { baseUrlOf } from '../dcat/export.ts';
 import type { ApiDeps } from '../deps.ts';
 import { CKAN_HELP } from '../ckan/help.ts';
-import { facetDisplayName, facetName, groupName, idPrefixOfName, packageName, toCkanGroup, toCkanOrganization, toCkanPackage, type CkanOrgInfo } from '../ckan/package.ts';
+import {
+  ckanLang,
+  facetDisplayName,
+  facetName,
+  groupName,
+  idPrefixOfName,
+  packageName,
+  preferred,
+  resourceId,
+  toCkanGroup,
+  toCkanOrganization,
+  toCkanPackage,
+  type CkanLang,
+  type CkanOrgInfo,
+} from '../ckan/package.ts';
+import { licenseLabel } from '../vocabularies.ts';
 import { searchCacheOf } from '../search-cache.ts';
-import { CKAN_FACETS, CkanValidationError, intParam, pageWindow, parseFacetFields, parseFq, parseQ, parseSort } from '../ckan/solr.ts';
+import { CKAN_FACETS, CkanValidationError, intParam, pageWindow, parseFacetFields, parseSort } from '../ckan/solr.ts';
+import { CkanSearchQueryError, parseSearchParams } from '../ckan/solr-query.ts';
 
 /**
  * CKAN's read-only Action API (`/api/3/action/<action>`, also `/api/action/<action>`), for CKAN
@@ -43,6 +72,9 @@ const ROWS_MAX = 1000;
 const SHOW_DATASETS_MAX = 1000;
 
 /** Parameters as a stable string (cache key, ETag): key order must not matter. */
+/** The language labels are given in: the request's `Accept-Language` (fr, ar, en; French by default). */
+const langOf = (req: FastifyRequest): CkanLang => ckanLang(req.headers['accept-language']);
+
 const stableParams = (p: Params): string => JSON.stringify(Object.entries(p).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -60,7 +92,10 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   /** A dataset by Hasad id, source URI or identifier, or package name; active ones only, as CKAN hides deleted packages from anonymous users. */
   const findPackage = async (key: string): Promise<DatasetRow | undefined> => {
-    const direct = await getDataset(deps.db, key);
+    // A source identifier or URI published by two organisations names no package: CKAN has no
+    // answer listing several, so it is not found (never one of them picked); the id or name is.
+    const look = await lookupDataset(deps.db, key);
+    const direct = look.found;
     if (direct?.status === 'active') return direct;
     const prefix = idPrefixOfName(key);
     if (!prefix) return undefined;
@@ -74,9 +109,8 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
   };
 
   /** CKAN's package_search over Hasad's search (the cache wraps it). */
-  const packageSearch = async (p: Params): Promise<unknown> => {
-    const q = parseQ(str(p['q']));
-    const fq = parseFq(str(p['fq']));
+  const packageSearch = async (p: Params, lang: CkanLang): Promise<unknown> => {
+    const { text: q, where } = parseSearchParams(str(p['q']), str(p['fq']));
     const rows = intParam('rows', p['rows'], ROWS_DEFAULT, ROWS_MAX);
     const start = intParam('start', p['start'], 0, Number.MAX_SAFE_INTEGER);
     const sort = parseSort(str(p['sort']), q !== undefined);
@@ -87,11 +121,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!win) throw new CkanValidationError('start', `start ${start} with rows ${rows} is beyond what Hasad pages by offset; page with a smaller start or use /api/v1/datasets cursors`);
     const res = await searchDatasets(deps.db, {
       ...(q !== undefined && { q }),
-      ...(fq.organization.length > 0 && { organization: fq.organization }),
-      theme: fq.theme,
-      keyword: fq.keyword,
-      format: fq.format,
-      license: fq.license,
+      ...(where && { where }),
       sort,
       page: win.page,
       limit: win.limit,
@@ -99,12 +129,12 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
       facetLimit,
     });
     const orgs = await orgCache();
-    const results = res.items.slice(win.skip, win.skip + rows).map((row) => toCkanPackage(row, orgOf(row, orgs)));
+    const results = res.items.slice(win.skip, win.skip + rows).map((row) => toCkanPackage(row, orgOf(row, orgs), lang));
     const facets: Record<string, Record<string, number>> = {};
     const searchFacets: Record<string, { title: string; items: Array<{ name: string; display_name: string; count: number }> }> = {};
     for (const field of facetFields) {
       const values = res.facets[CKAN_FACETS[field] as DatasetFacet] ?? [];
-      const items = values.map((v) => ({ name: facetName(field, v.value), display_name: facetDisplayName(field, v.value, v.label), count: v.count }));
+      const items = values.map((v) => ({ name: facetName(field, v.value), display_name: facetDisplayName(field, v.value, v.label, lang), count: v.count }));
       facets[field] = Object.fromEntries(items.map((i) => [i.name, i.count]));
       searchFacets[field] = { title: field, items };
     }
@@ -121,16 +151,92 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
   };
 
   const actions: Record<string, Action> = {
-    async package_search(p, _req, version) {
-      return searchCache.get(version, stableParams(p), () => packageSearch(p));
+    async package_search(p, req, version) {
+      const lang = langOf(req);
+      return searchCache.get(version, `${lang}|${stableParams(p)}`, () => packageSearch(p, lang));
     },
 
-    async package_show(p) {
+    async package_show(p, req) {
       const id = str(p['id']) ?? str(p['name_or_id']);
       if (!id) throw new CkanValidationError('id', 'Missing value');
       const row = await findPackage(id);
       if (!row) throw new CkanNotFound();
-      return toCkanPackage(row, orgOf(row, await orgCache()));
+      return toCkanPackage(row, orgOf(row, await orgCache()), langOf(req));
+    },
+
+    async resource_show(p, req) {
+      const id = str(p['id'])?.toLowerCase();
+      if (!id) throw new CkanValidationError('id', 'Missing value');
+      // A resource id begins with its dataset id's first 8 hex digits (resourceId).
+      for (const candidate of await activeDatasetIdsWithPrefix(deps.db, id.slice(0, 8))) {
+        const row = await getDataset(deps.db, candidate.id);
+        if (!row) continue;
+        const pkg = toCkanPackage(row, orgOf(row, await orgCache()), langOf(req));
+        const found = (pkg['resources'] as Array<Record<string, unknown>>).find((r) => r['id'] === id);
+        if (found) return found;
+      }
+      throw new CkanNotFound('Resource was not found.');
+    },
+
+    async current_package_list_with_resources(p, req) {
+      const limit = intParam('limit', p['limit'], ROWS_DEFAULT, ROWS_MAX);
+      // CKAN takes `offset`, or `page` (from 1) in pages of `limit`.
+      const page = p['offset'] === undefined && p['page'] !== undefined ? Math.max(1, intParam('page', p['page'], 1, Number.MAX_SAFE_INTEGER)) : undefined;
+      const offset = page !== undefined ? (page - 1) * limit : intParam('offset', p['offset'], 0, Number.MAX_SAFE_INTEGER);
+      const win = pageWindow(offset, limit);
+      if (!win) throw new CkanValidationError('offset', `offset ${offset} with limit ${limit} is beyond what Hasad pages by offset; use the change feed (/api/v1/changes)`);
+      const res = await searchDatasets(deps.db, { sort: '-updated', page: win.page, limit: win.limit, facets: [] });
+      const orgs = await orgCache();
+      return res.items.slice(win.skip, win.skip + limit).map((row) => toCkanPackage(row, orgOf(row, orgs), langOf(req)));
+    },
+
+    async license_list(_p, req) {
+      const lang = langOf(req);
+      return (await countValues(deps.db, 'license')).map(({ value }) => {
+        const label = licenseLabel(value);
+        const isUrl = /^https?:\/\//i.test(value);
+        return {
+          id: value,
+          title: label?.[lang] ?? value,
+          url: isUrl ? value : '',
+          status: 'active',
+          maintainer: '',
+          family: '',
+          // Only the licences Hasad knows (vocabularies.ts) are open ones; CKAN's own flags.
+          od_conformance: label ? 'approved' : 'not reviewed',
+          osd_conformance: 'not reviewed',
+          is_generic: false,
+          is_okd_compliant: label !== undefined,
+          is_osi_compliant: false,
+          domain_content: false,
+          domain_data: true,
+          domain_software: false,
+        };
+      });
+    },
+
+    async package_autocomplete(p) {
+      const q = str(p['q']) ?? str(p['incomplete']) ?? '';
+      const limit = intParam('limit', p['limit'], 10, 100);
+      const hits = await suggestDatasets(deps.db, q, limit);
+      return hits.map((h) => {
+        const title = preferred(h.title);
+        return { name: packageName(h.id, h.title), title, match_field: 'title', match_displayed: title };
+      });
+    },
+
+    async format_autocomplete(p) {
+      const q = str(p['q']) ?? str(p['incomplete']) ?? '';
+      if (q.trim() === '') throw new CkanValidationError('q', 'Missing value');
+      const limit = intParam('limit', p['limit'], 5, 100);
+      return suggestFormats(deps.db, q, limit);
+    },
+
+    async organization_autocomplete(p) {
+      const q = str(p['q']) ?? '';
+      if (q.trim() === '') throw new CkanValidationError('q', 'Missing value');
+      const limit = intParam('limit', p['limit'], 20, 100);
+      return (await suggestOrganizations(deps.db, q, limit)).map((o) => ({ id: o.id, name: o.slug, title: o.name }));
     },
 
     async package_list(p) {
@@ -166,19 +272,19 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
       };
     },
 
-    async group_list(p) {
+    async group_list(p, req) {
       const themes = await countValues(deps.db, 'themes');
-      return bool(p['all_fields']) ? themes.map((t) => toCkanGroup(t.value, t.count)) : themes.map((t) => toCkanGroup(t.value)['name']);
+      return bool(p['all_fields']) ? themes.map((t) => toCkanGroup(t.value, t.count, langOf(req))) : themes.map((t) => toCkanGroup(t.value)['name']);
     },
 
-    async group_show(p) {
+    async group_show(p, req) {
       const id = str(p['id']);
       if (!id) throw new CkanValidationError('id', 'Missing value');
       // A group is a theme: named by its EU code (`ENVI`), its value (URI or label) or its derived id.
       const theme = (await countValues(deps.db, 'themes')).find((t) => groupName(t.value) === id || t.value === id || toCkanGroup(t.value)['id'] === id);
       if (!theme) throw new CkanNotFound();
       return {
-        ...toCkanGroup(theme.value, theme.count),
+        ...toCkanGroup(theme.value, theme.count, langOf(req)),
         ...showExtras,
         ...(bool(p['include_datasets']) && { packages: await packagesOf({ theme: [theme.value] }, await orgCache()) }),
       };
@@ -232,7 +338,9 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // the catalogue, so its version validates all of them (help_show's too, harmlessly).
     const version = await catalogueVersion(deps.db);
     if (req.method === 'GET') {
-      const etag = weakEtag('ckan', name, version.token, stableParams(params));
+      // Labels follow Accept-Language: a cache must keep one answer per language.
+      reply.header('vary', 'Accept-Language');
+      const etag = weakEtag('ckan', name, version.token, langOf(req), stableParams(params));
       if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
     }
     try {
@@ -240,6 +348,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     } catch (err) {
       // An error answer is not a representation to revalidate.
       for (const h of ['etag', 'last-modified', 'cache-control']) reply.removeHeader(h);
+      if (err instanceof CkanSearchQueryError) return reply.code(400).send({ help, success: false, error: { __type: 'Search Query Error', message: err.message } });
       if (err instanceof CkanNotFound) return reply.code(404).send({ help, success: false, error: { __type: 'Not Found Error', message: err.message } });
       if (err instanceof CkanValidationError) {
         return reply.code(409).send({ help, success: false, error: { __type: 'Validation Error', message: err.message, [err.field]: [err.message] } });

@@ -1,10 +1,28 @@
 import type { FastifyInstance } from 'fastify';
-import { catalogueVersion, DATASET_FACETS, DATASET_SORTS, DEFAULT_FACETS, getDataset, InvalidCursorError, searchDatasets, type DatasetFacet, type DatasetRow, type DatasetSort } from '@hasad/db';
+import {
+  catalogueVersion,
+  DATASET_FACETS,
+  DATASET_SORTS,
+  DEFAULT_FACETS,
+  InvalidCursorError,
+  lookupDataset,
+  searchDatasets,
+  sourceDescriptionsOf,
+  suggestDatasets,
+  suggestKeywords,
+  suggestOrganizations,
+  type DatasetFacet,
+  type DatasetRow,
+  type DatasetSearchResult,
+  type DatasetSort,
+} from '@hasad/db';
+import type { Lang } from '@hasad/i18n';
+import { answerLang } from '../lang.ts';
+import { licenseLabel, themeLabel } from '../vocabularies.ts';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
-import { datasetQuads } from '../dcat/dcat-graph.ts';
 import { negotiate } from '../dcat/negotiate.ts';
 import { RDF_MEDIA_TYPES, serialize } from '../dcat/rdf-serialize.ts';
-import { baseUrlOf, RDF_OFFERED, rdfFormatOf, toExportDataset } from '../dcat/export.ts';
+import { baseUrlOf, exportDatasets, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
 import { checkInstant } from '../params.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -65,9 +83,10 @@ const listQuery = {
 
 const listResponse = {
   type: 'object',
-  required: ['total', 'page', 'limit', 'items', 'facets', 'nextCursor'],
+  required: ['total', 'fuzzy', 'page', 'limit', 'items', 'facets', 'nextCursor'],
   properties: {
     total: { type: 'integer' },
+    fuzzy: { type: 'boolean', description: 'true when q found nothing as typed and these are the titles most like it (typo tolerance, trigram similarity)' },
     page: { type: 'integer' },
     limit: { type: 'integer' },
     items: { type: 'array', items: datasetItem },
@@ -80,6 +99,52 @@ function parseFacets(v: string | undefined): DatasetFacet[] {
   if (v === undefined) return [...DEFAULT_FACETS];
   return [...new Set(v.split(',').filter((x) => x !== '').map((x) => (x === 'licence' ? 'license' : x) as DatasetFacet))];
 }
+
+/**
+ * Every facet value with a label in the request's language: organisations their name (from the
+ * search), EU themes and known licences their label (vocabularies.ts), languages their name
+ * (Intl.DisplayNames), formats and keywords themselves.
+ */
+export function labelFacets(facets: DatasetSearchResult['facets'], lang: Lang): DatasetSearchResult['facets'] {
+  const languageNames = new Intl.DisplayNames([lang], { type: 'language', fallback: 'code' });
+  const languageName = (v: string) => {
+    try {
+      return languageNames.of(v) ?? v;
+    } catch {
+      return v; // not a well-formed language code: shown as given
+    }
+  };
+  const out: DatasetSearchResult['facets'] = {};
+  for (const [name, values] of Object.entries(facets) as Array<[DatasetFacet, NonNullable<DatasetSearchResult['facets'][DatasetFacet]>]>) {
+    out[name] = values.map((v) => {
+      const label =
+        v.label ??
+        (name === 'theme' ? themeLabel(v.value)?.[lang] : name === 'license' ? licenseLabel(v.value)?.[lang] : name === 'language' ? languageName(v.value) : undefined) ??
+        v.value;
+      return { value: v.value, label, count: v.count };
+    });
+  }
+  return out;
+}
+
+/** The title in `lang`, else French, else the first language given. */
+function titleIn(title: Record<string, string>, lang: Lang): string {
+  return title[lang] ?? title['fr'] ?? Object.values(title)[0] ?? '';
+}
+
+const suggestResponse = {
+  type: 'object',
+  required: ['q', 'datasets', 'keywords', 'organizations'],
+  properties: {
+    q: { type: 'string' },
+    datasets: {
+      type: 'array',
+      items: { type: 'object', required: ['id', 'title'], properties: { id: { type: 'string', format: 'uuid' }, title: { type: 'string', description: "in the request's language when the dataset has one" } } },
+    },
+    keywords: { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } },
+    organizations: { type: 'array', items: { type: 'object', required: ['slug', 'name'], properties: { slug: { type: 'string' }, name: { type: 'string' } } } },
+  },
+} as const;
 
 /** The query as a stable list of pairs (the ETag must not depend on parameter order). */
 function sortedEntries(q: object): Array<[string, unknown]> {
@@ -111,6 +176,8 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/api/v1/datasets',
     {
       schema: {
+        tags: ['search'],
+        summary: 'Search and list the active datasets, with filters, facets and cursor paging',
         querystring: listQuery,
         response: { 200: listResponse, ...errorResponses },
       },
@@ -119,16 +186,18 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { license, licence, facets, modifiedFrom, modifiedTo, page, limit, ...rest } = req.query;
       checkInstant('modifiedFrom', modifiedFrom);
       checkInstant('modifiedTo', modifiedTo);
+      // Facet labels follow Accept-Language: one cached answer per language.
+      const lang = answerLang(req, reply);
       // Validated before searching: a 304 costs a few index probes, not a search.
       const version = await catalogueVersion(deps.db);
-      const query = sortedEntries(req.query);
+      const query = [...sortedEntries(req.query), ['lang', lang]];
       const etag = weakEtag('datasets', version.token, query);
       if (checkNotModified(req, reply, { etag, lastModified: version.lastModified })) return sendNotModified(reply);
       try {
         // The answer is cached serialised (by this route's response schema): a hit costs the
         // version lookup above and a copy, not a search nor 20 records' serialisation.
         const search = async () => {
-          const res = await searchDatasets(deps.db, {
+          const filter = {
             ...rest,
             modifiedFrom,
             modifiedTo,
@@ -136,8 +205,12 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
             limit,
             license: [...(license ?? []), ...(licence ?? [])],
             facets: parseFacets(facets),
-          });
-          return reply.serialize({ total: res.total, page, limit, items: res.items.map(toDatasetItem), facets: res.facets, nextCursor: res.nextCursor }) as string;
+          };
+          let res = await searchDatasets(deps.db, filter);
+          // Nothing as typed: the titles most like the query (a typo, a missing letter), said so.
+          const fuzzy = res.total === 0 && rest.q !== undefined && rest.q.trim() !== '';
+          if (fuzzy) res = await searchDatasets(deps.db, { ...filter, fuzzy: true });
+          return reply.serialize({ total: res.total, fuzzy, page, limit, items: res.items.map(toDatasetItem), facets: labelFacets(res.facets, lang), nextCursor: res.nextCursor }) as string;
         };
         const body = await cache.get(version.token, JSON.stringify(query), search);
         return reply.type('application/json; charset=utf-8').send(body);
@@ -148,30 +221,135 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Querystring: { q: string; limit: number } }>(
+    '/api/v1/datasets/suggest',
+    {
+      schema: {
+        tags: ['search'],
+        summary: 'Suggestions as a user types: dataset titles, keywords and organisations beginning with q',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['q'],
+          properties: {
+            q: { type: 'string', minLength: 1, maxLength: 200, description: 'what was typed so far; each word is a prefix (pharm finds pharmacies), accents, case and Arabic spelling folded' },
+            limit: { type: 'integer', minimum: 1, maximum: 20, default: 5, description: 'suggestions of each kind' },
+          },
+        },
+        response: { 200: suggestResponse, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const lang = answerLang(req, reply);
+      const { q, limit } = req.query;
+      const [datasets, keywords, organizations] = await Promise.all([
+        suggestDatasets(deps.db, q, limit),
+        suggestKeywords(deps.db, q, limit),
+        // Organisations whose slug begins with, or name contains, what was typed (trimmed).
+        q.trim() === '' ? Promise.resolve([]) : suggestOrganizations(deps.db, q, limit),
+      ]);
+      return {
+        q,
+        datasets: datasets.map((d) => ({ id: d.id, title: titleIn(d.title, lang) })),
+        keywords,
+        organizations: organizations.map((o) => ({ slug: o.slug, name: o.name })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { organization?: string } }>(
     '/api/v1/datasets/:id',
     {
       schema: {
+        tags: ['catalogue'],
+        summary: 'One dataset: its canonical record, organisation, source and status',
+        description:
+          'By Hasad id, or by the source’s URI or identifier (URL-encoded). Two organisations may publish the same identifier or URI: `organization` (a slug) looks the key up within one; when the key still names several active datasets the answer is **300 `ambiguous_key`** listing each (id, organisation, href), never one picked.',
         params: {
           type: 'object',
           required: ['id'],
           properties: { id: { type: 'string', minLength: 1, maxLength: 2048, description: 'Hasad id, or the source’s URI or identifier (URL-encoded)' } },
         },
-        response: { 200: { ...datasetItem, properties: { ...datasetItem.properties, quality: datasetQualityBody } }, ...errorResponses },
+        querystring: { type: 'object', properties: { organization: { type: 'string', minLength: 1, maxLength: 200, description: 'look the key up within this organisation (slug)' } } },
+        response: { 200: { ...datasetItem, properties: { ...datasetItem.properties, quality: datasetQualityBody } }, 300: ambiguousBody, ...errorResponses },
       },
     },
     async (req, reply) => {
       // JSON unless the Accept header prefers one of the RDF syntaxes (DCAT-AP, as /catalog).
       const type = negotiate(req.headers.accept, ['application/json', ...RDF_OFFERED]) ?? 'application/json';
       reply.header('vary', 'Accept');
-      const row = await getDataset(deps.db, req.params.id);
+      const look = await lookupDataset(deps.db, req.params.id, { organization: req.query.organization });
+      if (!look.found && look.matches.length > 1) return reply.code(300).send(ambiguous(req.params.id, look.matches));
+      const row = look.found;
       if (!row) throw notFound('dataset', req.params.id);
       // The quality is re-computed by the link check without touching the record: it is part of the validator.
       const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization, row.quality?.['s'] ?? null, row.quality?.['m'] ?? null);
       if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
       const format = rdfFormatOf(type);
-      if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(datasetQuads(toExportDataset(row), baseUrlOf(req)), format));
+      if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize((await exportDatasets(deps.db, [row], baseUrlOf(req))).quads, format));
       return { ...toDatasetItem(row), quality: toQualityItem(row.quality) };
     },
   );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/datasets/:id/source',
+    {
+      schema: {
+        tags: ['catalogue'],
+        summary: 'What the source itself said of a dataset, as kept at its last harvest (N-Triples or XML)',
+        description:
+          'The source’s own description of the dataset, as kept at its last harvest: N-Triples for RDF sources (its concise bounded description), the original XML for ISO 19139 ones. 404 no_source_description for kinds that keep none (CSV, SOAP, CKAN).',
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', minLength: 1, maxLength: 2048, description: 'Hasad id, or the source’s URI or identifier (URL-encoded)' } },
+        },
+        response: { 200: { type: 'string' }, 300: ambiguousBody, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const look = await lookupDataset(deps.db, req.params.id);
+      if (!look.found && look.matches.length > 1) return reply.code(300).send(ambiguous(req.params.id, look.matches));
+      const row = look.found;
+      if (!row) throw notFound('dataset', req.params.id);
+      const kept = (await sourceDescriptionsOf(deps.db, [row.id])).get(row.id);
+      if (!kept) throw new ApiError(404, 'no_source_description', `dataset ${row.id} keeps no description of its source (its source kind keeps none, or it was last harvested before descriptions were kept)`);
+      const etag = weakEtag('dataset-source', row.id, row.contentHash);
+      if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
+      return reply.type(`${kept.format}; charset=utf-8`).send(kept.body);
+    },
+  );
+}
+
+/** The 300 answer of a key that names several datasets: each match, for the caller to choose. */
+const ambiguousBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'matches'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        matches: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { id: { type: 'string' }, organization: { type: 'string' }, sourceIdentifier: { type: 'string' }, uri: { type: ['string', 'null'] }, href: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+function ambiguous(key: string, rows: DatasetRow[]) {
+  return {
+    error: {
+      code: 'ambiguous_key',
+      message: `${JSON.stringify(key)} is the identifier or URI of ${rows.length} datasets of different sources; ask by Hasad id, or add ?organization=<slug>`,
+      matches: rows.map((r) => ({ id: r.id, organization: r.organization, sourceIdentifier: r.sourceIdentifier, uri: r.uri, href: `/api/v1/datasets/${r.id}` })),
+    },
+  };
 }

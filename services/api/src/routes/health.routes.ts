@@ -40,11 +40,11 @@ const readyBody = {
 export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/healthz',
-    { schema: { response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } } } } },
+    { schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } } } } },
     async () => ({ status: 'ok' }),
   );
 
-  app.get('/readyz', { schema: { response: { 200: readyBody, 503: readyBody } } }, async (req, reply) => {
+  app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)', response: { 200: readyBody, 503: readyBody } } }, async (req, reply) => {
     const [postgres, redis] = await Promise.all([
       check(
         () => deps.pool.query('SELECT 1'),

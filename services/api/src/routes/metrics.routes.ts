@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { httpRequestDuration, httpRequestsTotal, metricsContentType, observeQueues, renderMetrics, statusClass } from '@hasad/metrics';
+import { countIriClashes } from '@hasad/db';
+import { httpRequestDuration, httpRequestsTotal, metricsContentType, observeIriClashes, observeQueues, renderMetrics, statusClass } from '@hasad/metrics';
 import type { ApiDeps } from '../deps.ts';
 
 /**
@@ -7,8 +8,9 @@ import type { ApiDeps } from '../deps.ts';
  * job counts read at scrape time. Public like `/healthz`: keep it off the public network at the
  * proxy if the figures are not for everyone.
  */
-export function metricsRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'queues'>): void {
+export function metricsRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'queues' | 'db'>): void {
   observeQueues(() => deps.queues.all());
+  observeIriClashes(() => countIriClashes(deps.db));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     const body = await renderMetrics();
     return reply.type(metricsContentType).send(body);

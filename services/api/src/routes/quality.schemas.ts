@@ -66,6 +66,7 @@ export const sourceQualityResponse = {
           criterion,
           dimension,
           messageKey: { type: 'string' },
+          message: { type: 'string', description: 'what to do, in the language of Accept-Language (fr, ar, en)' },
           datasets: { type: 'integer' },
           averageGain: { type: 'number' },
           exampleDatasetIds: { type: 'array', items: { type: 'string', format: 'uuid' } },

@@ -18,7 +18,7 @@ import {
 } from '@hasad/db';
 import { enqueueHarvestRun } from '@hasad/pipeline';
 import { checkSchedule, formatDuration } from '@hasad/scheduler/schedule';
-import { adapterKinds, getAdapter } from '@hasad/sources';
+import { adapterKinds, changedNetworkFields, getAdapter } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -27,7 +27,7 @@ import { badParam, checkFeedUrl, knownBodyKeys } from '../source-input.ts';
 import { runsListResponse, runsPaging, toRunItem, visibleRuns } from './runs.routes.ts';
 import { querySources, toSourceItem, visibleSource } from './sources.routes.ts';
 
-const DEFAULT_TIMEZONE = 'Africa/Casablanca';
+export const DEFAULT_TIMEZONE = 'Africa/Casablanca';
 
 interface SourceFields {
   kind: string;
@@ -62,7 +62,7 @@ function sourceFieldSchemas(kinds: string[]) {
  * read it: the URL's scheme, the kind's config, the time zone, and the schedule against the
  * minimum interval. Each refusal is a 400 naming the parameter.
  */
-function validateSource(deps: ApiDeps, s: Required<Pick<SourceFields, 'kind' | 'url' | 'config' | 'timezone'>> & { schedule: string | null }): void {
+export function validateSource(deps: ApiDeps, s: Required<Pick<SourceFields, 'kind' | 'url' | 'config' | 'timezone'>> & { schedule: string | null }): void {
   checkFeedUrl(s.url);
   try {
     getAdapter(s.kind).parseConfig(s.config);
@@ -91,7 +91,7 @@ export function validateTiming(deps: ApiDeps, s: { timezone: string; schedule: s
 }
 
 /** The organisation a new source belongs to: the token's, or for an operator the `organization` slug given. */
-async function organizationFor(deps: ApiDeps, p: TokenPrincipal, slug: string | undefined): Promise<Organization> {
+export async function organizationFor(deps: ApiDeps, p: TokenPrincipal, slug: string | undefined): Promise<Organization> {
   if (p.role === 'organization') {
     if (slug !== undefined && slug !== p.organizationSlug) {
       throw badParam('organization', 'invalid_parameter', `an organisation token registers sources of its own organisation ("${p.organizationSlug}") only; leave "organization" out`);
@@ -124,12 +124,22 @@ async function sourceResponse(deps: ApiDeps, id: string) {
  * source's last one (429 with Retry-After). A live run is not refused here: the request answers
  * with it. Operators may harvest at any time (e.g. right after fixing a feed with its owner).
  */
+/**
+ * How long an organisation must still wait before asking its source's next harvest (the
+ * politeness limit: HASAD_MIN_SCHEDULE_INTERVAL_MS from the start of the last run), in ms; 0 when
+ * it may ask now (no run yet, or one still queued or running, which is then the answer).
+ */
+export function harvestWaitMs(deps: ApiDeps, last: Run | undefined, now = Date.now()): number {
+  if (!last || last.status === 'queued' || last.status === 'running') return 0;
+  const started = last.startedAt ?? last.createdAt;
+  return Math.max(0, started.getTime() + deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS - now);
+}
+
 function tooSoon(deps: ApiDeps, sourceId: string, reply: FastifyReply, last: Run | undefined): void {
-  if (!last || last.status === 'queued' || last.status === 'running') return;
+  const waitMs = harvestWaitMs(deps, last);
+  if (waitMs <= 0 || !last) return;
   const minMs = deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS;
   const started = last.startedAt ?? last.createdAt;
-  const waitMs = started.getTime() + minMs - Date.now();
-  if (waitMs <= 0) return;
   const seconds = Math.ceil(waitMs / 1000);
   reply.header('retry-after', String(seconds));
   throw new ApiError(
@@ -226,7 +236,7 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags: ['sources'],
         summary: 'Change a source',
         description:
-          'A change of `url` or `kind` (or any change to a rejected source) puts the source back to `pending` review, unless the organisation is trusted or the caller is an operator.',
+          'A change of where Hasad connects (`url`, `kind`, or a config field that names an address: SOAP `endpoint` and `wsdl`, any URL anywhere in the config), or any change to a rejected source, puts the source back to `pending` review, unless the organisation is trusted or the caller is an operator. The answer shows the whole config, credentials masked.',
         security: bearerSecurity,
         params: idParams,
         body: { type: 'object', minProperties: 1, properties: fields },
@@ -246,10 +256,16 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
       };
       validateSource(deps, next);
       const patch: Parameters<typeof updateSource>[2] = { ...next, ...(b.title !== undefined ? { title: b.title } : {}), ...(b.enabled !== undefined ? { enabled: b.enabled } : {}) };
-      const moved = next.url !== src.url || next.kind !== src.kind;
+      // Review follows the network: a reviewer approved these addresses, and a config field that
+      // moves requests elsewhere (a SOAP endpoint, a WSDL) is as much a new address as `url`.
+      const networkFields = next.kind !== src.kind ? ['kind'] : changedNetworkFields(next.kind, src.config, next.config);
+      const moved = next.url !== src.url || networkFields.length > 0;
       if (p.role !== 'operator' && (moved || src.approvalStatus === 'rejected')) {
         const org = await findOrganizationBySlug(deps.db, p.organizationSlug!);
-        if (!org?.trusted) patch.approvalStatus = 'pending';
+        if (!org?.trusted) {
+          patch.approvalStatus = 'pending';
+          if (moved) req.log.info({ sourceId: src.id, url: next.url !== src.url, networkFields }, 'source sent back to review: where it connects changed');
+        }
       }
       await updateSource(deps.db, src.id, patch);
       return sourceResponse(deps, src.id);

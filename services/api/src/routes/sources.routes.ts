@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { redactUrl } from '@hasad/core';
+import { redactConfig, redactUrl } from '@hasad/core';
 import { getSourceQuality, isUuid, type TokenPrincipal } from '@hasad/db';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
+import { improvementText } from '@hasad/i18n';
+import { answerLang } from '../lang.ts';
 import { sourceQualityResponse } from './quality.schemas.ts';
 import { toIso } from '../timestamps.ts';
 
@@ -21,6 +23,7 @@ export interface SourceWithLastRun {
   reviewedBy: string | null;
   reviewedAt: Date | null;
   reviewComment: string | null;
+  config: unknown;
   createdAt: Date;
   updatedAt: Date;
   runId: string | null;
@@ -39,7 +42,7 @@ export interface SourceWithLastRun {
 /**
  * Sources with their organisation's slug and their latest run, one index probe per source
  * (runs_source_created_idx). Local query: `listSources`/`getSource` in @hasad/db return
- * neither. The source's `config` is left out on purpose: it may hold credentials. Sources
+ * neither. The source's `config` is shown through `redactConfig` only (it may hold credentials). Sources
  * deleted through the API are left out; `organizationId` restricts to one organisation.
  */
 export async function querySources(deps: ApiDeps, filter: { id?: string; organizationId?: string | null } = {}): Promise<SourceWithLastRun[]> {
@@ -56,7 +59,7 @@ export async function querySources(deps: ApiDeps, filter: { id?: string; organiz
   const res = await deps.pool.query<SourceWithLastRun>(
     `SELECT s.id, o.slug AS organization, s.kind, s.url, s.title, s.schedule, s.timezone, s.enabled,
        s.approval_status AS "approvalStatus", s.reviewed_by AS "reviewedBy", s.reviewed_at AS "reviewedAt", s.review_comment AS "reviewComment",
-       s.created_at AS "createdAt", s.updated_at AS "updatedAt",
+       s.config, s.created_at AS "createdAt", s.updated_at AS "updatedAt",
        r.id AS "runId", r.status AS "runStatus", r.created_at AS "runCreatedAt", r.finished_at AS "runFinishedAt",
        r.error_code AS "runErrorCode", r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid
      FROM sources s
@@ -94,6 +97,8 @@ export function toSourceItem(row: SourceWithLastRun) {
     reviewedBy: row.reviewedBy,
     reviewedAt: toIso(row.reviewedAt),
     reviewComment: row.reviewComment,
+    // The whole config, so a reviewer sees every address it makes Hasad connect to.
+    config: redactConfig(row.config ?? {}),
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),
     lastRun: row.runId
@@ -165,9 +170,11 @@ export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: sourceQualityResponse, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      const lang = answerLang(req, reply);
       const source = await visibleSource(deps, principalOf(req), req.params.id);
-      return getSourceQuality(deps.db, source.id);
+      const q = await getSourceQuality(deps.db, source.id);
+      return { ...q, improvements: q.improvements.map((i) => ({ ...i, message: improvementText(lang, i.code) })) };
     },
   );
 }

@@ -27,7 +27,7 @@ const valueList = {
 /** `GET /themes` and `GET /licenses`: the values in use, with their count of active datasets. */
 export function vocabularyRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const route = (path: string, column: 'themes' | 'license', label: (v: string) => Labels | undefined) =>
-    app.get(path, { schema: { response: { 200: valueList, ...errorResponses } } }, async (req, reply) => {
+    app.get(path, { schema: { tags: ['catalogue'], summary: `The ${column === 'themes' ? 'themes' : 'licences'} in use, with labels and counts of active datasets`, response: { 200: valueList, ...errorResponses } } }, async (req, reply) => {
       const version = await catalogueVersion(deps.db);
       if (checkNotModified(req, reply, { etag: weakEtag(path, version.token), lastModified: version.lastModified })) return sendNotModified(reply);
       const values = await countValues(deps.db, column);

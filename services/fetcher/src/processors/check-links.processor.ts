@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { FetchBackoffError, FetchStatusError, fetchSettings, type HasadConfig, type Logger } from '@hasad/core';
-import { getSource, pickLinksToCheck, recordLinkChecks, refreshSourceQuality, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
+import { notifyQualityDrop } from '@hasad/pipeline';
+import { getSource, pickLinksToCheck, recordLinkChecks, recordRunQuality, refreshSourceQuality, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
 import { parsePayload, type Queues } from '@hasad/queues';
 import { fetchPage, type FetchRequest } from '@hasad/sources';
 
@@ -51,6 +52,12 @@ export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, links.length) }, worker));
   const { rescored } = await recordLinkChecks(deps.db.db, p.sourceId, p.runId ?? null, results);
   const quality = await refreshSourceQuality(deps.db.db, p.sourceId, p.runId ?? null);
+  if (p.runId) {
+    // Kept with the run, and compared with the previous run's: a drop is told to the institution.
+    const { previous } = await recordRunQuality(deps.db.db, p.runId, quality.score, quality.max);
+    const told = await notifyQualityDrop(deps, p.runId, quality.score, previous);
+    if (told.length) log.info({ score: quality.score, previous, channels: told }, 'quality dropped: notification queued');
+  }
   const broken = results.filter((r) => !r.ok).length;
   log.info({ checked: results.length, broken, rescored, score: quality.score, max: quality.max }, 'links checked');
   return { checked: results.length, broken, rescored, score: quality.score };

@@ -1,13 +1,15 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { describeError, fetchSettings, HasadError, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
+import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
   createRun,
   failRun,
   findLiveRun,
+  getRun,
   getSource,
+  isRunCancelled,
   lastCompleteRunStart,
   markRunPartial,
   markFetchDone,
@@ -23,7 +25,7 @@ import {
 import { jobIds, parsePayload, type HarvestSourcePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
 import { fetchBytesTotal, fetchPageDuration, hostOf, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
-import { contentHash, getAdapter, type PageValidators } from '@hasad/sources';
+import { contentHash, getAdapter, type PageValidators, type ParsePool } from '@hasad/sources';
 
 export interface HarvestDeps {
   db: DbHandle;
@@ -32,11 +34,13 @@ export interface HarvestDeps {
   log: Logger;
   /** Aborted on shutdown: the processor stops after the current page and hands the job back. */
   shutdown: AbortSignal;
+  /** Worker threads pages are parsed in; without one, pages are parsed in this thread under the streaming guards only. */
+  parsePool?: ParsePool;
 }
 
 export type HarvestResult =
   | { outcome: 'skipped'; reason: string; runId?: string }
-  | { outcome: 'fetched' | 'failed' | 'handed_back'; runId: string; pages: number; batches: number };
+  | { outcome: 'fetched' | 'failed' | 'handed_back' | 'cancelled'; runId: string; pages: number; batches: number };
 
 /**
  * Fetches one source: creates or resumes its run, walks the pages through the source kind's
@@ -71,7 +75,16 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
   }
 
   const run = await claimRun(db, runId, jobId);
-  if (!run) return { outcome: 'skipped', reason: 'run_not_live', runId };
+  if (!run) {
+    // Cancelled while its job waited (or while a fetcher that died held it): nobody fetches it
+    // any more, so close it here once its loaded batches are in.
+    const gone = await getRun(db, runId);
+    if (gone?.status === 'cancelled' && gone.finishedAt === null) {
+      await markFetchDone(db, runId);
+      await enqueueFinaliseIfComplete(deps, runId);
+    }
+    return { outcome: 'skipped', reason: 'run_not_live', runId };
+  }
   const log = deps.log.child({ queue: 'harvest', jobId, sourceId: source.id, runId });
   log.info({ kind: source.kind, url: source.url, trigger: payload.trigger, attempt: run.attempts, resumeAt: run.nextPageNo }, 'harvest started');
 
@@ -79,7 +92,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
   let batches = 0;
   try {
     const adapter = getAdapter(source.kind);
-    adapter.parseConfig(source.config);
+    const config = adapter.parseConfig(source.config);
     // A previous attempt fetched the last page but died before saying so.
     if (run.nextPageNo > 1 && !run.nextUrl) {
       await markFetchDone(db, runId);
@@ -91,20 +104,23 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     const runsSinceLastComplete = await partialRunsSince(db, source.id, lastComplete);
     const events = adapter.harvest({
       url: source.url,
-      config: source.config,
       start: { pageNo: run.nextPageNo, url: run.nextUrl ?? source.url },
       visited,
       validators: (url) => loadValidators(db, source.id, url),
       ...(lastComplete && { lastCompleteRunAt: lastComplete.toISOString() }),
       runsSinceLastCompleteRun: runsSinceLastComplete,
       batchSize: deps.config.HASAD_BATCH_SIZE,
+      // The source's config may lower both (limits.maxPages, limits.runBudgetSeconds).
       maxPages: deps.config.HASAD_MAX_PAGES,
+      limits: parseLimits(deps.config),
+      ...(deps.parsePool !== undefined && { parsePool: deps.parsePool }),
+      runBudgetMs: deps.config.HASAD_RUN_BUDGET_MS,
       http: {
         ...fetchSettings(deps.config),
         // Shared through Redis: the per-host limits hold across every fetcher process.
         hostLimiter: deps.queues.hostLimiter({ maxConcurrent: deps.config.HASAD_HOST_CONCURRENCY, perSecond: deps.config.HASAD_HOST_RATE_PER_SECOND }),
       },
-    });
+    }, config);
     // Time spent inside the adapter (request, download, parse) since the last page event: the
     // page's fetch time, without the time this loop spends handing batches to the loader.
     let adapterMs = 0;
@@ -149,6 +165,14 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       pages++;
       await job.updateProgress({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified });
       log.debug({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified, format: ev.format }, 'page done');
+      if (await isRunCancelled(db, runId)) {
+        // Cancelled by an operator or the organisation: stop at this page boundary. The pages
+        // read stay loaded; finalise withdraws nothing from a cancelled run.
+        await markFetchDone(db, runId);
+        log.info({ page: ev.pageNo, pages, batches }, 'run cancelled: harvest stopped at a page boundary');
+        await enqueueFinaliseIfComplete(deps, runId);
+        return { outcome: 'cancelled', runId, pages, batches };
+      }
       if (deps.shutdown.aborted && ev.nextUrl) {
         // Graceful shutdown: the page is checkpointed; give the job back without spending an attempt.
         await job.moveToDelayed(Date.now() + 1000, token);

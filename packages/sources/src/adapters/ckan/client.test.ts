@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchStatusError, PagingError, ParseError, isPermanent } from '@hasad/core';
 import { loopbackHttp, startLoopback } from '../../../test/support/loopback.ts';
 import type { Handler, Loopback } from '../../../test/support/loopback.ts';
-import { getAdapter } from '../index.ts';
+import { getAdapter, harvestWithConfig } from '../index.ts';
 import { previewSource } from '../../preview.ts';
-import type { BatchEvent, HarvestEvent, HarvestOptions, PageValidators } from '../../types.ts';
+import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageValidators } from '../../types.ts';
 import { ckanAdapter } from './index.ts';
 import { CkanApiError } from './parse.ts';
 import type { CkanHarvestOptions, CkanPageEvent } from './client.ts';
@@ -102,16 +102,16 @@ function ckanPortal(o: PortalOptions): Handler {
   };
 }
 
-async function collect(opts: Partial<CkanHarvestOptions> & { url: string }): Promise<HarvestEvent[]> {
+async function collect(opts: Partial<CkanHarvestOptions & ConfiguredHarvestOptions> & { url: string }): Promise<HarvestEvent[]> {
   const events: HarvestEvent[] = [];
-  for await (const ev of ckanAdapter.harvest({ config: {}, http: loopbackHttp, ...opts } as HarvestOptions)) events.push(ev);
+  for await (const ev of harvestWithConfig(ckanAdapter, { config: {}, http: loopbackHttp, ...opts } as ConfiguredHarvestOptions)) events.push(ev);
   return events;
 }
 
-async function collectError(opts: Partial<CkanHarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error: unknown }> {
+async function collectError(opts: Partial<CkanHarvestOptions & ConfiguredHarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error: unknown }> {
   const events: HarvestEvent[] = [];
   try {
-    for await (const ev of ckanAdapter.harvest({ config: {}, http: loopbackHttp, ...opts } as HarvestOptions)) events.push(ev);
+    for await (const ev of harvestWithConfig(ckanAdapter, { config: {}, http: loopbackHttp, ...opts } as ConfiguredHarvestOptions)) events.push(ev);
   } catch (error) {
     return { events, error };
   }
@@ -305,7 +305,7 @@ describe('CKAN harvest: errors', () => {
 
   it('refuses a bad config before any request, naming every bad key', async () => {
     const s = await serve(ckanPortal({ packages: [] }));
-    expect(() => ckanAdapter.harvest({ url: `${s.base}/data`, config: { rows: 5000, colour: 'blue', incremental: { enabled: true, sinse: 'x' } }, http: loopbackHttp })).toThrow(ConfigError);
+    expect(() => harvestWithConfig(ckanAdapter, { url: `${s.base}/data`, config: { rows: 5000, colour: 'blue', incremental: { enabled: true, sinse: 'x' } }, http: loopbackHttp })).toThrow(ConfigError);
     let err: unknown;
     try {
       ckanAdapter.parseConfig({ rows: 5000, colour: 'blue', sort: 'id; drop', incremental: { enabled: true, sinse: 'x' } });
@@ -317,7 +317,7 @@ describe('CKAN harvest: errors', () => {
     expect((err as Error).message).toContain('unknown key(s): incremental.sinse');
     expect((err as Error).message).toMatch(/rows: .*1000/);
     expect((err as Error).message).toContain('sort: must be Solr sort clauses');
-    expect(() => ckanAdapter.harvest({ url: 'ftp://portal.ma/data', config: {}, http: loopbackHttp })).toThrow(ConfigError);
+    expect(() => harvestWithConfig(ckanAdapter, { url: 'ftp://portal.ma/data', config: {}, http: loopbackHttp })).toThrow(ConfigError);
     expect(s.requests).toHaveLength(0);
     expect(ckanAdapter.parseConfig(undefined)).toEqual({ rows: 100, sort: 'id asc', language: 'fr' });
     expect(ckanAdapter.parseConfig({ language: 'AR', incremental: { enabled: true, since: '2024-01-01' } })).toEqual({
@@ -466,7 +466,7 @@ describe('CKAN scheduled full listing (incremental.fullEveryHours / fullEveryRun
 
 describe('CKAN adapter wiring', () => {
   it('is the adapter of kind ckan, and previewSource works with it', async () => {
-    expect(getAdapter('ckan')).toBe(ckanAdapter);
+    expect(getAdapter('ckan').kind).toBe(ckanAdapter.kind);
     const s = await serve(ckanPortal({ packages: Array.from({ length: 30 }, (_, i) => ckanPackage(i)) }));
     const preview = await previewSource('ckan', `${s.base}/data`, { rows: 10 }, { limit: 12, http: { allowPrivateHosts: true } });
     expect(preview.records).toHaveLength(12);

@@ -1,7 +1,9 @@
 import { ConfigError, PagingError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
-import { fetchPage } from '../../http/client.ts';
+import { batchSizeOf, runPager } from '../../pager.ts';
+import type { PageOutcome } from '../../pager.ts';
 import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { MappedBatch } from '../shared/batches.ts';
 import type { CkanConfig } from './config.ts';
 import { mapPackages } from './map.ts';
 import type { CkanMapContext } from './map.ts';
@@ -23,8 +25,6 @@ export interface CkanHarvestOptions extends HarvestOptions {
  */
 export type CkanPageEvent = PageEvent & { listing?: 'partial' };
 
-const DEFAULT_BATCH_SIZE = 1000;
-const DEFAULT_MAX_PAGES = 10_000;
 const ACCEPT = 'application/json';
 /**
  * How far an incremental run's "since" is moved back from the last complete run's start, in
@@ -213,92 +213,61 @@ const packageKey = (pkg: unknown): string | undefined => (isObject(pkg) ? (text(
  * @throws PagingError past `maxPages`; CkanApiError for `success: false`; ParseError for an
  *   answer that is not a CKAN envelope; fetch errors from the page being read.
  */
-export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig): AsyncGenerator<HarvestEvent> {
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+export function harvestCkan(opts: CkanHarvestOptions, config: CkanConfig): AsyncGenerator<HarvestEvent> {
+  const batchSize = batchSizeOf(opts);
   const { portal, droppedQuery } = portalBase(opts.url);
   const ctx: CkanMapContext = { portal, language: config.language };
-  const visited = new Set(opts.visited ?? []);
-  let pageNo = opts.start?.pageNo ?? 1;
-  let pending: RecordProblem[] = [];
-
-  let url: string;
-  const resume = opts.start?.url;
-  if (resume !== undefined && resume !== opts.url && pagePosition(resume) !== undefined) {
-    // A resumed run goes on with its own page URLs: same rows, sort and (incremental) filter.
-    url = resume;
-  } else {
-    if (resume !== undefined && resume !== opts.url) {
-      pending.push({ severity: 'warning', code: 'invalid_resume_url', message: `the resume URL ${resume} is not a package_search page of this source; listing again from the start` });
-    }
-    if (droppedQuery) {
-      pending.push({ severity: 'warning', code: 'source_url_query_ignored', message: `the query of the source URL ${opts.url} is ignored: filters go in config.fq` });
-    }
-    const since = incrementalSince(config, { lastCompleteRunAt: opts.lastCompleteRunAt, runsSinceLastCompleteRun: opts.runsSinceLastCompleteRun, now: opts.now ?? Date.now() }, pending);
-    const fq = since === undefined ? config.fq : incrementalFq(config.fq, since);
-    if (since !== undefined) {
-      pending.push({
-        severity: 'info',
-        code: 'incremental_listing',
-        message: `incremental harvest: only packages modified since ${since} are listed; this listing is partial and must not withdraw what it does not list`,
-      });
-    }
-    url = searchUrl(portal, { rows: config.rows, start: 0, sort: config.sort, ...(fq !== undefined && { fq }) });
-  }
-  const incremental = isIncrementalUrl(url);
-  let partial = incremental;
-
+  let incremental = false;
   let previous: { first: string | undefined; last: string | undefined } | undefined;
   let knownCount: number | undefined;
-  for (let next: string | undefined = url; next !== undefined; pageNo++) {
-    const pageUrl: string = next;
-    if (pageNo > maxPages) {
-      throw new PagingError(`the portal has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${pageUrl}`, { maxPages, pageNo, url: pageUrl });
-    }
-    opts.signal?.throwIfAborted();
-    visited.add(pageUrl);
-    const position = pagePosition(pageUrl);
-    // Every URL here was built by searchUrl (now or by the run being resumed) or vetted below.
-    if (position === undefined) throw new PagingError(`${pageUrl} is not a package_search page URL`, { pageNo, url: pageUrl });
-    const validators = await opts.validators?.(pageUrl);
-    let res: Awaited<ReturnType<typeof fetchPage>>;
-    try {
-      res = await fetchPage({
-        url: pageUrl,
-        http: opts.http,
-        accept: ACCEPT,
-        ...(validators !== undefined && { validators }),
-        ...(opts.signal !== undefined && { signal: opts.signal }),
-      });
-    } catch (err) {
-      throw explainStatusError(err);
-    }
-    const problems = pending;
-    pending = [];
-    let page: CkanPageEvent;
 
-    if (res.notModified) {
-      previous = undefined;
-      let stored = validators?.nextUrl ?? undefined;
-      if (stored !== undefined && pagePosition(stored) === undefined) {
-        problems.push({ severity: 'warning', code: 'invalid_next_url', message: `the next page stored for ${pageUrl} (${stored}) is not a package_search page URL; paging stops here` });
-        stored = undefined;
+  return runPager(opts, {
+    noun: 'portal',
+    get: { accept: ACCEPT },
+    explainError: explainStatusError,
+    open(start) {
+      const problems: RecordProblem[] = [];
+      let url: string;
+      if (start.url !== opts.url && pagePosition(start.url) !== undefined) {
+        // A resumed run goes on with its own page URLs: same rows, sort and (incremental) filter.
+        url = start.url;
+      } else {
+        if (start.url !== opts.url) {
+          problems.push({ severity: 'warning', code: 'invalid_resume_url', message: `the resume URL ${start.url} is not a package_search page of this source; listing again from the start` });
+        }
+        if (droppedQuery) {
+          problems.push({ severity: 'warning', code: 'source_url_query_ignored', message: `the query of the source URL ${opts.url} is ignored: filters go in config.fq` });
+        }
+        const since = incrementalSince(config, { lastCompleteRunAt: opts.lastCompleteRunAt, runsSinceLastCompleteRun: opts.runsSinceLastCompleteRun, now: opts.now ?? Date.now() }, problems);
+        const fq = since === undefined ? config.fq : incrementalFq(config.fq, since);
+        if (since !== undefined) {
+          problems.push({
+            severity: 'info',
+            code: 'incremental_listing',
+            message: `incremental harvest: only packages modified since ${since} are listed; this listing is partial and must not withdraw what it does not list`,
+          });
+        }
+        url = searchUrl(portal, { rows: config.rows, start: 0, sort: config.sort, ...(fq !== undefined && { fq }) });
       }
-      const nextUrl = checkLoop(stored, pageUrl, visited, problems);
-      page = { type: 'page', pageNo, url: pageUrl, notModified: true, ...(nextUrl !== undefined && { nextUrl }), batchCount: 0, recordCount: 0, bytes: 0 };
-    } else {
+      incremental = isIncrementalUrl(url);
+      return { start: { pageNo: start.pageNo, url }, problems };
+    },
+    nextAfterUnchanged(stored, { url }, problems) {
+      previous = undefined;
+      if (stored !== undefined && pagePosition(stored) === undefined) {
+        problems.push({ severity: 'warning', code: 'invalid_next_url', message: `the next page stored for ${url} (${stored}) is not a package_search page URL; paging stops here` });
+        return undefined;
+      }
+      return stored;
+    },
+    async *read({ pageNo, url }, { res }): AsyncGenerator<MappedBatch, PageOutcome> {
+      const position = pagePosition(url);
+      // Every URL here was built by searchUrl (now or by the run being resumed) or vetted.
+      if (position === undefined) throw new PagingError(`${url} is not a package_search page URL`, { pageNo, url });
       const parsed = await readCkanPage(res.body, res.url);
       const format = parsed.shape === 'list' ? 'ckan-list' : 'ckan';
-      const common = {
-        type: 'page' as const,
-        pageNo,
-        url: pageUrl,
-        notModified: false,
-        ...(res.etag !== undefined && { etag: res.etag }),
-        ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
-        bytes: res.bytesRead(),
-        format,
-      };
+      const problems: RecordProblem[] = [];
+      let partial = incremental;
       if (parsed.count !== undefined) {
         if (knownCount !== undefined && parsed.count < knownCount) partial = true;
         if (knownCount !== undefined && knownCount !== parsed.count) {
@@ -315,48 +284,30 @@ export async function* harvestCkan(opts: CkanHarvestOptions, config: CkanConfig)
         problems.push({
           severity: 'warning',
           code: 'paging_loop',
-          message: `the page at start=${position.start} repeats the previous page (packages ${current.first ?? '?'} to ${current.last ?? '?'}): the portal seems to ignore start; paging stopped at ${pageUrl}`,
+          message: `the page at start=${position.start} repeats the previous page (packages ${current.first ?? '?'} to ${current.last ?? '?'}): the portal seems to ignore start; paging stopped at ${url}`,
         });
-        partial = true;
-        page = { ...common, batchCount: 0, recordCount: 0 };
-      } else {
-        previous = current;
-        const step = nextStart({ start: position.start, rows: position.rows, returned: parsed.results.length, ...(parsed.count !== undefined && { count: parsed.count }) });
-        if (step.problem !== undefined) problems.push(step.problem);
-        if (step.next === undefined && step.problem !== undefined) partial = true;
-        const nextUrl = checkLoop(step.next === undefined ? undefined : withStart(pageUrl, step.next), pageUrl, visited, problems);
-        let batchNo = 0;
-        let recordCount = 0;
-        for (const b of mapPackages(parsed.results, ctx, batchSize)) {
-          recordCount += b.records.length;
-          yield { type: 'batch', pageNo, url: pageUrl, batchNo: batchNo++, ...b };
-        }
-        if (parsed.results.length === 0 && position.start === 0) {
-          problems.push(
-            incremental
-              ? { severity: 'info', code: 'no_changes', message: `no package was modified since the last run (${pageUrl})` }
-              : { severity: 'warning', code: 'no_datasets', message: `the portal listed no packages (${pageUrl})` },
-          );
-        }
-        page = { ...common, ...(nextUrl !== undefined && { nextUrl }), batchCount: batchNo, recordCount };
+        return { problems, format, listing: 'partial' };
       }
-    }
-    // Paging stopped on a loop (a stored or computed next page already read): pages after it may
-    // exist, so this run must not withdraw anything.
-    if (problems.some((p) => p.code === 'paging_loop')) partial = true;
-    if (partial) page.listing = 'partial';
-    if (problems.length > 0) page.problems = problems;
-    yield page;
-    next = page.nextUrl;
-  }
-}
-
-/** Drops a next page already read in this run, recording why: a loop must not fail a portal that worked. */
-function checkLoop(next: string | undefined, current: string, visited: Set<string>, problems: RecordProblem[]): string | undefined {
-  if (next === undefined) return undefined;
-  if (next === current || visited.has(next)) {
-    problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${next} was already read in this run; paging stopped at ${current}` });
-    return undefined;
-  }
-  return next;
+      previous = current;
+      const step = nextStart({ start: position.start, rows: position.rows, returned: parsed.results.length, ...(parsed.count !== undefined && { count: parsed.count }) });
+      if (step.problem !== undefined) problems.push(step.problem);
+      if (step.next === undefined && step.problem !== undefined) partial = true;
+      yield* mapPackages(parsed.results, ctx, batchSize);
+      if (parsed.results.length === 0 && position.start === 0) {
+        problems.push(
+          incremental
+            ? { severity: 'info', code: 'no_changes', message: `no package was modified since the last run (${url})` }
+            : { severity: 'warning', code: 'no_datasets', message: `the portal listed no packages (${url})` },
+        );
+      }
+      return {
+        ...(step.next !== undefined && { nextUrl: withStart(url, step.next) }),
+        problems,
+        format,
+        ...(partial && { listing: 'partial' as const }),
+        // Without a count, an empty page after a full one is how the listing ends (DKAN).
+        ...(parsed.results.length === 0 && parsed.count === undefined && { endOfListing: true }),
+      };
+    },
+  });
 }

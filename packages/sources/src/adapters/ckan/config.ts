@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '@hasad/core';
+import { sourceConfigError } from '../../source-config.ts';
 import { langTag } from './values.ts';
 
 /** The `incremental` part of a CKAN source config: see {@link CkanConfig.incremental}. */
@@ -90,12 +91,7 @@ const ckanConfigSchema = z.strictObject({
 export function parseCkanConfig(config: unknown): CkanConfig {
   const parsed = ckanConfigSchema.safeParse(config ?? {});
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => {
-      const at = i.path.join('.');
-      if (i.code === 'unrecognized_keys') return `unknown key(s): ${i.keys.map((k) => (at === '' ? k : `${at}.${k}`)).join(', ')}`;
-      return `${at || '(config)'}: ${i.message}`;
-    });
-    throw new ConfigError(`invalid ckan source config: ${details.join('; ')}`, { issues: parsed.error.issues });
+    throw sourceConfigError('ckan', { issues: parsed.error.issues });
   }
   const { rows, fq, sort, incremental, language } = parsed.data;
   return {

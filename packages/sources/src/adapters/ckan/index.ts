@@ -1,6 +1,7 @@
 import type { SourceAdapter } from '../../types.ts';
-import { harvestCkan, portalBase } from './client.ts';
+import { harvestCkan } from './client.ts';
 import { parseCkanConfig } from './config.ts';
+import type { CkanConfig } from './config.ts';
 import { describeCkanMapping } from './describe.ts';
 
 export type { CkanConfig, CkanIncremental } from './config.ts';
@@ -18,14 +19,12 @@ export type { CkanPage } from './parse.ts';
  * portals that imitate it. Source URL: the portal's base (`https://data.gov.ma/data`) or its
  * `…/api/3/action/package_search`. Config: see {@link CkanConfig}.
  */
-export const ckanAdapter: SourceAdapter = {
+export const ckanAdapter: SourceAdapter<CkanConfig> = {
   kind: 'ckan',
+  // Where it connects: CKAN's API is read under the source's `url` only.
+  networkFields: [],
   parseConfig: parseCkanConfig,
-  harvest(opts) {
-    // Validate before the first request so a bad config or URL fails without touching the network.
-    const config = parseCkanConfig(opts.config);
-    portalBase(opts.url);
-    return harvestCkan(opts, config);
-  },
-  describeMapping: (config) => describeCkanMapping(parseCkanConfig(config)),
+  // harvestCkan checks the source URL before the first request (ConfigError).
+  harvest: harvestCkan,
+  describeMapping: describeCkanMapping,
 };

@@ -345,6 +345,11 @@ describe('CKAN mapping: rules', () => {
     expect(r.record?.themes).toEqual(['Environnement']);
   });
 
+  it("reads a group's uri before its title (Hasad's own CKAN API labels the title, the theme's URI is in uri)", () => {
+    const r = mapPackage(pkg({ groups: [{ name: 'ENER', title: 'Énergie', uri: 'http://publications.europa.eu/resource/authority/data-theme/ENER' }, { name: 'eau', title: 'Eau' }] }), ctx);
+    expect(r.record?.themes).toEqual(['Eau', 'http://publications.europa.eu/resource/authority/data-theme/ENER']);
+  });
+
   it('prefers an explicit publisher and contact to the organisation and maintainer; groups are themes', () => {
     const r = mapPackage(
       pkg({

@@ -1,4 +1,4 @@
-import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem } from '@hasad/core';
+import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem, ProblemCode } from '@hasad/core';
 import { normaliseMediaType } from '../shared/values.ts';
 import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
@@ -201,7 +201,8 @@ function mapThemes(pkg: Obj, extras: Extras, pr: Problems): string[] {
   const out: string[] = [];
   const groups = pkg['groups'];
   for (const g of Array.isArray(groups) ? groups : []) {
-    const label = isObject(g) ? (text(g['title']) ?? text(g['display_name']) ?? text(g['name'])) : text(g);
+    // `uri` first: Hasad's own CKAN API (and portals like it) gives the theme's URI there and its label in `title`.
+    const label = isObject(g) ? (text(g['uri']) ?? text(g['title']) ?? text(g['display_name']) ?? text(g['name'])) : text(g);
     if (label === undefined) pr.warn('unsupported_value', 'themes', `group ${show(g)} has no title or name; dropped`);
     else out.push(label);
   }
@@ -553,7 +554,7 @@ function mapResources(pkg: Obj, ctx: CkanMapContext, pr: Problems): Distribution
  */
 export function packageSkipReason(pkg: Obj): RecordProblem | undefined {
   const identifier = text(pkg['id']) ?? text(pkg['name']);
-  const info = (code: string, message: string): RecordProblem => ({ severity: 'info', code, message, ...(identifier !== undefined && { identifier }) });
+  const info = (code: ProblemCode, message: string): RecordProblem => ({ severity: 'info', code, message, ...(identifier !== undefined && { identifier }) });
   if (pkg['private'] === true || text(pkg['private'])?.toLowerCase() === 'true') {
     return info('private_package', `package ${identifier ?? '(no id)'} is private; skipped`);
   }

@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchRefusedError, ParseError } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Handler, Loopback } from '../../../test/support/loopback.ts';
-import { getAdapter } from '../index.ts';
+import { getAdapter, harvestWithConfig } from '../index.ts';
 import { previewSource } from '../../preview.ts';
-import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
 import { csvAdapter } from './index.ts';
 
 let server: Loopback | undefined;
@@ -19,10 +19,10 @@ async function serve(handler: Handler): Promise<Loopback> {
   return server;
 }
 
-async function run(opts: Partial<HarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error?: unknown }> {
+async function run(opts: Partial<ConfiguredHarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error?: unknown }> {
   const events: HarvestEvent[] = [];
   try {
-    for await (const ev of csvAdapter.harvest({ config: {}, http: loopbackHttp, ...opts })) events.push(ev);
+    for await (const ev of harvestWithConfig(csvAdapter, { config: {}, http: loopbackHttp, ...opts })) events.push(ev);
   } catch (error) {
     return { events, error };
   }
@@ -132,7 +132,7 @@ describe('CSV harvest over HTTP', () => {
         res.end(rest);
       };
     });
-    const events = csvAdapter.harvest({ url: `${s.base}/big.csv`, config: {}, http: loopbackHttp, batchSize: 500 });
+    const events = harvestWithConfig(csvAdapter, { url: `${s.base}/big.csv`, config: {}, http: loopbackHttp, batchSize: 500 });
     const firstEvent = (await events.next()).value as BatchEvent;
     expect(firstEvent.type).toBe('batch');
     expect(firstEvent.records).toHaveLength(500);
@@ -294,7 +294,7 @@ describe('CSV harvest over HTTP', () => {
   });
 
   it('is the adapter for kind csv, and previews through previewSource', async () => {
-    expect(getAdapter('csv')).toBe(csvAdapter);
+    expect(getAdapter('csv').kind).toBe(csvAdapter.kind);
     const s = await serve(routes({ '/i.csv': { body: iconv.encode(FRENCH_CSV, 'windows-1252') } }));
     const preview = await previewSource('csv', `${s.base}/i.csv`, {}, { limit: 2, http: loopbackHttp });
     expect(preview.records.map((r) => r.identifier)).toEqual(['eau-1', 'eau-2']);

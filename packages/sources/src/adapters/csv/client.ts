@@ -1,11 +1,12 @@
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
-import { fetchPage } from '../../http/client.ts';
-import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import type { FetchResponse } from '../../http/client.ts';
+import { batchSizeOf, runPager } from '../../pager.ts';
+import type { PageOutcome } from '../../pager.ts';
+import type { HarvestEvent, HarvestOptions } from '../../types.ts';
+import type { MappedBatch } from '../shared/batches.ts';
 import type { CsvSettings } from './config.ts';
 import { compileMapping, HASH_ID_PREFIX, mapRow } from './map.ts';
 import { CSV_ACCEPT, openCsv } from './parse.ts';
-
-const DEFAULT_BATCH_SIZE = 1000;
 
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
@@ -21,40 +22,14 @@ const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon'
  *   of the file; ConfigError when the file lacks the identifier or title column its mapping
  *   names; fetch errors from the HTTP client. Row-level problems never throw.
  */
-export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): AsyncGenerator<HarvestEvent> {
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+export function harvestCsv(opts: HarvestOptions, settings: CsvSettings): AsyncGenerator<HarvestEvent> {
+  const batchSize = batchSizeOf(opts);
   // A CSV file is one page; a resume can only restart it (the fetcher never resumes past its last page).
-  const url = opts.start?.url ?? opts.url;
-  const pageNo = opts.start?.pageNo ?? 1;
-  opts.signal?.throwIfAborted();
-  const validators = await opts.validators?.(url);
-  const res = await fetchPage({
-    url,
-    http: opts.http,
-    accept: CSV_ACCEPT,
-    ...(validators !== undefined && { validators }),
-    ...(opts.signal !== undefined && { signal: opts.signal }),
-  });
+  return runPager(opts, { noun: 'file', get: { accept: CSV_ACCEPT, format: 'csv' }, read: (_page, { res }) => readCsvPage(res, settings, batchSize) });
+}
 
-  if (res.notModified) {
-    // Keep the validators going: a 304 page stored without them would make the next run unconditional.
-    const etag = res.etag ?? validators?.etag ?? undefined;
-    const lastModified = res.lastModified ?? validators?.lastModified ?? undefined;
-    yield {
-      type: 'page',
-      pageNo,
-      url,
-      notModified: true,
-      ...(etag !== undefined && { etag }),
-      ...(lastModified !== undefined && { lastModified }),
-      batchCount: 0,
-      recordCount: 0,
-      bytes: 0,
-      format: 'csv',
-    };
-    return;
-  }
-
+/** Reads the one page of a CSV source: batches of mapped rows; the page's own notes at the end. */
+async function* readCsvPage(res: FetchResponse, settings: CsvSettings, batchSize: number): AsyncGenerator<MappedBatch, PageOutcome> {
   let file: Awaited<ReturnType<typeof openCsv>> | undefined;
   try {
     file = await openCsv(res.body, {
@@ -111,9 +86,9 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
           }
           if (batch.records.length >= batchSize) {
             recordCount += batch.records.length;
-            yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
+            batchNo++;
+            yield batch;
             batch = { records: [], problems: [], invalidIdentifiers: [] };
-            opts.signal?.throwIfAborted();
           }
         }
       }
@@ -123,7 +98,8 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
       pageProblems.push(...batch.problems);
     } else if (batch.records.length > 0 || batch.problems.length > 0 || batch.invalidIdentifiers.length > 0) {
       recordCount += batch.records.length;
-      yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...batch };
+      batchNo++;
+      yield batch;
     }
 
     if (hashed > 0) {
@@ -139,20 +115,7 @@ export async function* harvestCsv(opts: HarvestOptions, settings: CsvSettings): 
       const why = file.header.length === 0 ? 'the file is empty' : rowCount === 0 ? 'the file has a header but no rows' : `none of its ${rowCount} row(s) is a valid dataset`;
       pageProblems.push({ severity: 'warning', code: 'no_datasets', message: `no dataset read from ${res.url}: ${why}` });
     }
-    const page: PageEvent = {
-      type: 'page',
-      pageNo,
-      url,
-      notModified: false,
-      ...(res.etag !== undefined && { etag: res.etag }),
-      ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
-      batchCount: batchNo,
-      recordCount,
-      bytes: res.bytesRead(),
-      format: 'csv',
-      ...(pageProblems.length > 0 && { problems: pageProblems }),
-    };
-    yield page;
+    return { format: 'csv', ...(pageProblems.length > 0 && { problems: pageProblems }) };
   } finally {
     file?.close();
     res.body.destroy();

@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { z } from 'zod';
 import { ConfigError } from '@hasad/core';
+import { sourceConfigError } from '../../source-config.ts';
 
 /**
  * The CSV source config: which column feeds which canonical field, constants for the whole
@@ -297,7 +298,7 @@ export function canonicalEncoding(label: string): string {
 export function parseCsvConfig(config: unknown): CsvSettings {
   const parsed = csvConfigSchema.safeParse(config ?? {});
   if (!parsed.success) {
-    throw new ConfigError(`invalid csv source config: ${describeIssues(parsed.error.issues).join('; ')}`, { issues: parsed.error.issues });
+    throw sourceConfigError('csv', { issues: parsed.error.issues });
   }
   const c = parsed.data;
   const errors: string[] = [];
@@ -356,7 +357,7 @@ export function parseCsvConfig(config: unknown): CsvSettings {
     constants.push({ target, values });
   }
 
-  if (errors.length > 0) throw new ConfigError(`invalid csv source config: ${errors.join('; ')}`, { errors });
+  if (errors.length > 0) throw sourceConfigError('csv', { details: errors });
   return {
     ...(mapping !== undefined && { mapping }),
     constants,
@@ -386,14 +387,6 @@ function checkConstant(target: FieldTarget, value: string): string | undefined {
     default:
       return undefined;
   }
-}
-
-function describeIssues(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => {
-    const where = i.path.map(String).join('.');
-    if (i.code === 'unrecognized_keys') return `${where === '' ? '' : `${where}: `}unknown key(s): ${i.keys.join(', ')}`;
-    return `${where || '(config)'}: ${i.message}`;
-  });
 }
 
 // Value helpers shared with the mapper (constants go through the same checks as cells).

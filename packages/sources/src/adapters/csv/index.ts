@@ -1,6 +1,7 @@
 import type { SourceAdapter } from '../../types.ts';
 import { harvestCsv } from './client.ts';
 import { parseCsvConfig } from './config.ts';
+import type { CsvSettings } from './config.ts';
 
 export { harvestCsv } from './client.ts';
 export {
@@ -24,12 +25,10 @@ export type { CsvFile, CsvRow, EncodingChoice } from './parse.ts';
  * The CSV adapter (kind `csv`): a dataset inventory, one row per dataset, read as it streams.
  * Config: see {@link CsvConfig} (mapping, constants, preset, encoding, delimiter).
  */
-export const csvAdapter: SourceAdapter = {
+export const csvAdapter: SourceAdapter<CsvSettings> = {
   kind: 'csv',
+  // Where it connects: the file is the source's `url`.
+  networkFields: [],
   parseConfig: parseCsvConfig,
-  harvest(opts) {
-    // Validate before the first request so a bad config fails without touching the network.
-    const settings = parseCsvConfig(opts.config);
-    return harvestCsv(opts, settings);
-  },
+  harvest: harvestCsv,
 };

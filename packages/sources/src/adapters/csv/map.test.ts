@@ -99,13 +99,32 @@ describe('default header recognition', () => {
   });
 
   it('reports which columns it read and ignored, keeps the first of two columns for one field', () => {
-    const { mapping } = mapAll({}, ['Identifiant', 'Titre', 'Title', 'mots-clés', 'siret', ''], []);
+    const { mapping } = mapAll({}, ['Identifiant', 'Titre', 'Intitulé', 'mots-clés', 'siret', ''], []);
     const info = mapping.problems.find((p) => p.code === 'csv_mapping');
     expect(info?.severity).toBe('info');
     expect(info?.message).toContain('columns read by default header recognition: "Identifiant" → identifier, "Titre" → title, "mots-clés" → keywords (split on "," ";")');
-    expect(info?.message).toContain('ignored: "Title", "siret", column 6 (no name)');
-    expect(info?.message).toContain('"Title" also reads as title, already read from "Titre"; ignored');
+    expect(info?.message).toContain('ignored: "Intitulé", "siret", column 6 (no name)');
+    // Both French: one language, one value; the first is kept.
+    expect(info?.message).toContain('"Intitulé" also reads as title, already read from "Titre"; ignored');
     expect(mapping.problems.some((p) => p.severity === 'warning')).toBe(false);
+  });
+
+  it('two columns of one multilingual field both feed it, each in its header\'s language; a row with only the Arabic title is a dataset', () => {
+    const header = ['identifiant', 'titre', 'العنوان', 'description', 'الوصف'];
+    const { mapping, results } = mapAll({}, header, [
+      ['d1', 'Qualité de l’eau', 'جودة المياه', 'Mesures mensuelles', 'قياسات شهرية'],
+      ['d2', '', 'السدود', '', 'حقينة السدود'],
+    ]);
+    expect(results[0]?.record?.title).toEqual({ fr: 'Qualité de l’eau', ar: 'جودة المياه' });
+    expect(results[0]?.record?.description).toEqual({ '': 'Mesures mensuelles', ar: 'قياسات شهرية' });
+    expect(results[1]?.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(results[1]?.record?.title).toEqual({ ar: 'السدود' });
+    const info = mapping.problems.find((p) => p.code === 'csv_mapping')?.message ?? '';
+    expect(info).toContain('"titre" → title.fr, "العنوان" → title.ar');
+    expect(info).toContain('"titre" and "العنوان" both read as title: each in its header\'s language (fr, ar)');
+    // With a default language, the column whose header does not tell keeps it.
+    const fr = mapAll({ defaultLanguage: 'fr' }, ['id', 'description', 'الوصف', 'titre'], [['1', 'Débits', 'الصبيب', 'Débits']]);
+    expect(fr.results[0]?.record?.description).toEqual({ fr: 'Débits', ar: 'الصبيب' });
   });
 
   it('warns when no column is a title, and then every row is an error', () => {
@@ -367,7 +386,7 @@ describe('config validation', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
     expect(msg).toContain('unknown key(s): encodage, extra');
-    expect(msg).toContain('mapping.title: unknown key(s): sep');
+    expect(msg).toContain('unknown key(s): mapping.title.sep');
     expect(msg).toContain('delimiter');
   });
 

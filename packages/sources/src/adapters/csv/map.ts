@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '@hasad/core';
+import { ConfigError, type ProblemCode } from '@hasad/core';
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, PeriodOfTime, RecordProblem } from '@hasad/core';
 import { CSV_FIELDS, cleanEmail, isAbsoluteUrl, parseDate, parseInterval, targetName } from './config.ts';
 import type { ColumnBinding, CsvSettings, DateFormat, FieldTarget } from './config.ts';
@@ -100,6 +100,25 @@ export function recogniseHeader(name: string, defaultLanguage = ''): FieldTarget
   return field !== undefined && CSV_FIELDS[field]?.lang === true ? toTarget(field, lang) : undefined;
 }
 
+/** Header words of the default recognition that are French, and only French. */
+const FRENCH_HEADERS = new Set(['titre', 'intitule', 'libelle', 'nomdujeudedonnees', 'titredujeudedonnees', 'descriptif', 'resume', 'motscles', 'motcle']);
+/** Header words of the default recognition that are English, and only English. */
+const ENGLISH_HEADERS = new Set(['title', 'name', 'abstract', 'keywords', 'keyword', 'tags', 'tag', 'notes']);
+
+/**
+ * The language a header is written in, when it tells: Arabic script → `ar`; a French-only or
+ * English-only word of the default recognition → `fr` / `en`; undefined otherwise ("description").
+ */
+export function headerLanguage(name: string): string | undefined {
+  const suffixed = recogniseHeader(name, '\u0000');
+  if (suffixed?.lang !== undefined && suffixed.lang !== '\u0000') return suffixed.lang;
+  if (/\p{Script=Arabic}/u.test(name) && !/\p{Script=Latin}/u.test(name)) return 'ar';
+  const k = normaliseHeader(name);
+  if (FRENCH_HEADERS.has(k)) return 'fr';
+  if (ENGLISH_HEADERS.has(k)) return 'en';
+  return undefined;
+}
+
 function toTarget(field: string, lang: string): FieldTarget {
   const def = CSV_FIELDS[field];
   if (def === undefined) throw new Error(`unknown canonical field ${field}`);
@@ -195,12 +214,30 @@ export function compileMapping(header: string[], settings: CsvSettings): Compile
   } else {
     const taken = new Map<string, string>();
     names.forEach((name, index) => {
-      const target = recogniseHeader(name, settings.defaultLanguage);
+      let target = recogniseHeader(name, settings.defaultLanguage);
       if (target === undefined) return;
-      const key = targetName(target);
+      let key = targetName(target);
       const first = taken.get(key);
-      if (first !== undefined) {
-        notes.push(`${quote(name)} also reads as ${key}, already read from ${quote(first)}; ignored`);
+      if (first !== undefined && target.def.lang === true) {
+        // Two columns feed one multilingual field ("titre" and "العنوان"): each keeps the
+        // language its header is written in, so a bilingual inventory keeps both.
+        // A header that does not tell ("description") keeps the default language.
+        const mine = headerLanguage(name) ?? settings.defaultLanguage;
+        const theirs = headerLanguage(first) ?? settings.defaultLanguage;
+        const slot = slots.find((x) => x.column === first);
+        if (mine !== theirs && slot !== undefined && !taken.has(targetName(toTarget(target.field, mine)))) {
+          if (slot.target.lang === settings.defaultLanguage && theirs !== settings.defaultLanguage && !taken.has(targetName(toTarget(target.field, theirs)))) {
+            taken.delete(key);
+            slot.target = toTarget(slot.target.field, theirs);
+            taken.set(targetName(slot.target), first);
+          }
+          target = toTarget(target.field, mine);
+          key = targetName(target);
+          notes.push(`${quote(first)} and ${quote(name)} both read as ${target.field}: each in its header's language (${theirs || 'untagged'}, ${mine || 'untagged'})`);
+        }
+      }
+      if (taken.has(key)) {
+        notes.push(`${quote(name)} also reads as ${key}, already read from ${quote(taken.get(key) as string)}; ignored`);
         return;
       }
       taken.set(key, name);
@@ -305,7 +342,7 @@ class RowProblems {
   readonly list: RecordProblem[] = [];
   constructor(readonly line: number) {}
 
-  add(severity: RecordProblem['severity'], code: string, field: string | undefined, message: string): void {
+  add(severity: RecordProblem['severity'], code: ProblemCode, field: string | undefined, message: string): void {
     this.list.push({ severity, code, message: `line ${this.line}: ${message}`, ...(field !== undefined && { field }) });
   }
 }
@@ -511,7 +548,7 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
   if (identifier !== undefined) {
     for (const p of pr.list) p.identifier = identifier;
   }
-  const fail = (code: string, field: string | undefined, message: string): RowResult => {
+  const fail = (code: ProblemCode, field: string | undefined, message: string): RowResult => {
     pr.list.push({ severity: 'error', code, message: `line ${row.line}: ${message}`, ...(field !== undefined && { field }), ...(identifier !== undefined && { identifier }) });
     return { ...(identifier !== undefined && { identifier }), hashed, problems: pr.list };
   };

@@ -4,9 +4,9 @@ import { ConfigError, FetchRefusedError, PagingError, ParseError } from '@hasad/
 import { generateTurtlePage } from '../../../test/support/dcat-generator.ts';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Handler, Loopback } from '../../../test/support/loopback.ts';
-import { getAdapter } from '../index.ts';
+import { getAdapter, harvestWithConfig } from '../index.ts';
 import { previewSource } from '../../preview.ts';
-import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent, PageValidators } from '../../types.ts';
+import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent, PageValidators } from '../../types.ts';
 import { dcatAdapter } from './index.ts';
 import { DCAT_ACCEPT } from './parse.ts';
 
@@ -21,16 +21,16 @@ async function serve(handler: Handler): Promise<Loopback> {
   return server;
 }
 
-async function collect(opts: Partial<HarvestOptions> & { url: string }): Promise<HarvestEvent[]> {
+async function collect(opts: Partial<ConfiguredHarvestOptions> & { url: string }): Promise<HarvestEvent[]> {
   const events: HarvestEvent[] = [];
-  for await (const ev of dcatAdapter.harvest({ config: {}, http: loopbackHttp, ...opts })) events.push(ev);
+  for await (const ev of harvestWithConfig(dcatAdapter, { config: {}, http: loopbackHttp, ...opts })) events.push(ev);
   return events;
 }
 
-async function collectUntilError(opts: Partial<HarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error: unknown }> {
+async function collectUntilError(opts: Partial<ConfiguredHarvestOptions> & { url: string }): Promise<{ events: HarvestEvent[]; error: unknown }> {
   const events: HarvestEvent[] = [];
   try {
-    for await (const ev of dcatAdapter.harvest({ config: {}, http: loopbackHttp, ...opts })) events.push(ev);
+    for await (const ev of harvestWithConfig(dcatAdapter, { config: {}, http: loopbackHttp, ...opts })) events.push(ev);
   } catch (error) {
     return { events, error };
   }
@@ -320,7 +320,7 @@ describe('DCAT harvest: failures', () => {
   });
 
   it('getAdapter names the known kinds for an unknown kind', () => {
-    expect(getAdapter('dcat')).toBe(dcatAdapter);
+    expect(getAdapter('dcat').kind).toBe(dcatAdapter.kind);
     expect(() => getAdapter('sparql')).toThrow(/unknown source kind "sparql"; known kinds: .*dcat/);
   });
 });

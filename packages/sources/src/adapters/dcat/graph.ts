@@ -1,4 +1,5 @@
 import type * as RDF from '@rdfjs/types';
+import { PageTriples } from './describe.ts';
 
 /**
  * A compact, subject-grouped view of one page's triples, holding only what the mapper reads.
@@ -22,6 +23,15 @@ const SKOS = 'http://www.w3.org/2004/02/skos/core#';
 const LOCN = 'http://www.w3.org/ns/locn#';
 const TIME = 'http://www.w3.org/2006/time#';
 export const XSD = 'http://www.w3.org/2001/XMLSchema#';
+const OWL = 'http://www.w3.org/2002/07/owl#';
+const ADMS = 'http://www.w3.org/ns/adms#';
+const PROV = 'http://www.w3.org/ns/prov#';
+const SPDX = 'http://spdx.org/rdf/terms#';
+const DCATAP = 'http://data.europa.eu/r5r/';
+const DCATDE = 'http://dcat-ap.de/def/dcatde/';
+const GSP = 'http://www.opengis.net/ont/geosparql#';
+const ODRL = 'http://www.w3.org/ns/odrl/2/';
+const ODRS = 'http://schema.theodi.org/odrs#';
 
 /**
  * Predicate codes: small integers so each kept triple costs one small-integer array slot for its
@@ -75,6 +85,66 @@ export const P = {
   hydraNext: 44,
   hydraNextPage: 45,
   comment: 46,
+  // DCAT-AP 3.0.1 optional properties (record-fields).
+  version: 47,
+  versionInfo: 48,
+  versionNotes: 49,
+  abstract: 50,
+  conformsTo: 51,
+  relation: 52,
+  qualifiedRelation: 53,
+  hadRole: 54,
+  provenance: 55,
+  creator: 56,
+  admsIdentifier: 57,
+  notation: 58,
+  schemaAgency: 59,
+  rights: 60,
+  attributionByText: 61,
+  inSeries: 62,
+  checksum: 63,
+  algorithm: 64,
+  checksumValue: 65,
+  accessService: 66,
+  endpointURL: 67,
+  endpointDescription: 68,
+  servesDataset: 69,
+  availability: 70,
+  admsStatus: 71,
+  asWKT: 72,
+  asGML: 73,
+  asGeoJSON: 74,
+  adminUnitL1: 75,
+  adminUnitL2: 76,
+  address: 77,
+  geographicName: 78,
+  inScheme: 79,
+  hasVersion: 80,
+  isVersionOf: 81,
+  isReferencedBy: 82,
+  hasPart: 83,
+  isPartOf: 84,
+  sample: 85,
+  wasGeneratedBy: 86,
+  applicableLegislation: 87,
+  hvdCategory: 88,
+  spatialResolution: 89,
+  temporalResolution: 90,
+  compressFormat: 91,
+  packageFormat: 92,
+  hasPolicy: 93,
+  primaryTopic: 94,
+  orgName: 95,
+  qualifiedAttribution: 96,
+  provAgent: 97,
+  first: 98,
+  last: 99,
+  prev: 100,
+  hasGeometry: 101,
+  source: 102,
+  odrsAttributionText: 103,
+  odrsAttributionURL: 104,
+  odrsDataLicense: 105,
 } as const;
 export type P = (typeof P)[keyof typeof P];
 
@@ -134,7 +204,69 @@ const PREDICATES = new Map<string, P>([
   [`${TIME}inXSDDateTimeStamp`, P.inXSDDateTime],
   [`${HYDRA}next`, P.hydraNext],
   [`${HYDRA}nextPage`, P.hydraNextPage],
+  [`${DCAT}version`, P.version],
+  [`${OWL}versionInfo`, P.versionInfo],
+  [`${ADMS}versionNotes`, P.versionNotes],
+  [`${DCT}abstract`, P.abstract],
+  [`${DCT}conformsTo`, P.conformsTo],
+  [`${DCT}relation`, P.relation],
+  [`${DCAT}qualifiedRelation`, P.qualifiedRelation],
+  [`${DCAT}hadRole`, P.hadRole],
+  [`${DCT}provenance`, P.provenance],
+  [`${DCT}creator`, P.creator],
+  [`${ADMS}identifier`, P.admsIdentifier],
+  [`${SKOS}notation`, P.notation],
+  [`${ADMS}schemaAgency`, P.schemaAgency],
+  [`${DCT}rights`, P.rights],
+  [`${DCATDE}licenseAttributionByText`, P.attributionByText],
+  [`${DCAT}inSeries`, P.inSeries],
+  [`${SPDX}checksum`, P.checksum],
+  [`${SPDX}algorithm`, P.algorithm],
+  [`${SPDX}checksumValue`, P.checksumValue],
+  [`${DCAT}accessService`, P.accessService],
+  [`${DCAT}endpointURL`, P.endpointURL],
+  [`${DCAT}endpointDescription`, P.endpointDescription],
+  [`${DCAT}servesDataset`, P.servesDataset],
+  [`${DCATAP}availability`, P.availability],
+  [`${ADMS}status`, P.admsStatus],
+  [`${GSP}asWKT`, P.asWKT],
+  [`${GSP}asGML`, P.asGML],
+  [`${GSP}asGeoJSON`, P.asGeoJSON],
+  [`${GSP}hasGeometry`, P.hasGeometry],
+  [`${LOCN}adminUnitL1`, P.adminUnitL1],
+  [`${LOCN}adminUnitL2`, P.adminUnitL2],
+  [`${LOCN}address`, P.address],
+  [`${LOCN}geographicName`, P.geographicName],
+  [`${SKOS}inScheme`, P.inScheme],
+  [`${DCAT}hasVersion`, P.hasVersion],
+  [`${DCAT}isVersionOf`, P.isVersionOf],
+  [`${DCT}isReferencedBy`, P.isReferencedBy],
+  [`${DCT}hasPart`, P.hasPart],
+  [`${DCT}isPartOf`, P.isPartOf],
+  [`${ADMS}sample`, P.sample],
+  [`${PROV}wasGeneratedBy`, P.wasGeneratedBy],
+  [`${DCATAP}applicableLegislation`, P.applicableLegislation],
+  [`${DCATAP}hvdCategory`, P.hvdCategory],
+  [`${DCAT}spatialResolutionInMeters`, P.spatialResolution],
+  [`${DCAT}temporalResolution`, P.temporalResolution],
+  [`${DCAT}compressFormat`, P.compressFormat],
+  [`${DCAT}packageFormat`, P.packageFormat],
+  [`${ODRL}hasPolicy`, P.hasPolicy],
+  [`${FOAF}primaryTopic`, P.primaryTopic],
+  [`${VCARD}organization-name`, P.orgName],
+  [`${PROV}qualifiedAttribution`, P.qualifiedAttribution],
+  [`${PROV}agent`, P.provAgent],
+  [`${DCAT}first`, P.first],
+  [`${DCAT}last`, P.last],
+  [`${DCAT}prev`, P.prev],
+  [`${DCT}source`, P.source],
+  [`${ODRS}attributionText`, P.odrsAttributionText],
+  [`${ODRS}attributionURL`, P.odrsAttributionURL],
+  [`${ODRS}dataLicense`, P.odrsDataLicense],
 ]);
+
+/** The IRI of every predicate the mapper reads (coverage test: which DCAT-AP properties reach the record). */
+export const MAPPED_PREDICATES: ReadonlySet<string> = new Set(PREDICATES.keys());
 
 const RDF_TYPE = `${RDFNS}type`;
 
@@ -200,6 +332,8 @@ function copyOf(s: string): string {
 export class PageGraph {
   /** Triples read (kept or not), for reports and throughput measurement. */
   tripleCount = 0;
+  /** Every triple of the page, for each dataset's kept description (describe.ts). */
+  readonly triples = new PageTriples();
   private readonly ids = new Map<string, number>();
   private readonly keys: string[] = [];
   private types = new Uint8Array(1024);
@@ -216,6 +350,7 @@ export class PageGraph {
   /** Adds one RDF/JS quad (the graph component is ignored: TriG and JSON-LD named graphs merge). */
   add(q: RDF.Quad): void {
     this.tripleCount++;
+    this.triples.add(q);
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
     const predicate = q.predicate.value;
@@ -352,6 +487,24 @@ export class PageGraph {
       if (o !== '') out.push({ subject: this.keys[this.subj[t] as number] as string, object: this.decode(o) });
     }
     return out;
+  }
+
+  private readonly reverse = new Map<P, Map<string, string[]>>();
+
+  /** Subjects whose `pred` points at `key` (built once, on first use): the catalogue record of a dataset (foaf:primaryTopic). */
+  subjectsPointingTo(key: string, pred: P): string[] {
+    let index = this.reverse.get(pred);
+    if (index === undefined) {
+      index = new Map();
+      for (const { subject, object } of this.triplesOf(pred)) {
+        if (object instanceof Lit) continue;
+        const list = index.get(object);
+        if (list) list.push(subject);
+        else index.set(object, [subject]);
+      }
+      this.reverse.set(pred, index);
+    }
+    return index.get(key) ?? [];
   }
 
   /** Frees a subject's values once mapped, so a big page's memory shrinks as batches go out. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '@hasad/core';
+import { sourceConfigError } from '../../source-config.ts';
 import type { SourceAdapter } from '../../types.ts';
 import { harvestDcat } from './client.ts';
 import type { DcatConfig, DcatDeps } from './client.ts';
@@ -19,27 +19,22 @@ export function parseDcatConfig(config: unknown): DcatConfig {
   if (parsed.success) {
     return parsed.data.format === undefined ? {} : { format: parsed.data.format };
   }
-  const details = parsed.error.issues.map((i) =>
-    i.code === 'unrecognized_keys' ? `unknown key(s): ${i.keys.join(', ')}` : `${i.path.join('.') || '(config)'}: ${i.message}`,
-  );
-  throw new ConfigError(`invalid dcat source config: ${details.join('; ')}`, { issues: parsed.error.issues });
+  throw sourceConfigError('dcat', { issues: parsed.error.issues });
 }
 
 /**
  * Builds a DCAT adapter. Pass `jsonLdContexts` to resolve well-known JSON-LD contexts from local
  * copies; without them every remote `@context` is refused with a ParseError.
  */
-export function createDcatAdapter(deps: DcatDeps = {}): SourceAdapter {
+export function createDcatAdapter(deps: DcatDeps = {}): SourceAdapter<DcatConfig> {
   return {
     kind: 'dcat',
+    // Where it connects: pages are the source's `url` and the `next` links of the feed itself.
+    networkFields: [],
     parseConfig: parseDcatConfig,
-    harvest(opts) {
-      // Validate before the first request so a bad config fails without touching the network.
-      const config = parseDcatConfig(opts.config);
-      return harvestDcat(opts, config, deps);
-    },
+    harvest: (opts, config) => harvestDcat(opts, config, deps),
   };
 }
 
 /** The DCAT adapter (kind `dcat`): Turtle, RDF/XML, JSON-LD, N-Triples, TriG, N3 with Hydra paging. */
-export const dcatAdapter: SourceAdapter = createDcatAdapter();
+export const dcatAdapter: SourceAdapter<DcatConfig> = createDcatAdapter();

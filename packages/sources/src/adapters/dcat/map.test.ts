@@ -250,7 +250,8 @@ describe('DCAT mapping', () => {
     const rdf = await mapAll(WATER_RDF, 'rdfxml');
     const jsonld = await mapAll(WATER_JSONLD, 'jsonld');
     expect(ttl.problems).toEqual([]);
-    expect(ttl.records).toEqual([EXPECTED_WATER]);
+    // The kept description too is the same text whatever the syntax (canonical blank labels).
+    expect(ttl.records).toEqual([{ ...EXPECTED_WATER, sourceDescription: { format: 'application/n-triples', body: expect.stringContaining('"مكتب الماء"@ar') } }]);
     expect(rdf.records).toEqual(ttl.records);
     expect(jsonld.records).toEqual(ttl.records);
     expect(rdf.problems).toEqual([]);
@@ -344,7 +345,8 @@ describe('DCAT mapping', () => {
     const d = records[0] as CanonicalDataset;
     expect(d.issued).toBeUndefined();
     expect(d.modified).toBeUndefined();
-    expect(d.temporal).toEqual([{ end: '2020-12-31' }]);
+    // The bad start is kept as given: the period is not made open-ended.
+    expect(d.temporal).toEqual([{ end: '2020-12-31', startAsGiven: '2020-13-01' }]);
     expect(d.distributions).toEqual([{ accessUrl: 'https://x.ma/f' }, { accessUrl: 'https://x.ma/g' }]);
     const brief = problems.map((p) => [p.severity, p.code, p.field, p.identifier]);
     expect(brief).toEqual(
@@ -362,23 +364,34 @@ describe('DCAT mapping', () => {
     expect(problems.find((p) => p.field === 'distributions[0].byteSize')?.message).toContain('"12 MB"');
   });
 
-  it('skips datasets without title or identifier with error problems', async () => {
-    const batches = await mapText(`${PREFIXES}
+  it('skips datasets without title, and blank ones without identifier or title, with error problems; names a titled blank one from its description', async () => {
+    const text = `${PREFIXES}
       <https://x.ma/d/untitled> a dcat:Dataset ; dct:identifier "untitled-1" ; dct:description "no title" .
-      [] a dcat:Dataset ; dct:title "Anonymous" .
+      [] a dcat:Dataset ; dct:title "Anonymous" ; dcat:keyword "part" .
+      [] a dcat:Dataset ; dct:description "neither identifier nor title" .
       [] a dcat:Dataset ; dct:title "Blank but identified" ; dct:identifier "blank-2" .
-      <https://x.ma/d/ok> a dcat:Dataset ; dct:title "Fine" .`);
+      <https://x.ma/d/ok> a dcat:Dataset ; dct:title "Fine" .`;
+    const batches = await mapText(text);
     const records = batches.flatMap((b) => b.records);
     const problems = batches.flatMap((b) => b.problems);
+    const anonymous = records.find((r) => r.title[''] === 'Anonymous')?.identifier;
+    expect(anonymous).toMatch(/^urn:hasad:dcat-blank:[0-9a-f]{40}$/);
     expect(records.map((r) => [r.identifier, r.uri])).toEqual([
+      [anonymous, undefined],
       ['blank-2', undefined],
       ['https://x.ma/d/ok', 'https://x.ma/d/ok'],
     ]);
     expect(problems.map((p) => [p.severity, p.code, p.identifier])).toEqual([
       ['error', 'missing_title', 'untitled-1'],
+      ['warning', 'identifier_from_hash', anonymous],
       ['error', 'missing_identifier', undefined],
     ]);
     expect(batches.flatMap((b) => b.invalidIdentifiers)).toEqual(['untitled-1']);
+    // The same description in another syntax or order gives the same identifier; another description another one.
+    const again = (await mapText(text.replace('dct:title "Anonymous" ; dcat:keyword "part"', 'dcat:keyword "part" ; dct:title "Anonymous"'))).flatMap((b) => b.records);
+    expect(again.find((r) => r.title[''] === 'Anonymous')?.identifier).toBe(anonymous);
+    const other = (await mapText(text.replace('"part"', '"partie"'))).flatMap((b) => b.records);
+    expect(other.find((r) => r.title[''] === 'Anonymous')?.identifier).not.toBe(anonymous);
   });
 
   it('keeps the first of two datasets with the same identifier on a page', async () => {

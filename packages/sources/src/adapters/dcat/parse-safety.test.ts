@@ -43,18 +43,39 @@ describe('RDF/XML entity safety', () => {
     for (const chunk of [1, 7, 100_000]) {
       const err = await parseError(doc, { contentType: 'application/rdf+xml', chunk });
       expect(err.message).toBe(
-        'could not parse RDF/XML from https://x.ma/feed at line 2, column 1: the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks',
+        'could not parse RDF/XML from https://x.ma/feed at line 2, column 1: the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks (only plain text entities are read: no external or parameter entity, none referring to another, values up to 1024 characters)',
       );
     }
   });
 
   it('sees the DOCTYPE behind comments and processing instructions, and is not fooled by "<!--" inside a PI', async () => {
-    const sneaky = `<?xml version="1.0"?><?pi <!-- ?><!-- a comment --><!DOCTYPE rdf:RDF [<!ENTITY x "y">]>${dataset('&x;')}<!-- -->`;
+    const sneaky = `<?xml version="1.0"?><?pi <!-- ?><!-- a comment --><!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "file:///etc/hostname">]>${dataset('&x;')}<!-- -->`;
     expect((await parseError(sneaky, { contentType: 'application/rdf+xml' })).message).toMatch(/DOCTYPE with an internal subset/);
   });
 
   it('is found by sniffing too (no Content-Type)', async () => {
     expect((await parseError(LAUGHS)).message).toMatch(/RDF\/XML .*DOCTYPE with an internal subset/);
+  });
+
+  it('reads plain text entities (namespaces shortened as DCAT-AP_IT files do) and refuses every other declaration', async () => {
+    const plain = `<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY dct "http://purl.org/dc/terms/" >
+  <!-- namespaces -->
+  <!ENTITY odd "http://x.ma/onto#&quot;" > <!ENTITY t 'Qualit&#233; &amp; eau' > ]>
+<rdf:RDF ${NS}><dcat:Dataset rdf:about="https://x.ma/d/1"><rdf:type rdf:resource="&dct;Standard"/><dct:title>&t;</dct:title></dcat:Dataset></rdf:RDF>`;
+    const { graph } = await parseRdfString(plain, { url: 'https://x.ma/feed', contentType: 'application/rdf+xml' });
+    expect([...mapPage(graph, 10)][0]?.records[0]?.title).toEqual({ '': 'Qualité & eau' });
+    for (const subset of [
+      '<!ENTITY a "x"><!ENTITY b "&a;&a;">',
+      '<!ENTITY a SYSTEM "file:///etc/passwd">',
+      '<!ENTITY a PUBLIC "-//x" "http://x/">',
+      '<!ENTITY % p "x">',
+      '<!ELEMENT a ANY>',
+      `<!ENTITY a "${'x'.repeat(1025)}">`,
+    ]) {
+      const err = await parseError(`<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [${subset}]>\n${dataset('&a;')}`, { contentType: 'application/rdf+xml' });
+      expect(err.message, subset).toMatch(/at line 2, column 1: the document has a DOCTYPE with an internal subset \(entity declarations\); refused/);
+    }
   });
 
   it('lets a DOCTYPE without internal subset through (nothing is fetched), and "[" inside its quoted id', async () => {
@@ -67,7 +88,11 @@ describe('RDF/XML entity safety', () => {
     expect(scanXmlProlog('<?xml version="1.0"?><!DOC', false)).toEqual({ kind: 'more' });
     expect(scanXmlProlog('<!-- not closed', false)).toEqual({ kind: 'more' });
     expect(scanXmlProlog('<!DOCTYPE rdf:RDF SYSTEM "x', false)).toEqual({ kind: 'more' });
-    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [', false)).toMatchObject({ kind: 'refuse' });
+    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [', false)).toEqual({ kind: 'more' });
+    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [', true)).toMatchObject({ kind: 'refuse' });
+    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "f">', false)).toEqual({ kind: 'more' });
+    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "f">]>', false)).toMatchObject({ kind: 'refuse' });
+    expect(scanXmlProlog('<!DOCTYPE rdf:RDF [<!ENTITY dct "http://purl.org/dc/terms/">]><rdf:RDF ', false)).toEqual({ kind: 'ok' });
     expect(scanXmlProlog('<rdf:RDF ', false)).toEqual({ kind: 'ok' });
   });
 });

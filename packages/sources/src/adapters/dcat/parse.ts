@@ -2,10 +2,12 @@ import { EventEmitter, once } from 'node:events';
 import { TextDecoder } from 'node:util';
 import type * as RDF from '@rdfjs/types';
 import { JsonLdParser } from 'jsonld-streaming-parser';
-import { Parser as N3Parser } from 'n3';
+import { DataFactory as N3DataFactory, Lexer as N3Lexer, Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
-import { HasadError, ParseError } from '@hasad/core';
+import { HasadError, ParseError, type ParseLimits } from '@hasad/core';
+import { guardJson, parseLimitError, readToContent, resolveLimits } from '../../parse-guards.ts';
 import { PageGraph } from './graph.ts';
+import { IriRepairs, needsRepair, type IriRepair } from './iri.ts';
 
 /** RDF syntaxes the DCAT adapter reads. */
 export type RdfFormat = 'turtle' | 'ntriples' | 'nquads' | 'trig' | 'n3' | 'rdfxml' | 'jsonld';
@@ -112,12 +114,16 @@ export interface ReadRdfOptions {
    * contexts would bypass the address policy and make parsing depend on third-party servers.
    */
   jsonLdContexts?: ReadonlyMap<string, unknown>;
+  /** Nesting depth and token length allowed (docs/limits.md); defaults for the ones not given. */
+  limits?: Partial<ParseLimits>;
 }
 
 /** A parsed page. */
 export interface ReadRdfResult {
   graph: PageGraph;
   format: RdfFormat;
+  /** IRIs read percent-encoded because they held forbidden characters (at most MAX_REPAIRS), and how many there were. */
+  repairs: { list: IriRepair[]; count: number };
 }
 
 /**
@@ -127,13 +133,14 @@ export interface ReadRdfResult {
  * The bytes are decoded to text before any parser sees them: rdfxml-streaming-parser corrupts
  * multi-byte UTF-8 characters split across Buffer chunks.
  *
- * @throws ParseError naming the URL, the syntax and, when the parser knows it, line and column.
- *   Errors from the byte stream itself (FetchRefusedError for maxBytes, FetchNetworkError) pass through.
+ * @throws ParseError naming the URL, the syntax and, when the parser knows it, line and column;
+ *   LimitExceededError past the nesting depth or token length. Errors from the byte stream itself (FetchRefusedError for maxBytes, FetchNetworkError) pass through.
  */
 export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: ReadRdfOptions): Promise<ReadRdfResult> {
   const bytes = body[Symbol.asyncIterator]();
   let text: AsyncGenerator<string> | undefined;
   let format: RdfFormat = opts.format ?? 'turtle';
+  const limits = resolveLimits(opts.limits);
   try {
     const headBytes = await peek(bytes, (chunks) => chunks.reduce((n, c) => n + c.length, 0) >= 512);
     const charset = charsetFromContentType(opts.contentType) ?? sniffCharset(Buffer.concat(headBytes.head));
@@ -146,30 +153,30 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
       throw new ParseError(opts.url, 'text', `unsupported charset "${charset}"`);
     }
     const chars = decode(replay(headBytes.head, bytes), decoder, opts.url);
-    const headText = await peek(chars, (chunks) => /\S/.test(chunks.join('')));
-    refuseHtml(headText.head.join(''), opts);
+    const headJoined = (await readToContent(chars, opts.url, limits.maxTokenBytes)).join('');
+    refuseHtml(headJoined, opts);
     format =
       opts.format ??
       formatFromContentType(opts.contentType) ??
       formatFromUrl(opts.url) ??
       (opts.requestedUrl === undefined ? undefined : formatFromUrl(opts.requestedUrl)) ??
-      sniffFormat(headText.head.join(''));
+      sniffFormat(headJoined);
     // XML forbids anything before `<?xml`, yet some servers emit a newline first: drop it (the
     // head holds everything up to the first non-space character). Error line numbers then count
     // from the declaration.
-    const headJoined = headText.head.join('');
-    const head = format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? [headJoined.replace(/^[\s\uFEFF]+/, '')] : headText.head;
+    const head = [format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? headJoined.replace(/^[\s\uFEFF]+/, '') : headJoined];
     text = format === 'rdfxml' ? guardXmlProlog(replay(head, chars), opts.url) : replay(head, chars);
     const graph = new PageGraph();
+    const repairs = new IriRepairs();
     if (format === 'rdfxml') {
-      await feedStream(new GuardedRdfXmlParser(opts.url, { baseIRI: opts.url, trackPosition: true }), text, graph);
+      await feedStream(new GuardedRdfXmlParser(opts.url, limits.maxDepth, repairs, { baseIRI: opts.url, trackPosition: true }), text, graph);
     } else if (format === 'jsonld') {
-      const parser = new JsonLdParser({ baseIRI: opts.url, documentLoader: contextLoader(opts.jsonLdContexts) });
-      await feedStream(parser, text, graph);
+      const parser = lenientJsonLd(new JsonLdParser({ baseIRI: opts.url, documentLoader: contextLoader(opts.jsonLdContexts) }), repairs);
+      await feedStream(parser, guardJson(text, opts.url, limits, 'JSON-LD'), graph);
     } else {
-      await feedN3(format, opts.url, text, graph);
+      await feedN3(format, opts.url, text, graph, limits.maxTokenBytes, repairs);
     }
-    return { graph, format };
+    return { graph, format, repairs: { list: repairs.list, count: repairs.count } };
   } catch (err) {
     throw toParseError(err, opts.url, format);
   } finally {
@@ -341,11 +348,11 @@ export function scanXmlProlog(s: string, final: boolean): PrologVerdict {
         } else if (c === '"' || c === "'") {
           quote = c;
         } else if (c === '[') {
-          return {
-            kind: 'refuse',
-            at: i,
-            detail: 'the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks',
-          };
+          const end = s.indexOf(']', j + 1);
+          if (end < 0) return final ? { kind: 'refuse', at: i, detail: ENTITY_REFUSAL } : more;
+          if (typeof plainEntities(s.slice(j + 1, end)) === 'string') return { kind: 'refuse', at: i, detail: ENTITY_REFUSAL };
+          // Only plain text entities: read on to the DOCTYPE's end.
+          j = end;
         } else if (c === '>') {
           i = j + 1;
           closed = true;
@@ -358,6 +365,50 @@ export function scanXmlProlog(s: string, final: boolean): PrologVerdict {
     if (tag === null) return s.length - i < 256 && !final ? more : { kind: 'ok' };
     return /^(?:[\w.-]+:)?html$/i.test(tag[1] as string) ? { kind: 'refuse', detail: 'html', at: i } : { kind: 'ok' };
   }
+}
+
+const ENTITY_REFUSAL =
+  'the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks (only plain text entities are read: no external or parameter entity, none referring to another, values up to 1024 characters)';
+
+/** Longest value of an internal entity accepted, in characters: bounds what one reference expands to. */
+const MAX_ENTITY_VALUE = 1024;
+/** Internal entities accepted at most. */
+const MAX_ENTITIES = 256;
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * The entities of a DOCTYPE's internal subset when it declares nothing but plain text entities
+ * (`<!ENTITY dct "http://purl.org/dc/terms/">`, as Protégé and Italian DCAT-AP_IT files use to
+ * shorten namespaces), with predefined and character references in their values decoded; else a
+ * reason to refuse. Refused: external entities (SYSTEM/PUBLIC: XXE), parameter entities, values
+ * referring to other entities (billion laughs), and values over MAX_ENTITY_VALUE characters.
+ * A reference then expands once, to at most MAX_ENTITY_VALUE characters; the parsing worker's
+ * memory and CPU limits bound the rest. rdflib reads such files, so Hasad does too.
+ */
+export function plainEntities(subset: string): Map<string, string> | string {
+  const entities = new Map<string, string>();
+  const decl = /\s+|<!--[\s\S]*?-->|<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>/y;
+  let at = 0;
+  while (at < subset.length) {
+    decl.lastIndex = at;
+    const m = decl.exec(subset);
+    if (m === null) return `unexpected declaration at ${JSON.stringify(subset.slice(at, at + 40))}`;
+    at = decl.lastIndex;
+    if (m[1] === undefined) continue;
+    const raw = m[2] ?? m[3] ?? '';
+    if (raw.length > MAX_ENTITY_VALUE) return `entity ${m[1]} is longer than ${MAX_ENTITY_VALUE} characters`;
+    let bad: string | undefined;
+    const value = raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);|[&%]/g, (ref, name: string | undefined) => {
+      if (name === undefined) return (bad = ref);
+      if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+      if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
+      return PREDEFINED[name] ?? (bad = ref);
+    });
+    if (bad !== undefined) return `entity ${m[1]} refers to ${bad}`;
+    entities.set(m[1], value);
+    if (entities.size > MAX_ENTITIES) return `more than ${MAX_ENTITIES} entities`;
+  }
+  return entities;
 }
 
 /** Passes the text through once its prolog is known to be safe; see {@link scanXmlProlog}. */
@@ -377,12 +428,17 @@ async function* guardXmlProlog(text: AsyncIterable<string>, url: string): AsyncG
     }
     return v.kind !== 'more';
   };
+  // The prolog is scanned again from its start only once it has doubled since the last scan:
+  // linear overall, however small the chunks the network delivers.
+  let nextScan = 0;
   for await (const chunk of text) {
     if (decided) {
       yield chunk;
       continue;
     }
     buf += chunk;
+    if (buf.length < nextScan && buf.length <= MAX_PROLOG_CHARS) continue;
+    nextScan = buf.length * 2;
     if (check(false)) {
       decided = true;
       yield buf;
@@ -401,17 +457,47 @@ async function* guardXmlProlog(text: AsyncIterable<string>, url: string): AsyncG
  * second line, should a DOCTYPE ever reach the parser.
  */
 class GuardedRdfXmlParser extends RdfXmlParser {
+  private depth = 0;
+
   constructor(
     private readonly url: string,
+    private readonly maxDepth: number,
+    private readonly repairs: IriRepairs,
     args: ConstructorParameters<typeof RdfXmlParser>[0],
   ) {
     super(args);
   }
 
-  protected override onDoctype(doctype: string): void {
-    if (doctype.replace(/"[^"]*"|'[^']*'/g, '').includes('[')) {
-      throw new ParseError(this.url, 'RDF/XML', 'the document has a DOCTYPE with an internal subset (entity declarations); refused, because entity expansion enables XXE and billion-laughs attacks');
+  /** Reads an IRI with forbidden characters (a space, a quote) percent-encoded, noting where, instead of failing the page. */
+  override uriToNamedNode(uri: string): RDF.NamedNode {
+    if (!needsRepair(uri)) return super.uriToNamedNode(uri);
+    const sax = (this as unknown as { saxParser: { line: number; column: number } }).saxParser;
+    return super.uriToNamedNode(this.repairs.repair(uri, { line: sax.line, column: sax.column }));
+  }
+
+  /** Refuses elements nested deeper than maxDepth before the parser keeps state for them (its cost grows superlinearly with depth). */
+  protected override onTag(tag: Parameters<RdfXmlParser['onTag']>[0]): void {
+    if (++this.depth > this.maxDepth) {
+      // saxes' position is not part of the parser's typed surface.
+      const sax = (this as unknown as { saxParser: { line: number; column: number } }).saxParser;
+      throw parseLimitError(this.url, 'RDF/XML', 'maxDepth', this.maxDepth, `XML elements nested more than ${this.maxDepth} deep`, { line: sax.line, column: sax.column });
     }
+    super.onTag(tag);
+  }
+
+  protected override onCloseTag(): void {
+    this.depth--;
+    super.onCloseTag();
+  }
+
+  protected override onDoctype(doctype: string): void {
+    const open = doctype.indexOf('[');
+    if (open < 0 || !doctype.replace(/"[^"]*"|'[^']*'/g, '').includes('[')) return;
+    const entities = plainEntities(doctype.slice(open + 1, doctype.lastIndexOf(']')));
+    if (typeof entities === 'string') throw new ParseError(this.url, 'RDF/XML', ENTITY_REFUSAL);
+    // saxes inserts an entity's text as it is, without reading references in it again.
+    const sax = (this as unknown as { saxParser: { ENTITIES: Record<string, string> } }).saxParser;
+    for (const [name, value] of entities) sax.ENTITIES[name] = value;
   }
 }
 
@@ -425,12 +511,26 @@ const N3_FORMATS: Record<string, string> = {
   n3: 'N3',
 };
 
+/** Held text of the lexer below which chunks go to it as they come. */
+const COALESCE_FROM = 64 * 1024;
+
 /**
  * Drives n3's Parser directly with string chunks: its StreamParser would re-encode every string
  * to a Buffer and push each quad through a stream, which costs more than the parsing itself.
+ *
+ * n3's lexer keeps the text of a token it has not finished (a long literal, an IRI) and scans
+ * it again from its start on every chunk: an unterminated literal made that quadratic (40 s after
+ * 37 MB). Two things keep it linear and bounded: while the lexer holds more than COALESCE_FROM
+ * characters, chunks are gathered and handed over only once they are as long as what it holds
+ * (each rescan then covers at least as much new text as old), and a held token longer than
+ * `maxTokenBytes` fails the page.
  */
-async function feedN3(format: RdfFormat, baseIRI: string, text: AsyncIterable<string>, graph: PageGraph): Promise<void> {
-  const parser = new N3Parser({ baseIRI, format: N3_FORMATS[format] ?? 'TriG' });
+async function feedN3(format: RdfFormat, baseIRI: string, text: AsyncIterable<string>, graph: PageGraph, maxTokenBytes: number, repairs: IriRepairs): Promise<void> {
+  const n3Format = N3_FORMATS[format] ?? 'TriG';
+  const lexer = n3Format === 'N3' ? undefined : lenientLexer(new N3Lexer({ lineMode: n3Format === 'N-Quads' }), repairs);
+  const parser = new N3Parser({ baseIRI, format: n3Format, ...(lexer !== undefined && { lexer }) });
+  // The lexer's unconsumed text is not part of n3's typed surface; it is a plain string field.
+  const held = () => ((parser as unknown as { _lexer?: { _input?: unknown } })._lexer?._input as string | null | undefined)?.length ?? 0;
   const input = new EventEmitter();
   let error: Error | undefined;
   parser.parse(input, {
@@ -439,13 +539,57 @@ async function feedN3(format: RdfFormat, baseIRI: string, text: AsyncIterable<st
       else if (quad) graph.add(quad);
     },
   });
-  // The lexer tokenises each chunk synchronously inside emit(), so errors are known right after.
-  for await (const chunk of text) {
+  const tooLong = () =>
+    parseLimitError(baseIRI, FORMAT_LABELS[format], 'maxTokenBytes', maxTokenBytes, `a token (literal, IRI or comment) longer than ${maxTokenBytes} characters, or never closed`);
+  let gathered: string[] = [];
+  let gatheredLength = 0;
+  const emit = (chunk: string) => {
     input.emit('data', chunk);
+    // The lexer tokenises each chunk synchronously inside emit(), so errors are known right after.
     if (error !== undefined) throw error;
+    if (held() > maxTokenBytes) throw tooLong();
+  };
+  for await (const chunk of text) {
+    const h = held();
+    if (h < COALESCE_FROM && gatheredLength === 0) {
+      emit(chunk);
+      continue;
+    }
+    gathered.push(chunk);
+    gatheredLength += chunk.length;
+    // Handed over early when the token could pass the limit: the lexer then says whether it did.
+    if (gatheredLength < h && h + gatheredLength <= maxTokenBytes) continue;
+    const joined = gathered.join('');
+    gathered = [];
+    gatheredLength = 0;
+    emit(joined);
   }
+  if (gatheredLength > 0) emit(gathered.join(''));
   input.emit('end');
   if (error !== undefined) throw error;
+}
+
+/**
+ * n3's lexer with IRI leniency: an `<…>` IRI with a space, a quote or another character Turtle
+ * forbids (but no escape, no line break and no `<` or `>` inside) is read percent-encoded and
+ * noted with its line, where n3 would fail the whole page. The lexer's IRI pattern is an
+ * internal field, not part of n3's typed surface: it is replaced on this one instance.
+ */
+function lenientLexer(lexer: N3Lexer, repairs: IriRepairs): N3Lexer {
+  const internals = lexer as unknown as { _unescapedIri: RegExp; _line: number };
+  const strict = internals._unescapedIri;
+  const lenient = /^<([^<>\\\n\r]*)>[ \t]*/;
+  internals._unescapedIri = {
+    exec(input: string): RegExpExecArray | null {
+      const m = strict.exec(input);
+      if (m !== null) return m;
+      const l = lenient.exec(input);
+      if (l === null || !needsRepair(l[1] as string)) return null;
+      l[1] = repairs.repair(l[1] as string, { line: internals._line });
+      return l;
+    },
+  } as RegExp;
+  return lexer;
 }
 
 interface QuadTransform extends EventEmitter {
@@ -480,6 +624,26 @@ async function feedStream(parser: QuadTransform, text: AsyncIterable<string>, gr
     parser.destroy();
     throw failure?.error ?? err;
   }
+}
+
+/**
+ * jsonld-streaming-parser with IRI leniency: a node IRI (`@id`, an `@id` value) that it would
+ * silently drop for holding a space or another forbidden character is read percent-encoded and
+ * noted instead (JSON-LD gives no line). Its IRI-to-term step is an internal method, not part of
+ * the typed surface: it is wrapped on this one instance.
+ */
+function lenientJsonLd(parser: JsonLdParser, repairs: IriRepairs): JsonLdParser {
+  type Context = { expandTerm(key: string, vocab: boolean, options: unknown): string | null };
+  const util = (parser as unknown as { util: { resourceToTerm(context: Context, key: string): RDF.Term | null; parsingContext: { getExpandOptions(): unknown } } }).util;
+  const strict = util.resourceToTerm.bind(util);
+  util.resourceToTerm = (context, key) => {
+    const term = strict(context, key);
+    if (term !== null || key.startsWith('_:')) return term;
+    const iri = context.expandTerm(key, false, util.parsingContext.getExpandOptions());
+    if (iri === null || !/^[A-Za-z][\w+.-]*:/.test(iri) || !needsRepair(iri)) return null;
+    return N3DataFactory.namedNode(repairs.repair(iri));
+  };
+  return parser;
 }
 
 function contextLoader(known: ReadonlyMap<string, unknown> | undefined): { load(url: string): Promise<never> } {

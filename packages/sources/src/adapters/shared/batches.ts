@@ -1,4 +1,4 @@
-import type { CanonicalDataset, RecordProblem } from '@hasad/core';
+import type { CanonicalDataset, RecordProblem, ProblemCode } from '@hasad/core';
 
 /** Records of one page, in batches. */
 export interface MappedBatch {
@@ -27,15 +27,15 @@ export class RecordProblems {
   identifier: string | undefined;
   constructor(private readonly prefix = '') {}
 
-  warn(code: string, field: string, message: string): void {
+  warn(code: ProblemCode, field: string, message: string): void {
     this.push('warning', code, field, message);
   }
 
-  error(code: string, field: string, message: string): void {
+  error(code: ProblemCode, field: string, message: string): void {
     this.push('error', code, field, message);
   }
 
-  private push(severity: RecordProblem['severity'], code: string, field: string, message: string): void {
+  private push(severity: RecordProblem['severity'], code: ProblemCode, field: string, message: string): void {
     this.list.push({ severity, code, message, ...(this.identifier !== undefined && { identifier: this.identifier }), field: this.prefix + field });
   }
 }

@@ -3,7 +3,8 @@ import { ConfigError, FetchStatusError, HasadError, PagingError, ParseError } fr
 import type { CanonicalDataset } from '@hasad/core';
 import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
 import type { Loopback } from '../../../test/support/loopback.ts';
-import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import { harvestWithConfig } from '../index.ts';
+import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
 import {
   soapDatasetId as datasetId,
   soapDatasetServiceConfig as datasetServiceConfig,
@@ -34,10 +35,10 @@ async function serve(options: DatasetServiceOptions): Promise<DatasetService> {
   return service;
 }
 
-async function collect(opts: Partial<HarvestOptions> & { url: string; config: unknown }): Promise<{ events: HarvestEvent[]; error?: unknown }> {
+async function collect(opts: Partial<ConfiguredHarvestOptions> & { url: string; config: unknown }): Promise<{ events: HarvestEvent[]; error?: unknown }> {
   const events: HarvestEvent[] = [];
   try {
-    for await (const ev of soapAdapter.harvest({ http: loopbackHttp, ...opts })) events.push(ev);
+    for await (const ev of harvestWithConfig(soapAdapter, { http: loopbackHttp, ...opts })) events.push(ev);
   } catch (error) {
     return { events, error };
   }
@@ -179,7 +180,7 @@ describe('soap read-ahead', () => {
     const svc = await serve({ count: 60, delayMs: 100 });
     const consumed: Array<{ pageNo: number; at: number }> = [];
     const events: HarvestEvent[] = [];
-    for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+    for await (const ev of harvestWithConfig(soapAdapter, { http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
       events.push(ev);
       if (ev.type !== 'batch') continue;
       await sleep(150);
@@ -207,7 +208,7 @@ describe('soap read-ahead', () => {
     const { events, error } = await (async () => {
       const seen: HarvestEvent[] = [];
       try {
-        for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+        for await (const ev of harvestWithConfig(soapAdapter, { http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
           seen.push(ev);
           if (ev.type === 'batch') {
             await sleep(120);
@@ -250,7 +251,7 @@ describe('soap read-ahead', () => {
   it('the read-ahead page is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {
     const svc = await serve({ count: 60, delayMs: 20 });
     const first: HarvestEvent[] = [];
-    for await (const ev of soapAdapter.harvest({ http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
+    for await (const ev of harvestWithConfig(soapAdapter, { http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
       first.push(ev);
       if (ev.type === 'page') {
         // Page 2 is already on its way (read-ahead) when page 1's checkpoint event arrives.
@@ -352,7 +353,7 @@ describe('soap speculative read-ahead (service in its own process)', () => {
     closers.push(probe.stop);
     const batchAt = new Map<number, number>();
     const events: HarvestEvent[] = [];
-    for await (const ev of soapAdapter.harvest({ http: { ...loopbackHttp, hostConcurrency: 2 }, url: svc.url, config: datasetServiceConfig() })) {
+    for await (const ev of harvestWithConfig(soapAdapter, { http: { ...loopbackHttp, hostConcurrency: 2 }, url: svc.url, config: datasetServiceConfig() })) {
       events.push(ev);
       if (ev.type === 'batch' && !batchAt.has(ev.pageNo)) batchAt.set(ev.pageNo, epochNow());
     }

@@ -1,20 +1,23 @@
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { ConfigError, FetchStatusError, PagingError, ParseError } from '@hasad/core';
+import { ConfigError, FetchStatusError, LimitExceededError, PagingError, ParseError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
-import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
+import { batchSizeOf, runPager } from '../../pager.ts';
+import type { FetchedPage, PageOutcome, PagerContext, PageRef } from '../../pager.ts';
+import type { HarvestEvent, HarvestOptions } from '../../types.ts';
+import type { MappedBatch } from '../shared/batches.ts';
 import type { SoapConfig } from './config.ts';
 import { findFault, readEnvelope, renderEnvelope, soapHeaders, SoapFaultError } from './envelope.ts';
 import type { SoapMessage, SoapVersion } from './envelope.ts';
-import { batchResults, compileMapping, mapRecord } from './map.ts';
+import { compileMapping, mapRecord } from './map.ts';
+import { BatchCollector } from '../shared/batches.ts';
+import { DEFAULT_SOAP_LIMITS, EnvelopeStream, SOAP_LIMIT_SETTINGS, streamDecoder } from './stream.ts';
 import type { CompiledMapping, RecordMapResult } from './map.ts';
 import { listSoapOperations } from './wsdl.ts';
-import { compilePath, decodeXml, selectNodes, selectValues } from './xml.ts';
+import { compilePath, decodeXml, isNil, selectNodes, selectValues } from './xml.ts';
 import type { CompiledPath, Namespaces, XNode } from './xml.ts';
 
-const DEFAULT_BATCH_SIZE = 1000;
-const DEFAULT_MAX_PAGES = 10_000;
 const ACCEPT = 'text/xml, application/soap+xml, application/xml;q=0.9, */*;q=0.1';
 /** SOAP 1.1 sends Faults with 500, SOAP 1.2 with 400 (Sender) or 500 (Receiver): read those bodies. */
 const FAULT_STATUSES = [400, 500] as const;
@@ -167,18 +170,15 @@ function nextPageFollows(
   }
 }
 
-/** A page's answer, body read (not yet parsed). */
-interface FetchedPage {
-  res: FetchResponse;
-  bytes: Buffer;
-}
+/** A page's answer, its body not yet read (it is parsed as it arrives). */
+type SoapPage = FetchedPage;
 
 /**
  * POSTs the envelope for page `ordinal` and reads the whole answer. An error status is read as a
  * Fault when it holds one, else fails with its status.
  * @throws SoapFaultError, FetchStatusError, and the fetch errors.
  */
-async function requestPage(opts: HarvestOptions, config: SoapConfig, target: SoapTarget, ordinal: number, pageNo: number, signal: AbortSignal | undefined): Promise<FetchedPage> {
+async function requestPage(opts: HarvestOptions, config: SoapConfig, target: SoapTarget, ordinal: number, pageNo: number, signal: AbortSignal | undefined): Promise<SoapPage> {
   const index = ordinal - 1;
   const values = { ...config.params, page: String(config.firstPage + index), pageSize: String(config.pageSize), offset: String(index * config.pageSize) };
   const res = await fetchPage({
@@ -199,13 +199,21 @@ async function requestPage(opts: HarvestOptions, config: SoapConfig, target: Soa
     const bodyExcerpt = excerpt(bytes);
     throw new FetchStatusError(res.url, res.status, { ...(bodyExcerpt !== '' && { bodyExcerpt }) });
   }
-  return { res, bytes: (await readBody(res, Number.POSITIVE_INFINITY)) as Buffer };
+  // A read-ahead body may be aborted before anyone reads it: its error must not go unhandled.
+  // Whoever reads the body still sees the error (the async iterator listens on its own).
+  res.body.on('error', () => undefined);
+  return { res, body: res.body };
 }
+
+/** Bytes parsed between two turns of the event loop given back to the process. */
+const YIELD_EVERY_BYTES = 1024 * 1024;
+
+const duplicateMessage = (id: string) => `a record with identifier ${JSON.stringify(id)} was already read in this harvest; this one was skipped`;
 
 /** The next page, asked for while the current one is parsed, mapped and handed on. */
 interface ReadAhead {
   ordinal: number;
-  page: Promise<FetchedPage>;
+  page: Promise<SoapPage>;
   controller: AbortController;
 }
 
@@ -297,28 +305,24 @@ function dropReadAhead(ahead: ReadAhead): void {
  *   previous one (the service ignores the page parameter), or past `maxPages`; ParseError and the
  *   fetch errors of the page being read.
  */
-export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGenerator<HarvestEvent> {
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGenerator<HarvestEvent> {
+  const batchSize = batchSizeOf(opts);
   const mapping: CompiledMapping = compileMapping(config);
   const recordPath = envelopePath(config.recordPath);
   const paths = {
     ...(config.paging.mode === 'total' && { total: envelopePath(config.paging.totalPath) }),
     ...(config.paging.mode === 'hasMore' && { hasMore: envelopePath(config.paging.hasMorePath) }),
   };
-  const target = await resolveTarget(opts, config);
-  const visited = new Set(opts.visited ?? []);
+  let target: SoapTarget = { endpoint: '', soapAction: '', version: '1.1' };
+  let pager: PagerContext = { visited: new Set(), maxPages: 0 };
   const seen = new Set<string>();
-  let pageNo = opts.start?.pageNo ?? 1;
-  // The checkpoint's fragment names the page to ask for; a fresh run starts at the source URL.
-  let ordinal = (opts.start === undefined ? undefined : pageOrdinalOf(opts.start.url)) ?? pageNo;
   let previousIds: string | undefined;
   let previousShort = false;
   /** The record total the last page gave (`total` mode): what the next page is guessed from. */
   let knownTotal: number | undefined;
   let ahead: ReadAhead | undefined;
   /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages. */
-  const mayAsk = (next: number, nextPageNo: number) => nextPageNo <= maxPages && !visited.has(soapPageUrl(target.endpoint, next));
+  const mayAsk = (next: number, nextPageNo: number) => nextPageNo <= pager.maxPages && !pager.visited.has(soapPageUrl(target.endpoint, next));
   const askAhead = (next: number, nextPageNo: number): ReadAhead => {
     const controller = new AbortController();
     const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
@@ -327,26 +331,35 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
     page.catch(() => undefined);
     return { ordinal: next, page, controller };
   };
+  /** The page ordinal a checkpoint URL names (every URL here was built by soapPageUrl). */
+  const ordinalOf = (page: PageRef) => pageOrdinalOf(page.url) ?? page.pageNo;
 
-  try {
-    for (;;) {
-      const url = soapPageUrl(target.endpoint, ordinal);
-      if (pageNo > maxPages) {
-        throw new PagingError(`the service has more than ${maxPages} pages (maxPages); page ${pageNo} would be ${url}`, { maxPages, pageNo, url });
-      }
-      opts.signal?.throwIfAborted();
-      visited.add(url);
-      const index = ordinal - 1;
+  return runPager<SoapPage>(opts, {
+    noun: 'service',
+    async open(start, ctx) {
+      pager = ctx;
+      target = await resolveTarget(opts, config);
+      // The checkpoint's fragment names the page to ask for; a fresh run starts at the source URL.
+      const ordinal = (opts.start === undefined ? undefined : pageOrdinalOf(opts.start.url)) ?? start.pageNo;
+      return { start: { pageNo: start.pageNo, url: soapPageUrl(target.endpoint, ordinal) } };
+    },
+    async fetch(page) {
+      const ordinal = ordinalOf(page);
       const readAhead = ahead;
       ahead = undefined;
-      let fetched: FetchedPage;
-      if (readAhead !== undefined && readAhead.ordinal === ordinal) {
-        fetched = await readAhead.page;
-      } else {
-        if (readAhead !== undefined) dropReadAhead(readAhead);
-        fetched = await requestPage(opts, config, target, ordinal, pageNo, opts.signal);
-      }
-      const { res, bytes } = fetched;
+      if (readAhead !== undefined && readAhead.ordinal === ordinal) return readAhead.page;
+      if (readAhead !== undefined) dropReadAhead(readAhead);
+      return requestPage(opts, config, target, ordinal, page.pageNo, opts.signal);
+    },
+    close() {
+      // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
+      if (ahead !== undefined) dropReadAhead(ahead);
+      ahead = undefined;
+    },
+    async *read(page, { res, body }): AsyncGenerator<MappedBatch, PageOutcome> {
+      const { pageNo, url } = page;
+      const ordinal = ordinalOf(page);
+      const index = ordinal - 1;
       // Speculative read-ahead: when earlier pages make the next one likely, ask for it before
       // this one is parsed, so the service works on it during the parse as well.
       if (ahead === undefined && mayAsk(ordinal + 1, pageNo + 1) && nextPageLikely(config, ordinal, knownTotal, previousShort)) {
@@ -355,34 +368,97 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
         await untilWritten(target.endpoint, ahead.page);
       }
 
-      if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(bytes.subarray(0, 512).toString('latin1'))) {
-        // A portal's login or error page: say so rather than report where the HTML is not XML.
-        throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(bytes)}`);
+      const limits = { ...DEFAULT_SOAP_LIMITS, ...opts.http.soapLimits };
+      const collector = new BatchCollector(batchSize, seen);
+      const ready: MappedBatch[] = [];
+      const ids: string[] = [];
+      let identified = false;
+      const take = (result: RecordMapResult) => {
+        ids.push(result.identifier ?? '');
+        if (result.identifier !== undefined) identified = true;
+        const full = collector.add(result, duplicateMessage);
+        if (full !== undefined) ready.push(full);
+      };
+      // Records are mapped as their element closes, inside sax's callbacks, and handed on per chunk.
+      const stream = new EnvelopeStream({
+        source: res.url,
+        recordPath,
+        keepPaths: [paths.total, paths.hasMore].filter((p): p is CompiledPath => p !== undefined),
+        namespaces: config.namespaces,
+        limits,
+        // An xsi:nil record element says there is no record there (as selectNodes does for kept ones).
+        onRecord: (node) => {
+          if (!isNil(node)) take(mapRecord(node, mapping));
+        },
+      });
+      let decoder: ReturnType<typeof streamDecoder> | undefined;
+      let head: Buffer[] = [];
+      let headBytes = 0;
+      let total = 0;
+      let lastTurn = 0;
+      const start = () => {
+        const first = Buffer.concat(head);
+        head = [];
+        if (/html/i.test(res.contentType ?? '') && !/^\s*(<\?xml[^>]*>\s*)?<([\w.-]+:)?Envelope[\s>]/.test(first.subarray(0, 512).toString('latin1'))) {
+          // A portal's login or error page: say so rather than report where the HTML is not XML.
+          throw new ParseError(res.url, 'SOAP envelope', `the service answered ${res.contentType}, not a SOAP envelope: ${excerpt(first)}`);
+        }
+        if (parseChannel.hasSubscribers) parseChannel.publish({ pageNo, phase: 'start' });
+        decoder = streamDecoder(first, res.contentType, res.url);
+        stream.write(decoder.decode(first.subarray(decoder.skip)));
+      };
+      try {
+        for await (const chunk of body) {
+          const buf = chunk as Buffer;
+          total += buf.length;
+          if (total > limits.maxBodyBytes) {
+            throw new LimitExceededError(res.url, 'SOAP envelope', SOAP_LIMIT_SETTINGS.maxBodyBytes, limits.maxBodyBytes, `the answer runs past ${limits.maxBodyBytes} bytes`);
+          }
+          if (decoder === undefined) {
+            head.push(buf);
+            headBytes += buf.length;
+            // Enough to tell an HTML page and the encoding apart.
+            if (headBytes >= 512) start();
+          } else stream.write(decoder.decode(buf));
+          while (ready.length > 0) yield ready.shift() as MappedBatch;
+          // Chunks already buffered are iterated without a turn of the event loop: give the
+          // rest of the process (the API's /healthz, other harvests) one every ~1 MiB parsed.
+          if (total - lastTurn >= YIELD_EVERY_BYTES) {
+            lastTurn = total;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        }
+        if (decoder === undefined) start();
+        if (decoder !== undefined) stream.write(decoder.end());
+      } finally {
+        body.destroy();
       }
-      if (parseChannel.hasSubscribers) parseChannel.publish({ pageNo, phase: 'start' });
-      const msg: SoapMessage = readEnvelope(decodeXml(bytes, res.contentType, res.url, 'SOAP envelope'), res.url);
+      const msg: SoapMessage = stream.end();
       if (parseChannel.hasSubscribers) parseChannel.publish({ pageNo, phase: 'end' });
       const fault = findFault(msg.body);
       if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
+      // Records reached through references or escaped XML, and those holding references, were kept for now.
+      const kept: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
+      if (ids.length + kept.length > limits.maxRecords) {
+        throw new LimitExceededError(res.url, 'SOAP envelope', SOAP_LIMIT_SETTINGS.maxRecords, limits.maxRecords, `more than ${limits.maxRecords} record elements at ${config.recordPath}`);
+      }
+      for (const n of kept) take(mapRecord(n, mapping));
+      const count = ids.length;
 
       const problems: RecordProblem[] = [];
       if (msg.version !== undefined && msg.version !== target.version) {
         problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
       }
-      const nodes: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
-      if (config.paging.mode === 'emptyPage' && previousShort && nodes.length > 0) {
+      if (config.paging.mode === 'emptyPage' && previousShort && count > 0) {
         problems.push({ severity: 'warning', code: 'short_page', message: `page ${pageNo - 1} held fewer than pageSize ${config.pageSize} records, yet page ${pageNo} is not empty: if the service caps its page size, records are skipped` });
       }
-      previousShort = nodes.length < config.pageSize;
+      previousShort = count < config.pageSize;
 
-      const decided: { pageNo: number; index: number; count: number; endpoint: string; total?: number } = { pageNo, index, count: nodes.length, endpoint: target.endpoint };
+      const decided: { pageNo: number; index: number; count: number; endpoint: string; total?: number } = { pageNo, index, count, endpoint: target.endpoint };
       const more = nextPageFollows(config, msg, paths, decided, problems);
       if (decided.total !== undefined) knownTotal = decided.total;
-      let nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
-      if (nextUrl !== undefined && visited.has(nextUrl)) {
-        problems.push({ severity: 'warning', code: 'paging_loop', message: `the next page ${nextUrl} was already read in this run; paging stopped at ${url}` });
-        nextUrl = undefined;
-      }
+      // A next page already read is dropped by the pager (paging_loop); it is never asked ahead.
+      const nextUrl = more ? soapPageUrl(target.endpoint, ordinal + 1) : undefined;
       if (nextUrl !== undefined && mayAsk(ordinal + 1, pageNo + 1)) {
         // Read-ahead: the next page travels while this one is mapped and handed on (it may
         // already be on its way, asked before the parse).
@@ -394,43 +470,26 @@ export async function* harvestSoap(opts: HarvestOptions, config: SoapConfig): As
         ahead = undefined;
       }
 
-      const results: RecordMapResult[] = nodes.map((n) => mapRecord(n, mapping));
-      const ids = results.map((r) => r.identifier ?? '').join('\n');
-      const identified = results.some((r) => r.identifier !== undefined);
-      if (previousIds !== undefined && identified && ids === previousIds && config.paging.mode !== 'none') {
+      const joined = ids.join('\n');
+      if (previousIds !== undefined && identified && joined === previousIds && config.paging.mode !== 'none') {
         throw new PagingError(`page ${pageNo} from ${target.endpoint} lists the same records as the page before: the service seems to ignore {{page}}/{{offset}}`, { pageNo, url });
       }
-      previousIds = ids;
+      previousIds = joined;
 
-      let batchNo = 0;
-      let recordCount = 0;
-      for (const b of batchResults(results, batchSize, seen)) {
-        recordCount += b.records.length;
-        yield { type: 'batch', pageNo, url, batchNo: batchNo++, ...b };
-      }
-      if (nodes.length === 0 && !(config.paging.mode === 'emptyPage' && pageNo > 1)) {
+      yield* ready;
+      const rest = collector.flush();
+      if (rest !== undefined) yield rest;
+      if (count === 0 && !(config.paging.mode === 'emptyPage' && pageNo > 1)) {
         const found = msg.body.children.map((c) => `<${c.name}>`).join(', ') || 'nothing';
         problems.push({ severity: 'warning', code: 'no_datasets', message: `no record at ${config.recordPath} on page ${pageNo} (the Body holds ${found})` });
       }
-      const page: PageEvent = {
-        type: 'page',
-        pageNo,
-        url,
-        notModified: false,
+      return {
         ...(nextUrl !== undefined && { nextUrl }),
-        batchCount: batchNo,
-        recordCount,
-        bytes: res.bytesRead(),
+        problems,
         format: `soap-${msg.version ?? target.version}`,
+        // Paged until an empty page: that page is the listing's end, not a page that lost its records.
+        ...(count === 0 && config.paging.mode === 'emptyPage' && { endOfListing: true }),
       };
-      if (problems.length > 0) page.problems = problems;
-      yield page;
-      if (nextUrl === undefined) return;
-      pageNo++;
-      ordinal++;
-    }
-  } finally {
-    // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
-    if (ahead !== undefined) dropReadAhead(ahead);
-  }
+    },
+  });
 }

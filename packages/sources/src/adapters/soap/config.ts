@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '@hasad/core';
+import { sourceConfigError } from '../../source-config.ts';
 import { compileDateFormat } from './dates.ts';
 import { isFullEnvelope, placeholdersOf, renderEnvelope } from './envelope.ts';
 import type { SoapVersion } from './envelope.ts';
@@ -323,11 +324,7 @@ function constantProblem(kind: ValueKind, v: string): string | undefined {
 export function parseSoapConfig(config: unknown): SoapConfig {
   const parsed = soapConfigSchema.safeParse(config ?? {});
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => {
-      const where = i.path.map(String).join('.');
-      return i.code === 'unrecognized_keys' ? `unknown key(s)${where ? ` in ${where}` : ''}: ${i.keys.join(', ')}` : `${where || '(config)'}: ${i.message}`;
-    });
-    throw new ConfigError(`invalid soap source config: ${details.join('; ')}`, { issues: parsed.error.issues });
+    throw sourceConfigError('soap', { issues: parsed.error.issues });
   }
   const c = parsed.data;
   return {

@@ -1,6 +1,7 @@
 import type { SourceAdapter } from '../../types.ts';
 import { harvestSoap } from './client.ts';
 import { parseSoapConfig } from './config.ts';
+import type { SoapConfig } from './config.ts';
 import { describeSoapMapping } from './describe.ts';
 
 export type { SoapConfig, SoapFieldSpec, SoapPaging } from './config.ts';
@@ -18,13 +19,11 @@ export { pageOrdinalOf, soapPageUrl } from './client.ts';
  * by the source's field mapping. SOAP 1.1 and 1.2; Faults fail the run with their text. See
  * {@link SoapConfig} for the config, with an example.
  */
-export const soapAdapter: SourceAdapter = {
+export const soapAdapter: SourceAdapter<SoapConfig> = {
   kind: 'soap',
+  // Where it connects: requests go to `endpoint` (default the source's `url`); `wsdl` is fetched for the SOAPAction.
+  networkFields: ['endpoint', 'wsdl'],
   parseConfig: parseSoapConfig,
-  harvest(opts) {
-    // Validate before the first request so a bad config fails without touching the network.
-    const config = parseSoapConfig(opts.config);
-    return harvestSoap(opts, config);
-  },
-  describeMapping: (config) => describeSoapMapping(parseSoapConfig(config)),
+  harvest: harvestSoap,
+  describeMapping: describeSoapMapping,
 };

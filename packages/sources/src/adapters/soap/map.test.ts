@@ -191,7 +191,7 @@ describe('parseSoapConfig', () => {
 
   it('names every unknown key, bad field and bad template at once', () => {
     expect(message({ ...base, colour: 'blue', paging: { mode: 'total', totalPath: 'x', every: 2 }, fields: { 'title.fr': 't', tittle: 'x', 'keywords.fr': { path: 'k', sep: ';' } } })).toBe(
-      "invalid soap source config: unknown key(s) in paging: every; unknown key(s) in fields.keywords.fr: sep; unknown key(s): colour; fields: unknown field(s): tittle; fields.identifier: required: the path of each record's identifier",
+      "invalid soap source config: unknown key(s): paging.every; unknown key(s): fields.keywords.fr.sep; unknown key(s): colour; fields: unknown field(s): tittle; fields.identifier: required: the path of each record's identifier",
     );
     expect(message({ ...base, envelope: '<Get>{{pg}}</Get>' })).toBe(
       'invalid soap source config: envelope: placeholder(s) without a value: {{pg}} (known: {{page}}, {{pageSize}}, {{offset}}); envelope: paging mode "emptyPage" needs {{page}} or {{offset}} in the envelope, else every page would be the first',

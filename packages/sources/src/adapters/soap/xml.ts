@@ -9,7 +9,7 @@ import { ParseError } from '@hasad/core';
  */
 
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 /** SOAP 1.2 encoding: `enc:id` / `enc:ref` replace 1.1's `id` / `href="#…"`. */
 const SOAP12_ENC_NS = 'http://www.w3.org/2003/05/soap-encoding';
 /** References followed at most in a chain (guards against `a → b → a`). */
@@ -54,6 +54,8 @@ export class XDoc {
   private ids: Map<string, XNode> | undefined;
   /** Documents parsed from an element's text, by element. */
   readonly embedded = new WeakMap<XNode, XNode | null>();
+  /** How an element's escaped XML text is parsed (the streaming reader sets one with its limits). */
+  parseEmbedded: ((text: string, format: string) => XNode) | undefined;
 
   constructor(source: string) {
     this.source = source;
@@ -391,7 +393,7 @@ export function childrenOf(node: XNode): XNode[] {
   let inner = node.doc.embedded.get(node);
   if (inner === undefined) {
     try {
-      inner = parseXml(text, node.doc.source, `XML inside <${node.name}>`).root;
+      inner = node.doc.parseEmbedded?.(text, `XML inside <${node.name}>`) ?? parseXml(text, node.doc.source, `XML inside <${node.name}>`).root;
     } catch (err) {
       node.doc.embedded.set(node, null);
       throw err;

@@ -1,0 +1,80 @@
+/**
+ * CSW benchmark: the CSW adapter harvests a paged ISO 19139 geoportal on loopback (@hasad/testkit's
+ * CSW service, generated bilingual records of about 9 KB each, as a GeoNetwork answers them) that
+ * takes `--server-ms` per page, as a real catalogue's database does. Prints records per second, the
+ * server's and Hasad's time per page (Hasad's: from the last byte of page N to the request for
+ * page N+1: read, parse, map, hand on), and peak memory. The aim: Hasad's time per page no more
+ * than the server's, so that the harvest is limited by the server's paging.
+ *
+ *   npm run bench:csw                                   20,000 records, pages of 100, server 50 ms a page
+ *   npm run bench:csw -- --records 2000 --page-size 50  a quick run
+ *
+ * The service runs in the same process; it is idle while Hasad works on a page (requests are
+ * sequential), so it does not inflate Hasad's time.
+ */
+import { parseArgs } from 'node:util';
+import { generatedCswRecords, startCswService } from '@hasad/testkit';
+import { defaultHttpOptions, getAdapter, harvestWithConfig } from '@hasad/sources';
+import { fmtSpread, spread } from './lib/kinds.ts';
+import { int } from './lib/report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '20000' },
+    'page-size': { type: 'string', default: '100' },
+    'server-ms': { type: 'string', default: '50' },
+  },
+});
+const RECORDS = Number(args.records);
+const PAGE_SIZE = Number(args['page-size']);
+const SERVER_MS = Number(args['server-ms']);
+if (![RECORDS, PAGE_SIZE, SERVER_MS].every((n) => Number.isInteger(n) && n >= 0) || RECORDS === 0 || PAGE_SIZE === 0) {
+  console.error('--records and --page-size must be positive integers, --server-ms a non-negative one');
+  process.exit(2);
+}
+
+const records = generatedCswRecords(RECORDS);
+const svc = await startCswService({ records, schemas: ['iso'], delayMs: SERVER_MS });
+let peakRss = 0;
+let peakHeap = 0;
+const sample = () => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+};
+const timer = setInterval(sample, 20);
+const rssBefore = process.memoryUsage().rss;
+
+let harvested = 0;
+let invalid = 0;
+let bytes = 0;
+const t0 = performance.now();
+for await (const ev of harvestWithConfig(getAdapter('csw'), { url: svc.url, config: { pageSize: PAGE_SIZE }, http: { ...defaultHttpOptions, allowPrivateHosts: true } })) {
+  if (ev.type === 'batch') {
+    harvested += ev.records.length;
+    invalid += ev.invalidIdentifiers.length;
+  } else bytes += ev.bytes;
+  sample();
+}
+const totalMs = performance.now() - t0;
+clearInterval(timer);
+await svc.close();
+
+const pages = svc.requests.filter((r) => r.request === 'GetRecords');
+const serverMs = pages.map((r) => (r.finishedAt ?? r.receivedAt) - r.receivedAt);
+const hasadMs = pages.slice(1).map((r, i) => r.receivedAt - (pages[i]!.finishedAt ?? pages[i]!.receivedAt));
+// The last page's work ends with the harvest.
+const last = pages.at(-1);
+if (last?.finishedAt !== undefined) hasadMs.push(t0 + totalMs - last.finishedAt);
+const server = spread(serverMs);
+const hasad = spread(hasadMs);
+
+console.log(`CSW: ${int(RECORDS)} ISO 19139 records (${(bytes / RECORDS / 1024).toFixed(1)} KB each on the wire), pages of ${PAGE_SIZE}, server +${SERVER_MS} ms a page`);
+console.log(`  harvested ${int(harvested)} records (${invalid} invalid) in ${pages.length} pages, ${(totalMs / 1000).toFixed(2)} s: ${int(harvested / (totalMs / 1000))} records/s`);
+console.log(`  per page (mean / p50 / p95): server ${fmtSpread(server)}, Hasad ${fmtSpread(hasad)}`);
+console.log(`  Hasad's share of the harvest: ${Math.round((hasadMs.reduce((a, b) => a + b, 0) / totalMs) * 100)}%; aim: Hasad's time per page ≤ the server's (${hasad && server && hasad.mean <= server.mean ? 'met' : 'not met'})`);
+console.log(`  peak memory: RSS ${Math.round(peakRss / 1024 / 1024)} MB (${Math.round(rssBefore / 1024 / 1024)} MB before, records generated), heap ${Math.round(peakHeap / 1024 / 1024)} MB`);
+if (harvested + invalid !== RECORDS) {
+  console.error(`wrong result: ${harvested + invalid} records harvested, ${RECORDS} served`);
+  process.exit(1);
+}

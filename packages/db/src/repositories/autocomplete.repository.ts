@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+
+/**
+ * Look-ups behind the CKAN-compatible autocomplete actions and `resource_show`: prefix matches
+ * as a user types, served from indexes (the search vector's GIN index, the organisations table,
+ * the primary key's range). Every value reaches PostgreSQL as a parameter.
+ */
+
+/** `LIKE` pattern text matching `s` literally (its `%`, `_` and `\` escaped). */
+function likeLiteral(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The words of what a user typed, each a prefix: letters and digits only (in any script), so
+ * nothing of tsquery's own syntax can come from the input. Empty when nothing is left.
+ */
+export function prefixWords(q: string, max = 8): string[] {
+  return (q.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, max);
+}
+
+/**
+ * Active datasets whose title, keywords or description have words beginning with each typed
+ * word (`pharm` finds "pharmacies"), best matches first: the same folding and stemming as the
+ * full-text search (French and Arabic), through the search vector's GIN index.
+ */
+export async function suggestDatasets(db: Db, q: string, limit: number): Promise<Array<{ id: string; title: Record<string, string> }>> {
+  const words = prefixWords(q);
+  if (words.length === 0) return [];
+  const res = await db.execute<{ id: string; title: Record<string, string> }>(sql`
+    WITH q AS (${prefixQuery(words)})
+    SELECT d.id, d.title FROM datasets d, q
+    WHERE d.status = 'active' AND d.search_vector @@ q.tsq
+    ORDER BY pg_catalog.ts_rank(d.search_vector, q.tsq) DESC, d.id
+    LIMIT ${limit}`);
+  return res.rows;
+}
+
+/** `SELECT … AS tsq`: every typed word as a prefix (`w:*`), all of them, folded and stemmed as the search. */
+function prefixQuery(words: string[]) {
+  return sql`SELECT pg_catalog.to_tsquery('public.hasad_fr'::regconfig,
+    (SELECT string_agg(w || ':*', ' & ') FROM pg_catalog.regexp_split_to_table(public.hasad_search_norm(${words.join(' ')}), '[[:space:]]+') AS w WHERE w <> '')) AS tsq`;
+}
+
+/** Datasets a keyword suggestion looks at: the first this many matching the typed prefixes (a bound on the work per keystroke). */
+const KEYWORD_SAMPLE = 5000;
+
+/**
+ * Keywords beginning with what was typed (or with a word of it after a space), accents, case
+ * and Arabic spelling folded, most used first, among the datasets whose words begin so (found
+ * through the search vector's GIN index, at most {@link KEYWORD_SAMPLE} of them).
+ */
+export async function suggestKeywords(db: Db, q: string, limit: number): Promise<Array<{ value: string; count: number }>> {
+  const words = prefixWords(q);
+  if (words.length === 0) return [];
+  const typed = words.join(' ');
+  const res = await db.execute<{ value: string; count: number }>(sql`
+    WITH q AS (${prefixQuery(words)}),
+      c AS (SELECT d.keywords FROM datasets d, q WHERE d.status = 'active' AND d.search_vector @@ q.tsq LIMIT ${KEYWORD_SAMPLE}),
+      t AS (SELECT pg_catalog.lower(public.hasad_unaccent(public.hasad_search_norm(${typed}))) AS p)
+    SELECT k AS value, count(*)::int AS count FROM c, t, unnest(c.keywords) AS k
+    WHERE pg_catalog.strpos(' ' || pg_catalog.lower(public.hasad_unaccent(public.hasad_search_norm(k))), ' ' || t.p) > 0
+    GROUP BY k ORDER BY 2 DESC, 1 LIMIT ${limit}`);
+  return res.rows;
+}
+
+/** Formats in use (as faceted: `CSV`, `GeoJSON`) beginning with `q`, case-insensitively, most used first. */
+export async function suggestFormats(db: Db, q: string, limit: number): Promise<string[]> {
+  const res = await db.execute<{ format: string }>(sql`
+    SELECT f AS format FROM datasets d, unnest(d.formats) AS f
+    WHERE d.status = 'active' AND f ILIKE ${`${likeLiteral(q.trim())}%`}
+    GROUP BY f ORDER BY count(*) DESC, f LIMIT ${limit}`);
+  return res.rows.map((r) => r.format);
+}
+
+/** Organisations whose slug begins with `q` or whose name contains it, by name. */
+export async function suggestOrganizations(db: Db, q: string, limit: number): Promise<Array<{ id: string; slug: string; name: string }>> {
+  const t = likeLiteral(q.trim());
+  const res = await db.execute<{ id: string; slug: string; name: string }>(sql`
+    SELECT id, slug, name FROM organizations
+    WHERE slug ILIKE ${`${t}%`} OR name ILIKE ${`%${t}%`}
+    ORDER BY name, slug LIMIT ${limit}`);
+  return res.rows;
+}
+
+/** Ids of the active datasets whose id begins with these 8 hex digits (a range scan of the primary key). */
+export async function activeDatasetIdsWithPrefix(db: Db, prefix8: string): Promise<Array<{ id: string; title: unknown }>> {
+  if (!/^[0-9a-f]{8}$/.test(prefix8)) return [];
+  const res = await db.execute<{ id: string; title: unknown }>(sql`
+    SELECT id, title FROM datasets
+    WHERE id BETWEEN ${`${prefix8}-0000-0000-0000-000000000000`}::uuid AND ${`${prefix8}-ffff-ffff-ffff-ffffffffffff`}::uuid AND status = 'active'`);
+  return res.rows;
+}

@@ -1,0 +1,365 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, FetchStatusError, ParseError, type ProblemCode } from '@hasad/core';
+import type { CanonicalDataset, RecordProblem } from '@hasad/core';
+import { fetchPage } from '../../http/client.ts';
+import type { FetchResponse } from '../../http/client.ts';
+import { pageLimitError, withRunBudget } from '../../pager.ts';
+import type { HarvestEvent, HarvestOptions, HttpOptions, PageEvent } from '../../types.ts';
+import { mapPage } from '../dcat/map.ts';
+import { parseRdfString } from '../dcat/parse.ts';
+import { BatchCollector } from '../shared/batches.ts';
+import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
+import { decodeXml, parseXml } from '../soap/xml.ts';
+import type { XNode } from '../soap/xml.ts';
+import { filterXml } from './config.ts';
+import type { CswConfig } from './config.ts';
+import { mapIsoRecord } from './iso.ts';
+import {
+  CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults, recordTexts,
+  SCHEMA_DCAT, SCHEMA_ISO19139,
+} from './protocol.ts';
+import type { CswCapabilities, CswVersion, GetRecordsQuery } from './protocol.ts';
+
+const DEFAULT_BATCH_SIZE = 1000;
+const DEFAULT_MAX_PAGES = 10_000;
+const ACCEPT = 'application/xml, text/xml;q=0.9, */*;q=0.1';
+/** OWS servers send ExceptionReports with these statuses (OWS Common 1.1 §8.6 and practice). */
+const EXCEPTION_STATUSES = [400, 403, 404, 500, 501, 503] as const;
+const MAX_EXCEPTION_BYTES = 1024 * 1024;
+/**
+ * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
+ * again with the new mapping instead of being skipped as unchanged.
+ */
+const MAPPING_VERSION = 'csw-map-1';
+const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+
+/** How this source's records are asked for, decided from the config and the capabilities. */
+export interface CswPlan {
+  version: CswVersion;
+  method: 'get' | 'post';
+  /** Where GetRecords goes. */
+  endpoint: string;
+  format: 'iso19139' | 'dcat';
+  outputSchema: string;
+  typeNames: string;
+  constraint?: GetRecordsQuery['constraint'];
+  pageSize: number;
+  /** Notes on the choices made (preview shows them). */
+  notes: RecordProblem[];
+}
+
+/** An answer read whole, decoded and parsed; ExceptionReports thrown as CswExceptionError. */
+async function fetchXml(url: string, http: HttpOptions, maxBytes: number, what: string, init: { body?: string; signal?: AbortSignal; pageNo?: number } = {}): Promise<{ res: FetchResponse; text: string; root: XNode }> {
+  const res = await fetchPage({
+    url,
+    http,
+    accept: ACCEPT,
+    acceptStatuses: EXCEPTION_STATUSES,
+    ...(init.body !== undefined && { method: 'POST' as const, body: init.body, headers: { 'content-type': 'application/xml; charset=utf-8' } }),
+    ...(init.signal !== undefined && { signal: init.signal }),
+  });
+  const error = res.status >= 400;
+  const limit = error ? Math.min(MAX_EXCEPTION_BYTES, maxBytes) : maxBytes;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res.body) {
+      chunks.push(chunk as Buffer);
+      if (res.bytesRead() > limit) {
+        if (error) throw new FetchStatusError(res.url, res.status, {});
+        throw new ParseError(res.url, what, `the answer is larger than ${limit} bytes (maxPageBytes); lower pageSize`);
+      }
+    }
+  } finally {
+    res.body.destroy();
+  }
+  const bytes = Buffer.concat(chunks);
+  let text: string;
+  let root: XNode;
+  try {
+    text = decodeXml(bytes, res.contentType, res.url, what);
+    root = parseXml(text, res.url, what).root;
+  } catch (err) {
+    if (error) throw new FetchStatusError(res.url, res.status, { bodyExcerpt: bytes.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim() });
+    throw err;
+  }
+  if (root.name === 'ExceptionReport') throw new CswExceptionError(res.url, describeExceptionReport(root), { httpStatus: res.status, ...(init.pageNo !== undefined && { pageNo: init.pageNo }) });
+  if (error) throw new FetchStatusError(res.url, res.status, {});
+  return { res, text, root };
+}
+
+/**
+ * Asks a CSW service for its capabilities (GetCapabilities by GET).
+ * @throws CswExceptionError, ParseError (not a CSW), and the fetch errors.
+ */
+export async function fetchCswCapabilities(url: string, http: HttpOptions, signal?: AbortSignal): Promise<CswCapabilities> {
+  const { res, root } = await fetchXml(getCapabilitiesUrl(url), http, Math.min(http.maxBytes, 10 * 1024 * 1024), 'CSW capabilities', signal === undefined ? {} : { signal });
+  return readCapabilities(root, res.url, res.status);
+}
+
+const sameOrigin = (a: string, b: string) => URL.canParse(a) && URL.canParse(b) && new URL(a).origin === new URL(b).origin;
+
+/**
+ * Decides version, method, endpoint, output schema and filter for a source.
+ * @throws ConfigError when the server offers nothing the config asks for (naming what it offers).
+ */
+export function planHarvest(sourceUrl: string, caps: CswCapabilities, config: CswConfig): CswPlan {
+  const notes: RecordProblem[] = [];
+  const offered = (s: string) => caps.outputSchemas.length === 0 || caps.outputSchemas.includes(s);
+  let version: CswVersion;
+  if (config.version !== 'auto') {
+    if (!caps.versions.includes(config.version)) throw new ConfigError(`the CSW service offers version ${caps.versions.join(', ')}, not ${config.version}`, { versions: caps.versions });
+    version = config.version;
+  } else version = caps.versions.includes('2.0.2') ? '2.0.2' : '3.0.0';
+
+  let format: CswPlan['format'];
+  if (config.outputSchema === 'iso19139' || config.outputSchema === 'dcat') {
+    const schema = config.outputSchema === 'dcat' ? SCHEMA_DCAT : SCHEMA_ISO19139;
+    if (!offered(schema)) throw new ConfigError(`the CSW service does not offer outputSchema ${schema}; it offers: ${caps.outputSchemas.join(', ')}`, { outputSchemas: caps.outputSchemas });
+    format = config.outputSchema;
+  } else if (offered(SCHEMA_ISO19139)) format = 'iso19139';
+  else if (caps.outputSchemas.includes(SCHEMA_DCAT)) format = 'dcat';
+  else {
+    throw new ConfigError(`the CSW service offers neither ISO 19139 (${SCHEMA_ISO19139}) nor DCAT (${SCHEMA_DCAT}) records; it offers: ${caps.outputSchemas.join(', ')}`, { outputSchemas: caps.outputSchemas });
+  }
+  const outputSchema = format === 'dcat' ? SCHEMA_DCAT : SCHEMA_ISO19139;
+
+  let method: 'get' | 'post';
+  if (config.method !== 'auto') method = config.method;
+  else method = caps.getRecords.post !== undefined || caps.getRecords.get === undefined ? 'post' : 'get';
+  // The advertised endpoint is used when it is on the source's own server; many geoportals
+  // advertise an internal host name (localhost:8080) that is not reachable from outside.
+  const advertised = method === 'post' ? caps.getRecords.post : caps.getRecords.get;
+  const base = new URL(sourceUrl);
+  base.hash = '';
+  let endpoint = base.href;
+  if (advertised !== undefined && sameOrigin(advertised, sourceUrl)) endpoint = advertised;
+  else if (advertised !== undefined) notes.push({ severity: 'info', code: 'csw_endpoint', message: `the capabilities advertise GetRecords at ${advertised}, on another server than the source; asking ${endpoint} instead` });
+  if (method === 'get') {
+    // KVP: the request parameters are Hasad's, whatever the source URL carried.
+    const u = new URL(endpoint);
+    for (const key of [...u.searchParams.keys()]) if (['service', 'request', 'version', 'acceptversions'].includes(key.toLowerCase())) u.searchParams.delete(key);
+    endpoint = u.href;
+  }
+
+  const typeNames = config.typeNames ?? (format === 'iso19139' && caps.typeNames.includes('gmd:MD_Metadata') ? 'gmd:MD_Metadata' : 'csw:Record');
+  const plan: CswPlan = { version, method, endpoint, format, outputSchema, typeNames, pageSize: config.pageSize, notes };
+  const f = config.filter;
+  if (f?.cql !== undefined) {
+    if (caps.constraintLanguages.length > 0 && !caps.constraintLanguages.includes('CQL_TEXT')) {
+      throw new ConfigError(`the CSW service does not accept CQL filters (it accepts ${caps.constraintLanguages.join(', ')}); use filter.ogc`, { constraintLanguages: caps.constraintLanguages });
+    }
+    plan.constraint = { language: 'CQL_TEXT', cql: f.cql };
+  } else if (f !== undefined) {
+    const xml = filterXml(f, version);
+    if (xml !== undefined) plan.constraint = { language: 'FILTER', filter: xml };
+  }
+  notes.unshift({
+    severity: 'info',
+    code: 'csw_capabilities',
+    message: `${caps.title ?? 'CSW service'}${caps.provider ? ` (${caps.provider})` : ''}: versions ${caps.versions.join(', ')}; output schemas ${caps.outputSchemas.join(', ') || '(not listed)'}; constraint languages ${caps.constraintLanguages.join(', ') || '(not listed)'}`,
+  });
+  notes.splice(1, 0, {
+    severity: 'info',
+    code: 'csw_plan',
+    message: `CSW ${version}, GetRecords by ${method.toUpperCase()} at ${endpoint}, outputSchema ${outputSchema} (${format === 'dcat' ? 'DCAT / GeoDCAT-AP' : 'ISO 19139'}), typeNames ${typeNames}, ${config.pageSize} records a page${plan.constraint !== undefined ? `, filter (${plan.constraint.language})` : ''}`,
+  });
+  return plan;
+}
+
+/** A page's checkpoint URL: the endpoint with the start position (and the count seen so far) in the fragment, which is never sent. */
+export function cswPageUrl(endpoint: string, start: number, matched?: number): string {
+  const u = new URL(endpoint);
+  u.hash = matched === undefined ? `start=${start}` : `start=${start}&matched=${matched}`;
+  return u.href;
+}
+
+function pageState(url: string): { start: number; matched?: number } {
+  const h = new URL(url).hash;
+  const start = Number(/[#&]start=(\d+)/.exec(h)?.[1] ?? '1');
+  const m = /[#&]matched=(\d+)/.exec(h)?.[1];
+  return { start: Number.isSafeInteger(start) && start >= 1 ? start : 1, ...(m !== undefined && { matched: Number(m) }) };
+}
+
+/** What one page's records map to. */
+async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[]): Promise<MappedBatch[]> {
+  const out: MappedBatch[] = [];
+  const batches = new BatchCollector(batchSize, seen);
+  const duplicate = (id: string) => `another record of this harvest already has identifier ${JSON.stringify(id)}; this one was skipped`;
+  const add = (res: RecordMapResult) => {
+    const full = batches.add(res, duplicate);
+    if (full !== undefined) out.push(full);
+  };
+  const texts = recordTexts(text, records);
+  for (const [i, r] of records.entries()) {
+    if (plan.format === 'iso19139') {
+      if (!/^(?:MD_Metadata|MI_Metadata)$/.test(r.name)) {
+        batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not ISO 19139 gmd:MD_Metadata; skipped (does the server honour outputSchema?)` });
+        continue;
+      }
+      add(mapIsoRecord(r, texts[i]));
+      continue;
+    }
+    // DCAT: each record's RDF/XML goes through the DCAT adapter's parser and mapper.
+    const own = texts[i];
+    if (own === undefined) {
+      batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page could not be cut from the answer; skipped` });
+      continue;
+    }
+    const rdf = r.name === 'RDF' && r.uri === RDF_NS ? own : `<rdf:RDF xmlns:rdf="${RDF_NS}">${own}</rdf:RDF>`;
+    try {
+      const { graph } = await parseRdfString(rdf, { url, format: 'rdfxml' });
+      for (const b of mapPage(graph, batchSize)) {
+        for (const p of b.problems) batches.note(p);
+        for (const rec of b.records) add({ record: rec, problems: [], identifier: rec.identifier });
+        for (const id of b.invalidIdentifiers) add({ problems: [], identifier: id });
+      }
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      batches.note({ severity: 'error', code: 'invalid_record', message: `record ${i + 1} of the page is not valid RDF/XML: ${err.message}` });
+    }
+  }
+  const rest = batches.flush();
+  if (rest !== undefined) out.push(rest);
+  if (out.length === 0 && problems.length === 0 && records.length > 0) problems.push({ severity: 'warning', code: 'no_datasets', message: `none of the ${records.length} records of ${url} gave a dataset` });
+  return out;
+}
+
+function warn(problems: RecordProblem[], code: ProblemCode, message: string): void {
+  problems.push({ severity: 'warning', code, message });
+}
+
+/**
+ * Harvests a CSW service: GetCapabilities, then GetRecords pages (POST XML or GET KVP) from the
+ * checkpointed start position, following nextRecord. Paging that goes wrong (nextRecord going
+ * back, the count changing mid-harvest, records skipped or missing) marks the listing partial
+ * so that nothing is withdrawn.
+ * @throws CswExceptionError for an ows:ExceptionReport, ConfigError when the server offers
+ *   nothing usable, PagingError `page_limit_exceeded` past maxPages, SourceLimitError
+ *   `run_budget_exceeded` past `opts.runBudgetMs`, ParseError and the fetch errors.
+ */
+export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator<HarvestEvent> {
+  // CSW pages through its own loop (nextRecord, counts), not the shared pager; the run budget is the pager's.
+  return withRunBudget(opts, (o) => walkCsw(o, config));
+}
+
+async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator<HarvestEvent> {
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
+  const caps = await fetchCswCapabilities(opts.url, opts.http, opts.signal);
+  const plan = planHarvest(opts.url, caps, config);
+  const resumeAt = opts.start?.url !== undefined && opts.start.url !== opts.url && new URL(opts.start.url).hash !== '' ? pageState(opts.start.url) : { start: 1 };
+  let start = resumeAt.start;
+  let matched = resumeAt.matched;
+  let pageNo = opts.start?.pageNo ?? 1;
+  const seen = new Set<string>();
+  let notes: RecordProblem[] = pageNo === 1 ? [...plan.notes] : [];
+
+  for (;;) {
+    if (pageNo > maxPages) throw pageLimitError('CSW listing', maxPages, pageNo, `the page starting at record ${start}`);
+    opts.signal?.throwIfAborted();
+    const url = cswPageUrl(plan.endpoint, start, matched);
+    const query: GetRecordsQuery = { version: plan.version, outputSchema: plan.outputSchema, typeNames: plan.typeNames, startPosition: start, maxRecords: plan.pageSize, ...(plan.constraint !== undefined && { constraint: plan.constraint }) };
+    const { res, text, root } = await fetchXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, config.maxPageBytes, 'CSW GetRecords response', {
+      ...(plan.method === 'post' && { body: getRecordsXml(query) }),
+      ...(opts.signal !== undefined && { signal: opts.signal }),
+      pageNo,
+    });
+    const results = readSearchResults(root, res.url, res.status, pageNo);
+    const problems: RecordProblem[] = [];
+    // The capabilities, plan and count notes travel with the page's first batch: a preview stops at
+    // its record limit, before the page event, and must still show them.
+    const pageNotes = notes;
+    notes = [];
+    let partial = false;
+    const count = results.records.length;
+    if (results.returned !== undefined && results.returned !== count) {
+      warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${results.returned} but holds ${count} records`);
+    }
+    if (results.matched !== undefined && matched !== undefined && results.matched !== matched) {
+      partial = true;
+      warn(problems, 'csw_count_changed', `the number of matching records changed from ${matched} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
+    }
+    if (pageNo === 1 && results.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${results.matched} matching records` });
+    const total = results.matched ?? matched;
+    if (results.matched !== undefined) matched = results.matched;
+
+    // Where the next page starts, and whether this page's records fit the announced paging.
+    let next: number | undefined = results.nextRecord;
+    if (next === undefined && total !== undefined && start + count <= total && count > 0) next = start + count;
+    if (next !== undefined && (next === 0 || (total !== undefined && next > total))) next = undefined;
+    if (next !== undefined && next <= start) {
+      partial = true;
+      warn(problems, 'paging_loop', `page ${pageNo} (records from ${start}) gives nextRecord=${next}, which goes back: paging stopped, nothing is withdrawn this run`);
+      next = undefined;
+    } else if (next !== undefined && next !== start + count) {
+      partial = true;
+      warn(problems, 'csw_short_page', `page ${pageNo} holds ${count} records from ${start} but the next page starts at ${next}${count === 0 ? '' : `, not ${start + count}`}: records were skipped or repeated, so nothing is withdrawn this run`);
+      if (count === 0) next = undefined;
+    } else if (next === undefined && total !== undefined && start - 1 + count < total) {
+      partial = true;
+      warn(problems, 'csw_short_listing', `the listing ended at record ${start - 1 + count} of the ${total} announced (page ${pageNo}): nothing is withdrawn this run`);
+    }
+
+    const nextUrl = next === undefined ? undefined : cswPageUrl(plan.endpoint, next, matched);
+    const hash = bodyHash(text);
+    const validators = await opts.validators?.(url);
+    // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
+    const notModified = validators?.bodyHash === hash;
+    let batchCount = 0;
+    let recordCount = 0;
+    if (!notModified) {
+      for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems)) {
+        if (batchCount === 0) b.problems.unshift(...pageNotes.splice(0));
+        recordCount += b.records.length;
+        yield { type: 'batch', pageNo, url, batchNo: batchCount++, ...b };
+      }
+    }
+    const page: PageEvent = {
+      type: 'page',
+      pageNo,
+      url,
+      notModified,
+      ...(nextUrl !== undefined && { nextUrl }),
+      bodyHash: hash,
+      batchCount,
+      recordCount,
+      bytes: res.bytesRead(),
+      format: plan.format === 'dcat' ? 'csw-dcat' : 'csw-iso19139',
+    };
+    problems.unshift(...pageNotes);
+    if (problems.length > 0) page.problems = problems;
+    if (partial) page.listing = 'partial';
+    yield page;
+    if (next === undefined) return;
+    start = next;
+    pageNo++;
+  }
+}
+
+/** Hash of the search results (the answer minus its SearchStatus timestamp, new on every answer) and the mapping version. */
+function bodyHash(text: string): string {
+  const i = text.search(/<(?:[\w.-]+:)?SearchResults[\s>]/);
+  return createHash('sha1')
+    .update(MAPPING_VERSION)
+    .update(i < 0 ? text : text.slice(i))
+    .digest('base64url');
+}
+
+/**
+ * One record by identifier (GetRecordById), mapped: for preview of a single record.
+ * @throws CswExceptionError, ConfigError, ParseError and the fetch errors.
+ */
+export async function fetchCswRecord(url: string, id: string, config: CswConfig, http: HttpOptions, signal?: AbortSignal): Promise<{ record?: CanonicalDataset; problems: RecordProblem[] }> {
+  const caps = await fetchCswCapabilities(url, http, signal);
+  const plan = planHarvest(url, caps, config);
+  const advertised = caps.getRecordById.get;
+  const endpoint = advertised !== undefined && sameOrigin(advertised, url) ? advertised : plan.endpoint;
+  const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, config.maxPageBytes, 'CSW GetRecordById response', signal === undefined ? {} : { signal });
+  const results = readSearchResults(root, res.url, res.status);
+  const problems: RecordProblem[] = [];
+  const batches = await mapRecords(plan, text, results.records, res.url, 1, new Set(), problems);
+  const record = batches.flatMap((b) => b.records)[0];
+  for (const b of batches) problems.push(...b.problems);
+  if (results.records.length === 0) problems.push({ severity: 'warning', code: 'not_found', message: `the CSW service has no record ${JSON.stringify(id)}` });
+  return { ...(record !== undefined && { record }), problems };
+}

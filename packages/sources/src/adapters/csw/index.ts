@@ -1,0 +1,35 @@
+import type { RecordProblem } from '@hasad/core';
+import type { SourceAdapter } from '../../types.ts';
+import { harvestCsw } from './client.ts';
+import { parseCswConfig } from './config.ts';
+import type { CswConfig } from './config.ts';
+
+export { parseCswConfig } from './config.ts';
+export type { CswConfig } from './config.ts';
+export { fetchCswCapabilities, fetchCswRecord, planHarvest } from './client.ts';
+export type { CswPlan } from './client.ts';
+export { CswExceptionError } from './protocol.ts';
+export type { CswCapabilities } from './protocol.ts';
+export { mapIsoRecord } from './iso.ts';
+export type { GeoDetails, IsoDataset } from './iso.ts';
+
+/** The config's choices that do not depend on the server, as preview notes. */
+function describeMapping(c: CswConfig): RecordProblem[] {
+  return [
+    {
+      severity: 'info',
+      code: 'csw_mapping',
+      message: `records as ${c.outputSchema === 'auto' ? 'the best format the server offers (ISO 19139, else DCAT)' : c.outputSchema}, mapped to DCAT-AP following SEMIC's GeoDCAT-AP mapping of ISO 19139; ${c.pageSize} records a page`,
+    },
+  ];
+}
+
+/** The CSW adapter (kind `csw`): OGC catalogue services (GeoNetwork, pycsw, ESRI Geoportal) in ISO 19139 or DCAT. */
+export const cswAdapter: SourceAdapter<CswConfig> = {
+  kind: 'csw',
+  // Where it connects: the GetRecords endpoint is the source's `url` (a different one in the capabilities is reported, not followed).
+  networkFields: [],
+  parseConfig: parseCswConfig,
+  describeMapping,
+  harvest: harvestCsw,
+};

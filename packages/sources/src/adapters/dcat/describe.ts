@@ -1,0 +1,229 @@
+import type * as RDF from '@rdfjs/types';
+
+/**
+ * Every triple of a page, kept so that each dataset's own description (its concise bounded
+ * description, CBD) can be cut out of it and kept losslessly beside the canonical record.
+ *
+ * Why a store of its own rather than PageGraph: PageGraph keeps only the predicates the mapper
+ * reads (its memory budget is built on that), while a description must keep everything a feed
+ * says, national extensions included. Why not an N3.Store: it indexes all three positions and
+ * keeps a term object per triple; the description only ever asks "triples of this subject", and
+ * keeping each object already written as N-Triples text makes the description a join of strings.
+ */
+
+const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+const RDF_TYPE_NT = `<${RDF_TYPE}>`;
+const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+const RDF_LANG_STRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
+const DCAT = 'http://www.w3.org/ns/dcat#';
+
+/**
+ * Nodes a description never enters, even when the feed describes them: other datasets (a
+ * series, a dataset it relates to), catalogues and catalogue records. Each is described on its
+ * own; entering them would copy a whole catalogue into each of its datasets.
+ */
+const STOP_TYPES = new Set([`${DCAT}Dataset`, `${DCAT}DatasetSeries`, `${DCAT}Catalog`, `${DCAT}CatalogRecord`]);
+
+/**
+ * Named nodes are followed this many hops from the dataset (dataset → distribution → data
+ * service → its contact point); blank nodes always, as the CBD requires. The bound keeps a feed
+ * that describes its vocabularies (a concept scheme with every concept) from putting all of it
+ * into every dataset that names one theme.
+ */
+const MAX_NAMED_HOPS = 3;
+/** Triples per description at most; past it the description is cut and the record says so. */
+export const MAX_DESCRIPTION_TRIPLES = 20_000;
+
+/** N-Triples form of an IRI: characters IRIREF does not allow are written as \u escapes. */
+export function ntIri(iri: string): string {
+  // Fast path: nearly every IRI needs no escape.
+  // join() makes a flat copy: a template string would keep a view on the parser's input chunk.
+  if (!/[\u0000-\u0020<>"{}|^`\\]/.test(iri)) return ['<', iri, '>'].join('');
+  return `<${iri.replace(/[\u0000-\u0020<>"{}|^`\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)}>`;
+}
+
+const LITERAL_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r' };
+
+/** N-Triples form of a literal: quotes, backslashes, line ends and other controls escaped. */
+export function ntLiteral(value: string, language: string, datatype: string): string {
+  const text = /["\\\u0000-\u001f\u007f]/.test(value)
+    ? value.replace(/["\\\u0000-\u001f\u007f]/g, (c) => LITERAL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)
+    : value;
+  if (language !== '') return ['"', text, '"@', language].join('');
+  if (datatype === XSD_STRING || datatype === RDF_LANG_STRING || datatype === '') return ['"', text, '"'].join('');
+  return ['"', text, '"^^', ntIri(datatype)].join('');
+}
+
+/** What describing a dataset gives: N-Triples text (sorted lines, canonical blank labels). */
+export interface Description {
+  body: string;
+  triples: number;
+  /** True when the description was cut at MAX_DESCRIPTION_TRIPLES. */
+  truncated: boolean;
+}
+
+/** A page's triples by subject. Subjects are node keys as PageGraph names them (IRI, or `_:label`). */
+export class PageTriples {
+  private readonly ids = new Map<string, number>();
+  private readonly keys: string[] = [];
+  /** Per subject: its (predicate, object) pairs, flat, each already in N-Triples form. */
+  private readonly rows: string[][] = [];
+  private readonly stop: boolean[] = [];
+  // Predicates and IRIs repeat a lot: one copy of each N-Triples form.
+  private readonly terms = new Map<string, string>();
+
+  add(q: RDF.Quad): void {
+    const s = q.subject;
+    if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
+    const o = q.object;
+    let obj: string;
+    if (o.termType === 'NamedNode') obj = this.iri(o.value);
+    else if (o.termType === 'BlankNode') obj = ['_:', o.value].join('');
+    else if (o.termType === 'Literal') obj = ntLiteral(o.value, o.language, o.datatype.value);
+    else return;
+    const id = this.id(s.termType === 'BlankNode' ? ['_:', s.value].join('') : s.value);
+    const p = q.predicate.value;
+    if (p === RDF_TYPE && o.termType === 'NamedNode' && STOP_TYPES.has(o.value)) this.stop[id] = true;
+    (this.rows[id] as string[]).push(this.iri(p), obj);
+  }
+
+  private iri(v: string): string {
+    let t = this.terms.get(v);
+    if (t === undefined) {
+      t = ntIri(v);
+      if (this.terms.size < 200_000) this.terms.set(v, t);
+    }
+    return t;
+  }
+
+  private id(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.rows.length;
+      const own = ['', key].join('');
+      this.ids.set(own, id);
+      this.keys.push(own);
+      this.rows.push([]);
+      this.stop.push(false);
+    }
+    return id;
+  }
+
+  /** The node key a N-Triples object names, when that node is a subject of this page. */
+  private subjectOf(obj: string): number | undefined {
+    if (obj.startsWith('_:')) return this.ids.get(obj);
+    if (obj.charCodeAt(0) !== 60 /* < */ || obj.includes('\\u')) return undefined;
+    return this.ids.get(obj.slice(1, -1));
+  }
+
+  /**
+   * The description of one dataset: its triples, those of every blank node reached from it, and
+   * those of the named nodes of this page it points to (not other datasets, catalogues or
+   * records; at most MAX_NAMED_HOPS away). Blank nodes are relabelled `_:b0`, `_:b1`, … in an
+   * order fixed by content alone, and the lines sorted, so the same description is the same text
+   * whatever the syntax, triple order or parser labels of the page. A blank dataset is `_:b0`.
+   */
+  describe(key: string): Description | undefined {
+    const root = this.ids.get(key);
+    if (root === undefined) return undefined;
+    // 1. Which subjects the description covers. Level by level (hops over named nodes), so that
+    // each node gets its fewest hops: a blank node is on its parent's level, a named one on the
+    // next, and a level is done, with the blank nodes it reaches, before the next one starts.
+    const seen = new Set<number>([root]);
+    const covered: number[] = [];
+    let level = [root];
+    let triples = 0;
+    let truncated = false;
+    for (let h = 0; level.length > 0 && !truncated; h++) {
+      const next: number[] = [];
+      for (let i = 0; i < level.length; i++) {
+        const id = level[i] as number;
+        const row = this.rows[id] as string[];
+        if (triples + row.length / 2 > MAX_DESCRIPTION_TRIPLES) {
+          truncated = true;
+          break;
+        }
+        triples += row.length / 2;
+        covered.push(id);
+        for (let j = 0; j < row.length; j += 2) {
+          if (row[j] === RDF_TYPE_NT) continue;
+          const o = row[j + 1] as string;
+          const child = this.subjectOf(o);
+          if (child === undefined || seen.has(child) || this.stop[child]) continue;
+          if (o.startsWith('_:')) {
+            seen.add(child);
+            level.push(child);
+          } else if (h + 1 <= MAX_NAMED_HOPS) {
+            seen.add(child);
+            next.push(child);
+          }
+        }
+      }
+      level = next;
+    }
+    // 2. Canonical blank labels: each blank node's signature is its triples with nested blank
+    // nodes replaced by their own signatures; labels follow the sorted signatures.
+    const keyOf = new Map<number, string>();
+    for (const id of covered) keyOf.set(id, this.keys[id] as string);
+    const coveredSet = new Set(covered);
+    const signatures = new Map<string, string>();
+    const signing = new Set<string>();
+    const signature = (blank: string): string => {
+      const known = signatures.get(blank);
+      if (known !== undefined) return known;
+      const id = this.ids.get(blank);
+      // A cycle of blank nodes, or a blank node outside the description: no content to tell it by.
+      if (id === undefined || signing.has(blank) || !coveredSet.has(id)) return '_';
+      signing.add(blank);
+      const row = this.rows[id] as string[];
+      const parts: string[] = [];
+      for (let i = 0; i < row.length; i += 2) {
+        const o = row[i + 1] as string;
+        parts.push(`${row[i]} ${o.startsWith('_:') ? `[${signature(o)}]` : o}`);
+      }
+      signing.delete(blank);
+      const sig = parts.sort().join(';');
+      signatures.set(blank, sig);
+      return sig;
+    };
+    const blanks: { key: string; sig: string }[] = [];
+    const rootKey = keyOf.get(root) as string;
+    // Every blank node the lines name: subjects covered, and objects (described on the page or not).
+    const named = new Set<string>();
+    const addBlank = (k: string) => {
+      if (k === rootKey || named.has(k)) return;
+      named.add(k);
+      blanks.push({ key: k, sig: signature(k) });
+    };
+    for (const id of covered) {
+      const k = keyOf.get(id) as string;
+      if (k.startsWith('_:')) addBlank(k);
+      const row = this.rows[id] as string[];
+      for (let i = 1; i < row.length; i += 2) if ((row[i] as string).startsWith('_:')) addBlank(row[i] as string);
+    }
+    blanks.sort((a, b) => (a.sig < b.sig ? -1 : a.sig > b.sig ? 1 : 0));
+    const labels = new Map<string, string>();
+    let n = 0;
+    if (rootKey.startsWith('_:')) labels.set(rootKey, `_:b${n++}`);
+    for (const b of blanks) labels.set(b.key, `_:b${n++}`);
+    const term = (t: string) => (t.startsWith('_:') ? (labels.get(t) as string) : t);
+    // 3. The lines.
+    const lines: string[] = [];
+    for (const id of covered) {
+      const k = keyOf.get(id) as string;
+      const s = k.startsWith('_:') ? (labels.get(k) as string) : this.iri(k);
+      const row = this.rows[id] as string[];
+      for (let i = 0; i < row.length; i += 2) lines.push(`${s} ${row[i]} ${term(row[i + 1] as string)} .`);
+    }
+    lines.sort();
+    // Two triples can differ only by the labels of blank nodes of equal content: one line then.
+    const body = lines.filter((l, i) => i === 0 || l !== lines[i - 1]).join('\n');
+    return { body: `${body}\n`, triples, truncated };
+  }
+
+  /** Frees a dataset's own triples once described (nodes it shares with others stay). */
+  release(key: string): void {
+    const id = this.ids.get(key);
+    if (id !== undefined) this.rows[id] = [];
+  }
+}

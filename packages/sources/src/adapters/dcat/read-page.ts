@@ -1,0 +1,82 @@
+import type { ParseLimits, RecordProblem } from '@hasad/core';
+import type { MappedBatch } from '../shared/batches.ts';
+import type { PageOutcome } from '../../pager.ts';
+import { findNextPage, mapPage } from './map.ts';
+import type { IriRepair } from './iri.ts';
+import { readRdf, type RdfFormat } from './parse.ts';
+
+/** What reading one DCAT page needs besides its bytes: plain data, so that it can cross to a parsing worker. */
+export interface DcatPageInput {
+  /** The page's URL after redirects (base IRI, named in errors). */
+  url: string;
+  /** The URL asked for, before redirects (its extension may name the syntax). */
+  requestedUrl: string;
+  pageNo: number;
+  contentType?: string;
+  format?: RdfFormat;
+  batchSize: number;
+  jsonLdContexts?: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * Reads one DCAT page: parses its bytes, yields its datasets in batches, returns its next page
+ * and page problems. The same code runs in a parsing worker (isolation/parse-pool.ts) or, without
+ * a pool, in the caller's thread.
+ *
+ * @throws ParseError, LimitExceededError (depth, token length, records per page)
+ */
+export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Buffer | Uint8Array>, limits: ParseLimits): AsyncGenerator<MappedBatch, PageOutcome> {
+  const { graph, format, repairs } = await readRdf(body, {
+    url: input.url,
+    requestedUrl: input.requestedUrl,
+    ...(input.contentType !== undefined && { contentType: input.contentType }),
+    ...(input.format !== undefined && { format: input.format }),
+    ...(input.jsonLdContexts !== undefined && { jsonLdContexts: input.jsonLdContexts }),
+    limits,
+  });
+  const next = findNextPage(graph, input.url);
+  const problems: RecordProblem[] = [...next.problems];
+  let found = false;
+  const unclaimed = new Set(repairs.list);
+  for (const b of mapPage(graph, input.batchSize)) {
+    found = true;
+    if (repairs.list.length > 0) attributeRepairs(b, repairs.list, unclaimed);
+    yield b;
+  }
+  // Repaired IRIs no dataset's description holds (a catalogue's, an agent no dataset names).
+  for (const r of unclaimed) problems.push(iriProblem(r, undefined));
+  if (repairs.count > repairs.list.length) {
+    problems.push({ severity: 'warning', code: 'invalid_iri', message: `${repairs.count - repairs.list.length} more IRIs with forbidden characters were read percent-encoded on page ${input.pageNo}` });
+  }
+  if (!found) {
+    problems.push({ severity: 'warning', code: 'no_datasets', message: `no dcat:Dataset found on page ${input.pageNo} (${input.url}, read as ${format})` });
+  }
+  return { ...(next.nextUrl !== undefined && { nextUrl: next.nextUrl }), problems, format };
+}
+
+/**
+ * Each dataset of the batch whose kept description holds a repaired IRI gets a warning naming
+ * the IRI, where it was, and what was read: the dataset is harvested, its publisher told.
+ */
+function attributeRepairs(batch: MappedBatch, repairs: IriRepair[], unclaimed: Set<IriRepair>): void {
+  for (const record of batch.records) {
+    const description = record.sourceDescription?.body;
+    if (description === undefined) continue;
+    for (const r of repairs) {
+      if (!description.includes(`<${r.iri}>`)) continue;
+      unclaimed.delete(r);
+      batch.problems.push(iriProblem(r, record.identifier));
+    }
+  }
+}
+
+function iriProblem(r: IriRepair, identifier: string | undefined): RecordProblem {
+  const where = r.line === undefined ? '' : ` at line ${r.line}${r.column === undefined ? '' : `, column ${r.column}`}`;
+  const of = identifier === undefined ? '' : ` in dataset ${identifier}`;
+  return {
+    severity: 'warning',
+    code: 'invalid_iri',
+    message: `the IRI ${JSON.stringify(r.original)}${where}${of} holds characters IRIs may not contain (spaces, quotes, <>{}|^\`\\); read as ${r.iri}`,
+    ...(identifier !== undefined && { identifier }),
+  };
+}

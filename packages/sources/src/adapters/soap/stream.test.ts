@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { LimitExceededError, ParseError } from '@hasad/core';
+import { envelopePath } from './client.ts';
+import { DEFAULT_SOAP_LIMITS, EnvelopeStream } from './stream.ts';
+import type { SoapLimits } from './stream.ts';
+import { compilePath, selectNodes, selectValues } from './xml.ts';
+import type { XNode } from './xml.ts';
+
+const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+const open = `<?xml version="1.0"?><s:Envelope xmlns:s="${ENV}"><s:Body><R><total>3</total><list>`;
+const close = '</list></R></s:Body></s:Envelope>';
+const rec = (i: number) => `<d><id>${i}</id><t>titre ${i}</t></d>`;
+
+function reader(limits: Partial<SoapLimits> = {}, recordPath = 'Body/R/list/d') {
+  const got: XNode[] = [];
+  const s = new EnvelopeStream({
+    source: 'http://svc.test/soap',
+    recordPath: envelopePath(recordPath),
+    keepPaths: [envelopePath('Body/R/total')],
+    namespaces: {},
+    limits: { ...DEFAULT_SOAP_LIMITS, ...limits },
+    onRecord: (n) => got.push(n),
+  });
+  return { s, got };
+}
+
+function limitOf(fn: () => void): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LimitExceededError) return err.context['limit'] as string;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('SOAP answers read as a stream', () => {
+  it('hands each record on as it closes, keeps only the skeleton, and reads the paging value', () => {
+    const { s, got } = reader();
+    s.write(open + rec(1) + rec(2));
+    // Both records were handed on before the document ended.
+    expect(got.map((n) => selectValues(n, compilePath('id'))[0])).toEqual(['1', '2']);
+    s.write(rec(3) + close);
+    const msg = s.end();
+    expect(got).toHaveLength(3);
+    expect(msg.version).toBe('1.1');
+    expect(selectValues(msg.envelope, envelopePath('Body/R/total'))).toEqual(['3']);
+    // Records handed on are not held in the tree.
+    expect(selectNodes(msg.envelope, envelopePath('Body/R/list/d'))).toEqual([]);
+    expect(s.records).toBe(3);
+  });
+
+  it('a record holding an RPC reference waits for the multiRef that follows it', () => {
+    const { s, got } = reader();
+    s.write(`${open}<d><id href="#a"/><t>x</t></d>${rec(2)}</list></R><multiRef id="a">ID-A</multiRef></s:Body></s:Envelope>`);
+    const msg = s.end();
+    expect(got).toHaveLength(1);
+    const kept = selectNodes(msg.envelope, envelopePath('Body/R/list/d'));
+    expect(kept.map((n) => selectValues(n, compilePath('id'))[0])).toEqual(['ID-A']);
+  });
+
+  it('a record element that is itself a reference (<d href="#a"/>) waits for its multiRef too', () => {
+    const { s, got } = reader();
+    s.write(`${open}<d href="#a"/>${rec(2)}</list></R><multiRef id="a"><id>ID-A</id></multiRef></s:Body></s:Envelope>`);
+    const msg = s.end();
+    // Only the plain record went on at once; the reference was kept and resolves at the end.
+    expect(got.map((n) => selectValues(n, compilePath('id'))[0])).toEqual(['2']);
+    const kept = selectNodes(msg.envelope, envelopePath('Body/R/list/d'));
+    expect(kept.map((n) => selectValues(n, compilePath('id'))[0])).toEqual(['ID-A']);
+  });
+
+  it('reads records inside escaped XML text, under the same limits', () => {
+    const inner = `<list>${rec(1)}${rec(2)}</list>`.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const { s } = reader({}, 'Body/R/return/list/d');
+    s.write(`<s:Envelope xmlns:s="${ENV}"><s:Body><R><total>2</total><return>${inner}</return></R></s:Body></s:Envelope>`);
+    const msg = s.end();
+    // <list> is the root of <return>'s text, read as its child.
+    expect(selectNodes(msg.envelope, envelopePath('Body/R/return/list/d'))).toHaveLength(2);
+    const deep = `<list>${'<x>'.repeat(50)}${'</x>'.repeat(50)}</list>`.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const tight = reader({ maxDepth: 20 }, 'Body/R/return/list/d');
+    tight.s.write(`<s:Envelope xmlns:s="${ENV}"><s:Body><R><return>${deep}</return></R></s:Body></s:Envelope>`);
+    const m2 = tight.s.end();
+    expect(limitOf(() => selectNodes(m2.envelope, envelopePath('Body/R/return/list/d')))).toBe('HASAD_SOAP_MAX_DEPTH');
+  });
+
+  it('stops at each limit with limit_exceeded naming its setting', () => {
+    expect(limitOf(() => reader({ maxDepth: 30 }).s.write(open + '<d>' + '<x>'.repeat(40)))).toBe('HASAD_SOAP_MAX_DEPTH');
+    expect(limitOf(() => reader({ maxTextLength: 1024 }).s.write(`${open}<d><id>${'a'.repeat(2000)}</id></d>`))).toBe('HASAD_SOAP_MAX_TEXT_LENGTH');
+    expect(limitOf(() => reader({ maxTextLength: 1024 }).s.write(`${open}<d id="${'a'.repeat(2000)}"></d>`))).toBe('HASAD_SOAP_MAX_TEXT_LENGTH');
+    expect(limitOf(() => reader({ maxRecords: 10 }).s.write(open + Array.from({ length: 11 }, (_, i) => rec(i)).join('')))).toBe('HASAD_SOAP_MAX_RECORDS');
+    // One record of endless tiny elements: held whole until it closes, so the node limit stops it.
+    expect(limitOf(() => reader({ maxNodes: 1000 }).s.write(`${open}<d><id>1</id>${'<x/>'.repeat(2000)}`))).toBe('HASAD_SOAP_MAX_NODES');
+    // Tiny elements outside any record are skipped, not held: 100,000 of them pass a limit of 1,000.
+    const skipped = reader({ maxNodes: 1000 });
+    skipped.s.write(`${open}${rec(1)}</list><junk>${'<x/>'.repeat(100_000)}</junk></R></s:Body></s:Envelope>`);
+    expect(skipped.s.end().body.children.map((c) => c.name)).toEqual(['R']);
+    // …but Body children are each held (their names explain an empty page), so a flood of them stops.
+    expect(limitOf(() => reader({ maxNodes: 1000 }).s.write(`<s:Envelope xmlns:s="${ENV}"><s:Body>${'<x/>'.repeat(2000)}`))).toBe('HASAD_SOAP_MAX_NODES');
+  });
+
+  it('refuses a DTD and an undefined entity, and names the position of malformed XML', () => {
+    const dtd = reader();
+    expect(() => {
+      dtd.s.write('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><s:Envelope xmlns:s="x"><s:Body>&lol;</s:Body></s:Envelope>');
+      dtd.s.end();
+    }).toThrow(/DOCTYPE.*refused/);
+    const ent = reader();
+    expect(() => {
+      ent.s.write(`<s:Envelope xmlns:s="${ENV}"><s:Body>&xxe;</s:Body></s:Envelope>`);
+      ent.s.end();
+    }).toThrow(ParseError);
+    const bad = reader();
+    let err: unknown;
+    try {
+      bad.s.write(`<s:Envelope xmlns:s="${ENV}">\n<s:Body><a></b></s:Body></s:Envelope>`);
+      bad.s.end();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ParseError);
+    expect((err as ParseError).context['line']).toBe(2);
+  });
+});

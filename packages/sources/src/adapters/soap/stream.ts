@@ -1,0 +1,386 @@
+import iconv from 'iconv-lite';
+import sax from 'sax';
+import { LimitExceededError, ParseError } from '@hasad/core';
+import { SOAP11_ENV, SOAP12_ENV } from './envelope.ts';
+import type { SoapMessage } from './envelope.ts';
+import { XDoc, XML_NS } from './xml.ts';
+import type { CompiledPath, Namespaces, PathStep, XAttr, XNode } from './xml.ts';
+
+/**
+ * A SOAP answer read as a stream (issue 11). xml2js builds the whole document as a tree, about 55
+ * bytes of heap per byte of input, so a 40 MB answer of tiny elements ran the process out of
+ * memory. Here sax is fed chunk by chunk and only what the harvest needs is built: each record
+ * element (handed on as soon as it closes, then dropped), the elements on the way to the records
+ * and the paging values, the Body's children (names only, for messages), a Fault, and elements with
+ * an `id` (RPC-encoded multiRefs). Every other element is counted and skipped. Hard limits stop a
+ * hostile answer with `limit_exceeded` before it costs the process.
+ *
+ * sax is used directly rather than through xml2js because xml2js only hands over the finished
+ * tree; namespaces are resolved here (sax's xmlns mode fails on a sloppy service's unbound prefix).
+ */
+
+/** Hard limits on one SOAP answer (settings `HASAD_SOAP_MAX_*`, see docs/limits.md). */
+export interface SoapLimits {
+  /** Elements open at once (nesting depth). */
+  maxDepth: number;
+  /** Characters of one element's text or one attribute value. */
+  maxTextLength: number;
+  /** Record elements on one page. */
+  maxRecords: number;
+  /** Bytes of one answer, as received (after content decoding). */
+  maxBodyBytes: number;
+  /** Elements held in memory at once: the current record, the retained skeleton, multiRefs, a Fault. */
+  maxNodes: number;
+}
+
+export const DEFAULT_SOAP_LIMITS: SoapLimits = {
+  maxDepth: 256,
+  maxTextLength: 8 * 1024 * 1024,
+  maxRecords: 100_000,
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxNodes: 250_000,
+};
+
+/** The setting each limit is named by in errors. */
+export const SOAP_LIMIT_SETTINGS: Record<keyof SoapLimits, string> = {
+  maxDepth: 'HASAD_SOAP_MAX_DEPTH',
+  maxTextLength: 'HASAD_SOAP_MAX_TEXT_LENGTH',
+  maxRecords: 'HASAD_SOAP_MAX_RECORDS',
+  maxBodyBytes: 'HASAD_SOAP_MAX_BODY_BYTES',
+  maxNodes: 'HASAD_SOAP_MAX_NODES',
+};
+
+const SOAP12_ENC_NS = 'http://www.w3.org/2003/05/soap-encoding';
+const FORMAT = 'SOAP envelope';
+
+/** What becomes of an open element. */
+const enum Mode {
+  /** Not needed: counted for depth, never built. */
+  Skip,
+  /** On the way to something needed: built, its children judged one by one. */
+  Skeleton,
+  /** A record: built whole, handed on when it closes. */
+  Record,
+  /** Inside a record or another element kept whole. */
+  Whole,
+}
+
+interface Frame {
+  mode: Mode;
+  node: XNode | undefined;
+  /** For each tracked path: whether this element matches its first `depth` steps. */
+  on: boolean[];
+  /** A child element was met: a skeleton element's text is then only whitespace between children. */
+  sawChild: boolean;
+  /** Nodes held before this record opened (Record frames), restored when it is handed on. */
+  heldBefore: number;
+  /** A reference (`href="#…"`, `enc:ref`) inside this record: it waits for the end of the document. */
+  hasRef: boolean;
+}
+
+export interface EnvelopeStreamOptions {
+  source: string;
+  /** Path of the record elements from below the Envelope. */
+  recordPath: CompiledPath;
+  /** Other paths whose elements are kept whole (paging values). */
+  keepPaths: CompiledPath[];
+  namespaces: Namespaces;
+  limits: SoapLimits;
+  /** Called with each record element as it closes (not for records reached through references). */
+  onRecord: (node: XNode) => void;
+  /** Keep every element (an embedded document), any root. */
+  whole?: boolean;
+  /** The format errors name. Default `SOAP envelope`. */
+  format?: string;
+}
+
+function stepMatches(step: PathStep | undefined, name: string, prefix: string, uri: string, ns: Namespaces): boolean {
+  if (step === undefined || step.kind === 'attribute') return false;
+  if (step.kind === 'any') return true;
+  if (name !== step.local) return false;
+  if (step.prefix === undefined) return true;
+  const u = ns[step.prefix];
+  return u !== undefined ? uri === u : prefix === step.prefix;
+}
+
+const isXmlns = (key: string) => key.startsWith('xmlns') && (key.length === 5 || key.charCodeAt(5) === 58 /* : */);
+
+/**
+ * Feeds a SOAP answer's text to sax and builds what the harvest needs (see the module comment).
+ * `write` each decoded chunk, then `end()` for the retained skeleton as a {@link SoapMessage}; records
+ * that close while streaming go to `onRecord`, and `selectNodes(msg.envelope, recordPath)` on the
+ * skeleton finds the rest (records holding or reached through references, or inside an element's
+ * escaped XML text).
+ */
+export class EnvelopeStream {
+  private readonly parser: sax.SAXParser;
+  private readonly doc: XDoc;
+  private readonly stack: Frame[] = [];
+  private readonly paths: PathStep[][];
+  private root: XNode | undefined;
+  private held = 0;
+  /** Record elements met so far (streamed or kept). */
+  records = 0;
+  private failure: unknown;
+  private readonly names = new Map<string, { prefix: string; local: string }>();
+
+  constructor(private readonly o: EnvelopeStreamOptions) {
+    this.doc = new XDoc(o.source);
+    // Embedded documents (escaped XML in a text element) are parsed under the same limits.
+    this.doc.parseEmbedded = (text, format) => parseWhole(text, o.source, format, o.limits);
+    this.paths = [o.recordPath, ...o.keepPaths].map((p) => p.steps);
+    const p = sax.parser(true, { trim: false, normalize: false, position: true });
+    this.parser = p;
+    p.onerror = (err) => {
+      this.failure ??= err;
+    };
+    p.ondoctype = () => {
+      this.failure ??= dtdError(o.source, o.format ?? FORMAT, 'DOCTYPE');
+    };
+    p.onsgmldeclaration = (decl) => {
+      if (/^\s*(DOCTYPE|ENTITY)/i.test(decl)) this.failure ??= dtdError(o.source, o.format ?? FORMAT, /^\s*ENTITY/i.test(decl) ? 'ENTITY' : 'DOCTYPE');
+    };
+    p.onopentag = (tag) => this.open(tag as sax.Tag);
+    p.onclosetag = () => this.close();
+    p.ontext = (t) => this.text(t);
+    p.oncdata = (t) => this.text(t);
+  }
+
+  private limit(which: keyof SoapLimits, detail: string): never {
+    throw new LimitExceededError(this.o.source, this.o.format ?? FORMAT, SOAP_LIMIT_SETTINGS[which], this.o.limits[which], detail);
+  }
+
+  private split(qname: string): { prefix: string; local: string } {
+    let q = this.names.get(qname);
+    if (q === undefined) {
+      const i = qname.indexOf(':');
+      q = i < 0 ? { prefix: '', local: qname } : { prefix: qname.slice(0, i), local: qname.slice(i + 1) };
+      // Bounded: a document of ever new names must not grow the cache without end.
+      if (this.names.size < 10_000) this.names.set(qname, q);
+    }
+    return q;
+  }
+
+  private open(tag: sax.Tag): void {
+    const parent = this.stack[this.stack.length - 1];
+    const depth = this.stack.length; // 0 for the Envelope
+    if (depth + 1 > this.o.limits.maxDepth) this.limit('maxDepth', `elements nested ${depth + 1} deep`);
+    if (parent !== undefined) parent.sawChild = true;
+    const { prefix, local } = this.split(tag.name);
+    const parentNode = parent?.node;
+    const parentScope = parentNode?.scope ?? (Object.create(null) as Record<string, string>);
+    const keys = Object.keys(tag.attributes);
+    let scope = parentScope;
+    let declares = false;
+    for (const key of keys) {
+      const value = tag.attributes[key] as string;
+      if (value.length > this.o.limits.maxTextLength) this.limit('maxTextLength', `the attribute ${key} of <${tag.name}> holds ${value.length} characters`);
+      if (!isXmlns(key)) continue;
+      if (!declares) scope = Object.create(parentScope) as Record<string, string>;
+      declares = true;
+      scope[key.length === 5 ? '' : key.slice(6)] = value;
+    }
+    const uri = prefix === 'xml' ? XML_NS : (scope[prefix] ?? '');
+
+    // What this element is.
+    let mode: Mode;
+    const on: boolean[] = [];
+    const hasId = keys.some((k) => k === 'id' || k.endsWith(':id'));
+    const isRef = keys.some((k) => (k === 'href' && (tag.attributes[k] as string).startsWith('#')) || (k.endsWith(':ref') && k !== 'ref'));
+    if (parent === undefined) {
+      mode = this.o.whole === true ? Mode.Whole : Mode.Skeleton;
+      for (let i = 0; i < this.paths.length; i++) on.push(true);
+    } else if (parent.mode === Mode.Record || parent.mode === Mode.Whole) {
+      mode = Mode.Whole;
+    } else if (parent.mode === Mode.Skip) {
+      mode = Mode.Skip;
+    } else {
+      for (let i = 0; i < this.paths.length; i++) on.push((parent.on[i] as boolean) && stepMatches(this.paths[i]?.[depth - 1], local, prefix, uri, this.o.namespaces));
+      const steps = this.paths.map((p) => p.length);
+      const isBodyChild = depth === 2 && parent.node?.name === 'Body';
+      if (on[0] === true && steps[0] === depth) mode = Mode.Record;
+      else if (on.some((m, i) => m && steps[i] === depth)) mode = Mode.Whole;
+      else if (isBodyChild && local.endsWith('Fault')) mode = Mode.Whole;
+      else if (hasId) mode = Mode.Whole;
+      else if (on.some((m, i) => m && (steps[i] as number) > depth) || depth === 1 || isBodyChild) mode = Mode.Skeleton;
+      else mode = Mode.Skip;
+    }
+
+    const frame: Frame = { mode, node: undefined, on, sawChild: false, heldBefore: this.held, hasRef: false };
+    if (mode === Mode.Record) {
+      this.records++;
+      if (this.records > this.o.limits.maxRecords) this.limit('maxRecords', `more than ${this.o.limits.maxRecords} record elements at ${this.o.recordPath.source}`);
+    }
+    if (mode !== Mode.Skip) {
+      if (++this.held > this.o.limits.maxNodes) this.limit('maxNodes', `more than ${this.o.limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
+      let attrs: XAttr[] = [];
+      for (const key of keys) {
+        if (declares && isXmlns(key)) continue;
+        const a = this.split(key);
+        attrs.push({ name: a.local, prefix: a.prefix, uri: a.prefix === '' ? '' : a.prefix === 'xml' ? XML_NS : (scope[a.prefix] ?? ''), value: tag.attributes[key] as string });
+      }
+      if (attrs.length === 0) attrs = NO_ATTRS as XAttr[];
+      frame.node = { name: local, prefix, uri, attrs, text: '', children: [], scope, doc: this.doc };
+      if (parentNode === undefined) this.root = frame.node;
+      // A record is attached when it closes, and only if it must wait for the end of the document.
+      else if (mode !== Mode.Record) parentNode.children.push(frame.node);
+    }
+    this.stack.push(frame);
+    // Marked once the frame is on the stack: a record element that is itself a reference
+    // (`<item href="#id0"/>`, savon's multi_ref.xml) waits for its multiRef as well.
+    if (isRef && mode !== Mode.Skip) this.markRef();
+  }
+
+  /** The innermost open record, told that it holds a reference. */
+  private markRef(): void {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const f = this.stack[i] as Frame;
+      if (f.mode === Mode.Record) {
+        f.hasRef = true;
+        return;
+      }
+      if (f.mode !== Mode.Whole) return;
+    }
+  }
+
+  private close(): void {
+    const frame = this.stack.pop() as Frame;
+    if (frame.mode !== Mode.Record) return;
+    const node = frame.node as XNode;
+    const parentNode = this.stack[this.stack.length - 1]?.node;
+    if (frame.hasRef && parentNode !== undefined) {
+      // References are resolved against multiRefs that may come later: kept for the end.
+      parentNode.children.push(node);
+      return;
+    }
+    this.held = frame.heldBefore;
+    this.o.onRecord(node);
+  }
+
+  private text(t: string): void {
+    const frame = this.stack[this.stack.length - 1];
+    const node = frame?.node;
+    if (frame === undefined || node === undefined) return;
+    // Between a skeleton element's children there is only layout; drop it, it would grow with the page.
+    if (frame.mode === Mode.Skeleton && frame.sawChild) return;
+    if (node.text.length + t.length > this.o.limits.maxTextLength) this.limit('maxTextLength', `the text of <${node.prefix ? `${node.prefix}:` : ''}${node.name}> runs past ${this.o.limits.maxTextLength} characters`);
+    node.text += t;
+  }
+
+  /** Feeds decoded text. @throws ParseError, LimitExceededError. */
+  write(chunk: string): void {
+    this.rethrow();
+    try {
+      this.parser.write(chunk);
+    } catch (err) {
+      this.failure ??= err;
+    }
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    const f = this.failure;
+    if (f === undefined) return;
+    if (f instanceof LimitExceededError || f instanceof ParseError) throw f;
+    const message = f instanceof Error ? f.message : String(f);
+    const { detail, position } = saxPosition(message);
+    if (/^Max buffer length exceeded/.test(detail)) {
+      // sax's own cap on a name, attribute value or comment it holds (64 KiB).
+      throw new LimitExceededError(this.o.source, this.o.format ?? FORMAT, 'sax MAX_BUFFER_LENGTH', (sax as unknown as { MAX_BUFFER_LENGTH: number }).MAX_BUFFER_LENGTH, `${detail} (a name, attribute value or comment longer than sax holds)`);
+    }
+    throw new ParseError(this.o.source, this.o.format ?? FORMAT, detail, position);
+  }
+
+  /**
+   * Ends the document and returns its retained skeleton.
+   * @throws ParseError for malformed XML, a root other than Envelope, no Body.
+   */
+  /**
+   * Ends the document and returns its root element.
+   * @throws ParseError for malformed or empty XML.
+   */
+  finish(): XNode {
+    this.rethrow();
+    try {
+      this.parser.close();
+    } catch (err) {
+      this.failure ??= err;
+    }
+    this.rethrow();
+    if (this.root === undefined) throw new ParseError(this.o.source, this.o.format ?? FORMAT, 'the document is empty');
+    this.doc.root = this.root;
+    return this.root;
+  }
+
+  end(): SoapMessage {
+    const envelope = this.finish();
+    if (envelope.name !== 'Envelope') {
+      throw new ParseError(this.o.source, FORMAT, `the root element is <${envelope.prefix ? `${envelope.prefix}:` : ''}${envelope.name}>, not a SOAP Envelope`);
+    }
+    const body = envelope.children.find((c) => c.name === 'Body');
+    if (body === undefined) throw new ParseError(this.o.source, FORMAT, 'the Envelope has no Body');
+    const version = envelope.uri === SOAP11_ENV ? '1.1' : envelope.uri === SOAP12_ENV ? '1.2' : undefined;
+    return { doc: this.doc, envelope, body, version };
+  }
+}
+
+const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
+
+function dtdError(source: string, format: string, what: string): ParseError {
+  return new ParseError(source, format, `the document contains <!${what.toUpperCase()}>: document type declarations and entities are refused`);
+}
+
+/** sax reports "…\nLine: 3\nColumn: 14\nChar: x" with a 0-based line. */
+function saxPosition(message: string): { detail: string; position?: { line: number; column: number } } {
+  const m = /\nLine: (\d+)\nColumn: (\d+)/.exec(message);
+  const detail = message.split('\n')[0] ?? message;
+  if (m === null) return { detail };
+  return { detail, position: { line: Number(m[1]) + 1, column: Number(m[2]) } };
+}
+
+/**
+ * Parses a whole (embedded) document into a tree, every element kept, under `limits` (depth,
+ * text length, elements held): for the XML a service escapes inside a `<return>` string.
+ * @throws ParseError, LimitExceededError.
+ */
+export function parseWhole(text: string, source: string, format: string, limits: SoapLimits): XNode {
+  const none: CompiledPath = { source: '', steps: [] };
+  const s = new EnvelopeStream({ source, recordPath: none, keepPaths: [], namespaces: {}, limits, onRecord: () => undefined, whole: true, format });
+  s.write(text);
+  return s.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding as the bytes arrive
+
+const BOMS: Array<[bytes: number[], encoding: string]> = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+
+/** A streaming decoder: the same order as `decodeXml` (BOM, Content-Type charset, XML declaration, UTF-8). */
+export function streamDecoder(head: Buffer, contentType: string | undefined, source: string): { skip: number; decode: (b: Buffer) => string; end: () => string } {
+  let encoding: string | undefined;
+  let skip = 0;
+  for (const [bom, enc] of BOMS) {
+    if (bom.every((b, i) => head[i] === b)) {
+      encoding = enc;
+      skip = bom.length;
+      break;
+    }
+  }
+  encoding ??= /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType ?? '')?.[1];
+  if (encoding === undefined) {
+    const declared = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([\w.:-]+)["']/.exec(head.subarray(0, 256).toString('latin1'))?.[1];
+    if (declared !== undefined && !/^utf-?16/i.test(declared)) encoding = declared;
+  }
+  const enc = (encoding ?? 'utf-8').toLowerCase();
+  if (enc === 'utf-8' || enc === 'utf8') {
+    const d = new TextDecoder('utf-8');
+    return { skip, decode: (b) => d.decode(b, { stream: true }), end: () => d.decode() };
+  }
+  if (!iconv.encodingExists(enc)) throw new ParseError(source, FORMAT, `unknown character encoding "${encoding}"`);
+  const d = iconv.getDecoder(enc);
+  return { skip, decode: (b) => d.write(b), end: () => d.end() ?? '' };
+}

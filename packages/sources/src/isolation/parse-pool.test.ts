@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { FetchRefusedError, LimitExceededError, type CanonicalDataset } from '@hasad/core';
+import { readDcatPage, type DcatPageInput } from '../adapters/dcat/read-page.ts';
+import { DEFAULT_PARSE_LIMITS } from '../parse-guards.ts';
+import { ParsePool } from './parse-pool.ts';
+
+const input = (contentType: string, batchSize = 1000): DcatPageInput => ({ url: 'https://x.ma/feed', requestedUrl: 'https://x.ma/feed', pageNo: 1, batchSize, contentType });
+
+function chunks(doc: string, size = 64 * 1024): AsyncGenerator<Buffer> {
+  const b = Buffer.from(doc, 'utf8');
+  return (async function* () {
+    for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+  })();
+}
+
+const turtle = (n: number) =>
+  '@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n' +
+  Array.from({ length: n }, (_, i) => `<https://x.ma/d/${i}> a dcat:Dataset ; dct:identifier "d${i}" ; dct:title "Titre ${i}"@fr ; dct:description "Description ${i}"@fr .`).join('\n');
+
+async function readAll(it: AsyncGenerator<{ records: CanonicalDataset[] }, unknown>): Promise<{ records: CanonicalDataset[]; outcome: unknown }> {
+  const records: CanonicalDataset[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) return { records, outcome: r.value };
+    records.push(...r.value.records);
+  }
+}
+
+/** Largest delay of this thread's timers while `work` runs, in ms: what a health endpoint would wait. */
+async function maxLag<T>(work: Promise<T>): Promise<{ lag: number; result: PromiseSettledResult<T> }> {
+  let lag = 0;
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    lag = Math.max(lag, now - last - 50);
+    last = now;
+  }, 50);
+  const [result] = await Promise.allSettled([work]);
+  clearInterval(timer);
+  return { lag, result: result as PromiseSettledResult<T> };
+}
+
+const pools: ParsePool[] = [];
+const pool = (limits = {}, size = 1) => {
+  const p = new ParsePool({ size, limits });
+  pools.push(p);
+  return p;
+};
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+});
+
+describe('parsing pages in worker threads', () => {
+  it('gives the records the same page gives in this thread', async () => {
+    const p = pool();
+    const doc = turtle(25);
+    const isolated = await readAll(p.readPage('dcat', input('text/turtle', 10), chunks(doc, 500)));
+    const local = await readAll(readDcatPage(input('text/turtle', 10), chunks(doc), DEFAULT_PARSE_LIMITS));
+    expect(isolated.records).toHaveLength(25);
+    expect(isolated.records).toEqual(local.records);
+    expect(isolated.outcome).toEqual(local.outcome);
+  });
+
+  it('fails a page past the depth limit with limit_exceeded, and the same worker reads the next page', async () => {
+    const p = pool({ maxDepth: 20 });
+    const err = await readAll(p.readPage('dcat', input('application/ld+json'), chunks('['.repeat(600) + ']'.repeat(600)))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'limit_exceeded', context: { parseLimit: 'maxDepth', limit: 'HASAD_PARSE_MAX_DEPTH', max: 20 } });
+    expect((err as Error).message).toMatch(/JSON-LD from https:\/\/x\.ma\/feed exceeds HASAD_PARSE_MAX_DEPTH \(20\): JSON arrays and objects nested more than 20 deep/);
+    expect((await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(3))))).records).toHaveLength(3);
+  });
+
+  it('stops a page past its CPU budget without stalling this thread, and starts a new worker for the next page', async () => {
+    const p = pool({ cpuSeconds: 1 });
+    const { lag, result } = await maxLag(readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(300_000)))));
+    expect(result.status).toBe('rejected');
+    const err = (result as PromiseRejectedResult).reason as LimitExceededError;
+    expect(err.message).toMatch(/RDF from https:\/\/x\.ma\/feed exceeds HASAD_PARSE_CPU_SECONDS \(1\): parsing the page took more than 1 s of CPU time; it was stopped/);
+    expect(err.code).toBe('limit_exceeded');
+    expect(lag, 'timer delay of this thread, ms').toBeLessThan(3000);
+    expect((await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(2))))).records).toHaveLength(2);
+  });
+
+  it('stops a page past its heap limit (the worker alone runs out of memory), and reads the next page', async () => {
+    const p = pool({ heapMb: 48, cpuSeconds: 600 });
+    const err = await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(300_000)))).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/RDF from https:\/\/x\.ma\/feed exceeds HASAD_PARSE_HEAP_MB \(48\): parsing the page needed more than 48 MB of memory; it was stopped/);
+    expect((await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(2))))).records).toHaveLength(2);
+  });
+
+  it('passes a body error (size limit) through as it is, and a worker left early is reused', async () => {
+    const p = pool();
+    const body = (async function* () {
+      yield Buffer.from(turtle(3));
+      throw new FetchRefusedError('https://x.ma/feed', 'response body exceeds the limit of 10 bytes (maxBytes)');
+    })();
+    await expect(readAll(p.readPage('dcat', input('text/turtle'), body))).rejects.toThrow(FetchRefusedError);
+    const it = p.readPage('dcat', input('text/turtle', 1), chunks(turtle(5)));
+    expect((await it.next()).value).toMatchObject({ records: [expect.objectContaining({ identifier: 'd0' })] });
+    await it.return(undefined as never);
+    expect((await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(4))))).records).toHaveLength(4);
+  });
+
+  it('ends a page when its signal aborts, and a second page waits for the only worker', async () => {
+    const p = pool();
+    const ac = new AbortController();
+    const stalled = (async function* () {
+      yield Buffer.from(turtle(1));
+      await new Promise(() => undefined);
+    })();
+    const first = readAll(p.readPage('dcat', input('text/turtle'), stalled, ac.signal));
+    const second = readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(2))));
+    setTimeout(() => ac.abort(new Error('preview deadline')), 200);
+    await expect(first).rejects.toThrow('preview deadline');
+    expect((await second).records).toHaveLength(2);
+  });
+  it('pages started together while the worker boots each get a worker of their own, one after the other', async () => {
+    // Four harvests of one host at once: the second page asked for the worker still loading its
+    // code; it was given the same worker, and one of the pages never ended.
+    const p = pool({}, 1);
+    const counts = await Promise.all([3, 1, 4, 2].map(async (n) => (await readAll(p.readPage('dcat', input('text/turtle'), chunks(turtle(n))))).records.length));
+    expect(counts).toEqual([3, 1, 4, 2]);
+    const two = pool({}, 2);
+    const more = await Promise.all([5, 6, 7].map(async (n) => (await readAll(two.readPage('dcat', input('text/turtle'), chunks(turtle(n))))).records.length));
+    expect(more).toEqual([5, 6, 7]);
+  }, 30_000);
+});

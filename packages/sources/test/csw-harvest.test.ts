@@ -1,0 +1,264 @@
+import { harvestWithConfig } from '../src/adapters/index.ts';
+/**
+ * The CSW adapter over HTTP: a CSW 2.0.2 service on loopback (@hasad/testkit) answering from
+ * generated records and from the records of ../shared/conformance (ISO 19139 from pycsw,
+ * ckanext-spatial, OWSLib, GeoNetwork and SEMIC; DCAT as GeoNetwork's Sextant serves it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, ParseError } from '@hasad/core';
+import { cswTitleAr, cswTitleFr, generatedCswRecords, startCswService } from '@hasad/testkit';
+import type { CswService, CswServiceOptions, CswServiceRecord } from '@hasad/testkit';
+import { cswAdapter, CswExceptionError, fetchCswCapabilities, fetchCswRecord, parseCswConfig } from '../src/adapters/csw/index.ts';
+import type { IsoDataset } from '../src/adapters/csw/index.ts';
+import { readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts';
+import { previewSource } from '../src/preview.ts';
+import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
+import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../src/types.ts';
+import { loopbackHttp, startLoopback } from './support/loopback.ts';
+
+let service: CswService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function serve(options: CswServiceOptions): Promise<CswService> {
+  service = await startCswService(options);
+  return service;
+}
+
+async function harvest(url: string, config: unknown, more: Partial<HarvestOptions> = {}): Promise<{ events: HarvestEvent[]; records: IsoDataset[]; pages: PageEvent[]; batches: BatchEvent[] }> {
+  const events: HarvestEvent[] = [];
+  for await (const ev of harvestWithConfig(cswAdapter, { url, config, http: loopbackHttp, ...more })) events.push(ev);
+  const batches = events.filter((e): e is BatchEvent => e.type === 'batch');
+  return { events, batches, records: batches.flatMap((b) => b.records) as IsoDataset[], pages: events.filter((e): e is PageEvent => e.type === 'page') };
+}
+
+describe('CSW harvest of a paged ISO 19139 service', () => {
+  it.each(['post', 'get'] as const)('reads every record over %s, in pages, bilingual, with each record’s XML', async (method) => {
+    const svc = await serve({ records: generatedCswRecords(23) });
+    const { records, pages } = await harvest(svc.url, { pageSize: 10, method });
+    expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(23).map((r) => r.id));
+    expect(svc.starts()).toEqual([1, 11, 21]);
+    expect(svc.requests.filter((r) => r.request === 'GetRecords').every((r) => r.method === method.toUpperCase())).toBe(true);
+    expect(pages.map((p) => p.listing)).toEqual([undefined, undefined, undefined]);
+    expect(pages[2]!.nextUrl).toBeUndefined();
+    const first = records[0]!;
+    expect(first.title).toEqual({ fr: cswTitleFr(1), ar: cswTitleAr(1) });
+    expect(first.themes).toContain('http://inspire.ec.europa.eu/theme/lu');
+    expect(first.license).toBe('https://creativecommons.org/licenses/by/4.0/');
+    expect(first.distributions.map((d) => d.format)).toEqual(['WMS', 'GeoPackage']);
+    expect(first.geo.provenance).toEqual({ fr: 'Numérisé à partir d’images satellitaires.', ar: 'رقمنة من صور الأقمار الصناعية' });
+    expect(first.sourceDescription?.body).toContain('<gco:CharacterString>geo-00001</gco:CharacterString>');
+    expect(first.sourceDescription?.format).toBe('application/xml');
+  });
+
+  it('reads the DCAT output schema through the DCAT mapper', async () => {
+    const svc = await serve({ records: generatedCswRecords(12) });
+    const { records, pages } = await harvest(svc.url, { pageSize: 5, outputSchema: 'dcat' });
+    expect(records).toHaveLength(12);
+    expect(records[0]!.uri).toBe('https://geo.example.ma/id/geo-00001');
+    expect(records[0]!.title).toEqual({ fr: cswTitleFr(1), ar: cswTitleAr(1) });
+    expect(pages[0]!.format).toBe('csw-dcat');
+    expect(svc.requests.find((r) => r.request === 'GetRecords')?.outputSchema).toBe('http://www.w3.org/ns/dcat#');
+  });
+
+  it('follows a server that caps its page size, without calling the listing partial', async () => {
+    const svc = await serve({ records: generatedCswRecords(12), capPageSize: 4 });
+    const { records, pages } = await harvest(svc.url, { pageSize: 10 });
+    expect(records).toHaveLength(12);
+    expect(svc.starts()).toEqual([1, 5, 9]);
+    expect(pages.some((p) => p.listing === 'partial')).toBe(false);
+  });
+
+  it('resumes at the checkpointed start position', async () => {
+    const svc = await serve({ records: generatedCswRecords(23) });
+    const all = await harvest(svc.url, { pageSize: 10 });
+    const checkpoint = all.pages[0]!.nextUrl!;
+    svc.requests.length = 0;
+    const { records, pages } = await harvest(svc.url, { pageSize: 10 }, { start: { pageNo: 2, url: checkpoint } });
+    expect(svc.starts()).toEqual([11, 21]);
+    expect(records.map((r) => r.identifier)[0]).toBe('geo-00011');
+    expect(pages.map((p) => p.pageNo)).toEqual([2, 3]);
+  });
+
+  it('skips the mapping of a page whose records did not change', async () => {
+    const svc = await serve({ records: generatedCswRecords(15) });
+    const first = await harvest(svc.url, { pageSize: 10 });
+    const stored = new Map(first.pages.map((p) => [p.url, { bodyHash: p.bodyHash ?? null, nextUrl: p.nextUrl ?? null }]));
+    const again = await harvest(svc.url, { pageSize: 10 }, { validators: async (url) => stored.get(url) });
+    expect(again.pages.map((p) => p.notModified)).toEqual([true, true]);
+    expect(again.records).toHaveLength(0);
+  });
+});
+
+describe('CSW paging that goes wrong withdraws nothing', () => {
+  it('a count that shrinks mid-harvest marks the listing partial', async () => {
+    const svc = await serve({ records: generatedCswRecords(30) });
+    const events: HarvestEvent[] = [];
+    for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: loopbackHttp })) {
+      events.push(ev);
+      // Ten records are deleted on the server while page 1 is loaded.
+      if (ev.type === 'page' && ev.pageNo === 1) svc.options.hidden = new Set(generatedCswRecords(10).map((r) => r.id));
+    }
+    const pages = events.filter((e): e is PageEvent => e.type === 'page');
+    expect(pages[1]!.listing).toBe('partial');
+    expect(pages[1]!.problems?.map((p) => p.code)).toContain('csw_count_changed');
+  });
+
+  it('a nextRecord that goes back stops paging, partial', async () => {
+    const svc = await serve({ records: generatedCswRecords(30), nextRecord: new Map([[11, 1]]) });
+    const { pages, records } = await harvest(svc.url, { pageSize: 10 });
+    expect(records).toHaveLength(20);
+    expect(pages.at(-1)!.listing).toBe('partial');
+    expect(pages.at(-1)!.problems?.map((p) => p.code)).toContain('paging_loop');
+    expect(svc.starts()).toEqual([1, 11]);
+  });
+
+  it('a short page while more are announced (records skipped) is partial', async () => {
+    const svc = await serve({ records: generatedCswRecords(30), nextRecord: new Map([[1, 15]]) });
+    const { pages } = await harvest(svc.url, { pageSize: 10 });
+    expect(pages[0]!.listing).toBe('partial');
+    expect(pages[0]!.problems?.map((p) => p.code)).toContain('csw_short_page');
+  });
+
+  it('an empty page while more are announced stops, partial', async () => {
+    const svc = await serve({ records: generatedCswRecords(10), matched: 25 });
+    const { pages } = await harvest(svc.url, { pageSize: 10 });
+    expect(svc.starts()).toEqual([1, 11]);
+    expect(pages.at(-1)!.listing).toBe('partial');
+  });
+});
+
+describe('CSW errors', () => {
+  it('an ows:ExceptionReport fails the run with its text', async () => {
+    const svc = await serve({ records: generatedCswRecords(30), exceptions: new Map([[11, { status: 400, text: 'Le paramètre startPosition est invalide' }]]) });
+    const events: HarvestEvent[] = [];
+    const run = (async () => {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: loopbackHttp })) events.push(ev);
+    })();
+    await expect(run).rejects.toThrow(CswExceptionError);
+    await expect(run).rejects.toThrow(/page 2, HTTP 400\): NoApplicableCode: Le paramètre startPosition est invalide/);
+    expect(events.filter((e) => e.type === 'batch')).toHaveLength(1);
+  });
+
+  it('refuses a DTD in an answer', async () => {
+    const lb = await startLoopback((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><csw:Capabilities xmlns:csw="http://www.opengis.net/cat/csw/2.0.2">&e;</csw:Capabilities>');
+    });
+    try {
+      await expect(fetchCswCapabilities(`${lb.base}/csw`, loopbackHttp)).rejects.toThrow(/DOCTYPE.*refused/);
+    } finally {
+      await lb.close();
+    }
+  });
+
+  it('a URL that is not a CSW says so', async () => {
+    const lb = await startLoopback((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<rss version="2.0"><channel/></rss>');
+    });
+    try {
+      await expect(fetchCswCapabilities(`${lb.base}/feed`, loopbackHttp)).rejects.toThrow(/root element is <rss>, not csw:Capabilities/);
+      await expect(fetchCswCapabilities(`${lb.base}/feed`, loopbackHttp)).rejects.toThrow(ParseError);
+    } finally {
+      await lb.close();
+    }
+  });
+
+  it('validates the config, naming every bad field', () => {
+    expect(() => parseCswConfig({ pageSize: 0, colour: 'red' })).toThrow(ConfigError);
+    expect(() => parseCswConfig({ pageSize: 0, colour: 'red' })).toThrow(/unknown key\(s\): colour.*pageSize|pageSize.*unknown key\(s\): colour/);
+    expect(() => parseCswConfig({ filter: { cql: "dc:type = 'dataset'", types: ['dataset'] } })).toThrow(/give one of cql, ogc or types\/keywords/);
+    expect(() => parseCswConfig({ filter: { ogc: '<ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">' } })).toThrow(/filter\.ogc/);
+    expect(parseCswConfig(undefined)).toMatchObject({ outputSchema: 'auto', method: 'auto', pageSize: 50 });
+  });
+
+  it('asks for a schema the server does not offer: a config error naming what it offers', async () => {
+    const svc = await serve({ records: generatedCswRecords(3), schemas: ['iso'] });
+    await expect(harvest(svc.url, { outputSchema: 'dcat' })).rejects.toThrow(/does not offer outputSchema http:\/\/www\.w3\.org\/ns\/dcat#; it offers: .*gmd/);
+  });
+
+  it('sends the filter built from types and keywords', async () => {
+    const svc = await serve({ records: generatedCswRecords(3) });
+    await harvest(svc.url, { filter: { types: ['dataset', 'series'], keywords: ['eau'] } });
+    const body = svc.requests.find((r) => r.request === 'GetRecords')!.body;
+    expect(body).toContain('<csw:Constraint version="1.1.0"><ogc:Filter');
+    expect(body).toContain('<ogc:PropertyName>dc:type</ogc:PropertyName><ogc:Literal>series</ogc:Literal>');
+    expect(body).toContain('<ogc:PropertyName>dc:subject</ogc:PropertyName><ogc:Literal>eau</ogc:Literal>');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The conformance records, served by the loopback CSW
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const conformance = path.resolve(repoRoot, '..', 'shared', 'conformance');
+const present = existsSync(path.join(conformance, 'csw'));
+if (!present) console.warn(`SKIPPED: ../shared/conformance/csw not found (looked in ${conformance}); CSW conformance harvest did not run`);
+
+/** The records of a conformance file as a server would hold them: their own XML, no declaration. */
+export function conformanceRecords(files: string[], key: 'iso' | 'dcat'): CswServiceRecord[] {
+  const out: CswServiceRecord[] = [];
+  for (const file of files) {
+    const p = path.join(conformance, file);
+    const xml = decodeXml(readFileSync(p), undefined, p, 'XML');
+    const root = parseXml(xml, p).root;
+    const texts = /Response$/.test(root.name) ? recordTexts(xml, readSearchResults(root, p).records) : [xml.replace(/^\s*<\?xml[^>]*\?>/, '')];
+    texts.forEach((t, i) => out.push({ id: `${file}#${i}`, [key]: t }));
+  }
+  return out;
+}
+
+export const CONFORMANCE_ISO = [
+  'csw/ckanext-spatial/iso19139/dataset.xml',
+  'csw/ckanext-spatial/gemini2.1/validation/08_Series_Valid.xml',
+  'csw/ckanext-spatial/gemini2.1/service1.xml',
+  'csw/ckanext-spatial/iso19139/dataset-invalid.xml',
+  'csw/owslib/9250AA67-F3AC-6C12-0CB9-0662231AA181_iso.xml',
+  'csw/owslib/iso_keywords_anchor.xml',
+  'csw/geonetwork/owslib-csw_dov_getrecordbyid.xml',
+  'csw/pycsw/apiso/expected/post_GetRecords-all.xml',
+  'geodcat-ap/semic-iso-19139-to-dcat-ap/test-cases/multilingual-metadata/input.xml',
+];
+export const CONFORMANCE_DCAT = ['csw/geonetwork/sextant.dcat.bathymetry.xml', 'csw/geonetwork/sextant.dcat.seadatanet.xml'];
+
+describe.skipIf(!present)('CSW harvest of the conformance records', () => {
+  it('harvests every valid ISO record and names the invalid one', async () => {
+    const svc = await serve({ records: conformanceRecords(CONFORMANCE_ISO, 'iso') });
+    const { records, batches } = await harvest(svc.url, { pageSize: 4 });
+    // 13 records served: 1 invalid (gmd:nosuchelement).
+    expect(records).toHaveLength(12);
+    expect(records.map((r) => r.identifier)).toContain('CZ-CUZK-ATOM-DATA50');
+    const errors = batches.flatMap((b) => b.problems).filter((p) => p.severity === 'error');
+    expect(errors.map((p) => p.identifier)).toEqual(['test-dataset']);
+    expect(batches.flatMap((b) => b.invalidIdentifiers)).toEqual(['test-dataset']);
+  });
+
+  it('harvests the DCAT records of GeoNetwork (Sextant) through the DCAT mapper', async () => {
+    const svc = await serve({ records: conformanceRecords(CONFORMANCE_DCAT, 'dcat'), schemas: ['dcat'] });
+    const { records } = await harvest(svc.url, {});
+    expect(records).toHaveLength(2);
+    expect(records.map((r) => Object.values(r.title)[0])).toContain('MNT de Bathymétrie de la zone du Golo - Campagne Sigolo (réalisé en 2008, résolution 25m)');
+  });
+
+  it('preview shows the capabilities, the plan and the record count before the first records', async () => {
+    const svc = await serve({ records: generatedCswRecords(30) });
+    const res = await previewSource('csw', svc.url, { pageSize: 10 }, { limit: 3, http: loopbackHttp });
+    expect(res.records.map((r) => r.identifier)).toEqual(['geo-00001', 'geo-00002', 'geo-00003']);
+    const codes = res.problems.map((p) => p.code);
+    expect(codes.slice(0, 4)).toEqual(['csw_mapping', 'csw_capabilities', 'csw_plan', 'csw_count']);
+    expect(res.problems.find((p) => p.code === 'csw_capabilities')?.message).toMatch(/versions 2\.0\.2; output schemas .*http:\/\/www\.isotc211\.org\/2005\/gmd/);
+    expect(res.problems.find((p) => p.code === 'csw_count')?.message).toBe('the service holds 30 matching records');
+  });
+
+  it('previews one record by identifier (GetRecordById)', async () => {
+    const svc = await serve({ records: generatedCswRecords(3) });
+    const { record } = await fetchCswRecord(svc.url, 'geo-00002', parseCswConfig({}), loopbackHttp);
+    expect(record?.title.fr).toBe(cswTitleFr(2));
+  });
+});

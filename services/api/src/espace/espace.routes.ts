@@ -1,0 +1,382 @@
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  cancelWithdrawals,
+  confirmWithdrawals,
+  createSource,
+  findTokenPrincipal,
+  getOrganizationNotifications,
+  getRunWithOwner,
+  getSource,
+  getSourceQuality,
+  groupRunProblems,
+  isUuid,
+  latestRunWithProblems,
+  listPendingWithdrawals,
+  listRunHistory,
+  listRuns,
+} from '@hasad/db';
+import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
+import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
+import { enqueueHarvestRun } from '@hasad/pipeline';
+import { adapterKinds, type PreviewResult } from '@hasad/sources';
+import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
+import { html } from '../dashboard/html.ts';
+import {
+  clearSessionCookie,
+  cookieOptions,
+  LANG_COOKIE,
+  loadSession,
+  sameToken,
+  SessionStore,
+  setSessionCookie,
+  signedCookie,
+  tokenUsable,
+  type DashboardSession,
+} from '../dashboard/session.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { previewRunner } from '../routes/preview.routes.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, validateSource } from '../routes/registration.routes.ts';
+import { runReviewText } from '../routes/runs.routes.ts';
+import { querySources } from '../routes/sources.routes.ts';
+import { l, type LabelKey } from './i18n.ts';
+import { ESPACE_PATH as E, notificationsView, registerView, runHref, runView, signInView, sourcesView, sourceView, spacePage, type RegisterValues, type SpaceContext } from './views.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in organisation's session on /espace routes. */
+    spaceSession: DashboardSession | null;
+  }
+}
+
+/** The space's own cookies: a session here is not a dashboard session, and the reverse. */
+const SESSION_COOKIE = 'hasad_espace';
+const SIGNIN_COOKIE = 'hasad_espace_signin';
+const SESSION = { cookie: SESSION_COOKIE, role: 'organization' } as const;
+/** Datasets a needs_review run would withdraw, listed on its page (the API pages through all). */
+const PENDING_SHOWN = 200;
+/** Longest form field read (a token is 68 characters): anything longer is refused, not stored. */
+const MAX_FIELD = 2000;
+
+type Body = Record<string, string | undefined>;
+
+function langOf(req: FastifyRequest): Lang {
+  const v = req.cookies[LANG_COOKIE];
+  return isLang(v) ? v : DEFAULT_LANG;
+}
+
+/** Only a path of the space after sign-in or a language switch (no open redirect). */
+function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.startsWith('//') || next.includes('\\')) return E;
+  return next === E || next.startsWith(`${E}/`) || next.startsWith(`${E}?`) ? next : E;
+}
+
+const DONE: ReadonlySet<string> = new Set(['harvest', 'harvestLive', 'confirm', 'cancel', 'registered']);
+
+/**
+ * The institutions' space under /espace: an organisation signs in with its own token (the one
+ * `hasad token create --org` issues) and sees only its sources and runs; another organisation's
+ * ids answer 404, as unknown ones. Same stack and hardening as the operators' dashboard:
+ * server-side sessions in Redis that end when the token is revoked, HttpOnly SameSite=Strict
+ * signed cookies, a CSRF token on every form, the same CSP, no script.
+ */
+export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    scope.decorateRequest('spaceSession', null);
+    const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX, 'espace');
+
+    publicRoutes(scope, deps, store);
+    await scope.register(async (secured) => {
+      secured.addHook('onRequest', async (req, reply) => {
+        const session = await loadSession(req, deps, store, SESSION);
+        if (!session || !session.principal.organizationId) {
+          clearSessionCookie(req, reply, SESSION_COOKIE);
+          return reply.code(303).header('cache-control', 'no-store').redirect(`${E}/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.url : E)}`, 303);
+        }
+        req.spaceSession = session;
+        req.principal = session.principal;
+      });
+      secured.addHook('preHandler', async (req, reply) => {
+        if (req.method !== 'POST') return;
+        const body = (req.body as Body | undefined) ?? {};
+        if (crossSite(req) || !sameToken(body._csrf, req.spaceSession!.csrf)) {
+          req.log.warn({ url: req.url, tokenId: req.principal?.tokenId }, 'space form refused: CSRF token missing or wrong');
+          const lang = langOf(req);
+          return sendHtml(reply, spacePage({ lang, title: l(lang, 'error.title'), ctx: ctxOf(req), body: html`<p class="flash error" role="alert">${l(lang, 'signin.csrf')}</p>` }), 403);
+        }
+      });
+      securedRoutes(secured, deps, store);
+    });
+  });
+}
+
+function ctxOf(req: FastifyRequest): SpaceContext {
+  const s = req.spaceSession!;
+  return { lang: langOf(req), csrf: s.csrf, organization: s.principal.organizationSlug ?? s.principal.prefix, here: req.url };
+}
+
+function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+  app.get<{ Querystring: { l?: string; next?: string } }>(`${E}/lang`, async (req, reply) => {
+    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { ...cookieOptions(req, 365 * 86400), signed: false });
+    return reply.redirect(safeNext(req.query.next), 303);
+  });
+
+  const signInPage = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) => {
+    const lang = langOf(req);
+    const csrf = randomBytes(24).toString('base64url');
+    reply.setCookie(SIGNIN_COOKIE, csrf, cookieOptions(req, 3600));
+    return sendHtml(reply, spacePage({ lang, title: l(lang, 'signin.title'), body: signInView(lang, csrf, next, error) }), status);
+  };
+
+  app.get<{ Querystring: { next?: string } }>(`${E}/sign-in`, async (req, reply) => {
+    if (await loadSession(req, deps, store, SESSION)) return reply.redirect(safeNext(req.query.next), 303);
+    return signInPage(req, reply, safeNext(req.query.next));
+  });
+
+  app.post<{ Body: Body }>(`${E}/sign-in`, async (req, reply) => {
+    const lang = langOf(req);
+    const body = req.body ?? {};
+    const next = safeNext(body.next);
+    if (crossSite(req) || !sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, l(lang, 'signin.csrf'), 403);
+    const token = body.token?.trim() ?? '';
+    const found = token && token.length <= MAX_FIELD ? await findTokenPrincipal(deps.db, token) : undefined;
+    if (!found || !tokenUsable({ ...found, role: 'organization' }, Date.now(), 'organization')) {
+      req.log.info({ prefix: found?.prefix }, 'space sign-in refused');
+      return signInPage(req, reply, next, l(lang, 'signin.invalid'), 401);
+    }
+    if (found.role !== 'organization' || !found.organizationId) return signInPage(req, reply, next, l(lang, 'signin.notOrg'), 403);
+    const { sid } = await store.create(found.tokenId);
+    setSessionCookie(req, reply, sid, SESSION_COOKIE);
+    reply.clearCookie(SIGNIN_COOKIE, { path: '/' });
+    req.log.info({ tokenId: found.tokenId, organizationId: found.organizationId }, 'organisation signed in to its space');
+    return reply.redirect(next, 303);
+  });
+}
+
+function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+  const org = (req: FastifyRequest) => req.spaceSession!.principal.organizationId!;
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+    const ctx = ctxOf(req);
+    return sendHtml(reply, spacePage({ lang: ctx.lang, title: l(ctx.lang, 'error.notFound'), ctx, body: html`<p class="flash error" data-testid="not-found">${l(ctx.lang, 'error.notFound')}</p>` }), 404);
+  };
+  const flashOf = (lang: Lang, q: Record<string, string | undefined>) => {
+    if (!q.done || !DONE.has(q.done)) return undefined;
+    const n = Number(q.n ?? 0) || 0;
+    return { kind: 'ok' as const, text: l(lang, `done.${q.done}` as LabelKey, { datasets: counted(lang, 'datasets', n) }) };
+  };
+  /** The organisation's own source (not deleted), else undefined: another's answers as one that does not exist. */
+  const ownSource = async (req: FastifyRequest, id: string) => {
+    const [row] = isUuid(id) ? await querySources(deps, { id, organizationId: org(req) }) : [];
+    return row;
+  };
+  const ownRun = async (req: FastifyRequest, id: string) => {
+    const found = isUuid(id) ? await getRunWithOwner(deps.db, id) : undefined;
+    return found && found.organizationId === org(req) && !found.sourceDeletedAt ? found.run : undefined;
+  };
+
+  app.post(`${E}/sign-out`, async (req, reply) => {
+    await store.destroy(req.spaceSession!.sid);
+    clearSessionCookie(req, reply, SESSION_COOKIE);
+    return reply.redirect(`${E}/sign-in`, 303);
+  });
+
+  app.get(E, async (req, reply) => {
+    const ctx = ctxOf(req);
+    const [rows, nextRuns] = await Promise.all([querySources(deps, { organizationId: org(req) }), nextRunTimes(deps)]);
+    return sendHtml(reply, spacePage({ lang: ctx.lang, title: l(ctx.lang, 'sources.title'), ctx, body: sourcesView(ctx.lang, rows, nextRuns) }));
+  });
+
+  const renderSource = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, error?: string) => {
+    const ctx = ctxOf(req);
+    const row = await ownSource(req, id);
+    if (!row) return notFound(req, reply);
+    const [stored, history, latest, nextRuns, quality, last] = await Promise.all([
+      getSource(deps.db, id),
+      listRunHistory(deps.pool, id, 20),
+      latestRunWithProblems(deps.pool, id),
+      nextRunTimes(deps),
+      getSourceQuality(deps.db, id),
+      listRuns(deps.db, { sourceId: id, limit: 1 }),
+    ]);
+    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.pool, latest.id) } : undefined;
+    const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
+    return sendHtml(
+      reply,
+      spacePage({
+        lang: ctx.lang,
+        title: row.title ?? row.url,
+        ctx,
+        ...(flash ? { flash } : {}),
+        body: sourceView(ctx.lang, ctx, {
+          source: { ...row, reviewComment: stored?.reviewComment ?? null },
+          nextRun: nextRuns.get(id),
+          waitMs: harvestWaitMs(deps, last[0]),
+          history,
+          problems,
+          quality,
+        }),
+      }),
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>(`${E}/sources/:id`, async (req, reply) => renderSource(req, reply, req.params.id));
+
+  // "Harvest now" within the politeness limit: the same rule as the API for organisation tokens.
+  app.post<{ Params: { id: string } }>(`${E}/sources/:id/harvest`, async (req, reply) => {
+    const lang = langOf(req);
+    const row = await ownSource(req, req.params.id);
+    if (!row) return notFound(req, reply);
+    if (row.approvalStatus !== 'approved') return renderSource(req, reply, row.id, 409, l(lang, 'error.notApproved'));
+    if (harvestWaitMs(deps, (await listRuns(deps.db, { sourceId: row.id, limit: 1 }))[0]) > 0) return renderSource(req, reply, row.id, 429);
+    const { run, created } = await enqueueHarvestRun({ db: deps.db, queues: deps.queues }, row.id, 'manual');
+    req.log.info({ sourceId: row.id, runId: run.id, created, tokenId: req.principal?.tokenId }, 'space: harvest requested');
+    return reply.redirect(`${runHref(run.id)}?done=${created ? 'harvest' : 'harvestLive'}`, 303);
+  });
+
+  const renderRun = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, error?: string) => {
+    const ctx = ctxOf(req);
+    const run = await ownRun(req, id);
+    if (!run) return notFound(req, reply);
+    const [source, groups, pending] = await Promise.all([
+      getSource(deps.db, run.sourceId),
+      groupRunProblems(deps.pool, run.id),
+      run.status === 'needs_review' ? listPendingWithdrawals(deps.pool, run.id, { limit: PENDING_SHOWN, offset: 0 }) : undefined,
+    ]);
+    const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
+    return sendHtml(
+      reply,
+      spacePage({
+        lang: ctx.lang,
+        title: l(ctx.lang, 'run.title', { date: run.createdAt.toISOString() }),
+        ctx,
+        ...(flash ? { flash } : {}),
+        body: runView(ctx.lang, ctx, {
+          run,
+          source: { id: run.sourceId, title: source?.title ?? null, url: source?.url ?? '' },
+          groups,
+          reviewText: run.status === 'needs_review' ? runReviewText(ctx.lang, run) : null,
+          pending,
+        }),
+      }),
+      status,
+    );
+  };
+
+  app.get<{ Params: { id: string } }>(`${E}/runs/:id`, async (req, reply) => renderRun(req, reply, req.params.id));
+
+  for (const action of ['confirm', 'cancel'] as const) {
+    app.post<{ Params: { id: string } }>(`${E}/runs/:id/${action}`, async (req, reply) => {
+      const run = await ownRun(req, req.params.id);
+      if (!run) return notFound(req, reply);
+      if (run.status !== 'needs_review') return renderRun(req, reply, run.id, 409, l(langOf(req), 'error.notWaiting'));
+      try {
+        const n = action === 'confirm' ? (await confirmWithdrawals(deps.pool, run.id)).withdrawn : (await cancelWithdrawals(deps.pool, run.id), 0);
+        req.log.info({ runId: run.id, action, tokenId: req.principal?.tokenId }, `space: withdrawals ${action}`);
+        return reply.redirect(`${runHref(run.id)}?done=${action}&n=${n}`, 303);
+      } catch (err) {
+        // Not (or no longer) the source's latest finished run, or decided meanwhile.
+        return renderRun(req, reply, run.id, 409, err instanceof Error ? err.message : String(err));
+      }
+    });
+  }
+
+  const kinds = adapterKinds();
+  const preview = previewRunner(deps);
+  const blank: RegisterValues = { kind: '', url: '', title: '', schedule: 'daily', timezone: DEFAULT_TIMEZONE, config: '{}' };
+  const registerPage = (req: FastifyRequest, reply: FastifyReply, v: RegisterValues, opts: { status?: number; error?: string; result?: PreviewResult } = {}) => {
+    const ctx = ctxOf(req);
+    return sendHtml(
+      reply,
+      spacePage({ lang: ctx.lang, title: l(ctx.lang, 'register.title'), ctx, ...(opts.error ? { flash: { kind: 'error' as const, text: opts.error } } : {}), body: registerView(ctx.lang, ctx, kinds, v, opts.result) }),
+      opts.status ?? 200,
+    );
+  };
+
+  app.get(`${E}/register`, async (req, reply) => registerPage(req, reply, blank));
+
+  /**
+   * One form, two buttons: "preview" fetches the feed as a harvest would (nothing written) and
+   * shows the first records and every problem; "save" registers it with the API's own checks
+   * (pending until an operator approves, unless the organisation is trusted).
+   */
+  app.post<{ Body: Body }>(`${E}/register`, async (req, reply) => {
+    const lang = langOf(req);
+    const b = req.body ?? {};
+    const limits: Record<keyof RegisterValues, number> = { kind: 20, url: 4096, title: 500, schedule: 200, timezone: 100, config: 20_000 };
+    const v = { ...blank };
+    for (const k of Object.keys(limits) as Array<keyof RegisterValues>) {
+      const raw = b[k] ?? '';
+      // Refused, not cut: a cut URL or JSON would be another feed than the one typed.
+      if (raw.length > limits[k]) return registerPage(req, reply, { ...v, [k]: '' }, { status: 400, error: l(lang, 'register.tooLong', { field: k, max: limits[k] }) });
+      v[k] = k === 'config' ? raw : raw.trim();
+    }
+    if (!kinds.includes(v.kind)) return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.unknownKind') });
+    let config: unknown;
+    try {
+      config = JSON.parse(v.config.trim() || '{}');
+    } catch (err) {
+      return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.badJson', { detail: (err as Error).message }) });
+    }
+    if (!config || typeof config !== 'object' || Array.isArray(config)) return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.badJson', { detail: 'not an object' }) });
+    const cfg = config as Record<string, unknown>;
+    try {
+      if (b.action === 'save') {
+        const p = req.spaceSession!.principal;
+        const org = await organizationFor(deps, p, undefined);
+        const input = { kind: v.kind, url: v.url, config: cfg, timezone: v.timezone || DEFAULT_TIMEZONE, schedule: v.schedule || null };
+        validateSource(deps, input);
+        const trusted = org.trusted;
+        const src = await createSource(deps.db, {
+          organizationId: org.id,
+          ...input,
+          title: v.title || null,
+          enabled: true,
+          approvalStatus: trusted ? 'approved' : 'pending',
+          reviewedBy: null,
+          reviewedAt: trusted ? new Date() : null,
+          reviewComment: trusted ? 'approved automatically: the organisation is trusted' : null,
+        });
+        req.log.info({ sourceId: src.id, organization: org.slug, approvalStatus: src.approvalStatus, tokenId: p.tokenId }, 'space: source registered');
+        return reply.redirect(`${E}/sources/${src.id}?done=registered`, 303);
+      }
+      const result = await preview(v.kind, v.url, cfg, 10);
+      return registerPage(req, reply, v, { result });
+    } catch (err) {
+      // The API's refusals (bad URL, config, schedule; what a harvest would fail with), their message as the API gives it.
+      if (err instanceof ApiError) return registerPage(req, reply, v, { status: err.statusCode, error: l(lang, 'register.refused', { detail: err.message }) });
+      throw err;
+    }
+  });
+
+  const notificationsPage = async (req: FastifyRequest, reply: FastifyReply, results?: TestDelivery[]) => {
+    const ctx = ctxOf(req);
+    const n = await getOrganizationNotifications(deps.db, req.spaceSession!.principal.organizationSlug!);
+    if (!n) return notFound(req, reply);
+    return sendHtml(reply, spacePage({ lang: ctx.lang, title: l(ctx.lang, 'notif.title'), ctx, body: notificationsView(ctx.lang, ctx, n, results) }));
+  };
+  app.get(`${E}/notifications`, async (req, reply) => notificationsPage(req, reply));
+  // Sent at once, to the organisation's own contacts only, and the outcome shown per channel.
+  app.post(`${E}/notifications/test`, async (req, reply) => {
+    const mailer = createMailer(deps.config);
+    try {
+      const results = await sendTestNotification({ db: deps.db, config: deps.config, mailer }, req.spaceSession!.principal.organizationSlug!, publicUrlOf(deps.config));
+      req.log.info({ organization: req.spaceSession!.principal.organizationSlug, results: results.map((r) => `${r.channel}:${r.outcome}`) }, 'space: test notification');
+      return notificationsPage(req, reply, results);
+    } finally {
+      mailer?.close();
+    }
+  });
+
+  // Unknown paths under the space: the same 404 page.
+  app.get(`${E}/*`, async (req, reply) => notFound(req, reply));
+}
