@@ -1,6 +1,7 @@
 /**
  * @hasad/notify: tells an institution and the operators when a source keeps failing, when a run
- * waits for review and when a failing source works again, by e-mail (nodemailer, SMTP) and by
+ * waits for review and when a failing source works again (and the operators when a source waits
+ * for their approval), by e-mail (nodemailer, SMTP) and by
  * signed webhook (the project's HTTP client). Deciding and queuing is `notifyRunEnded` in
  * @hasad/pipeline; sending is the loader's `notify.send` processor, which calls this package.
  */
@@ -11,3 +12,4 @@ export * from './mail.ts';
 export * from './deliver.ts';
 export * from './contacts.ts';
 export * from './test-notification.ts';
+export * from './review.ts';

@@ -1,6 +1,6 @@
 import type { HasadConfig } from '@hasad/core';
 import { notificationContext, type DbHandle, type NotificationContext } from '@hasad/db';
-import { jobIds, type NotifyChannel, type NotifyEvent, type Queues } from '@hasad/queues';
+import { jobIds, type NotifyChannel, type NotifyEvent, type Queues, type ReviewChannel, type ReviewReason } from '@hasad/queues';
 
 /**
  * Which event, if any, a finished run is worth telling people about:
@@ -87,6 +87,29 @@ export async function notifyQualityDrop(deps: { db: DbHandle; queues: Queues; co
       { event: 'quality_drop', channel, runId, sourceId: ctx.source.id },
       { jobId: jobIds.notify('quality_drop', ctx.source.id, runId, channel), backoffDelayMs: deps.config.HASAD_NOTIFY_BACKOFF_MS },
     );
+  }
+  return channels;
+}
+
+/** The operators' channels a review request goes to with this configuration (none: nothing is queued). */
+export function reviewChannels(config: HasadConfig): ReviewChannel[] {
+  const channels: ReviewChannel[] = [];
+  if (smtpConfigured(config) && config.HASAD_NOTIFY_OPERATOR_EMAILS.length > 0) channels.push('email');
+  if (config.HASAD_NOTIFY_WEBHOOK_URL) channels.push('webhook-operators');
+  return channels;
+}
+
+/**
+ * Called when a source starts waiting for the operators' review: an institution registered it,
+ * or changed where Hasad connects. Queues one `notify.review` per operators' channel; the job id
+ * is fixed per (source, moment, channel), so a retried request tells once. The institution is not
+ * told: the page or the API answer that registered the source already says who approves it.
+ */
+export async function notifyReviewWanted(deps: { queues: Queues; config: HasadConfig }, sourceId: string, reason: ReviewReason, at: Date): Promise<ReviewChannel[]> {
+  const channels = reviewChannels(deps.config);
+  const iso = at.toISOString();
+  for (const channel of channels) {
+    await deps.queues.add('notify.review', { sourceId, reason, channel, at: iso }, { jobId: jobIds.review(sourceId, iso, channel), backoffDelayMs: deps.config.HASAD_NOTIFY_BACKOFF_MS });
   }
   return channels;
 }

@@ -96,6 +96,26 @@ export const notifySendPayload = z.object({
 });
 export type NotifySendPayload = z.infer<typeof notifySendPayload>;
 
+/** Why the operators are asked to review a source: it was just registered, or changed where Hasad connects. */
+export const REVIEW_REASONS = ['registered', 'changed'] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+/** The operators' channels: their addresses by e-mail, their webhook. */
+export const REVIEW_CHANNELS = ['email', 'webhook-operators'] as const;
+export type ReviewChannel = (typeof REVIEW_CHANNELS)[number];
+
+/**
+ * Tells the operators that a source waits for their review. Identifiers only, as for
+ * `notify.send`; `at` (ISO 8601) is when the source went to review, so the same review is told
+ * once and a later one again.
+ */
+export const notifyReviewPayload = z.object({
+  sourceId: uuid,
+  reason: z.enum(REVIEW_REASONS),
+  channel: z.enum(REVIEW_CHANNELS),
+  at: z.string().datetime(),
+});
+export type NotifyReviewPayload = z.infer<typeof notifyReviewPayload>;
+
 interface JobDef<S extends z.ZodType> {
   queue: QueueName;
   schema: S;
@@ -161,6 +181,17 @@ export const jobCatalog = {
       removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
     },
   },
+  'notify.review': {
+    queue: 'notify',
+    schema: notifyReviewPayload,
+    // Same retry policy as `notify.send`: a receiver down for a while still hears of the source.
+    opts: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+    },
+  },
 } as const satisfies Record<string, JobDef<z.ZodType>>;
 
 export type JobName = keyof typeof jobCatalog;
@@ -186,4 +217,6 @@ export const jobIds = {
   scheduler: (sourceId: string) => `source-${sourceId}`,
   /** One per (source, event, run) and channel: the same event of the same run is never sent twice. */
   notify: (event: string, sourceId: string, runId: string, channel: string) => `notify-${event}-${sourceId}-${runId}-${channel}`,
+  /** One per (source, moment it went to review) and channel. */
+  review: (sourceId: string, at: string, channel: string) => `review-${sourceId}-${Date.parse(at)}-${channel}`,
 };

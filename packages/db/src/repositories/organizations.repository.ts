@@ -21,6 +21,11 @@ export async function findOrganizationBySlug(db: Db, slug: string): Promise<Orga
   return row;
 }
 
+export async function getOrganization(db: Db, id: string): Promise<Organization | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
+  return row;
+}
+
 export async function listOrganizations(db: Db): Promise<Organization[]> {
   return db.select().from(organizations).orderBy(asc(organizations.slug));
 }

@@ -38,7 +38,7 @@ import {
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewRunner } from '../routes/preview.routes.ts';
-import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, validateSource } from '../routes/registration.routes.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource } from '../routes/registration.routes.ts';
 import { runReviewText } from '../routes/runs.routes.ts';
 import { querySources } from '../routes/sources.routes.ts';
 import { l, type LabelKey } from './i18n.ts';
@@ -347,6 +347,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
           reviewComment: trusted ? 'approved automatically: the organisation is trusted' : null,
         });
         req.log.info({ sourceId: src.id, organization: org.slug, approvalStatus: src.approvalStatus, tokenId: p.tokenId }, 'space: source registered');
+        if (src.approvalStatus === 'pending') await tellOperators(deps, req.log, src.id, 'registered', src.createdAt);
         return reply.redirect(`${E}/sources/${src.id}?done=registered`, 303);
       }
       const result = await preview(v.kind, v.url, cfg, 10);

@@ -16,10 +16,11 @@ import {
   type Source,
   type TokenPrincipal,
 } from '@hasad/db';
-import { enqueueHarvestRun } from '@hasad/pipeline';
+import { enqueueHarvestRun, notifyReviewWanted } from '@hasad/pipeline';
 import { checkSchedule, formatDuration } from '@hasad/scheduler/schedule';
 import { adapterKinds, changedNetworkFields, getAdapter } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
+import type { ReviewReason } from '@hasad/queues';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
@@ -223,6 +224,7 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
             : { approvalStatus: 'pending', reviewedBy: null, reviewedAt: null, reviewComment: null };
       const src = await createSource(deps.db, { organizationId: org.id, ...input, title: b.title ?? null, enabled: b.enabled ?? true, ...approval });
       req.log.info({ sourceId: src.id, organization: org.slug, approvalStatus: src.approvalStatus, tokenId: p.tokenId }, 'source registered');
+      if (src.approvalStatus === 'pending') await tellOperators(deps, req.log, src.id, 'registered', src.createdAt);
       return reply.code(201).send(await sourceResponse(deps, src.id));
     },
   );
@@ -268,6 +270,7 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         }
       }
       await updateSource(deps.db, src.id, patch);
+      if (patch.approvalStatus === 'pending' && src.approvalStatus !== 'pending') await tellOperators(deps, req.log, src.id, 'changed', new Date());
       return sourceResponse(deps, src.id);
     },
   );
@@ -392,5 +395,18 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         return sourceResponse(deps, src.id);
       },
     );
+  }
+}
+
+/**
+ * Asks the operators to review a source (`notify.review`, sent by the loader). Best effort: the
+ * source is registered whatever happens here, and the dashboard lists every pending source, so a
+ * queue that is down is logged, not an error for the institution.
+ */
+export async function tellOperators(deps: ApiDeps, log: { warn: (o: object, msg: string) => void }, sourceId: string, reason: ReviewReason, at: Date): Promise<void> {
+  try {
+    await notifyReviewWanted(deps, sourceId, reason, at);
+  } catch (err) {
+    log.warn({ err, sourceId }, 'could not queue the operators\' review notification; the source is listed as pending on the dashboard');
   }
 }

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { isPermanent } from '@hasad/core';
 import { notificationsTotal } from '@hasad/metrics';
-import { deliverNotification, type Mailer } from '@hasad/notify';
+import { deliverNotification, deliverReviewNotification, type DeliveryResult, type Mailer } from '@hasad/notify';
 import { parsePayload } from '@hasad/queues';
 import type { LoaderDeps } from './load-batch.processor.ts';
 
@@ -18,8 +18,20 @@ export interface NotifyDeps extends LoaderDeps {
 export async function sendNotificationProcessor(job: Job, deps: NotifyDeps) {
   const p = parsePayload('notify.send', job.data);
   const log = deps.log.child({ queue: 'notify', jobId: job.id, runId: p.runId, sourceId: p.sourceId, event: p.event, channel: p.channel });
+  return deliverLogged(job, log, p.event, p.channel, () => deliverNotification(p, deps));
+}
+
+/** Tells the operators that a source waits for their review (`notify.review`), with the same retry rules. */
+export async function sendReviewProcessor(job: Job, deps: NotifyDeps) {
+  const p = parsePayload('notify.review', job.data);
+  const log = deps.log.child({ queue: 'notify', jobId: job.id, sourceId: p.sourceId, event: 'source_pending', reason: p.reason, channel: p.channel });
+  return deliverLogged(job, log, 'source_pending', p.channel, () => deliverReviewNotification(p, deps));
+}
+
+async function deliverLogged(job: Job, log: NotifyDeps['log'], event: string, channel: string, deliver: () => Promise<DeliveryResult>) {
+  const p = { event, channel };
   try {
-    const res = await deliverNotification(p, deps);
+    const res = await deliver();
     notificationsTotal.inc({ event: p.event, channel: p.channel, outcome: res.outcome });
     if (res.outcome === 'skipped') log.info({ reason: res.reason }, 'notification not sent');
     else log.info({ attempt: job.attemptsMade + 1, ...res }, 'notification sent');
