@@ -258,11 +258,11 @@ describe('a bilingual CSV inventory (issue 12): two columns feed one multilingua
     await server?.close();
   });
 
-  it('keeps titre and العنوان, description and الوصف, each in its language, through preview and a harvest; an Arabic-only row is a dataset', async () => {
+  it('keeps titre and العنوان, description and الوصف, each in its language, and infers the date order, through preview and a harvest; an Arabic-only row is a dataset', async () => {
     const lines = [
-      'identifiant,titre,العنوان,description,الوصف',
-      'b-01,Qualité de l’eau,جودة المياه,Analyses mensuelles,تحاليل شهرية',
-      'b-02,,السدود,,حقينة السدود',
+      'identifiant,titre,العنوان,description,الوصف,date de mise à jour',
+      'b-01,Qualité de l’eau,جودة المياه,Analyses mensuelles,تحاليل شهرية,02/03/2026',
+      'b-02,,السدود,,حقينة السدود,13/02/2026',
     ];
     server.route('/bilingue/inventaire.csv', { body: Buffer.from(`${lines.join('\n')}\n`, 'utf8'), contentType: 'text/csv; charset=utf-8' });
     const url = `${server.url}/bilingue/inventaire.csv`;
@@ -276,7 +276,11 @@ describe('a bilingual CSV inventory (issue 12): two columns feed one multilingua
       ['b-02', { ar: 'السدود' }],
     ]);
     expect(preview.records[0]?.description).toEqual({ '': 'Analyses mensuelles', ar: 'تحاليل شهرية' });
-    expect(preview.problems.find((x) => x.code === 'csv_mapping')?.message).toContain('"titre" and "العنوان" both read as title');
+    const note = preview.problems.find((x) => x.code === 'csv_mapping')?.message;
+    expect(note).toContain('"titre" and "العنوان" both read as title');
+    // 13/02/2026 proves the column day first: 02/03/2026 is the 2nd of March, said in the note.
+    expect(note).toContain('dates in "date de mise à jour" read day first (DD/MM/YYYY): "13/02/2026" on line 3 shows it');
+    expect(preview.records.map((r) => (r as { modified?: string }).modified)).toEqual(['2026-03-02', '2026-02-13']);
 
     const sourceId = await p.addSource(url, { kind: 'csv' });
     const run = await p.harvest(sourceId);
@@ -284,6 +288,7 @@ describe('a bilingual CSV inventory (issue 12): two columns feed one multilingua
     const rows = await p.datasets(sourceId);
     expect(rows.get('b-01')!.title).toEqual({ fr: 'Qualité de l’eau', ar: 'جودة المياه' });
     expect(rows.get('b-02')!.title).toEqual({ ar: 'السدود' });
-    expect(rows.get('b-02')!.record).toMatchObject({ description: { ar: 'حقينة السدود' } });
+    expect(rows.get('b-02')!.record).toMatchObject({ description: { ar: 'حقينة السدود' }, modified: '2026-02-13' });
+    expect(rows.get('b-01')!.record).toMatchObject({ modified: '2026-03-02' });
   });
 });

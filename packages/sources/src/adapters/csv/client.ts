@@ -5,7 +5,7 @@ import type { PageOutcome } from '../../pager.ts';
 import type { HarvestEvent, HarvestOptions } from '../../types.ts';
 import type { MappedBatch } from '../shared/batches.ts';
 import type { CsvSettings } from './config.ts';
-import { compileMapping, HASH_ID_PREFIX, mapRow } from './map.ts';
+import { compileMapping, HASH_ID_PREFIX, inferDateOrders, mapRow } from './map.ts';
 import { CSV_ACCEPT, openCsv } from './parse.ts';
 
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
@@ -62,7 +62,16 @@ async function* readCsvPage(res: FetchResponse, settings: CsvSettings, batchSize
     let batch: { records: CanonicalDataset[]; problems: RecordProblem[]; invalidIdentifiers: string[] } = { records: [], problems: headerNotes, invalidIdentifiers: [] };
 
     if (mapping !== undefined) {
+      let inferred = false;
       for await (const chunk of file.rows) {
+        if (!inferred) {
+          // The first rows decide each date column's day/month order (when no dateFormat is set);
+          // the decision joins the csv_mapping note, which travels with the first batch.
+          inferred = true;
+          const notes = inferDateOrders(mapping, chunk, settings.defaultLanguage);
+          const note = notes.length > 0 ? headerNotes.find((n) => n.code === 'csv_mapping') : undefined;
+          if (note !== undefined) note.message += `; ${notes.join('; ')}`;
+        }
         for (const row of chunk) {
           rowCount++;
           const r = mapRow(row, mapping);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@hasad/core';
-import { DEFAULT_HEADERS, compileMapping, hashIdentifier, mapRow, normaliseHeader, recogniseHeader } from './map.ts';
+import { DEFAULT_HEADERS, compileMapping, hashIdentifier, inferDateOrders, mapRow, normaliseHeader, recogniseHeader } from './map.ts';
 import type { CompiledMapping, RowResult } from './map.ts';
 import { parseCsvConfig, parseDate, parseInterval, targetName } from './config.ts';
 
@@ -125,6 +125,13 @@ describe('default header recognition', () => {
     // With a default language, the column whose header does not tell keeps it.
     const fr = mapAll({ defaultLanguage: 'fr' }, ['id', 'description', 'الوصف', 'titre'], [['1', 'Débits', 'الصبيب', 'Débits']]);
     expect(fr.results[0]?.record?.description).toEqual({ fr: 'Débits', ar: 'الصبيب' });
+  });
+
+  it('tags Arabic text in a column whose header does not tell its language as ar, unless an Arabic column gave it', () => {
+    const { results } = mapAll({}, ['titre', 'description'], [['Eau', 'تحاليل شهرية'], ['Sols', 'Analyses des sols'], ['Air', 'جودة الهواء في «Casablanca»']]);
+    expect(results.map((r) => r.record?.description)).toEqual([{ ar: 'تحاليل شهرية' }, { '': 'Analyses des sols' }, { '': 'جودة الهواء في «Casablanca»' }]);
+    const both = mapAll({ mapping: { title: 'titre', 'description.ar': 'الوصف', description: 'description' } }, ['titre', 'الوصف', 'description'], [['Eau', 'وصف عربي', 'نص آخر']]);
+    expect(both.results[0]?.record?.description).toEqual({ ar: 'وصف عربي', '': 'نص آخر' });
   });
 
   it('warns when no column is a title, and then every row is an error', () => {
@@ -306,6 +313,47 @@ describe('dates', () => {
       },
       { severity: 'warning', code: 'invalid_date', field: 'issued', identifier: 'a', message: 'line 2: issued "31/02/2024" is not a valid date in DD/MM/YYYY; dropped' },
     ]);
+  });
+
+  /** As the CSV client does: the first rows decide each date column's order, then every row is mapped. */
+  function mapInferred(config: unknown, header: string[], rows: string[][]) {
+    const mapping = compileMapping(header, parseCsvConfig(config));
+    const csvRows = rows.map((cells, i) => ({ cells, line: i + 2 }));
+    const notes = inferDateOrders(mapping, csvRows, parseCsvConfig(config).defaultLanguage);
+    return { notes, results: csvRows.map((r) => mapRow(r, mapping)) };
+  }
+
+  it('infers day first from a value that proves it (13/02/2026), says so, and still reads ISO dates in the column', () => {
+    const { notes, results } = mapInferred({}, ['titre', 'date de mise à jour'], [['Eau', '01/02/2026'], ['Sols', '13/02/2026'], ['Air', '2026-03-04']]);
+    expect(results.map((r) => r.record?.modified)).toEqual(['2026-02-01', '2026-02-13', '2026-03-04']);
+    expect(notes).toEqual(['dates in "date de mise à jour" read day first (DD/MM/YYYY): "13/02/2026" on line 3 shows it; a "dateFormat" on the column overrides it']);
+  });
+
+  it('infers month first from 02/13/2026, even under a French header', () => {
+    const { notes, results } = mapInferred({}, ['titre', 'date de mise à jour'], [['Eau', '02/01/2026'], ['Sols', '02/13/2026']]);
+    expect(results.map((r) => r.record?.modified)).toEqual(['2026-02-01', '2026-02-13']);
+    expect(notes[0]).toContain('read month first (MM/DD/YYYY): "02/13/2026" on line 3 shows it');
+  });
+
+  it('reads an ambiguous column in its header language\'s order: French and Arabic day first, English month first', () => {
+    const fr = mapInferred({}, ['titre', 'date de mise à jour'], [['Eau', '01/02/2026']]);
+    expect(fr.results[0]?.record?.modified).toBe('2026-02-01');
+    expect(fr.notes[0]).toBe('dates in "date de mise à jour" read day first (DD/MM/YYYY): every value could be either; the header is French; a "dateFormat" on the column overrides it');
+    const ar = mapInferred({}, ['العنوان', 'تاريخ التحديث'], [['الماء', '01-02-2026']]);
+    expect(ar.results[0]?.record?.modified).toBe('2026-02-01');
+    expect(ar.notes[0]).toContain('read day first (DD-MM-YYYY): every value could be either; the header is Arabic');
+    const en = mapInferred({}, ['title', 'modified'], [['Water', '01/02/2026']]);
+    expect(en.results[0]?.record?.modified).toBe('2026-01-02');
+    expect(en.notes[0]).toContain('read month first (MM/DD/YYYY): every value could be either; the header is English');
+  });
+
+  it('leaves a column that proves both orders alone, asking for dateFormat; an explicit dateFormat wins over inference', () => {
+    const both = mapInferred({}, ['titre', 'date de mise à jour'], [['Eau', '13/02/2026'], ['Sols', '02/13/2026']]);
+    expect(both.results.map((r) => r.record?.modified)).toEqual([undefined, undefined]);
+    expect(both.notes[0]).toBe('dates in "date de mise à jour" are written both day first ("13/02/2026", line 2) and month first ("02/13/2026", line 3); set "dateFormat" on the column to read them');
+    const explicit = mapInferred({ dateFormat: 'MM/DD/YYYY' }, ['titre', 'date de mise à jour'], [['Eau', '01/02/2026'], ['Sols', '01/13/2026']]);
+    expect(explicit.notes).toEqual([]);
+    expect(explicit.results.map((r) => r.record?.modified)).toEqual(['2026-01-02', '2026-01-13']);
   });
 
   it('applies the config-wide dateFormat to date columns', () => {

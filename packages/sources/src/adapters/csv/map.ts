@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, type ProblemCode } from '@hasad/core';
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, PeriodOfTime, RecordProblem } from '@hasad/core';
-import { CSV_FIELDS, cleanEmail, isAbsoluteUrl, parseDate, parseInterval, targetName } from './config.ts';
+import { CSV_FIELDS, DATE_FORMATS, cleanEmail, isAbsoluteUrl, parseDate, parseInterval, targetName } from './config.ts';
 import type { ColumnBinding, CsvSettings, DateFormat, FieldTarget } from './config.ts';
 import type { CsvRow } from './parse.ts';
 
@@ -133,6 +133,11 @@ interface Slot {
   column?: string;
   separator?: string | RegExp;
   dateFormat?: DateFormat;
+  /**
+   * The day/month order read from the file's own values when no `dateFormat` is set
+   * ({@link inferDateOrders}): tried after ISO 8601, so ISO dates in the same column still read.
+   */
+  inferredDateFormat?: DateFormat;
   /** Used when the column is absent or empty in a row. */
   constant?: string[];
 }
@@ -366,6 +371,83 @@ export function formulaLike(raw: string): boolean {
 }
 
 const SLASH_DATE = /^\d{1,2}[/-]\d{1,2}[/-]\d{4}/;
+const NUMERIC_DATE = /^(\d{1,2})([/-])(\d{1,2})\2\d{4}\b/;
+
+/** Text written in Arabic script, with no Latin letter (a French title quoting one Arabic word stays untagged). */
+function arabicText(v: string): boolean {
+  return /\p{Script=Arabic}/u.test(v) && !/\p{Script=Latin}/u.test(v);
+}
+
+/** Words of a date column's header that say its language (beyond Arabic script). */
+const FRENCH_DATE_WORDS = /\b(date|mise|jour|publication|cr[ée]ation|modification|derni[èe]re?|parution|mis)\b/i;
+const ENGLISH_DATE_WORDS = /\b(modified|updated|update|issued|published|created|last|release[d]?)\b/i;
+
+/** The language a date column's header is written in, when it tells. */
+function dateHeaderLanguage(name: string): string | undefined {
+  const lang = headerLanguage(name);
+  if (lang !== undefined) return lang;
+  if (/\p{Script=Arabic}/u.test(name)) return 'ar';
+  if (/[àâçéèêëîïôûùüÿœ]/i.test(name) || (FRENCH_DATE_WORDS.test(name) && !ENGLISH_DATE_WORDS.test(name))) return 'fr';
+  if (ENGLISH_DATE_WORDS.test(name)) return 'en';
+  return undefined;
+}
+
+/**
+ * Infers the day/month order of every date column that has no `dateFormat`, from the rows given
+ * (the first rows of the file) and sets it on the mapping. A value whose first number is above 12
+ * (`13/02/2026`) proves day first; one whose second is above 12 (`02/13/2026`), month first. A
+ * column that proves neither (every value could be either) is read in its header's language's
+ * order: English headers month first, French, Arabic and headers that do not tell day first (the
+ * platform's languages, and the defaultLanguage's when it is English). A column that proves both
+ * is left alone: its values stay dropped with a warning asking for `dateFormat`. Returns one note
+ * per decision, for the `csv_mapping` note.
+ */
+export function inferDateOrders(m: CompiledMapping, rows: CsvRow[], defaultLanguage = ''): string[] {
+  const notes: string[] = [];
+  for (const slot of m.slots) {
+    if (slot.index === undefined || slot.dateFormat !== undefined || slot.inferredDateFormat !== undefined) continue;
+    const type = slot.target.def.type;
+    if (type !== 'date' && type !== 'interval') continue;
+    let dayFirst: { value: string; line: number } | undefined;
+    let monthFirst: { value: string; line: number } | undefined;
+    let slashes = 0;
+    let dashes = 0;
+    for (const row of rows) {
+      const v = (row.cells[slot.index] ?? '').trim();
+      const d = NUMERIC_DATE.exec(v);
+      if (d === null) continue;
+      if (d[2] === '/') slashes++;
+      else dashes++;
+      const [a, b] = [Number(d[1]), Number(d[3])];
+      if (a > 12 && b <= 12) dayFirst ??= { value: v, line: row.line };
+      else if (b > 12 && a <= 12) monthFirst ??= { value: v, line: row.line };
+    }
+    if (slashes + dashes === 0) continue;
+    const sep = slashes >= dashes ? '/' : '-';
+    const column = quote(slot.column ?? '');
+    if (dayFirst !== undefined && monthFirst !== undefined) {
+      notes.push(`dates in ${column} are written both day first (${quote(dayFirst.value)}, line ${dayFirst.line}) and month first (${quote(monthFirst.value)}, line ${monthFirst.line}); set "dateFormat" on the column to read them`);
+      continue;
+    }
+    let order: 'day' | 'month';
+    let why: string;
+    if (dayFirst !== undefined) [order, why] = ['day', `${quote(dayFirst.value)} on line ${dayFirst.line} shows it`];
+    else if (monthFirst !== undefined) [order, why] = ['month', `${quote(monthFirst.value)} on line ${monthFirst.line} shows it`];
+    else {
+      const lang = dateHeaderLanguage(slot.column ?? '') ?? (defaultLanguage || undefined);
+      order = lang === 'en' ? 'month' : 'day';
+      why = `every value could be either; ${lang === undefined ? 'the header does not tell its language, so the platform’s convention' : `the header is ${lang === 'en' ? 'English' : lang === 'fr' ? 'French' : lang === 'ar' ? 'Arabic' : lang}`}`;
+    }
+    const format = (order === 'day' ? `DD${sep}MM${sep}YYYY` : `MM/DD/YYYY`) as DateFormat;
+    if (!(DATE_FORMATS as readonly string[]).includes(format)) {
+      notes.push(`dates in ${column} are month first with "-" (${why}), a format Hasad does not read; set "dateFormat" on the column`);
+      continue;
+    }
+    slot.inferredDateFormat = format;
+    notes.push(`dates in ${column} read ${order} first (${format}): ${why}; a "dateFormat" on the column overrides it`);
+  }
+  return notes;
+}
 
 /**
  * Maps one row. A row with a wrong number of fields or without a title is invalid (`error`,
@@ -426,8 +508,8 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
         if (value === undefined) pr.add('warning', 'invalid_email', name, `${where} is not an e-mail address; dropped`);
         break;
       case 'date':
-        value = parseDate(first, slot.dateFormat);
-        if (value === undefined) pr.add('warning', 'invalid_date', name, badDate(where, first, slot.dateFormat));
+        value = parseDate(first, slot.dateFormat) ?? (slot.inferredDateFormat !== undefined ? parseDate(first, slot.inferredDateFormat) : undefined);
+        if (value === undefined) pr.add('warning', 'invalid_date', name, badDate(where, first, slot.dateFormat ?? slot.inferredDateFormat));
         break;
       case 'integer':
         if (!/^\d+$/.test(first)) {
@@ -436,8 +518,8 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
         }
         break;
       case 'interval': {
-        const p = parseInterval(first, slot.dateFormat);
-        if (p === undefined) pr.add('warning', 'invalid_date', name, badDate(where, first, slot.dateFormat, true));
+        const p = parseInterval(first, slot.dateFormat) ?? (slot.inferredDateFormat !== undefined ? parseInterval(first, slot.inferredDateFormat) : undefined);
+        if (p === undefined) pr.add('warning', 'invalid_date', name, badDate(where, first, slot.dateFormat ?? slot.inferredDateFormat, true));
         else rec.temporal.push(p);
         continue;
       }
@@ -458,7 +540,10 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
         break;
       case 'title':
       case 'description':
-        rec[field][lang] = value;
+        // A column whose header does not tell its language ("description") holding Arabic text:
+        // the cell's script tells, unless another column already gave the Arabic value.
+        if (lang === '' && rec[field].ar === undefined && arabicText(value)) rec[field].ar = value;
+        else rec[field][lang] = value;
         break;
       case 'keywords':
         rec.keywords[lang] = values;
