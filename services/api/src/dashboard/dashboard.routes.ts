@@ -73,6 +73,8 @@ const EVENTS_INTERVAL_MS = 1000;
 const STATIC: Record<string, { body: string; type: string }> = {
   'dashboard.css': { body: readFileSync(new URL('./static/dashboard.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' },
   'dashboard.js': { body: readFileSync(new URL('./static/dashboard.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
+  // The institutions' space's one script: its register form checked as the data officer types.
+  'espace.js': { body: readFileSync(new URL('./static/espace.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' },
 };
 

@@ -221,6 +221,43 @@ describe('an organisation in its space', () => {
     expect(page.body).toContain('Flux enregistré');
   });
 
+  it('checks the register form as it is typed: each field the API would refuse, with its message, nothing written; CSRF required', async () => {
+    const { jar, csrf } = await signIn(oneeToken);
+    const form = await get('/espace/register', jar);
+    expect(form.body).toContain('data-check="/espace/register/check"');
+    expect(form.body).toContain('<script src="/dashboard/static/espace.js" defer></script>');
+    const script = await h.app.inject({ method: 'GET', url: '/dashboard/static/espace.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('text/javascript');
+    const check = async (fields: Record<string, string>, lang = 'fr') =>
+      post('/espace/register/check', jar, { _csrf: csrf, ...fields }, { cookie: `hasad_lang=${lang}` });
+    const sourcesBefore = (await h.pool.query('SELECT count(*)::int AS n FROM sources')).rows[0].n;
+
+    const ok = await check({ kind: 'csv', url: 'https://data.onee.ma/inventaire.csv', config: '{"delimiter": ";"}', schedule: 'daily', timezone: 'Africa/Casablanca' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ ok: true, errors: [] });
+
+    const bad = await check({ kind: 'csv', url: 'ftp://data.onee.ma/x.csv', config: '{"delimiter": "::", "nope": 1}', schedule: 'every 5 seconds', timezone: 'Mars/Olympus' });
+    const errors = (bad.json() as { ok: boolean; errors: Array<{ field: string; message: string }> }).errors;
+    expect(bad.json().ok).toBe(false);
+    expect(errors.map((e) => e.field).sort()).toEqual(['config', 'timezone', 'url']);
+    expect(errors.find((e) => e.field === 'url')?.message).toMatch(/^Refusé : .*only http and https/);
+    expect(errors.find((e) => e.field === 'config')?.message).toContain('nope');
+    expect(errors.find((e) => e.field === 'timezone')?.message).toContain('Mars/Olympus');
+    // With a valid time zone, the schedule's own problem shows.
+    const sched = (await check({ kind: 'csv', url: 'https://x.ma/a.csv', config: '{}', schedule: 'every 5 seconds', timezone: 'UTC' })).json() as { errors: Array<{ field: string }> };
+    expect(sched.errors.map((e) => e.field)).toEqual(['schedule']);
+
+    const json = (await check({ kind: 'csv', url: '', config: '{"delimiter": ' }, 'ar')).json() as { errors: Array<{ field: string; message: string }> };
+    expect(json.errors).toEqual([{ field: 'config', message: expect.stringContaining('الإعدادات ليست كائن JSON صالحا') }]);
+    expect((await check({ kind: 'gopher', url: '' })).json().errors).toEqual([{ field: 'kind', message: 'Choisissez un type de flux.' }]);
+
+    // The same hardening as every form: no CSRF token, no answer.
+    const forged = await post('/espace/register/check', jar, { _csrf: 'forged', kind: 'csv' });
+    expect(forged.statusCode).toBe(403);
+    expect((await h.pool.query('SELECT count(*)::int AS n FROM sources')).rows[0].n).toBe(sourcesBefore);
+  });
+
   it('sends a test notification to the organisation’s own contacts, by e-mail and signed webhook, and shows each outcome', async () => {
     await setOrganizationNotifications(h.deps.db, 'hcp', { emails: ['donnees@hcp.ma'], webhookUrl: hook.url, webhookSecret: 'hcp-webhook-secret-0123456789abcdef' });
     const { jar, csrf } = await signIn(hcpToken);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import { HasadError } from '@hasad/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   cancelWithdrawals,
@@ -20,7 +21,7 @@ import {
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
 import { enqueueHarvestRun } from '@hasad/pipeline';
-import { adapterKinds, type PreviewResult } from '@hasad/sources';
+import { adapterKinds, getAdapter, type PreviewResult } from '@hasad/sources';
 import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
 import { html } from '../dashboard/html.ts';
 import {
@@ -38,7 +39,8 @@ import {
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewRunner } from '../routes/preview.routes.ts';
-import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource } from '../routes/registration.routes.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../routes/registration.routes.ts';
+import { checkFeedUrl } from '../source-input.ts';
 import { runReviewText } from '../routes/runs.routes.ts';
 import { querySources } from '../routes/sources.routes.ts';
 import { l, type LabelKey } from './i18n.ts';
@@ -80,7 +82,8 @@ const DONE: ReadonlySet<string> = new Set(['harvest', 'harvestLive', 'confirm', 
  * `hasad token create --org` issues) and sees only its sources and runs; another organisation's
  * ids answer 404, as unknown ones. Same stack and hardening as the operators' dashboard:
  * server-side sessions in Redis that end when the token is revoked, HttpOnly SameSite=Strict
- * signed cookies, a CSRF token on every form, the same CSP, no script.
+ * signed cookies, a CSRF token on every form, the same CSP; one script, which only checks the
+ * register form as it is typed (the form works without it).
  */
 export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
@@ -303,6 +306,57 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
   };
 
   app.get(`${E}/register`, async (req, reply) => registerPage(req, reply, blank));
+
+  /**
+   * The form's check as the data officer types (espace.js posts the form here, CSRF token
+   * included): every field the API would refuse, each with its message, from the very checks
+   * saving runs (the URL's syntax, the kind's zod config schema, the time zone and schedule).
+   * Nothing is fetched and nothing is written; the address rules are applied by the preview.
+   */
+  app.post<{ Body: Body }>(`${E}/register/check`, async (req, reply) => {
+    const lang = langOf(req);
+    const b = req.body ?? {};
+    const errors: Array<{ field: string; message: string }> = [];
+    const refused = (field: string, err: unknown) => {
+      if (err instanceof HasadError) errors.push({ field, message: l(lang, 'register.refused', { detail: err.message }) });
+      else throw err;
+    };
+    const kind = (b.kind ?? '').trim();
+    const url = (b.url ?? '').trim();
+    if (!kinds.includes(kind)) errors.push({ field: 'kind', message: l(lang, 'register.unknownKind') });
+    if (url !== '') {
+      try {
+        checkFeedUrl(url);
+      } catch (err) {
+        refused('url', err);
+      }
+    }
+    let config: unknown;
+    try {
+      config = JSON.parse((b.config ?? '').trim() || '{}');
+      if (!config || typeof config !== 'object' || Array.isArray(config)) {
+        errors.push({ field: 'config', message: l(lang, 'register.badJson', { detail: 'not an object' }) });
+        config = undefined;
+      }
+    } catch (err) {
+      errors.push({ field: 'config', message: l(lang, 'register.badJson', { detail: (err as Error).message }) });
+    }
+    if (config !== undefined && kinds.includes(kind)) {
+      try {
+        getAdapter(kind).parseConfig(config);
+      } catch (err) {
+        refused('config', err);
+      }
+    }
+    const schedule = (b.schedule ?? '').trim();
+    const timezone = (b.timezone ?? '').trim() || DEFAULT_TIMEZONE;
+    try {
+      validateTiming(deps, { timezone, schedule: schedule || null });
+    } catch (err) {
+      refused(err instanceof ApiError && err.context?.field === 'timezone' ? 'timezone' : 'schedule', err);
+    }
+    return reply.header('cache-control', 'no-store').send({ ok: errors.length === 0, errors });
+  });
 
   /**
    * One form, two buttons: "preview" fetches the feed as a harvest would (nothing written) and

@@ -30,7 +30,7 @@ const approval = (lang: Lang, status: string) =>
 const form = (ctx: SpaceContext, action: string, label: string, opts: { cls?: string; testId: string }) =>
   html`<form method="post" action="${action}" class="inline">${csrfField(ctx)}<button type="submit" class="${opts.cls ?? ''}" data-testid="${opts.testId}">${label}</button></form>`;
 
-/** The page around `body`: the dashboard's stylesheet, no script, the language links. */
+/** The page around `body`: the dashboard's stylesheet, the language links; the one script (espace.js) is the register form's. */
 export function spacePage(opts: { lang: Lang; title: string; body: Html; ctx?: SpaceContext; flash?: { kind: 'ok' | 'error'; text: string } }): Html {
   const { lang, ctx } = opts;
   const here = ctx?.here ?? `${E}/sign-in`;
@@ -250,24 +250,33 @@ const KIND_KEYS: Record<string, LabelKey> = { dcat: 'kind.dcat', csv: 'kind.csv'
 /** Source kinds the space has a sentence for (its test checks every adapter kind has one). */
 export const KINDS_DESCRIBED = Object.keys(KIND_KEYS);
 
+/** Where the form's check (espace.js) writes a field's message as the data officer types. */
+const fieldError = (field: string) => html`<small class="field-error error-text" data-error-for="${field}" data-testid="register-error-${field}" role="status" aria-live="polite" dir="auto" hidden></small>`;
+
 export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: RegisterValues, preview?: PreviewResult): Html {
   return html`<h1>${l(lang, 'register.title')}</h1>
 <p class="sub">${l(lang, 'register.intro')}</p>
-<form method="post" action="${E}/register" class="card register-form" data-testid="register-form">${csrfField(ctx)}
+<form method="post" action="${E}/register" class="card register-form" data-testid="register-form" data-check="${E}/register/check">${csrfField(ctx)}
   <fieldset><legend>${l(lang, 'register.kind')}</legend>
   ${kinds.map((k) => html`<label class="kind"><input type="radio" name="kind" value="${k}" ${k === v.kind ? html`checked` : html``} required> <strong>${k}</strong> — ${kindText(lang, k)}</label><br>`)}
+  ${fieldError('kind')}
   </fieldset>
   <label>${l(lang, 'register.url')} <input name="url" type="url" value="${v.url}" required maxlength="4096" dir="ltr" data-testid="register-url"></label>
+  ${fieldError('url')}
   <label>${l(lang, 'register.titleField')} <input name="title" value="${v.title}" maxlength="500"></label>
   <label>${l(lang, 'register.schedule')} <input name="schedule" value="${v.schedule}" maxlength="200" dir="ltr"></label>
+  ${fieldError('schedule')}
   <label>${l(lang, 'register.timezone')} <input name="timezone" value="${v.timezone}" maxlength="100" dir="ltr"></label>
+  ${fieldError('timezone')}
   <label>${l(lang, 'register.config')} <textarea name="config" rows="6" maxlength="20000" dir="ltr" data-testid="register-config">${v.config}</textarea></label>
+  ${fieldError('config')}
   <div class="actions">
     <button type="submit" name="action" value="preview" data-testid="register-preview">${l(lang, 'register.preview')}</button>
     <button type="submit" name="action" value="save" class="primary" data-testid="register-save">${l(lang, 'register.save')}</button>
   </div>
 </form>
-${preview ? previewView(lang, preview) : html``}`;
+${preview ? previewView(lang, preview) : html``}
+<script src="/dashboard/static/espace.js" defer></script>`;
 }
 
 /** A record as it will appear: its title in the reader's language (or the first it has), identifier, distributions. */
