@@ -12,8 +12,10 @@ import { catalogue, printTable, probeHealth, startHostileServer, type CaseOutcom
  * with a healthy source it must not starve. Each hostile run fails with its own code after one
  * attempt (no retry as a network error), withdraws nothing, and /healthz answers throughout.
  *
- * Settings, scaled down so that the suite takes seconds: the rate floor's window is 3 s, the run
- * budget 8 s; the defaults (30 s, 5 min) behave the same way, only later.
+ * Settings, scaled down so that the suite takes seconds: the rate floor's window is 3 s, the slow
+ * endless source's own run budget 8 s (limits.runBudgetSeconds; the global one is 60 s, so that a
+ * loaded machine still reads the fast sources' pages to their page limits); the defaults (30 s,
+ * 5 min) behave the same way, only later.
  */
 
 const outcomes: CaseOutcome[] = [];
@@ -68,7 +70,7 @@ beforeAll(async () => {
     HASAD_HARVEST_ATTEMPTS: '5',
     HASAD_HARVEST_BACKOFF_MS: '200',
     HASAD_FETCH_RATE_WINDOW_MS: '3000',
-    HASAD_RUN_BUDGET_MS: '8000',
+    HASAD_RUN_BUDGET_MS: '60000',
   });
 });
 afterAll(async () => {
@@ -123,7 +125,7 @@ describe('a slow or endless source cannot hold a fetcher slot', () => {
     const limitedUrl = hydra('/endless-fast', 3, () => endless);
     const slowUrl = hydra('/endless-slow', 3, () => endless, 250);
     const limitedId = await p.addSource(limitedUrl, { config: { limits: { maxPages: 20 } } });
-    const slowId = await p.addSource(slowUrl);
+    const slowId = await p.addSource(slowUrl, { config: { limits: { runBudgetSeconds: 8 } } });
     for (const id of [limitedId, slowId]) expect(await p.harvest(id)).toMatchObject({ status: 'succeeded', created: 6 });
     const before = await Promise.all([limitedId, slowId].map(active));
     const healthyId = await p.addSource(server.route('/healthy-2', catalogue(`${server.url}/healthy-2`, 2)));
