@@ -20,6 +20,7 @@ import { organizationRoutes } from './routes/organizations.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
 import { registrationRoutes } from './routes/registration.routes.ts';
 import { runRoutes } from './routes/runs.routes.ts';
+import { scoreboardRoutes } from './routes/scoreboard.routes.ts';
 import { sourceRoutes } from './routes/sources.routes.ts';
 
 export type { ApiDeps };
@@ -75,6 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   ckanRoutes(app, deps);
   organizationRoutes(app, deps);
   organizationNotificationRoutes(app, deps);
+  scoreboardRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);
   runRoutes(app, deps);
