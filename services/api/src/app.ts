@@ -6,6 +6,7 @@ import { dashboard } from './dashboard/dashboard.routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { installInputGuard } from './input-guard.ts';
+import { observatoireRoutes } from './observatoire/observatoire.routes.ts';
 import { installOpenApi } from './openapi.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { catalogRoutes } from './routes/catalog.routes.ts';
@@ -77,6 +78,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   organizationRoutes(app, deps);
   organizationNotificationRoutes(app, deps);
   scoreboardRoutes(app, deps);
+  observatoireRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);
   runRoutes(app, deps);

@@ -46,7 +46,7 @@ beforeAll(async () => {
   ids.hcp = await one(`INSERT INTO organizations (slug, name) VALUES ('hcp', 'Haut-Commissariat au Plan')`, []);
   ids.onee = await one(`INSERT INTO organizations (slug, name) VALUES ('onee', 'Office National de l''Électricité')`, []);
   // A name a spreadsheet would run as a formula: the CSV must neutralise it.
-  ids.quiet = await one(`INSERT INTO organizations (slug, name) VALUES ('agence', '=HYPERLINK("https://evil.example","Agence")')`, []);
+  ids.quiet = await one(`INSERT INTO organizations (slug, name) VALUES ('agence', '=HYPERLINK("https://evil.example","<b>Agence</b>")')`, []);
   ids.hcpSource = await one(`INSERT INTO sources (organization_id, kind, url) VALUES ($1, 'dcat', 'https://data.hcp.ma/catalog.ttl')`, [ids.hcp]);
   ids.deletedSource = await one(`INSERT INTO sources (organization_id, kind, url, deleted_at) VALUES ($1, 'csv', 'https://data.hcp.ma/old.csv', now())`, [ids.hcp]);
   const oneeSource = await one(`INSERT INTO sources (organization_id, kind, url) VALUES ($1, 'ckan', 'https://open.onee.ma/api/3/action/package_search')`, [ids.onee]);
@@ -162,9 +162,47 @@ describe('publishers’ scoreboard', () => {
       expect(lines[0]).toBe(
         'organization,name,datasets,updated_30_days,updated_90_days,updated_365_days,median_age_days,quality_score,quality_max,quality_trend_30_days,broken_links_share,links_checked,harvest_health,runs_90_days,open_formats_share,distributions,computed_at',
       );
-      expect(lines[1]).toBe(`"agence","'=HYPERLINK(""https://evil.example"",""Agence"")","0","0","0","0","","","405","","","0","","0","","0","${AT.toISOString()}"`);
+      expect(lines[1]).toBe(`"agence","'=HYPERLINK(""https://evil.example"",""<b>Agence</b>"")","0","0","0","0","","","405","","","0","","0","","0","${AT.toISOString()}"`);
       expect(lines[2]).toBe(`"hcp","Haut-Commissariat au Plan","4","1","2","3","130","200","405","20","0.25","4","0.5","4","0.6","5","${AT.toISOString()}"`);
       expect(lines[4]).toBe('');
     }
+  });
+
+  it('shows the public page /observatoire in French, Arabic and English, sorted by links, escaped', async () => {
+    const fr = await get('/observatoire', { 'accept-language': 'fr-FR,fr;q=0.9' });
+    expect(fr.statusCode).toBe(200);
+    expect(fr.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(fr.headers['content-language']).toBe('fr');
+    expect(fr.body).toContain('<html lang="fr" dir="ltr">');
+    expect(fr.body).toContain('Observatoire des publications');
+    // Figures as French writes them: 25 %, 130 days, a signed trend; the rating in words.
+    const hcpRow = /<tr data-org="hcp">[\s\S]*?<\/tr>/.exec(fr.body)![0];
+    const pct = (n: number) => new Intl.NumberFormat('fr-FR', { style: 'percent', maximumFractionDigits: 1 }).format(n);
+    expect(hcpRow).toContain(`data-figure="brokenLinks">${pct(0.25)}</td>`);
+    expect(hcpRow).toContain(`data-figure="openFormats">${pct(0.6)}</td>`);
+    expect(hcpRow).toContain('data-figure="qualityTrend">+20</td>');
+    expect(hcpRow).toContain('data-figure="medianAge">130</td>');
+    expect(hcpRow).toContain('<span class="badge q-sufficient">suffisante</span>');
+    // The organisation's name is text: escaped, never markup.
+    expect(fr.body).toContain('=HYPERLINK(&quot;https://evil.example&quot;,&quot;&lt;b&gt;Agence&lt;/b&gt;&quot;)');
+    expect(fr.body).not.toContain('<b>Agence</b>');
+    // Sorting is a link; the current column says so.
+    expect(fr.body).toContain('href="/observatoire?lang=fr&amp;sort=quality&amp;order=desc"');
+    expect(fr.body).toContain('aria-sort="descending" data-sort="datasets"');
+    expect(fr.body).toContain('href="/api/v1/scoreboard?format=csv&amp;sort=datasets&amp;order=desc"');
+
+    const ar = await get('/observatoire?lang=ar&sort=quality&order=asc');
+    expect(ar.headers['content-language']).toBe('ar');
+    expect(ar.body).toContain('<html lang="ar" dir="rtl">');
+    expect(ar.body).toContain('مرصد النشر');
+    expect([...ar.body.matchAll(/<tr data-org="([^"]+)">/g)].map((m) => m[1])).toEqual(['onee', 'hcp', 'agence']);
+    expect(ar.body).toContain('aria-sort="ascending" data-sort="quality"');
+    // Arabic digits and percent sign as ar-MA writes them (Latin digits in Morocco).
+    expect(/<tr data-org="hcp">[\s\S]*?data-figure="brokenLinks">([^<]+)</.exec(ar.body)![1]).toBe(new Intl.NumberFormat('ar-MA', { style: 'percent', maximumFractionDigits: 1 }).format(0.25));
+
+    const en = await get('/observatoire?lang=en&sort=nonsense&order=sideways');
+    expect(en.statusCode).toBe(200);
+    expect(en.body).toContain('Publishers’ scoreboard');
+    expect([...en.body.matchAll(/<tr data-org="([^"]+)">/g)].map((m) => m[1])).toEqual(['hcp', 'onee', 'agence']);
   });
 });
