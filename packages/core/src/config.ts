@@ -182,6 +182,12 @@ export const envSchema = z.object({
    */
   HASAD_CHANGES_RETENTION_DAYS: int(90, 0),
   /**
+   * Minutes after which the scheduler computes an organisation's scoreboard figures again
+   * (/observatoire, GET /api/v1/scoreboard) even when none of its runs ended meanwhile; a run
+   * that ends (and its link check) makes them due at the next reconcile tick anyway.
+   */
+  HASAD_SCOREBOARD_REFRESH_MINUTES: int(60, 1),
+  /**
    * Shortest time allowed between two scheduled harvests of one source (cron or interval), in ms;
    * also between the start of a source's last run and a "harvest now" asked with an organisation token.
    */

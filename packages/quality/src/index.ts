@@ -4,4 +4,4 @@
  */
 export * from './score.ts';
 export * from './messages.ts';
-export { formatCode, isEuFileType, isIanaMediaType, isLicenceFromVocabulary, isAccessRightsFromVocabulary } from './vocabularies.ts';
+export { formatCode, isEuFileType, isIanaMediaType, isLicenceFromVocabulary, isAccessRightsFromVocabulary, isMachineReadable, isNonProprietary } from './vocabularies.ts';

@@ -6,6 +6,7 @@ import { dashboard } from './dashboard/dashboard.routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { installInputGuard } from './input-guard.ts';
+import { observatoireRoutes } from './observatoire/observatoire.routes.ts';
 import { installOpenApi } from './openapi.ts';
 import { installRateLimit } from './rate-limit.ts';
 import { catalogRoutes } from './routes/catalog.routes.ts';
@@ -20,6 +21,7 @@ import { organizationRoutes } from './routes/organizations.routes.ts';
 import { previewRoutes } from './routes/preview.routes.ts';
 import { registrationRoutes } from './routes/registration.routes.ts';
 import { runRoutes } from './routes/runs.routes.ts';
+import { scoreboardRoutes } from './routes/scoreboard.routes.ts';
 import { sourceRoutes } from './routes/sources.routes.ts';
 
 export type { ApiDeps };
@@ -75,6 +77,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   ckanRoutes(app, deps);
   organizationRoutes(app, deps);
   organizationNotificationRoutes(app, deps);
+  scoreboardRoutes(app, deps);
+  observatoireRoutes(app, deps);
   sourceRoutes(app, deps);
   registrationRoutes(app, deps);
   runRoutes(app, deps);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { pruneChanges, SOURCES_CHANNEL } from '@hasad/db';
+import { pruneChanges, refreshDueScoreboards, SOURCES_CHANNEL } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
 import { pruneRunHistory } from './retention.ts';
 
@@ -8,9 +8,12 @@ import { pruneRunHistory } from './retention.ts';
  * source changes (PostgreSQL NOTIFY), and every reconcile interval; repairs orphaned runs on
  * the same interval, and on it deletes runs beyond HASAD_RUN_RETENTION_COUNT per source. Several
  * schedulers may run at once: BullMQ's job schedulers are keyed by source, so each tick still
- * enqueues one job, and repairs and prunes are idempotent.
+ * enqueues one job, and repairs and prunes are idempotent. On the same interval, but in a loop of
+ * its own so that a long refresh never holds up a reconcile, it refreshes the publishers'
+ * scoreboard of each organisation whose figures are due (a run ended, a new day,
+ * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too.
  */
-export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void> }> {
+export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void> }> {
   const log = deps.log.child({ role: 'scheduler' });
   let running: Promise<void> | undefined;
   let again = false;
@@ -41,6 +44,21 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     return running;
   };
 
+  let scoring: Promise<void> | undefined;
+  const scoreboardTick = () => {
+    scoring ??= (async () => {
+      try {
+        const refreshed = await refreshDueScoreboards(deps.db.db, deps.config.HASAD_SCOREBOARD_REFRESH_MINUTES);
+        if (refreshed) log.debug({ organizations: refreshed }, 'scoreboard figures refreshed');
+      } catch (err) {
+        log.warn({ err }, 'scoreboard refresh failed; will retry next interval');
+      }
+    })().finally(() => {
+      scoring = undefined;
+    });
+    return scoring;
+  };
+
   let listener: pg.Client | undefined;
   let closed = false;
   const listen = async () => {
@@ -59,16 +77,20 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
   };
   await listen();
   await tick();
+  void scoreboardTick();
   const timer = setInterval(() => {
     if (!listener && !closed) void listen();
     void tick();
+    void scoreboardTick();
   }, deps.config.HASAD_RECONCILE_INTERVAL_MS);
   return {
     tick,
+    scoreboardTick,
     async close() {
       closed = true;
       clearInterval(timer);
       await running;
+      await scoring;
       await listener?.end().catch(() => {});
     },
   };

@@ -4,3 +4,4 @@ export * from './runs.ts';
 export * from './datasets.ts';
 export * from './auth.ts';
 export * from './quality.ts';
+export * from './scoreboard.ts';

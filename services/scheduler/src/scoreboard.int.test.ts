@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, loadConfig, queueSettings } from '@hasad/core';
+import { createDb, createOrganization, createSource, getOrganizationScoreboard, type DbHandle } from '@hasad/db';
+import { createTestDatabase } from '@hasad/db/testing';
+import { Queues } from '@hasad/queues';
+import { startScheduler } from './main.ts';
+
+// The running scheduler keeps the publishers' scoreboard: it computes every organisation's
+// figures when it starts, and an organisation's again once one of its runs has ended, without
+// waiting for the periodic refresh (a day here, and a reconcile interval of ten minutes: only
+// the explicit ticks below can explain a change).
+describe('scheduler refreshes the scoreboard', () => {
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let h: DbHandle;
+  let queues: Queues;
+  let scheduler: Awaited<ReturnType<typeof startScheduler>>;
+  let sourceId: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    const config = loadConfig({
+      DATABASE_URL: testDb.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      HASAD_QUEUE_PREFIX: `hasad-test-${randomBytes(4).toString('hex')}`,
+      HASAD_RECONCILE_INTERVAL_MS: String(10 * 60_000),
+      HASAD_SCOREBOARD_REFRESH_MINUTES: String(24 * 60),
+    });
+    h = createDb(config.DATABASE_URL, { max: 2 });
+    queues = new Queues(queueSettings(config));
+    const org = await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });
+    // Manual only: no job scheduler, so no run starts by itself.
+    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl' })).id;
+    await h.pool.query(
+      `INSERT INTO datasets (source_id, organization_id, source_identifier, title, record, content_hash, status, created_run, changed_run, quality_score)
+       VALUES ($1, $2, 'a', '{"fr":"A"}', '{"identifier":"a","title":{"fr":"A"},"distributions":[{"format":"CSV"}]}', 'x', 'active', gen_random_uuid(), gen_random_uuid(), 250)`,
+      [sourceId, org.id],
+    );
+    scheduler = await startScheduler({ db: h, queues, config, log: createLogger('scheduler-scoreboard-test', 'silent') });
+  });
+
+  afterAll(async () => {
+    await scheduler?.close();
+    await queues?.deleteAllKeys().catch(() => 0);
+    await queues?.close();
+    await h?.close();
+    await testDb?.drop();
+  });
+
+  it('computes the figures at start, and again after a run of the organisation ends', async () => {
+    await scheduler.scoreboardTick();
+    const first = await getOrganizationScoreboard(h.db, 'hcp');
+    expect(first).toMatchObject({ datasets: 1, quality: { score: 250 }, openFormats: { share: 1 }, harvestHealth: { runs: 0, share: null } });
+
+    // Nothing ended: the next tick leaves the figures as they are.
+    await scheduler.scoreboardTick();
+    expect((await getOrganizationScoreboard(h.db, 'hcp'))?.computedAt).toBe(first?.computedAt);
+
+    await h.pool.query(`INSERT INTO runs (source_id, status, trigger, finished_at) VALUES ($1, 'failed', 'manual', now())`, [sourceId]);
+    await scheduler.scoreboardTick();
+    const after = await getOrganizationScoreboard(h.db, 'hcp');
+    expect(after).toMatchObject({ harvestHealth: { runs: 1, succeeded: 0, share: 0 } });
+    expect(after!.computedAt! > first!.computedAt!).toBe(true);
+  });
+});
