@@ -331,10 +331,10 @@ describe('CKAN harvest: errors', () => {
 
 describe('CKAN harvest: pages under the parsing limits', () => {
   /** A portal whose page at `start` (default 10) is `raw` (already JSON text); the other pages are healthy. */
-  function rawAt10(raw: string, start = 10): Handler {
+  function rawAt(raw: string, start = 10): Handler {
     const healthy = ckanPortal({ packages: Array.from({ length: 30 }, (_, i) => ckanPackage(i)) });
-    return (req, res) => {
-      if (new URL(req.url ?? '/', 'http://x').searchParams.get('start') !== String(start)) return healthy(req, res);
+    return (req, res, base) => {
+      if (new URL(req.url ?? '/', 'http://x').searchParams.get('start') !== String(start)) return healthy(req, res, base);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(raw);
     };
@@ -342,7 +342,7 @@ describe('CKAN harvest: pages under the parsing limits', () => {
   const envelope = (results: string) => `{"help": "h", "success": true, "result": {"count": 30, "results": ${results}}}`;
 
   it('a page nested deeper than maxDepth fails with limit_exceeded naming HASAD_PARSE_MAX_DEPTH, after the pages before', async () => {
-    const s = await serve(rawAt10(envelope(`[{"id": "x", "extras": ${'['.repeat(5000)}${']'.repeat(5000)}}]`)));
+    const s = await serve(rawAt(envelope(`[{"id": "x", "extras": ${'['.repeat(5000)}${']'.repeat(5000)}}]`)));
     const { events, error } = await collectError({ url: `${s.base}/data`, config: { rows: 10 } });
     expect(ids(events)).toHaveLength(10);
     expect(error).toBeInstanceOf(LimitExceededError);
@@ -352,7 +352,7 @@ describe('CKAN harvest: pages under the parsing limits', () => {
   });
 
   it('a string longer than maxTokenBytes fails with limit_exceeded naming HASAD_PARSE_MAX_TOKEN_BYTES', async () => {
-    const s = await serve(rawAt10(envelope(`[{"id": "x", "notes": "${'a'.repeat(5000)}"}]`)));
+    const s = await serve(rawAt(envelope(`[{"id": "x", "notes": "${'a'.repeat(5000)}"}]`)));
     const { error } = await collectError({ url: `${s.base}/data`, config: { rows: 10 }, limits: { maxTokenBytes: 4096 } });
     expect(error).toBeInstanceOf(LimitExceededError);
     expect((error as Error).message).toMatch(/exceeds HASAD_PARSE_MAX_TOKEN_BYTES \(4096\): a JSON string longer than 4096 characters at line 1, column \d+$/);
@@ -367,7 +367,7 @@ describe('CKAN harvest: pages under the parsing limits', () => {
   });
 
   it('a preview of such a portal fails with the limit', async () => {
-    const s = await serve(rawAt10(envelope(`[${'['.repeat(200)}${']'.repeat(200)}]`), 0));
+    const s = await serve(rawAt(envelope(`[${'['.repeat(200)}${']'.repeat(200)}]`), 0));
     const error = await previewSource('ckan', `${s.base}/data`, { rows: 10 }, { limit: 50, http: { allowPrivateHosts: true } }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(LimitExceededError);
     expect((error as Error).message).toMatch(/^CKAN JSON from \S+ exceeds HASAD_PARSE_MAX_DEPTH \(100\): JSON arrays and objects nested more than 100 deep/);
