@@ -214,7 +214,9 @@ export class EnvelopeStream {
       if (this.records > this.o.limits.maxRecords) this.limit('maxRecords', `more than ${this.o.limits.maxRecords} record elements at ${this.o.recordPath.source}`);
     }
     if (mode !== Mode.Skip) {
-      if (++this.held > this.o.limits.maxNodes) this.limit('maxNodes', `more than ${this.o.limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
+      if (++this.held > this.o.limits.maxNodes) {
+        this.limit('maxNodes', this.o.whole === true ? `more than ${this.o.limits.maxNodes} elements in the document` : `more than ${this.o.limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
+      }
       let attrs: XAttr[] = [];
       for (const key of keys) {
         if (declares && isXmlns(key)) continue;
