@@ -217,6 +217,14 @@ export const envSchema = z.object({
   HASAD_SOAP_MAX_RECORDS: int(100_000, 1),
   HASAD_SOAP_MAX_BODY_BYTES: int(64 * 1024 * 1024, 1024),
   HASAD_SOAP_MAX_NODES: int(250_000, 100),
+  /**
+   * Hard limits on one CSW answer, read as a stream and kept whole (docs/limits.md): elements
+   * nested at most this deep; characters in one element's text or attribute value; elements in
+   * one answer. Its bytes are the source's `maxPageBytes`. Past one, the page fails with `limit_exceeded`.
+   */
+  HASAD_CSW_MAX_DEPTH: int(256, 8),
+  HASAD_CSW_MAX_TEXT_LENGTH: int(8 * 1024 * 1024, 1024),
+  HASAD_CSW_MAX_ELEMENTS: int(1_000_000, 100),
   /** Overall deadline of one `POST /api/v1/preview`, in ms. */
   HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000),
   /** Nesting depth of JSON arrays/objects or XML elements a page may reach (docs/limits.md). */
@@ -267,6 +275,7 @@ export function fetchSettings(c: HasadConfig) {
       maxBodyBytes: c.HASAD_SOAP_MAX_BODY_BYTES,
       maxNodes: c.HASAD_SOAP_MAX_NODES,
     },
+    cswLimits: { maxDepth: c.HASAD_CSW_MAX_DEPTH, maxTextLength: c.HASAD_CSW_MAX_TEXT_LENGTH, maxElements: c.HASAD_CSW_MAX_ELEMENTS },
     hostConcurrency: c.HASAD_HOST_CONCURRENCY,
     hostRequestsPerSecond: c.HASAD_HOST_RATE_PER_SECOND,
     minBytesPerSecond: c.HASAD_FETCH_MIN_BYTES_PER_SECOND,

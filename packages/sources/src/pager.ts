@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PagingError, SourceLimitError } from '@hasad/core';
-import type { RecordProblem } from '@hasad/core';
+import type { ParseLimits, RecordProblem } from '@hasad/core';
 import type { MappedBatch } from './adapters/shared/batches.ts';
 import { fetchPage } from './http/client.ts';
 import { parseLimitError, resolveLimits } from './parse-guards.ts';
@@ -85,6 +85,11 @@ const DEFAULT_MAX_PAGES = 10_000;
  * into the parser, which keeps memory flat for single-file catalogues of hundreds of MB.
  */
 const BODY_HASH_LIMIT = 32 * 1024 * 1024;
+
+/** The parsing limits a harvest runs under: the parse pool's when it has one, else its own over the defaults. */
+export function parseLimitsOf(opts: HarvestOptions): ParseLimits {
+  return opts.parsePool?.limits ?? resolveLimits(opts.limits);
+}
 
 /** Records per batch an adapter should map, from the harvest options. */
 export function batchSizeOf(opts: HarvestOptions): number {
@@ -310,7 +315,7 @@ async function* readFetched<F extends FetchedPage>(
   let recordCount = 0;
   let outcome: PageOutcome | undefined;
   // Counted for every kind here, as the batches come: a page that lists more fails alone.
-  const { maxRecordsPerPage } = opts.parsePool?.limits ?? resolveLimits(opts.limits);
+  const { maxRecordsPerPage } = parseLimitsOf(opts);
   let listed = 0;
   try {
     for (;;) {

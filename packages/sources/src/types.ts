@@ -1,3 +1,4 @@
+import type { CswLimits } from './adapters/csw/client.ts';
 import type { SoapLimits } from './adapters/soap/stream.ts';
 import type { CanonicalDataset, ParseLimits, RecordProblem } from '@hasad/core';
 import type { ParsePool } from './isolation/parse-pool.ts';
@@ -72,6 +73,11 @@ export interface HttpOptions {
    * `DEFAULT_SOAP_LIMITS`. Going past one fails the page with `limit_exceeded`.
    */
   soapLimits?: Partial<SoapLimits>;
+  /**
+   * Hard limits on one CSW answer, read as a stream (`HASAD_CSW_MAX_*`); default
+   * `DEFAULT_CSW_LIMITS`. Going past one fails the page with `limit_exceeded`.
+   */
+  cswLimits?: Partial<CswLimits>;
   /** Redirects followed at most (each hop is re-checked against the address policy). */
   maxRedirects: number;
   /** Per-host politeness shared across workers. Default: an in-process limiter with the two limits below. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, FetchStatusError, PagingError, ParseError, isPermanent } from '@hasad/core';
+import { ConfigError, FetchStatusError, LimitExceededError, PagingError, ParseError, isPermanent } from '@hasad/core';
 import { loopbackHttp, startLoopback } from '../../../test/support/loopback.ts';
 import type { Handler, Loopback } from '../../../test/support/loopback.ts';
 import { getAdapter, harvestWithConfig } from '../index.ts';
@@ -326,6 +326,51 @@ describe('CKAN harvest: errors', () => {
       language: 'ar',
       incremental: { enabled: true, since: '2024-01-01' },
     });
+  });
+});
+
+describe('CKAN harvest: pages under the parsing limits', () => {
+  /** A portal whose page at `start` (default 10) is `raw` (already JSON text); the other pages are healthy. */
+  function rawAt(raw: string, start = 10): Handler {
+    const healthy = ckanPortal({ packages: Array.from({ length: 30 }, (_, i) => ckanPackage(i)) });
+    return (req, res, base) => {
+      if (new URL(req.url ?? '/', 'http://x').searchParams.get('start') !== String(start)) return healthy(req, res, base);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(raw);
+    };
+  }
+  const envelope = (results: string) => `{"help": "h", "success": true, "result": {"count": 30, "results": ${results}}}`;
+
+  it('a page nested deeper than maxDepth fails with limit_exceeded naming HASAD_PARSE_MAX_DEPTH, after the pages before', async () => {
+    const s = await serve(rawAt(envelope(`[{"id": "x", "extras": ${'['.repeat(5000)}${']'.repeat(5000)}}]`)));
+    const { events, error } = await collectError({ url: `${s.base}/data`, config: { rows: 10 } });
+    expect(ids(events)).toHaveLength(10);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(isPermanent(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^CKAN JSON from \S+start=10\S* exceeds HASAD_PARSE_MAX_DEPTH \(100\): JSON arrays and objects nested more than 100 deep at line 1, column \d+$/);
+    expect((error as LimitExceededError).context).toMatchObject({ limit: 'HASAD_PARSE_MAX_DEPTH', max: 100, parseLimit: 'maxDepth' });
+  });
+
+  it('a string longer than maxTokenBytes fails with limit_exceeded naming HASAD_PARSE_MAX_TOKEN_BYTES', async () => {
+    const s = await serve(rawAt(envelope(`[{"id": "x", "notes": "${'a'.repeat(5000)}"}]`)));
+    const { error } = await collectError({ url: `${s.base}/data`, config: { rows: 10 }, limits: { maxTokenBytes: 4096 } });
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toMatch(/exceeds HASAD_PARSE_MAX_TOKEN_BYTES \(4096\): a JSON string longer than 4096 characters at line 1, column \d+$/);
+  });
+
+  it('a page listing more than maxRecordsPerPage fails whole, before any of its packages is handed on', async () => {
+    const s = await serve(ckanPortal({ packages: Array.from({ length: 30 }, (_, i) => ckanPackage(i)) }));
+    const { events, error } = await collectError({ url: `${s.base}/data`, config: { rows: 20 }, batchSize: 5, limits: { maxRecordsPerPage: 12 } });
+    expect(events).toEqual([]);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toMatch(/^page 1 from \S+ exceeds HASAD_PARSE_MAX_RECORDS_PER_PAGE \(12\): it lists more than 12 records \(20\)$/);
+  });
+
+  it('a preview of such a portal fails with the limit', async () => {
+    const s = await serve(rawAt(envelope(`[${'['.repeat(200)}${']'.repeat(200)}]`), 0));
+    const error = await previewSource('ckan', `${s.base}/data`, { rows: 10 }, { limit: 50, http: { allowPrivateHosts: true } }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toMatch(/^CKAN JSON from \S+ exceeds HASAD_PARSE_MAX_DEPTH \(100\): JSON arrays and objects nested more than 100 deep/);
   });
 });
 

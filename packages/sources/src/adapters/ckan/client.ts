@@ -1,6 +1,7 @@
 import { ConfigError, PagingError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
-import { batchSizeOf, runPager } from '../../pager.ts';
+import { parseLimitError } from '../../parse-guards.ts';
+import { batchSizeOf, parseLimitsOf, runPager } from '../../pager.ts';
 import type { PageOutcome } from '../../pager.ts';
 import type { HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
 import type { MappedBatch } from '../shared/batches.ts';
@@ -264,7 +265,12 @@ export function harvestCkan(opts: CkanHarvestOptions, config: CkanConfig): Async
       const position = pagePosition(url);
       // Every URL here was built by searchUrl (now or by the run being resumed) or vetted.
       if (position === undefined) throw new PagingError(`${url} is not a package_search page URL`, { pageNo, url });
-      const parsed = await readCkanPage(res.body, res.url);
+      const limits = parseLimitsOf(opts);
+      const parsed = await readCkanPage(res.body, res.url, limits);
+      // The whole list is in hand: a page listing too many fails before any of it is mapped.
+      if (parsed.results.length > limits.maxRecordsPerPage) {
+        throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', limits.maxRecordsPerPage, `it lists more than ${limits.maxRecordsPerPage} records (${parsed.results.length})`);
+      }
       const format = parsed.shape === 'list' ? 'ckan-list' : 'ckan';
       const problems: RecordProblem[] = [];
       let partial = incremental;

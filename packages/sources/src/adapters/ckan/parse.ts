@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { FetchStatusError, HasadError, ParseError } from '@hasad/core';
+import { FetchStatusError, HasadError, ParseError, type ParseLimits } from '@hasad/core';
+import { JsonShapeGuard } from '../../parse-guards.ts';
 import { isObject, text } from './values.ts';
 
 /**
@@ -16,6 +17,9 @@ export class CkanApiError extends HasadError {
     });
   }
 }
+
+/** The syntax `limit_exceeded` errors name for a CKAN page. */
+export const CKAN_FORMAT = 'CKAN JSON';
 
 /** One page of `package_search` (or a list-shaped DKAN answer). */
 export interface CkanPage {
@@ -69,17 +73,30 @@ export function parseCkanEnvelope(body: string, url: string): CkanPage {
 }
 
 /**
- * Collects a response body (the fetcher's limit applies while reading) and parses the envelope.
- * A page of 1000 packages is a few megabytes: held whole, like the JSON it is.
+ * Collects a response body (the fetcher's size limit applies while reading) and parses the
+ * envelope. A page of 1000 packages is a few megabytes: held whole, like the JSON it is. The text
+ * goes through the JSON shape guard as it arrives, so a page nested deeper than `maxDepth` or
+ * holding a string longer than `maxTokenBytes` fails with `limit_exceeded` before it is parsed
+ * (and, for a huge string, before it is all read).
+ * @throws LimitExceededError, and as {@link parseCkanEnvelope}.
  */
-export async function readCkanPage(body: Readable, url: string): Promise<CkanPage> {
-  const chunks: Buffer[] = [];
+export async function readCkanPage(body: Readable, url: string, limits: Pick<ParseLimits, 'maxDepth' | 'maxTokenBytes'>): Promise<CkanPage> {
+  const guard = new JsonShapeGuard(url, limits, CKAN_FORMAT);
+  const decoder = new TextDecoder('utf-8');
+  const parts: string[] = [];
   try {
-    for await (const chunk of body) chunks.push(chunk as Buffer);
+    for await (const chunk of body) {
+      const text = decoder.decode(chunk as Buffer, { stream: true });
+      guard.feed(text);
+      parts.push(text);
+    }
+    const rest = decoder.decode();
+    guard.feed(rest);
+    parts.push(rest);
   } finally {
     body.destroy();
   }
-  return parseCkanEnvelope(Buffer.concat(chunks).toString('utf8'), url);
+  return parseCkanEnvelope(parts.join(''), url);
 }
 
 /**

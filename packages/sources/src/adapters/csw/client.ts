@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, FetchStatusError, ParseError, type ProblemCode } from '@hasad/core';
+import { ConfigError, FetchStatusError, LimitExceededError, ParseError, type ProblemCode } from '@hasad/core';
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
-import { pageLimitError, withRunBudget } from '../../pager.ts';
+import { pageLimitError, parseLimitsOf, withRunBudget } from '../../pager.ts';
+import { parseLimitError } from '../../parse-guards.ts';
 import type { HarvestEvent, HarvestOptions, HttpOptions, PageEvent } from '../../types.ts';
 import { mapPage } from '../dcat/map.ts';
 import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
-import { decodeXml, parseXml } from '../soap/xml.ts';
+import { readXmlDocument } from '../soap/stream.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
@@ -26,6 +27,8 @@ const ACCEPT = 'application/xml, text/xml;q=0.9, */*;q=0.1';
 /** OWS servers send ExceptionReports with these statuses (OWS Common 1.1 §8.6 and practice). */
 const EXCEPTION_STATUSES = [400, 403, 404, 500, 501, 503] as const;
 const MAX_EXCEPTION_BYTES = 1024 * 1024;
+/** A capabilities document is a few hundred KB; more is not one. */
+const CAPABILITIES_MAX_BYTES = 10 * 1024 * 1024;
 /**
  * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
  * again with the new mapping instead of being skipped as unchanged.
@@ -48,8 +51,43 @@ export interface CswPlan {
   notes: RecordProblem[];
 }
 
-/** An answer read whole, decoded and parsed; ExceptionReports thrown as CswExceptionError. */
-async function fetchXml(url: string, http: HttpOptions, maxBytes: number, what: string, init: { body?: string; signal?: AbortSignal; pageNo?: number } = {}): Promise<{ res: FetchResponse; text: string; root: XNode }> {
+/** Hard limits on one CSW answer (settings `HASAD_CSW_MAX_*`, see docs/limits.md); its bytes are the source's `maxPageBytes`. */
+export interface CswLimits {
+  /** Elements open at once (nesting depth). */
+  maxDepth: number;
+  /** Characters of one element's text or one attribute value. */
+  maxTextLength: number;
+  /** Elements of one answer (all are held: the records are mapped once the answer is read). */
+  maxElements: number;
+}
+
+export const DEFAULT_CSW_LIMITS: CswLimits = {
+  maxDepth: 256,
+  maxTextLength: 8 * 1024 * 1024,
+  // About 150 bytes of heap each: 1,000,000 is some 150 MB, the size of a page of 1000 large ISO records.
+  maxElements: 1_000_000,
+};
+
+/** The setting each limit is named by in errors. */
+export const CSW_LIMIT_SETTINGS: Record<keyof CswLimits, string> = {
+  maxDepth: 'HASAD_CSW_MAX_DEPTH',
+  maxTextLength: 'HASAD_CSW_MAX_TEXT_LENGTH',
+  maxElements: 'HASAD_CSW_MAX_ELEMENTS',
+};
+
+/**
+ * An answer read, decoded and parsed as it arrives, under the CSW limits (a 40 MB answer of tiny
+ * elements, or elements nested 100,000 deep, fail with `limit_exceeded` instead of building an
+ * unbounded tree); ExceptionReports thrown as CswExceptionError. `maxBytes` is named by
+ * `bytesSetting` when an answer runs past it.
+ */
+async function fetchXml(
+  url: string,
+  http: HttpOptions,
+  max: { bytes: number; setting: string },
+  what: string,
+  init: { body?: string; signal?: AbortSignal; pageNo?: number } = {},
+): Promise<{ res: FetchResponse; text: string; root: XNode }> {
   const res = await fetchPage({
     url,
     http,
@@ -59,32 +97,32 @@ async function fetchXml(url: string, http: HttpOptions, maxBytes: number, what: 
     ...(init.signal !== undefined && { signal: init.signal }),
   });
   const error = res.status >= 400;
-  const limit = error ? Math.min(MAX_EXCEPTION_BYTES, maxBytes) : maxBytes;
-  const chunks: Buffer[] = [];
+  const limit = error ? Math.min(MAX_EXCEPTION_BYTES, max.bytes) : max.bytes;
+  const limits = { ...DEFAULT_CSW_LIMITS, ...http.cswLimits };
+  const parts: string[] = [];
+  let root: XNode;
   try {
-    for await (const chunk of res.body) {
-      chunks.push(chunk as Buffer);
-      if (res.bytesRead() > limit) {
-        if (error) throw new FetchStatusError(res.url, res.status, {});
-        throw new ParseError(res.url, what, `the answer is larger than ${limit} bytes (maxPageBytes); lower pageSize`);
-      }
-    }
+    root = await readXmlDocument(res.body, {
+      source: res.url,
+      contentType: res.contentType,
+      format: what,
+      limits: { maxDepth: limits.maxDepth, maxTextLength: limits.maxTextLength, maxNodes: limits.maxElements },
+      settings: { maxDepth: CSW_LIMIT_SETTINGS.maxDepth, maxTextLength: CSW_LIMIT_SETTINGS.maxTextLength, maxNodes: CSW_LIMIT_SETTINGS.maxElements },
+      maxBytes: limit,
+      tooLarge: () =>
+        error ? new FetchStatusError(res.url, res.status, {}) : new LimitExceededError(res.url, what, max.setting, limit, `the answer runs past ${limit} bytes; lower the source's pageSize`),
+      text: parts,
+    });
+  } catch (err) {
+    // An error status whose body is not a readable ExceptionReport is reported as the status.
+    if (error) throw new FetchStatusError(res.url, res.status, { bodyExcerpt: parts.join('').slice(0, 300).replace(/\s+/g, ' ').trim() });
+    throw err;
   } finally {
     res.body.destroy();
   }
-  const bytes = Buffer.concat(chunks);
-  let text: string;
-  let root: XNode;
-  try {
-    text = decodeXml(bytes, res.contentType, res.url, what);
-    root = parseXml(text, res.url, what).root;
-  } catch (err) {
-    if (error) throw new FetchStatusError(res.url, res.status, { bodyExcerpt: bytes.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim() });
-    throw err;
-  }
   if (root.name === 'ExceptionReport') throw new CswExceptionError(res.url, describeExceptionReport(root), { httpStatus: res.status, ...(init.pageNo !== undefined && { pageNo: init.pageNo }) });
   if (error) throw new FetchStatusError(res.url, res.status, {});
-  return { res, text, root };
+  return { res, text: parts.join(''), root };
 }
 
 /**
@@ -92,7 +130,7 @@ async function fetchXml(url: string, http: HttpOptions, maxBytes: number, what: 
  * @throws CswExceptionError, ParseError (not a CSW), and the fetch errors.
  */
 export async function fetchCswCapabilities(url: string, http: HttpOptions, signal?: AbortSignal): Promise<CswCapabilities> {
-  const { res, root } = await fetchXml(getCapabilitiesUrl(url), http, Math.min(http.maxBytes, 10 * 1024 * 1024), 'CSW capabilities', signal === undefined ? {} : { signal });
+  const { res, root } = await fetchXml(getCapabilitiesUrl(url), http, { bytes: Math.min(http.maxBytes, CAPABILITIES_MAX_BYTES), setting: 'the capabilities size limit' }, 'CSW capabilities', signal === undefined ? {} : { signal });
   return readCapabilities(root, res.url, res.status);
 }
 
@@ -259,12 +297,16 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
     opts.signal?.throwIfAborted();
     const url = cswPageUrl(plan.endpoint, start, matched);
     const query: GetRecordsQuery = { version: plan.version, outputSchema: plan.outputSchema, typeNames: plan.typeNames, startPosition: start, maxRecords: plan.pageSize, ...(plan.constraint !== undefined && { constraint: plan.constraint }) };
-    const { res, text, root } = await fetchXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, config.maxPageBytes, 'CSW GetRecords response', {
+    const { res, text, root } = await fetchXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
       ...(plan.method === 'post' && { body: getRecordsXml(query) }),
       ...(opts.signal !== undefined && { signal: opts.signal }),
       pageNo,
     });
     const results = readSearchResults(root, res.url, res.status, pageNo);
+    const { maxRecordsPerPage } = parseLimitsOf(opts);
+    if (results.records.length > maxRecordsPerPage) {
+      throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', maxRecordsPerPage, `it lists more than ${maxRecordsPerPage} records (${results.records.length})`);
+    }
     const problems: RecordProblem[] = [];
     // The capabilities, plan and count notes travel with the page's first batch: a preview stops at
     // its record limit, before the page event, and must still show them.
@@ -354,7 +396,7 @@ export async function fetchCswRecord(url: string, id: string, config: CswConfig,
   const plan = planHarvest(url, caps, config);
   const advertised = caps.getRecordById.get;
   const endpoint = advertised !== undefined && sameOrigin(advertised, url) ? advertised : plan.endpoint;
-  const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, config.maxPageBytes, 'CSW GetRecordById response', signal === undefined ? {} : { signal });
+  const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecordById response', signal === undefined ? {} : { signal });
   const results = readSearchResults(root, res.url, res.status);
   const problems: RecordProblem[] = [];
   const batches = await mapRecords(plan, text, results.records, res.url, 1, new Set(), problems);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError, ParseError } from '@hasad/core';
 import { envelopePath } from './client.ts';
-import { DEFAULT_SOAP_LIMITS, EnvelopeStream } from './stream.ts';
+import { DEFAULT_SOAP_LIMITS, EnvelopeStream, readXmlDocument } from './stream.ts';
 import type { SoapLimits } from './stream.ts';
 import { compilePath, selectNodes, selectValues } from './xml.ts';
 import type { XNode } from './xml.ts';
@@ -119,5 +119,37 @@ describe('SOAP answers read as a stream', () => {
     }
     expect(err).toBeInstanceOf(ParseError);
     expect((err as ParseError).context['line']).toBe(2);
+  });
+});
+
+describe('a whole XML document read as it arrives (readXmlDocument, the CSW reader)', () => {
+  const settings = { maxDepth: 'X_DEPTH', maxTextLength: 'X_TEXT', maxNodes: 'X_ELEMENTS' };
+  const limits = { maxDepth: 20, maxTextLength: 1000, maxNodes: 500 };
+  /** The document cut in pieces of `size` bytes, as a body arriving in chunks. */
+  async function* chunks(doc: Buffer | string, size = 7) {
+    const b = Buffer.isBuffer(doc) ? doc : Buffer.from(doc);
+    for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+  }
+  const read = (doc: Buffer | string, o: { maxBytes?: number; contentType?: string; text?: string[] } = {}) =>
+    readXmlDocument(chunks(doc), { source: 'http://geo.test/csw', contentType: o.contentType, format: 'CSW GetRecords response', limits, settings, maxBytes: o.maxBytes ?? 1e6, tooLarge: () => new Error('too large'), ...(o.text && { text: o.text }) });
+
+  it('builds the whole tree in document order, decodes by the XML declaration across chunks, and hands the text on', async () => {
+    const text: string[] = [];
+    const doc = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><r xmlns:g="urn:g"><g:a>caf'), Buffer.from([0xe9]), Buffer.from('</g:a><b x="1"/><g:a>2</g:a></r>')]);
+    const root = await read(doc, { text });
+    expect(root.children.map((c) => `${c.prefix}:${c.name}`)).toEqual(['g:a', ':b', 'g:a']);
+    expect(root.children[0]).toMatchObject({ uri: 'urn:g', text: 'café' });
+    expect(root.children[1]?.attrs[0]).toMatchObject({ name: 'x', value: '1' });
+    expect(text.join('')).toBe(doc.toString('latin1'));
+  });
+
+  it('fails past each limit with limit_exceeded naming the given setting, and past maxBytes with tooLarge()', async () => {
+    const limitOfAsync = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as LimitExceededError).context?.['limit'];
+    expect(await limitOfAsync(read(`<r>${'<a>'.repeat(100)}`))).toBe('X_DEPTH');
+    expect(await limitOfAsync(read(`<r><a>${'x'.repeat(2000)}</a></r>`))).toBe('X_TEXT');
+    expect(await limitOfAsync(read(`<r>${'<a/>'.repeat(1000)}</r>`))).toBe('X_ELEMENTS');
+    await expect(read(`<r>${'<a/>'.repeat(100)}</r>`, { maxBytes: 100 })).rejects.toThrow('too large');
+    await expect(read('<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')).rejects.toThrow(/refused/);
+    await expect(read('<r><a></b></r>')).rejects.toBeInstanceOf(ParseError);
   });
 });
