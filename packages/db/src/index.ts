@@ -18,3 +18,4 @@ export * from './repositories/dashboard.repository.ts';
 export * from './repositories/autocomplete.repository.ts';
 export * from './repositories/field-query.ts';
 export * from './repositories/source-descriptions.repository.ts';
+export * from './repositories/data-services.repository.ts';

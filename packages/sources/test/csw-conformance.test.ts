@@ -5,7 +5,7 @@
  * adapter's own readers and mapper; the harvest of the same records over HTTP is in
  * csw-harvest.test.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'n3';
@@ -15,6 +15,7 @@ import { ParseError } from '@hasad/core';
 import { mapIsoRecord } from '../src/adapters/csw/iso.ts';
 import type { IsoDataset } from '../src/adapters/csw/iso.ts';
 import { CswExceptionError, readCapabilities, readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts';
+import { at, attr } from '../src/adapters/csw/iso-xml.ts';
 import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
 import type { XNode } from '../src/adapters/soap/xml.ts';
 
@@ -127,6 +128,59 @@ describe.skipIf(!present)('ISO 19139 records of ../shared/conformance', () => {
     expect(srv.geo.resourceType).toBe('service');
     expect(srv.geo.serviceType).toBeDefined();
     expect(srv.distributions.length).toBeGreaterThan(0);
+  });
+
+  /** Every ISO record of ../shared/conformance that maps without error, with its file. */
+  function allIsoRecords(): Array<{ file: string; node: XNode; result: ReturnType<typeof mapIsoRecord> }> {
+    const files = (readdirSync(conformance, { recursive: true }) as string[]).filter((f) => /^(csw|geodcat-ap)\//.test(f) && f.endsWith('.xml')).sort();
+    const out: Array<{ file: string; node: XNode; result: ReturnType<typeof mapIsoRecord> }> = [];
+    for (const file of files) {
+      let r: XNode;
+      let xml: string;
+      try {
+        ({ xml, root: r } = root(file));
+      } catch {
+        continue; // error_bad_xml.xml: truncated on purpose (tested above)
+      }
+      const records = /Response$/.test(r.name) && r.name !== 'ExceptionReport' ? readSearchResults(r, file).records : [r];
+      for (const node of records) if (/^(MD_Metadata|MI_Metadata)$/.test(node.name)) out.push({ file, node, result: mapIsoRecord(node, xml) });
+    }
+    return out;
+  }
+
+  it('every service record maps to a data service with its endpoints, type and served datasets', () => {
+    const services = allIsoRecords().filter(({ node, result }) => at(node, 'identificationInfo/SV_ServiceIdentification').length > 0 && at(node, 'identificationInfo/MD_DataIdentification').length === 0 && result.record !== undefined);
+    // ckanext-spatial's 8 valid service records, pycsw's (4 answers and its data file), OWSLib's, SEMIC's 2.
+    expect(services.length).toBeGreaterThanOrEqual(14);
+    for (const { file, node, result } of services) {
+      const svc = result.record!.dataService;
+      expect(svc, file).toBeDefined();
+      expect(result.record!.type, file).toBe('http://inspire.ec.europa.eu/metadata-codelist/ResourceType/service');
+      expect(svc!.endpointUrl.length, file).toBeGreaterThan(0);
+      for (const u of svc!.endpointUrl) expect(u, file).toMatch(/^https?:\/\/[^?]+/);
+      expect(svc!.type, file).toBeDefined();
+      // The served datasets: each srv:operatesOn that names one (uuidref, else its link), as given.
+      const refs = at(node, 'identificationInfo/SV_ServiceIdentification/operatesOn')
+        .map((o) => [attr(o, 'uuidref'), attr(o, 'href')].map((x) => x?.trim()).find((x) => x !== undefined && x !== ''))
+        .filter((x): x is string => x !== undefined);
+      expect(svc!.servesDataset ?? [], file).toEqual([...new Set(refs)].sort());
+    }
+    expect(services.filter((s) => (s.result.record!.dataService!.servesDataset ?? []).length > 0).length).toBeGreaterThanOrEqual(8);
+    // A record describing a dataset (its first identification) is never a data service.
+    for (const { file, result } of allIsoRecords()) if (result.record !== undefined && result.record.geo.resourceType !== 'service') expect(result.record.dataService, file).toBeUndefined();
+  });
+
+  it("SEMIC's network service: endpoint URL, endpoint description and the WMS standard as the reference output gives them", () => {
+    const base = 'geodcat-ap/semic-iso-19139-to-dcat-ap/test-cases/network-service';
+    const rec = isoRecords(`${base}/input.xml`)[0]!.record!;
+    const expected = new Parser().parse(readFileSync(path.join(conformance, base, 'expected_output.ttl'), 'utf8'));
+    const svcNode = expected.find((q) => q.predicate.value === 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type' && q.object.value === 'http://www.w3.org/ns/dcat#DataService')!.subject;
+    const of = (p: string) => expected.filter((q) => q.subject.equals(svcNode) && q.predicate.value === p).map((q) => q.object.value).sort();
+    expect(rec.dataService!.endpointUrl).toEqual(of('http://www.w3.org/ns/dcat#endpointURL'));
+    expect(rec.dataService!.endpointDescription).toEqual(of('http://www.w3.org/ns/dcat#endpointDescription'));
+    expect(rec.dataService!.type).toBe(of('http://data.europa.eu/930/serviceType')[0]);
+    expect(rec.dataService!.conformsTo).toEqual(of('http://data.europa.eu/930/serviceProtocol').map((uri) => ({ uri })));
+    expect(rec.dataService!.servesDataset).toEqual(['https://geonetwork.epsilon-italia.it/geonetwork/srv/api/records/65273ef8-d29a-41d2-bbe6-308f8379dd05/formatters/xml?approved=true']);
   });
 
   it('multilingual ISO keeps every language (PT_FreeText)', () => {
