@@ -235,3 +235,28 @@ export function dcatRecord(i: number): string {
 export function generatedCswRecords(count: number): CswServiceRecord[] {
   return Array.from({ length: count }, (_, k) => ({ id: cswRecordId(k + 1), iso: isoRecord(k + 1), dcat: dcatRecord(k + 1) }));
 }
+
+/**
+ * A generated ISO 19139 service record (hierarchy level `service`, srv:SV_ServiceIdentification):
+ * an INSPIRE view service whose resource locator is the WMS capabilities URL the generated
+ * datasets also give, serving the datasets named by `operatesOn` (uuidref and/or xlink:href).
+ */
+export function isoServiceRecord(id: string, operatesOn: Array<{ uuidref?: string; href?: string }>): string {
+  const coupled = operatesOn.map((o) => `<srv:operatesOn${o.uuidref !== undefined ? ` uuidref="${esc(o.uuidref)}"` : ''}${o.href !== undefined ? ` xlink:href="${esc(o.href)}"` : ''}/>`).join('');
+  return (
+    `<gmd:MD_Metadata xmlns:gmd="${GMD_SCHEMA}" xmlns:gco="http://www.isotc211.org/2005/gco" xmlns:srv="http://www.isotc211.org/2005/srv" xmlns:xlink="http://www.w3.org/1999/xlink">` +
+    `<gmd:fileIdentifier><gco:CharacterString>${esc(id)}</gco:CharacterString></gmd:fileIdentifier>` +
+    `<gmd:language><gmd:LanguageCode codeList="x" codeListValue="fre">fre</gmd:LanguageCode></gmd:language>` +
+    `<gmd:hierarchyLevel><gmd:MD_ScopeCode codeList="x" codeListValue="service">service</gmd:MD_ScopeCode></gmd:hierarchyLevel>` +
+    `<gmd:dateStamp><gco:Date>2024-03-01</gco:Date></gmd:dateStamp>` +
+    `<gmd:identificationInfo><srv:SV_ServiceIdentification><gmd:citation><gmd:CI_Citation><gmd:title><gco:CharacterString>Service WMS d’occupation des sols</gco:CharacterString></gmd:title></gmd:CI_Citation></gmd:citation>` +
+    `<gmd:abstract><gco:CharacterString>Cartes d’occupation des sols du Ministère, par zone.</gco:CharacterString></gmd:abstract>` +
+    `<gmd:descriptiveKeywords><gmd:MD_Keywords><gmd:keyword><gco:CharacterString>infoMapAccessService</gco:CharacterString></gmd:keyword></gmd:MD_Keywords></gmd:descriptiveKeywords>` +
+    `<srv:serviceType><gco:LocalName>view</gco:LocalName></srv:serviceType>` +
+    `<srv:containsOperations><srv:SV_OperationMetadata><srv:operationName><gco:CharacterString>GetMap</gco:CharacterString></srv:operationName><srv:connectPoint><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example.ma/wms</gmd:URL></gmd:linkage></gmd:CI_OnlineResource></srv:connectPoint></srv:SV_OperationMetadata></srv:containsOperations>` +
+    coupled +
+    `</srv:SV_ServiceIdentification></gmd:identificationInfo>` +
+    `<gmd:distributionInfo><gmd:MD_Distribution><gmd:transferOptions><gmd:MD_DigitalTransferOptions><gmd:onLine><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example.ma/wms?SERVICE=WMS&amp;REQUEST=GetCapabilities</gmd:URL></gmd:linkage><gmd:protocol><gco:CharacterString>OGC:WMS-1.3.0-http-get-capabilities</gco:CharacterString></gmd:protocol></gmd:CI_OnlineResource></gmd:onLine></gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>` +
+    `</gmd:MD_Metadata>`
+  );
+}
