@@ -111,6 +111,20 @@ describe('CSW harvest end to end', () => {
     expect(row.record.uri).toBe(`https://geo.example.ma/id/${cswRecordId(3)}`);
   });
 
+  it('harvests Dublin Core (csw:Record) when the config asks for it, the run noting that the records are thinner than ISO', async () => {
+    const dcSource = await p.addSource(svc.url, { kind: 'csw', config: { pageSize: 20, outputSchema: 'dc' }, slug: 'csw-dc' });
+    svc.options.hidden = undefined;
+    const run = await p.harvest(dcSource);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 45, created: 45, invalid: 0, pagesFetched: 3 });
+    expect((await p.problems(run.id)).find((x) => x.code === 'csw_dublin_core')).toMatchObject({ severity: 'warning' });
+    const row = (await p.datasets(dcSource)).get(cswRecordId(4))!;
+    expect(row.title).toEqual({ fr: cswTitleFr(4), ar: cswTitleAr(4) });
+    expect(row.record).toMatchObject({ spatial: ['POLYGON((-5 30, -4 30, -4 31.5, -5 31.5, -5 30))'], modified: '2024-02-05', keywords: { '': ['agriculture', 'zone 4'] } });
+    const kept = (await p.rt.db.pool.query('SELECT source_format, source_description FROM datasets WHERE id = $1', [row.id])).rows[0];
+    expect(kept.source_format).toBe('application/xml');
+    expect(kept.source_description).toContain(`<dc:identifier>${cswRecordId(4)}</dc:identifier>`);
+  });
+
   it('keeps a service record as a data service: /catalog exports it as dcat:DataService serving the datasets of its source', async () => {
     const geoportal = await startCswService({
       records: [

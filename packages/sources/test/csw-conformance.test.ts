@@ -12,6 +12,7 @@ import { Parser } from 'n3';
 import type { Quad } from 'n3';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '@hasad/core';
+import { DC_RECORD_NAMES, mapDcRecord } from '../src/adapters/csw/dc.ts';
 import { mapIsoRecord } from '../src/adapters/csw/iso.ts';
 import type { IsoDataset } from '../src/adapters/csw/iso.ts';
 import { CswExceptionError, readCapabilities, readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts';
@@ -275,6 +276,54 @@ describe.skipIf(!present)("pycsw's CSW answers", () => {
     const r = root(file).root;
     expect(() => readSearchResults(r, file)).toThrow(CswExceptionError);
     expect(() => readSearchResults(r, file)).toThrow(message);
+  });
+
+  it.each([
+    ['csw/pycsw/default/expected/post_GetRecords-all.xml', 5],
+    ['csw/pycsw/default/expected/post_GetRecords-end.xml', 3],
+    ['csw/pycsw/default/expected/post_GetRecords-maxrecords.xml', 1],
+    ['csw/pycsw/default/expected/get_GetRecords-sortby-asc.xml', 10],
+    ['csw/pycsw/default/expected/post_GetRecordById.xml', 1],
+    ['csw/pycsw/apiso/expected/post_GetRecordById-full-dc.xml', 1],
+    ['csw/pycsw/csw30/expected/post_GetRecordById-dc-full.xml', 1],
+  ])('%s: every Dublin Core record maps (%i), the untitled ones fail with missing_title', (file, count) => {
+    const { xml, root: r } = root(file);
+    const results = readSearchResults(r, file);
+    const texts = recordTexts(xml, results.records);
+    const dc = results.records.filter((n) => DC_RECORD_NAMES.has(n.name));
+    expect(dc).toHaveLength(count);
+    for (const [i, node] of results.records.entries()) {
+      const m = mapDcRecord(node, texts[i]);
+      const hasTitle = at(node, 'title').some((t) => t.text.trim() !== '');
+      if (!hasTitle) {
+        expect(m.record, file).toBeUndefined();
+        expect(m.problems.map((p) => p.code)).toEqual(['missing_title']);
+        continue;
+      }
+      expect(m.problems.filter((p) => p.severity === 'error'), file).toEqual([]);
+      expect(m.record!.identifier).toBe(at(node, 'identifier')[0]!.text.trim());
+      expect(parseXml(m.record!.sourceDescription!.body, file).root.name).toBe(node.name);
+    }
+  });
+
+  it("pycsw's full Dublin Core record of a PacIOOS dataset: keywords, links, language, date and the latitude-first box", () => {
+    const { xml, root: r } = root('csw/pycsw/apiso/expected/post_GetRecordById-full-dc.xml');
+    const node = readSearchResults(r, 'x').records[0]!;
+    const rec = mapDcRecord(node, recordTexts(xml, [node])[0]).record!;
+    expect(rec).toMatchObject({
+      identifier: 'NS06agg',
+      title: { '': 'PacIOOS Nearshore Sensor 06: Pohnpei, Micronesia' },
+      type: 'dataset',
+      modified: '2014-04-16',
+      language: ['http://publications.europa.eu/resource/authority/language/ENG'],
+      spatial: ['POLYGON((158.22 6.96, 158.22 6.96, 158.22 6.96, 158.22 6.96, 158.22 6.96))'],
+    });
+    expect(rec.description['']).toMatch(/^The nearshore sensors are part of/);
+    // 21 subjects, one given twice.
+    expect(rec.keywords['']).toHaveLength(20);
+    expect(rec.keywords['']).toContain('Oceans > Ocean Chemistry > Chlorophyll');
+    expect(rec.distributions).toHaveLength(8);
+    expect(rec.distributions.every((d) => d.format === 'WWW:LINK')).toBe(true);
   });
 
   it('every ISO record of the apiso answers is harvested, cut from the answer byte for byte', () => {

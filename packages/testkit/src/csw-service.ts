@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
  * An OGC CSW 2.0.2 catalogue service on loopback, for the CSW adapter's tests, the end-to-end and
  * crash tests, and the bench. It answers GetCapabilities, GetRecords (KVP GET and XML POST,
  * paged by startPosition/maxRecords with numberOfRecordsMatched and nextRecord) and
- * GetRecordById, in ISO 19139 (`gmd`) and DCAT output schemas, from the records it is given
+ * GetRecordById, in ISO 19139 (`gmd`), DCAT and Dublin Core (`csw:Record`) output schemas, from the records it is given
  * (real ones from ../shared/conformance, or generated ones), and misbehaves on request.
  */
 
@@ -19,11 +19,13 @@ export interface CswServiceRecord {
   id: string;
   iso?: string;
   dcat?: string;
+  /** Dublin Core (csw:Record), the CSW default output schema: always offered. */
+  dc?: string;
 }
 
 export interface CswServiceOptions {
   records: CswServiceRecord[];
-  /** Output schemas the capabilities offer; default both. */
+  /** Output schemas the capabilities offer besides Dublin Core (which every CSW server offers); default both. */
   schemas?: Array<'iso' | 'dcat'>;
   /** GetRecords over POST, GET or both (default both). */
   methods?: Array<'get' | 'post'>;
@@ -121,8 +123,8 @@ export async function startCswService(options: CswServiceOptions): Promise<CswSe
     if (request === 'GetCapabilities') return send(200, capabilities(url, o));
     const schema = param(body, u.searchParams, 'outputSchema') ?? CSW_NS;
     seen.outputSchema = schema;
-    const key: 'iso' | 'dcat' | undefined = schema === GMD_SCHEMA ? 'iso' : schema === DCAT_SCHEMA ? 'dcat' : undefined;
-    if (key === undefined || !(o.schemas ?? ['iso', 'dcat']).includes(key)) return send(400, exceptionReport(`outputSchema ${schema} is not supported`, 'InvalidParameterValue'));
+    const key: 'iso' | 'dcat' | 'dc' | undefined = schema === GMD_SCHEMA ? 'iso' : schema === DCAT_SCHEMA ? 'dcat' : schema === CSW_NS ? 'dc' : undefined;
+    if (key === undefined || (key !== 'dc' && !(o.schemas ?? ['iso', 'dcat']).includes(key))) return send(400, exceptionReport(`outputSchema ${schema} is not supported`, 'InvalidParameterValue'));
     if (request === 'GetRecordById') {
       const visible = o.records.filter((r) => !o.hidden?.has(r.id));
       const id = param(body, u.searchParams, 'id') ?? /<(?:\w+:)?Id>([^<]*)</.exec(body)?.[1];
@@ -231,9 +233,30 @@ export function dcatRecord(i: number): string {
   );
 }
 
-/** `count` generated records in both schemas. */
+/**
+ * The same record as a CSW server's Dublin Core output gives it (csw:Record, full element set):
+ * the box in EPSG:4326 with latitude first, as CSW 2.0.2 servers write it.
+ */
+export function dcRecord(i: number): string {
+  const id = cswRecordId(i);
+  const w = -9 + (i % 5);
+  return (
+    `<csw:Record xmlns:csw="${CSW_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dct="http://purl.org/dc/terms/" xmlns:ows="http://www.opengis.net/ows">` +
+    `<dc:identifier>${id}</dc:identifier><dc:title xml:lang="fr">${esc(cswTitleFr(i))}</dc:title><dc:title xml:lang="ar">${esc(cswTitleAr(i))}</dc:title>` +
+    `<dc:type>dataset</dc:type><dc:subject>agriculture</dc:subject><dc:subject>zone ${i % 7}</dc:subject><dc:format>GeoPackage</dc:format>` +
+    `<dct:modified>2024-02-${String((i % 28) + 1).padStart(2, '0')}</dct:modified>` +
+    `<dct:abstract>${esc(`Occupation des sols de la zone ${i} & environs, relevée par télédétection.`)}</dct:abstract>` +
+    `<dc:language>fre</dc:language><dc:rights>CC BY 4.0</dc:rights>` +
+    `<dct:references scheme="OGC:WMS">https://geo.example.ma/wms?SERVICE=WMS&amp;REQUEST=GetCapabilities</dct:references>` +
+    `<dct:references scheme="WWW:DOWNLOAD-1.0-http--download">https://geo.example.ma/files/${id}.gpkg</dct:references>` +
+    `<ows:BoundingBox crs="urn:x-ogc:def:crs:EPSG:6.11:4326"><ows:LowerCorner>30 ${w}</ows:LowerCorner><ows:UpperCorner>31.5 ${w + 1}</ows:UpperCorner></ows:BoundingBox>` +
+    `</csw:Record>`
+  );
+}
+
+/** `count` generated records in every schema. */
 export function generatedCswRecords(count: number): CswServiceRecord[] {
-  return Array.from({ length: count }, (_, k) => ({ id: cswRecordId(k + 1), iso: isoRecord(k + 1), dcat: dcatRecord(k + 1) }));
+  return Array.from({ length: count }, (_, k) => ({ id: cswRecordId(k + 1), iso: isoRecord(k + 1), dcat: dcatRecord(k + 1), dc: dcRecord(k + 1) }));
 }
 
 /**
