@@ -6,6 +6,7 @@ import { Parser } from 'n3';
 import type { Quad } from 'n3';
 import { cswRecordId, cswTitleAr, cswTitleFr, generatedCswRecords, isoServiceRecord, startCswService } from '@hasad/testkit';
 import type { CswService, CswServiceRecord } from '@hasad/testkit';
+import { DcatApValidator } from '@hasad/api/testing';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // The whole pipeline (fetcher and loader workers, real Redis, real PostgreSQL) against a paged
@@ -156,7 +157,8 @@ describe('CSW harvest end to end', () => {
 
       const res = await fetch(`${p.rt.apiUrl}/catalog.ttl?organization=csw-services`);
       expect(res.status).toBe(200);
-      const quads: Quad[] = new Parser().parse(await res.text());
+      const turtle = await res.text();
+      const quads: Quad[] = new Parser().parse(turtle);
       const DCAT = 'http://www.w3.org/ns/dcat#';
       const TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
       const objects = (s: Quad['subject'] | Quad['object'], pred: string) => quads.filter((q) => q.subject.equals(s) && q.predicate.value === pred).map((q) => q.object);
@@ -186,6 +188,11 @@ describe('CSW harvest end to end', () => {
       expect(linked(cswRecordId(1))).toEqual(['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities']);
       expect(linked(cswRecordId(2))).toEqual(['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities']);
       expect(linked(cswRecordId(3))).toEqual([]);
+      // The data service meets DCAT-AP 3.0.1's mandatory shapes.
+      if (present) {
+        const results = await new DcatApValidator(path.join(conformance, 'dcat-ap', '3.0.1', 'shacl')).validate(turtle);
+        expect(results.filter((r) => r.severity === 'Violation' && r.focusNode === service.value)).toEqual([]);
+      }
     } finally {
       await geoportal.close();
     }
