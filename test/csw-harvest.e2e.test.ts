@@ -2,8 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cswRecordId, cswTitleAr, cswTitleFr, generatedCswRecords, startCswService } from '@hasad/testkit';
+import { Parser } from 'n3';
+import type { Quad } from 'n3';
+import { cswRecordId, cswTitleAr, cswTitleFr, generatedCswRecords, isoServiceRecord, startCswService } from '@hasad/testkit';
 import type { CswService, CswServiceRecord } from '@hasad/testkit';
+import { DcatApValidator } from '@hasad/api/testing';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
 // The whole pipeline (fetcher and loader workers, real Redis, real PostgreSQL) against a paged
@@ -28,7 +31,7 @@ describe('CSW harvest end to end', () => {
   let sourceId: string;
 
   beforeAll(async () => {
-    p = await startTestPipeline(['fetcher', 'loader'], { HASAD_HARVEST_ATTEMPTS: '1' });
+    p = await startTestPipeline(['api', 'fetcher', 'loader'], { PORT: '0', HASAD_HARVEST_ATTEMPTS: '1' });
     svc = await startCswService({ records: generatedCswRecords(45) });
     sourceId = await p.addSource(svc.url, { kind: 'csw', config: { pageSize: 20 } });
   });
@@ -107,6 +110,92 @@ describe('CSW harvest end to end', () => {
     const row = (await p.datasets(dcatSource)).get(cswRecordId(3))!;
     expect(row.title).toEqual({ fr: cswTitleFr(3), ar: cswTitleAr(3) });
     expect(row.record.uri).toBe(`https://geo.example.ma/id/${cswRecordId(3)}`);
+  });
+
+  it('harvests Dublin Core (csw:Record) when the config asks for it, the run noting that the records are thinner than ISO', async () => {
+    const dcSource = await p.addSource(svc.url, { kind: 'csw', config: { pageSize: 20, outputSchema: 'dc' }, slug: 'csw-dc' });
+    svc.options.hidden = undefined;
+    const run = await p.harvest(dcSource);
+    expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 45, created: 45, invalid: 0, pagesFetched: 3 });
+    expect((await p.problems(run.id)).find((x) => x.code === 'csw_dublin_core')).toMatchObject({ severity: 'warning' });
+    const row = (await p.datasets(dcSource)).get(cswRecordId(4))!;
+    expect(row.title).toEqual({ fr: cswTitleFr(4), ar: cswTitleAr(4) });
+    expect(row.record).toMatchObject({ spatial: ['POLYGON((-5 30, -4 30, -4 31.5, -5 31.5, -5 30))'], modified: '2024-02-05', keywords: { '': ['agriculture', 'zone 4'] } });
+    const kept = (await p.rt.db.pool.query('SELECT source_format, source_description FROM datasets WHERE id = $1', [row.id])).rows[0];
+    expect(kept.source_format).toBe('application/xml');
+    expect(kept.source_description).toContain(`<dc:identifier>${cswRecordId(4)}</dc:identifier>`);
+  });
+
+  it('keeps a service record as a data service: /catalog exports it as dcat:DataService serving the datasets of its source', async () => {
+    const geoportal = await startCswService({
+      records: [
+        ...generatedCswRecords(3),
+        {
+          id: 'wms-occupation',
+          iso: isoServiceRecord('wms-occupation', [
+            { uuidref: cswRecordId(1) },
+            { href: `https://geo.example.ma/csw?service=CSW&request=GetRecordById&id=${cswRecordId(2)}` },
+            { uuidref: 'jeu-d-un-autre-catalogue' },
+          ]),
+        },
+      ],
+    });
+    try {
+      const src = await p.addSource(geoportal.url, { kind: 'csw', config: { pageSize: 2 }, slug: 'csw-services' });
+      const run = await p.harvest(src);
+      expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 4, created: 4, invalid: 0 });
+      const rows = await p.datasets(src);
+      expect(rows.get('wms-occupation')!.record).toMatchObject({
+        title: { fr: 'Service WMS d’occupation des sols' },
+        dataService: {
+          endpointUrl: ['https://geo.example.ma/wms'],
+          endpointDescription: ['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities'],
+          conformsTo: [{ uri: 'http://www.opengeospatial.org/standards/wms' }],
+          type: 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/view',
+        },
+      });
+
+      const res = await fetch(`${p.rt.apiUrl}/catalog.ttl?organization=csw-services`);
+      expect(res.status).toBe(200);
+      const turtle = await res.text();
+      const quads: Quad[] = new Parser().parse(turtle);
+      const DCAT = 'http://www.w3.org/ns/dcat#';
+      const TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+      const objects = (s: Quad['subject'] | Quad['object'], pred: string) => quads.filter((q) => q.subject.equals(s) && q.predicate.value === pred).map((q) => q.object);
+      const typed = (t: string) => quads.filter((q) => q.predicate.value === TYPE && q.object.value === `${DCAT}${t}`).map((q) => q.subject);
+      const byIdentifier = (id: string) => quads.find((q) => q.predicate.value === 'http://purl.org/dc/terms/identifier' && q.object.value === id)!.subject;
+      const services = typed('DataService').filter((s) => s.termType === 'NamedNode');
+      expect(services).toHaveLength(1);
+      const service = services[0]!;
+      expect(service.equals(byIdentifier('wms-occupation'))).toBe(true);
+      // Listed by the catalogue as a service, not as a dataset.
+      const catalog = typed('Catalog')[0]!;
+      expect(objects(catalog, `${DCAT}service`).map((o) => o.value)).toEqual([service.value]);
+      expect(objects(catalog, `${DCAT}dataset`).map((o) => o.value)).not.toContain(service.value);
+      expect(objects(catalog, `${DCAT}dataset`)).toHaveLength(3);
+      expect(objects(service, `${DCAT}distribution`)).toEqual([]);
+      expect(objects(service, `${DCAT}endpointURL`).map((o) => o.value)).toEqual(['https://geo.example.ma/wms']);
+      // Served: the two datasets of the source it names (by uuidref and by a GetRecordById link), under their exported IRIs; the third reference by its identifier.
+      const served = objects(service, `${DCAT}servesDataset`);
+      expect(served.filter((o) => o.termType === 'NamedNode').map((o) => o.value).sort()).toEqual([byIdentifier(cswRecordId(1)).value, byIdentifier(cswRecordId(2)).value].sort());
+      const elsewhere = served.find((o) => o.termType === 'BlankNode')!;
+      expect(objects(elsewhere, 'http://purl.org/dc/terms/identifier').map((o) => o.value)).toEqual(['jeu-d-un-autre-catalogue']);
+      // The WMS distribution of a served dataset points at the service; the unserved dataset's does not.
+      const linked = (id: string) =>
+        objects(byIdentifier(id), `${DCAT}distribution`)
+          .filter((d) => objects(d, `${DCAT}accessService`).some((a) => a.equals(service)))
+          .map((d) => objects(d, `${DCAT}accessURL`)[0]?.value);
+      expect(linked(cswRecordId(1))).toEqual(['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities']);
+      expect(linked(cswRecordId(2))).toEqual(['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities']);
+      expect(linked(cswRecordId(3))).toEqual([]);
+      // The data service meets DCAT-AP 3.0.1's mandatory shapes.
+      if (present) {
+        const results = await new DcatApValidator(path.join(conformance, 'dcat-ap', '3.0.1', 'shacl')).validate(turtle);
+        expect(results.filter((r) => r.severity === 'Violation' && r.focusNode === service.value)).toEqual([]);
+      }
+    } finally {
+      await geoportal.close();
+    }
   });
 
   it.skipIf(!present)('harvests the real records of ../shared/conformance, the invalid one named', async () => {

@@ -129,7 +129,7 @@ export interface DataService {
   endpointDescription?: string[];
   /** dct:conformsTo: the protocol or API specification (WMS, WFS, OpenAPI …). */
   conformsTo?: Resource[];
-  /** dcat:servesDataset (IRIs, sorted). */
+  /** dcat:servesDataset (IRIs, sorted; for a record's own `dataService`, the references as given). */
   servesDataset?: string[];
   license?: string;
   accessRights?: string;
@@ -309,6 +309,15 @@ export interface CanonicalDataset {
   prev?: string;
   /** The dcat:CatalogRecord about this dataset, when the feed has one. */
   catalogRecord?: CatalogRecord;
+  /**
+   * Present when the record describes a data service, not a dataset (an ISO 19139 record of
+   * hierarchy level `service`): its endpoints, the standards it implements, its service type and
+   * the datasets it serves. The record's own fields (title, description, keywords, publisher …)
+   * are the service's; `/catalog` exports it as a `dcat:DataService` (under `dcat:service`), never
+   * as a dataset. `servesDataset` holds the references as the source gave them (a dataset's
+   * identifier or a link to its metadata); the export resolves them to the served records.
+   */
+  dataService?: DataService;
 
   /**
    * The source's own description of this dataset, kept as it said it (see docs/record.md, "What

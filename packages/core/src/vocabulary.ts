@@ -56,6 +56,7 @@ export const PROBLEM_CODES = [
   'csw_count_mismatch',
   'csw_short_listing',
   'csw_short_page',
+  'csw_dublin_core',
   'iso_invalid',
   'iso_no_format',
   'iso_no_keyword',

@@ -19,3 +19,4 @@ export * from './repositories/autocomplete.repository.ts';
 export * from './repositories/field-query.ts';
 export * from './repositories/source-descriptions.repository.ts';
 export * from './repositories/scoreboard.repository.ts';
+export * from './repositories/data-services.repository.ts';

@@ -242,6 +242,11 @@ export const PROBLEM_TEXTS: Record<ProblemCode, Texts> = {
     ar: 'أعادت صفحة سجلات أقل من المطلوب. تحققوا من ترقيم صفحات الخدمة.',
     en: 'A page returned fewer records than asked. Check the service’s paging.',
   },
+  csw_dublin_core: {
+    fr: 'Les fiches sont lues en Dublin Core (csw:Record), plus pauvre que l’ISO 19139 : ni contacts, ni contraintes, ni thésaurus. Demandez au géoportail de proposer l’ISO 19139 ou le DCAT.',
+    ar: 'تقرأ السجلات بصيغة Dublin Core ‏(csw:Record)، وهي أفقر من ISO 19139: لا جهات اتصال ولا قيود ولا مكانز. اطلبوا من البوابة الجغرافية توفير ISO 19139 أو DCAT.',
+    en: 'Records are read as Dublin Core (csw:Record), thinner than ISO 19139: no contacts, constraints or thesauri. Ask the geoportal to offer ISO 19139 or DCAT.',
+  },
   iso_invalid: {
     fr: 'La fiche ISO 19139 n’est pas conforme et a été ignorée. Validez-la contre le schéma ISO.',
     ar: 'سجل ISO 19139 غير مطابق فتم تجاهله. تحققوا منه وفق مخطط ISO.',

@@ -5,16 +5,18 @@
  * adapter's own readers and mapper; the harvest of the same records over HTTP is in
  * csw-harvest.test.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'n3';
 import type { Quad } from 'n3';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '@hasad/core';
+import { DC_RECORD_NAMES, mapDcRecord } from '../src/adapters/csw/dc.ts';
 import { mapIsoRecord } from '../src/adapters/csw/iso.ts';
 import type { IsoDataset } from '../src/adapters/csw/iso.ts';
 import { CswExceptionError, readCapabilities, readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts';
+import { at, attr } from '../src/adapters/csw/iso-xml.ts';
 import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
 import type { XNode } from '../src/adapters/soap/xml.ts';
 
@@ -129,6 +131,59 @@ describe.skipIf(!present)('ISO 19139 records of ../shared/conformance', () => {
     expect(srv.distributions.length).toBeGreaterThan(0);
   });
 
+  /** Every ISO record of ../shared/conformance that maps without error, with its file. */
+  function allIsoRecords(): Array<{ file: string; node: XNode; result: ReturnType<typeof mapIsoRecord> }> {
+    const files = (readdirSync(conformance, { recursive: true }) as string[]).filter((f) => /^(csw|geodcat-ap)\//.test(f) && f.endsWith('.xml')).sort();
+    const out: Array<{ file: string; node: XNode; result: ReturnType<typeof mapIsoRecord> }> = [];
+    for (const file of files) {
+      let r: XNode;
+      let xml: string;
+      try {
+        ({ xml, root: r } = root(file));
+      } catch {
+        continue; // error_bad_xml.xml: truncated on purpose (tested above)
+      }
+      const records = /Response$/.test(r.name) && r.name !== 'ExceptionReport' ? readSearchResults(r, file).records : [r];
+      for (const node of records) if (/^(MD_Metadata|MI_Metadata)$/.test(node.name)) out.push({ file, node, result: mapIsoRecord(node, xml) });
+    }
+    return out;
+  }
+
+  it('every service record maps to a data service with its endpoints, type and served datasets', () => {
+    const services = allIsoRecords().filter(({ node, result }) => at(node, 'identificationInfo/SV_ServiceIdentification').length > 0 && at(node, 'identificationInfo/MD_DataIdentification').length === 0 && result.record !== undefined);
+    // ckanext-spatial's 8 valid service records, pycsw's (4 answers and its data file), OWSLib's, SEMIC's 2.
+    expect(services.length).toBeGreaterThanOrEqual(14);
+    for (const { file, node, result } of services) {
+      const svc = result.record!.dataService;
+      expect(svc, file).toBeDefined();
+      expect(result.record!.type, file).toBe('http://inspire.ec.europa.eu/metadata-codelist/ResourceType/service');
+      expect(svc!.endpointUrl.length, file).toBeGreaterThan(0);
+      for (const u of svc!.endpointUrl) expect(u, file).toMatch(/^https?:\/\/[^?]+/);
+      expect(svc!.type, file).toBeDefined();
+      // The served datasets: each srv:operatesOn that names one (uuidref, else its link), as given.
+      const refs = at(node, 'identificationInfo/SV_ServiceIdentification/operatesOn')
+        .map((o) => [attr(o, 'uuidref'), attr(o, 'href')].map((x) => x?.trim()).find((x) => x !== undefined && x !== ''))
+        .filter((x): x is string => x !== undefined);
+      expect(svc!.servesDataset ?? [], file).toEqual([...new Set(refs)].sort());
+    }
+    expect(services.filter((s) => (s.result.record!.dataService!.servesDataset ?? []).length > 0).length).toBeGreaterThanOrEqual(8);
+    // A record describing a dataset (its first identification) is never a data service.
+    for (const { file, result } of allIsoRecords()) if (result.record !== undefined && result.record.geo.resourceType !== 'service') expect(result.record.dataService, file).toBeUndefined();
+  });
+
+  it("SEMIC's network service: endpoint URL, endpoint description and the WMS standard as the reference output gives them", () => {
+    const base = 'geodcat-ap/semic-iso-19139-to-dcat-ap/test-cases/network-service';
+    const rec = isoRecords(`${base}/input.xml`)[0]!.record!;
+    const expected = new Parser().parse(readFileSync(path.join(conformance, base, 'expected_output.ttl'), 'utf8'));
+    const svcNode = expected.find((q) => q.predicate.value === 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type' && q.object.value === 'http://www.w3.org/ns/dcat#DataService')!.subject;
+    const of = (p: string) => expected.filter((q) => q.subject.equals(svcNode) && q.predicate.value === p).map((q) => q.object.value).sort();
+    expect(rec.dataService!.endpointUrl).toEqual(of('http://www.w3.org/ns/dcat#endpointURL'));
+    expect(rec.dataService!.endpointDescription).toEqual(of('http://www.w3.org/ns/dcat#endpointDescription'));
+    expect(rec.dataService!.type).toBe(of('http://data.europa.eu/930/serviceType')[0]);
+    expect(rec.dataService!.conformsTo).toEqual(of('http://data.europa.eu/930/serviceProtocol').map((uri) => ({ uri })));
+    expect(rec.dataService!.servesDataset).toEqual(['https://geonetwork.epsilon-italia.it/geonetwork/srv/api/records/65273ef8-d29a-41d2-bbe6-308f8379dd05/formatters/xml?approved=true']);
+  });
+
   it('multilingual ISO keeps every language (PT_FreeText)', () => {
     const rec = isoRecords('geodcat-ap/semic-iso-19139-to-dcat-ap/test-cases/multilingual-metadata/input.xml')[0]!.record!;
     expect(Object.keys(rec.title).sort()).toEqual(['cs', 'en', 'fr']);
@@ -221,6 +276,54 @@ describe.skipIf(!present)("pycsw's CSW answers", () => {
     const r = root(file).root;
     expect(() => readSearchResults(r, file)).toThrow(CswExceptionError);
     expect(() => readSearchResults(r, file)).toThrow(message);
+  });
+
+  it.each([
+    ['csw/pycsw/default/expected/post_GetRecords-all.xml', 5],
+    ['csw/pycsw/default/expected/post_GetRecords-end.xml', 3],
+    ['csw/pycsw/default/expected/post_GetRecords-maxrecords.xml', 1],
+    ['csw/pycsw/default/expected/get_GetRecords-sortby-asc.xml', 10],
+    ['csw/pycsw/default/expected/post_GetRecordById.xml', 1],
+    ['csw/pycsw/apiso/expected/post_GetRecordById-full-dc.xml', 1],
+    ['csw/pycsw/csw30/expected/post_GetRecordById-dc-full.xml', 1],
+  ])('%s: every Dublin Core record maps (%i), the untitled ones fail with missing_title', (file, count) => {
+    const { xml, root: r } = root(file);
+    const results = readSearchResults(r, file);
+    const texts = recordTexts(xml, results.records);
+    const dc = results.records.filter((n) => DC_RECORD_NAMES.has(n.name));
+    expect(dc).toHaveLength(count);
+    for (const [i, node] of results.records.entries()) {
+      const m = mapDcRecord(node, texts[i]);
+      const hasTitle = at(node, 'title').some((t) => t.text.trim() !== '');
+      if (!hasTitle) {
+        expect(m.record, file).toBeUndefined();
+        expect(m.problems.map((p) => p.code)).toEqual(['missing_title']);
+        continue;
+      }
+      expect(m.problems.filter((p) => p.severity === 'error'), file).toEqual([]);
+      expect(m.record!.identifier).toBe(at(node, 'identifier')[0]!.text.trim());
+      expect(parseXml(m.record!.sourceDescription!.body, file).root.name).toBe(node.name);
+    }
+  });
+
+  it("pycsw's full Dublin Core record of a PacIOOS dataset: keywords, links, language, date and the latitude-first box", () => {
+    const { xml, root: r } = root('csw/pycsw/apiso/expected/post_GetRecordById-full-dc.xml');
+    const node = readSearchResults(r, 'x').records[0]!;
+    const rec = mapDcRecord(node, recordTexts(xml, [node])[0]).record!;
+    expect(rec).toMatchObject({
+      identifier: 'NS06agg',
+      title: { '': 'PacIOOS Nearshore Sensor 06: Pohnpei, Micronesia' },
+      type: 'dataset',
+      modified: '2014-04-16',
+      language: ['http://publications.europa.eu/resource/authority/language/ENG'],
+      spatial: ['POLYGON((158.22 6.96, 158.22 6.96, 158.22 6.96, 158.22 6.96, 158.22 6.96))'],
+    });
+    expect(rec.description['']).toMatch(/^The nearshore sensors are part of/);
+    // 21 subjects, one given twice.
+    expect(rec.keywords['']).toHaveLength(20);
+    expect(rec.keywords['']).toContain('Oceans > Ocean Chemistry > Chlorophyll');
+    expect(rec.distributions).toHaveLength(8);
+    expect(rec.distributions.every((d) => d.format === 'WWW:LINK')).toBe(true);
   });
 
   it('every ISO record of the apiso answers is harvested, cut from the answer byte for byte', () => {

@@ -66,6 +66,44 @@ describe('CSW harvest of a paged ISO 19139 service', () => {
     expect(svc.requests.find((r) => r.request === 'GetRecords')?.outputSchema).toBe('http://www.w3.org/ns/dcat#');
   });
 
+  it.each(['post', 'get'] as const)('harvests Dublin Core (csw:Record) over %s from a server that offers neither ISO nor DCAT, warning that it is thinner', async (method) => {
+    const svc = await serve({ records: generatedCswRecords(7), schemas: [] });
+    const { records, pages, batches } = await harvest(svc.url, { pageSize: 5, method });
+    expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(7).map((r) => r.id));
+    expect(svc.requests.filter((r) => r.request === 'GetRecords').map((r) => r.outputSchema)).toEqual(['http://www.opengis.net/cat/csw/2.0.2', 'http://www.opengis.net/cat/csw/2.0.2']);
+    expect(pages.map((p) => p.format)).toEqual(['csw-dc', 'csw-dc']);
+    const thin = batches[0]!.problems.find((p) => p.code === 'csw_dublin_core');
+    expect(thin).toMatchObject({ severity: 'warning' });
+    expect(thin!.message).toMatch(/neither ISO 19139 nor DCAT.*thinner than ISO 19139/);
+    const first = records[0]!;
+    expect(first).toMatchObject({
+      title: { fr: cswTitleFr(1), ar: cswTitleAr(1) },
+      description: { '': 'Occupation des sols de la zone 1 & environs, relevée par télédétection.' },
+      keywords: { '': ['agriculture', 'zone 1'] },
+      type: 'dataset',
+      modified: '2024-02-02',
+      language: ['http://publications.europa.eu/resource/authority/language/FRA'],
+      rights: [{ label: { '': 'CC BY 4.0' } }],
+      // EPSG:4326 corners are latitude first: the WKT is longitude first.
+      spatial: ['POLYGON((-8 30, -7 30, -7 31.5, -8 31.5, -8 30))'],
+    });
+    expect(first.distributions).toEqual([
+      { accessUrl: 'https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities', format: 'WMS', accessService: [{ endpointUrl: ['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities'], conformsTo: [{ uri: 'http://www.opengeospatial.org/standards/wms' }] }] },
+      { accessUrl: 'https://geo.example.ma/files/geo-00001.gpkg', downloadUrl: 'https://geo.example.ma/files/geo-00001.gpkg', format: 'GeoPackage' },
+    ]);
+    expect(first.sourceDescription).toMatchObject({ format: 'application/xml' });
+    expect(first.sourceDescription!.body).toMatch(/^<csw:Record [^>]*xmlns:dc=/);
+  });
+
+  it('harvests Dublin Core when the config asks for it, from a server that also offers ISO', async () => {
+    const svc = await serve({ records: generatedCswRecords(3) });
+    const { records, batches } = await harvest(svc.url, { outputSchema: 'dc' });
+    expect(records).toHaveLength(3);
+    expect(svc.requests.find((r) => r.request === 'GetRecords')?.outputSchema).toBe('http://www.opengis.net/cat/csw/2.0.2');
+    expect(batches[0]!.problems.find((p) => p.code === 'csw_dublin_core')?.message).toMatch(/as the config asks/);
+    expect((records[0] as { geo?: unknown }).geo).toBeUndefined();
+  });
+
   it('follows a server that caps its page size, without calling the listing partial', async () => {
     const svc = await serve({ records: generatedCswRecords(12), capPageSize: 4 });
     const { records, pages } = await harvest(svc.url, { pageSize: 10 });

@@ -6,7 +6,7 @@ import { text } from 'node:stream/consumers';
  * An OGC CSW 2.0.2 catalogue service on loopback, for the CSW adapter's tests, the end-to-end and
  * crash tests, and the bench. It answers GetCapabilities, GetRecords (KVP GET and XML POST,
  * paged by startPosition/maxRecords with numberOfRecordsMatched and nextRecord) and
- * GetRecordById, in ISO 19139 (`gmd`) and DCAT output schemas, from the records it is given
+ * GetRecordById, in ISO 19139 (`gmd`), DCAT and Dublin Core (`csw:Record`) output schemas, from the records it is given
  * (real ones from ../shared/conformance, or generated ones), and misbehaves on request.
  */
 
@@ -19,11 +19,13 @@ export interface CswServiceRecord {
   id: string;
   iso?: string;
   dcat?: string;
+  /** Dublin Core (csw:Record), the CSW default output schema: always offered. */
+  dc?: string;
 }
 
 export interface CswServiceOptions {
   records: CswServiceRecord[];
-  /** Output schemas the capabilities offer; default both. */
+  /** Output schemas the capabilities offer besides Dublin Core (which every CSW server offers); default both. */
   schemas?: Array<'iso' | 'dcat'>;
   /** GetRecords over POST, GET or both (default both). */
   methods?: Array<'get' | 'post'>;
@@ -121,8 +123,8 @@ export async function startCswService(options: CswServiceOptions): Promise<CswSe
     if (request === 'GetCapabilities') return send(200, capabilities(url, o));
     const schema = param(body, u.searchParams, 'outputSchema') ?? CSW_NS;
     seen.outputSchema = schema;
-    const key: 'iso' | 'dcat' | undefined = schema === GMD_SCHEMA ? 'iso' : schema === DCAT_SCHEMA ? 'dcat' : undefined;
-    if (key === undefined || !(o.schemas ?? ['iso', 'dcat']).includes(key)) return send(400, exceptionReport(`outputSchema ${schema} is not supported`, 'InvalidParameterValue'));
+    const key: 'iso' | 'dcat' | 'dc' | undefined = schema === GMD_SCHEMA ? 'iso' : schema === DCAT_SCHEMA ? 'dcat' : schema === CSW_NS ? 'dc' : undefined;
+    if (key === undefined || (key !== 'dc' && !(o.schemas ?? ['iso', 'dcat']).includes(key))) return send(400, exceptionReport(`outputSchema ${schema} is not supported`, 'InvalidParameterValue'));
     if (request === 'GetRecordById') {
       const visible = o.records.filter((r) => !o.hidden?.has(r.id));
       const id = param(body, u.searchParams, 'id') ?? /<(?:\w+:)?Id>([^<]*)</.exec(body)?.[1];
@@ -231,7 +233,53 @@ export function dcatRecord(i: number): string {
   );
 }
 
-/** `count` generated records in both schemas. */
+/**
+ * The same record as a CSW server's Dublin Core output gives it (csw:Record, full element set):
+ * the box in EPSG:4326 with latitude first, as CSW 2.0.2 servers write it.
+ */
+export function dcRecord(i: number): string {
+  const id = cswRecordId(i);
+  const w = -9 + (i % 5);
+  return (
+    `<csw:Record xmlns:csw="${CSW_NS}" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dct="http://purl.org/dc/terms/" xmlns:ows="http://www.opengis.net/ows">` +
+    `<dc:identifier>${id}</dc:identifier><dc:title xml:lang="fr">${esc(cswTitleFr(i))}</dc:title><dc:title xml:lang="ar">${esc(cswTitleAr(i))}</dc:title>` +
+    `<dc:type>dataset</dc:type><dc:subject>agriculture</dc:subject><dc:subject>zone ${i % 7}</dc:subject><dc:format>GeoPackage</dc:format>` +
+    `<dct:modified>2024-02-${String((i % 28) + 1).padStart(2, '0')}</dct:modified>` +
+    `<dct:abstract>${esc(`Occupation des sols de la zone ${i} & environs, relevée par télédétection.`)}</dct:abstract>` +
+    `<dc:language>fre</dc:language><dc:rights>CC BY 4.0</dc:rights>` +
+    `<dct:references scheme="OGC:WMS">https://geo.example.ma/wms?SERVICE=WMS&amp;REQUEST=GetCapabilities</dct:references>` +
+    `<dct:references scheme="WWW:DOWNLOAD-1.0-http--download">https://geo.example.ma/files/${id}.gpkg</dct:references>` +
+    `<ows:BoundingBox crs="urn:x-ogc:def:crs:EPSG:6.11:4326"><ows:LowerCorner>30 ${w}</ows:LowerCorner><ows:UpperCorner>31.5 ${w + 1}</ows:UpperCorner></ows:BoundingBox>` +
+    `</csw:Record>`
+  );
+}
+
+/** `count` generated records in every schema. */
 export function generatedCswRecords(count: number): CswServiceRecord[] {
-  return Array.from({ length: count }, (_, k) => ({ id: cswRecordId(k + 1), iso: isoRecord(k + 1), dcat: dcatRecord(k + 1) }));
+  return Array.from({ length: count }, (_, k) => ({ id: cswRecordId(k + 1), iso: isoRecord(k + 1), dcat: dcatRecord(k + 1), dc: dcRecord(k + 1) }));
+}
+
+/**
+ * A generated ISO 19139 service record (hierarchy level `service`, srv:SV_ServiceIdentification):
+ * an INSPIRE view service whose resource locator is the WMS capabilities URL the generated
+ * datasets also give, serving the datasets named by `operatesOn` (uuidref and/or xlink:href).
+ */
+export function isoServiceRecord(id: string, operatesOn: Array<{ uuidref?: string; href?: string }>): string {
+  const coupled = operatesOn.map((o) => `<srv:operatesOn${o.uuidref !== undefined ? ` uuidref="${esc(o.uuidref)}"` : ''}${o.href !== undefined ? ` xlink:href="${esc(o.href)}"` : ''}/>`).join('');
+  return (
+    `<gmd:MD_Metadata xmlns:gmd="${GMD_SCHEMA}" xmlns:gco="http://www.isotc211.org/2005/gco" xmlns:srv="http://www.isotc211.org/2005/srv" xmlns:xlink="http://www.w3.org/1999/xlink">` +
+    `<gmd:fileIdentifier><gco:CharacterString>${esc(id)}</gco:CharacterString></gmd:fileIdentifier>` +
+    `<gmd:language><gmd:LanguageCode codeList="x" codeListValue="fre">fre</gmd:LanguageCode></gmd:language>` +
+    `<gmd:hierarchyLevel><gmd:MD_ScopeCode codeList="x" codeListValue="service">service</gmd:MD_ScopeCode></gmd:hierarchyLevel>` +
+    `<gmd:dateStamp><gco:Date>2024-03-01</gco:Date></gmd:dateStamp>` +
+    `<gmd:identificationInfo><srv:SV_ServiceIdentification><gmd:citation><gmd:CI_Citation><gmd:title><gco:CharacterString>Service WMS d’occupation des sols</gco:CharacterString></gmd:title></gmd:CI_Citation></gmd:citation>` +
+    `<gmd:abstract><gco:CharacterString>Cartes d’occupation des sols du Ministère, par zone.</gco:CharacterString></gmd:abstract>` +
+    `<gmd:descriptiveKeywords><gmd:MD_Keywords><gmd:keyword><gco:CharacterString>infoMapAccessService</gco:CharacterString></gmd:keyword></gmd:MD_Keywords></gmd:descriptiveKeywords>` +
+    `<srv:serviceType><gco:LocalName>view</gco:LocalName></srv:serviceType>` +
+    `<srv:containsOperations><srv:SV_OperationMetadata><srv:operationName><gco:CharacterString>GetMap</gco:CharacterString></srv:operationName><srv:connectPoint><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example.ma/wms</gmd:URL></gmd:linkage></gmd:CI_OnlineResource></srv:connectPoint></srv:SV_OperationMetadata></srv:containsOperations>` +
+    coupled +
+    `</srv:SV_ServiceIdentification></gmd:identificationInfo>` +
+    `<gmd:distributionInfo><gmd:MD_Distribution><gmd:transferOptions><gmd:MD_DigitalTransferOptions><gmd:onLine><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example.ma/wms?SERVICE=WMS&amp;REQUEST=GetCapabilities</gmd:URL></gmd:linkage><gmd:protocol><gco:CharacterString>OGC:WMS-1.3.0-http-get-capabilities</gco:CharacterString></gmd:protocol></gmd:CI_OnlineResource></gmd:onLine></gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>` +
+    `</gmd:MD_Metadata>`
+  );
 }

@@ -78,3 +78,67 @@ describe('the canonical export of the DCAT-AP 3.0.1 fields', () => {
     }
   });
 });
+
+describe('data services (GeoDCAT-AP)', () => {
+  const DCAT = 'http://www.w3.org/ns/dcat#';
+  const SERVICE: CanonicalDataset = {
+    identifier: 'wms-occupation',
+    title: { fr: 'Service WMS d’occupation des sols' },
+    description: { fr: 'Cartes d’occupation des sols' },
+    keywords: { fr: ['occupation des sols'] },
+    themes: [],
+    spatial: [],
+    temporal: [],
+    language: [],
+    distributions: [{ accessUrl: 'https://geo.example.ma/wms', format: 'WMS' }],
+    type: 'http://inspire.ec.europa.eu/metadata-codelist/ResourceType/service',
+    dataService: {
+      endpointUrl: ['https://geo.example.ma/wms'],
+      endpointDescription: ['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities'],
+      conformsTo: [{ uri: 'http://www.opengeospatial.org/standards/wms' }],
+      servesDataset: ['geo-00001', 'not-harvested'],
+      type: 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/view',
+    },
+  };
+  const svcIri = `${BASE}/api/v1/datasets/00000000-0000-4000-8000-000000000002`;
+
+  it('a service record is a dcat:DataService with its endpoints, standards, type and served datasets, without distributions', () => {
+    const quads = datasetQuads(
+      { id: '00000000-0000-4000-8000-000000000002', uri: null, record: SERVICE as unknown as CanonicalDataset & Record<string, unknown>, organizationName: 'Ministère', sourceUrl: 'https://geo.example.ma/csw', servesDataset: ['https://geo.example.ma/id/geo-00001', 'not-harvested'] },
+      BASE,
+    );
+    const of = (p: string) => quads.filter((q) => q.subject.value === svcIri && q.predicate.value === p).map((q) => q.object.value);
+    expect(of('http://www.w3.org/1999/02/22-rdf-syntax-ns#type')).toEqual([`${DCAT}DataService`]);
+    expect(of(`${DCAT}endpointURL`)).toEqual(['https://geo.example.ma/wms']);
+    expect(of(`${DCAT}endpointDescription`)).toEqual(['https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities']);
+    expect(of('http://purl.org/dc/terms/conformsTo')).toEqual(['http://www.opengeospatial.org/standards/wms']);
+    expect(of('http://purl.org/dc/terms/type').sort()).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/ResourceType/service', 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/view']);
+    expect(of(`${DCAT}distribution`)).toEqual([]);
+    // The resolved dataset by its IRI; the unresolved reference as a dataset named by its identifier.
+    const served = quads.filter((q) => q.subject.value === svcIri && q.predicate.value === `${DCAT}servesDataset`).map((q) => q.object);
+    expect(served.map((o) => o.termType).sort()).toEqual(['BlankNode', 'NamedNode']);
+    const blank = served.find((o) => o.termType === 'BlankNode')!;
+    expect(quads.filter((q) => q.subject.equals(blank)).map((q) => q.object.value).sort()).toEqual([`${DCAT}Dataset`, 'not-harvested']);
+  });
+
+  it('the distribution of a served dataset at the service endpoint gets dcat:accessService; a dataset with none gets one', () => {
+    const dataset = (dists: CanonicalDataset['distributions']) =>
+      datasetQuads(
+        {
+          id: '00000000-0000-4000-8000-000000000003',
+          uri: 'https://geo.example.ma/id/geo-00001',
+          record: { ...RECORD, uri: 'https://geo.example.ma/id/geo-00001', distributions: dists } as unknown as CanonicalDataset & Record<string, unknown>,
+          organizationName: 'Ministère',
+          sourceUrl: 'https://geo.example.ma/csw',
+          servedBy: [{ iri: svcIri, endpointUrl: ['https://geo.example.ma/wms'] }],
+        },
+        BASE,
+      );
+    const links = (quads: ReturnType<typeof datasetQuads>) =>
+      quads.filter((q) => q.predicate.value === `${DCAT}accessService` && q.object.value === svcIri).map((q) => quads.find((d) => d.subject.equals(q.subject) && d.predicate.value === `${DCAT}accessURL`)?.object.value);
+    expect(links(dataset([{ accessUrl: 'https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities' }, { downloadUrl: 'https://geo.example.ma/files/a.gpkg', accessUrl: 'https://geo.example.ma/files/a.gpkg' }]))).toEqual([
+      'https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities',
+    ]);
+    expect(links(dataset([{ accessUrl: 'https://geo.example.ma/files/a.gpkg' }]))).toEqual(['https://geo.example.ma/wms']);
+  });
+});

@@ -56,6 +56,16 @@ export interface ExportDataset {
   organizationName: string;
   /** The feed the dataset was harvested from (credentials already removed). */
   sourceUrl: string;
+  /** A data service's served datasets: their IRIs when resolved to records of the same source, else the references as given. */
+  servesDataset?: string[];
+  /** The data services of the same source that serve this dataset (their IRIs and endpoints). */
+  servedBy?: ServedBy[];
+}
+
+/** A data service serving a dataset: its distributions that it is the access service of are linked to it. */
+export interface ServedBy {
+  iri: string;
+  endpointUrl: string[];
 }
 
 /** An absolute IRI that Turtle, N-Triples and RDF/XML can all carry as is. */
@@ -237,6 +247,28 @@ function dataService(b: Builder, s: Quad_Subject, d: DataService): void {
   if (d.type) b.add(n, dct('type'), term(d.type));
 }
 
+/**
+ * What makes a record a `dcat:DataService` (GeoDCAT-AP): its endpoints, the standards it
+ * implements, its service type, and the datasets it serves (IRIs; a reference that is not one is
+ * a dataset node named by its identifier, as GeoDCAT-AP's "coupled resource" mapping writes it).
+ */
+function serviceProperties(b: Builder, s: Quad_Subject, svc: DataService, served: readonly string[]): void {
+  for (const u of list<string>(svc.endpointUrl)) b.url(s, dcat('endpointURL'), u);
+  terms(b, s, dcat('endpointDescription'), svc.endpointDescription);
+  resources(b, s, dct('conformsTo'), svc.conformsTo, `${NS.dct}Standard`);
+  if (svc.type) b.add(s, dct('type'), term(svc.type));
+  for (const ref of served) {
+    if (isIri(ref)) {
+      b.add(s, dcat('servesDataset'), namedNode(ref));
+      continue;
+    }
+    const n = blankNode();
+    b.add(s, dcat('servesDataset'), n);
+    b.add(n, TYPE, dcat('Dataset'));
+    b.add(n, dct('identifier'), literal(ref));
+  }
+}
+
 /** The catalogue record: a node pointing at the dataset (foaf:primaryTopic), exported with it. */
 function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord): void {
   const n = r.uri && isIri(r.uri) ? namedNode(r.uri) : blankNode();
@@ -255,7 +287,21 @@ function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord): voi
 /** A number as xsd:decimal's lexical form. */
 const decimal = (n: number) => literal(Number.isInteger(n) ? `${n}.0` : String(n), xsd('decimal'));
 
-function distribution(b: Builder, s: Quad_Subject, d: Distribution): void {
+/** A URL without its query and fragment, to compare a distribution's access URL with a service's endpoint. */
+function endpointKey(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const u = new URL(url);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`.toLowerCase();
+}
+
+/** The services whose endpoint a distribution is accessed at (its access URL, download URL or its own access services' endpoints). */
+function servicesOf(d: Distribution, servedBy: readonly ServedBy[]): ServedBy[] {
+  const urls = [d.accessUrl, d.downloadUrl, ...(d.accessService ?? []).flatMap((a) => a.endpointUrl ?? [])].filter((u): u is string => typeof u === 'string');
+  const keys = new Set(urls.map(endpointKey));
+  return servedBy.filter((svc) => svc.endpointUrl.some((e) => keys.has(endpointKey(e))));
+}
+
+function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: readonly ServedBy[] = []): void {
   const n = d.uri && isIri(d.uri) ? namedNode(d.uri) : blankNode();
   b.add(s, dcat('distribution'), n);
   b.add(n, TYPE, dcat('Distribution'));
@@ -284,6 +330,8 @@ function distribution(b: Builder, s: Quad_Subject, d: Distribution): void {
     b.add(c, ns('spdx', 'checksumValue'), literal(d.checksum.value, xsd('hexBinary')));
   }
   for (const svc of d.accessService ?? []) dataService(b, n, svc);
+  // GeoDCAT-AP: a distribution served by a data service of the catalogue points at it.
+  for (const svc of servicesOf(d, servedBy)) b.add(n, dcat('accessService'), namedNode(svc.iri));
   if (d.availability) b.add(n, ns('dcatap', 'availability'), term(d.availability));
   if (d.status) b.add(n, ns('adms', 'status'), term(d.status));
   resources(b, n, dct('conformsTo'), d.conformsTo, `${NS.dct}Standard`);
@@ -306,7 +354,8 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   const b = new Builder();
   const r = d.record;
   const s = namedNode(datasetIri(d, baseUrl));
-  b.add(s, TYPE, r.isSeries === true ? dcat('DatasetSeries') : dcat('Dataset'));
+  const service = r.dataService && typeof r.dataService === 'object' ? r.dataService : undefined;
+  b.add(s, TYPE, service !== undefined ? dcat('DataService') : r.isSeries === true ? dcat('DatasetSeries') : dcat('Dataset'));
   if (typeof r.identifier === 'string') b.add(s, dct('identifier'), literal(r.identifier));
   b.langs(s, dct('title'), r.title);
   b.langs(s, dct('description'), r.description);
@@ -327,7 +376,17 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   for (const l of list<string>(r.language)) b.node(s, dct('language'), l, `${NS.dct}LinguisticSystem`);
   spatialAll(b, s, list<string>(r.spatial), list<Location>(r.locations));
   for (const t of list<PeriodOfTime>(r.temporal)) temporal(b, s, t);
-  for (const dist of list<Distribution>(r.distributions)) distribution(b, s, dist);
+  if (service !== undefined) serviceProperties(b, s, service, d.servesDataset ?? service.servesDataset ?? []);
+  else {
+    const servedBy = d.servedBy ?? [];
+    const dists = list<Distribution>(r.distributions);
+    for (const dist of dists) distribution(b, s, dist, servedBy);
+    // A service serving the dataset at an endpoint none of its distributions gives: a distribution of its own.
+    for (const svc of servedBy) {
+      if (svc.endpointUrl.length === 0 || dists.some((dist) => servicesOf(dist, [svc]).length > 0)) continue;
+      distribution(b, s, { accessUrl: svc.endpointUrl[0] as string }, [svc]);
+    }
+  }
   datasetExtras(b, s, r);
   if (isIri(d.sourceUrl)) b.add(s, dct('source'), namedNode(d.sourceUrl));
   return b.quads;
@@ -390,7 +449,7 @@ export interface CatalogPage {
 }
 
 /** The catalogue node (DCAT-AP mandatory title, description, publisher) and the page's Hydra view. */
-export function catalogQuads(baseUrl: string, datasetIris: string[], paging: CatalogPage): Quad[] {
+export function catalogQuads(baseUrl: string, datasetIris: string[], paging: CatalogPage, serviceIris: string[] = []): Quad[] {
   const b = new Builder();
   const cat = namedNode(`${baseUrl}/catalog`);
   b.add(cat, TYPE, dcat('Catalog'));
@@ -408,6 +467,7 @@ export function catalogQuads(baseUrl: string, datasetIris: string[], paging: Cat
   b.add(cat, foaf('homepage'), namedNode(`${baseUrl}/`));
   b.add(cat, hydra('totalItems'), literal(String(paging.total), xsd('nonNegativeInteger')));
   for (const iri of datasetIris) b.add(cat, dcat('dataset'), namedNode(iri));
+  for (const iri of serviceIris) b.add(cat, dcat('service'), namedNode(iri));
   // The view is this page, always with its page number: never the collection's own IRI (a bare
   // /catalog request would otherwise type the catalogue itself as its view).
   const view = namedNode(paging.pageUrlOf(paging.page));

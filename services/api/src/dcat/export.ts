@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { DataFactory, type Quad } from 'n3';
 import { redactUrl } from '@hasad/core';
-import { iriClaimedEarlier, sourceDescriptionsOf, type Db, type DatasetRow } from '@hasad/db';
-import { datasetIri, datasetQuads, type ExportDataset } from './dcat-graph.ts';
+import { dataServicesOfSources, iriClaimedEarlier, recordsNamedBy, sourceDescriptionsOf, type Db, type DatasetRow, type LinkedRecord } from '@hasad/db';
+import { datasetIri, datasetQuads, type ExportDataset, type ServedBy } from './dcat-graph.ts';
 import { originalIdentifierQuads, uniqueQuads, withKeptDescription } from './kept-description.ts';
 import { RDF_MEDIA_TYPES, type RdfFormat } from './rdf-serialize.ts';
 
@@ -37,25 +37,101 @@ function publicUrl(url: string): string {
 
 
 /**
+ * The keys a coupled-resource reference (`srv:operatesOn`: an identifier, or a link to the
+ * dataset's metadata such as a GetRecordById URL or GeoNetwork's `/records/<uuid>`) may name a
+ * record by: the reference itself, its `id` parameter, and a UUID in its path.
+ */
+export function referenceKeys(ref: string): string[] {
+  const keys = [ref];
+  if (URL.canParse(ref)) {
+    const u = new URL(ref);
+    for (const [k, v] of u.searchParams) if (k.toLowerCase() === 'id' && v !== '') keys.push(v);
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(u.pathname)?.[0];
+    if (uuid !== undefined) keys.push(uuid);
+  }
+  return keys;
+}
+
+/** The names a record answers to: its identifier in the source, its IRI, its other identifiers. */
+const namesOf = (r: Pick<LinkedRecord, 'sourceIdentifier' | 'uri' | 'otherIds'>) => [r.sourceIdentifier, ...(r.uri ? [r.uri] : []), ...r.otherIds];
+
+const servedRefs = (svc: Record<string, unknown>): string[] => (Array.isArray(svc.servesDataset) ? svc.servesDataset.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * The links between the data services and the datasets of a page (GeoDCAT-AP): each service's
+ * references resolved to the records of its source they name, and, for each dataset, the
+ * services of its source that name it. Resolved records go out under the IRI they are exported
+ * under (Hasad's when an earlier record claims theirs).
+ */
+async function serviceLinks(db: Db, rows: readonly DatasetRow[], base: string): Promise<{ serves: Map<string, string[]>; servedBy: Map<string, ServedBy[]> }> {
+  const serves = new Map<string, string[]>();
+  const servedBy = new Map<string, ServedBy[]>();
+  const services = rows.filter((r) => r.record.dataService !== null && typeof r.record.dataService === 'object');
+  const datasets = rows.filter((r) => !services.includes(r));
+  // Services on this page: their references, resolved within their source.
+  const resolved = new Map<string, LinkedRecord[]>();
+  for (const sourceId of new Set(services.map((r) => r.sourceId))) {
+    const keys = services.filter((r) => r.sourceId === sourceId).flatMap((r) => servedRefs(r.record.dataService as Record<string, unknown>).flatMap(referenceKeys));
+    resolved.set(sourceId, await recordsNamedBy(db, sourceId, keys));
+  }
+  const found = [...resolved.values()].flat();
+  const claimed = await iriClaimedEarlier(db, [...new Set(found.map((r) => r.id))]);
+  const iriOf = (r: { id: string; uri: string | null }) => datasetIri(claimed.has(r.id) ? { id: r.id, uri: null } : r, base);
+  for (const row of services) {
+    const candidates = resolved.get(row.sourceId) ?? [];
+    const out = new Set<string>();
+    for (const ref of servedRefs(row.record.dataService as Record<string, unknown>)) {
+      const keys = new Set(referenceKeys(ref));
+      const hits = candidates.filter((c) => namesOf(c).some((n) => keys.has(n)));
+      if (hits.length === 0) out.add(ref);
+      for (const h of hits) out.add(iriOf(h));
+    }
+    serves.set(row.id, [...out].sort());
+  }
+  // Datasets on this page: the services of their source that name them.
+  const all = await dataServicesOfSources(db, datasets.map((r) => r.sourceId));
+  if (all.length > 0) {
+    const serviceClaimed = await iriClaimedEarlier(db, all.map((s) => s.id));
+    for (const row of datasets) {
+      const names = new Set(namesOf({ sourceIdentifier: row.sourceIdentifier, uri: row.uri, otherIds: Array.isArray(row.record.otherIdentifier) ? row.record.otherIdentifier.map((o) => (o as { notation?: string }).notation).filter((n): n is string => typeof n === 'string') : [] }));
+      const list: ServedBy[] = [];
+      for (const svc of all) {
+        if (svc.sourceId !== row.sourceId || !servedRefs(svc.dataService).some((ref) => referenceKeys(ref).some((k) => names.has(k)))) continue;
+        const endpointUrl = Array.isArray(svc.dataService.endpointUrl) ? svc.dataService.endpointUrl.filter((x): x is string => typeof x === 'string') : [];
+        list.push({ iri: datasetIri(serviceClaimed.has(svc.id) ? { id: svc.id, uri: null } : svc, base), endpointUrl });
+      }
+      if (list.length > 0) servedBy.set(row.id, list);
+    }
+  }
+  return { serves, servedBy };
+}
+
+/**
  * The datasets' triples as /catalog and the dataset page serve them: each one's kept source
  * description with Hasad's additions (kept-description.ts). Never two records in one node: a
  * dataset IRI an earlier active record also claims is exported under Hasad's own IRI, the source's
- * in `adms:identifier`. Returns the IRI each dataset went out under, in the order given.
+ * in `adms:identifier`. Data services (records with `dataService`) go out as `dcat:DataService`,
+ * linked to the datasets of their source they serve. Returns the IRI each record went out under,
+ * in the order given, and which of them are data services.
  */
-export async function exportDatasets(db: Db, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; quads: Quad[] }> {
+export async function exportDatasets(db: Db, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; services: Set<string>; quads: Quad[] }> {
   const ids = rows.map((r) => r.id);
-  const [kept, claimed] = await Promise.all([sourceDescriptionsOf(db, ids), iriClaimedEarlier(db, ids)]);
+  const [kept, claimed, links] = await Promise.all([sourceDescriptionsOf(db, ids), iriClaimedEarlier(db, ids), serviceLinks(db, rows, base)]);
   const iris: string[] = [];
+  const services = new Set<string>();
   const quads: Quad[] = [];
   rows.forEach((row, i) => {
     const d = toExportDataset(row);
     const demoted = claimed.has(row.id);
-    const exported: ExportDataset = demoted ? { ...d, uri: null } : d;
+    const serves = links.serves.get(row.id);
+    const servedBy = links.servedBy.get(row.id);
+    const exported: ExportDataset = { ...d, ...(demoted && { uri: null }), ...(serves !== undefined && { servesDataset: serves }), ...(servedBy !== undefined && { servedBy }) };
     const iri = datasetIri(exported, base);
     const node = DataFactory.namedNode(iri);
     iris.push(iri);
+    if (serves !== undefined) services.add(iri);
     quads.push(...withKeptDescription(datasetQuads(exported, base), node, kept.get(row.id), row.uri ?? undefined, `k${i}_`));
     if (demoted && row.uri) quads.push(...originalIdentifierQuads(node, row.uri));
   });
-  return { iris, quads: uniqueQuads(quads) };
+  return { iris, services, quads: uniqueQuads(quads) };
 }

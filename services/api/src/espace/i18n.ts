@@ -104,7 +104,7 @@ const LABELS = {
   'kind.csv': ['CSV : un inventaire en tableur, une ligne par jeu de données (colonnes reconnues en français, arabe et anglais).', 'CSV: جرد في جدول، سطر لكل مجموعة بيانات (أعمدة معروفة بالفرنسية والعربية والإنجليزية).', 'CSV: a spreadsheet inventory, one row per dataset (columns recognised in French, Arabic and English).'],
   'kind.ckan': ['CKAN : un portail CKAN (API package_search), filtrable par organisation.', 'CKAN: بوابة CKAN (واجهة package_search)، قابلة للتصفية حسب المؤسسة.', 'CKAN: a CKAN portal (package_search API), filterable by organisation.'],
   'kind.soap': ['SOAP : un service web décrit par un WSDL, avec une opération qui liste les jeux.', 'SOAP: خدمة ويب يصفها WSDL، بعملية تسرد المجموعات.', 'SOAP: a web service described by a WSDL, with an operation that lists the datasets.'],
-  'kind.csw': ['CSW : un géoportail OGC (fiches ISO 19139 ou DCAT).', 'CSW: بوابة جغرافية OGC (سجلات ISO 19139 أو DCAT).', 'CSW: an OGC geoportal (ISO 19139 or DCAT records).'],
+  'kind.csw': ['CSW : un géoportail OGC (fiches ISO 19139, DCAT ou Dublin Core).', 'CSW: بوابة جغرافية OGC (سجلات ISO 19139 أو DCAT أو Dublin Core).', 'CSW: an OGC geoportal (ISO 19139, DCAT or Dublin Core records).'],
   'nav.notifications': ['Notifications', 'الإشعارات', 'Notifications'],
   'notif.title': ['Notifications de votre organisation', 'إشعارات مؤسستكم', 'Your organisation’s notifications'],
   'notif.intro': [

@@ -59,7 +59,12 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
     };
     const datasets = await exportDatasets(deps.db, res.items, base);
     const quads = [
-      ...catalogQuads(base, datasets.iris, { pageUrl, pageUrlOf, page, lastPage: Math.max(1, Math.ceil(res.total / limit)), total: res.total }),
+      ...catalogQuads(
+        base,
+        datasets.iris.filter((iri) => !datasets.services.has(iri)),
+        { pageUrl, pageUrlOf, page, lastPage: Math.max(1, Math.ceil(res.total / limit)), total: res.total },
+        datasets.iris.filter((iri) => datasets.services.has(iri)),
+      ),
       ...datasets.quads,
     ];
     return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(quads, format));

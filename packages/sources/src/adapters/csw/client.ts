@@ -14,10 +14,11 @@ import { readXmlDocument } from '../soap/stream.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
+import { DC_RECORD_NAMES, mapDcRecord } from './dc.ts';
 import { mapIsoRecord } from './iso.ts';
 import {
-  CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults, recordTexts,
-  SCHEMA_DCAT, SCHEMA_ISO19139,
+  CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults,
+  recordTexts, SCHEMA_DCAT, SCHEMA_ISO19139,
 } from './protocol.ts';
 import type { CswCapabilities, CswVersion, GetRecordsQuery } from './protocol.ts';
 
@@ -33,7 +34,7 @@ const CAPABILITIES_MAX_BYTES = 10 * 1024 * 1024;
  * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
  * again with the new mapping instead of being skipped as unchanged.
  */
-const MAPPING_VERSION = 'csw-map-1';
+const MAPPING_VERSION = 'csw-map-2';
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
 /** How this source's records are asked for, decided from the config and the capabilities. */
@@ -42,7 +43,7 @@ export interface CswPlan {
   method: 'get' | 'post';
   /** Where GetRecords goes. */
   endpoint: string;
-  format: 'iso19139' | 'dcat';
+  format: 'iso19139' | 'dcat' | 'dc';
   outputSchema: string;
   typeNames: string;
   constraint?: GetRecordsQuery['constraint'];
@@ -150,16 +151,24 @@ export function planHarvest(sourceUrl: string, caps: CswCapabilities, config: Cs
   } else version = caps.versions.includes('2.0.2') ? '2.0.2' : '3.0.0';
 
   let format: CswPlan['format'];
-  if (config.outputSchema === 'iso19139' || config.outputSchema === 'dcat') {
+  // Dublin Core is the schema every CSW server must offer: asked for, it is not checked against the list.
+  if (config.outputSchema === 'dc') format = 'dc';
+  else if (config.outputSchema === 'iso19139' || config.outputSchema === 'dcat') {
     const schema = config.outputSchema === 'dcat' ? SCHEMA_DCAT : SCHEMA_ISO19139;
     if (!offered(schema)) throw new ConfigError(`the CSW service does not offer outputSchema ${schema}; it offers: ${caps.outputSchemas.join(', ')}`, { outputSchemas: caps.outputSchemas });
     format = config.outputSchema;
   } else if (offered(SCHEMA_ISO19139)) format = 'iso19139';
   else if (caps.outputSchemas.includes(SCHEMA_DCAT)) format = 'dcat';
-  else {
-    throw new ConfigError(`the CSW service offers neither ISO 19139 (${SCHEMA_ISO19139}) nor DCAT (${SCHEMA_DCAT}) records; it offers: ${caps.outputSchemas.join(', ')}`, { outputSchemas: caps.outputSchemas });
+  else format = 'dc';
+
+  const outputSchema = format === 'dcat' ? SCHEMA_DCAT : format === 'iso19139' ? SCHEMA_ISO19139 : version === '3.0.0' ? CSW30_NS : CSW202_NS;
+  if (format === 'dc') {
+    notes.push({
+      severity: 'warning',
+      code: 'csw_dublin_core',
+      message: `records are harvested as Dublin Core (csw:Record)${config.outputSchema === 'dc' ? ', as the config asks' : `: the service offers neither ISO 19139 nor DCAT (it offers ${caps.outputSchemas.join(', ') || 'no output schema it names'})`}; they are thinner than ISO 19139 (no contacts, constraints, thesauri, lineage or services)`,
+    });
   }
-  const outputSchema = format === 'dcat' ? SCHEMA_DCAT : SCHEMA_ISO19139;
 
   let method: 'get' | 'post';
   if (config.method !== 'auto') method = config.method;
@@ -199,7 +208,7 @@ export function planHarvest(sourceUrl: string, caps: CswCapabilities, config: Cs
   notes.splice(1, 0, {
     severity: 'info',
     code: 'csw_plan',
-    message: `CSW ${version}, GetRecords by ${method.toUpperCase()} at ${endpoint}, outputSchema ${outputSchema} (${format === 'dcat' ? 'DCAT / GeoDCAT-AP' : 'ISO 19139'}), typeNames ${typeNames}, ${config.pageSize} records a page${plan.constraint !== undefined ? `, filter (${plan.constraint.language})` : ''}`,
+    message: `CSW ${version}, GetRecords by ${method.toUpperCase()} at ${endpoint}, outputSchema ${outputSchema} (${format === 'dcat' ? 'DCAT / GeoDCAT-AP' : format === 'dc' ? 'Dublin Core' : 'ISO 19139'}), typeNames ${typeNames}, ${config.pageSize} records a page${plan.constraint !== undefined ? `, filter (${plan.constraint.language})` : ''}`,
   });
   return plan;
 }
@@ -235,6 +244,14 @@ async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: st
         continue;
       }
       add(mapIsoRecord(r, texts[i]));
+      continue;
+    }
+    if (plan.format === 'dc') {
+      if (!DC_RECORD_NAMES.has(r.name)) {
+        batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not Dublin Core csw:Record; skipped (does the server honour outputSchema?)` });
+        continue;
+      }
+      add(mapDcRecord(r, texts[i]));
       continue;
     }
     // DCAT: each record's RDF/XML goes through the DCAT adapter's parser and mapper.
@@ -366,7 +383,7 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
       batchCount,
       recordCount,
       bytes: res.bytesRead(),
-      format: plan.format === 'dcat' ? 'csw-dcat' : 'csw-iso19139',
+      format: plan.format === 'dcat' ? 'csw-dcat' : plan.format === 'dc' ? 'csw-dc' : 'csw-iso19139',
     };
     problems.unshift(...pageNotes);
     if (problems.length > 0) page.problems = problems;

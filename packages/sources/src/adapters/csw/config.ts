@@ -3,11 +3,11 @@ import { sourceConfigError } from '../../source-config.ts';
 import { parseXml } from '../soap/xml.ts';
 
 /** Record formats a CSW source can be harvested in (the GetRecords outputSchema). */
-export const CSW_FORMATS = ['auto', 'iso19139', 'dcat'] as const;
+export const CSW_FORMATS = ['auto', 'iso19139', 'dcat', 'dc'] as const;
 export type CswFormat = (typeof CSW_FORMATS)[number];
 
 const cswConfigSchema = z.strictObject({
-  /** `auto` (default): ISO 19139 when the server offers it, else DCAT. */
+  /** `auto` (default): ISO 19139 when the server offers it, else DCAT, else Dublin Core (`dc`: csw:Record, which every server offers). */
   outputSchema: z.enum(CSW_FORMATS).default('auto'),
   /** How GetRecords is sent; `auto` (default): POST when the server accepts it, else GET. */
   method: z.enum(['auto', 'get', 'post']).default('auto'),

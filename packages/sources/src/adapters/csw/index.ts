@@ -11,6 +11,7 @@ export type { CswPlan } from './client.ts';
 export { CswExceptionError } from './protocol.ts';
 export type { CswCapabilities } from './protocol.ts';
 export { mapIsoRecord } from './iso.ts';
+export { mapDcRecord } from './dc.ts';
 export type { GeoDetails, IsoDataset } from './iso.ts';
 
 /** The config's choices that do not depend on the server, as preview notes. */
@@ -19,7 +20,7 @@ function describeMapping(c: CswConfig): RecordProblem[] {
     {
       severity: 'info',
       code: 'csw_mapping',
-      message: `records as ${c.outputSchema === 'auto' ? 'the best format the server offers (ISO 19139, else DCAT)' : c.outputSchema}, mapped to DCAT-AP following SEMIC's GeoDCAT-AP mapping of ISO 19139; ${c.pageSize} records a page`,
+      message: `records as ${c.outputSchema === 'auto' ? 'the best format the server offers (ISO 19139, else DCAT, else Dublin Core)' : c.outputSchema}, mapped to DCAT-AP following SEMIC's GeoDCAT-AP mapping of ISO 19139 (Dublin Core by its DCMI terms); ${c.pageSize} records a page`,
     },
   ];
 }

@@ -1,4 +1,4 @@
-import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime } from '@hasad/core';
+import type { Agent, CanonicalDataset, ContactPoint, DataService, Distribution, LangListMap, LangMap, PeriodOfTime, Resource } from '@hasad/core';
 import { RecordProblems } from '../shared/batches.ts';
 import type { RecordMapResult } from '../shared/batches.ts';
 import { normaliseDate } from '../shared/values.ts';
@@ -6,7 +6,8 @@ import type { XNode } from '../soap/xml.ts';
 import { anchorHref, at, attr, codeValue, first, kids, langText, langTextAt, readLocales, text, textAt } from './iso-xml.ts';
 import type { Locales } from './iso-xml.ts';
 import {
-  dataThemesFor, frequencyUri, INSPIRE_SERVICE_TYPES, inspireTheme, languageUri, MD_METADATA_CHILDREN, TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
+  dataThemesFor, frequencyUri, INSPIRE_SERVICE_TYPES, inspireTheme, languageUri, MD_METADATA_CHILDREN, PROTOCOL_STANDARDS, RESOURCE_TYPE_SERVICE, SERVICE_TYPE_BASE,
+  TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
 } from './vocab.ts';
 
 /**
@@ -258,6 +259,7 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
   mapQuality(root, locales, geo);
   if (isService && ident !== undefined) mapService(ident, geo, pr);
   mapDistributions(root, ident, locales, record, geo, pr, isService);
+  if (isService && ident !== undefined) record.dataService = dataServiceOf(root, ident, geo);
 
   // INSPIRE's minimum, as warnings: the record is still worth harvesting without them.
   if (Object.keys(record.keywords).length === 0 && record.themes.length === 0) pr.warn('iso_no_keyword', 'keywords', 'the record has no keyword (INSPIRE requires at least one)');
@@ -278,6 +280,7 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
  */
 function fillDcatAp3(record: IsoDataset, geo: GeoDetails): void {
   if (geo.resourceType === 'series') record.isSeries = true;
+  if (record.dataService !== undefined) record.type = RESOURCE_TYPE_SERVICE;
   const ids = [...new Set(geo.identifiers)].filter((v) => v !== record.identifier).sort();
   if (ids.length > 0) record.otherIdentifier = ids.map((notation) => ({ notation }));
   const creators = geo.parties.filter((p) => !p.metadata && (p.role === 'author' || p.role === 'originator')).map(agentOf).filter((a) => Object.keys(a).length > 0);
@@ -541,10 +544,73 @@ function mapService(ident: XNode, geo: GeoDetails, pr: RecordProblems): void {
   }
   const served: string[] = [];
   for (const o of at(ident, 'operatesOn')) {
-    const ref = attr(o, 'uuidref') ?? attr(o, 'href');
-    if (ref !== undefined && ref.trim() !== '') served.push(ref.trim());
+    // The coupled dataset's identifier (uuidref) when given, else the link to its metadata, else
+    // the identifier of a dataset described inline (by value).
+    const ref = [attr(o, 'uuidref'), attr(o, 'href'), textAt(o, 'MD_DataIdentification/citation/CI_Citation/identifier/*/code')].map((x) => x?.trim()).find((x) => x !== undefined && x !== '');
+    if (ref !== undefined && !served.includes(ref)) served.push(ref);
   }
   if (served.length > 0) geo.operatesOn = served;
+}
+
+/** Whether an online resource is a capabilities document (by its query or its protocol). */
+function isCapabilities(url: URL, protocol: string | undefined): boolean {
+  return /(?:^|[?&])request=getcapabilities(?:&|$)/i.test(url.search) || /get-?capabilities/i.test(protocol ?? '');
+}
+
+/**
+ * The GeoDCAT-AP data service of a service record. Endpoints: the resource locators (transfer
+ * options) that are service endpoints (a known service protocol or a capabilities URL), else the
+ * operations' connect points, else every resource locator (INSPIRE TG 3.7: a service's locator is
+ * its access point). A capabilities URL is the endpoint description and, without its query, the
+ * endpoint URL (GeoDCAT-AP 2.0.0, "Resource locator"). The protocols and a non-INSPIRE service
+ * type (`OGC:WMS`) give the standards it conforms to; an INSPIRE service type its dct:type; the
+ * coupled resources (srv:operatesOn) the datasets it serves, as given (resolved at export).
+ */
+function dataServiceOf(root: XNode, ident: XNode, geo: GeoDetails): DataService {
+  const locators = [
+    ...at(root, 'distributionInfo/MD_Distribution/transferOptions/MD_DigitalTransferOptions/onLine/CI_OnlineResource'),
+    ...at(root, 'distributionInfo/MD_Distribution/distributor/MD_Distributor/distributorTransferOptions/MD_DigitalTransferOptions/onLine/CI_OnlineResource'),
+  ];
+  const connectPoints = at(ident, 'containsOperations/SV_OperationMetadata/connectPoint/CI_OnlineResource');
+  type Link = { url: URL; protocol?: string };
+  const links = (nodes: XNode[]): Link[] =>
+    nodes.flatMap((n) => {
+      const raw = textAt(n, 'linkage');
+      if (raw === undefined || !/^https?:\/\//i.test(raw) || !URL.canParse(raw)) return [];
+      const protocol = textAt(n, 'protocol');
+      return [{ url: new URL(raw), ...(protocol !== undefined && { protocol }) }];
+    });
+  const isEndpoint = (l: Link) => serviceTypeOf(l.protocol, l.url.href) !== undefined || isCapabilities(l.url, l.protocol);
+  const fromLocators = links(locators);
+  let chosen = fromLocators.filter(isEndpoint);
+  if (chosen.length === 0) chosen = links(connectPoints);
+  if (chosen.length === 0) chosen = fromLocators;
+  const endpointUrl = new Set<string>();
+  const endpointDescription = new Set<string>();
+  const standards = new Map<string, Resource>();
+  const standard = (name: string | undefined) => {
+    const uri = name === undefined ? undefined : PROTOCOL_STANDARDS[name];
+    if (uri !== undefined) standards.set(uri, { uri });
+  };
+  for (const l of chosen) {
+    if (isCapabilities(l.url, l.protocol)) {
+      endpointDescription.add(l.url.href);
+      const base = new URL(l.url.href);
+      base.search = '';
+      base.hash = '';
+      endpointUrl.add(base.href);
+    } else endpointUrl.add(l.url.href);
+    standard(serviceTypeOf(l.protocol, l.url.href));
+  }
+  for (const l of links(connectPoints)) standard(serviceTypeOf(l.protocol, l.url.href));
+  const type = geo.serviceType;
+  if (type !== undefined && !INSPIRE_SERVICE_TYPES.has(type)) standard(serviceTypeOf(type, ''));
+  const service: DataService = { endpointUrl: [...endpointUrl].sort() };
+  if (endpointDescription.size > 0) service.endpointDescription = [...endpointDescription].sort();
+  if (standards.size > 0) service.conformsTo = [...standards.keys()].sort().map((k) => standards.get(k) as Resource);
+  if (geo.operatesOn !== undefined) service.servesDataset = [...geo.operatesOn].sort();
+  if (type !== undefined) service.type = INSPIRE_SERVICE_TYPES.has(type) ? SERVICE_TYPE_BASE + type : type;
+  return service;
 }
 
 /** The service a protocol names (`OGC:WMS-1.3.0-http-get-map` → WMS), if any. */

@@ -146,6 +146,8 @@ function int(v: string | undefined): number | undefined {
 export function readSearchResults(root: XNode, url: string, httpStatus = 200, pageNo?: number): CswSearchResults {
   if (root.name === 'ExceptionReport') throw new CswExceptionError(url, describeExceptionReport(root), { httpStatus, ...(pageNo !== undefined && { pageNo }) });
   if (root.name === 'GetRecordByIdResponse') return { records: root.children, returned: root.children.length };
+  // CSW 3.0 answers GetRecordById with the record itself (csw30:Record).
+  if (root.name === 'Record' && root.uri === CSW30_NS) return { records: [root], returned: 1 };
   if (root.name !== 'GetRecordsResponse') {
     throw new ParseError(url, 'CSW GetRecords response', `the root element is <${root.prefix ? `${root.prefix}:` : ''}${root.name}>, not csw:GetRecordsResponse`);
   }

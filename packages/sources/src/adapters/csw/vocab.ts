@@ -168,3 +168,24 @@ export const MD_METADATA_CHILDREN = new Set([
 
 /** The spatial data service types of INSPIRE (Regulation 1205/2008), as `srv:serviceType` names them. */
 export const INSPIRE_SERVICE_TYPES = new Set(['discovery', 'view', 'download', 'transformation', 'invoke', 'other']);
+
+/** INSPIRE's register of spatial data service types (GeoDCAT-AP: the service's dct:type). */
+export const SERVICE_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/';
+/** INSPIRE's resource type `service` (GeoDCAT-AP: dct:type of every data service). */
+export const RESOURCE_TYPE_SERVICE = 'http://inspire.ec.europa.eu/metadata-codelist/ResourceType/service';
+
+/**
+ * The specification each service protocol implements (GeoDCAT-AP: the data service's
+ * dct:conformsTo), as SEMIC's test cases and examples write them: OGC's standard pages, and the
+ * Atom syndication format's RFC for INSPIRE ATOM download services.
+ */
+export const PROTOCOL_STANDARDS: Readonly<Record<string, string>> = {
+  WMS: 'http://www.opengeospatial.org/standards/wms',
+  WFS: 'http://www.opengeospatial.org/standards/wfs',
+  WCS: 'http://www.opengeospatial.org/standards/wcs',
+  WMTS: 'http://www.opengeospatial.org/standards/wmts',
+  CSW: 'http://www.opengeospatial.org/standards/cat',
+  SOS: 'http://www.opengeospatial.org/standards/sos',
+  WPS: 'http://www.opengeospatial.org/standards/wps',
+  ATOM: 'https://www.rfc-editor.org/rfc/rfc4287',
+};
