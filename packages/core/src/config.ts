@@ -94,13 +94,13 @@ const FETCHING = ['api', 'fetcher', 'loader', 'cli'] as const;
 const HARVESTING = ['api', 'fetcher', 'cli'] as const;
 /** Every process that may queue a notification (a run that fails or ends). */
 const NOTIFYING = ROLES;
-/** Processes that deliver notifications: the loader's notify worker and the test notification. */
-const DELIVERING = ['api', 'loader', 'cli'] as const;
+/** Processes that deliver notifications: the loader's notify worker and the API's test notification. */
+const DELIVERING = ['api', 'loader'] as const;
 
 /**
  * Every environment variable Hasad reads, with its default and its documentation (settingDocs);
- * docs/settings.md is generated from them. Nothing else reads process.env, but for NODE_ENV
- * (settingsReadElsewhere).
+ * docs/settings.md is generated from them. Nothing else reads process.env but the logger
+ * (NODE_ENV, in settingsReadElsewhere) and the demo, which hands its environment to loadConfig.
  */
 export const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/hasad').register(settingDocs, { unit: 'URL', roles: ALL, doc: 'PostgreSQL connection URL' }),
