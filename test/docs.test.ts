@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '@hasad/cli';
+import { envSchema, settingDocs, settingsReference, withSettingsTable } from '@hasad/core';
 
 // The README and docs/ are what a newcomer follows: every command they show must exist and
 // every link must lead somewhere. A renamed script, command or page fails here.
@@ -91,5 +92,88 @@ describe('README and docs/', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+});
+
+/** Source files of services/ and packages/ as `[path, text]`, tests and test helpers left out. */
+function sourceFiles(): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== 'fixtures') walk(p);
+      } else if (e.name.endsWith('.ts') && !/test/i.test(p)) out.push([p, readFileSync(join(ROOT, p), 'utf8')]);
+    }
+  };
+  walk('services');
+  walk('packages');
+  return out;
+}
+
+/**
+ * The settings a source text names: every HASAD_* word and every `process.env.NAME`; a name
+ * written as a family (`HASAD_SOAP_MAX_*`) comes back as its prefix with `family` set.
+ */
+function settingsNamed(text: string): { name: string; family: boolean }[] {
+  const out: { name: string; family: boolean }[] = [];
+  for (const m of text.matchAll(/\b(HASAD_[A-Z0-9_]*[A-Z0-9])(_\*)?/g)) out.push({ name: m[1]!, family: m[2] !== undefined });
+  for (const m of text.matchAll(/process\.env\.([A-Z_][A-Z0-9_]*)/g)) out.push({ name: m[1]!, family: false });
+  return out;
+}
+
+/** The names among `named` that no documented setting answers to, with where they were seen. */
+function undocumented(files: [string, string][], documented: Set<string>): string[] {
+  const out = new Set<string>();
+  for (const [path, text] of files) {
+    for (const { name, family } of settingsNamed(text)) {
+      const known = family ? [...documented].some((d) => d.startsWith(`${name}_`)) : documented.has(name);
+      if (!known) out.add(`${name}${family ? '_*' : ''} (${path})`);
+    }
+  }
+  return [...out];
+}
+
+describe('docs/settings.md', () => {
+  const FIX = 'run `npm run docs:settings` (the table is generated from packages/core/src/config.ts)';
+
+  it('its settings table is the one the code gives', () => {
+    const current = text('docs/settings.md');
+    expect(withSettingsTable(current) === current, `docs/settings.md is out of date: ${FIX}`).toBe(true);
+  });
+
+  it('every setting in envSchema carries its own documentation', () => {
+    const schemas = Object.values(envSchema.shape);
+    // settingDocs is keyed by schema instance: two settings sharing one would share a description.
+    expect(new Set(schemas).size).toBe(schemas.length);
+    const missing = Object.entries(envSchema.shape).filter(([, schema]) => settingDocs.get(schema) === undefined).map(([name]) => name);
+    expect(missing, 'attach .register(settingDocs, { doc, unit, roles }) to each').toEqual([]);
+    expect(() => settingsReference()).not.toThrow();
+  });
+
+  it('every setting the code reads is documented (a HASAD_* name or process.env.NAME in services/ or packages/)', () => {
+    const documented = new Set(settingsReference().map((s) => s.name));
+    const files = sourceFiles();
+    expect(files.length).toBeGreaterThan(100);
+    expect(undocumented(files, documented), `define and document them in packages/core/src/config.ts, then ${FIX}`).toEqual([]);
+    // The check itself: a name nobody defined is caught, a documented family is not.
+    expect(undocumented([['x.ts', 'loadConfig().HASAD_NOT_A_SETTING; the HASAD_SOAP_MAX_* limits; process.env.SOMETHING_ELSE']], documented)).toEqual([
+      'HASAD_NOT_A_SETTING (x.ts)',
+      'SOMETHING_ELSE (x.ts)',
+    ]);
+  });
+
+  it("a setting named in a service's code lists that service's role among its readers", () => {
+    const wrong: string[] = [];
+    const bySetting = new Map(settingsReference().map((s) => [s.name, s]));
+    for (const [path, source] of sourceFiles()) {
+      const role = /^services\/(api|scheduler|fetcher|loader)\//.exec(path)?.[1];
+      if (!role) continue;
+      for (const { name } of settingsNamed(source)) {
+        const s = bySetting.get(name);
+        if (s && !(s.roles as readonly string[]).includes(role)) wrong.push(`${name} is read by ${role} (${path})`);
+      }
+    }
+    expect(wrong, `add the role to the setting's roles in packages/core/src/config.ts, then ${FIX}`).toEqual([]);
   });
 });

@@ -4,3 +4,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './csv-cell.ts';
 export * from './vocabulary.ts';
+export * from './settings-doc.ts';

@@ -4,8 +4,6 @@ export type QualityLocale = 'fr' | 'en' | 'ar';
 
 /** The message key of an improvement (`quality.improvement.add_keywords`), for translation catalogues. */
 export const improvementMessageKey = (code: ImprovementCode): string => `quality.improvement.${code}`;
-/** The message key of a dimension's label (`quality.dimension.findability`). */
-export const dimensionMessageKey = (d: Dimension): string => `quality.dimension.${d}`;
 
 /** Labels of the dimensions, French first. */
 export const DIMENSION_LABELS: Record<Dimension, Record<QualityLocale, string>> = {

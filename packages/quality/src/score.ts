@@ -50,9 +50,6 @@ export const CRITERION_NAMES = Object.keys(CRITERIA) as Criterion[];
 /** The EDP methodology's total. */
 export const MQA_MAX = 405;
 
-/** Criteria that depend on the link check: unassessed until a check of the dataset's URLs is known. */
-export const LINK_CRITERIA: readonly Criterion[] = ['accessUrlAnswers', 'downloadUrlAnswers'];
-
 /**
  * What would raise a score. `code` is stable (dashboards and translations key on it; the
  * message is under `quality.improvement.<code>`); `gain` is the points the criterion still lacks.

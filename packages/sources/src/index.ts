@@ -17,7 +17,7 @@ export type { RdfFormat, ReadRdfOptions, ReadRdfResult } from './adapters/dcat/p
 export { mapDataset, mapPage } from './adapters/dcat/map.ts';
 export type { DatasetMapResult, MappedBatch } from './adapters/dcat/map.ts';
 export type { PageGraph } from './adapters/dcat/graph.ts';
-export { closeHttpAgents, defaultHttpOptions, fetchPage, parseRetryAfter } from './http/client.ts';
+export { defaultHttpOptions, fetchPage, parseRetryAfter } from './http/client.ts';
 export type { FetchRequest, FetchResponse } from './http/client.ts';
 export { blockedAddressReason, compilePolicy, vetUrl } from './http/address-policy.ts';
 export type { AddressPolicy } from './http/address-policy.ts';

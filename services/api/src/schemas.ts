@@ -40,39 +40,214 @@ export const dateOrDateTime = {
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$',
 } as const;
 
+const str = { type: 'string' } as const;
+
+/** A node that is mostly text (dct:RightsStatement, LicenseDocument, Standard, ProvenanceStatement): `Resource` in @hasad/core. */
+const resource = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    uri: str,
+    label: langMap,
+    type: str,
+    attributionText: { ...langMap, description: 'ODRS odrs:attributionText' },
+    attributionUrl: { ...str, description: 'ODRS odrs:attributionURL' },
+    dataLicense: { ...str, description: 'ODRS odrs:dataLicense' },
+  },
+} as const;
+const resources = { type: 'array', items: resource } as const;
+
 const agent = {
   type: 'object',
   additionalProperties: true,
-  properties: { uri: { type: 'string' }, name: langMap, email: { type: 'string' }, homepage: { type: 'string' }, type: { type: 'string' } },
+  properties: { uri: str, name: langMap, email: str, homepage: str, type: { ...str, description: 'dct:type of the agent (IRI)' } },
 } as const;
 
 const contactPoint = {
   type: 'object',
   additionalProperties: true,
-  properties: { uri: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, url: { type: 'string' }, phone: { type: 'string' } },
+  properties: {
+    uri: str,
+    name: str,
+    email: { ...str, description: 'without mailto:' },
+    url: str,
+    phone: { ...str, description: 'without tel:, percent-decoded' },
+    organizationName: { ...langMap, description: 'vcard:organization-name' },
+    address: { ...str, description: 'vcard:hasAddress as one line of text' },
+  },
+} as const;
+
+const period = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    start: str,
+    end: str,
+    startAsGiven: { ...str, description: 'the start as the source wrote it, when it is not a valid date' },
+    endAsGiven: { ...str, description: 'the end as the source wrote it, when it is not a valid date (the period is still closed)' },
+  },
+} as const;
+
+/** A geometry literal with its datatype (WKT, GML, GeoJSON …). */
+const geometries = {
+  type: 'array',
+  items: { type: 'object', additionalProperties: true, properties: { value: str, datatype: { ...str, description: "the literal's datatype IRI; absent for a plain string" } } },
+} as const;
+
+const location = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    uri: str,
+    label: langMap,
+    geometry: { ...geometries, description: 'locn:geometry, each encoding with its datatype' },
+    bbox: { ...geometries, description: 'dcat:bbox' },
+    centroid: { ...geometries, description: 'dcat:centroid' },
+    inScheme: { ...str, description: 'the gazetteer the location comes from' },
+    identifier: str,
+    adminUnitL1: stringList,
+    adminUnitL2: stringList,
+  },
+} as const;
+
+const dataService = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    uri: str,
+    title: langMap,
+    description: langMap,
+    endpointUrl: stringList,
+    endpointDescription: stringList,
+    conformsTo: { ...resources, description: 'the protocol or API specification (WMS, WFS, OpenAPI …)' },
+    servesDataset: stringList,
+    license: str,
+    accessRights: str,
+    keywords: langListMap,
+    themes: stringList,
+    landingPage: str,
+    documentation: { ...stringList, description: 'foaf:page' },
+    hvdCategory: stringList,
+    applicableLegislation: stringList,
+    type: str,
+  },
 } as const;
 
 const distribution = {
   type: 'object',
   additionalProperties: true,
   properties: {
-    uri: { type: 'string' },
+    uri: str,
     title: langMap,
     description: langMap,
-    accessUrl: { type: 'string' },
-    downloadUrl: { type: 'string' },
-    format: { type: 'string' },
-    mediaType: { type: 'string' },
-    license: { type: 'string' },
+    accessUrl: str,
+    downloadUrl: str,
+    format: str,
+    mediaType: str,
+    license: str,
     byteSize: { type: 'number' },
-    issued: { type: 'string' },
-    modified: { type: 'string' },
+    issued: str,
+    modified: str,
+    rights: { ...resources, description: 'dct:rights: RightsStatements' },
+    licenseDocument: { ...resource, description: 'dct:license as a node with text or a type (the licence itself is `license`)' },
+    attributionText: { ...langMap, description: 'dcatde:licenseAttributionByText' },
+    language: stringList,
+    identifier: str,
+    documentation: { ...stringList, description: 'foaf:page' },
+    checksum: { type: 'object', additionalProperties: true, properties: { algorithm: str, value: str } },
+    accessService: { type: 'array', items: dataService, description: 'dcat:accessService: the services (WMS, WFS, API …) this distribution is served by' },
+    availability: str,
+    status: str,
+    conformsTo: resources,
+    compressFormat: str,
+    packageFormat: str,
+    spatialResolutionInMeters: { type: 'number' },
+    temporalResolution: { ...str, description: 'xsd:duration as given' },
+    hasPolicy: { ...stringList, description: 'odrl:hasPolicy' },
+    applicableLegislation: stringList,
+    accessRights: str,
+  },
+} as const;
+
+const catalogRecord = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'the dcat:CatalogRecord about this dataset, when the feed has one',
+  properties: { uri: str, title: langMap, description: langMap, issued: str, modified: str, status: str, conformsTo: resources, language: stringList, source: str },
+} as const;
+
+/** GeoDCAT-AP details of a record harvested from a geoportal (CSW, ISO 19139): `GeoDetails` in @hasad/sources. */
+const geoDetails = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'what an ISO 19139 record (CSW source) says beyond the canonical record',
+  properties: {
+    resourceType: { ...str, description: 'ISO hierarchy level: dataset, series, service …' },
+    serviceType: str,
+    operatesOn: stringList,
+    topicCategories: stringList,
+    created: str,
+    metadataModified: str,
+    metadataLanguage: str,
+    characterSet: str,
+    spatialResolution: stringList,
+    geometries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        properties: { bbox: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4, description: '[west, south, east, north], WGS 84 degrees' }, wkt: str, geojson: str },
+      },
+    },
+    geographicIdentifiers: stringList,
+    referenceSystems: stringList,
+    identifiers: stringList,
+    conformity: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: true, properties: { specification: langMap, uri: str, date: str, pass: { type: 'boolean' }, explanation: langMap } },
+    },
+    constraints: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: true, properties: { kind: { ...str, description: 'access, use, security or other' }, code: str, text: langMap, uri: str } },
+    },
+    provenance: langMap,
+    parties: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        properties: { role: str, organisation: langMap, individual: langMap, position: langMap, email: str, phone: str, url: str, metadata: { type: 'boolean' } },
+      },
+    },
+    keywordSets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        properties: {
+          thesaurus: langMap,
+          thesaurusUri: str,
+          type: str,
+          keywords: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { label: langMap, uri: str } } },
+        },
+      },
+    },
+    accessServices: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: true, properties: { endpointUrl: str, protocol: str, serviceType: str, title: langMap } },
+    },
+    formats: stringList,
+    pages: stringList,
+    metadataStandard: str,
   },
 } as const;
 
 /**
  * A dataset as the catalogue shows it: Hasad's own fields followed by every field of the
- * canonical record (`CanonicalDataset` in @hasad/core).
+ * canonical record (`CanonicalDataset` in @hasad/core; the DCAT-AP 3 optional ones only when the
+ * source gave them). openapi.int.test.ts checks that a record with every field validates against
+ * this schema with no property left undescribed. Nested objects declare no `required`: the
+ * serialiser would turn a record missing one into a 500.
  */
 export const datasetItem = {
   type: 'object',
@@ -101,10 +276,54 @@ export const datasetItem = {
     license: { type: 'string' },
     accessRights: { type: 'string' },
     spatial: stringList,
-    temporal: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { start: { type: 'string' }, end: { type: 'string' } } } },
+    temporal: { type: 'array', items: period },
     accrualPeriodicity: { type: 'string' },
     language: stringList,
     distributions: { type: 'array', items: distribution },
+    isSeries: { type: 'boolean', description: 'the record is a dcat:DatasetSeries' },
+    inSeries: stringList,
+    landingPages: { ...stringList, description: 'every landing page, when the source gave more than one (`landingPage` is the first)' },
+    version: str,
+    versionNotes: langMap,
+    abstract: langMap,
+    type: str,
+    conformsTo: { ...resources, description: 'the standards the dataset follows' },
+    relation: stringList,
+    qualifiedRelation: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: true, properties: { relation: str, role: { ...str, description: 'dcat:hadRole' } } },
+    },
+    provenance: { ...resources, description: 'dct:provenance: ProvenanceStatements' },
+    creator: { type: 'array', items: agent },
+    otherIdentifier: {
+      type: 'array',
+      description: 'adms:identifier: other identifiers (DOIs, national registries …)',
+      items: { type: 'object', additionalProperties: true, properties: { notation: str, datatype: str, uri: str, schemaAgency: str, issued: str } },
+    },
+    rights: { ...resources, description: 'dct:rights: RightsStatements (ODRS statements, reuse conditions …)' },
+    licenseDocument: { ...resource, description: 'dct:license as a node with text or a type (the licence itself is `license`)' },
+    accessRightsStatement: { ...resource, description: 'dct:accessRights as a RightsStatement (`accessRights` is its IRI or text)' },
+    attributionText: { ...langMap, description: 'dcatde:licenseAttributionByText' },
+    locations: { type: 'array', items: location, description: 'typed dct:spatial locations; `spatial` is their display form' },
+    documentation: { ...stringList, description: 'foaf:page' },
+    hasVersion: stringList,
+    isVersionOf: stringList,
+    isReferencedBy: stringList,
+    hasPart: stringList,
+    isPartOf: stringList,
+    sample: stringList,
+    wasGeneratedBy: stringList,
+    qualifiedAttribution: { type: 'array', items: { type: 'object', additionalProperties: true, properties: { agent: str, role: str } } },
+    applicableLegislation: stringList,
+    hvdCategory: stringList,
+    spatialResolutionInMeters: { type: 'number' },
+    temporalResolution: { ...str, description: 'xsd:duration as given' },
+    first: str,
+    last: str,
+    prev: str,
+    catalogRecord,
+    dataService: { ...dataService, description: 'set when the record is a service (an ISO 19139 service record of a geoportal): exported in /catalog as a dcat:DataService; `servesDataset` holds the references as the record gives them' },
+    geo: geoDetails,
   },
 } as const;
 

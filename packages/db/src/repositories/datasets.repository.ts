@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { languageKey } from '../search-columns.ts';
 import { fieldQuerySql, type FieldQuery } from './field-query.ts';
+import { isUuid } from './sources.repository.ts';
 
 /** Facets the search can count, by the name the API uses. */
 export const DATASET_FACETS = ['organization', 'theme', 'format', 'license', 'keyword', 'language'] as const;
@@ -159,7 +160,7 @@ function decodeCursor(cursor: string, sort: DatasetSort): CursorBody {
   }
   const ok =
     typeof c === 'object' && c !== null && Array.isArray((c as CursorBody).k) && (c as CursorBody).k.length === 2 &&
-    ['string', 'number'].includes(typeof (c as CursorBody).k[0]) && typeof (c as CursorBody).k[1] === 'string' && isUuidLike((c as CursorBody).k[1]);
+    ['string', 'number'].includes(typeof (c as CursorBody).k[0]) && typeof (c as CursorBody).k[1] === 'string' && isUuid((c as CursorBody).k[1]);
   if (!ok) throw new InvalidCursorError('cursor is not one this API gave out');
   if ((c as CursorBody).s !== sort) throw new InvalidCursorError(`cursor was made for sort=${(c as CursorBody).s}, not sort=${sort}`);
   return c as CursorBody;
@@ -215,12 +216,12 @@ function conditions(f: DatasetFilter): SQL[] {
   if (status !== 'all') conds.push(sql`d.status = ${status}`);
   const orgs = arr(f.organization);
   if (orgs.length > 0) {
-    const ids = orgs.filter(isUuidLike);
+    const ids = orgs.filter(isUuid);
     conds.push(
       sql`d.organization_id IN (SELECT id FROM organizations WHERE slug = ANY(${sql.param(orgs)}::text[])${ids.length ? sql` OR id = ANY(${sql.param(ids)}::uuid[])` : sql``})`,
     );
   }
-  if (f.source) conds.push(isUuidLike(f.source) ? sql`d.source_id = ${f.source}::uuid` : sql`false`);
+  if (f.source) conds.push(isUuid(f.source) ? sql`d.source_id = ${f.source}::uuid` : sql`false`);
   if (f.q?.trim()) conds.push(f.fuzzy ? fuzzyCondition(f.q) : sql`d.search_vector @@ query`);
   for (const t of arr(f.theme)) {
     // A bare code (`ENVI`) also names the EU data theme.
@@ -397,15 +398,9 @@ export async function explainSearch(db: Db, f: DatasetFilter): Promise<string> {
   return res.rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
-/** Lists datasets, newest change first (kept for callers that need no search). */
-export async function listDatasets(db: Db, f: DatasetFilter): Promise<{ total: number; items: DatasetRow[] }> {
-  const res = await searchDatasets(db, { ...f, facets: f.facets ?? [] });
-  return { total: res.total, items: res.items };
-}
-
 /** Finds a dataset by Hasad id (the only key that names one dataset whatever the sources publish). */
 export async function getDataset(db: Db, key: string): Promise<DatasetRow | undefined> {
-  if (!isUuidLike(key)) return undefined;
+  if (!isUuid(key)) return undefined;
   const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ${key}`);
   return res.rows[0];
 }
@@ -421,7 +416,7 @@ export type DatasetLookup = { found: DatasetRow } | { found: undefined; matches:
  * `matches` lists them, at most 50.
  */
 export async function lookupDataset(db: Db, key: string, opts: { organization?: string } = {}): Promise<DatasetLookup> {
-  if (isUuidLike(key)) {
+  if (isUuid(key)) {
     const row = await getDataset(db, key);
     return row && (opts.organization === undefined || row.organization === opts.organization) ? { found: row } : { found: undefined, matches: [] };
   }
@@ -430,10 +425,6 @@ export async function lookupDataset(db: Db, key: string, opts: { organization?: 
   const active = res.rows.filter((r) => r.status === 'active');
   const pool = active.length > 0 ? active : res.rows;
   return pool.length === 1 ? { found: pool[0]! } : { found: undefined, matches: pool };
-}
-
-export function isUuidLike(s: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 }
 
 export interface CatalogueVersion {

@@ -6,8 +6,6 @@ import { isUuid } from './sources.repository.ts';
 
 export type Run = typeof runs.$inferSelect;
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'unchanged' | 'needs_review' | 'failed' | 'cancelled';
-export const LIVE_STATUSES: RunStatus[] = ['queued', 'running'];
-export const FINAL_STATUSES: RunStatus[] = ['succeeded', 'unchanged', 'needs_review', 'failed', 'cancelled'];
 
 /** Thrown when a source already has a live run: the second trigger is deduplicated, not queued. */
 export class RunActiveError extends HasadError {

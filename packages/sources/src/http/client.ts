@@ -113,13 +113,6 @@ function vettingConnector(policy: CompiledPolicy, timeout: number): buildConnect
   };
 }
 
-/** Closes the shared connection pools (graceful shutdown). Later fetches open new pools. */
-export async function closeHttpAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((a) => a.close()));
-}
-
 const localLimiters = new Map<string, HostLimiter>();
 
 /** The process-wide limiter used when the caller passes none (CLI, previews, tests). */

@@ -5,7 +5,7 @@ import {
   countValues,
   getDataset,
   lookupDataset,
-  isUuidLike,
+  isUuid,
   searchDatasets,
   suggestDatasets,
   suggestFormats,
@@ -263,7 +263,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const id = str(p['id']);
       if (!id) throw new CkanValidationError('id', 'Missing value');
       const orgs = await orgCache(true);
-      const org = [...orgs.values()].find((o) => o.slug === id || (isUuidLike(id) && o.id === id.toLowerCase()));
+      const org = [...orgs.values()].find((o) => o.slug === id || (isUuid(id) && o.id === id.toLowerCase()));
       if (!org) throw new CkanNotFound();
       return {
         ...toCkanOrganization(org, org.count),

@@ -1,1 +1,0 @@
-export { loadConfig, type HasadConfig } from '@hasad/core';
