@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createOrganization, type Run } from '@hasad/db';
 import { ckanPackage } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { printTable, probeHealth, startHostileServer, type CaseOutcome, type Handler, type HostileServer } from './support.ts';
+import { datasetSnapshot, printTable, probeHealth, startHostileServer, stream, type CaseOutcome, type Handler, type HostileServer } from './support.ts';
 
 /**
  * CKAN portals past the parsing limits (issue 11). A `package_search` answer used to be read and
@@ -35,30 +35,6 @@ function portal(from: number, n: number): Handler {
   return (_req, res) => void json(res).end(body);
 }
 
-/** Writes `head`, then `total` bytes of `block` repeated with backpressure, then `foot`: never more than one block in memory. */
-function streamed(res: ServerResponse, head: string, block: Buffer, total: number, foot: string): Promise<void> {
-  return new Promise((resolve) => {
-    let sent = 0;
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      resolve();
-    });
-    json(res).write(head);
-    const pump = () => {
-      while (!closed && sent < total) {
-        sent += block.length;
-        if (!res.write(block)) {
-          res.once('drain', pump);
-          return;
-        }
-      }
-      if (!closed) res.end(foot, resolve);
-    };
-    pump();
-  });
-}
-
 interface LimitCase {
   name: string;
   slug: string;
@@ -76,7 +52,7 @@ const CASES: LimitCase[] = [
   {
     name: '(b) a 40 MB description (one JSON string)',
     slug: 'long-string',
-    hostile: (_req, res) => streamed(res, '{"help": "package_search", "success": true, "result": {"count": 1, "results": [{"id": "long", "name": "long", "title": "Long", "notes": "', Buffer.alloc(64 * 1024, 'a'), 40 * MiB, '"}]}}'),
+    hostile: (_req, res) => stream(json(res), Buffer.alloc(64 * 1024, 'a'), 40 * MiB, { head: '{"help": "package_search", "success": true, "result": {"count": 1, "results": [{"id": "long", "name": "long", "title": "Long", "notes": "', foot: '"}]}}' }),
     error: /^CKAN JSON from \S+ exceeds HASAD_PARSE_MAX_TOKEN_BYTES \(16777216\): a JSON string longer than 16777216 characters at line 1, column \d+$/,
   },
   {
@@ -86,12 +62,6 @@ const CASES: LimitCase[] = [
     error: new RegExp(`^page 1 from \\S+ exceeds HASAD_PARSE_MAX_RECORDS_PER_PAGE \\(${MAX_RECORDS_PER_PAGE}\\): it lists more than ${MAX_RECORDS_PER_PAGE} records \\(${MAX_RECORDS_PER_PAGE + 500}\\)$`),
   },
 ];
-
-/** Every dataset row, as a comparable snapshot. */
-async function snapshot(p: TestPipeline) {
-  const res = await p.rt.db.pool.query('SELECT id, source_id, status, content_hash, updated_at FROM datasets ORDER BY id');
-  return res.rows;
-}
 
 beforeAll(async () => {
   server = await startHostileServer();
@@ -137,7 +107,7 @@ describe('CKAN portals past the parsing limits fail their page alone', () => {
       expect(await p.harvest(sourceId)).toMatchObject({ status: 'succeeded', created: 5 });
       route.flip();
       const otherId = await otherPortal();
-      const before = await snapshot(p);
+      const before = await datasetSnapshot(p.rt.db.pool);
 
       const started = Date.now();
       const probe = probeHealth(`${p.rt.apiUrl}/healthz`);
@@ -162,7 +132,7 @@ describe('CKAN portals past the parsing limits fail their page alone', () => {
       expect(health.answered).toBeGreaterThan(0);
       expect(health.maxMs, 'slowest /healthz, ms').toBeLessThanOrEqual(HEALTH_MAX_MS);
       // Nothing withdrawn, nothing added or rewritten, except the other portal's 10 new datasets.
-      const after = await snapshot(p);
+      const after = await datasetSnapshot(p.rt.db.pool);
       expect(after.filter((r) => r.source_id !== otherId)).toEqual(before);
       expect(after.filter((r) => r.source_id === sourceId).map((r) => r.status)).toEqual(Array(5).fill('active'));
       // The fetcher is still up and harvesting.

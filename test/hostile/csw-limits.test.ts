@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createOrganization, type Run } from '@hasad/db';
 import { CSW_NS, GMD_SCHEMA, isoRecord } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
-import { catalogue, printTable, probeHealth, startHostileServer, watchMemory, type CaseOutcome, type Handler, type HostileServer } from './support.ts';
+import { catalogue, datasetSnapshot, printTable, probeHealth, startHostileServer, stream, watchMemory, type CaseOutcome, type Handler, type HostileServer } from './support.ts';
 
 /**
  * CSW answers past the XML limits (issue 11). A GetRecords answer used to be read whole and turned
@@ -57,30 +57,6 @@ const healthyRecords =
   (_req, res) =>
     void xml(res).end(resultsHead(n) + Array.from({ length: n }, (_, i) => isoRecord(from + i)).join('') + resultsFoot);
 
-/** Writes `head`, then `total` bytes of `block` repeated with backpressure, then `foot`: never more than one block in memory. */
-function streamed(res: ServerResponse, head: string, block: Buffer, total: number, foot: string): Promise<void> {
-  return new Promise((resolve) => {
-    let sent = 0;
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      resolve();
-    });
-    xml(res).write(head);
-    const pump = () => {
-      while (!closed && sent < total) {
-        sent += block.length;
-        if (!res.write(block)) {
-          res.once('drain', pump);
-          return;
-        }
-      }
-      if (!closed) res.end(foot, resolve);
-    };
-    pump();
-  });
-}
-
 interface LimitCase {
   name: string;
   slug: string;
@@ -92,7 +68,7 @@ const CASES: LimitCase[] = [
   {
     name: '40 MB of tiny elements in one record',
     slug: 'tiny',
-    hostile: (_req, res) => streamed(res, `${resultsHead(1)}<gmd:MD_Metadata>`, Buffer.from('<a/>'.repeat(16 * 1024)), 40 * MiB, `</gmd:MD_Metadata>${resultsFoot}`),
+    hostile: (_req, res) => stream(xml(res), Buffer.from('<a/>'.repeat(16 * 1024)), 40 * MiB, { head: `${resultsHead(1)}<gmd:MD_Metadata>`, foot: `</gmd:MD_Metadata>${resultsFoot}` }),
     error: /^CSW GetRecords response from \S+ exceeds HASAD_CSW_MAX_ELEMENTS \(1000000\): more than 1000000 elements in the document$/,
   },
   {
@@ -102,12 +78,6 @@ const CASES: LimitCase[] = [
     error: /^CSW GetRecords response from \S+ exceeds HASAD_CSW_MAX_DEPTH \(256\): elements nested 257 deep$/,
   },
 ];
-
-/** Every dataset row, as a comparable snapshot. */
-async function snapshot(p: TestPipeline) {
-  const res = await p.rt.db.pool.query('SELECT id, source_id, status, content_hash, updated_at FROM datasets ORDER BY id');
-  return res.rows;
-}
 
 beforeAll(async () => {
   server = await startHostileServer();
@@ -147,7 +117,7 @@ describe('CSW answers past the XML limits fail their page alone', () => {
       route.flip();
       const otherPath = `/other-${++others}`;
       const otherId = await p.addSource(server.route(otherPath, catalogue(`${server.url}${otherPath}`, 10)));
-      const before = await snapshot(p);
+      const before = await datasetSnapshot(p.rt.db.pool);
 
       const started = Date.now();
       const memory = watchMemory();
@@ -178,7 +148,7 @@ describe('CSW answers past the XML limits fail their page alone', () => {
       expect(health.answered).toBeGreaterThan(0);
       expect(health.maxMs, 'slowest /healthz, ms').toBeLessThanOrEqual(HEALTH_MAX_MS);
       // Nothing withdrawn, nothing rewritten; the other source's 10 datasets are new.
-      const after = await snapshot(p);
+      const after = await datasetSnapshot(p.rt.db.pool);
       expect(after.filter((r) => r.source_id !== otherId)).toEqual(before);
       expect(after.filter((r) => r.source_id === sourceId).map((r) => r.status)).toEqual(Array(3).fill('active'));
       // The fetcher is still up and harvesting.

@@ -95,9 +95,10 @@ export function catalogue(baseUrl: string, n = 3): Handler {
 
 /**
  * Streams `total` bytes made of `block` repeated, with backpressure, stopping when the client goes
- * away. Nothing but one block is ever held in memory.
+ * away; `head` before and `foot` after, when given (a document around the filler). Nothing but one
+ * block is ever held in memory.
  */
-export function stream(res: ServerResponse, block: Buffer, total: number): Promise<void> {
+export function stream(res: ServerResponse, block: Buffer, total: number, frame: { head?: string; foot?: string } = {}): Promise<void> {
   return new Promise((resolve) => {
     let sent = 0;
     let closed = false;
@@ -105,6 +106,7 @@ export function stream(res: ServerResponse, block: Buffer, total: number): Promi
       closed = true;
       resolve();
     });
+    if (frame.head !== undefined) res.write(frame.head);
     const pump = () => {
       while (!closed && sent < total) {
         const n = Math.min(block.length, total - sent);
@@ -114,10 +116,22 @@ export function stream(res: ServerResponse, block: Buffer, total: number): Promi
           return;
         }
       }
-      if (!closed) res.end(resolve);
+      if (!closed) res.end(frame.foot ?? '', resolve);
     };
     pump();
   });
+}
+
+/** Every dataset row of the catalogue, as a comparable snapshot (a hostile case must leave it as it was). */
+export interface DatasetRow {
+  id: string;
+  source_id: string;
+  status: string;
+  content_hash: string;
+  updated_at: Date;
+}
+export async function datasetSnapshot(pool: { query(sql: string): Promise<{ rows: unknown[] }> }): Promise<DatasetRow[]> {
+  return (await pool.query('SELECT id, source_id, status, content_hash, updated_at FROM datasets ORDER BY id')).rows as DatasetRow[];
 }
 
 /** 64 KiB of Turtle comment lines: a parser reads it forever without complaint, so only the size limit can stop it. */
