@@ -258,6 +258,52 @@ describe('an organisation in its space', () => {
     expect((await h.pool.query('SELECT count(*)::int AS n FROM sources')).rows[0].n).toBe(sourcesBefore);
   });
 
+  it('helps with the kind’s config: lists a WSDL’s operations and writes the one chosen, writes a CKAN organisation as the fq filter', async () => {
+    const { jar, csrf } = await signIn(oneeToken);
+    feeds.route('/onee/catalogue.wsdl', () => ({
+      status: 200,
+      contentType: 'text/xml; charset=utf-8',
+      body: `<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:tns="urn:onee" targetNamespace="urn:onee">
+        <binding name="CatalogueBinding" type="tns:P"><soap:binding transport="http://schemas.xmlsoap.org/soap/http"/>
+          <operation name="ListerJeux"><soap:operation soapAction="urn:onee/ListerJeux"/></operation>
+          <operation name="LireJeu"><soap:operation soapAction="urn:onee/LireJeu"/></operation>
+        </binding>
+        <service name="Catalogue"><port name="CatalogueSoap" binding="tns:CatalogueBinding"><soap:address location="${feeds.url}/onee/catalogue.svc"/></port></service>
+      </definitions>`,
+    }));
+    const wsdl = `${feeds.url}/onee/catalogue.wsdl`;
+    const base = { _csrf: csrf, kind: 'soap', url: `${feeds.url}/onee/catalogue.svc`, title: 'Catalogue SOAP', schedule: 'daily', timezone: 'Africa/Casablanca', config: '{"recordPath": "Jeu"}' };
+    const listed = await post('/espace/register', jar, { ...base, soap_wsdl: wsdl, action: 'operations' });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.body).toContain('data-testid="register-soap-operation"');
+    expect(listed.body).toContain('<option value="ListerJeux" >ListerJeux — urn:onee/ListerJeux</option>');
+    expect(listed.body).toContain('<option value="LireJeu" >LireJeu — urn:onee/LireJeu</option>');
+    // The WSDL is already in the config shown; the operation chosen joins it on the next step.
+    expect(listed.body).toContain('&quot;wsdl&quot;: &quot;' + wsdl.replace(/\//g, '/'));
+    const chosen = await post('/espace/register', jar, { ...base, soap_wsdl: wsdl, soap_operation: 'ListerJeux', action: 'preview' });
+    // The config is still incomplete for SOAP (no envelope, no fields): refused, and the config shown carries both helpers' values.
+    expect(chosen.statusCode).toBe(400);
+    expect(chosen.body).toContain('&quot;operation&quot;: &quot;ListerJeux&quot;');
+    expect(chosen.body).toContain('envelope');
+
+    const noWsdl = await post('/espace/register', jar, { ...base, action: 'operations' });
+    expect(noWsdl.statusCode).toBe(400);
+    expect(noWsdl.body).toContain('Indiquez l’adresse du WSDL');
+    const broken = await post('/espace/register', jar, { ...base, soap_wsdl: `${feeds.url}/onee/nothing-here.wsdl`, action: 'operations' });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.body).toContain('Le WSDL n’a pas pu être lu');
+
+    // CKAN: the organisation becomes the fq filter, joined to one already there; a name that is no CKAN name is refused.
+    const ckan = { _csrf: csrf, kind: 'ckan', url: 'https://data.example.ma', title: 'Portail', schedule: 'daily', timezone: 'UTC' };
+    const saved = await post('/espace/register', jar, { ...ckan, config: '{"fq": "res_format:CSV"}', ckan_organization: 'onee-eau', action: 'save' });
+    expect(saved.statusCode).toBe(303);
+    const id = /\/espace\/sources\/([0-9a-f-]{36})/.exec(saved.headers.location as string)?.[1];
+    expect((await h.pool.query('SELECT config FROM sources WHERE id = $1', [id])).rows[0].config).toMatchObject({ fq: '(res_format:CSV) AND organization:onee-eau' });
+    const badName = await post('/espace/register', jar, { ...ckan, config: '{}', ckan_organization: 'Onee Eau"', action: 'save' });
+    expect(badName.statusCode).toBe(400);
+    expect(badName.body).toContain('is not a CKAN organisation name');
+  });
+
   it('sends a test notification to the organisation’s own contacts, by e-mail and signed webhook, and shows each outcome', async () => {
     await setOrganizationNotifications(h.deps.db, 'hcp', { emails: ['donnees@hcp.ma'], webhookUrl: hook.url, webhookSecret: 'hcp-webhook-secret-0123456789abcdef' });
     const { jar, csrf } = await signIn(hcpToken);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { HasadError } from '@hasad/core';
+import { fetchSettings, HasadError } from '@hasad/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   cancelWithdrawals,
@@ -21,7 +21,7 @@ import {
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
 import { enqueueHarvestRun } from '@hasad/pipeline';
-import { adapterKinds, getAdapter, type PreviewResult } from '@hasad/sources';
+import { adapterKinds, getAdapter, listSoapOperations, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
 import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
 import { html } from '../dashboard/html.ts';
 import {
@@ -120,6 +120,30 @@ export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void>
       securedRoutes(secured, deps, store);
     });
   });
+}
+
+/** A CKAN organisation's name (its slug in the portal's URLs). */
+const CKAN_NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+
+/**
+ * Writes the register form's kind helpers into the config: the SOAP WSDL and the operation chosen
+ * from it (`wsdl`, `operation`), a CKAN organisation as the `fq` filter (`organization:NAME`,
+ * joined to a filter already there). Returns true when the config changed, a message when a
+ * helper's value cannot be used.
+ */
+export function applyConfigHelpers(v: RegisterValues, cfg: Record<string, unknown>): boolean | string {
+  let changed = false;
+  if (v.kind === 'soap' && v.soap_wsdl !== '') {
+    if (cfg.wsdl !== v.soap_wsdl) [cfg.wsdl, changed] = [v.soap_wsdl, true];
+    if (v.soap_operation !== '' && cfg.operation !== v.soap_operation) [cfg.operation, changed] = [v.soap_operation, true];
+  }
+  if (v.kind === 'ckan' && v.ckan_organization !== '') {
+    if (!CKAN_NAME.test(v.ckan_organization)) return `"${v.ckan_organization}" is not a CKAN organisation name (lower-case letters, digits, - and _, as in the portal's /organization/NAME address)`;
+    const clause = `organization:${v.ckan_organization}`;
+    const fq = typeof cfg.fq === 'string' ? cfg.fq.trim() : '';
+    if (!fq.split(/\s+/).includes(clause)) [cfg.fq, changed] = [fq === '' ? clause : `(${fq}) AND ${clause}`, true];
+  }
+  return changed;
 }
 
 function ctxOf(req: FastifyRequest): SpaceContext {
@@ -295,12 +319,23 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
 
   const kinds = adapterKinds();
   const preview = previewRunner(deps);
-  const blank: RegisterValues = { kind: '', url: '', title: '', schedule: 'daily', timezone: DEFAULT_TIMEZONE, config: '{}' };
-  const registerPage = (req: FastifyRequest, reply: FastifyReply, v: RegisterValues, opts: { status?: number; error?: string; result?: PreviewResult } = {}) => {
+  const blank: RegisterValues = { kind: '', url: '', title: '', schedule: 'daily', timezone: DEFAULT_TIMEZONE, config: '{}', soap_wsdl: '', soap_operation: '', ckan_organization: '' };
+  const registerPage = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    v: RegisterValues,
+    opts: { status?: number; error?: string; result?: PreviewResult; operations?: SoapOperationInfo[] } = {},
+  ) => {
     const ctx = ctxOf(req);
     return sendHtml(
       reply,
-      spacePage({ lang: ctx.lang, title: l(ctx.lang, 'register.title'), ctx, ...(opts.error ? { flash: { kind: 'error' as const, text: opts.error } } : {}), body: registerView(ctx.lang, ctx, kinds, v, opts.result) }),
+      spacePage({
+        lang: ctx.lang,
+        title: l(ctx.lang, 'register.title'),
+        ctx,
+        ...(opts.error ? { flash: { kind: 'error' as const, text: opts.error } } : {}),
+        body: registerView(ctx.lang, ctx, kinds, v, opts.result, opts.operations),
+      }),
       opts.status ?? 200,
     );
   };
@@ -366,7 +401,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
   app.post<{ Body: Body }>(`${E}/register`, async (req, reply) => {
     const lang = langOf(req);
     const b = req.body ?? {};
-    const limits: Record<keyof RegisterValues, number> = { kind: 20, url: 4096, title: 500, schedule: 200, timezone: 100, config: 20_000 };
+    const limits: Record<keyof RegisterValues, number> = { kind: 20, url: 4096, title: 500, schedule: 200, timezone: 100, config: 20_000, soap_wsdl: 4096, soap_operation: 200, ckan_organization: 200 };
     const v = { ...blank };
     for (const k of Object.keys(limits) as Array<keyof RegisterValues>) {
       const raw = b[k] ?? '';
@@ -383,7 +418,24 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     }
     if (!config || typeof config !== 'object' || Array.isArray(config)) return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.badJson', { detail: 'not an object' }) });
     const cfg = config as Record<string, unknown>;
+    // The kind's helpers (a WSDL's operation, a CKAN organisation) write into the config, and the
+    // config shown again is the one previewed or saved: what the data officer sees is what is kept.
+    const helped = applyConfigHelpers(v, cfg);
+    if (typeof helped === 'string') return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.refused', { detail: helped }) });
+    if (helped) v.config = JSON.stringify(cfg, null, 2);
     try {
+      if (b.action === 'operations') {
+        // "List the WSDL's operations": fetched as a feed is (address rules, size and time limits).
+        if (v.soap_wsdl === '') return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.soapNoWsdl') });
+        checkFeedUrl(v.soap_wsdl);
+        try {
+          const operations = await listSoapOperations(v.soap_wsdl, fetchSettings(deps.config), AbortSignal.timeout(deps.config.HASAD_PREVIEW_TIMEOUT_MS));
+          return registerPage(req, reply, v, { operations });
+        } catch (err) {
+          if (err instanceof HasadError) return registerPage(req, reply, v, { status: 422, error: l(lang, 'register.soapFailed', { detail: err.message }) });
+          throw err;
+        }
+      }
       if (b.action === 'save') {
         const p = req.spaceSession!.principal;
         const org = await organizationFor(deps, p, undefined);

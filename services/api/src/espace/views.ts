@@ -4,7 +4,7 @@ import { counted, dirOf, formatDateTime, formatNumber, improvementText, LANGS, p
 import { historyChart } from '../dashboard/charts.ts';
 import { html, safeHref, type Html } from '../dashboard/html.ts';
 import type { TestDelivery } from '@hasad/notify';
-import type { PreviewResult } from '@hasad/sources';
+import type { PreviewResult, SoapOperationInfo } from '@hasad/sources';
 import { l, type LabelKey } from './i18n.ts';
 
 /** Where the space lives. */
@@ -242,6 +242,10 @@ export interface RegisterValues {
   schedule: string;
   timezone: string;
   config: string;
+  /** The kind helpers: a SOAP service's WSDL and the operation chosen from it; a CKAN organisation to harvest alone. */
+  soap_wsdl: string;
+  soap_operation: string;
+  ckan_organization: string;
 }
 
 /** The kinds with their sentence, for the form (a kind without one shows its code). */
@@ -253,7 +257,32 @@ export const KINDS_DESCRIBED = Object.keys(KIND_KEYS);
 /** Where the form's check (espace.js) writes a field's message as the data officer types. */
 const fieldError = (field: string) => html`<small class="field-error error-text" data-error-for="${field}" data-testid="register-error-${field}" role="status" aria-live="polite" dir="auto" hidden></small>`;
 
-export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: RegisterValues, preview?: PreviewResult): Html {
+/**
+ * The kinds' helpers, written into the config on preview or save: the operations of a SOAP
+ * service's WSDL (listed by the server, a select once listed), a CKAN portal's organisation.
+ */
+function configHelpers(lang: Lang, v: RegisterValues, operations?: SoapOperationInfo[]): Html {
+  const names = operations ? [...new Set(operations.map((o) => o.operation))] : [];
+  const actionOf = (name: string) => operations?.find((o) => o.operation === name)?.soapAction ?? '';
+  return html`<details class="helpers" ${v.soap_wsdl || v.ckan_organization || operations ? html`open` : html``} data-testid="register-helpers"><summary>${l(lang, 'register.helpers')}</summary>
+  <fieldset><legend>SOAP</legend>
+  <label>${l(lang, 'register.soapWsdl')} <input name="soap_wsdl" type="url" value="${v.soap_wsdl}" maxlength="4096" dir="ltr" data-testid="register-soap-wsdl"></label>
+  <button type="submit" name="action" value="operations" formnovalidate data-testid="register-soap-list">${l(lang, 'register.soapList')}</button>
+  ${operations
+    ? names.length
+      ? html`<label>${l(lang, 'register.soapOperation')} <select name="soap_operation" dir="ltr" data-testid="register-soap-operation">${names.map(
+          (n) => html`<option value="${n}" ${n === v.soap_operation ? html`selected` : html``}>${n}${actionOf(n) ? ` — ${actionOf(n)}` : ''}</option>`,
+        )}</select></label>`
+      : html`<p class="muted">${l(lang, 'register.soapNone')}</p>`
+    : html`<label>${l(lang, 'register.soapOperation')} <input name="soap_operation" value="${v.soap_operation}" maxlength="200" dir="ltr"></label>`}
+  </fieldset>
+  <fieldset><legend>CKAN</legend>
+  <label>${l(lang, 'register.ckanOrg')} <input name="ckan_organization" value="${v.ckan_organization}" maxlength="200" dir="ltr" data-testid="register-ckan-org"></label>
+  </fieldset>
+</details>`;
+}
+
+export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: RegisterValues, preview?: PreviewResult, operations?: SoapOperationInfo[]): Html {
   return html`<h1>${l(lang, 'register.title')}</h1>
 <p class="sub">${l(lang, 'register.intro')}</p>
 <form method="post" action="${E}/register" class="card register-form" data-testid="register-form" data-check="${E}/register/check">${csrfField(ctx)}
@@ -270,6 +299,7 @@ export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: 
   ${fieldError('timezone')}
   <label>${l(lang, 'register.config')} <textarea name="config" rows="6" maxlength="20000" dir="ltr" data-testid="register-config">${v.config}</textarea></label>
   ${fieldError('config')}
+  ${configHelpers(lang, v, operations)}
   <div class="actions">
     <button type="submit" name="action" value="preview" data-testid="register-preview">${l(lang, 'register.preview')}</button>
     <button type="submit" name="action" value="save" class="primary" data-testid="register-save">${l(lang, 'register.save')}</button>
