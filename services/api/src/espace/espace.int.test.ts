@@ -198,8 +198,23 @@ describe('an organisation in its space', () => {
     // What was typed comes back, escaped.
     expect(preview.body).toContain('value="Inventaire &lt;script&gt;alert(1)&lt;/script&gt;"');
     expect(preview.body).not.toContain('<script>alert(1)</script>');
+    // The mapping table, from the file's own header: each column with the field it fills, changeable.
+    expect(preview.body).toContain('data-testid="register-csv-mapping"');
+    expect(preview.body).toContain('<input type="hidden" name="csvcol_1" value="titre">');
+    expect(preview.body).toMatch(/name="csvmap_1"[^]*?<option value="title" selected>title<\/option>/);
     // Nothing written by a preview.
     expect((await h.pool.query('SELECT count(*)::int AS n FROM sources WHERE organization_id = $1', [seed.org.onee])).rows[0].n).toBe(1);
+
+    // Choosing fields in the table writes the config's mapping, and the preview reads with it.
+    const table = { csvcol_0: 'identifiant', csvmap_0: 'identifier', csvcol_1: 'titre', csvmap_1: 'title.fr', csvcol_2: 'description', csvmap_2: 'description.fr' };
+    const mapped = await post('/espace/register', jar, { ...fields, ...table, action: 'mapping' });
+    expect(mapped.statusCode).toBe(200);
+    expect(mapped.body).toContain('&quot;mapping&quot;: {');
+    expect(mapped.body).toContain('&quot;description.fr&quot;: &quot;description&quot;');
+    expect(mapped.body).toMatch(/name="csvmap_2"[^]*?<option value="description.fr" selected>/);
+    const twice = await post('/espace/register', jar, { ...fields, ...table, csvmap_2: 'title.fr', action: 'mapping' });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.body).toContain('title.fr is chosen for two columns');
 
     const badJson = await post('/espace/register', jar, { ...fields, config: '{"delimiter": ', action: 'preview' });
     expect(badJson.statusCode).toBe(400);

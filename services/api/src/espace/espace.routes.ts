@@ -21,7 +21,7 @@ import {
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
 import { enqueueHarvestRun } from '@hasad/pipeline';
-import { adapterKinds, getAdapter, listSoapOperations, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
+import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
 import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
 import { html } from '../dashboard/html.ts';
 import {
@@ -120,6 +120,28 @@ export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void>
       securedRoutes(secured, deps, store);
     });
   });
+}
+
+/** Every field a CSV column can fill, with the language variants of the multilingual ones, for the mapping table. */
+const CSV_FIELD_NAMES: string[] = Object.entries(CSV_FIELDS).flatMap(([name, def]) => (def.lang ? [name, `${name}.fr`, `${name}.ar`, `${name}.en`] : [name]));
+const MAX_COLUMNS = 500;
+
+/**
+ * The mapping chosen in the CSV mapping table (`csvcol_N`: the column's name, `csvmap_N`: the
+ * field, empty for "not read"), as the config's `mapping`; a message when it cannot be used.
+ */
+export function csvMappingFromForm(b: Record<string, string | undefined>): Record<string, string> | string {
+  const mapping: Record<string, string> = {};
+  for (let i = 0; i < MAX_COLUMNS; i++) {
+    const column = b[`csvcol_${i}`];
+    if (column === undefined) break;
+    const field = (b[`csvmap_${i}`] ?? '').trim();
+    if (field === '') continue;
+    if (!CSV_FIELD_NAMES.includes(field)) return `"${field}" is not a field a CSV column can fill`;
+    if (Object.hasOwn(mapping, field)) return `${field} is chosen for two columns ("${mapping[field]}" and "${column}"); choose it for one`;
+    mapping[field] = column;
+  }
+  return mapping;
 }
 
 /** A CKAN organisation's name (its slug in the portal's URLs). */
@@ -324,7 +346,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     req: FastifyRequest,
     reply: FastifyReply,
     v: RegisterValues,
-    opts: { status?: number; error?: string; result?: PreviewResult; operations?: SoapOperationInfo[] } = {},
+    opts: { status?: number; error?: string; result?: PreviewResult; operations?: SoapOperationInfo[]; columns?: CsvColumn[] } = {},
   ) => {
     const ctx = ctxOf(req);
     return sendHtml(
@@ -334,7 +356,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
         title: l(ctx.lang, 'register.title'),
         ctx,
         ...(opts.error ? { flash: { kind: 'error' as const, text: opts.error } } : {}),
-        body: registerView(ctx.lang, ctx, kinds, v, opts.result, opts.operations),
+        body: registerView(ctx.lang, ctx, kinds, v, { ...opts, fields: CSV_FIELD_NAMES }),
       }),
       opts.status ?? 200,
     );
@@ -423,6 +445,14 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     const helped = applyConfigHelpers(v, cfg);
     if (typeof helped === 'string') return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.refused', { detail: helped }) });
     if (helped) v.config = JSON.stringify(cfg, null, 2);
+    if (b.action === 'mapping' && v.kind === 'csv') {
+      // The CSV mapping table: each column's chosen field becomes the config's explicit mapping.
+      const chosen = csvMappingFromForm(b);
+      if (typeof chosen === 'string') return registerPage(req, reply, v, { status: 400, error: l(lang, 'register.refused', { detail: chosen }) });
+      cfg.mapping = chosen;
+      delete cfg.preset;
+      v.config = JSON.stringify(cfg, null, 2);
+    }
     try {
       if (b.action === 'operations') {
         // "List the WSDL's operations": fetched as a feed is (address rules, size and time limits).
@@ -457,13 +487,25 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
         return reply.redirect(`${E}/sources/${src.id}?done=registered`, 303);
       }
       const result = await preview(v.kind, v.url, cfg, 10);
-      return registerPage(req, reply, v, { result });
+      // For a CSV, the mapping table is built from the file's own header.
+      const columns = v.kind === 'csv' ? await csvColumns(v.url, cfg) : undefined;
+      return registerPage(req, reply, v, { result, ...(columns !== undefined && { columns }) });
     } catch (err) {
       // The API's refusals (bad URL, config, schedule; what a harvest would fail with), their message as the API gives it.
       if (err instanceof ApiError) return registerPage(req, reply, v, { status: err.statusCode, error: l(lang, 'register.refused', { detail: err.message }) });
       throw err;
     }
   });
+
+  /** The CSV file's header and the field each column fills; undefined when it cannot be read (the preview says why). */
+  const csvColumns = async (url: string, cfg: Record<string, unknown>): Promise<CsvColumn[] | undefined> => {
+    try {
+      return await readCsvColumns(url, parseCsvConfig(cfg), fetchSettings(deps.config), AbortSignal.timeout(deps.config.HASAD_PREVIEW_TIMEOUT_MS));
+    } catch (err) {
+      if (err instanceof HasadError) return undefined;
+      throw err;
+    }
+  };
 
   const notificationsPage = async (req: FastifyRequest, reply: FastifyReply, results?: TestDelivery[]) => {
     const ctx = ctxOf(req);

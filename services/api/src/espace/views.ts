@@ -4,7 +4,7 @@ import { counted, dirOf, formatDateTime, formatNumber, improvementText, LANGS, p
 import { historyChart } from '../dashboard/charts.ts';
 import { html, safeHref, type Html } from '../dashboard/html.ts';
 import type { TestDelivery } from '@hasad/notify';
-import type { PreviewResult, SoapOperationInfo } from '@hasad/sources';
+import type { CsvColumn, PreviewResult, SoapOperationInfo } from '@hasad/sources';
 import { l, type LabelKey } from './i18n.ts';
 
 /** Where the space lives. */
@@ -282,7 +282,34 @@ function configHelpers(lang: Lang, v: RegisterValues, operations?: SoapOperation
 </details>`;
 }
 
-export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: RegisterValues, preview?: PreviewResult, operations?: SoapOperationInfo[]): Html {
+/**
+ * The CSV mapping table, from the file's own header: each column with the field it fills (as
+ * previewed), changeable; "Use this mapping" writes the choice into the config as its mapping.
+ */
+function csvMappingTable(lang: Lang, columns: CsvColumn[], fields: string[]): Html {
+  return html`<section class="card" data-testid="register-csv-mapping">
+  <h3>${l(lang, 'register.csvTable')}</h3>
+  <table class="wide"><thead><tr><th>${l(lang, 'register.csvColumn')}</th><th>${l(lang, 'register.csvField')}</th></tr></thead><tbody>
+  ${columns.map(
+    (c, i) => html`<tr><td><input type="hidden" name="csvcol_${String(i)}" value="${c.name}"><bdi>${c.name}</bdi></td><td><select name="csvmap_${String(i)}" dir="ltr" data-testid="csvmap-${String(i)}">
+    <option value="" ${c.field === undefined ? html`selected` : html``}>${l(lang, 'register.csvIgnored')}</option>
+    ${fields.map((f) => html`<option value="${f}" ${f === c.field ? html`selected` : html``}>${f}</option>`)}
+    </select></td></tr>`,
+  )}
+  </tbody></table>
+  <button type="submit" name="action" value="mapping" data-testid="register-csv-apply">${l(lang, 'register.csvApply')}</button>
+</section>`;
+}
+
+export function registerView(
+  lang: Lang,
+  ctx: SpaceContext,
+  kinds: string[],
+  v: RegisterValues,
+  opts: { result?: PreviewResult; operations?: SoapOperationInfo[]; columns?: CsvColumn[]; fields?: string[] } = {},
+): Html {
+  const preview = opts.result;
+  const operations = opts.operations;
   return html`<h1>${l(lang, 'register.title')}</h1>
 <p class="sub">${l(lang, 'register.intro')}</p>
 <form method="post" action="${E}/register" class="card register-form" data-testid="register-form" data-check="${E}/register/check">${csrfField(ctx)}
@@ -300,6 +327,7 @@ export function registerView(lang: Lang, ctx: SpaceContext, kinds: string[], v: 
   <label>${l(lang, 'register.config')} <textarea name="config" rows="6" maxlength="20000" dir="ltr" data-testid="register-config">${v.config}</textarea></label>
   ${fieldError('config')}
   ${configHelpers(lang, v, operations)}
+  ${opts.columns?.length ? csvMappingTable(lang, opts.columns, opts.fields ?? []) : html``}
   <div class="actions">
     <button type="submit" name="action" value="preview" data-testid="register-preview">${l(lang, 'register.preview')}</button>
     <button type="submit" name="action" value="save" class="primary" data-testid="register-save">${l(lang, 'register.save')}</button>

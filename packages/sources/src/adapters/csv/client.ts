@@ -1,11 +1,13 @@
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
-import type { FetchResponse } from '../../http/client.ts';
+import { fetchPage, type FetchResponse } from '../../http/client.ts';
+import type { HttpOptions } from '../../types.ts';
 import { batchSizeOf, runPager } from '../../pager.ts';
 import type { PageOutcome } from '../../pager.ts';
 import type { HarvestEvent, HarvestOptions } from '../../types.ts';
 import type { MappedBatch } from '../shared/batches.ts';
 import type { CsvSettings } from './config.ts';
 import { compileMapping, HASH_ID_PREFIX, inferDateOrders, mapRow } from './map.ts';
+import { targetName } from './config.ts';
 import { CSV_ACCEPT, openCsv } from './parse.ts';
 
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
@@ -127,6 +129,40 @@ async function* readCsvPage(res: FetchResponse, settings: CsvSettings, batchSize
     return { format: 'csv', ...(pageProblems.length > 0 && { problems: pageProblems }) };
   } finally {
     file?.close();
+    res.body.destroy();
+  }
+}
+
+/** A column of a CSV file's header and the record field it fills under a config (none: ignored). */
+export interface CsvColumn {
+  name: string;
+  /** `title.fr`, `modified`, `distributions[].accessUrl`…; absent when the column is not read. */
+  field?: string;
+}
+
+/**
+ * Reads only a CSV file's header (one GET, the connection closed after the first row) and says
+ * which field each column fills under `settings`: the institutions' space builds its mapping
+ * table from it. Same address rules and limits as a harvest.
+ *
+ * @throws ParseError when the body is not CSV; ConfigError when the mapping names a column the file lacks; fetch errors.
+ */
+export async function readCsvColumns(url: string, settings: CsvSettings, http: HttpOptions, signal?: AbortSignal): Promise<CsvColumn[]> {
+  const res = await fetchPage({ url, http, accept: CSV_ACCEPT, ...(signal !== undefined && { signal }) });
+  const file = await openCsv(res.body, {
+    url: res.url,
+    ...(res.contentType !== undefined && { contentType: res.contentType }),
+    ...(settings.encoding !== undefined && { encoding: settings.encoding }),
+    ...(settings.delimiter !== undefined && { delimiter: settings.delimiter }),
+  });
+  try {
+    const mapping = compileMapping(file.header, settings);
+    return file.header.map((raw, i) => {
+      const slot = mapping.slots.find((x) => x.index === i);
+      return { name: raw.trim(), ...(slot !== undefined && { field: targetName(slot.target) }) };
+    });
+  } finally {
+    file.close();
     res.body.destroy();
   }
 }

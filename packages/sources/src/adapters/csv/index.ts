@@ -3,7 +3,8 @@ import { harvestCsv } from './client.ts';
 import { parseCsvConfig } from './config.ts';
 import type { CsvSettings } from './config.ts';
 
-export { harvestCsv } from './client.ts';
+export { harvestCsv, readCsvColumns } from './client.ts';
+export type { CsvColumn } from './client.ts';
 export {
   CSV_DELIMITERS,
   CSV_FIELDS,
