@@ -75,7 +75,7 @@ interface Frame {
   mode: Mode;
   node: XNode | undefined;
   /** For each tracked path: whether this element matches its first `depth` steps. */
-  on: boolean[];
+  on: readonly boolean[];
   /** A child element was met: a skeleton element's text is then only whitespace between children. */
   sawChild: boolean;
   /** Nodes held before this record opened (Record frames), restored when it is handed on. */
@@ -125,6 +125,7 @@ export class EnvelopeStream {
   private readonly doc: XDoc;
   private readonly stack: Frame[] = [];
   private readonly paths: PathStep[][];
+  private readonly pathLengths: number[];
   private root: XNode | undefined;
   private held = 0;
   /** Record elements met so far (streamed or kept). */
@@ -137,6 +138,7 @@ export class EnvelopeStream {
     // Embedded documents (escaped XML in a text element) are parsed under the same limits.
     this.doc.parseEmbedded = (text, format) => parseWhole(text, o.source, format, o.limits);
     this.paths = [o.recordPath, ...o.keepPaths].map((p) => p.steps);
+    this.pathLengths = this.paths.map((p) => p.length);
     const p = new SaxesParser<SaxesOptions>({ xmlns: false, position: true });
     this.parser = p;
     const format = o.format ?? FORMAT;
@@ -175,20 +177,28 @@ export class EnvelopeStream {
   }
 
   private open(tag: SaxesTagPlain): void {
-    const parent = this.stack[this.stack.length - 1];
-    const depth = this.stack.length; // 0 for the Envelope
-    if (depth + 1 > this.o.limits.maxDepth) this.limit('maxDepth', `elements nested ${depth + 1} deep`);
+    const stack = this.stack;
+    const depth = stack.length; // 0 for the Envelope
+    const parent = depth === 0 ? undefined : (stack[depth - 1] as Frame);
+    const limits = this.o.limits;
+    if (depth + 1 > limits.maxDepth) this.limit('maxDepth', `elements nested ${depth + 1} deep`);
     if (parent !== undefined) parent.sawChild = true;
     const { prefix, local } = this.split(tag.name);
     const parentNode = parent?.node;
-    const parentScope = parentNode?.scope ?? (Object.create(null) as Record<string, string>);
+    const parentScope = parentNode?.scope ?? NO_SCOPE;
+    // One pass over the attributes (most elements have none): limits, declarations, ids, references.
     const attributes = tag.attributes;
-    const keys = Object.keys(attributes);
     let scope = parentScope;
     let declares = false;
-    for (const key of keys) {
+    let count = 0;
+    let hasId = false;
+    let isRef = false;
+    for (const key in attributes) {
+      count++;
       const value = attributes[key] as string;
-      if (value.length > this.o.limits.maxTextLength) this.limit('maxTextLength', `the attribute ${key} of <${tag.name}> holds ${value.length} characters`);
+      if (value.length > limits.maxTextLength) this.limit('maxTextLength', `the attribute ${key} of <${tag.name}> holds ${value.length} characters`);
+      if (key === 'id' || key.endsWith(':id')) hasId = true;
+      if ((key === 'href' && value.startsWith('#')) || key.endsWith(':ref')) isRef = true;
       if (!isXmlns(key)) continue;
       if (!declares) scope = Object.create(parentScope) as Record<string, string>;
       declares = true;
@@ -196,21 +206,22 @@ export class EnvelopeStream {
     }
     const uri = prefix === 'xml' ? XML_NS : (scope[prefix] ?? '');
 
-    // What this element is.
+    // What this element is. Inside a record or an element kept whole (every element of a CSW
+    // answer) the answer is immediate; path matching is for the elements above the records.
     let mode: Mode;
-    const on: boolean[] = [];
-    const hasId = keys.some((k) => k === 'id' || k.endsWith(':id'));
-    const isRef = keys.some((k) => (k === 'href' && (attributes[k] as string).startsWith('#')) || (k.endsWith(':ref') && k !== 'ref'));
+    let on = NO_MATCHES;
     if (parent === undefined) {
       mode = this.o.whole === true ? Mode.Whole : Mode.Skeleton;
-      for (let i = 0; i < this.paths.length; i++) on.push(true);
+      on = this.paths.map(() => true);
     } else if (parent.mode === Mode.Record || parent.mode === Mode.Whole) {
       mode = Mode.Whole;
     } else if (parent.mode === Mode.Skip) {
       mode = Mode.Skip;
     } else {
-      for (let i = 0; i < this.paths.length; i++) on.push((parent.on[i] as boolean) && stepMatches(this.paths[i]?.[depth - 1], local, prefix, uri, this.o.namespaces));
-      const steps = this.paths.map((p) => p.length);
+      const matches: boolean[] = [];
+      on = matches;
+      for (let i = 0; i < this.paths.length; i++) matches.push((parent.on[i] as boolean) && stepMatches(this.paths[i]?.[depth - 1], local, prefix, uri, this.o.namespaces));
+      const steps = this.pathLengths;
       const isBodyChild = depth === 2 && parent.node?.name === 'Body';
       if (on[0] === true && steps[0] === depth) mode = Mode.Record;
       else if (on.some((m, i) => m && steps[i] === depth)) mode = Mode.Whole;
@@ -223,25 +234,29 @@ export class EnvelopeStream {
     const frame: Frame = { mode, node: undefined, on, sawChild: false, heldBefore: this.held, hasRef: false };
     if (mode === Mode.Record) {
       this.records++;
-      if (this.records > this.o.limits.maxRecords) this.limit('maxRecords', `more than ${this.o.limits.maxRecords} record elements at ${this.o.recordPath.source}`);
+      if (this.records > limits.maxRecords) this.limit('maxRecords', `more than ${limits.maxRecords} record elements at ${this.o.recordPath.source}`);
     }
     if (mode !== Mode.Skip) {
-      if (++this.held > this.o.limits.maxNodes) {
-        this.limit('maxNodes', this.o.whole === true ? `more than ${this.o.limits.maxNodes} elements in the document` : `more than ${this.o.limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
+      if (++this.held > limits.maxNodes) {
+        this.limit('maxNodes', this.o.whole === true ? `more than ${limits.maxNodes} elements in the document` : `more than ${limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
       }
-      let attrs: XAttr[] = [];
-      for (const key of keys) {
-        if (declares && isXmlns(key)) continue;
-        const a = this.split(key);
-        attrs.push({ name: a.local, prefix: a.prefix, uri: a.prefix === '' ? '' : a.prefix === 'xml' ? XML_NS : (scope[a.prefix] ?? ''), value: attributes[key] as string });
+      let attrs = NO_ATTRS as XAttr[];
+      if (count > (declares ? 1 : 0)) {
+        attrs = [];
+        for (const key in attributes) {
+          if (declares && isXmlns(key)) continue;
+          const a = this.split(key);
+          attrs.push({ name: a.local, prefix: a.prefix, uri: a.prefix === '' ? '' : a.prefix === 'xml' ? XML_NS : (scope[a.prefix] ?? ''), value: attributes[key] as string });
+        }
+        if (attrs.length === 0) attrs = NO_ATTRS as XAttr[];
       }
-      if (attrs.length === 0) attrs = NO_ATTRS as XAttr[];
-      frame.node = { name: local, prefix, uri, attrs, text: '', children: [], scope, doc: this.doc };
-      if (parentNode === undefined) this.root = frame.node;
+      const node: XNode = { name: local, prefix, uri, attrs, text: '', children: NO_CHILDREN, scope, doc: this.doc };
+      frame.node = node;
+      if (parentNode === undefined) this.root = node;
       // A record is attached when it closes, and only if it must wait for the end of the document.
-      else if (mode !== Mode.Record) parentNode.children.push(frame.node);
+      else if (mode !== Mode.Record) adopt(parentNode, node);
     }
-    this.stack.push(frame);
+    stack.push(frame);
     // Marked once the frame is on the stack: a record element that is itself a reference
     // (`<item href="#id0"/>`, savon's multi_ref.xml) waits for its multiRef as well.
     if (isRef && mode !== Mode.Skip) this.markRef();
@@ -266,7 +281,7 @@ export class EnvelopeStream {
     const parentNode = this.stack[this.stack.length - 1]?.node;
     if (frame.hasRef && parentNode !== undefined) {
       // References are resolved against multiRefs that may come later: kept for the end.
-      parentNode.children.push(node);
+      adopt(parentNode, node);
       return;
     }
     this.held = frame.heldBefore;
@@ -343,6 +358,17 @@ export class EnvelopeStream {
 }
 
 const NO_ATTRS: readonly XAttr[] = Object.freeze([]);
+/** Shared by every element without children (most of them): one array fewer per leaf. Frozen, so a push would throw. */
+const NO_CHILDREN = Object.freeze([]) as unknown as XNode[];
+/** The scope above the root: no prefix declared. Never written to (a declaring element makes its own). */
+const NO_SCOPE = Object.freeze(Object.create(null) as Record<string, string>);
+/** The path matches of an element that is not matched against the paths (skipped, or inside a record). */
+const NO_MATCHES: readonly boolean[] = Object.freeze([]);
+
+function adopt(parent: XNode, child: XNode): void {
+  if (parent.children === NO_CHILDREN) parent.children = [child];
+  else parent.children.push(child);
+}
 
 function dtdError(source: string, format: string, what: string): ParseError {
   return new ParseError(source, format, `the document contains <!${what.toUpperCase()}>: document type declarations and entities are refused`);
