@@ -17,33 +17,55 @@ export function kids(n: XNode | undefined, name: string): XNode[] {
   return out;
 }
 
-/** Paths split once: the mapper asks the same few dozen paths of every record. */
-const compiled = new Map<string, Array<readonly string[] | null>>();
+/**
+ * One step of a path: a local name, alternatives (`a|b`), or any element (`*`, null). Paths are
+ * split once: the mapper asks the same few dozen paths of every record.
+ */
+type Step = string | readonly string[] | null;
+const compiled = new Map<string, Step[]>();
 
-function compile(path: string): Array<readonly string[] | null> {
+function compile(path: string): Step[] {
   let steps = compiled.get(path);
   if (steps === undefined) {
-    steps = path.split('/').map((step) => (step === '*' ? null : step.split('|')));
+    steps = path.split('/').map((step) => {
+      if (step === '*') return null;
+      const names = step.split('|');
+      return names.length === 1 ? (names[0] as string) : names;
+    });
     compiled.set(path, steps);
   }
   return steps;
 }
 
-/** Elements reached by `a/b/*` from `n`, one step per local name; `a|b` for alternatives. */
-export function at(n: XNode | undefined, path: string): XNode[] {
-  if (n === undefined) return [];
-  let cur = [n];
-  for (const names of compile(path)) {
-    const next: XNode[] = [];
-    for (const c of cur) for (const k of c.children) if (names === null || names.includes(k.name)) next.push(k);
-    cur = next;
-    if (cur.length === 0) break;
-  }
-  return cur;
+function matches(step: Step, name: string): boolean {
+  return step === null || (typeof step === 'string' ? step === name : step.includes(name));
 }
 
+/** Appends to `out` the elements below `n` that `steps[i…]` reach, in document order; stops after `max`. */
+function collect(n: XNode, steps: Step[], i: number, out: XNode[], max: number): void {
+  const step = steps[i] as Step;
+  const last = i === steps.length - 1;
+  for (const k of n.children) {
+    if (!matches(step, k.name)) continue;
+    if (last) out.push(k);
+    else collect(k, steps, i + 1, out, max);
+    if (out.length >= max) return;
+  }
+}
+
+/** Elements reached by `a/b/*` from `n`, one step per local name; `a|b` for alternatives. */
+export function at(n: XNode | undefined, path: string): XNode[] {
+  const out: XNode[] = [];
+  if (n !== undefined) collect(n, compile(path), 0, out, Number.POSITIVE_INFINITY);
+  return out;
+}
+
+/** The first element `at(n, path)` gives, without collecting the others. */
 export function first(n: XNode | undefined, path: string): XNode | undefined {
-  return at(n, path)[0];
+  if (n === undefined) return undefined;
+  const out: XNode[] = [];
+  collect(n, compile(path), 0, out, 1);
+  return out[0];
 }
 
 /** An attribute by local name (`xlink:href` → `href`). */

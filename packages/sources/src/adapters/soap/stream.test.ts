@@ -122,6 +122,43 @@ describe('SOAP answers read as a stream', () => {
   });
 });
 
+describe('what sax-js let through is let through still (saxes is stricter)', () => {
+  const whole = (xml: string, limits: Partial<SoapLimits> = {}) => {
+    const s = new EnvelopeStream({ source: 'http://svc.test/soap', recordPath: { source: '', steps: [] }, keepPaths: [], namespaces: {}, limits: { ...DEFAULT_SOAP_LIMITS, ...limits }, onRecord: () => undefined, whole: true });
+    s.write(xml);
+    return s.finish();
+  };
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return undefined;
+  };
+
+  it('a newline before the XML declaration, a control character, "]]>" in text and a repeated attribute', () => {
+    expect(whole('\n  <?xml version="1.0" encoding="UTF-8"?><r>a</r>').text).toBe('a');
+    expect(whole('<r>x\u000cy</r>').text).toBe('x\u000cy');
+    expect(whole('<r>x]]>y</r>').text).toBe('x]]>y');
+    expect(whole('<r a="1" a="2"/>').attrs).toHaveLength(1);
+  });
+
+  it('a lower-case <!doctype> or an <!ENTITY> inside an element is refused as a DTD, not as bad syntax', () => {
+    const refused = 'could not parse SOAP envelope from http://svc.test/soap: the document contains <!DOCTYPE>: document type declarations and entities are refused';
+    expect(message(() => whole('<!doctype r><r/>'))).toBe(refused);
+    expect(message(() => whole('<r><!ENTITY x "y"></r>'))).toBe(refused.replace('DOCTYPE', 'ENTITY'));
+  });
+
+  it('a text that never ends stops at the text limit as it is read, not at its end', () => {
+    const s = new EnvelopeStream({ source: 'u', recordPath: { source: '', steps: [] }, keepPaths: [], namespaces: {}, limits: { ...DEFAULT_SOAP_LIMITS, maxTextLength: 1000 }, onRecord: () => undefined, whole: true });
+    s.write('<r>');
+    expect(limitOf(() => s.write('x'.repeat(1001)))).toBe('HASAD_SOAP_MAX_TEXT_LENGTH');
+    const a = new EnvelopeStream({ source: 'u', recordPath: { source: '', steps: [] }, keepPaths: [], namespaces: {}, limits: { ...DEFAULT_SOAP_LIMITS, maxTextLength: 1000 }, onRecord: () => undefined, whole: true });
+    expect(limitOf(() => a.write(`<r a="${'x'.repeat(1001)}`))).toBe('HASAD_SOAP_MAX_TEXT_LENGTH');
+  });
+});
+
 describe('a whole XML document read as it arrives (readXmlDocument, the CSW reader)', () => {
   const settings = { maxDepth: 'X_DEPTH', maxTextLength: 'X_TEXT', maxNodes: 'X_ELEMENTS' };
   const limits = { maxDepth: 20, maxTextLength: 1000, maxNodes: 500 };
@@ -141,6 +178,11 @@ describe('a whole XML document read as it arrives (readXmlDocument, the CSW read
     expect(root.children[0]).toMatchObject({ uri: 'urn:g', text: 'café' });
     expect(root.children[1]?.attrs[0]).toMatchObject({ name: 'x', value: '1' });
     expect(text.join('')).toBe(doc.toString('latin1'));
+  });
+
+  it('reads UTF-8 characters cut between chunks, CDATA and character references', async () => {
+    const root = await read('<r><a>日本語 é ✓ 😀</a><b><![CDATA[<x> & y]]></b><c>&#233;&#x1F600;&amp;</c></r>', { maxBytes: 1e6 });
+    expect(root.children.map((c) => c.text)).toEqual(['日本語 é ✓ 😀', '<x> & y', 'é😀&']);
   });
 
   it('fails past each limit with limit_exceeded naming the given setting, and past maxBytes with tooLarge()', async () => {
