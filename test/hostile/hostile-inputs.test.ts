@@ -8,6 +8,7 @@ import {
   parseCsv,
   printTable,
   probeHealth,
+  HEALTH_MAX_MS,
   signInDashboard,
   startCanary,
   startHostileServer,
@@ -164,6 +165,7 @@ function suite(title: string, env: Record<string, string>, cases: () => HostileC
         // The API answered all along, while its process's workers met the hostile feed.
         expect(health.failures, 'GET /healthz during the hostile harvest').toEqual([]);
         expect(health.answered).toBeGreaterThan(0);
+        expect(health.maxMs, 'slowest /healthz, ms').toBeLessThanOrEqual(HEALTH_MAX_MS);
 
         expect(run.status, run.error ?? '').toBe('failed');
         expect(run.error).toMatch(c.error);
@@ -429,6 +431,7 @@ describe('CSV with formula injection', () => {
     const health = await probe.stop();
     const growth = memory.stop();
     expect(health.failures, 'GET /healthz during the harvest').toEqual([]);
+    expect(health.maxMs, 'slowest /healthz, ms').toBeLessThanOrEqual(HEALTH_MAX_MS);
     expect(run.status, run.error ?? '').toBe('succeeded');
     expect(run).toMatchObject({ created: 3 });
 

@@ -206,7 +206,7 @@ async function requestPage(opts: HarvestOptions, config: SoapConfig, target: Soa
 }
 
 /** Bytes parsed between two turns of the event loop given back to the process. */
-const YIELD_EVERY_BYTES = 1024 * 1024;
+const YIELD_EVERY_BYTES = 256 * 1024;
 
 const duplicateMessage = (id: string) => `a record with identifier ${JSON.stringify(id)} was already read in this harvest; this one was skipped`;
 
@@ -422,7 +422,7 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
           } else stream.write(decoder.decode(buf));
           while (ready.length > 0) yield ready.shift() as MappedBatch;
           // Chunks already buffered are iterated without a turn of the event loop: give the
-          // rest of the process (the API's /healthz, other harvests) one every ~1 MiB parsed.
+          // rest of the process (the API's /healthz, other harvests) one every 256 KiB parsed.
           if (total - lastTurn >= YIELD_EVERY_BYTES) {
             lastTurn = total;
             await new Promise<void>((resolve) => setImmediate(resolve));
