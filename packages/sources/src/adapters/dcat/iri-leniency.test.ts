@@ -9,9 +9,12 @@ import { readDcatPage } from './read-page.ts';
  * document that cannot be tokenised fails its page.
  */
 
-async function read(doc: string, contentType: string): Promise<{ records: CanonicalDataset[]; problems: RecordProblem[]; pageProblems: RecordProblem[] }> {
+/** Reads `doc` as one page, its bytes delivered in one piece or, with `chunkBytes`, in pieces of that size (as a slow network would). */
+async function read(doc: string, contentType: string, chunkBytes?: number): Promise<{ records: CanonicalDataset[]; problems: RecordProblem[]; pageProblems: RecordProblem[] }> {
+  const bytes = Buffer.from(doc, 'utf8');
   const it = readDcatPage({ url: 'https://geo.example.de/catalog', requestedUrl: 'https://geo.example.de/catalog', pageNo: 1, batchSize: 100, contentType }, (async function* () {
-    yield Buffer.from(doc, 'utf8');
+    const step = chunkBytes ?? bytes.length;
+    for (let i = 0; i < bytes.length; i += step) yield bytes.subarray(i, i + step);
   })(), DEFAULT_PARSE_LIMITS);
   const records: CanonicalDataset[] = [];
   const problems: RecordProblem[] = [];
@@ -90,8 +93,11 @@ const JSONLD = JSON.stringify(
 );
 
 describe('IRI leniency: a malformed IRI is the problem of its dataset, never of the page', () => {
-  it('Turtle: a tel: IRI with spaces and a subject of two IRIs joined by a space are read percent-encoded, with their line', async () => {
-    const { records, problems } = await read(TURTLE, 'text/turtle');
+  it.each([
+    ['in one piece', undefined],
+    ['in 7-byte pieces (lines and IRIs cut across chunks)', 7],
+  ])('Turtle %s: a tel: IRI with spaces and a subject of two IRIs joined by a space are read percent-encoded, with line and column', async (_, chunkBytes) => {
+    const { records, problems } = await read(TURTLE, 'text/turtle', chunkBytes);
     expect(records.map((r) => r.identifier).sort()).toEqual(['baeume', 'gruen', 'laerm']);
     const baeume = records.find((r) => r.identifier === 'baeume');
     expect(baeume?.sourceDescription?.body).toContain('<tel:+49%2040%204%2028%2040%20-%203494>');
@@ -99,10 +105,20 @@ describe('IRI leniency: a malformed IRI is the problem of its dataset, never of 
       severity: 'warning',
       code: 'invalid_iri',
       identifier: 'baeume',
-      message: 'the IRI "tel:+49 40 4 28 40 - 3494" at line 10 in dataset baeume holds characters IRIs may not contain (spaces, quotes, <>{}|^`\\); read as tel:+49%2040%204%2028%2040%20-%203494',
+      message: 'the IRI "tel:+49 40 4 28 40 - 3494" at line 10, column 28 in dataset baeume holds characters IRIs may not contain (spaces, quotes, <>{}|^`\\); read as tel:+49%2040%204%2028%2040%20-%203494',
     });
-    expect(problems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', identifier: 'gruen', message: expect.stringContaining('"https://geo.example.de/dataset/gruen https://geo.example.de/dataset/gruen-alt" at line 12 in dataset gruen') }));
+    expect(problems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', identifier: 'gruen', message: expect.stringContaining('"https://geo.example.de/dataset/gruen https://geo.example.de/dataset/gruen-alt" at line 12, column 1 in dataset gruen') }));
     expect(problems.filter((p) => p.identifier === 'laerm')).toEqual([]);
+  });
+
+  it('Turtle: the column counts from the last line break, also one inside a long literal that spans lines', async () => {
+    const doc = `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://x.ma/d/1> a dcat:Dataset ; dct:identifier "d1" ; dct:title "T"@fr ; dct:description """ligne un
+ligne deux""" ; dcat:landingPage <https://x.ma/page un> .`;
+    for (const chunkBytes of [undefined, 5]) {
+      const { problems } = await read(doc, 'text/turtle', chunkBytes);
+      expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('"https://x.ma/page un" at line 3, column 34 in dataset d1')]);
+    }
   });
 
   it('RDF/XML: rdf:about with two URLs and rdf:resource="tel:… …" are read, with line and column', async () => {
@@ -114,11 +130,39 @@ describe('IRI leniency: a malformed IRI is the problem of its dataset, never of 
     expect(problems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', identifier: '7a1c', message: expect.stringMatching(/^the IRI "tel:\+49 40 4 28 26 - 0" at line 12, column \d+ in dataset 7a1c .* read as tel:\+49%2040%204%2028%2026%20-%200$/) }));
   });
 
-  it('JSON-LD: an @id with spaces, which the JSON-LD parser would drop silently, is kept percent-encoded and reported', async () => {
+  it('JSON-LD: an @id with spaces, which the JSON-LD parser would drop silently, is kept percent-encoded and reported with its JSON Pointer', async () => {
     const { records, problems } = await read(JSONLD, 'application/ld+json');
     expect(records.map((r) => r.identifier).sort()).toEqual(['boden', 'wasser']);
     expect(records.find((r) => r.identifier === 'wasser')?.sourceDescription?.body).toContain('<tel:+49%2040%204%2028%2040%20-%202000>');
-    expect(problems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', identifier: 'wasser', message: expect.stringContaining('"tel:+49 40 4 28 40 - 2000" in dataset wasser') }));
+    expect(problems).toContainEqual({
+      severity: 'warning',
+      code: 'invalid_iri',
+      identifier: 'wasser',
+      message: 'the IRI "tel:+49 40 4 28 40 - 2000" at /@graph/0/dcat:contactPoint/vcard:hasTelephone/@id in dataset wasser holds characters IRIs may not contain (spaces, quotes, <>{}|^`\\); read as tel:+49%2040%204%2028%2040%20-%202000',
+    });
+  });
+
+  it('JSON-LD: a dataset whose own @id holds a space is harvested, named by the pointer of its node; full-IRI keys are escaped as RFC 6901 says', async () => {
+    const doc = JSON.stringify({
+      '@graph': [
+        { '@id': 'https://geo.example.de/dataset/boden', '@type': 'http://www.w3.org/ns/dcat#Dataset', 'http://purl.org/dc/terms/identifier': 'boden', 'http://purl.org/dc/terms/title': 'Böden' },
+        {
+          '@type': 'http://www.w3.org/ns/dcat#Dataset',
+          'http://purl.org/dc/terms/identifier': 'luft',
+          'http://purl.org/dc/terms/title': 'Luft',
+          'http://purl.org/dc/terms/publisher': { '@id': 'https://geo.example.de/org/bue hamburg' },
+          '@id': 'https://geo.example.de/dataset/luft https://geo.example.de/dataset/luft-alt',
+        },
+      ],
+    });
+    const { records, problems } = await read(doc, 'application/ld+json', 16);
+    expect(records.map((r) => r.identifier).sort()).toEqual(['boden', 'luft']);
+    const luft = problems.filter((p) => p.identifier === 'luft').map((p) => p.message);
+    expect(luft).toContainEqual(expect.stringContaining('"https://geo.example.de/org/bue hamburg" at /@graph/1/http:~1~1purl.org~1dc~1terms~1publisher/@id in dataset luft'));
+    expect(luft).toContainEqual(expect.stringContaining('"https://geo.example.de/dataset/luft https://geo.example.de/dataset/luft-alt" at /@graph/1/@id in dataset luft holds'));
+    // Once per place: the IRI is met again when its node is flushed, and not reported twice.
+    expect(luft).toHaveLength(2);
+    expect(problems.filter((p) => p.identifier === 'boden')).toEqual([]);
   });
 
   it('an IRI no dataset holds is a page warning; a document that cannot be tokenised still fails its page', async () => {
@@ -128,7 +172,7 @@ describe('IRI leniency: a malformed IRI is the problem of its dataset, never of 
     const { records, problems, pageProblems } = await read(catalogue, 'text/turtle');
     expect(records).toHaveLength(1);
     expect(problems).toEqual([]);
-    expect(pageProblems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', message: expect.stringContaining('"https://x.ma/org/a b" at line 2 holds') }));
+    expect(pageProblems).toContainEqual(expect.objectContaining({ code: 'invalid_iri', message: expect.stringContaining('"https://x.ma/org/a b" at line 2, column 55 holds') }));
     await expect(read('<https://x.ma/d/1> <http://purl.org/dc/terms/title> "never closed\n.', 'text/turtle')).rejects.toThrow(ParseError);
     await expect(read('<https://x.ma/d/1> <http://purl.org/dc/terms/title> <a\nb> .', 'text/turtle')).rejects.toThrow(ParseError);
   });

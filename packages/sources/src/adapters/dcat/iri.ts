@@ -16,6 +16,8 @@ export interface IriRepair {
   iri: string;
   line?: number;
   column?: number;
+  /** JSON-LD: the JSON Pointer (RFC 6901) of the value that held it. */
+  path?: string;
 }
 
 /** Repairs kept per page at most: enough to report, not a second copy of a broken page. */
@@ -38,10 +40,15 @@ export class IriRepairs {
   count = 0;
   private readonly seen = new Set<string>();
 
+  /** True once MAX_REPAIRS are listed: further ones are only counted. */
+  get full(): boolean {
+    return this.list.length >= MAX_REPAIRS;
+  }
+
   /** Repairs `original`, noting where (once per IRI and place); returns the IRI to read. */
-  repair(original: string, position?: { line?: number; column?: number }): string {
+  repair(original: string, position?: { line?: number; column?: number; path?: string }): string {
     const iri = repairIri(original);
-    const key = `${position?.line}:${position?.column}:${original}`;
+    const key = `${position?.line}:${position?.column}:${position?.path}:${original}`;
     if (this.seen.has(key)) return iri;
     if (this.seen.size < MAX_REPAIRS) this.seen.add(key);
     this.count++;

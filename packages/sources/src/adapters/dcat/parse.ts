@@ -7,7 +7,7 @@ import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { HasadError, ParseError, type ParseLimits } from '@hasad/core';
 import { guardJson, parseLimitError, readToContent, resolveLimits } from '../../parse-guards.ts';
 import { PageGraph } from './graph.ts';
-import { IriRepairs, needsRepair, type IriRepair } from './iri.ts';
+import { IriRepairs, MAX_REPAIRS, needsRepair, repairIri, type IriRepair } from './iri.ts';
 
 /** RDF syntaxes the DCAT adapter reads. */
 export type RdfFormat = 'turtle' | 'ntriples' | 'nquads' | 'trig' | 'n3' | 'rdfxml' | 'jsonld';
@@ -572,24 +572,74 @@ async function feedN3(format: RdfFormat, baseIRI: string, text: AsyncIterable<st
 /**
  * n3's lexer with IRI leniency: an `<…>` IRI with a space, a quote or another character Turtle
  * forbids (but no escape, no line break and no `<` or `>` inside) is read percent-encoded and
- * noted with its line, where n3 would fail the whole page. The lexer's IRI pattern is an
- * internal field, not part of n3's typed surface: it is replaced on this one instance.
+ * noted with its line and column, where n3 would fail the whole page. The lexer's IRI pattern,
+ * its held text and its tokenising step are internal fields, not part of n3's typed surface:
+ * they are replaced on this one instance.
+ *
+ * n3 counts lines but not columns (its tokens' `start` counts from the chunk, not the line), so
+ * the column is derived here: the lexer is handed its unconsumed text (`_input`) at each chunk
+ * and slices tokens off a local copy; the IRI pattern sees that copy, so how far the IRI is into
+ * the chunk's text is the difference of their lengths, and `lineStart` carries how much of the
+ * current line earlier chunks consumed.
  */
 function lenientLexer(lexer: N3Lexer, repairs: IriRepairs): N3Lexer {
-  const internals = lexer as unknown as { _unescapedIri: RegExp; _line: number };
+  const internals = lexer as unknown as {
+    _unescapedIri: RegExp;
+    _line: number;
+    _input: string | null | undefined;
+    _tokenizeToEnd(callback: unknown, inputFinished: boolean): unknown;
+  };
   const strict = internals._unescapedIri;
   const lenient = /^<([^<>\\\n\r]*)>[ \t]*/;
+  /** The text the lexer was handed for the chunk being tokenised. */
+  let chunkText = '';
+  /** Characters of the current line consumed before `chunkText` began. */
+  let lineStart = 0;
+  const tokenize = internals._tokenizeToEnd.bind(lexer);
+  internals._tokenizeToEnd = (callback, inputFinished) => {
+    chunkText = typeof internals._input === 'string' ? internals._input : '';
+    const result = tokenize(callback, inputFinished);
+    const rest = internals._input;
+    if (typeof rest === 'string') {
+      const consumed = chunkText.length - rest.length;
+      const br = lastLineBreak(chunkText, consumed);
+      lineStart = br < 0 ? lineStart + consumed : consumed - br - 1;
+    }
+    chunkText = '';
+    return result;
+  };
   internals._unescapedIri = {
     exec(input: string): RegExpExecArray | null {
       const m = strict.exec(input);
       if (m !== null) return m;
       const l = lenient.exec(input);
       if (l === null || !needsRepair(l[1] as string)) return null;
-      l[1] = repairs.repair(l[1] as string, { line: internals._line });
+      // Past MAX_REPAIRS only the count goes on: no column is looked for (a long line, a long walk).
+      let column: number | undefined;
+      if (!repairs.full) {
+        const at = chunkText.length - input.length;
+        const br = lastLineBreak(chunkText, at);
+        column = (br < 0 ? lineStart + at : at - br - 1) + 1;
+      }
+      l[1] = repairs.repair(l[1] as string, { line: internals._line, ...(column !== undefined && { column }) });
       return l;
     },
   } as RegExp;
   return lexer;
+}
+
+/**
+ * Index of the last line break (\n or \r, as n3 counts them) in `text` before `end`, or -1.
+ * Walks back from `end`: the cost is the length of the line, not of the text.
+ */
+function lastLineBreak(text: string, end: number): number {
+  let i = end - 1;
+  while (i >= 0) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+    i--;
+  }
+  return -1;
 }
 
 interface QuadTransform extends EventEmitter {
@@ -629,21 +679,65 @@ async function feedStream(parser: QuadTransform, text: AsyncIterable<string>, gr
 /**
  * jsonld-streaming-parser with IRI leniency: a node IRI (`@id`, an `@id` value) that it would
  * silently drop for holding a space or another forbidden character is read percent-encoded and
- * noted instead (JSON-LD gives no line). Its IRI-to-term step is an internal method, not part of
- * the typed surface: it is wrapped on this one instance.
+ * noted instead. Its IRI-to-term step is an internal method, not part of the typed surface: it is
+ * wrapped on this one instance.
+ *
+ * Where: the parser gives no line, and the byte offset its JSON tokeniser keeps drifts after every
+ * escaped character (`\/` in PHP output), so the position named is the JSON Pointer (RFC 6901) of
+ * the value being read, which is exact. The parser handles one value at a time (each value's job
+ * is chained after the previous one) and flushes a finished node under that node's keys, so the
+ * keys of the job or flush running are the value's (a flush's, its node's `@id`).
  */
 function lenientJsonLd(parser: JsonLdParser, repairs: IriRepairs): JsonLdParser {
   type Context = { expandTerm(key: string, vocab: boolean, options: unknown): string | null };
-  const util = (parser as unknown as { util: { resourceToTerm(context: Context, key: string): RDF.Term | null; parsingContext: { getExpandOptions(): unknown } } }).util;
+  type Keys = readonly (string | number | undefined)[];
+  const internals = parser as unknown as {
+    util: { resourceToTerm(context: Context, key: string): RDF.Term | null; parsingContext: { getExpandOptions(): unknown } };
+    newOnValueJob(keys: Keys, value: unknown, depth: number, lastDepthCheck: boolean): Promise<void>;
+    flushBuffer(depth: number, keys: Keys): Promise<void>;
+  };
+  let current: Keys = [];
+  const reported = new Set<string>();
+  const job = internals.newOnValueJob.bind(parser);
+  internals.newOnValueJob = (keys, value, depth, lastDepthCheck) => {
+    current = keys.slice(0, depth + 1);
+    return job(keys, value, depth, lastDepthCheck);
+  };
+  const flush = internals.flushBuffer.bind(parser);
+  internals.flushBuffer = async (depth, keys) => {
+    const outer = current;
+    // A flush resolves the node's own IRI again: named by the node's `@id`, as when it was read.
+    current = [...keys.slice(0, depth + 1), '@id'];
+    try {
+      await flush(depth, keys);
+    } finally {
+      current = outer;
+    }
+  };
+  const util = internals.util;
   const strict = util.resourceToTerm.bind(util);
   util.resourceToTerm = (context, key) => {
     const term = strict(context, key);
     if (term !== null || key.startsWith('_:')) return term;
     const iri = context.expandTerm(key, false, util.parsingContext.getExpandOptions());
     if (iri === null || !/^[A-Za-z][\w+.-]*:/.test(iri) || !needsRepair(iri)) return null;
-    return N3DataFactory.namedNode(repairs.repair(iri));
+    // The parser resolves a node's IRI more than once (at its `@id`, again when the property
+    // holding the node is read): reported once per node, at the first place it was met.
+    const node = current[current.length - 1] === '@id' ? current.slice(0, -1) : current;
+    const place = `${jsonPointer(node)} ${iri}`;
+    if (reported.has(place)) return N3DataFactory.namedNode(repairIri(iri));
+    if (reported.size < MAX_REPAIRS) reported.add(place);
+    return N3DataFactory.namedNode(repairs.repair(iri, repairs.full ? {} : { path: jsonPointer(current) }));
   };
   return parser;
+}
+
+/** RFC 6901 JSON Pointer of a key stack (the first entry, the document root, has no key). */
+function jsonPointer(keys: readonly (string | number | undefined)[]): string {
+  return keys
+    .slice(1)
+    .map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    .join('');
 }
 
 function contextLoader(known: ReadonlyMap<string, unknown> | undefined): { load(url: string): Promise<never> } {

@@ -71,7 +71,7 @@ function attributeRepairs(batch: MappedBatch, repairs: IriRepair[], unclaimed: S
 }
 
 function iriProblem(r: IriRepair, identifier: string | undefined): RecordProblem {
-  const where = r.line === undefined ? '' : ` at line ${r.line}${r.column === undefined ? '' : `, column ${r.column}`}`;
+  const where = r.line !== undefined ? ` at line ${r.line}${r.column === undefined ? '' : `, column ${r.column}`}` : r.path !== undefined ? ` at ${r.path}` : '';
   const of = identifier === undefined ? '' : ` in dataset ${identifier}`;
   return {
     severity: 'warning',
