@@ -373,6 +373,23 @@ describe('POST /api/v1/preview', () => {
     expect(dflt.body.records).toHaveLength(12);
   });
 
+  it('a later page that fails: 200 with the records of page 1, then the error of page 2 with its position', async () => {
+    const page1 = `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> . @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<https://x.example/ds/1> a dcat:Dataset ; dct:identifier "ds-1" ; dct:title "Barrages"@fr .
+<https://x.example/ds/2> a dcat:Dataset ; dct:identifier "ds-2" ; dct:title "Nappes"@fr .
+<${feeds.url}/later/p1.ttl> a hydra:PartialCollectionView ; hydra:next <${feeds.url}/later/p2.ttl> .`;
+    feeds.route('/later/p1.ttl', { body: page1, contentType: 'text/turtle' });
+    feeds.route('/later/p2.ttl', { body: '@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<https://x.example/ds/3> a dcat:Dataset ;; ]] .\n', contentType: 'text/turtle' });
+    const res = await call('POST', '/api/v1/preview', { token: tokens.a, body: { kind: 'dcat', url: `${feeds.url}/later/p1.ttl` } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.records.map((r: { identifier: string; title: unknown }) => [r.identifier, r.title])).toEqual([
+      ['ds-1', { fr: 'Barrages' }],
+      ['ds-2', { fr: 'Nappes' }],
+    ]);
+    expect(res.body.pages).toBe(2);
+    expect(res.body.error).toEqual({ code: 'parse_error', pageNo: 2, message: expect.stringMatching(/^could not parse Turtle from http:\/\/127\.0\.0\.1:\d+\/later\/p2\.ttl at line 2: /) });
+  });
+
   it('a bad config is a 400 naming the field; a feed that cannot be fetched or parsed is a 422 with the error', async () => {
     const bad = await call('POST', '/api/v1/preview', { token: tokens.a, body: { kind: 'dcat', url: `${feeds.url}/preview/catalog?page=1`, config: { format: 'excel' } } });
     expect(bad.status).toBe(400);
