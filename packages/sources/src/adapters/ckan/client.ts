@@ -217,7 +217,7 @@ const packageKey = (pkg: unknown): string | undefined => (isObject(pkg) ? (text(
 export function harvestCkan(opts: CkanHarvestOptions, config: CkanConfig): AsyncGenerator<HarvestEvent> {
   const batchSize = batchSizeOf(opts);
   const { portal, droppedQuery } = portalBase(opts.url);
-  const ctx: CkanMapContext = { portal, language: config.language };
+  const ctx: CkanMapContext = { portal, language: config.language, dateOrder: { settled: false } };
   let incremental = false;
   let previous: { first: string | undefined; last: string | undefined } | undefined;
   let knownCount: number | undefined;

@@ -439,3 +439,57 @@ describe('CKAN mapping: rules', () => {
     expect(batches.flatMap((b) => b.invalidIdentifiers)).toEqual([]);
   });
 });
+
+describe('CKAN mapping: day/month order of numeric dates in date extras, inferred per harvest', () => {
+  const extras = (kv: Record<string, string>) => ({ extras: Object.entries(kv).map(([key, value]) => ({ key, value })) });
+  /** Maps pages in turn with one harvest's context, as the CKAN harvest does. */
+  function harvestPages(pages: Record<string, unknown>[][], language = 'fr') {
+    const harvestCtx: CkanMapContext = { ...ctx, language, dateOrder: { settled: false } };
+    return pages.map((page) => {
+      const batches = [...mapPackages(page, harvestCtx, 100)];
+      const problems = batches.flatMap((b) => b.problems);
+      return {
+        notes: problems.filter((p) => p.code === 'ckan_mapping').map((p) => p.message),
+        dropped: problems.filter((p) => p.code === 'invalid_date').map((p) => p.message),
+        dates: batches.flatMap((b) => b.records).map((r) => [r.identifier, r.issued, r.modified, r.temporal]),
+      };
+    });
+  }
+
+  it('a value past 12 (31/12/2024) proves day first for the page and the pages after; ISO and metadata dates read as before', () => {
+    const [p1, p2] = harvestPages([
+      [pkg({ id: 'a', name: 'a', ...extras({ issued: '05/03/2026', temporal_start: '01/01/2020', temporal_end: '31/12/2024' }) }), pkg({ id: 'b', name: 'b', ...extras({ modified: '13/02/2026', issued: '2026-01-05' }) })],
+      [pkg({ id: 'c', name: 'c', ...extras({ issued: '07/08/2026' }), metadata_modified: '2026-09-01T10:00:00.000000' })],
+    ]);
+    expect(p1?.notes).toEqual(['numeric dates in date fields and extras read day first (DD/MM/YYYY): "31/12/2024" (temporal_end of a) shows it']);
+    expect(p1?.dates).toEqual([
+      ['a', '2026-03-05', undefined, [{ start: '2020-01-01', end: '2024-12-31' }]],
+      ['b', '2026-01-05', '2026-02-13', []],
+    ]);
+    expect(p1?.dropped).toEqual([]);
+    expect(p2).toEqual({ notes: [], dropped: [], dates: [['c', '2026-08-07', '2026-09-01T10:00:00.000000Z', []]] });
+  });
+
+  it('values that prove neither: day first for a French or Arabic source, month first for an English one; the order is proven when it can be', () => {
+    expect(harvestPages([[pkg(extras({ issued: '05/03/2026' }))]], 'ar')[0]).toMatchObject({ notes: ['numeric dates in date fields and extras read day first (DD/MM/YYYY): every value could be either; the source’s language is Arabic'], dates: [['p-1', '2026-03-05', undefined, []]] });
+    expect(harvestPages([[pkg(extras({ issued: '05/03/2026' }))]], 'en')[0]?.dates).toEqual([['p-1', '2026-05-03', undefined, []]]);
+    expect(harvestPages([[pkg(extras({ issued: '02/13/2026' }))]], 'fr')[0]).toMatchObject({ notes: ['numeric dates in date fields and extras read month first (MM/DD/YYYY): "02/13/2026" (issued of eau-potable) shows it'], dates: [['p-1', '2026-02-13', undefined, []]] });
+  });
+
+  it('both orders on a page: nothing is guessed, the numeric dates stay dropped with invalid_date, and the note says why', () => {
+    const [p1] = harvestPages([[pkg({ id: 'a', name: 'a', ...extras({ issued: '13/02/2026' }) }), pkg({ id: 'b', name: 'b', ...extras({ issued: '02/13/2026' }) })]]);
+    expect(p1?.notes).toEqual(['numeric dates are written both day first ("13/02/2026", issued of a) and month first ("02/13/2026", issued of b); they are not read']);
+    expect(p1?.dates).toEqual([
+      ['a', undefined, undefined, []],
+      ['b', undefined, undefined, []],
+    ]);
+    expect(p1?.dropped).toHaveLength(2);
+  });
+
+  it('a page without numeric dates settles nothing; without the harvest state (a single package mapped) they are not read', () => {
+    const pages = harvestPages([[pkg(extras({ issued: '2026-03-05' }))], [pkg(extras({ issued: '13/02/2026' }))]]);
+    expect(pages.map((p) => p.notes.length)).toEqual([0, 1]);
+    expect(pages[1]?.dates).toEqual([['p-1', '2026-02-13', undefined, []]]);
+    expect(mapPackage(pkg(extras({ issued: '13/02/2026' })), ctx).record?.issued).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import type { Agent, CanonicalDataset, ContactPoint, Distribution, LangListMap, LangMap, PeriodOfTime, RecordProblem, ProblemCode } from '@hasad/core';
 import { normaliseMediaType } from '../shared/values.ts';
+import { orderFromName, provenOrder } from '../shared/date-order.ts';
 import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { stableStringify } from '../../stable-json.ts';
@@ -38,6 +39,11 @@ export interface CkanMapContext {
   portal: string;
   /** Lower-case language tag given to untagged CKAN strings (titles, notes, tags). */
   language: string;
+  /**
+   * The day/month order of numeric dates in the portal's date extras, inferred once per harvest
+   * ({@link settleDateOrder}); absent: such dates are not read. `settled` once a page has shown one.
+   */
+  dateOrder?: { settled: boolean; order?: 'day' | 'month' };
 }
 
 /** The outcome of mapping one package. */
@@ -335,10 +341,10 @@ function optionalEmail(v: unknown, field: string, pr: Problems): string | undefi
 }
 
 /** The first readable date among candidates, warning about each present one that is not a date. */
-function firstDate(candidates: Array<{ value: unknown; field: string; ckanUtc?: boolean }>, field: string, pr: Problems): string | undefined {
+function firstDate(candidates: Array<{ value: unknown; field: string; ckanUtc?: boolean }>, field: string, pr: Problems, order?: 'day' | 'month'): string | undefined {
   for (const c of candidates) {
     if (!present(c.value)) continue;
-    const d = dateValue(c.value, { ckanUtc: c.ckanUtc === true });
+    const d = dateValue(c.value, { ckanUtc: c.ckanUtc === true, ...(order !== undefined && { order }) });
     if (d !== undefined) return d;
     pr.warn('invalid_date', field, `${field} (${c.field}) ${show(c.value)} is not a date; dropped`);
   }
@@ -422,11 +428,11 @@ function bboxPolygon(extras: Extras): string | undefined {
   return JSON.stringify({ type: 'Polygon', coordinates: [[[w, s], [e, s], [e, no], [w, no], [w, s]]] });
 }
 
-function mapTemporal(pkg: Obj, extras: Extras, pr: Problems): PeriodOfTime[] {
+function mapTemporal(pkg: Obj, extras: Extras, pr: Problems, order: 'day' | 'month' | undefined): PeriodOfTime[] {
   const periods = new Map<string, PeriodOfTime>();
   const add = (start: unknown, end: unknown, field: string) => {
-    const s = firstDate([{ value: start, field: `${field}.start` }], 'temporal.start', pr);
-    const e = firstDate([{ value: end, field: `${field}.end` }], 'temporal.end', pr);
+    const s = firstDate([{ value: start, field: `${field}.start` }], 'temporal.start', pr, order);
+    const e = firstDate([{ value: end, field: `${field}.end` }], 'temporal.end', pr, order);
     if (s === undefined && e === undefined) return;
     const p: PeriodOfTime = {};
     if (s !== undefined) p.start = s;
@@ -598,7 +604,7 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
     keywords: mapKeywords(pkg, ctx, pr),
     themes: mapThemes(pkg, extras, pr),
     spatial: mapSpatial(pkg, extras, pr),
-    temporal: mapTemporal(pkg, extras, pr),
+    temporal: mapTemporal(pkg, extras, pr, ctx.dateOrder?.order),
     language: mapLanguages(pkg, extras, pr),
     distributions: mapResources(pkg, ctx, pr),
   };
@@ -623,6 +629,7 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
     ],
     'issued',
     pr,
+    ctx.dateOrder?.order,
   );
   if (issued !== undefined) record.issued = issued;
   const modified = firstDate(
@@ -633,6 +640,7 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
     ],
     'modified',
     pr,
+    ctx.dateOrder?.order,
   );
   if (modified !== undefined) record.modified = modified;
 
@@ -649,6 +657,58 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
   return { record, problems: pr.list, identifier };
 }
 
+/** Package fields and extras that carry the dataset's own dates (CKAN's metadata_* are always ISO). */
+const DATE_KEYS = ['issued', 'dcat_issued', 'modified', 'dcat_modified', 'temporal_start', 'temporal_end', 'temporal_coverage-from', 'temporal_coverage-to'];
+
+/**
+ * Settles the day/month order of numeric dates (`13/02/2026`) in a portal's date fields and
+ * extras from the first page that holds one, as the CSV adapter does for a date column: a value
+ * whose first number is above 12 proves day first, one whose second is, month first; when every
+ * value could be either, the source's language decides (English: month first; French, Arabic and
+ * others: day first, the platform's convention). Values proving both orders settle nothing: they
+ * stay dropped with `invalid_date`, and the note says so. ISO and French written dates are read
+ * as before, whatever the order.
+ *
+ * @returns the `ckan_mapping` note saying what was inferred, when the page settled it.
+ */
+export function settleDateOrder(packages: readonly unknown[], ctx: CkanMapContext): RecordProblem | undefined {
+  const state = ctx.dateOrder;
+  if (state === undefined || state.settled) return undefined;
+  let day: { value: string; where: string } | undefined;
+  let month: { value: string; where: string } | undefined;
+  let numeric = 0;
+  for (const pkg of packages) {
+    if (!isObject(pkg)) continue;
+    const extras = new Extras(pkg['extras']);
+    const name = text(pkg['name']) ?? text(pkg['id']) ?? '?';
+    for (const key of DATE_KEYS) {
+      const p = pick(pkg, extras, key);
+      for (const v of p === undefined ? [] : listOf(p.value)) {
+        const s = typeof v === 'string' ? v.trim() : '';
+        if (!/^\d{1,2}([/.-])\d{1,2}\1\d{4}$/.test(s)) continue;
+        numeric++;
+        const proof = provenOrder(s);
+        if (proof === 'day') day ??= { value: s, where: `${key} of ${name}` };
+        else if (proof === 'month') month ??= { value: s, where: `${key} of ${name}` };
+      }
+    }
+  }
+  if (numeric === 0) return undefined;
+  state.settled = true;
+  if (day !== undefined && month !== undefined) {
+    return dateNote(`numeric dates are written both day first (${JSON.stringify(day.value)}, ${day.where}) and month first (${JSON.stringify(month.value)}, ${month.where}); they are not read`);
+  }
+  const proven = day ?? month;
+  const { order, why } =
+    proven !== undefined
+      ? { order: day !== undefined ? ('day' as const) : ('month' as const), why: `${JSON.stringify(proven.value)} (${proven.where}) shows it` }
+      : orderFromName(ctx.language || undefined, 'source’s language');
+  state.order = order;
+  return dateNote(`numeric dates in date fields and extras read ${order} first (${order === 'day' ? 'DD/MM/YYYY' : 'MM/DD/YYYY'}): ${why}`);
+}
+
+const dateNote = (message: string): RecordProblem => ({ severity: 'info', code: 'ckan_mapping', message });
+
 /**
  * Maps the packages of one page into batches of at most `batchSize` records. Skipped packages
  * (private, not active) add an `info` problem; a package whose identifier already appeared on
@@ -657,6 +717,8 @@ export function mapPackage(pkg: Obj, ctx: CkanMapContext): PackageMapResult {
  */
 export function* mapPackages(packages: unknown[], ctx: CkanMapContext, batchSize: number): Generator<MappedBatch> {
   const batches = new BatchCollector(batchSize);
+  const note = ctx.dateOrder?.settled === false ? settleDateOrder(packages, ctx) : undefined;
+  if (note !== undefined) batches.note(note);
   for (const [i, pkg] of packages.entries()) {
     if (!isObject(pkg)) {
       batches.note({ severity: 'warning', code: 'invalid_package', message: `result ${i} is ${show(pkg)}, not a package; skipped` });

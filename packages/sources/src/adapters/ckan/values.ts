@@ -162,12 +162,21 @@ export function parseFrenchDate(raw: string): string | undefined {
  * with other instants correctly.
  * @returns undefined when the text is not a date that can be read without guessing.
  */
-export function dateValue(v: unknown, opts: { ckanUtc?: boolean } = {}): string | undefined {
+export function dateValue(v: unknown, opts: { ckanUtc?: boolean; order?: 'day' | 'month' } = {}): string | undefined {
   const s = text(v);
   if (s === undefined) return undefined;
   const iso = normaliseDate(s);
   if (iso !== undefined) return opts.ckanUtc === true && CKAN_NAIVE_UTC.test(s) ? `${iso}Z` : iso;
-  return parseFrenchDate(s);
+  return parseFrenchDate(s) ?? (opts.order === undefined ? undefined : numericDate(s, opts.order));
+}
+
+/** `13/02/2026`, `02-13-2026`, `13.02.2026` read in the order given (inferred from the portal's values). */
+function numericDate(s: string, order: 'day' | 'month'): string | undefined {
+  const m = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/.exec(s.trim());
+  if (m === null) return undefined;
+  const [day, month] = order === 'day' ? [m[1], m[3]] : [m[3], m[1]];
+  // normaliseDate checks the ranges (month 13, 31 April).
+  return normaliseDate(`${m[4]}-${(month as string).padStart(2, '0')}-${(day as string).padStart(2, '0')}`);
 }
 
 /**

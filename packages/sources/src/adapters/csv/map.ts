@@ -4,6 +4,7 @@ import type { Agent, CanonicalDataset, ContactPoint, Distribution, PeriodOfTime,
 import { CSV_FIELDS, DATE_FORMATS, cleanEmail, isAbsoluteUrl, parseDate, parseInterval, targetName } from './config.ts';
 import type { ColumnBinding, CsvSettings, DateFormat, FieldTarget } from './config.ts';
 import type { CsvRow } from './parse.ts';
+import { dateNameLanguage, orderFromName } from '../shared/date-order.ts';
 
 /**
  * CSV row → CanonicalDataset. Pure functions: {@link compileMapping} resolves the config (or the
@@ -378,18 +379,9 @@ function arabicText(v: string): boolean {
   return /\p{Script=Arabic}/u.test(v) && !/\p{Script=Latin}/u.test(v);
 }
 
-/** Words of a date column's header that say its language (beyond Arabic script). */
-const FRENCH_DATE_WORDS = /\b(date|mise|jour|publication|cr[ée]ation|modification|derni[èe]re?|parution|mis)\b/i;
-const ENGLISH_DATE_WORDS = /\b(modified|updated|update|issued|published|created|last|release[d]?)\b/i;
-
 /** The language a date column's header is written in, when it tells. */
 function dateHeaderLanguage(name: string): string | undefined {
-  const lang = headerLanguage(name);
-  if (lang !== undefined) return lang;
-  if (/\p{Script=Arabic}/u.test(name)) return 'ar';
-  if (/[àâçéèêëîïôûùüÿœ]/i.test(name) || (FRENCH_DATE_WORDS.test(name) && !ENGLISH_DATE_WORDS.test(name))) return 'fr';
-  if (ENGLISH_DATE_WORDS.test(name)) return 'en';
-  return undefined;
+  return headerLanguage(name) ?? dateNameLanguage(name);
 }
 
 /**
@@ -434,9 +426,7 @@ export function inferDateOrders(m: CompiledMapping, rows: CsvRow[], defaultLangu
     if (dayFirst !== undefined) [order, why] = ['day', `${quote(dayFirst.value)} on line ${dayFirst.line} shows it`];
     else if (monthFirst !== undefined) [order, why] = ['month', `${quote(monthFirst.value)} on line ${monthFirst.line} shows it`];
     else {
-      const lang = dateHeaderLanguage(slot.column ?? '') ?? (defaultLanguage || undefined);
-      order = lang === 'en' ? 'month' : 'day';
-      why = `every value could be either; ${lang === undefined ? 'the header does not tell its language, so the platform’s convention' : `the header is ${lang === 'en' ? 'English' : lang === 'fr' ? 'French' : lang === 'ar' ? 'Arabic' : lang}`}`;
+      ({ order, why } = orderFromName(dateHeaderLanguage(slot.column ?? '') ?? (defaultLanguage || undefined), 'header'));
     }
     const format = (order === 'day' ? `DD${sep}MM${sep}YYYY` : `MM/DD/YYYY`) as DateFormat;
     if (!(DATE_FORMATS as readonly string[]).includes(format)) {

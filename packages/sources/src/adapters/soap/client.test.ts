@@ -82,6 +82,23 @@ describe('soap harvest of a paged dataset service', () => {
     expect(events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.problems)).toEqual([]);
   });
 
+  it('a date field without dateFormat: page 1 proves day first (13/03/2024), said in a soap_mapping note; every page is read in that order', async () => {
+    const svc = await serve({ count: 45 });
+    const config = datasetServiceConfig();
+    const { events, error } = await collect({ url: svc.url, config: { ...config, fields: { ...config.fields, modified: 'dateMaj' } } });
+    expect(error).toBeUndefined();
+    const all = byId(records(events));
+    expect(all.size).toBe(45);
+    // Day (i % 28) + 1 of March: record 7 is 08/03/2024, record 40 (page 3) 13/03/2024.
+    expect([7, 12, 40].map((i) => all.get(datasetId(i))?.modified)).toEqual(['2024-03-08', '2024-03-13', '2024-03-13']);
+    expect(pages(events).map((p) => p.problems)).toEqual([
+      [{ severity: 'info', code: 'soap_mapping', message: 'dates in modified (dateMaj) read day first (D/M/YYYY): "13/03/2024" in record ds-012 shows it; a "dateFormat" on the field overrides it' }],
+      undefined,
+      undefined,
+    ]);
+    expect(events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.problems)).toEqual([]);
+  });
+
   it('sends the SOAPAction header, the SOAP 1.1 content type, escaped parameters and the page asked', async () => {
     const svc = await serve({ count: 45 });
     await collect({ url: svc.url, config: datasetServiceConfig() });

@@ -10,7 +10,7 @@ import type { MappedBatch } from '../shared/batches.ts';
 import type { SoapConfig } from './config.ts';
 import { findFault, readEnvelope, renderEnvelope, soapHeaders, SoapFaultError } from './envelope.ts';
 import type { SoapMessage, SoapVersion } from './envelope.ts';
-import { compileMapping, mapRecord } from './map.ts';
+import { compileMapping, mapRecord, settleDateOrders } from './map.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import { DEFAULT_SOAP_LIMITS, EnvelopeStream, SOAP_LIMIT_SETTINGS, streamDecoder } from './stream.ts';
 import type { CompiledMapping, RecordMapResult } from './map.ts';
@@ -379,6 +379,7 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
         const full = collector.add(result, duplicateMessage);
         if (full !== undefined) ready.push(full);
       };
+      const held: XNode[] | undefined = mapping.unsettledDates.length > 0 ? [] : undefined;
       // Records are mapped as their element closes, inside sax's callbacks, and handed on per chunk.
       const stream = new EnvelopeStream({
         source: res.url,
@@ -387,8 +388,12 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
         namespaces: config.namespaces,
         limits,
         // An xsi:nil record element says there is no record there (as selectNodes does for kept ones).
+        // While a date field's day/month order is unsettled, the page's records wait to be mapped
+        // until the page has shown its dates (settleDateOrders).
         onRecord: (node) => {
-          if (!isNil(node)) take(mapRecord(node, mapping));
+          if (isNil(node)) return;
+          if (held !== undefined) held.push(node);
+          else take(mapRecord(node, mapping));
         },
       });
       let decoder: ReturnType<typeof streamDecoder> | undefined;
@@ -439,13 +444,17 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
       if (fault !== undefined) throw new SoapFaultError(res.url, fault, { httpStatus: res.status, pageNo });
       // Records reached through references or escaped XML, and those holding references, were kept for now.
       const kept: XNode[] = selectNodes(msg.envelope, recordPath, config.namespaces);
-      if (ids.length + kept.length > limits.maxRecords) {
+      if (ids.length + (held?.length ?? 0) + kept.length > limits.maxRecords) {
         throw new LimitExceededError(res.url, 'SOAP envelope', SOAP_LIMIT_SETTINGS.maxRecords, limits.maxRecords, `more than ${limits.maxRecords} record elements at ${config.recordPath}`);
+      }
+      const problems: RecordProblem[] = [];
+      if (held !== undefined) {
+        problems.push(...settleDateOrders([...held, ...kept], mapping));
+        for (const n of held) take(mapRecord(n, mapping));
       }
       for (const n of kept) take(mapRecord(n, mapping));
       const count = ids.length;
 
-      const problems: RecordProblem[] = [];
       if (msg.version !== undefined && msg.version !== target.version) {
         problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
       }

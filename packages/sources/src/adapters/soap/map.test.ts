@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@hasad/core';
 import { parseSoapConfig } from './config.ts';
 import { compileDateFormat } from './dates.ts';
-import { batchResults, compileMapping, mapRecord } from './map.ts';
+import { batchResults, compileMapping, mapRecord, settleDateOrders } from './map.ts';
 import type { RecordMapResult } from './map.ts';
 import { stableStringify } from '../../stable-json.ts';
 import { compilePath, parseXml, selectNodes } from './xml.ts';
@@ -205,5 +205,76 @@ describe('parseSoapConfig', () => {
     expect(message({ ...base, constants: { identifier: 'x', 'title.fr': 'y', language: 'fr', 'keywords.fr': ['a'], modified: ['2024-01-01'], landingPage: 'ici', 'distributions[].license': 'x' } })).toBe(
       'invalid soap source config: constants.identifier: every record needs its own identifier; map it in fields; constants.title.fr: title.fr is both mapped in fields and set in constants; keep one; constants.modified: modified holds one value, not a list; constants.landingPage: "ici" is not an absolute URL; constants.distributions[].license: a distribution constant needs at least one distributions[] field to say where distributions are',
     );
+  });
+});
+
+describe('settleDateOrders: the day/month order of a date field without dateFormat, from the page', () => {
+  /** Settles on each page in turn, then maps that page's records: as the harvest does. */
+  function harvestPages(pagesXml: string[], fields: Record<string, unknown>) {
+    const config = parseSoapConfig({ envelope: '<Get/>', recordPath: 'Body/list/r', paging: { mode: 'none' }, fields });
+    const m = compileMapping(config);
+    return pagesXml.map((xml) => {
+      const doc = parseXml(`<E><Body><list>${xml}</list></Body></E>`, 'http://svc/');
+      const nodes = selectNodes(doc.root, compilePath(config.recordPath));
+      const notes = settleDateOrders(nodes, m);
+      const results = nodes.map((n) => mapRecord(n, m));
+      return { notes: notes.map((n) => n.message), values: results.map((r) => [r.record?.modified, r.record?.distributions[0]?.issued]), problems: results.flatMap((r) => r.problems.map((p) => p.message)) };
+    });
+  }
+  const rec = (id: string, maj: string, issued = '') => `<r><id>${id}</id><t>T</t><maj>${maj}</maj><f><u>https://x.ma/${id}.csv</u>${issued && `<pub>${issued}</pub>`}</f></r>`;
+  const fields = { identifier: 'id', 'title.fr': 't', modified: 'maj', 'distributions[].accessUrl': 'f/u', 'distributions[].issued': 'f/pub' };
+
+  it('a value past 12 proves day first; ISO values still read; the note names the proof; the order holds for later pages', () => {
+    const [p1, p2] = harvestPages([`${rec('a', '05/03/2026', '2026-01-31')}${rec('b', '13/02/2026 10:30')}${rec('c', '2026-04-01')}`, rec('d', '07/08/2026')], fields);
+    expect(p1?.values).toEqual([
+      ['2026-03-05', '2026-01-31'],
+      ['2026-02-13T10:30:00', undefined],
+      ['2026-04-01', undefined],
+    ]);
+    expect(p1?.notes).toEqual(['dates in modified (maj) read day first (D/M/YYYY): "13/02/2026 10:30" in record b shows it; a "dateFormat" on the field overrides it']);
+    expect(p1?.problems).toEqual([]);
+    expect(p2).toEqual({ notes: [], values: [['2026-08-07', undefined]], problems: [] });
+  });
+
+  it('a second number past 12 proves month first, in a distribution field as well', () => {
+    const [p1] = harvestPages([`${rec('a', '2026-01-01', '02/13/2026')}${rec('b', '2026-01-02', '03/04/2026')}`], fields);
+    expect(p1?.values).toEqual([
+      ['2026-01-01', '2026-02-13'],
+      ['2026-01-02', '2026-03-04'],
+    ]);
+    expect(p1?.notes).toEqual(['dates in issued (f/pub) read month first (M/D/YYYY): "02/13/2026" in record a shows it; a "dateFormat" on the field overrides it']);
+  });
+
+  it('values that prove neither: day first for a French or unknown element name, month first for an English one', () => {
+    const fr = harvestPages([rec('a', '05.03.2026')], fields)[0];
+    expect(fr?.values).toEqual([['2026-03-05', undefined]]);
+    expect(fr?.notes).toEqual(['dates in modified (maj) read day first (D.M.YYYY): every value could be either; the element name is French; a "dateFormat" on the field overrides it']);
+    const en = harvestPages(['<r><id>a</id><t>T</t><lastUpdated>05/03/2026</lastUpdated></r>'], { identifier: 'id', 'title.fr': 't', modified: 'lastUpdated' })[0];
+    expect(en?.values).toEqual([['2026-05-03', undefined]]);
+    expect(en?.notes).toEqual(['dates in modified (lastUpdated) read month first (M/D/YYYY): every value could be either; the element name is English; a "dateFormat" on the field overrides it']);
+  });
+
+  it('both orders on one page: nothing is guessed, the numeric values are dropped and the note asks for dateFormat', () => {
+    const [p1] = harvestPages([`${rec('a', '13/02/2026')}${rec('b', '02/13/2026')}${rec('c', '2026-01-01')}`], fields);
+    expect(p1?.values).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      ['2026-01-01', undefined],
+    ]);
+    expect(p1?.notes).toEqual(['dates in modified (maj) are written both day first ("13/02/2026", record a) and month first ("02/13/2026", record b); set "dateFormat" on the field to read them']);
+    expect(p1?.problems).toEqual(expect.arrayContaining(['modified "13/02/2026" is not a valid date; dropped']));
+  });
+
+  it('a page without the field waits; ISO values settle it as it is; an explicit dateFormat is never overridden', () => {
+    const waited = harvestPages([rec('a', ''), '<r><id>b</id><t>T</t></r>', rec('c', '13/02/2026')], fields);
+    expect(waited.map((p) => p.notes.length)).toEqual([0, 0, 1]);
+    expect(waited[2]?.values).toEqual([['2026-02-13', undefined]]);
+    const [p1, p2] = harvestPages([rec('b', '2026-03-05'), rec('c', '13/02/2026')], fields);
+    expect(p1).toMatchObject({ notes: [], values: [['2026-03-05', undefined]] });
+    // Settled as ISO on page 1: a d/m/y value later is dropped with a warning, not read in a guessed order.
+    expect(p2).toMatchObject({ notes: [], values: [[undefined, undefined]], problems: ['modified "13/02/2026" is not a valid date; dropped'] });
+    const explicit = harvestPages([rec('a', '02/13/2026'), rec('b', '05/03/2026')], { ...fields, modified: { path: 'maj', dateFormat: 'DD/MM/YYYY' } });
+    expect(explicit.map((p) => p.notes)).toEqual([[], []]);
+    expect(explicit.map((p) => p.values[0]?.[0])).toEqual([undefined, '2026-03-05']);
   });
 });

@@ -6,6 +6,7 @@ import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { fieldTarget } from './config.ts';
 import type { FieldTarget, SoapConfig } from './config.ts';
 import { compileDateFormat } from './dates.ts';
+import { NUMERIC_DATE, dateNameLanguage, orderFromName, provenOrder } from '../shared/date-order.ts';
 import type { DateReader } from './dates.ts';
 import { compilePath, selectNodes, selectValues } from './xml.ts';
 import type { CompiledPath, Namespaces, PathStep, XNode } from './xml.ts';
@@ -27,6 +28,8 @@ export interface CompiledField {
   path: CompiledPath;
   separator?: string;
   readDate?: DateReader;
+  /** A date field without `dateFormat`: its day/month order is inferred ({@link settleDateOrders}). */
+  inferDateOrder?: true;
 }
 
 /** A source's mapping, compiled once per harvest. */
@@ -40,6 +43,11 @@ export interface CompiledMapping {
   constants: Array<{ target: FieldTarget; values: string[]; normalised: string[] }>;
   /** Field names as problems name them (`accessUrl` for `distributions[].accessUrl`), by field. */
   names: WeakMap<CompiledField, string>;
+  /**
+   * Date fields without `dateFormat` whose day/month order is not settled yet: the harvest reads
+   * a page's records before mapping them while this is not empty. Emptied as pages settle them.
+   */
+  unsettledDates: CompiledField[];
 }
 
 const sameStep = (a: PathStep, b: PathStep) => a.kind === b.kind && a.local === b.local && a.prefix === b.prefix;
@@ -59,6 +67,7 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
       path: compilePath(spec.path),
       ...(spec.separator !== undefined && { separator: spec.separator }),
       ...(target.kind === 'date' && { readDate: compileDateFormat(spec.dateFormat ?? 'iso') }),
+      ...(target.kind === 'date' && spec.dateFormat === undefined && { inferDateOrder: true as const }),
     };
     if (target.base === 'identifier' && target.scope === 'record') identifier = field;
     else (target.scope === 'distribution' ? dist : record).push(field);
@@ -76,6 +85,7 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
       return { target, values, normalised };
     }),
     names: new WeakMap(),
+    unsettledDates: [],
   };
   if (dist.length > 0) {
     const parents = dist.map((f) => f.path.steps.slice(0, -1));
@@ -90,6 +100,7 @@ export function compileMapping(config: SoapConfig): CompiledMapping {
   }
   for (const f of [identifier, ...record, ...(mapping.distribution?.fields ?? [])]) {
     mapping.names.set(f, f.target.key.startsWith('distributions[].') ? f.target.key.slice('distributions[].'.length) : f.target.key);
+    if (f.inferDateOrder) mapping.unsettledDates.push(f);
   }
   return mapping;
 }
@@ -352,6 +363,74 @@ export function mapRecord(node: XNode, m: CompiledMapping): RecordMapResult {
 }
 
 export type { MappedBatch } from '../shared/batches.ts';
+
+/**
+ * Settles the day/month order of the unsettled date fields ({@link CompiledMapping.unsettledDates})
+ * from one page's record elements, before they are mapped, as the CSV adapter does for its date
+ * columns: a value such as `13/02/2026` proves day first, `02/13/2026` month first; when every
+ * value could be either, the element's name decides (English words: month first; French,
+ * Arabic or a name that does not tell: day first, the platform's convention). ISO dates still
+ * read first. A field whose values on the page are all ISO (or not numeric) is settled as it is;
+ * one with no value on the page waits for the next page; one whose values prove both orders is
+ * settled as it is, its numeric values dropped with `invalid_date` and a note asking for
+ * `dateFormat`. A `dateFormat` on the field is never overridden (such fields are not inferred).
+ *
+ * @returns one `soap_mapping` note per field settled with an inferred order or a conflict.
+ */
+export function settleDateOrders(records: readonly XNode[], m: CompiledMapping): RecordProblem[] {
+  const notes: RecordProblem[] = [];
+  const scratch = new Problems();
+  m.unsettledDates = m.unsettledDates.filter((f) => {
+    const inDistribution = f.target.scope === 'distribution';
+    let seen = false;
+    let numeric: { sep: string } | undefined;
+    let day: { value: string; record: string } | undefined;
+    let month: { value: string; record: string } | undefined;
+    for (const node of records) {
+      const record = selectValues(node, m.identifier.path, m.namespaces)[0] ?? '?';
+      const holders = !inDistribution || m.distribution?.path === undefined ? [node] : selectNodes(node, m.distribution.path, m.namespaces);
+      for (const holder of holders) {
+        for (const v of rawValues(holder, f, m.namespaces, scratch, '')) {
+          seen = true;
+          const d = NUMERIC_DATE.exec(v.trim());
+          if (d === null) continue;
+          numeric ??= { sep: d[2] as string };
+          const proof = provenOrder(v);
+          if (proof === 'day') day ??= { value: v, record };
+          else if (proof === 'month') month ??= { value: v, record };
+        }
+      }
+    }
+    if (!seen) return true;
+    if (numeric === undefined) return false;
+    const name = `${m.names.get(f) ?? f.target.key} (${f.path.source})`;
+    if (day !== undefined && month !== undefined) {
+      notes.push(dateNote(`dates in ${name} are written both day first (${JSON.stringify(day.value)}, record ${day.record}) and month first (${JSON.stringify(month.value)}, record ${month.record}); set "dateFormat" on the field to read them`));
+      return false;
+    }
+    const proven = day ?? month;
+    const { order, why } =
+      proven !== undefined
+        ? { order: day !== undefined ? ('day' as const) : ('month' as const), why: `${JSON.stringify(proven.value)} in record ${proven.record} shows it` }
+        : orderFromName(dateNameLanguage(f.path.steps[f.path.steps.length - 1]?.local ?? ''), 'element name');
+    const sep = numeric.sep;
+    const pattern = order === 'day' ? `D${sep}M${sep}YYYY` : `M${sep}D${sep}YYYY`;
+    // ISO first (a service mixing both keeps its ISO values), then the order read, with or without a time.
+    const readers = [compileDateFormat('iso'), compileDateFormat(pattern), compileDateFormat(`${pattern} H:mm`), compileDateFormat(`${pattern} H:mm:ss`)];
+    f.readDate = (text) => {
+      for (const read of readers) {
+        const d = read(text);
+        if (d !== undefined) return d;
+      }
+      return undefined;
+    };
+    notes.push(dateNote(`dates in ${name} read ${order} first (${pattern}): ${why}; a "dateFormat" on the field overrides it`));
+    return false;
+  });
+  return notes;
+}
+
+const dateNote = (message: string): RecordProblem => ({ severity: 'info', code: 'soap_mapping', message });
 
 /**
  * Groups mapped records into batches of at most `batchSize` records. A record whose identifier
