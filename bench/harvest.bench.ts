@@ -13,6 +13,9 @@
  *   npm run bench -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
  *   npm run bench -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
  *   npm run bench -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
+ *   npm run bench -- --only description --description-datasets 20000 --description-reps 3
+ *                                          what keeping each dataset's source description costs: the same first
+ *                                          harvest with and without it (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION), interleaved
  *   HASAD_BENCH_KEEP_DB=1 npm run bench -- --only dcat   keep the bench's database (its name is printed) to EXPLAIN
  *                                          statements against a full catalogue; drop it by hand afterwards
  *
@@ -77,6 +80,10 @@ const { values: args } = parseArgs({
     'scaling-sizes': { type: 'string', default: '10000,100000,500000' },
     /** Datasets of the workers comparison (default --datasets). */
     'workers-datasets': { type: 'string' },
+    /** Datasets of the kept-description comparison (default --datasets). */
+    'description-datasets': { type: 'string' },
+    /** Repetitions of the kept-description comparison, each one harvest with and one without. */
+    'description-reps': { type: 'string', default: '3' },
     /** Do not write bench/results/summary.md. */
     'no-summary': { type: 'boolean', default: false },
     /** Rebuilds the summary from these result files (comma-separated bench/results/harvest-*.json) without harvesting. */
@@ -95,13 +102,16 @@ const SOAP_SERVER_MS = nonNegativeInt(args['soap-server-ms']!, '--soap-server-ms
 const RDFLIB_N = positiveInt(args['rdflib-datasets'] ?? args.datasets!, '--rdflib-datasets');
 const SCALING_SIZES = args['scaling-sizes']!.split(',').map((x) => positiveInt(x.trim(), '--scaling-sizes'));
 const WORKERS_N = positiveInt(args['workers-datasets'] ?? args.datasets!, '--workers-datasets');
+const DESCRIPTION_N = positiveInt(args['description-datasets'] ?? args.datasets!, '--description-datasets');
+const DESCRIPTION_REPS = positiveInt(args['description-reps']!, '--description-reps');
 
 /**
  * Groups of phases `--only` selects: dcat = 1-3 (paged feed, then unchanged 200 and 304), unpaged = 4, csv = 5, soap = 6,
  * rdflib = 7 (Turtle and RDF/XML against the reference parser), scaling = 8 (first harvests of growing sizes),
- * workers = 9 (one and two fetcher + loader processes).
+ * workers = 9 (one and two fetcher + loader processes), description = 10 (the same first harvest with and without the
+ * kept source descriptions, interleaved: what keeping them costs).
  */
-const GROUPS = ['dcat', 'unpaged', 'csv', 'soap', 'rdflib', 'scaling', 'workers'] as const;
+const GROUPS = ['dcat', 'unpaged', 'csv', 'soap', 'rdflib', 'scaling', 'workers', 'description'] as const;
 type Group = (typeof GROUPS)[number];
 const ONLY: ReadonlySet<Group> = (() => {
   const picked = args.only === undefined ? [...GROUPS] : args.only.split(',').map((g) => g.trim()).filter(Boolean);
@@ -128,7 +138,7 @@ const LIFTED: Record<string, string> = {
   HASAD_LINK_CHECK_SAMPLE: '0',
 };
 
-type PhaseKey = 'initial' | 'unchanged200' | 'unchanged200same' | 'notModified304' | 'unpaged' | 'csv' | 'soap' | 'rdfTurtle' | 'rdfXml' | 'scale' | 'workers' | 'workersMulti';
+type PhaseKey = 'initial' | 'unchanged200' | 'unchanged200same' | 'notModified304' | 'unpaged' | 'csv' | 'soap' | 'rdfTurtle' | 'rdfXml' | 'scale' | 'workers' | 'workersMulti' | 'description';
 
 interface Aim {
   text: string;
@@ -185,6 +195,8 @@ interface PhaseResult {
   size?: number;
   /** Phase 9: fetcher and loader processes (each). */
   workers?: number;
+  /** Phase 10: whether the datasets kept their source description (false: HASAD_BENCH_SKIP_SOURCE_DESCRIPTION). */
+  keptDescription?: boolean;
 }
 
 class ChildDiedError extends Error {
@@ -207,6 +219,7 @@ async function main(): Promise<number> {
     ONLY.has('rdflib') && `Turtle and RDF/XML ${int(RDFLIB_N)} datasets against rdflib`,
     ONLY.has('scaling') && `scaling ${SCALING_SIZES.map(int).join(' / ')}`,
     ONLY.has('workers') && `1 and 2 workers at ${int(WORKERS_N)}`,
+    ONLY.has('description') && `kept description cost at ${int(DESCRIPTION_N)}, ${DESCRIPTION_REPS} x with and without`,
   ].filter(Boolean);
   console.log(`Hasad harvest bench: ${plan.join('; ')}; ${cores} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB / 1024)} GB, node ${process.version}`);
   console.log(`load average at start: ${load0.join(' ')} (on a shared machine figures are noisy: see "others CPU" below)`);
@@ -264,9 +277,10 @@ async function main(): Promise<number> {
     const env = roleEnv(childEnv);
     const logBase = join(RESULTS, 'logs', `harvest-${stamp}`);
     const nodeArgs = args['node-arg']!;
-    const launch = async () => {
+    const launch = async (more: Record<string, string> = {}) => {
       const suffix = started.length === 0 ? '' : `-${started.length / 2 + 1}`;
-      const r = { fetcher: startRole(ROOT, 'fetcher', env, `${logBase}-fetcher${suffix}.log`, nodeArgs), loader: startRole(ROOT, 'loader', env, `${logBase}-loader${suffix}.log`, nodeArgs) };
+      const e = { ...env, ...more };
+      const r = { fetcher: startRole(ROOT, 'fetcher', e, `${logBase}-fetcher${suffix}.log`, nodeArgs), loader: startRole(ROOT, 'loader', e, `${logBase}-loader${suffix}.log`, nodeArgs) };
       started.push(r.fetcher, r.loader);
       return { r, readyMs: await waitForWorkers(queues, r), suffix };
     };
@@ -312,11 +326,11 @@ async function main(): Promise<number> {
      * an earlier phase grew until its next major GC (after phase 4's document the fetcher sat at
      * about 900 MB), which would be charged to the next phase. Not timed.
      */
-    const freshRoles = async (why: string) => {
-      if (phases.length === 0) return;
+    const freshRoles = async (why: string, more?: Record<string, string>) => {
+      if (phases.length === 0 && more === undefined) return;
       const current = ctx.roles;
       await Promise.all([current.fetcher.stop(10_000), current.loader.stop(10_000)]);
-      const next = await launch();
+      const next = await launch(more);
       current.fetcher = next.r.fetcher;
       current.loader = next.r.loader;
       monitor.track('fetcher', next.r.fetcher.pid);
@@ -621,6 +635,38 @@ async function main(): Promise<number> {
         }
       }
     }
+
+    // 10. The kept description's cost: the same first harvest with and without each dataset's
+    // source description (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION, measurement only), interleaved
+    // and in alternating order, so that the machine's drift falls on both; fresh roles and an
+    // empty catalogue each time. CPU a dataset (roles and their PostgreSQL backends) is compared:
+    // on a shared machine it moves far less than wall time.
+    if (ONLY.has('description') && unbroken()) {
+      const feed = mountPrerendered(server, '/description', { datasets: DESCRIPTION_N, pageSize: PAGE_SIZE }, 'turtle');
+      console.log(`description feed: ${int(DESCRIPTION_N)} datasets, ${feed.pages} pages, ${int(feed.bytes / MB)} MB (not timed)`);
+      for (let rep = 1; rep <= DESCRIPTION_REPS && unbroken(); rep++) {
+        for (const kept of rep % 2 === 1 ? [true, false] : [false, true]) {
+          if (!unbroken()) break;
+          await freshRoles(`kept description ${kept ? 'on' : 'off'}, repetition ${rep}`, { HASAD_BENCH_SKIP_SOURCE_DESCRIPTION: kept ? '0' : '1' });
+          await resetCatalogue(db);
+          const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+          const phase = await runPhase(ctx, 'description', `10 first harvest ${kept ? 'with' : 'without'} kept descriptions (${rep})`, src.id, (run) => [
+            expect('status', run.status, 'succeeded'),
+            expect('created', run.created, DESCRIPTION_N),
+          ]);
+          phase.keptDescription = kept;
+          phases.push(phase);
+          await checkRowCount(ctx, phase, src.id, DESCRIPTION_N);
+          phase.storage = await storagePerDataset(db.pool, src.id);
+          const stored = phase.storage.descriptionTextBytes > 0;
+          if (stored !== kept) fail(phase, `kept descriptions ${stored ? 'stored' : 'absent'}, expected ${kept ? 'stored' : 'absent'}`);
+        }
+      }
+      feed.unmount();
+      const share = descriptionShare(phases);
+      const last = phases.filter((p) => p.key === 'description' && p.keptDescription).at(-1);
+      if (share !== undefined && last) setAims(last, () => [{ text: `kept description costs ≤ 15 % of first-harvest CPU (${pct1(share.share)})`, met: share.share <= 0.15 }]);
+    }
   } catch (err) {
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     phases.push({ key: 'initial', title: 'setup', ok: false, failures: [], error: (err as Error).message, aims: [] });
@@ -640,7 +686,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     ok,
     machine: { cores, cpu: cpus()[0]?.model ?? null, memoryGb: Math.round(totalmem() / MB / 1024), node: process.version, loadAverageStart: load0, loadAverageEnd: loadAverage() },
-    options: { only: [...ONLY], datasets: DATASETS, pageSize: PAGE_SIZE, skipUnpaged: args['skip-unpaged'], csvRows: CSV_ROWS, soapRecords: SOAP_RECORDS, soapPageSize: SOAP_PAGE_SIZE, soapServerMs: SOAP_SERVER_MS, logLevel: LOG_LEVEL, childEnv: args['child-env'], nodeArgs: args['node-arg'], intervalMs: INTERVAL_MS },
+    options: { only: [...ONLY], datasets: DATASETS, pageSize: PAGE_SIZE, skipUnpaged: args['skip-unpaged'], csvRows: CSV_ROWS, soapRecords: SOAP_RECORDS, soapPageSize: SOAP_PAGE_SIZE, soapServerMs: SOAP_SERVER_MS, logLevel: LOG_LEVEL, childEnv: args['child-env'], nodeArgs: args['node-arg'], intervalMs: INTERVAL_MS, descriptionDatasets: DESCRIPTION_N, descriptionReps: DESCRIPTION_REPS },
     meta,
     phases,
     logs: started.length
@@ -850,7 +896,30 @@ function scalingVerdict(scaled: PhaseResult[]) {
   return { rates, fetcherPeaks, rateRatio, flat: rateRatio >= 0.8, fetcherFlat };
 }
 
-const SUMMARY_ORDER = ['harvest', 'rdflib', 'scaling', 'workers'];
+const SUMMARY_ORDER = ['harvest', 'rdflib', 'scaling', 'workers', 'description'];
+
+/** A share as a percentage with one decimal (phase 10's difference is a few per cent). */
+const pct1 = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+/** CPU µs a dataset of one phase: the roles and their PostgreSQL backends, over the datasets seen. */
+function cpuPerDataset(p: PhaseResult): number {
+  return Math.round((hasadCpu(p) / Math.max(1, p.run?.seen ?? 0)) * 1e6);
+}
+
+/**
+ * Phase 10's comparison: mean CPU µs a dataset with and without the kept descriptions, and the
+ * share of the first-harvest figure (with) that keeping them costs.
+ */
+function descriptionShare(phases: PhaseResult[]): { withUs: number; withoutUs: number; share: number; withRuns: number[]; withoutRuns: number[] } | undefined {
+  const runs = phases.filter((p) => p.key === 'description' && p.ok && p.monitor);
+  const withRuns = runs.filter((p) => p.keptDescription).map(cpuPerDataset);
+  const withoutRuns = runs.filter((p) => !p.keptDescription).map(cpuPerDataset);
+  if (withRuns.length === 0 || withoutRuns.length === 0) return undefined;
+  const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+  const withUs = mean(withRuns);
+  const withoutUs = mean(withoutRuns);
+  return { withUs, withoutUs, share: (withUs - withoutUs) / withUs, withRuns, withoutRuns };
+}
 
 /** CPU seconds the fetcher, the loader and the PostgreSQL backends serving them used during a phase. */
 function hasadCpu(p: PhaseResult): number {
@@ -909,7 +978,6 @@ function summarySections(phases: PhaseResult[], machine: Machine, ranAt: string)
   const scaled = ok.filter((x) => x.key === 'scale');
   // CPU per dataset (the roles and their PostgreSQL backends) is what the machine's other work
   // moves least: on a shared machine it shows whether the line bends where datasets/s cannot.
-  const cpuPerDataset = (p: PhaseResult) => Math.round((hasadCpu(p) / Math.max(1, p.run?.seen ?? 0)) * 1e6);
   for (const p of scaled) sc.push({ figure: `first harvest, ${int(p.size)} datasets`, value: `${int(p.rates?.wallDatasetsPerSec)} datasets/s, ${cpuPerDataset(p)} µs CPU a dataset; ${peaks(p)}`, aim: '-', met: undefined, load: p.loadAverage });
   if (scaled.length > 1) {
     const v = scalingVerdict(scaled);
@@ -928,6 +996,18 @@ function summarySections(phases: PhaseResult[], machine: Machine, ranAt: string)
     if (a?.timings && b?.timings) w.push({ figure: `speed-up, ${key === 'workers' ? 'one source' : 'four sources'}`, value: `${(a.timings.wallMs / b.timings.wallMs).toFixed(2)}x`, aim: `printed (${machine.cores} cores)`, met: undefined, load: b.loadAverage });
   }
   section('workers', 'workers', w);
+
+  const d: SummaryRow[] = [];
+  const share = descriptionShare(ok);
+  const described = ok.filter((p) => p.key === 'description');
+  if (share !== undefined) {
+    const store = described.find((p) => p.keptDescription)?.storage;
+    const maxLoad = Math.max(...described.map((p) => p.loadAverage ?? 0));
+    d.push({ figure: `first harvest, ${int(described[0]?.run?.seen)} datasets, CPU a dataset with / without kept descriptions`, value: `${share.withUs} / ${share.withoutUs} µs (runs: ${share.withRuns.join(', ')} / ${share.withoutRuns.join(', ')})`, aim: '-', met: undefined, load: maxLoad });
+    d.push({ figure: 'share of first-harvest CPU the kept description costs', value: pct1(share.share), aim: '≤ 15 %', met: share.share <= 0.15, load: maxLoad });
+    if (store) d.push({ figure: 'storage a dataset with kept description', value: `${int(store.rowBytes)} B a row: canonical record ${int(store.recordBytes)} B + description ${int(store.descriptionBytes)} B`, aim: '-', met: undefined, load: maxLoad });
+  }
+  section('description', 'kept description', d);
   return out;
 }
 
@@ -1104,6 +1184,14 @@ function printReport(phases: PhaseResult[]): void {
     console.log(
       `\n${p.title}: storage per dataset ${int(st.rowBytes)} B a row: canonical record ${int(st.recordBytes)} B + kept description ${int(st.descriptionBytes)} B stored ` +
         `(${int(st.descriptionTextBytes)} B as N-Triples text, ${pct(st.compressedShare)} of rows compressed); CPU ${cpu === undefined ? '-' : int(cpu)} µs a dataset (fetcher, loader and their PostgreSQL backends)`,
+    );
+  }
+
+  const share = descriptionShare(phases);
+  if (share !== undefined) {
+    console.log(
+      `\nKept description: first harvest CPU ${share.withUs} µs a dataset with it (runs ${share.withRuns.join(', ')}), ${share.withoutUs} µs without ` +
+        `(runs ${share.withoutRuns.join(', ')}): keeping it costs ${pct1(share.share)} of the first-harvest figure (aim ≤ 15 %: ${share.share <= 0.15 ? 'met' : 'MISSED'})`,
     );
   }
 

@@ -148,6 +148,11 @@ export const envSchema = z.object({
   }),
   HASAD_MAX_REDIRECTS: int(5).register(settingDocs, { unit: 'count', roles: FETCHING, doc: 'redirects followed per request (each hop re-checked)' }),
   HASAD_BATCH_SIZE: int(1000, 1).register(settingDocs, { unit: 'records', roles: ['fetcher'], doc: 'records per `load.batch` job' }),
+  HASAD_BENCH_SKIP_SOURCE_DESCRIPTION: bool().register(settingDocs, {
+    unit: '`0`/`1`',
+    roles: ['fetcher'],
+    doc: 'measurement only, for the harvest bench: DCAT datasets are harvested without their kept source description, to measure what keeping it costs; never set it in production (`/catalog` would then lose every triple the canonical record does not hold)',
+  }),
   HASAD_MAX_PAGES: int(10_000, 1).register(settingDocs, {
     unit: 'pages',
     roles: ['fetcher'],

@@ -127,6 +127,11 @@ export interface HarvestOptions {
    * are parsed in the caller's thread with the streaming guards only (tests, the CLI).
    */
   parsePool?: ParsePool;
+  /**
+   * Measurement only (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION): `false` harvests DCAT datasets without
+   * their kept source description, so that the bench can tell what keeping it costs. Default true.
+   */
+  keepSourceDescription?: boolean;
 }
 
 /** HarvestOptions with the source's config as stored, not yet parsed (see {@link harvestWithConfig}). */

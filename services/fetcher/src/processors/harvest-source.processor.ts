@@ -115,6 +115,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       limits: parseLimits(deps.config),
       ...(deps.parsePool !== undefined && { parsePool: deps.parsePool }),
       runBudgetMs: deps.config.HASAD_RUN_BUDGET_MS,
+      ...(deps.config.HASAD_BENCH_SKIP_SOURCE_DESCRIPTION && { keepSourceDescription: false }),
       http: {
         ...fetchSettings(deps.config),
         // Shared through Redis: the per-host limits hold across every fetcher process.

@@ -45,6 +45,7 @@ export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: Dcat
         ...(res.contentType !== undefined && { contentType: res.contentType }),
         ...(config.format !== undefined && { format: config.format }),
         ...(deps.jsonLdContexts !== undefined && { jsonLdContexts: deps.jsonLdContexts }),
+        ...(opts.keepSourceDescription === false && { keepSourceDescription: false as const }),
       };
       try {
         // Isolated when the caller has a parsing pool (the services): a page past a limit fails alone.

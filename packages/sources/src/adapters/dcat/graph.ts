@@ -346,11 +346,17 @@ export class PageGraph {
   private readonly literalKinds = new Map<string, number>([['\u0000', 0]]);
   private readonly literalKindList: { lang: string; datatype: string | undefined }[] = [{ lang: '', datatype: undefined }];
   private readonly interned = new Map<string, string>();
+  private readonly keepTriples: boolean;
+
+  /** `keepTriples: false` (measurement only) keeps no copy of the triples for kept descriptions. */
+  constructor(opts: { keepTriples?: boolean } = {}) {
+    this.keepTriples = opts.keepTriples !== false;
+  }
 
   /** Adds one RDF/JS quad (the graph component is ignored: TriG and JSON-LD named graphs merge). */
   add(q: RDF.Quad): void {
     this.tripleCount++;
-    this.triples.add(q);
+    if (this.keepTriples) this.triples.add(q);
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
     const predicate = q.predicate.value;

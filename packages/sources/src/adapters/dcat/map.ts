@@ -880,13 +880,14 @@ export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
 /**
  * Maps every dataset of a page, yielding batches of at most `batchSize` records. A dataset whose
  * identifier already appeared on the page is dropped with `duplicate_identifier` (first kept).
- * Mapped dataset nodes are released from the graph as they go.
+ * Mapped dataset nodes are released from the graph as they go. `keepDescriptions: false` is for
+ * measurement only (HarvestOptions.keepSourceDescription).
  */
-export function* mapPage(g: PageGraph, batchSize: number): Generator<MappedBatch> {
+export function* mapPage(g: PageGraph, batchSize: number, keepDescriptions = true): Generator<MappedBatch> {
   const batches = new BatchCollector(batchSize);
   for (const key of g.datasetKeys()) {
     const res = mapDataset(g, key);
-    if (res.record !== undefined) keepDescription(g, key, res);
+    if (res.record !== undefined && keepDescriptions) keepDescription(g, key, res);
     g.release(key);
     g.triples.release(key);
     const full = batches.add(res, (id) => `another dataset on this page already has identifier ${JSON.stringify(id)}; this one (${isBlank(key) ? 'a blank node' : key}) was skipped`);

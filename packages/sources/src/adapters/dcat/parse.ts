@@ -116,6 +116,8 @@ export interface ReadRdfOptions {
   jsonLdContexts?: ReadonlyMap<string, unknown>;
   /** Nesting depth and token length allowed (docs/limits.md); defaults for the ones not given. */
   limits?: Partial<ParseLimits>;
+  /** Measurement only: `false` keeps no copy of the triples for the datasets' kept descriptions. */
+  keepTriples?: boolean;
 }
 
 /** A parsed page. */
@@ -166,7 +168,7 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     // from the declaration.
     const head = [format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? headJoined.replace(/^[\s\uFEFF]+/, '') : headJoined];
     text = format === 'rdfxml' ? guardXmlProlog(replay(head, chars), opts.url) : replay(head, chars);
-    const graph = new PageGraph();
+    const graph = new PageGraph({ keepTriples: opts.keepTriples !== false });
     const repairs = new IriRepairs();
     if (format === 'rdfxml') {
       await feedStream(new GuardedRdfXmlParser(opts.url, limits.maxDepth, repairs, { baseIRI: opts.url, trackPosition: true }), text, graph);

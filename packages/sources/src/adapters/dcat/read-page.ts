@@ -16,6 +16,8 @@ export interface DcatPageInput {
   format?: RdfFormat;
   batchSize: number;
   jsonLdContexts?: ReadonlyMap<string, unknown>;
+  /** Measurement only (HarvestOptions.keepSourceDescription): no dataset keeps its source description. */
+  keepSourceDescription?: false;
 }
 
 /**
@@ -32,13 +34,14 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
     ...(input.contentType !== undefined && { contentType: input.contentType }),
     ...(input.format !== undefined && { format: input.format }),
     ...(input.jsonLdContexts !== undefined && { jsonLdContexts: input.jsonLdContexts }),
+    ...(input.keepSourceDescription === false && { keepTriples: false }),
     limits,
   });
   const next = findNextPage(graph, input.url);
   const problems: RecordProblem[] = [...next.problems];
   let found = false;
   const unclaimed = new Set(repairs.list);
-  for (const b of mapPage(graph, input.batchSize)) {
+  for (const b of mapPage(graph, input.batchSize, input.keepSourceDescription !== false)) {
     found = true;
     if (repairs.list.length > 0) attributeRepairs(b, repairs.list, unclaimed);
     yield b;
