@@ -2,7 +2,8 @@
  * The DCAT adapter alone (no PostgreSQL, Redis or fetcher): serves a generated catalogue from
  * loopback, harvests it with the adapter and hashes every record as the fetcher does, and prints
  * the adapter's and the hash's CPU a dataset. For profiling the fetcher's per-dataset work:
- *   node --cpu-prof --import tsx bench/_dcatcheck.ts [datasets] [pageSize]
+ *   node --cpu-prof --import tsx bench/_dcatcheck.ts [datasets] [pageSize] [nodescription]
+ * `nodescription` harvests without the kept source descriptions (measurement only), to compare.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import type { CanonicalDataset } from '@hasad/core';
 
 const N = Number(process.argv[2] ?? 20000);
 const size = Number(process.argv[3] ?? 1000);
+const keepSourceDescription = process.argv[4] !== 'nodescription';
 const server = createServer();
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -25,7 +27,7 @@ server.on('request', (req, res) => {
 const a = getAdapter('dcat');
 const records: CanonicalDataset[] = [];
 const cpu0 = process.cpuUsage();
-for await (const ev of harvestWithConfig(a, { url: pageUrl(base, 1), config: {}, batchSize: 1000, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as never)) {
+for await (const ev of harvestWithConfig(a, { url: pageUrl(base, 1), config: {}, batchSize: 1000, keepSourceDescription, http: { allowPrivateHosts: true, userAgent: 'x', timeoutMs: 10000, maxBytes: 1e9, maxRedirects: 1, hostRequestsPerSecond: 100000 } } as never)) {
   if (ev.type === 'batch') for (const r of ev.records) records.push(r);
 }
 const cpu1 = process.cpuUsage(cpu0);

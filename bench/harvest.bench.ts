@@ -4,7 +4,7 @@
  * served from loopback, harvested into PostgreSQL by the real fetcher and loader running as
  * separate child processes (`hasad start --role fetcher|loader`).
  *
- *   npm run bench                          all nine phases: 100,000 DCAT datasets, 100,000 CSV rows, 20,000 SOAP records, rdflib, scaling, workers
+ *   npm run bench                          all ten phases: 100,000 DCAT datasets, 100,000 CSV rows, 20,000 SOAP records, rdflib, scaling, workers, kept description
  *   npm run bench -- --datasets 5000 --csv-rows 5000 --soap-records 2000   quick smoke run
  *   npm run bench -- --only dcat,csv,soap  some phases: dcat (1-3), unpaged (4), csv (5), soap (6)
  *   npm run bench -- --skip-unpaged        all but phase 4
@@ -80,8 +80,8 @@ const { values: args } = parseArgs({
     'scaling-sizes': { type: 'string', default: '10000,100000,500000' },
     /** Datasets of the workers comparison (default --datasets). */
     'workers-datasets': { type: 'string' },
-    /** Datasets of the kept-description comparison (default --datasets). */
-    'description-datasets': { type: 'string' },
+    /** Datasets of the kept-description comparison: each repetition is two first harvests of this size. */
+    'description-datasets': { type: 'string', default: '20000' },
     /** Repetitions of the kept-description comparison, each one harvest with and one without. */
     'description-reps': { type: 'string', default: '3' },
     /** Do not write bench/results/summary.md. */
@@ -102,7 +102,7 @@ const SOAP_SERVER_MS = nonNegativeInt(args['soap-server-ms']!, '--soap-server-ms
 const RDFLIB_N = positiveInt(args['rdflib-datasets'] ?? args.datasets!, '--rdflib-datasets');
 const SCALING_SIZES = args['scaling-sizes']!.split(',').map((x) => positiveInt(x.trim(), '--scaling-sizes'));
 const WORKERS_N = positiveInt(args['workers-datasets'] ?? args.datasets!, '--workers-datasets');
-const DESCRIPTION_N = positiveInt(args['description-datasets'] ?? args.datasets!, '--description-datasets');
+const DESCRIPTION_N = positiveInt(args['description-datasets']!, '--description-datasets');
 const DESCRIPTION_REPS = positiveInt(args['description-reps']!, '--description-reps');
 
 /**
