@@ -51,6 +51,16 @@ afterAll(async () => {
 });
 
 describe('parsing pages in worker threads', () => {
+  it('measurement only: keepSourceDescription false reaches the worker, and the records are the same but for their kept description', async () => {
+    const p = pool();
+    const doc = turtle(5);
+    const kept = await readAll(p.readPage('dcat', input('text/turtle'), chunks(doc)));
+    const bare = await readAll(p.readPage('dcat', { ...input('text/turtle'), keepSourceDescription: false }, chunks(doc)));
+    expect(kept.records.every((r) => r.sourceDescription?.body.includes('"Titre') === true)).toBe(true);
+    expect(bare.records.map((r) => r.sourceDescription)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(bare.records).toEqual(kept.records.map(({ sourceDescription: _, ...r }) => r));
+  });
+
   it('gives the records the same page gives in this thread', async () => {
     const p = pool();
     const doc = turtle(25);
