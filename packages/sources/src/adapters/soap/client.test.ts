@@ -84,8 +84,8 @@ describe('soap harvest of a paged dataset service', () => {
 
   it('a date field without dateFormat: page 1 proves day first (13/03/2024), said in a soap_mapping note; every page is read in that order', async () => {
     const svc = await serve({ count: 45 });
-    const config = datasetServiceConfig();
-    const { events, error } = await collect({ url: svc.url, config: { ...config, fields: { ...config.fields, modified: 'dateMaj' } } });
+    const fields = datasetServiceConfig()['fields'] as Record<string, unknown>;
+    const { events, error } = await collect({ url: svc.url, config: datasetServiceConfig({ fields: { ...fields, modified: 'dateMaj' } }) });
     expect(error).toBeUndefined();
     const all = byId(records(events));
     expect(all.size).toBe(45);
