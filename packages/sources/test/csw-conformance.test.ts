@@ -131,6 +131,27 @@ describe.skipIf(!present)('ISO 19139 records of ../shared/conformance', () => {
     expect(srv.distributions.length).toBeGreaterThan(0);
   });
 
+  it('a service names the datasets it serves by srv:coupledResource too (GEMINI 2.1 valid service record)', () => {
+    const file = 'csw/ckanext-spatial/gemini2.1/validation/12_Service_Valid.xml';
+    const eidc = 'CEH:EIDC:#1300181654668';
+    const gateway =
+      'https://gateway.ceh.ac.uk/soapServices/CSWStartup?Service=CSW&Request=GetRecordById&Version=2.0.2&outputSchema=http://www.isotc211.org/2005/gmd&elementSetname=full&id=337f9dea-726e-40c7-9f9b-e269911c9db6';
+    const rec = isoRecords(file)[0]!.record!;
+    expect(rec.geo.coupledResources).toEqual([
+      { identifier: eidc, operation: 'GetMap' },
+      { identifier: gateway, operation: 'GetMap' },
+    ]);
+    // The record names the same two datasets both ways: each once.
+    expect(rec.dataService!.servesDataset).toEqual([eidc, gateway].sort());
+    // The same record without its srv:operatesOn still serves both, by its coupled resources alone.
+    const { xml } = root(file);
+    const stripped = xml.replace(/<srv:operatesOn\b[^>]*\/>/g, '');
+    expect(stripped).not.toContain('operatesOn');
+    const alone = mapIsoRecord(parseXml(stripped, file).root, stripped).record!;
+    expect(alone.dataService!.servesDataset).toEqual([eidc, gateway].sort());
+    expect(alone.geo.operatesOn).toEqual([eidc, gateway]);
+  });
+
   /** Every ISO record of ../shared/conformance that maps without error, with its file. */
   function allIsoRecords(): Array<{ file: string; node: XNode; result: ReturnType<typeof mapIsoRecord> }> {
     const files = (readdirSync(conformance, { recursive: true }) as string[]).filter((f) => /^(csw|geodcat-ap)\//.test(f) && f.endsWith('.xml')).sort();
@@ -160,10 +181,11 @@ describe.skipIf(!present)('ISO 19139 records of ../shared/conformance', () => {
       expect(svc!.endpointUrl.length, file).toBeGreaterThan(0);
       for (const u of svc!.endpointUrl) expect(u, file).toMatch(/^https?:\/\/[^?]+/);
       expect(svc!.type, file).toBeDefined();
-      // The served datasets: each srv:operatesOn that names one (uuidref, else its link), as given.
+      // The served datasets: each srv:operatesOn that names one (uuidref, else its link), and each srv:coupledResource's identifier, as given.
       const refs = at(node, 'identificationInfo/SV_ServiceIdentification/operatesOn')
         .map((o) => [attr(o, 'uuidref'), attr(o, 'href')].map((x) => x?.trim()).find((x) => x !== undefined && x !== ''))
         .filter((x): x is string => x !== undefined);
+      for (const c of at(node, 'identificationInfo/SV_ServiceIdentification/coupledResource/SV_CoupledResource/identifier/CharacterString')) refs.push(c.text.trim());
       expect(svc!.servesDataset ?? [], file).toEqual([...new Set(refs)].sort());
     }
     expect(services.filter((s) => (s.result.record!.dataService!.servesDataset ?? []).length > 0).length).toBeGreaterThanOrEqual(8);

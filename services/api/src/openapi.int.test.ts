@@ -196,6 +196,7 @@ const RICH: Complete<Omit<CanonicalDataset, 'sourceDescription'>> & { geo: Compl
     resourceType: 'dataset',
     serviceType: 'view',
     operatesOn: ['https://example.org/dataset/rich'],
+    coupledResources: [{ identifier: 'https://example.org/dataset/rich', operation: 'GetMap' }],
     topicCategories: ['environment'],
     created: '2020-01-01',
     metadataModified: '2025-01-01',

@@ -185,6 +185,11 @@ const geoDetails = {
     resourceType: { ...str, description: 'ISO hierarchy level: dataset, series, service …' },
     serviceType: str,
     operatesOn: stringList,
+    coupledResources: {
+      type: 'array',
+      description: 'srv:coupledResource: a dataset the service serves (its identifier) and the operation serving it',
+      items: { type: 'object', additionalProperties: true, properties: { identifier: str, operation: str } },
+    },
     topicCategories: stringList,
     created: str,
     metadataModified: str,

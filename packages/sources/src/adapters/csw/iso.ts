@@ -53,6 +53,12 @@ export interface IsoConformity {
   explanation?: LangMap;
 }
 
+/** One srv:SV_CoupledResource: a dataset a service serves, and through which operation (GetMap, GetFeature…). */
+export interface IsoCoupledResource {
+  identifier: string;
+  operation?: string;
+}
+
 /** A typed geometry of the resource's extent (bounding box) in the three GeoDCAT-AP encodings. */
 export interface IsoGeometry {
   /** [west, south, east, north] in WGS 84 degrees. */
@@ -77,8 +83,10 @@ export interface GeoDetails {
   resourceType: string;
   /** For services: the INSPIRE/ISO service type (`view`, `download`, `OGC:WMS`). */
   serviceType?: string;
-  /** For services: identifiers (uuidref) or URLs of the datasets they serve (srv:operatesOn). */
+  /** For services: identifiers (uuidref) or URLs of the datasets they serve (srv:operatesOn, then srv:coupledResource). */
   operatesOn?: string[];
+  /** For services: the coupled resources as given (srv:coupledResource): the dataset's identifier and the operation serving it. */
+  coupledResources?: IsoCoupledResource[];
   topicCategories: string[];
   created?: string;
   /** The metadata's own date (gmd:dateStamp): the catalogue record's dct:modified. */
@@ -549,7 +557,18 @@ function mapService(ident: XNode, geo: GeoDetails, pr: RecordProblems): void {
     const ref = [attr(o, 'uuidref'), attr(o, 'href'), textAt(o, 'MD_DataIdentification/citation/CI_Citation/identifier/*/code')].map((x) => x?.trim()).find((x) => x !== undefined && x !== '');
     if (ref !== undefined && !served.includes(ref)) served.push(ref);
   }
+  // The other way ISO 19119 names them: srv:coupledResource, the operation and the dataset's
+  // identifier (19139 srv:identifier; 19115-3 the identifier of srv:resourceReference, or srv:scopedName).
+  const coupled: IsoCoupledResource[] = [];
+  for (const c of at(ident, 'coupledResource/SV_CoupledResource')) {
+    const id = textAt(c, 'identifier') ?? textAt(c, 'resourceReference/CI_Citation/identifier/*/code') ?? textAt(c, 'scopedName');
+    if (id === undefined) continue;
+    const operation = textAt(c, 'operationName') ?? textAt(c, 'operation/SV_OperationMetadata/operationName');
+    coupled.push({ identifier: id, ...(operation !== undefined && { operation }) });
+    if (!served.includes(id)) served.push(id);
+  }
   if (served.length > 0) geo.operatesOn = served;
+  if (coupled.length > 0) geo.coupledResources = coupled;
 }
 
 /** Whether an online resource is a capabilities document (by its query or its protocol). */
@@ -564,7 +583,7 @@ function isCapabilities(url: URL, protocol: string | undefined): boolean {
  * its access point). A capabilities URL is the endpoint description and, without its query, the
  * endpoint URL (GeoDCAT-AP 2.0.0, "Resource locator"). The protocols and a non-INSPIRE service
  * type (`OGC:WMS`) give the standards it conforms to; an INSPIRE service type its dct:type; the
- * coupled resources (srv:operatesOn) the datasets it serves, as given (resolved at export).
+ * coupled resources (srv:operatesOn, srv:coupledResource) the datasets it serves, as given (resolved at export).
  */
 function dataServiceOf(root: XNode, ident: XNode, geo: GeoDetails): DataService {
   const locators = [

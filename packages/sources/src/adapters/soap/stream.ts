@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { SaxesParser } from 'saxes';
-import type { SaxesTagPlain } from 'saxes';
+import type { SaxesAttributePlain, SaxesTagPlain } from 'saxes';
 import { LimitExceededError, ParseError } from '@hasad/core';
 import { SOAP11_ENV, SOAP12_ENV } from './envelope.ts';
 import type { SoapMessage } from './envelope.ts';
@@ -124,6 +124,8 @@ export class EnvelopeStream {
   private readonly parser: SaxesParser<SaxesOptions>;
   private readonly doc: XDoc;
   private readonly stack: Frame[] = [];
+  /** The open elements, when the document is kept whole (no frames then). */
+  private readonly nodes: XNode[] = [];
   private readonly paths: PathStep[][];
   private readonly pathLengths: number[];
   private root: XNode | undefined;
@@ -132,6 +134,14 @@ export class EnvelopeStream {
   records = 0;
   private failure: unknown;
   private readonly names = new Map<string, { prefix: string; local: string }>();
+  /**
+   * The attributes of the tag about to open, as saxes reports them one by one (emptied by `open`).
+   * Walking saxes's own `attributes` (a dictionary-mode object, for…in on every element, even those
+   * without attributes) cost more than the rest of `open`.
+   */
+  private readonly pending: SaxesAttributePlain[] = [];
+  /** saxes reported a repeated attribute on the tag about to open. */
+  private repeated = false;
 
   constructor(private readonly o: EnvelopeStreamOptions) {
     this.doc = new XDoc(o.source);
@@ -146,7 +156,10 @@ export class EnvelopeStream {
     p.on('error', (err) => {
       const m = /^(\d+):(\d+): ([\s\S]*)$/.exec(err.message);
       const detail = m?.[3] ?? err.message;
-      if (TOLERATED.test(detail)) return;
+      if (TOLERATED.test(detail)) {
+        if (detail.startsWith('duplicate attribute: ')) this.repeated = true;
+        return;
+      }
       // sax-js read `<!ENTITY …>` and `<!doctype …>` as declarations, refused here as DTDs; saxes sees bad syntax.
       const bang = /^(DOCTYPE|ENTITY)/i.exec((p as unknown as { openWakaBang: string }).openWakaBang)?.[1];
       if (detail === 'incorrect syntax.' && bang !== undefined) throw dtdError(o.source, format, bang);
@@ -155,10 +168,18 @@ export class EnvelopeStream {
     p.on('doctype', () => {
       throw dtdError(o.source, format, 'DOCTYPE');
     });
-    p.on('opentag', (tag) => this.open(tag));
-    p.on('closetag', () => this.close());
-    p.on('text', (t) => this.text(t));
-    p.on('cdata', (t) => this.text(t));
+    p.on('attribute', (a) => this.pending.push(a));
+    if (o.whole === true) {
+      p.on('opentag', (tag) => this.openWhole(tag));
+      p.on('closetag', () => this.nodes.pop());
+      p.on('text', (t) => this.textWhole(t));
+      p.on('cdata', (t) => this.textWhole(t));
+    } else {
+      p.on('opentag', (tag) => this.open(tag));
+      p.on('closetag', () => this.close());
+      p.on('text', (t) => this.text(t));
+      p.on('cdata', (t) => this.text(t));
+    }
   }
 
   private limit(which: keyof SoapLimits, detail: string): never {
@@ -186,32 +207,17 @@ export class EnvelopeStream {
     const { prefix, local } = this.split(tag.name);
     const parentNode = parent?.node;
     const parentScope = parentNode?.scope ?? NO_SCOPE;
-    // One pass over the attributes (most elements have none): limits, declarations, ids, references.
-    const attributes = tag.attributes;
-    let scope = parentScope;
-    let declares = false;
-    let count = 0;
-    let hasId = false;
-    let isRef = false;
-    for (const key in attributes) {
-      count++;
-      const value = attributes[key] as string;
-      if (value.length > limits.maxTextLength) this.limit('maxTextLength', `the attribute ${key} of <${tag.name}> holds ${value.length} characters`);
-      if (key === 'id' || key.endsWith(':id')) hasId = true;
-      if ((key === 'href' && value.startsWith('#')) || key.endsWith(':ref')) isRef = true;
-      if (!isXmlns(key)) continue;
-      if (!declares) scope = Object.create(parentScope) as Record<string, string>;
-      declares = true;
-      scope[key.length === 5 ? '' : key.slice(6)] = value;
-    }
+    const scope = this.scanAttributes(tag.name, parentScope);
+    const hasId = this.hasId;
+    const isRef = this.isRef;
     const uri = prefix === 'xml' ? XML_NS : (scope[prefix] ?? '');
 
-    // What this element is. Inside a record or an element kept whole (every element of a CSW
-    // answer) the answer is immediate; path matching is for the elements above the records.
+    // What this element is (a document kept whole goes to `openWhole` instead). Inside a record or
+    // an element kept whole the answer is immediate; path matching is for the elements above the records.
     let mode: Mode;
     let on = NO_MATCHES;
     if (parent === undefined) {
-      mode = this.o.whole === true ? Mode.Whole : Mode.Skeleton;
+      mode = Mode.Skeleton;
       on = this.paths.map(() => true);
     } else if (parent.mode === Mode.Record || parent.mode === Mode.Whole) {
       mode = Mode.Whole;
@@ -238,28 +244,98 @@ export class EnvelopeStream {
     }
     if (mode !== Mode.Skip) {
       if (++this.held > limits.maxNodes) {
-        this.limit('maxNodes', this.o.whole === true ? `more than ${limits.maxNodes} elements in the document` : `more than ${limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
+        this.limit('maxNodes', `more than ${limits.maxNodes} elements to hold at once (a record, the elements above the records, multiRefs)`);
       }
-      let attrs = NO_ATTRS as XAttr[];
-      if (count > (declares ? 1 : 0)) {
-        attrs = [];
-        for (const key in attributes) {
-          if (declares && isXmlns(key)) continue;
-          const a = this.split(key);
-          attrs.push({ name: a.local, prefix: a.prefix, uri: a.prefix === '' ? '' : a.prefix === 'xml' ? XML_NS : (scope[a.prefix] ?? ''), value: attributes[key] as string });
-        }
-        if (attrs.length === 0) attrs = NO_ATTRS as XAttr[];
-      }
+      const attrs = this.buildAttributes(scope);
       const node: XNode = { name: local, prefix, uri, attrs, text: '', children: NO_CHILDREN, scope, doc: this.doc };
       frame.node = node;
       if (parentNode === undefined) this.root = node;
       // A record is attached when it closes, and only if it must wait for the end of the document.
       else if (mode !== Mode.Record) adopt(parentNode, node);
     }
+    this.pending.length = 0;
     stack.push(frame);
     // Marked once the frame is on the stack: a record element that is itself a reference
     // (`<item href="#id0"/>`, savon's multi_ref.xml) waits for its multiRef as well.
     if (isRef && mode !== Mode.Skip) this.markRef();
+  }
+
+  /** What {@link scanAttributes} found besides the scope: an `id`, a reference, a declaration. */
+  private hasId = false;
+  private isRef = false;
+  private declares = false;
+
+  /**
+   * One pass over the pending attributes (most elements have none): limits, namespace
+   * declarations, ids, references. Returns the element's scope (its parent's unless it declares).
+   */
+  private scanAttributes(tagName: string, parentScope: Record<string, string>): Record<string, string> {
+    const list = this.pending;
+    if (this.repeated) dedupe(list);
+    this.repeated = false;
+    const max = this.o.limits.maxTextLength;
+    let scope = parentScope;
+    let declares = false;
+    let hasId = false;
+    let isRef = false;
+    for (let i = 0; i < list.length; i++) {
+      const { name: key, value } = list[i] as SaxesAttributePlain;
+      if (value.length > max) this.limit('maxTextLength', `the attribute ${key} of <${tagName}> holds ${value.length} characters`);
+      if (key === 'id' || key.endsWith(':id')) hasId = true;
+      if ((key === 'href' && value.startsWith('#')) || key.endsWith(':ref')) isRef = true;
+      if (!isXmlns(key)) continue;
+      if (!declares) scope = Object.create(parentScope) as Record<string, string>;
+      declares = true;
+      scope[key.length === 5 ? '' : key.slice(6)] = value;
+    }
+    this.hasId = hasId;
+    this.isRef = isRef;
+    this.declares = declares;
+    return scope;
+  }
+
+  /** The pending attributes as the element keeps them (namespace declarations left out), after {@link scanAttributes}. */
+  private buildAttributes(scope: Record<string, string>): XAttr[] {
+    const list = this.pending;
+    const declares = this.declares;
+    if (list.length <= (declares ? 1 : 0)) return NO_ATTRS as XAttr[];
+    const attrs: XAttr[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const { name: key, value } = list[i] as SaxesAttributePlain;
+      if (declares && isXmlns(key)) continue;
+      const a = this.split(key);
+      attrs.push({ name: a.local, prefix: a.prefix, uri: a.prefix === '' ? '' : a.prefix === 'xml' ? XML_NS : (scope[a.prefix] ?? ''), value });
+    }
+    return attrs.length === 0 ? (NO_ATTRS as XAttr[]) : attrs;
+  }
+
+  /**
+   * `open` for a document kept whole (`whole`: a CSW answer, an embedded document): every element
+   * is built, so there is no mode to decide, no path to match and no record to hand on, and the
+   * stack holds the elements themselves instead of a frame each (a CSW page opens some 20,000).
+   */
+  private openWhole(tag: SaxesTagPlain): void {
+    const nodes = this.nodes;
+    const depth = nodes.length;
+    const limits = this.o.limits;
+    if (depth + 1 > limits.maxDepth) this.limit('maxDepth', `elements nested ${depth + 1} deep`);
+    const { prefix, local } = this.split(tag.name);
+    const parentNode = depth === 0 ? undefined : (nodes[depth - 1] as XNode);
+    const scope = this.scanAttributes(tag.name, parentNode?.scope ?? NO_SCOPE);
+    const uri = prefix === 'xml' ? XML_NS : (scope[prefix] ?? '');
+    if (++this.held > limits.maxNodes) this.limit('maxNodes', `more than ${limits.maxNodes} elements in the document`);
+    const node: XNode = { name: local, prefix, uri, attrs: this.buildAttributes(scope), text: '', children: NO_CHILDREN, scope, doc: this.doc };
+    if (parentNode === undefined) this.root = node;
+    else adopt(parentNode, node);
+    this.pending.length = 0;
+    nodes.push(node);
+  }
+
+  private textWhole(t: string): void {
+    const node = this.nodes[this.nodes.length - 1];
+    if (node === undefined) return;
+    if (node.text.length + t.length > this.o.limits.maxTextLength) this.limit('maxTextLength', `the text of <${node.prefix ? `${node.prefix}:` : ''}${node.name}> runs past ${this.o.limits.maxTextLength} characters`);
+    node.text += t;
   }
 
   /** The innermost open record, told that it holds a reference. */
@@ -364,6 +440,17 @@ const NO_CHILDREN = Object.freeze([]) as unknown as XNode[];
 const NO_SCOPE = Object.freeze(Object.create(null) as Record<string, string>);
 /** The path matches of an element that is not matched against the paths (skipped, or inside a record). */
 const NO_MATCHES: readonly boolean[] = Object.freeze([]);
+
+/**
+ * A tag's attributes with each repeated name once, where it first appeared, with its last value:
+ * what saxes's `attributes` holds (saxes keeps the last value of a repeated attribute).
+ */
+function dedupe(list: SaxesAttributePlain[]): void {
+  const last = new Map<string, string>();
+  for (const a of list) last.set(a.name, a.value);
+  list.length = 0;
+  for (const [name, value] of last) list.push({ name, value });
+}
 
 function adopt(parent: XNode, child: XNode): void {
   if (parent.children === NO_CHILDREN) parent.children = [child];
