@@ -51,6 +51,14 @@ describe('GET /metrics of a process running api, fetcher and loader', () => {
     return parseMetrics(await res.text());
   }
 
+  /**
+   * The run's end line: the loader writes it after it moves the run counters, which is after the
+   * commit `waitForRun` sees, so a scrape taken before it may miss the run.
+   */
+  async function waitForEndLine(runId: string) {
+    await waitUntil('the run finished log line', async () => logLines.some((l) => l.msg === 'run finished' && l.runId === runId), Boolean, { timeoutMs: 10_000 });
+  }
+
   async function addSource(url: string, slug: string): Promise<string> {
     const org = await createOrganization(rt.db.db, { slug, name: 'Ministère de test' });
     return (await createSource(rt.db.db, { organizationId: org.id, kind: 'dcat', url, config: {} })).id;
@@ -91,6 +99,7 @@ describe('GET /metrics of a process running api, fetcher and loader', () => {
 
     const run = await waitForRun(rt.db, queued.id, 60_000);
     expect(run).toMatchObject({ status: 'succeeded', created: 30, pagesFetched: 3 });
+    await waitForEndLine(run.id);
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels);
 
@@ -154,6 +163,7 @@ describe('GET /metrics of a process running api, fetcher and loader', () => {
     for (let i = 0; i < 2; i++) {
       const run = await waitForRun(rt.db, (await triggerHarvest(rt.db, env.config, sourceId, 'manual')).id, 30_000);
       expect(run.status).toBe('failed');
+      await waitForEndLine(run.id);
     }
     const after = await scrape();
     expect(total(after, 'hasad_runs_total', { kind: 'dcat', status: 'failed' }) - total(before, 'hasad_runs_total', { kind: 'dcat', status: 'failed' })).toBe(2);
