@@ -2,8 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
-import pg from 'pg';
 import { HasadError } from '@hasad/core';
+import { ensureDatabase, ping } from '@hasad/db';
 import { Redis } from 'ioredis';
 
 const LOCAL_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,21 +51,6 @@ export class PrivateServiceError extends HasadError {
   }
 }
 
-async function pgAnswers(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  // A server that goes away mid-probe emits 'error' on the client: answered no, not a crash.
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 async function redisAnswers(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => {});
@@ -77,21 +62,6 @@ async function redisAnswers(url: string): Promise<boolean> {
   } finally {
     r.disconnect();
   }
-}
-
-/** Creates database `name` on the server of `adminUrl` if it does not exist; returns its URL. */
-async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 /** A TCP port on 127.0.0.1 that the OS says is free now (it may be taken again before use). */
@@ -256,7 +226,7 @@ export async function discoverServices(env: Record<string, string | undefined>, 
   let databaseUrl = env.DATABASE_URL;
   let pgBin: string | undefined;
   if (databaseUrl) notes.push('PostgreSQL: DATABASE_URL');
-  else if (await pgAnswers(localPg)) {
+  else if (await ping(localPg)) {
     databaseUrl = await ensureDatabase(localPg, 'hasad');
     notes.push(`PostgreSQL: local server on ${hostOf(localPg)}, database "hasad"`);
   } else pgBin = findPgBin(searchPath, opts.postgresRoots ?? DEBIAN_PG_ROOTS) ?? '';

@@ -23,9 +23,8 @@ import {
   runMigrations,
   type DbHandle,
 } from '@hasad/db';
-import { cancelHarvestRun, type CancelResult } from '@hasad/pipeline';
+import { cancelHarvestRun, checkSchedule, type CancelResult } from '@hasad/pipeline';
 import { Queues } from '@hasad/queues';
-import { checkSchedule } from '@hasad/scheduler';
 import { adapterKinds, fetchCswCapabilities, fetchCswRecord, getAdapter, listSoapOperations, parseCswConfig, previewSource } from '@hasad/sources';
 import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';
 import { orgNotify, type OrgNotifyOptions } from './org-notify.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, loadConfig, type HasadConfig, type Logger } from '@hasad/core';
-import { createDb, type DbHandle } from '@hasad/db';
+import { createDb, recordProblems, type DbHandle } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
 import { Queues } from '@hasad/queues';
 import { buildApp } from './app.ts';
@@ -74,7 +74,8 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 /**
  * A small catalogue: two institutions with one source each (plus one with nothing yet),
  * three runs, four datasets (one withdrawn), five problems on the latest HCP run and a
- * few filler datasets for paging. Plain SQL, as the loader would have left it.
+ * few filler datasets for paging. Plain SQL with fixed timestamps, as the loader would have left
+ * it; the problems through `recordProblems`.
  */
 export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promise<Seeded> {
   const one = async (text: string, values: unknown[]): Promise<string> => (await pool.query<{ id: string }>(`${text} RETURNING id`, values)).rows[0]!.id;
@@ -121,16 +122,12 @@ export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promis
     ['error', 'missing_identifier', 'dataset has neither dct:identifier nor a URI', null, 'identifier', 2],
     ['warning', 'unknown_theme', 'theme "Économie" is not a URI; kept as a label', 'hcp-ds-105', 'themes', 3],
   ];
-  for (const [severity, code, message, identifier, field, pageNo] of problems) {
-    await pool.query(`INSERT INTO run_problems (run_id, page_no, batch_no, severity, code, message, identifier, field) VALUES ($1, $2, 0, $3, $4, $5, $6, $7)`, [
-      run.hcpLatest,
-      pageNo,
-      severity,
-      code,
-      message,
-      identifier,
-      field,
-    ]);
+  // Batch 0 of each page, one call a page: a call replaces that batch's problems.
+  for (const pageNo of new Set(problems.map((p) => p[5]))) {
+    const onPage = problems
+      .filter((p) => p[5] === pageNo)
+      .map(([severity, code, message, identifier, field]) => ({ severity, code, message, ...(identifier !== null && { identifier }), ...(field !== null && { field }) }));
+    await recordProblems(pool, run.hcpLatest, pageNo, 0, onPage);
   }
 
   const dataset = async (

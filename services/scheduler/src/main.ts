@@ -1,7 +1,5 @@
-import pg from 'pg';
-import { pruneChanges, refreshDueScoreboards, SOURCES_CHANNEL } from '@hasad/db';
+import { listenForSourceChanges, pruneChanges, pruneRunHistory, refreshDueScoreboards } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
-import { pruneRunHistory } from './retention.ts';
 
 /**
  * Runs the scheduler: reconciles job schedulers with the sources table at start, whenever a
@@ -30,7 +28,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
           if (s.upserted || s.removed) log.info(s, 'schedules reconciled');
           const r = await repairOrphanRuns(deps);
           if (r.repaired.length) log.info(r, 'orphaned runs repaired');
-          const pruned = await pruneRunHistory(deps.db, deps.config.HASAD_RUN_RETENTION_COUNT);
+          const pruned = await pruneRunHistory(deps.db.db, deps.config.HASAD_RUN_RETENTION_COUNT);
           if (pruned) log.info({ pruned, keep: deps.config.HASAD_RUN_RETENTION_COUNT }, 'old runs deleted');
           const changes = await pruneChanges(deps.db.db, deps.config.HASAD_CHANGES_RETENTION_DAYS);
           if (changes) log.info({ changes, days: deps.config.HASAD_CHANGES_RETENTION_DAYS }, 'old change-feed entries deleted');
@@ -59,27 +57,15 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     return scoring;
   };
 
-  let listener: pg.Client | undefined;
-  let closed = false;
-  const listen = async () => {
-    try {
-      const c = new pg.Client({ connectionString: deps.config.DATABASE_URL, application_name: 'hasad-scheduler-listen' });
-      c.on('error', () => {
-        listener = undefined;
-      });
-      await c.connect();
-      await c.query(`LISTEN ${SOURCES_CHANNEL}`);
-      c.on('notification', () => void tick());
-      listener = c;
-    } catch (err) {
-      log.debug({ err }, 'LISTEN failed; relying on the interval');
-    }
-  };
-  await listen();
+  // A lost LISTEN connection is opened again on the reconcile interval, which meanwhile still ticks.
+  const stopListening = await listenForSourceChanges(deps.config.DATABASE_URL, () => void tick(), {
+    retryMs: deps.config.HASAD_RECONCILE_INTERVAL_MS,
+    applicationName: 'hasad-scheduler-listen',
+    onError: (err) => log.debug({ err }, 'LISTEN failed; relying on the interval'),
+  });
   await tick();
   void scoreboardTick();
   const timer = setInterval(() => {
-    if (!listener && !closed) void listen();
     void tick();
     void scoreboardTick();
   }, deps.config.HASAD_RECONCILE_INTERVAL_MS);
@@ -87,11 +73,10 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     tick,
     scoreboardTick,
     async close() {
-      closed = true;
       clearInterval(timer);
       await running;
       await scoring;
-      await listener?.end().catch(() => {});
+      await stopListening();
     },
   };
 }

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, queueSettings } from '@hasad/core';
 import { createDb, createOrganization, createSource, updateSource, type DbHandle, type Source } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
+import { toRepeat } from '@hasad/pipeline';
 import { jobIds, Queues } from '@hasad/queues';
 import { reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
-import { toRepeat } from './schedule.ts';
 
 // reconcileSchedules against the real Redis (a unique queue prefix) and a fresh database:
 // what BullMQ ends up holding is what decides when each institution's feed is harvested.

@@ -1,9 +1,20 @@
 import type { HasadConfig, Logger } from '@hasad/core';
-import { failRun, firstIncompletePage, isRunComplete, listLiveRuns, listSources, rewindRun, touchRun, type DbHandle, type Run } from '@hasad/db';
-import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
+import {
+  failRun,
+  firstIncompletePage,
+  isBatchLoaded,
+  isRunComplete,
+  listLiveRuns,
+  listSources,
+  rewindRun,
+  takeOrphanRun,
+  touchRun,
+  unloadedBatches,
+  type DbHandle,
+  type Run,
+} from '@hasad/db';
+import { enqueueFinaliseIfComplete, toRepeat } from '@hasad/pipeline';
 import { jobIds, type Queues } from '@hasad/queues';
-import { sql } from 'drizzle-orm';
-import { toRepeat } from './schedule.ts';
 
 export interface SchedulerDeps {
   db: DbHandle;
@@ -114,7 +125,8 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
       return true;
     }
   }
-  if (!(await takeOrphan(deps, run.id))) return false;
+  // Two schedulers may both find the run orphaned: only the one that takes it goes on.
+  if (!(await takeOrphanRun(db, run.id, deps.config.HASAD_ORPHAN_GRACE_MS))) return false;
   // Batches handed to the loader but never loaded are gone with Redis: fetch those pages again.
   const incomplete = await firstIncompletePage(db, run.id);
   if (incomplete) await rewindRun(db, run.id, incomplete.pageNo, incomplete.url);
@@ -125,34 +137,13 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
   return true;
 }
 
-/**
- * Takes the repair of a run for this scheduler: moves its heartbeat to now only if it is still
- * older than the grace period. Two schedulers reconciling at once both find the run orphaned;
- * the row lock makes the second UPDATE re-read the heartbeat the first just wrote, so exactly
- * one of them rewinds it and queues a job (each queued its own before: two jobs walked the run).
- */
-async function takeOrphan(deps: SchedulerDeps, runId: string): Promise<boolean> {
-  const res = await deps.db.db.execute(sql`
-    UPDATE runs SET heartbeat_at = now()
-    WHERE id = ${runId} AND status IN ('queued', 'running')
-      AND heartbeat_at < now() - ${deps.config.HASAD_ORPHAN_GRACE_MS} * interval '1 millisecond'
-    RETURNING id`);
-  return res.rows.length > 0;
-}
-
 /** True when some batch of the run is neither loaded nor held by a job in Redis. */
 async function lostLoadJobs(deps: SchedulerDeps, runId: string): Promise<boolean> {
-  const res = await deps.db.db.execute<{ page_no: number; batch_no: number }>(sql`
-    SELECT p.page_no, g.batch_no FROM run_pages p, generate_series(0, p.batch_count - 1) AS g(batch_no)
-    WHERE p.run_id = ${runId} AND NOT p.not_modified
-      AND NOT EXISTS (SELECT 1 FROM run_batches b WHERE b.run_id = p.run_id AND b.page_no = p.page_no AND b.batch_no = g.batch_no)
-    ORDER BY 1, 2 LIMIT 50`);
-  for (const { page_no, batch_no } of res.rows) {
-    const job = await deps.queues.load.getJob(jobIds.batch(runId, page_no, batch_no));
+  for (const { pageNo, batchNo } of await unloadedBatches(deps.db.db, runId, 50)) {
+    const job = await deps.queues.load.getJob(jobIds.batch(runId, pageNo, batchNo));
     if (!job) {
       // Re-check: the job may have completed (and been removed) between the two reads.
-      const loaded = await deps.db.db.execute(sql`SELECT 1 FROM run_batches WHERE run_id = ${runId} AND page_no = ${page_no} AND batch_no = ${batch_no}`);
-      if (loaded.rows.length === 0) return true;
+      if (!(await isBatchLoaded(deps.db.db, runId, pageNo, batchNo))) return true;
     }
   }
   return false;

@@ -4,7 +4,8 @@ import type { Db } from '../client.ts';
 /**
  * Look-ups behind the CKAN-compatible autocomplete actions and `resource_show`: prefix matches
  * as a user types, served from indexes (the search vector's GIN index, the organisations table,
- * the primary key's range). Every value reaches PostgreSQL as a parameter.
+ * the primary key's range); and the listings of `package_list` and `tag_list`. Every value
+ * reaches PostgreSQL as a parameter.
  */
 
 /** `LIKE` pattern text matching `s` literally (its `%`, `_` and `\` escaped). */
@@ -91,4 +92,19 @@ export async function activeDatasetIdsWithPrefix(db: Db, prefix8: string): Promi
     SELECT id, title FROM datasets
     WHERE id BETWEEN ${`${prefix8}-0000-0000-0000-000000000000`}::uuid AND ${`${prefix8}-ffff-ffff-ffff-ffffffffffff`}::uuid AND status = 'active'`);
   return res.rows;
+}
+
+/** Ids and titles of the active datasets in id order, a key that does not move when a dataset changes (`package_list`). */
+export async function listActiveDatasetTitles(db: Db, limit: number, offset: number): Promise<Array<{ id: string; title: unknown }>> {
+  const res = await db.execute<{ id: string; title: unknown }>(sql`SELECT id, title FROM datasets WHERE status = 'active' ORDER BY id LIMIT ${limit} OFFSET ${offset}`);
+  return res.rows;
+}
+
+/** The distinct keywords of active datasets, sorted; with `contains`, those holding it, case-insensitively (`tag_list`). */
+export async function listActiveKeywords(db: Db, contains?: string): Promise<string[]> {
+  const q = contains ?? null;
+  const res = await db.execute<{ tag: string }>(sql`
+    SELECT DISTINCT k AS tag FROM datasets d, unnest(d.keywords) AS k
+    WHERE d.status = 'active' AND (${q}::text IS NULL OR k ILIKE '%' || ${q}::text || '%') ORDER BY 1`);
+  return res.rows.map((r) => r.tag);
 }

@@ -109,34 +109,9 @@ function before(a: Position, b: Position): boolean {
   return ta < tb || (ta === tb && a.seq < b.seq);
 }
 
-/** The last position pruned, if the feed was ever pruned. */
+/** The last position pruned, if the feed was ever pruned (`pruneChanges`, retention.repository.ts, moves it). */
 async function feedHorizon(db: Db): Promise<(Position & { prunedAt: string }) | undefined> {
   const res = await db.execute<{ txid: string; seq: string; pruned_at: string }>(sql`SELECT txid::text AS txid, seq, pruned_at FROM change_feed_horizon WHERE id = 1`);
   const row = res.rows[0];
   return row ? { txid: row.txid, seq: Number(row.seq), prunedAt: new Date(row.pruned_at).toISOString() } : undefined;
-}
-
-/**
- * Deletes changes older than `days` days, at most `limit` a call (the next tick takes the rest,
- * so a first prune of a long history holds no long transaction), and moves the horizon to the
- * last position deleted, in the same statement. `days` 0 keeps everything. Returns how many
- * changes were deleted.
- */
-export async function pruneChanges(db: Db, days: number, limit = 10_000): Promise<number> {
-  if (days <= 0) return 0;
-  const res = await db.execute<{ deleted: string }>(sql`
-    WITH gone AS (
-      DELETE FROM dataset_changes WHERE seq IN (
-        SELECT seq FROM dataset_changes WHERE at < now() - make_interval(days => ${days}::int) ORDER BY at LIMIT ${limit}
-      )
-      RETURNING txid, seq
-    ), last AS (
-      SELECT txid, seq FROM gone ORDER BY txid DESC, seq DESC LIMIT 1
-    ), moved AS (
-      INSERT INTO change_feed_horizon (id, txid, seq, pruned_at) SELECT 1, txid, seq, now() FROM last
-      ON CONFLICT (id) DO UPDATE SET txid = excluded.txid, seq = excluded.seq, pruned_at = excluded.pruned_at
-        WHERE (change_feed_horizon.txid, change_feed_horizon.seq) < (excluded.txid, excluded.seq)
-    )
-    SELECT count(*)::text AS deleted FROM gone`);
-  return Number(res.rows[0]?.deleted ?? 0);
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { TokenRole } from '../schema/index.ts';
+import type { SourceListed } from './sources.repository.ts';
 import { TOKEN_PREFIX, type TokenPrincipal } from './tokens.repository.ts';
 
 /**
@@ -193,17 +194,8 @@ const RUN_POINT_COLUMNS = `r.id, r.status, r.trigger, r.created_at AS "createdAt
   r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid, r.pages_fetched AS "pagesFetched", r.bytes, r.error_code AS "errorCode"`;
 
 /** A row of the dashboard's source list. */
-export interface DashboardSource {
-  id: string;
-  organization: string;
+export interface DashboardSource extends SourceListed {
   organizationName: string;
-  kind: string;
-  url: string;
-  title: string | null;
-  schedule: string | null;
-  timezone: string;
-  enabled: boolean;
-  approvalStatus: string;
   datasets: number;
   lastRun: RunPoint | null;
   /** The latest runs, oldest first (at most `trend` of them). */

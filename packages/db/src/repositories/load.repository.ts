@@ -281,14 +281,23 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
 
 /** Page-level problems (paging notes, fetch warnings) go in with batch number -2. */
 export async function recordPageProblems(pool: pg.Pool, runId: string, pageNo: number, pageProblems: LoadBatchInput['problems']): Promise<void> {
-  if (pageProblems.length === 0) return;
+  await recordProblems(pool, runId, pageNo, -2, pageProblems);
+}
+
+/**
+ * Replaces the problems recorded for batch `batchNo` of a page with `problems`, in their order
+ * (nothing is written, nor deleted, when there are none). Idempotent, so a retried page or job
+ * reports its problems once.
+ */
+export async function recordProblems(pool: pg.Pool, runId: string, pageNo: number, batchNo: number, problems: LoadBatchInput['problems']): Promise<void> {
+  if (problems.length === 0) return;
   // Messages quote the feed (URLs, values): a NUL there must not fail the page's report.
-  const problems = cleanValue(pageProblems).value as LoadBatchInput['problems'];
+  const clean = cleanValue(problems).value as LoadBatchInput['problems'];
   await pool.query(
-    `WITH del AS (DELETE FROM run_problems WHERE run_id = $1 AND page_no = $2 AND batch_no = -2)
+    `WITH del AS (DELETE FROM run_problems WHERE run_id = $1 AND page_no = $2 AND batch_no = $3)
      INSERT INTO run_problems (run_id, page_no, batch_no, severity, code, message, identifier, field)
-     SELECT $1, $2, -2, p.severity, p.code, p.message, p.identifier, p.field
-     FROM jsonb_to_recordset($3::jsonb) AS p(severity text, code text, message text, identifier text, field text)`,
-    [runId, pageNo, JSON.stringify(problems)],
+     SELECT $1, $2, $3, p.severity, p.code, p.message, p.identifier, p.field
+     FROM jsonb_to_recordset($4::jsonb) AS p(severity text, code text, message text, identifier text, field text)`,
+    [runId, pageNo, batchNo, JSON.stringify(clean)],
   );
 }

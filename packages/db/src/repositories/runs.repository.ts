@@ -185,6 +185,40 @@ export async function firstIncompletePage(db: Db, runId: string): Promise<{ page
   return row ? { pageNo: row.page_no, url: row.url } : undefined;
 }
 
+/**
+ * Takes the repair of an orphaned run for the caller: moves its heartbeat to now only if the run
+ * is still live and its heartbeat still older than `graceMs`. Two schedulers reconciling at once
+ * both find the run orphaned; the row lock makes the second UPDATE re-read the heartbeat the
+ * first just wrote, so exactly one of them gets true (and rewinds the run and queues a job).
+ */
+export async function takeOrphanRun(db: Db, runId: string, graceMs: number): Promise<boolean> {
+  const res = await db.execute(sql`
+    UPDATE runs SET heartbeat_at = now()
+    WHERE id = ${runId} AND status IN ('queued', 'running')
+      AND heartbeat_at < now() - ${graceMs} * interval '1 millisecond'
+    RETURNING id`);
+  return res.rows.length > 0;
+}
+
+/**
+ * Batches the fetcher handed to the loader for this run that are not loaded yet, in page and
+ * batch order, at most `limit` (pages answered 304 have no batches of their own to load).
+ */
+export async function unloadedBatches(db: Db, runId: string, limit = 50): Promise<Array<{ pageNo: number; batchNo: number }>> {
+  const res = await db.execute<{ page_no: number; batch_no: number }>(sql`
+    SELECT p.page_no, g.batch_no FROM run_pages p, generate_series(0, p.batch_count - 1) AS g(batch_no)
+    WHERE p.run_id = ${runId} AND NOT p.not_modified
+      AND NOT EXISTS (SELECT 1 FROM run_batches b WHERE b.run_id = p.run_id AND b.page_no = p.page_no AND b.batch_no = g.batch_no)
+    ORDER BY 1, 2 LIMIT ${limit}`);
+  return res.rows.map((r) => ({ pageNo: r.page_no, batchNo: r.batch_no }));
+}
+
+/** True when batch `batchNo` of page `pageNo` of the run is loaded. */
+export async function isBatchLoaded(db: Db, runId: string, pageNo: number, batchNo: number): Promise<boolean> {
+  const res = await db.execute(sql`SELECT 1 FROM run_batches WHERE run_id = ${runId} AND page_no = ${pageNo} AND batch_no = ${batchNo}`);
+  return res.rows.length > 0;
+}
+
 /** Moves a run's resume point back to `pageNo` (dropping that page and later ones from the checkpoint). */
 export async function rewindRun(db: Db, runId: string, pageNo: number, url: string): Promise<void> {
   await db.transaction(async (tx) => {

@@ -17,6 +17,7 @@ import {
   listPendingWithdrawals,
   listRunHistory,
   listRuns,
+  listSourcesWithLastRun,
 } from '@hasad/db';
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
@@ -42,7 +43,6 @@ import { previewRunner } from '../routes/preview.routes.ts';
 import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../routes/registration.routes.ts';
 import { checkFeedUrl } from '../source-input.ts';
 import { runReviewText } from '../routes/runs.routes.ts';
-import { querySources } from '../routes/sources.routes.ts';
 import { l, type LabelKey } from './i18n.ts';
 import { ESPACE_PATH as E, notificationsView, registerView, runHref, runView, signInView, sourcesView, sourceView, spacePage, type RegisterValues, type SpaceContext } from './views.ts';
 
@@ -224,7 +224,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
   };
   /** The organisation's own source (not deleted), else undefined: another's answers as one that does not exist. */
   const ownSource = async (req: FastifyRequest, id: string) => {
-    const [row] = isUuid(id) ? await querySources(deps, { id, organizationId: org(req) }) : [];
+    const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.pool, { id, organizationId: org(req) }) : [];
     return row;
   };
   const ownRun = async (req: FastifyRequest, id: string) => {
@@ -240,7 +240,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
 
   app.get(E, async (req, reply) => {
     const ctx = ctxOf(req);
-    const [rows, nextRuns] = await Promise.all([querySources(deps, { organizationId: org(req) }), nextRunTimes(deps)]);
+    const [rows, nextRuns] = await Promise.all([listSourcesWithLastRun(deps.pool, { organizationId: org(req) }), nextRunTimes(deps)]);
     return sendHtml(reply, spacePage({ lang: ctx.lang, title: l(ctx.lang, 'sources.title'), ctx, body: sourcesView(ctx.lang, rows, nextRuns) }));
   });
 

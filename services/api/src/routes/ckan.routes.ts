@@ -6,6 +6,9 @@ import {
   getDataset,
   lookupDataset,
   isUuid,
+  listActiveDatasetTitles,
+  listActiveKeywords,
+  listOrganizationsWithCounts,
   searchDatasets,
   suggestDatasets,
   suggestFormats,
@@ -81,11 +84,8 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const searchCache = searchCacheOf<unknown>(deps, 'ckan.package_search');
   /** Every organisation (a small table); with its count of active datasets only where the answer shows it. */
   const orgCache = async (withCounts = false): Promise<Map<string, CkanOrgInfo & { count: number }>> => {
-    const count = withCounts ? `(SELECT count(*) FROM datasets d WHERE d.organization_id = o.id AND d.status = 'active')::int` : '0';
-    const res = await deps.pool.query<{ id: string; slug: string; name: string; createdAt: Date; count: number }>(
-      `SELECT o.id, o.slug, o.name, o.created_at AS "createdAt", ${count} AS count FROM organizations o ORDER BY o.slug`,
-    );
-    return new Map(res.rows.map((o) => [o.id, { id: o.id, slug: o.slug, name: o.name, createdAt: o.createdAt.toISOString(), count: o.count }]));
+    const orgs = await listOrganizationsWithCounts(deps.pool, { counts: withCounts });
+    return new Map(orgs.map((o) => [o.id, { id: o.id, slug: o.slug, name: o.name, createdAt: o.createdAt.toISOString(), count: o.datasetCount }]));
   };
   const orgOf = (row: DatasetRow, orgs: Map<string, CkanOrgInfo>): CkanOrgInfo =>
     orgs.get(row.organizationId) ?? { id: row.organizationId, slug: row.organization, name: row.organizationName, createdAt: row.createdAt };
@@ -99,12 +99,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (direct?.status === 'active') return direct;
     const prefix = idPrefixOfName(key);
     if (!prefix) return undefined;
-    // Ids beginning with the name's 8 hex digits: a range scan of the primary key.
-    const res = await deps.pool.query<{ id: string; title: unknown }>(
-      `SELECT id, title FROM datasets WHERE id BETWEEN $1::uuid AND $2::uuid AND status = 'active'`,
-      [`${prefix}-0000-0000-0000-000000000000`, `${prefix}-ffff-ffff-ffff-ffffffffffff`],
-    );
-    const hit = res.rows.find((r) => packageName(r.id, r.title) === key);
+    const hit = (await activeDatasetIdsWithPrefix(deps.db, prefix)).find((r) => packageName(r.id, r.title) === key);
     return hit ? getDataset(deps.db, hit.id) : undefined;
   };
 
@@ -243,8 +238,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const limit = intParam('limit', p['limit'], ROWS_MAX * 1000, ROWS_MAX * 1000);
       const offset = intParam('offset', p['offset'], 0, Number.MAX_SAFE_INTEGER);
       // Ordered by id, a key that does not move when a dataset changes (CKAN orders by name).
-      const res = await deps.pool.query<{ id: string; title: unknown }>(`SELECT id, title FROM datasets WHERE status = 'active' ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]);
-      return res.rows.map((r) => packageName(r.id, r.title));
+      return (await listActiveDatasetTitles(deps.db, limit, offset)).map((r) => packageName(r.id, r.title));
     },
 
     async organization_list(p) {
@@ -300,12 +294,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     async tag_list(p) {
       const query = str(p['query']);
-      const res = await deps.pool.query<{ tag: string }>(
-        `SELECT DISTINCT k AS tag FROM datasets d, unnest(d.keywords) AS k
-         WHERE d.status = 'active' AND ($1::text IS NULL OR k ILIKE '%' || $1 || '%') ORDER BY 1`,
-        [query ?? null],
-      );
-      const tags = res.rows.map((r) => r.tag);
+      const tags = await listActiveKeywords(deps.db, query);
       return bool(p['all_fields']) ? tags.map((t) => ({ id: null, name: t, display_name: t, vocabulary_id: null, state: 'active' })) : tags;
     },
 

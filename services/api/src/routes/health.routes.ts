@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pingPool } from '@hasad/db';
 import type { createRedis } from '@hasad/queues';
 import type { ApiDeps } from '../deps.ts';
 
@@ -47,7 +48,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)', response: { 200: readyBody, 503: readyBody } } }, async (req, reply) => {
     const [postgres, redis] = await Promise.all([
       check(
-        () => deps.pool.query('SELECT 1'),
+        () => pingPool(deps.pool),
         (err) => req.log.warn({ err }, 'readiness: PostgreSQL check failed'),
       ),
       check(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { catalogueVersion, setOrganizationTrusted } from '@hasad/db';
+import { catalogueVersion, listOrganizationsWithCounts, setOrganizationTrusted } from '@hasad/db';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -17,19 +17,6 @@ const organizationSettings = {
   },
 } as const;
 
-/**
- * Organisations with their count of active datasets. Local query: `listOrganizations` in
- * @hasad/db returns the organisations without counts.
- */
-async function listOrganizationsWithCounts(deps: ApiDeps) {
-  const res = await deps.pool.query<{ id: string; slug: string; name: string; datasetCount: number }>(
-    `SELECT o.id, o.slug, o.name,
-       (SELECT count(*) FROM datasets d WHERE d.organization_id = o.id AND d.status = 'active')::int AS "datasetCount"
-     FROM organizations o ORDER BY o.slug`,
-  );
-  return res.rows;
-}
-
 export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(
     '/api/v1/organizations',
@@ -46,7 +33,7 @@ export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const version = await catalogueVersion(deps.db);
       if (checkNotModified(req, reply, { etag: weakEtag('organizations', version.token), lastModified: version.lastModified })) return sendNotModified(reply);
-      return { items: await listOrganizationsWithCounts(deps) };
+      return { items: (await listOrganizationsWithCounts(deps.pool)).map(({ id, slug, name, datasetCount }) => ({ id, slug, name, datasetCount })) };
     },
   );
 

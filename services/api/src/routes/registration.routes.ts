@@ -7,6 +7,7 @@ import {
   findOrganizationBySlug,
   getSource,
   listRuns,
+  listSourcesWithLastRun,
   reviewSource,
   RunActiveError,
   updateSource,
@@ -16,8 +17,7 @@ import {
   type Source,
   type TokenPrincipal,
 } from '@hasad/db';
-import { enqueueHarvestRun, notifyReviewWanted } from '@hasad/pipeline';
-import { checkSchedule, formatDuration } from '@hasad/scheduler/schedule';
+import { checkSchedule, enqueueHarvestRun, formatDuration, notifyReviewWanted } from '@hasad/pipeline';
 import { adapterKinds, changedNetworkFields, getAdapter } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ReviewReason } from '@hasad/queues';
@@ -26,7 +26,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
 import { badParam, checkFeedUrl, knownBodyKeys } from '../source-input.ts';
 import { runsListResponse, runsPaging, toRunItem, visibleRuns } from './runs.routes.ts';
-import { querySources, toSourceItem, visibleSource } from './sources.routes.ts';
+import { toSourceItem, visibleSource } from './sources.routes.ts';
 
 export const DEFAULT_TIMEZONE = 'Africa/Casablanca';
 
@@ -114,7 +114,7 @@ async function ownSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<
 }
 
 async function sourceResponse(deps: ApiDeps, id: string) {
-  const [row] = await querySources(deps, { id });
+  const [row] = await listSourcesWithLastRun(deps.pool, { id });
   if (!row) throw notFound('source', id);
   return toSourceItem(row);
 }

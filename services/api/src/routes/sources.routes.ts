@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { redactConfig, redactUrl } from '@hasad/core';
-import { getSourceQuality, isUuid, type TokenPrincipal } from '@hasad/db';
+import { getSourceQuality, isUuid, listSourcesWithLastRun, type SourceWithLastRun, type TokenPrincipal } from '@hasad/db';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
@@ -10,75 +10,13 @@ import { answerLang } from '../lang.ts';
 import { sourceQualityResponse } from './quality.schemas.ts';
 import { toIso } from '../timestamps.ts';
 
-export interface SourceWithLastRun {
-  id: string;
-  organization: string;
-  kind: string;
-  url: string;
-  title: string | null;
-  schedule: string | null;
-  timezone: string;
-  enabled: boolean;
-  approvalStatus: string;
-  reviewedBy: string | null;
-  reviewedAt: Date | null;
-  reviewComment: string | null;
-  config: unknown;
-  createdAt: Date;
-  updatedAt: Date;
-  runId: string | null;
-  runStatus: string | null;
-  runCreatedAt: Date | null;
-  runFinishedAt: Date | null;
-  runErrorCode: string | null;
-  seen: number | null;
-  created: number | null;
-  updated: number | null;
-  unchanged: number | null;
-  withdrawn: number | null;
-  invalid: number | null;
-}
-
-/**
- * Sources with their organisation's slug and their latest run, one index probe per source
- * (runs_source_created_idx). Local query: `listSources`/`getSource` in @hasad/db return
- * neither. The source's `config` is shown through `redactConfig` only (it may hold credentials). Sources
- * deleted through the API are left out; `organizationId` restricts to one organisation.
- */
-export async function querySources(deps: ApiDeps, filter: { id?: string; organizationId?: string | null } = {}): Promise<SourceWithLastRun[]> {
-  const conds = ['s.deleted_at IS NULL'];
-  const values: unknown[] = [];
-  if (filter.id !== undefined) {
-    values.push(filter.id);
-    conds.push(`s.id = $${values.length}`);
-  }
-  if (filter.organizationId) {
-    values.push(filter.organizationId);
-    conds.push(`s.organization_id = $${values.length}`);
-  }
-  const res = await deps.pool.query<SourceWithLastRun>(
-    `SELECT s.id, o.slug AS organization, s.kind, s.url, s.title, s.schedule, s.timezone, s.enabled,
-       s.approval_status AS "approvalStatus", s.reviewed_by AS "reviewedBy", s.reviewed_at AS "reviewedAt", s.review_comment AS "reviewComment",
-       s.config, s.created_at AS "createdAt", s.updated_at AS "updatedAt",
-       r.id AS "runId", r.status AS "runStatus", r.created_at AS "runCreatedAt", r.finished_at AS "runFinishedAt",
-       r.error_code AS "runErrorCode", r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid
-     FROM sources s
-     JOIN organizations o ON o.id = s.organization_id
-     LEFT JOIN LATERAL (SELECT * FROM runs WHERE runs.source_id = s.id ORDER BY runs.created_at DESC LIMIT 1) r ON true
-     WHERE ${conds.join(' AND ')}
-     ORDER BY o.slug, s.created_at`,
-    values,
-  );
-  return res.rows;
-}
-
 /**
  * One source as `p` may see it. A source of another organisation answers exactly like a
  * source that does not exist (same 404 body), so a token learns nothing about other
  * organisations' sources.
  */
 export async function visibleSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<SourceWithLastRun> {
-  const [row] = isUuid(id) ? await querySources(deps, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
+  const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.pool, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
   if (!row) throw notFound('source', id);
   return row;
 }
@@ -136,7 +74,7 @@ export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req) => {
       const p = principalOf(req);
-      const rows = await querySources(deps, { organizationId: p.role === 'operator' ? null : p.organizationId });
+      const rows = await listSourcesWithLastRun(deps.pool, { organizationId: p.role === 'operator' ? null : p.organizationId });
       return { items: rows.map(toSourceItem) };
     },
   );

@@ -1,5 +1,4 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { and, eq } from 'drizzle-orm';
 import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
@@ -13,19 +12,18 @@ import {
   lastCompleteRunStart,
   markRunPartial,
   markFetchDone,
+  pageValidators,
   partialRunsSince,
   recordPage,
   recordPageProblems,
   RunActiveError,
-  schema,
   visitedPages,
-  type Db,
   type DbHandle,
 } from '@hasad/db';
 import { jobIds, parsePayload, type HarvestSourcePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
 import { fetchBytesTotal, fetchPageDuration, hostOf, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
-import { contentHash, getAdapter, type PageValidators, type ParsePool } from '@hasad/sources';
+import { contentHash, getAdapter, type ParsePool } from '@hasad/sources';
 
 export interface HarvestDeps {
   db: DbHandle;
@@ -106,7 +104,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       url: source.url,
       start: { pageNo: run.nextPageNo, url: run.nextUrl ?? source.url },
       visited,
-      validators: (url) => loadValidators(db, source.id, url),
+      validators: (url) => pageValidators(db, source.id, url),
       ...(lastComplete && { lastCompleteRunAt: lastComplete.toISOString() }),
       runsSinceLastCompleteRun: runsSinceLastComplete,
       batchSize: deps.config.HASAD_BATCH_SIZE,
@@ -264,15 +262,6 @@ async function putOff(job: Job, token: string | undefined, deps: HarvestDeps, pa
   await job.updateData({ ...payload, retryAfter });
   await job.moveToDelayed(until.getTime(), token);
   return true;
-}
-
-async function loadValidators(db: Db, sourceId: string, url: string): Promise<PageValidators | undefined> {
-  const sp = schema.sourcePages;
-  const [row] = await db
-    .select({ etag: sp.etag, lastModified: sp.lastModified, nextUrl: sp.nextUrl, bodyHash: sp.bodyHash })
-    .from(sp)
-    .where(and(eq(sp.sourceId, sourceId), eq(sp.url, url)));
-  return row;
 }
 
 /** Bounds the data parked in Redis: a fast fetcher waits for the loaders instead of filling memory. */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createSource, type DbHandle } from '@hasad/db';
-import { createTestDatabase } from '@hasad/db/testing';
-import { pruneRunHistory } from './retention.ts';
+import { createDb, type DbHandle } from '../client.ts';
+import { createTestDatabase } from '../testing.ts';
+import { createOrganization } from './organizations.repository.ts';
+import { createSource } from './sources.repository.ts';
+import { pruneRunHistory } from './retention.repository.ts';
 
 // Run history retention against a fresh database: what an operator sees in the runs table
 // (and how big run_pages, run_batches and run_problems grow) after many scheduled harvests.
@@ -55,23 +57,23 @@ describe('pruneRunHistory', () => {
     const b1 = await addRun(b.id, 'succeeded', 5);
     const b2 = await addRun(b.id, 'failed', 15);
 
-    expect(await pruneRunHistory(h, 2)).toBe(3);
+    expect(await pruneRunHistory(h.db, 2)).toBe(3);
     expect(await remaining(a.id)).toEqual([live, f1, f2, lastOk]);
     expect(await remaining(b.id)).toEqual([b1, b2]);
     // Six runs left, each with its own page, batch and problem: the deleted runs' rows went with them.
     expect([await count('run_pages'), await count('run_batches'), await count('run_problems')]).toEqual([6, 6, 6]);
 
     // A second prune finds nothing more to do; 0 keeps everything.
-    expect(await pruneRunHistory(h, 2)).toBe(0);
-    expect(await pruneRunHistory(h, 0)).toBe(0);
+    expect(await pruneRunHistory(h.db, 2)).toBe(0);
+    expect(await pruneRunHistory(h.db, 0)).toBe(0);
     expect(await count('runs')).toBe(6);
   });
 
   it('deletes at most `limit` runs per call, and the next call goes on', async () => {
     const c = await createSource(h.db, { organizationId: orgId, kind: 'dcat', url: 'https://c.example.ma/catalog.ttl' });
     for (let i = 1; i <= 6; i++) await addRun(c.id, 'succeeded', i);
-    expect(await pruneRunHistory(h, 2, 3)).toBe(3);
-    expect(await pruneRunHistory(h, 2, 3)).toBe(1);
+    expect(await pruneRunHistory(h.db, 2, 3)).toBe(3);
+    expect(await pruneRunHistory(h.db, 2, 3)).toBe(1);
     expect((await remaining(c.id)).length).toBe(2);
   });
 });
