@@ -1,0 +1,32 @@
+import tseslint from 'typescript-eslint';
+
+// One rule, run by `npm test` and `npm run typecheck` (`npm run lint`): only @hasad/db talks to
+// PostgreSQL. Everywhere else a query is a repository function of packages/db/src/repositories,
+// so the SQL has one home and the schema can change without a hunt through the services.
+// test/lint.test.ts checks the rule still fires, so it cannot silently stop working.
+
+/** The driver (`pg`, `pg-cursor`, …) and drizzle (`drizzle-orm`, `drizzle-orm/pg-core`, …). Regexes, not globs: a glob `pg-*` would also catch a relative `./pg-values.ts`. */
+const DATABASE_MODULES = [
+  { regex: '^pg(-[^/]+)?(/.*)?$', message: 'Only @hasad/db (packages/db) uses the PostgreSQL driver: add a repository function there and call it.' },
+  { regex: '^drizzle-orm(/.*)?$', message: 'Only @hasad/db (packages/db) uses drizzle: add a repository function there and call it.' },
+];
+
+export default [
+  // Build and run output; the browser scripts of the dashboard import nothing.
+  { ignores: ['**/dist/**', '**/.turbo/**', '**/.hasad/**', 'bench/results/**', 'bench/.data/**', 'services/api/src/dashboard/static/**'] },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
+    rules: { 'no-restricted-imports': ['error', { patterns: DATABASE_MODULES }] },
+  },
+  {
+    // packages/db is where the SQL lives. bench/ measures the database itself (table sizes,
+    // settings, the rows a soak run left) with queries of its own. Tests may open their own
+    // connection where the behaviour under test needs one: services/api/src/changes.int.test.ts
+    // (a transaction held open), packages/cli/src/discover.int.test.ts and test/cli.e2e.test.ts
+    // (a server and databases of their own), test/crash-recovery.e2e.test.ts and
+    // test/reconcile.e2e.test.ts (a client holding a table lock).
+    files: ['packages/db/**', 'bench/**', '**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+];

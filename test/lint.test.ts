@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The one lint rule (eslint.config.js): only @hasad/db imports the PostgreSQL driver or drizzle.
+// `npm run lint` passing proves nothing if the rule no longer applies (a moved config, a glob
+// that matches nothing): here it must still refuse such an import in a service and allow it in
+// packages/db. The files are linted as text under those paths; nothing is written.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const eslint = new ESLint({ cwd: ROOT });
+
+/** The rule ids ESLint reports for `code` as if it were the file at `path` (relative to the root). */
+async function reported(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${ROOT}${path}` });
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('only @hasad/db talks to PostgreSQL (eslint no-restricted-imports)', () => {
+  it.each([
+    ["import pg from 'pg';", 'services/api/src/lint-probe.ts'],
+    ["import type { Pool } from 'pg';", 'services/scheduler/src/lint-probe.ts'],
+    ["import Cursor from 'pg-cursor';", 'services/loader/src/lint-probe.ts'],
+    ["import { sql } from 'drizzle-orm';", 'services/fetcher/src/processors/lint-probe.processor.ts'],
+    ["import { pgTable } from 'drizzle-orm/pg-core';", 'packages/pipeline/src/lint-probe.ts'],
+    ["export { sql } from 'drizzle-orm';", 'packages/cli/src/lint-probe.ts'],
+    ["import pg from 'pg';", 'test/helpers/lint-probe.ts'],
+  ])('refuses %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual(['no-restricted-imports']);
+  });
+
+  it.each([
+    ["import pg from 'pg';\nimport { sql } from 'drizzle-orm';", 'packages/db/src/repositories/lint-probe.repository.ts'],
+    ["import type pg from 'pg';", 'bench/lib/lint-probe.ts'],
+    ["import pg from 'pg';", 'services/api/src/lint-probe.int.test.ts'],
+    // Module names that merely begin like the driver's are not it.
+    ["import { cleanValue } from './pg-values.ts';", 'services/api/src/lint-probe.ts'],
+    ["import { Queue } from 'bullmq';", 'services/api/src/lint-probe.ts'],
+  ])('allows %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual([]);
+  });
+});
