@@ -1,4 +1,5 @@
 export * from './record.ts';
+export * from './load-batch.ts';
 export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';

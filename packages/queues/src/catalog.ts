@@ -1,5 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+// Declared in @hasad/core: `loadBatch` of @hasad/db takes the very type this job carries.
+import { loadBatchPayload } from '@hasad/core';
 
 /**
  * The one job catalogue: queue → job name → payload schema and options. Producers and
@@ -41,37 +43,6 @@ export const linksCheckPayload = z.object({
   sample: z.number().int().min(1).max(1000).optional(),
 });
 export type LinksCheckPayload = z.infer<typeof linksCheckPayload>;
-
-const problem = z.object({
-  severity: z.enum(['error', 'warning', 'info']),
-  code: z.string(),
-  message: z.string(),
-  identifier: z.string().optional(),
-  field: z.string().optional(),
-});
-
-/**
- * A batch of normalised records. The records themselves are not re-validated field by field
- * here (the fetcher built them from the adapter's typed output); only the envelope is.
- */
-export const loadBatchPayload = z.object({
-  runId: uuid,
-  sourceId: uuid,
-  pageNo: z.number().int().min(1),
-  batchNo: z.number().int().min(0),
-  records: z.array(
-    z.object({
-      identifier: z.string().min(1),
-      uri: z.string().nullable(),
-      hash: z.string().min(1),
-      modifiedAt: z.string().nullable(),
-      record: z.record(z.string(), z.unknown()),
-    }),
-  ),
-  problems: z.array(problem),
-  invalidIdentifiers: z.array(z.string()),
-});
-export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
 
 export const loadFinalisePayload = z.object({ runId: uuid });
 export type LoadFinalisePayload = z.infer<typeof loadFinalisePayload>;

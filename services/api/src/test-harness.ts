@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, loadConfig, type HasadConfig, type Logger } from '@hasad/core';
+import { createLogger, loadConfig, type HasadConfig, type Logger, type ProblemSeverity } from '@hasad/core';
 import { createDb, recordProblems, type DbHandle } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
 import { Queues } from '@hasad/queues';
@@ -115,7 +115,7 @@ export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promis
     ),
   };
 
-  const problems: Array<[string, string, string, string | null, string | null, number]> = [
+  const problems: Array<[ProblemSeverity, string, string, string | null, string | null, number]> = [
     ['error', 'missing_title', 'dataset has no dct:title', 'hcp-ds-101', 'title', 1],
     ['warning', 'unknown_license', 'licence "CC-BY-ish" is not a known URI; dropped', 'hcp-ds-102', 'license', 1],
     ['warning', 'bad_date', 'dct:issued "2023-13-40" is not a date; dropped', 'hcp-ds-103', 'issued', 2],

@@ -1,26 +1,12 @@
 import type pg from 'pg';
-import type { CanonicalDataset, SourceDescription } from '@hasad/core';
+import type { CanonicalDataset, LoadBatchPayload, SourceDescription } from '@hasad/core';
 import { scoreDataset, toStored } from '@hasad/quality';
 import { searchColumns } from '../search-columns.ts';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
-export interface LoadRecord {
-  identifier: string;
-  uri: string | null;
-  hash: string;
-  modifiedAt: string | null;
-  record: Record<string, unknown>;
-}
-
-export interface LoadBatchInput {
-  runId: string;
-  sourceId: string;
-  pageNo: number;
-  batchNo: number;
-  records: LoadRecord[];
-  problems: Array<{ severity: string; code: string; message: string; identifier?: string; field?: string }>;
-  invalidIdentifiers: string[];
-}
+/** One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`). */
+export type LoadBatchInput = LoadBatchPayload;
+export type LoadRecord = LoadBatchInput['records'][number];
 
 /**
  * The set-based upsert of one batch, in one statement: rows whose content hash is unchanged
@@ -126,7 +112,7 @@ export function cleanBatch(input: LoadBatchInput): LoadBatchInput {
         message: `${field} held a NUL character or a lone UTF-16 surrogate, which PostgreSQL cannot store: NUL removed, surrogate replaced by U+FFFD`,
       });
     }
-    records.push(fields.length > 0 ? { ...r, record: value as Record<string, unknown> } : r);
+    records.push(fields.length > 0 ? { ...r, record: value as object } : r);
   }
   return {
     ...input,

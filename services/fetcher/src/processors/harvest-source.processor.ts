@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type Logger, type RecordProblem } from '@hasad/core';
+import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type LoadBatchPayload, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
@@ -20,7 +20,7 @@ import {
   visitedPages,
   type DbHandle,
 } from '@hasad/db';
-import { jobIds, parsePayload, type HarvestSourcePayload, type LoadBatchPayload, type Queues } from '@hasad/queues';
+import { jobIds, parsePayload, type HarvestSourcePayload, type Queues } from '@hasad/queues';
 import { fetchBytesTotal, fetchPageDuration, hostOf, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
 import { contentHash, getAdapter, type ParsePool } from '@hasad/sources';
@@ -281,6 +281,6 @@ function toLoadRecord(r: CanonicalDataset): LoadBatchPayload['records'][number] 
     uri: r.uri ?? null,
     hash: contentHash(r),
     modifiedAt: Number.isNaN(t) ? null : new Date(t).toISOString(),
-    record: r as unknown as Record<string, unknown>,
+    record: r,
   };
 }
