@@ -20,3 +20,4 @@ export * from './repositories/field-query.ts';
 export * from './repositories/source-descriptions.repository.ts';
 export * from './repositories/scoreboard.repository.ts';
 export * from './repositories/data-services.repository.ts';
+export * from './repositories/search-vocabulary.repository.ts';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { pruneChanges, refreshDueScoreboards, SOURCES_CHANNEL } from '@hasad/db';
+import { pruneChanges, refreshDueScoreboards, refreshSearchVocabularyIfChanged, SOURCES_CHANNEL } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
 import { pruneRunHistory } from './retention.ts';
 
@@ -11,9 +11,11 @@ import { pruneRunHistory } from './retention.ts';
  * enqueues one job, and repairs and prunes are idempotent. On the same interval, but in a loop of
  * its own so that a long refresh never holds up a reconcile, it refreshes the publishers'
  * scoreboard of each organisation whose figures are due (a run ended, a new day,
- * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too.
+ * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too. In a third loop on the
+ * same interval it recomputes the search vocabulary (suggestions, typo retries) when the catalogue
+ * changed since it was last computed.
  */
-export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void> }> {
+export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void>; vocabularyTick(): Promise<void> }> {
   const log = deps.log.child({ role: 'scheduler' });
   let running: Promise<void> | undefined;
   let again = false;
@@ -59,6 +61,22 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     return scoring;
   };
 
+  let vocabulary: Promise<void> | undefined;
+  const vocabularyTick = () => {
+    vocabulary ??= (async () => {
+      try {
+        const t0 = performance.now();
+        const r = await refreshSearchVocabularyIfChanged(deps.db.db);
+        if (r?.refreshed) log.debug({ words: r.words, keywords: r.keywords, ms: Math.round(performance.now() - t0) }, 'search vocabulary refreshed');
+      } catch (err) {
+        log.warn({ err }, 'search vocabulary refresh failed; will retry next interval');
+      }
+    })().finally(() => {
+      vocabulary = undefined;
+    });
+    return vocabulary;
+  };
+
   let listener: pg.Client | undefined;
   let closed = false;
   const listen = async () => {
@@ -78,19 +96,23 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
   await listen();
   await tick();
   void scoreboardTick();
+  void vocabularyTick();
   const timer = setInterval(() => {
     if (!listener && !closed) void listen();
     void tick();
     void scoreboardTick();
+    void vocabularyTick();
   }, deps.config.HASAD_RECONCILE_INTERVAL_MS);
   return {
     tick,
     scoreboardTick,
+    vocabularyTick,
     async close() {
       closed = true;
       clearInterval(timer);
       await running;
       await scoring;
+      await vocabulary;
       await listener?.end().catch(() => {});
     },
   };
