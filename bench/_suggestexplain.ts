@@ -59,7 +59,7 @@ try {
     log.length = 0;
     const t0 = performance.now();
     const exact = await searchDatasets(h.db, { q, facets: ['organization', 'theme', 'format', 'license', 'keyword'] });
-    // As the API's retry does: the vocabulary's correction, else (never computed) trigram similarity over every title.
+    // As the API's retry does: the vocabulary's correction, else (vocabulary empty) trigram similarity over every title.
     const corrected = await correctQuery(h.db, q);
     const facets = ['organization', 'theme', 'format', 'license', 'keyword'] as const;
     const fuzzy = corrected === undefined ? await searchDatasets(h.db, { q, fuzzy: true, facets }) : corrected.changed ? await searchDatasets(h.db, { q: corrected.q, facets }) : exact;

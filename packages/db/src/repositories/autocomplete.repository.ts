@@ -55,13 +55,13 @@ function prefixQuery(words: string[]) {
   return sql`SELECT pg_catalog.to_tsquery('public.hasad_fr'::regconfig,
     (SELECT string_agg(w || ':*', ' & ') FROM pg_catalog.regexp_split_to_table(public.hasad_search_norm(${words.join(' ')}), '[[:space:]]+') AS w WHERE w <> '')) AS tsq`;
 }
-/** Datasets a keyword suggestion looks at before the vocabulary is first computed: the first this many matching the typed prefixes (a bound on the work per keystroke). */
+/** Datasets a keyword suggestion looks at while the vocabulary is empty: the first this many matching the typed prefixes (a bound on the work per keystroke). */
 const KEYWORD_SAMPLE = 5000;
 
 /**
  * Keywords beginning with what was typed (or with a word of it after a space), accents, case
  * and Arabic spelling folded, most used first: from the search vocabulary (search_keywords, a
- * scheduler tick stale at most), or, before it is first computed, among the datasets whose words
+ * scheduler tick stale at most), or, while it is empty (searchVocabularyReady), among the datasets whose words
  * begin so (found through the search vector's GIN index, at most {@link KEYWORD_SAMPLE} of them).
  */
 export async function suggestKeywords(db: Db, q: string, limit: number): Promise<Array<{ value: string; count: number }>> {

@@ -44,7 +44,7 @@ export interface DatasetFilter {
   /**
    * Match `q` by trigram word similarity to the titles (pg_trgm, `q <% title_sort`, threshold
    * {@link FUZZY_THRESHOLD}) instead of the full-text search: the typo-tolerant retry when the
-   * exact search found nothing and the search vocabulary was never computed (else the API
+   * exact search found nothing and the search vocabulary is empty (else the API
    * corrects the words through it: correctQuery). Relevance is then the similarity.
    */
   fuzzy?: boolean;

@@ -50,7 +50,12 @@ afterAll(async () => {
 });
 
 describe('search vocabulary', () => {
-  it('falls back to the datasets themselves before it is first computed', async () => {
+  it('falls back to the datasets themselves while it is empty, even once computed from an empty catalogue', async () => {
+    expect(await searchVocabularyReady(h.db)).toBe(false);
+    // As the scheduler does when it starts before the first harvest loaded anything.
+    await h.pool.query(`UPDATE datasets SET status = 'withdrawn'`);
+    expect(await refreshSearchVocabulary(h.db)).toMatchObject({ refreshed: true, words: 0, keywords: 0 });
+    await h.pool.query(`UPDATE datasets SET status = 'active', updated_at = now()`);
     expect(await searchVocabularyReady(h.db)).toBe(false);
     expect(await correctQuery(h.db, 'consomation')).toBeUndefined();
     expect(await suggestKeywords(h.db, 'ener', 5)).toEqual([{ value: 'Énergie', count: 2 }]);

@@ -78,13 +78,17 @@ export async function refreshSearchVocabularyIfChanged(db: Db): Promise<Vocabula
   return refreshSearchVocabulary(db, data);
 }
 
-/** Databases whose vocabulary was seen computed: it never becomes uncomputed again, so one look per pool suffices. */
+/** Databases whose vocabulary was seen holding words: one look per pool suffices (it empties again only when no dataset is active). */
 const ready = new WeakMap<Db, true>();
 
-/** Whether the vocabulary was computed at least once (else suggestions and typo retries fall back to the datasets themselves). */
+/**
+ * Whether the vocabulary holds anything, else suggestions and typo retries fall back to the
+ * datasets themselves: before the first refresh, and after a first refresh that found no
+ * dataset (the scheduler starts before the first harvest has loaded anything).
+ */
 export async function searchVocabularyReady(db: Db): Promise<boolean> {
   if (ready.has(db)) return true;
-  const res = await db.execute<{ ok: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM search_vocabulary_state) AS ok`);
+  const res = await db.execute<{ ok: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM search_words) OR EXISTS (SELECT 1 FROM search_keywords) AS ok`);
   if (res.rows[0]?.ok) ready.set(db, true);
   return res.rows[0]?.ok === true;
 }
@@ -96,8 +100,8 @@ const CORRECTION_THRESHOLD = 0.3;
  * `q` with each word the vocabulary does not hold (three letters or more) replaced by the
  * vocabulary's most similar word (pg_trgm similarity ≥ {@link CORRECTION_THRESHOLD}; the word in
  * most titles among equals), folded: `consomation electricte` → `consommation electricite`.
- * Words with nothing alike are kept as typed. Returns undefined when the vocabulary was never
- * computed, and `q`'s words unchanged when nothing was corrected (`changed` false).
+ * Words with nothing alike are kept as typed. Returns undefined when the vocabulary is empty
+ * (searchVocabularyReady), and `q`'s words unchanged when nothing was corrected (`changed` false).
  */
 export async function correctQuery(db: Db, q: string): Promise<{ q: string; changed: boolean } | undefined> {
   if (!(await searchVocabularyReady(db))) return undefined;

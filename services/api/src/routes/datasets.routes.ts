@@ -210,7 +210,7 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
           let res = await searchDatasets(deps.db, filter);
           // Nothing as typed (a typo, a missing letter), said so: each word not in the search
           // vocabulary corrected to its most similar title word, then the same search again
-          // (ranked and faceted as any); before the vocabulary is first computed, the titles
+          // (ranked and faceted as any); while the vocabulary is empty, the titles
           // most like the query (trigram word similarity over every title).
           const fuzzy = res.total === 0 && rest.q !== undefined && rest.q.trim() !== '';
           if (fuzzy) {
