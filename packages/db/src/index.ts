@@ -22,3 +22,4 @@ export * from './repositories/source-descriptions.repository.ts';
 export * from './repositories/scoreboard.repository.ts';
 export * from './repositories/data-services.repository.ts';
 export * from './repositories/server.repository.ts';
+export * from './repositories/search-vocabulary.repository.ts';

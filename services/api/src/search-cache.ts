@@ -6,7 +6,7 @@ import type { ApiDeps } from './deps.ts';
  * 200,000 datasets: see "Search figures" in the README).
  *
  * Keyed by the catalogue version (`catalogueVersion().token`, which moves on every dataset,
- * source or organisation write) and the normalised query: any change to the catalogue makes
+ * source or organisation write, and on every search vocabulary refresh) and the normalised query: any change to the catalogue makes
  * every older entry unreachable, and the first lookup with a newer version drops them all, so
  * an answer is never older than the version the request was validated against. Bounded in
  * entries, least recently used evicted first (a Map iterates in insertion order; a hit moves

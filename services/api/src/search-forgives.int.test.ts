@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshSearchVocabulary } from '@hasad/db';
 import { startApiHarness, seedCatalogue, type ApiHarness, type Seeded } from './test-harness.ts';
 
 // Search that forgives, against the real API and PostgreSQL: suggestions as a user types
@@ -89,5 +90,30 @@ describe('facet labels', () => {
     const res = await h.app.inject({ method: 'GET', url: '/api/v1/datasets?facets=theme', headers: { 'accept-language': 'en' } });
     expect(res.headers['vary']).toMatch(/Accept-Language/i);
     expect(res.headers['content-language']).toBe('en');
+  });
+});
+
+// Once the scheduler has computed the search vocabulary, suggestions read keywords from it and
+// the typo retry corrects each word to a title word, then searches exactly.
+describe('through the search vocabulary', () => {
+  it('suggests and forgives typos as before, in French and Arabic', async () => {
+    await refreshSearchVocabulary(h.deps.db);
+    const elec = await get('/api/v1/datasets/suggest?q=ELEC', 'en');
+    expect(elec['keywords']).toEqual([{ value: 'électricité', count: 1 }]);
+    expect(elec['datasets']).toEqual([{ id: seeded.dataset.electricite, title: 'Electricity consumption by region' }]);
+    expect((await get('/api/v1/datasets/suggest?q=pollu'))['keywords']).toEqual([{ value: 'pollution', count: 1 }]);
+    expect((await get(`/api/v1/datasets/suggest?q=${encodeURIComponent('البط')}`))['datasets']).toEqual([{ id: seeded.dataset.emploi, title: 'مؤشرات التشغيل والبطالة' }]);
+    expect(await get('/api/v1/datasets/suggest?q=zzzqqq')).toMatchObject({ datasets: [], keywords: [], organizations: [] });
+
+    // The refresh moved the catalogue version: no answer cached before it is served.
+    const typo = await get('/api/v1/datasets?q=consomation');
+    expect(typo).toMatchObject({ total: 1, fuzzy: true });
+    expect(typo['items'].map((d: Json) => d['id'])).toEqual([seeded.dataset.electricite]);
+    expect((await get(`/api/v1/datasets?q=${encodeURIComponent('qualte air casablnca')}`))['items'].map((d: Json) => d['id'])).toEqual([seeded.dataset.air]);
+    expect((await get(`/api/v1/datasets?q=${encodeURIComponent('والبطلة')}`))).toMatchObject({ total: 1, fuzzy: true, items: [{ id: seeded.dataset.emploi }] });
+    // Faceted as any search; filters still hold; nothing alike is still nothing.
+    expect((await get('/api/v1/datasets?q=consomation&facets=organization'))['facets']['organization']).toHaveLength(1);
+    expect(await get('/api/v1/datasets?q=consomation&organization=hcp')).toMatchObject({ total: 0, fuzzy: true });
+    expect(await get('/api/v1/datasets?q=zzzqqqxx')).toMatchObject({ total: 0, fuzzy: true, items: [] });
   });
 });

@@ -1,4 +1,4 @@
-import { listenForSourceChanges, pruneChanges, pruneRunHistory, refreshDueScoreboards } from '@hasad/db';
+import { listenForSourceChanges, pruneChanges, pruneRunHistory, refreshDueScoreboards, refreshSearchVocabularyIfChanged } from '@hasad/db';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
 
 /**
@@ -9,9 +9,11 @@ import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reco
  * enqueues one job, and repairs and prunes are idempotent. On the same interval, but in a loop of
  * its own so that a long refresh never holds up a reconcile, it refreshes the publishers'
  * scoreboard of each organisation whose figures are due (a run ended, a new day,
- * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too.
+ * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too. In a third loop on the
+ * same interval it recomputes the search vocabulary (suggestions, typo retries) when the catalogue
+ * changed since it was last computed.
  */
-export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void> }> {
+export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void>; vocabularyTick(): Promise<void> }> {
   const log = deps.log.child({ role: 'scheduler' });
   let running: Promise<void> | undefined;
   let again = false;
@@ -57,6 +59,22 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     return scoring;
   };
 
+  let vocabulary: Promise<void> | undefined;
+  const vocabularyTick = () => {
+    vocabulary ??= (async () => {
+      try {
+        const t0 = performance.now();
+        const r = await refreshSearchVocabularyIfChanged(deps.db.db);
+        if (r?.refreshed) log.debug({ words: r.words, keywords: r.keywords, ms: Math.round(performance.now() - t0) }, 'search vocabulary refreshed');
+      } catch (err) {
+        log.warn({ err }, 'search vocabulary refresh failed; will retry next interval');
+      }
+    })().finally(() => {
+      vocabulary = undefined;
+    });
+    return vocabulary;
+  };
+
   // A lost LISTEN connection is opened again on the reconcile interval, which meanwhile still ticks.
   const stopListening = await listenForSourceChanges(deps.config.DATABASE_URL, () => void tick(), {
     retryMs: deps.config.HASAD_RECONCILE_INTERVAL_MS,
@@ -65,17 +83,21 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
   });
   await tick();
   void scoreboardTick();
+  void vocabularyTick();
   const timer = setInterval(() => {
     void tick();
     void scoreboardTick();
+    void vocabularyTick();
   }, deps.config.HASAD_RECONCILE_INTERVAL_MS);
   return {
     tick,
     scoreboardTick,
+    vocabularyTick,
     async close() {
       clearInterval(timer);
       await running;
       await scoring;
+      await vocabulary;
       await stopListening();
     },
   };

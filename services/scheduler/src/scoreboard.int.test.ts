@@ -62,4 +62,24 @@ describe('scheduler refreshes the scoreboard', () => {
     expect(after).toMatchObject({ harvestHealth: { runs: 1, succeeded: 0, share: 0 } });
     expect(after!.computedAt! > first!.computedAt!).toBe(true);
   });
+
+  it('computes the search vocabulary at start, and again only once the catalogue changed', async () => {
+    await scheduler.vocabularyTick();
+    const state = async () => (await h.pool.query<{ at: Date }>('SELECT refreshed_at AS at FROM search_vocabulary_state')).rows[0]?.at;
+    const first = await state();
+    expect(first).toBeInstanceOf(Date);
+    await scheduler.vocabularyTick();
+    expect(await state()).toEqual(first);
+
+    await h.pool.query(
+      `INSERT INTO datasets (source_id, organization_id, source_identifier, title, record, content_hash, status, created_run, changed_run)
+       SELECT $1, organization_id, 'b', '{"fr":"Taux de remplissage des barrages"}', '{"identifier":"b","title":{"fr":"Taux de remplissage des barrages"},"keywords":{"fr":["barrages"]}}', 'y', 'active', gen_random_uuid(), gen_random_uuid()
+       FROM sources WHERE id = $1`,
+      [sourceId],
+    );
+    await scheduler.vocabularyTick();
+    expect((await state())! > first!).toBe(true);
+    expect((await h.pool.query('SELECT datasets FROM search_words WHERE word = $1', ['barrages'])).rows).toEqual([{ datasets: 1 }]);
+    expect((await h.pool.query('SELECT keyword, datasets FROM search_keywords')).rows).toEqual([{ keyword: 'barrages', datasets: 1 }]);
+  });
 });

@@ -43,8 +43,9 @@ export interface DatasetFilter {
   cursor?: string;
   /**
    * Match `q` by trigram word similarity to the titles (pg_trgm, `q <% title_sort`, threshold
-   * 0.6) instead of the full-text search: the typo-tolerant retry when the exact search found
-   * nothing. Relevance is then the similarity.
+   * {@link FUZZY_THRESHOLD}) instead of the full-text search: the typo-tolerant retry when the
+   * exact search found nothing and the search vocabulary is empty (else the API
+   * corrects the words through it: correctQuery). Relevance is then the similarity.
    */
   fuzzy?: boolean;
   /** A boolean query over the dataset's fields (the CKAN API's Solr-style `q` and `fq`), ANDed with the rest. */
@@ -430,8 +431,10 @@ export async function lookupDataset(db: Db, key: string, opts: { organization?: 
 export interface CatalogueVersion {
   /** The catalogue's last change: the latest dataset, source or organisation write. */
   lastModified: Date | null;
-  /** Changes whenever anything a listing shows may have changed. */
+  /** Changes whenever anything a listing shows may have changed (the search vocabulary's refresh included: typo retries use it). */
   token: string;
+  /** The token without the search vocabulary's refresh: what the vocabulary is computed from. */
+  data: string;
 }
 
 /**
@@ -441,17 +444,20 @@ export interface CatalogueVersion {
  * and any organisation or source created, changed or deleted (a source's datasets go with it).
  */
 export async function catalogueVersion(db: Db): Promise<CatalogueVersion> {
-  const res = await db.execute<{ datasets: string | null; seq: string | null; sources: string; sourcesAt: string | null; orgs: string; orgsAt: string | null; last: string | null }>(sql`
+  const res = await db.execute<{ datasets: string | null; seq: string | null; sources: string; sourcesAt: string | null; orgs: string; orgsAt: string | null; last: string | null; vocabulary: string | null }>(sql`
     SELECT d.at AS datasets, c.seq, s.n AS sources, s.at AS "sourcesAt", o.n AS orgs, o.at AS "orgsAt",
-      greatest(d.at, s.at, o.at) AS last
+      greatest(d.at, s.at, o.at) AS last, (SELECT refreshed_at FROM search_vocabulary_state) AS vocabulary
     FROM (SELECT max(updated_at) AS at FROM datasets) d,
       (SELECT max(seq) AS seq FROM dataset_changes) c,
       (SELECT count(*) AS n, max(updated_at) AS at FROM sources) s,
       (SELECT count(*) AS n, max(created_at) AS at FROM organizations) o`);
   const r = res.rows[0]!;
+  const data = [r.datasets, r.seq, r.sources, r.sourcesAt, r.orgs, r.orgsAt].map((x) => x ?? '').join('|');
   return {
     lastModified: r.last ? new Date(pgTimestamp(r.last)) : null,
-    token: [r.datasets, r.seq, r.sources, r.sourcesAt, r.orgs, r.orgsAt].map((x) => x ?? '').join('|'),
+    // A cached typo retry was corrected through the vocabulary of its time: a refresh moves the token.
+    token: `${data}|${r.vocabulary ?? ''}`,
+    data,
   };
 }
 

@@ -5,3 +5,4 @@ export * from './datasets.ts';
 export * from './auth.ts';
 export * from './quality.ts';
 export * from './scoreboard.ts';
+export * from './search.ts';

@@ -8,6 +8,7 @@ import {
   lookupDataset,
   searchDatasets,
   sourceDescriptionsOf,
+  correctQuery,
   suggestDatasets,
   suggestKeywords,
   suggestOrganizations,
@@ -86,7 +87,7 @@ const listResponse = {
   required: ['total', 'fuzzy', 'page', 'limit', 'items', 'facets', 'nextCursor'],
   properties: {
     total: { type: 'integer' },
-    fuzzy: { type: 'boolean', description: 'true when q found nothing as typed and these are the titles most like it (typo tolerance, trigram similarity)' },
+    fuzzy: { type: 'boolean', description: 'true when q found nothing as typed and this is the search of its words corrected to the most similar title words (typo tolerance; the search vocabulary, a scheduler tick stale at most)' },
     page: { type: 'integer' },
     limit: { type: 'integer' },
     items: { type: 'array', items: datasetItem },
@@ -207,9 +208,16 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
             facets: parseFacets(facets),
           };
           let res = await searchDatasets(deps.db, filter);
-          // Nothing as typed: the titles most like the query (a typo, a missing letter), said so.
+          // Nothing as typed (a typo, a missing letter), said so: each word not in the search
+          // vocabulary corrected to its most similar title word, then the same search again
+          // (ranked and faceted as any); while the vocabulary is empty, the titles
+          // most like the query (trigram word similarity over every title).
           const fuzzy = res.total === 0 && rest.q !== undefined && rest.q.trim() !== '';
-          if (fuzzy) res = await searchDatasets(deps.db, { ...filter, fuzzy: true });
+          if (fuzzy) {
+            const corrected = await correctQuery(deps.db, rest.q!);
+            if (corrected === undefined) res = await searchDatasets(deps.db, { ...filter, fuzzy: true });
+            else if (corrected.changed) res = await searchDatasets(deps.db, { ...filter, q: corrected.q });
+          }
           return reply.serialize({ total: res.total, fuzzy, page, limit, items: res.items.map(toDatasetItem), facets: labelFacets(res.facets, lang), nextCursor: res.nextCursor }) as string;
         };
         const body = await cache.get(version.token, JSON.stringify(query), search);
