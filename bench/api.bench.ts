@@ -1,7 +1,7 @@
 /**
  * API benchmark: the HTTP side of issue 5's figures. Loads a generated catalogue (French and
- * Arabic titles, descriptions and keywords; packages/db/scripts/generated-records.ts, the same
- * records and loader path as `npm run bench:search -w @hasad/db`) into a scratch database, starts
+ * Arabic titles, descriptions and keywords; bench/lib/generated-records.ts, the same
+ * records and loader path as `npm run bench:search`) into a scratch database, starts
  * the real API as a child process (`node packages/cli/bin/hasad.js start --role api`) and drives
  * it from this process with autocannon over loopback:
  *
@@ -51,7 +51,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createDb, refreshOrganizationScoreboard, refreshSearchVocabulary, runMigrations, SCOREBOARD_SORTS } from '@hasad/db';
 import { createTestDatabase } from '@hasad/db/testing';
-import { benchQueries, loadGeneratedCatalogue } from '../packages/db/scripts/generated-records.ts';
+import { benchQueries, loadGeneratedCatalogue } from './lib/generated-records.ts';
 import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
 import { loadAverage, MB, readCpuSeconds, readMachineCpu, readMemory } from './lib/proc.ts';
 import { int, table } from './lib/report.ts';

@@ -201,7 +201,12 @@ export const envSchema = z.object({
   HASAD_NOTIFY_FAILURE_STREAK: int(3, 1).register(settingDocs, { unit: 'runs', roles: NOTIFYING, doc: "failed runs in a row after which a source's owners and the operators are told (once per streak)" }),
   HASAD_NOTIFY_BACKOFF_MS: int(10_000, 1).register(settingDocs, { unit: 'ms', roles: NOTIFYING, doc: 'first retry delay of a notification that could not be delivered (doubles each attempt; 8 attempts)' }),
   HASAD_PUBLIC_URL: z.string().url().optional().register(settingDocs, { unit: 'URL', roles: DELIVERING, default: '`http://HOST:PORT`', doc: "the API's address as people reach it, for the links in notifications" }),
-  HASAD_RECONCILE_INTERVAL_MS: int(30_000, 100).register(settingDocs, { unit: 'ms', roles: ['scheduler'], doc: 'how often the scheduler reconciles schedules, repairs orphaned runs and applies the retentions' }),
+  HASAD_RECONCILE_INTERVAL_MS: int(30_000, 100).register(settingDocs, { unit: 'ms', roles: ['scheduler'], doc: 'how often the scheduler reconciles schedules, repairs orphaned runs, applies the retentions and looks whether the search vocabulary is due' }),
+  HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS: int(300_000, 0).register(settingDocs, {
+    unit: 'ms',
+    roles: ['scheduler'],
+    doc: 'least time between two computations of the search vocabulary (suggestions, typo retries), which the scheduler recomputes when the catalogue changed; one computation costs seconds of PostgreSQL CPU on a large catalogue (about 5 s at 200,000 datasets)',
+  }),
   HASAD_ORPHAN_GRACE_MS: int(60_000, 0).register(settingDocs, { unit: 'ms', roles: ['scheduler'], doc: 'a live run is only repaired when its heartbeat is older than this' }),
   HASAD_LOCK_DURATION_MS: int(30_000, 1000).register(settingDocs, { unit: 'ms', roles: ['fetcher', 'loader'], doc: "BullMQ job lock; a killed worker's job is taken over after about this long" }),
   HASAD_SHUTDOWN_GRACE_MS: int(25_000, 0).register(settingDocs, { unit: 'ms', roles: ['fetcher', 'loader'], doc: 'on SIGTERM, how long workers may finish the jobs in hand' }),

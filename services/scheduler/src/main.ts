@@ -11,7 +11,7 @@ import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reco
  * scoreboard of each organisation whose figures are due (a run ended, a new day,
  * HASAD_SCOREBOARD_REFRESH_MINUTES passed); refreshing is idempotent too. In a third loop on the
  * same interval it recomputes the search vocabulary (suggestions, typo retries) when the catalogue
- * changed since it was last computed.
+ * changed since it was last computed, at most once per HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS.
  */
 export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Promise<void>; tick(): Promise<void>; scoreboardTick(): Promise<void>; vocabularyTick(): Promise<void> }> {
   const log = deps.log.child({ role: 'scheduler' });
@@ -64,7 +64,10 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
     vocabulary ??= (async () => {
       try {
         const t0 = performance.now();
-        const r = await refreshSearchVocabularyIfChanged(deps.db.db);
+        // At most one computation per HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS (by any scheduler):
+        // a busy catalogue changes on every tick, and one computation costs seconds of PostgreSQL
+        // CPU on a large catalogue.
+        const r = await refreshSearchVocabularyIfChanged(deps.db.db, { minIntervalMs: deps.config.HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS });
         if (r?.refreshed) log.debug({ words: r.words, keywords: r.keywords, ms: Math.round(performance.now() - t0) }, 'search vocabulary refreshed');
       } catch (err) {
         log.warn({ err }, 'search vocabulary refresh failed; will retry next interval');

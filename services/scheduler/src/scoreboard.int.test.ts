@@ -16,16 +16,19 @@ describe('scheduler refreshes the scoreboard', () => {
   let queues: Queues;
   let scheduler: Awaited<ReturnType<typeof startScheduler>>;
   let sourceId: string;
+  let env: Record<string, string | undefined>;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    const config = loadConfig({
+    env = {
       DATABASE_URL: testDb.url,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       HASAD_QUEUE_PREFIX: `hasad-test-${randomBytes(4).toString('hex')}`,
       HASAD_RECONCILE_INTERVAL_MS: String(10 * 60_000),
       HASAD_SCOREBOARD_REFRESH_MINUTES: String(24 * 60),
-    });
+      HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS: '0',
+    };
+    const config = loadConfig(env);
     h = createDb(config.DATABASE_URL, { max: 2 });
     queues = new Queues(queueSettings(config));
     const org = await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });
@@ -81,5 +84,31 @@ describe('scheduler refreshes the scoreboard', () => {
     expect((await state())! > first!).toBe(true);
     expect((await h.pool.query('SELECT datasets FROM search_words WHERE word = $1', ['barrages'])).rows).toEqual([{ datasets: 1 }]);
     expect((await h.pool.query('SELECT keyword, datasets FROM search_keywords')).rows).toEqual([{ keyword: 'barrages', datasets: 1 }]);
+  });
+
+  it('computes the vocabulary again no sooner than HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS after its last computation', async () => {
+    // A second scheduler on the same catalogue, with the default interval (5 minutes).
+    const other = await startScheduler({ db: h, queues, config: loadConfig({ ...env, HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS: undefined }), log: createLogger('scheduler-vocabulary-test', 'silent') });
+    try {
+      const state = async () => (await h.pool.query<{ at: Date }>('SELECT refreshed_at AS at FROM search_vocabulary_state')).rows[0]?.at;
+      await other.vocabularyTick();
+      const first = await state();
+      await h.pool.query(
+        `INSERT INTO datasets (source_id, organization_id, source_identifier, title, record, content_hash, status, created_run, changed_run)
+         SELECT $1, organization_id, 'c', '{"fr":"Volume des retenues"}', '{"identifier":"c","title":{"fr":"Volume des retenues"}}', 'z', 'active', gen_random_uuid(), gen_random_uuid()
+         FROM sources WHERE id = $1`,
+        [sourceId],
+      );
+      // The catalogue changed, but this scheduler computed the vocabulary moments ago: held back.
+      await other.vocabularyTick();
+      expect(await state()).toEqual(first);
+      expect((await h.pool.query('SELECT 1 FROM search_words WHERE word = $1', ['retenues'])).rows).toEqual([]);
+      // The first scheduler, with no minimum interval, takes the change.
+      await scheduler.vocabularyTick();
+      expect((await state())! > first!).toBe(true);
+      expect((await h.pool.query('SELECT datasets FROM search_words WHERE word = $1', ['retenues'])).rows).toEqual([{ datasets: 1 }]);
+    } finally {
+      await other.close();
+    }
   });
 });

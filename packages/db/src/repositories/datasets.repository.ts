@@ -315,7 +315,7 @@ function buildSearch(f: DatasetFilter) {
   // the statement's own snapshot, so it is the very row version that matched): gf for the
   // few-valued facets, gk for keywords, one row per distinct combination with its count. Where
   // keyword lists are all different gk has a row per match, and the keyword facet costs about
-  // what reading every match's keywords would (see search-bench --unique-keywords).
+  // what reading every match's keywords would (see bench/search.bench.ts --unique-keywords).
   const gKeys = [...(fewFacets ? ['fk'] : []), ...(keywordFacet ? ['kk'] : [])].join(', ');
   const ctes: SQL[] = [];
   if (gKeys) ctes.push(sql`g AS MATERIALIZED (SELECT ${sql.raw(gKeys)}, count(*) AS n, min(t) AS t FROM m GROUP BY ${sql.raw(gKeys)})`);

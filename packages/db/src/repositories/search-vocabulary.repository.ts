@@ -71,10 +71,13 @@ export async function refreshSearchVocabulary(db: Db, catalogue?: string): Promi
  * dataset writes, change-feed rows, sources or organisations created, changed or deleted).
  * Returns the refresh, or undefined when nothing changed.
  */
-export async function refreshSearchVocabularyIfChanged(db: Db): Promise<VocabularyRefresh | undefined> {
+export async function refreshSearchVocabularyIfChanged(db: Db, opts: { minIntervalMs?: number } = {}): Promise<VocabularyRefresh | undefined> {
   const { data } = await catalogueVersion(db);
-  const state = await db.execute<{ catalogue: string }>(sql`SELECT catalogue FROM search_vocabulary_state WHERE id = 1`);
-  if (state.rows[0]?.catalogue === data) return undefined;
+  // `recent`: computed (by any scheduler) less than minIntervalMs ago, so a change waits.
+  const state = await db.execute<{ catalogue: string; recent: boolean }>(sql`
+    SELECT catalogue, refreshed_at > pg_catalog.clock_timestamp() - pg_catalog.make_interval(secs => ${(opts.minIntervalMs ?? 0) / 1000}) AS recent
+    FROM search_vocabulary_state WHERE id = 1`);
+  if (state.rows[0]?.catalogue === data || state.rows[0]?.recent) return undefined;
   return refreshSearchVocabulary(db, data);
 }
 

@@ -4,12 +4,12 @@
  * database, then times `searchDatasets` — a keyword search with all five facets, the first
  * page of 20 — over a few hundred realistic queries, as the API runs it.
  *
- *   npx tsx packages/db/scripts/search-bench.ts                    200,000 datasets, 200 queries
- *   npx tsx packages/db/scripts/search-bench.ts --datasets 20000   quick run
- *   npx tsx packages/db/scripts/search-bench.ts --unique-keywords  every dataset's keyword list unlike any other (worst case for the keyword facet)
- *   npx tsx packages/db/scripts/search-bench.ts --keep             keep the database (printed) for EXPLAIN
- *   npx tsx packages/db/scripts/search-bench.ts --url postgres://…/db   reuse a kept database, skip loading
- *   npx tsx packages/db/scripts/search-bench.ts --url … --explain eau      the plan of one search
+ *   npx tsx bench/search.bench.ts                    200,000 datasets, 200 queries
+ *   npx tsx bench/search.bench.ts --datasets 20000   quick run
+ *   npx tsx bench/search.bench.ts --unique-keywords  every dataset's keyword list unlike any other (worst case for the keyword facet)
+ *   npx tsx bench/search.bench.ts --keep             keep the database (printed) for EXPLAIN
+ *   npx tsx bench/search.bench.ts --url postgres://…/db   reuse a kept database, skip loading
+ *   npx tsx bench/search.bench.ts --url … --explain eau      the plan of one search
  *
  * Prints p50/p95/p99/max per kind of request. Times are measured in this process around each
  * call (four round trips on loopback: settings, search, the page's rows, commit); Fastify's
@@ -21,11 +21,11 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createDb, type DbHandle } from '../src/client.ts';
-import { createTestDatabase } from '../src/testing.ts';
-import { runMigrations } from '../src/migrate.ts';
-import { explainSearch, searchDatasets, type DatasetFilter } from '../src/repositories/datasets.repository.ts';
-import { benchQueries, loadGeneratedCatalogue } from './generated-records.ts';
+import { createDb, type DbHandle } from '../packages/db/src/client.ts';
+import { createTestDatabase } from '../packages/db/src/testing.ts';
+import { runMigrations } from '../packages/db/src/migrate.ts';
+import { explainSearch, searchDatasets, type DatasetFilter } from '../packages/db/src/repositories/datasets.repository.ts';
+import { benchQueries, loadGeneratedCatalogue } from './lib/generated-records.ts';
 
 const { values: args } = parseArgs({
   options: {

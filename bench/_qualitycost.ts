@@ -3,19 +3,19 @@
  * source of --datasets datasets: aggregated on read (SQL aggregates) against reading the
  * aggregate the link check stored after the run.
  *
- *   npx tsx packages/db/scripts/quality-cost.ts [--datasets 100000] [--repeat 5]
+ *   npx tsx bench/_qualitycost.ts [--datasets 100000] [--repeat 5]
  */
 import { parseArgs } from 'node:util';
 import type { CanonicalDataset } from '@hasad/core';
 import { scoreDataset, toStored } from '@hasad/quality';
-import { createDb } from '../src/client.ts';
-import { createTestDatabase } from '../src/testing.ts';
-import { createOrganization } from '../src/repositories/organizations.repository.ts';
-import { createSource } from '../src/repositories/sources.repository.ts';
-import { createRun } from '../src/repositories/runs.repository.ts';
-import { loadBatch } from '../src/repositories/load.repository.ts';
-import { computeSourceQuality, getSourceQuality, pickLinksToCheck, refreshSourceQuality } from '../src/repositories/quality.repository.ts';
-import { generatedRecord } from './generated-records.ts';
+import { createDb } from '../packages/db/src/client.ts';
+import { createTestDatabase } from '../packages/db/src/testing.ts';
+import { createOrganization } from '../packages/db/src/repositories/organizations.repository.ts';
+import { createSource } from '../packages/db/src/repositories/sources.repository.ts';
+import { createRun } from '../packages/db/src/repositories/runs.repository.ts';
+import { loadBatch } from '../packages/db/src/repositories/load.repository.ts';
+import { computeSourceQuality, getSourceQuality, pickLinksToCheck, refreshSourceQuality } from '../packages/db/src/repositories/quality.repository.ts';
+import { generatedRecord } from './lib/generated-records.ts';
 
 const { values: args } = parseArgs({ options: { datasets: { type: 'string', default: '100000' }, repeat: { type: 'string', default: '5' } } });
 const N = Number(args.datasets);

@@ -4,7 +4,7 @@
  * below) into a database without the search columns, their indexes and triggers, or the
  * change feed. Three phases each: first load, unchanged re-load, every record changed.
  *
- *   npx tsx packages/db/scripts/loader-cost.ts [--rows 20000] [--batch 1000] [--repeat 3]
+ *   npx tsx bench/_loadercost.ts [--rows 20000] [--batch 1000] [--repeat 3]
  *
  * Prints, per phase, rows/s (wall clock) and CPU µs per row: PostgreSQL's (the backend
  * process, from /proc) and Node's (building the payload), best of --repeat. On a shared
@@ -12,14 +12,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createDb, type DbHandle } from '../src/client.ts';
-import { createTestDatabase } from '../src/testing.ts';
-import { createOrganization } from '../src/repositories/organizations.repository.ts';
-import { createSource } from '../src/repositories/sources.repository.ts';
-import { createRun } from '../src/repositories/runs.repository.ts';
+import { createDb, type DbHandle } from '../packages/db/src/client.ts';
+import { createTestDatabase } from '../packages/db/src/testing.ts';
+import { createOrganization } from '../packages/db/src/repositories/organizations.repository.ts';
+import { createSource } from '../packages/db/src/repositories/sources.repository.ts';
+import { createRun } from '../packages/db/src/repositories/runs.repository.ts';
 import type pg from 'pg';
-import { loadBatch, type LoadBatchInput } from '../src/repositories/load.repository.ts';
-import { generatedRecord } from './generated-records.ts';
+import { loadBatch, type LoadBatchInput } from '../packages/db/src/repositories/load.repository.ts';
+import { generatedRecord } from './lib/generated-records.ts';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1000' }, repeat: { type: 'string', default: '3' } } });
 const ROWS = Number(args.rows);

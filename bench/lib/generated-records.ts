@@ -1,9 +1,9 @@
 import { datasetTitle } from '@hasad/testkit';
-import type { DbHandle } from '../src/client.ts';
-import { createOrganization } from '../src/repositories/organizations.repository.ts';
-import { createSource } from '../src/repositories/sources.repository.ts';
-import { createRun } from '../src/repositories/runs.repository.ts';
-import { loadBatch, type LoadRecord } from '../src/repositories/load.repository.ts';
+import type { DbHandle } from '../../packages/db/src/client.ts';
+import { createOrganization } from '../../packages/db/src/repositories/organizations.repository.ts';
+import { createSource } from '../../packages/db/src/repositories/sources.repository.ts';
+import { createRun } from '../../packages/db/src/repositories/runs.repository.ts';
+import { loadBatch, type LoadRecord } from '../../packages/db/src/repositories/load.repository.ts';
 
 /**
  * Canonical records shaped like the bench's generated DCAT catalogue (French and Arabic
