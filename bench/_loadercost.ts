@@ -26,10 +26,10 @@ const ROWS = Number(args.rows);
 const BATCH = Number(args.batch);
 const REPEAT = Number(args.repeat);
 
-/** The schema before issue 5: no search columns (nor their indexes and triggers), no change feed. */
+/** The schema before issue 5: no search columns (nor their indexes and triggers), no change feed. CASCADE: the facet columns added since (facet_key, keywords_key…) are generated from these and go with them. */
 const BASELINE = `DROP TRIGGER datasets_search_columns_insert ON datasets; DROP TRIGGER datasets_search_columns_update ON datasets;
-  ALTER TABLE datasets DROP COLUMN search_vector, DROP COLUMN themes, DROP COLUMN formats, DROP COLUMN keywords,
-  DROP COLUMN license, DROP COLUMN languages, DROP COLUMN title_sort;
+  ALTER TABLE datasets DROP COLUMN search_vector CASCADE, DROP COLUMN themes CASCADE, DROP COLUMN formats CASCADE, DROP COLUMN keywords CASCADE,
+  DROP COLUMN license CASCADE, DROP COLUMN languages CASCADE, DROP COLUMN title_sort CASCADE;
   DROP INDEX datasets_updated_idx; DROP INDEX datasets_modified_idx; DROP TABLE dataset_changes;`;
 
 /** The loader's statement before issue 5, verbatim. */
