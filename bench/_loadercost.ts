@@ -10,7 +10,6 @@
  * process, from /proc) and Node's (building the payload), best of --repeat. On a shared
  * machine the CPU figures are the steadier ones.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createDb, type DbHandle } from '../packages/db/src/client.ts';
 import { createTestDatabase } from '../packages/db/src/testing.ts';
@@ -20,6 +19,7 @@ import { createRun } from '../packages/db/src/repositories/runs.repository.ts';
 import type pg from 'pg';
 import { loadBatch, type LoadBatchInput } from '../packages/db/src/repositories/load.repository.ts';
 import { generatedRecord } from './lib/generated-records.ts';
+import { readCpuSeconds } from './lib/proc.ts';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1000' }, repeat: { type: 'string', default: '3' } } });
 const ROWS = Number(args.rows);
@@ -70,12 +70,6 @@ async function loadBatchBefore(pool: pg.Pool, input: LoadBatchInput): Promise<vo
   }
 }
 
-/** CPU seconds the process has used (user + system), from /proc (Linux). */
-function procCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 interface Cost {
   ms: number;
   pgCpuUs: number;
@@ -85,7 +79,7 @@ interface Cost {
 async function phase(h: DbHandle, sourceId: string, version: number, before: boolean): Promise<Cost> {
   const run = await createRun(h.db, sourceId, 'manual');
   const backend = (await h.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  const pg0 = procCpu(backend);
+  const pg0 = readCpuSeconds(backend) ?? 0;
   const node0 = process.cpuUsage();
   const started = performance.now();
   for (let b = 0; b * BATCH < ROWS; b++) {
@@ -97,7 +91,7 @@ async function phase(h: DbHandle, sourceId: string, version: number, before: boo
   }
   const ms = performance.now() - started;
   const node = process.cpuUsage(node0);
-  const pgCpu = procCpu(backend) - pg0;
+  const pgCpu = (readCpuSeconds(backend) ?? 0) - pg0;
   await h.pool.query(`UPDATE runs SET status = 'succeeded', finished_at = now() WHERE id = $1`, [run.id]);
   return { ms, pgCpuUs: (pgCpu * 1e6) / ROWS, nodeCpuUs: (node.user + node.system) / ROWS };
 }

@@ -49,8 +49,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createDb, refreshOrganizationScoreboard, refreshSearchVocabulary, runMigrations, SCOREBOARD_SORTS } from '@hasad/db';
-import { createTestDatabase } from '@hasad/db/testing';
+import { createDb, refreshOrganizationScoreboard, refreshSearchVocabulary, SCOREBOARD_SORTS } from '@hasad/db';
+import { benchDatabase } from './lib/database.ts';
 import { benchQueries, loadGeneratedCatalogue } from './lib/generated-records.ts';
 import { deleteQueueKeys } from '../test/helpers/pipeline.ts';
 import { loadAverage, MB, readCpuSeconds, readMachineCpu, readMemory } from './lib/proc.ts';
@@ -306,13 +306,7 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 try {
-  if (!url) {
-    const t = await createTestDatabase();
-    url = t.url;
-    drop = t.drop;
-  } else {
-    await runMigrations(url);
-  }
+  ({ url, drop } = await benchDatabase(url));
   console.log(`api bench: ${url.replace(/\/\/[^@/]*@/, '//')}; ${CONNECTIONS} connections, ${DURATION} s a phase (after ${WARMUP} s of warm-up)`);
   console.log(`  machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / MB)} MB; load average ${loadAverage().join(' ')}`);
 

@@ -18,14 +18,13 @@
  * machine latencies grow with the queue for the CPU, while the CPU a search takes stays close
  * to what it would be alone. Each figure is printed with the load average when it was taken.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDb, type DbHandle } from '../packages/db/src/client.ts';
-import { createTestDatabase } from '../packages/db/src/testing.ts';
-import { runMigrations } from '../packages/db/src/migrate.ts';
 import { explainSearch, searchDatasets, type DatasetFilter } from '../packages/db/src/repositories/datasets.repository.ts';
+import { benchDatabase } from './lib/database.ts';
 import { benchQueries, loadGeneratedCatalogue } from './lib/generated-records.ts';
+import { readCpuSeconds } from './lib/proc.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,20 +48,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** User + system CPU seconds of a process (Linux /proc; 100 ticks a second), 0 if unreadable. */
-function cpuSeconds(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /** PostgreSQL backends of this bench's pool (read after the warm-up opened them). */
 let backends: number[] = [];
-const backendCpu = () => backends.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+const backendCpu = () => backends.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
 
 async function load(h: DbHandle): Promise<void> {
   await loadGeneratedCatalogue(h, { datasets: DATASETS, batch: BATCH, uniqueKeywords: args['unique-keywords'] });
@@ -89,15 +77,7 @@ async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promi
   );
 }
 
-let url = args.url;
-let drop: (() => Promise<void>) | undefined;
-if (!url) {
-  const t = await createTestDatabase();
-  url = t.url;
-  drop = t.drop;
-} else {
-  await runMigrations(url);
-}
+const { url, drop } = await benchDatabase(args.url);
 const h = createDb(url, { max: 2 });
 try {
   const size = Number((await h.pool.query('SELECT count(*) AS n FROM datasets')).rows[0].n);
