@@ -6,8 +6,9 @@ import { catalogueVersion } from './datasets.repository.ts';
  * The search vocabulary (migration 0016): the distinct words of the active datasets' titles and
  * their keywords, folded as the search folds them, with dataset counts. Suggestions and the typo
  * retry read it instead of every dataset; it is recomputed whole, in one transaction, by
- * {@link refreshSearchVocabulary} (the scheduler, when the catalogue changed since the last time),
- * so it may lag the catalogue by one scheduler tick.
+ * {@link refreshSearchVocabulary} (the scheduler, when the catalogue changed since the last time,
+ * at most once per HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS), so it may lag the catalogue by that
+ * interval and one scheduler tick.
  */
 
 /** `w` folded as the vocabulary holds words: the search's own normalisation (Arabic), unaccented, lower-cased. */
@@ -28,7 +29,7 @@ export interface VocabularyRefresh {
  * rows until it commits). Each distinct raw word and keyword is folded once, not once per
  * occurrence. Title words are the runs of letters and digits of every language's title, three
  * characters or more and not only digits (what a user may misspell); counts are of datasets.
- * About 2 s at 200,000 datasets (docs/benchmarks.md).
+ * About 5 s at 200,000 datasets (4.7–6.3 s measured; docs/benchmarks.md).
  */
 export async function refreshSearchVocabulary(db: Db, catalogue?: string): Promise<VocabularyRefresh> {
   const version = catalogue ?? (await catalogueVersion(db)).data;
