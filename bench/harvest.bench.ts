@@ -5,18 +5,18 @@
  * separate child processes (`hasad start --role fetcher|loader`).
  *
  *   npm run bench                          all ten phases: 100,000 DCAT datasets, 100,000 CSV rows, 20,000 SOAP records, rdflib, scaling, workers, kept description
- *   npm run bench -- --datasets 5000 --csv-rows 5000 --soap-records 2000   quick smoke run
- *   npm run bench -- --only dcat,csv,soap  some phases: dcat (1-3), unpaged (4), csv (5), soap (6)
- *   npm run bench -- --skip-unpaged        all but phase 4
- *   npm run bench -- --soap-server-ms 50   the SOAP service takes 50 ms more per page (a real one's database)
- *   npm run bench -- --log-level debug     also per-batch / per-page timings from the roles' logs
- *   npm run bench -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
- *   npm run bench -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
- *   npm run bench -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
- *   npm run bench -- --only description --description-datasets 20000 --description-reps 3
+ *   npm run bench:harvest -- --datasets 5000 --csv-rows 5000 --soap-records 2000   quick smoke run
+ *   npm run bench:harvest -- --only dcat,csv,soap  some phases: dcat (1-3), unpaged (4), csv (5), soap (6)
+ *   npm run bench:harvest -- --skip-unpaged        all but phase 4
+ *   npm run bench:harvest -- --soap-server-ms 50   the SOAP service takes 50 ms more per page (a real one's database)
+ *   npm run bench:harvest -- --log-level debug     also per-batch / per-page timings from the roles' logs
+ *   npm run bench:harvest -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
+ *   npm run bench:harvest -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
+ *   npm run bench:harvest -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
+ *   npm run bench:harvest -- --only description --description-datasets 20000 --description-reps 3
  *                                          what keeping each dataset's source description costs: the same first
  *                                          harvest with and without it (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION), interleaved
- *   HASAD_BENCH_KEEP_DB=1 npm run bench -- --only dcat   keep the bench's database (its name is printed) to EXPLAIN
+ *   HASAD_BENCH_KEEP_DB=1 npm run bench:harvest -- --only dcat   keep the bench's database (its name is printed) to EXPLAIN
  *                                          statements against a full catalogue; drop it by hand afterwards
  *
  * Figures are printed beside their aims; the bench never fails on speed. It exits 1 only when

@@ -1,6 +1,7 @@
 import { Parser, type Quad } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '@hasad/testkit';
+import { inflateDescription } from '@hasad/core';
 import { dashboardSignIn } from './helpers/dashboard.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
@@ -78,13 +79,15 @@ describe('each dataset keeps its source description', () => {
     const [row] = [...(await p.datasets(sourceId)).values()];
     // The record itself (API, search) does not carry the description; its own columns do.
     expect(row!.record['sourceDescription']).toBeUndefined();
-    const stored = await p.rt.db.pool.query('SELECT source_format, source_description FROM datasets WHERE id = $1', [row!.id]);
+    const stored = await p.rt.db.pool.query('SELECT source_format, source_description_deflated FROM datasets WHERE id = $1', [row!.id]);
     expect(stored.rows[0].source_format).toBe('application/n-triples');
+    // Stored deflated, as the fetcher sent it (docs/record.md, "What is kept losslessly").
+    const storedText = inflateDescription(stored.rows[0].source_description_deflated);
 
     const source = await get(`/api/v1/datasets/${row!.id}/source`);
     expect(source.status).toBe(200);
     expect(source.type).toMatch(/^application\/n-triples/);
-    expect(source.body).toBe(stored.rows[0].source_description);
+    expect(source.body).toBe(storedText);
     expect(source.body).toContain(`<https://daten.example.de/ds/luft> <${DCATDE}contributorID> <http://dcat-ap.de/def/contributors/hamburg> .`);
     expect(source.body).toContain('"Freie und Hansestadt Hamburg"');
     expect(source.body).toContain('"POINT(10 53.5)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>');

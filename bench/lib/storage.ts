@@ -1,13 +1,14 @@
 import type pg from 'pg';
+import { inflateDescription } from '@hasad/core';
 
 /** What one dataset of a source costs on disk, in bytes (averages over its active rows). */
 export interface StoragePerDataset {
   datasets: number;
   /** The canonical record (jsonb) as stored (pg_column_size: after any compression). */
   recordBytes: number;
-  /** The kept source description as stored (lz4 when its row outgrew the TOAST target). */
+  /** The kept source description as stored (deflated by the fetcher; rows from before migration 0017: text, lz4 when its row outgrew the TOAST target). */
   descriptionBytes: number;
-  /** The same description as text (octet_length): what it would take uncompressed. */
+  /** The same description as UTF-8 text: what it would take uncompressed (deflated ones: mean of a sample inflated). */
   descriptionTextBytes: number;
   /** The whole row as stored (pg_column_size of the row, its TOASTed values included). */
   rowBytes: number;
@@ -24,13 +25,28 @@ export async function storagePerDataset(pool: pg.Pool, sourceId: string): Promis
   const r = await pool.query<{ n: number; rec: number; descr: number; text: number; row: number; compressed: number }>(
     `SELECT count(*)::int AS n,
        coalesce(avg(pg_column_size(record)), 0)::float8 AS rec,
-       coalesce(avg(coalesce(pg_column_size(source_description), 0)), 0)::float8 AS descr,
+       coalesce(avg(coalesce(pg_column_size(source_description_deflated), pg_column_size(source_description), 0)), 0)::float8 AS descr,
        coalesce(avg(coalesce(octet_length(source_description), 0)), 0)::float8 AS text,
        coalesce(avg(pg_column_size(d.*)), 0)::float8 AS row,
-       coalesce(avg(CASE WHEN pg_column_size(source_description) < octet_length(source_description) THEN 1 ELSE 0 END), 0)::float8 AS compressed
+       coalesce(avg(CASE WHEN source_description_deflated IS NOT NULL OR pg_column_size(source_description) < octet_length(source_description) THEN 1 ELSE 0 END), 0)::float8 AS compressed
      FROM datasets d WHERE source_id = $1 AND status = 'active'`,
     [sourceId],
   );
   const x = r.rows[0]!;
-  return { datasets: x.n, recordBytes: x.rec, descriptionBytes: x.descr, descriptionTextBytes: x.text, rowBytes: x.row, compressedShare: x.compressed };
+  // Deflated descriptions (the loader's since migration 0017): their text length from a sample
+  // inflated here, PostgreSQL cannot inflate them.
+  const sample = await pool.query<{ z: Buffer }>(
+    `SELECT source_description_deflated AS z FROM datasets WHERE source_id = $1 AND status = 'active' AND source_description_deflated IS NOT NULL LIMIT 2000`,
+    [sourceId],
+  );
+  let text = x.text;
+  if (sample.rows.length > 0) {
+    const deflatedShare = (await pool.query<{ s: number }>(
+      `SELECT coalesce(avg(CASE WHEN source_description_deflated IS NOT NULL THEN 1 ELSE 0 END), 0)::float8 AS s FROM datasets WHERE source_id = $1 AND status = 'active'`,
+      [sourceId],
+    )).rows[0]!.s;
+    const mean = sample.rows.reduce((a, r) => a + Buffer.byteLength(inflateDescription(r.z)), 0) / sample.rows.length;
+    text += mean * deflatedShare;
+  }
+  return { datasets: x.n, recordBytes: x.rec, descriptionBytes: x.descr, descriptionTextBytes: text, rowBytes: x.row, compressedShare: x.compressed };
 }

@@ -6,3 +6,4 @@ export * from './logger.ts';
 export * from './csv-cell.ts';
 export * from './vocabulary.ts';
 export * from './settings-doc.ts';
+export * from './kept-description.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_DESCRIPTION_FORMATS } from './record.ts';
 import { PROBLEM_SEVERITIES } from './vocabulary.ts';
 
 /** A plain object, as a record is after JSON (what `z.record` accepted before; arrays are not records). */
@@ -27,6 +28,12 @@ export const loadBatchPayload = z.object({
       hash: z.string().min(1),
       modifiedAt: z.string().nullable(),
       record: z.custom<object>(isPlainObject, 'expected a record (an object)'),
+      /**
+       * The record's kept source description, taken out of the record: its media type and its
+       * text raw-deflated, in base64 (see kept-description.ts). Jobs queued before it existed
+       * carry the description inside `record` as `sourceDescription`; the loader takes both.
+       */
+      description: z.object({ format: z.enum(SOURCE_DESCRIPTION_FORMATS), deflated: z.string() }).optional(),
     }),
   ),
   problems: z.array(

@@ -6,6 +6,8 @@ import { createSource } from './sources.repository.ts';
 import { createRun, markFetchDone, recordPage } from './runs.repository.ts';
 import { loadBatch, type LoadRecord } from './load.repository.ts';
 import { finaliseRun } from './finalise.repository.ts';
+import { sourceDescriptionsOf } from './source-descriptions.repository.ts';
+import { deflateDescription } from '@hasad/core';
 
 const rec = (i: number, v = 1): LoadRecord => ({
   identifier: `id-${i}`,
@@ -147,5 +149,37 @@ describe('loadBatch and finaliseRun', () => {
     await recordPage(h.db, run.id, src, { pageNo: 1, url: 'https://example.ma/nul', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
     await markFetchDone(h.db, run.id);
     expect(await finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })).toMatchObject({ status: 'succeeded', created: 5, invalid: 2 });
+  });
+  it('keeps the source description the fetcher sends deflated, and the text of a job queued before it, and serves both as text', async () => {
+    const org = await createOrganization(h.db, { slug: 'org-load-kept', name: 'Org' });
+    const src = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/kept' })).id;
+    const text = (i: number) =>
+      `<https://example.ma/d/${i}> <http://purl.org/dc/terms/title> "الميزانية ${i} \\u0000 données"@ar .\n`.repeat(40);
+    const deflated = { ...rec(1), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(1)).toString('base64') } };
+    // A job of the version before: the description inside the record, as text.
+    const legacy = { ...rec(2), record: { ...rec(2).record, sourceDescription: { format: 'application/n-triples', body: text(2) } } };
+    const run = await createRun(h.db, src, 'manual');
+    await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records: [deflated, legacy], problems: [], invalidIdentifiers: [] });
+    const rows = (await h.pool.query<{ id: string; source_identifier: string; record: Record<string, unknown>; source_description: string | null; z: number | null }>(
+      'SELECT id, source_identifier, record, source_description, octet_length(source_description_deflated) AS z FROM datasets WHERE source_id = $1 ORDER BY source_identifier',
+      [src],
+    )).rows;
+    expect(rows.map((r) => [r.source_identifier, r.source_description === null, r.z !== null])).toEqual([['id-1', true, true], ['id-2', false, false]]);
+    // Stored at about a tenth of its text here (40 repeated lines); never inside the record.
+    expect(rows[0]!.z!).toBeLessThan(Buffer.byteLength(text(1)) / 4);
+    for (const r of rows) expect(r.record['sourceDescription']).toBeUndefined();
+    const kept = await sourceDescriptionsOf(h.db, rows.map((r) => r.id));
+    expect(kept.get(rows[0]!.id)).toEqual({ format: 'application/n-triples', body: text(1) });
+    expect(kept.get(rows[1]!.id)).toEqual({ format: 'application/n-triples', body: text(2) });
+    await recordPage(h.db, run.id, src, { pageNo: 1, url: 'https://example.ma/kept', notModified: false, batchCount: 1, recordCount: 2, bytes: 0 });
+    await markFetchDone(h.db, run.id);
+    await finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 });
+    // Rewritten by a later harvest: the deflated form replaces the text.
+    const run2 = await createRun(h.db, src, 'manual');
+    const again = { ...rec(2, 2), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(3)).toString('base64') } };
+    await loadBatch(h.pool, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] });
+    const after = (await h.pool.query('SELECT source_description, source_description_deflated IS NOT NULL AS z FROM datasets WHERE id = $1', [rows[1]!.id])).rows[0];
+    expect(after).toEqual({ source_description: null, z: true });
+    expect((await sourceDescriptionsOf(h.db, [rows[1]!.id])).get(rows[1]!.id)!.body).toBe(text(3));
   });
 });

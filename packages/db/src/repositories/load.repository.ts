@@ -25,7 +25,7 @@ export type LoadRecord = LoadBatchInput['records'][number];
 const UPSERT = `
 WITH input AS (
   SELECT DISTINCT ON (x.identifier) x.*
-  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb, source_format text, source_description text,
+  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb, source_format text, source_description text, source_description_deflated text,
     st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[], quality_score int, quality jsonb)
   ORDER BY x.identifier
 ),
@@ -38,9 +38,9 @@ todo AS (
   WHERE d.status IS NULL OR d.content_hash IS DISTINCT FROM i.hash OR d.status <> 'active'
 ),
 up AS (
-  INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, source_format, source_description, content_hash, modified_at, status, created_run, changed_run,
+  INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, source_format, source_description, source_description_deflated, content_hash, modified_at, status, created_run, changed_run,
     search_vector, themes, formats, keywords, license, languages, title_sort, quality_score, quality)
-  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.source_format, t.source_description, t.hash, t.modified_at, 'active', $2, $2,
+  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.source_format, t.source_description, decode(t.source_description_deflated, 'base64'), t.hash, t.modified_at, 'active', $2, $2,
     -- st, sk, sd: title, keywords and description, already through searchNorm() (= hasad_search_norm).
     setweight(to_tsvector('public.hasad_fr', t.st), 'A') || setweight(to_tsvector('public.hasad_fr', t.sk), 'B')
       || setweight(to_tsvector('public.hasad_fr', t.sd), 'C'),
@@ -49,7 +49,7 @@ up AS (
   ORDER BY t.identifier
   ON CONFLICT (source_id, source_identifier) DO UPDATE SET
     uri = excluded.uri, title = excluded.title, record = excluded.record, content_hash = excluded.content_hash,
-    source_format = excluded.source_format, source_description = excluded.source_description,
+    source_format = excluded.source_format, source_description = excluded.source_description, source_description_deflated = excluded.source_description_deflated,
     modified_at = excluded.modified_at, status = 'active', withdrawn_run = NULL, withdrawn_at = NULL,
     changed_run = excluded.changed_run, updated_at = now(),
     search_vector = excluded.search_vector, themes = excluded.themes, formats = excluded.formats, keywords = excluded.keywords,
@@ -210,7 +210,9 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
       // They still count as seen: run_batches below lists every record of the batch.
       const toWrite = input.records.filter((r) => unchanged.get(r.identifier) !== r.hash);
       const rows = toWrite.map((r) => {
-        // The source's own description goes to columns of its own, not into `record`.
+        // The source's own description goes to columns of its own, not into `record`: deflated
+        // beside the record as the fetcher sends it, or (a job queued by an earlier version)
+        // as text inside it.
         const { sourceDescription, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
         const c = searchColumns(record);
         // Scored without link results: the link criteria stay unassessed until the next link
@@ -222,8 +224,9 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
           hash: r.hash,
           modified_at: r.modifiedAt,
           record,
-          source_format: sourceDescription?.format ?? null,
-          source_description: sourceDescription?.body ?? null,
+          source_format: r.description?.format ?? sourceDescription?.format ?? null,
+          source_description: r.description === undefined ? (sourceDescription?.body ?? null) : null,
+          source_description_deflated: r.description?.deflated ?? null,
           st: c.titleText,
           sk: c.keywordsText,
           sd: c.descriptionText,

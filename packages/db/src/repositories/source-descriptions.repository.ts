@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { SourceDescription, SourceDescriptionFormat } from '@hasad/core';
+import { inflateDescription, type SourceDescription, type SourceDescriptionFormat } from '@hasad/core';
 import type { Db } from '../client.ts';
 
 /**
@@ -11,11 +11,13 @@ import type { Db } from '../client.ts';
 export async function sourceDescriptionsOf(db: Db, ids: readonly string[]): Promise<Map<string, SourceDescription>> {
   const out = new Map<string, SourceDescription>();
   if (ids.length === 0) return out;
-  const res = await db.execute<{ id: string; format: string; body: string }>(
-    sql`SELECT id, source_format AS format, source_description AS body FROM datasets
-        WHERE id = ANY(${sql.param([...ids])}::uuid[]) AND source_description IS NOT NULL`,
+  const res = await db.execute<{ id: string; format: string; body: string | null; deflated: Buffer | null }>(
+    sql`SELECT id, source_format AS format, source_description AS body, source_description_deflated AS deflated FROM datasets
+        WHERE id = ANY(${sql.param([...ids])}::uuid[]) AND (source_description_deflated IS NOT NULL OR source_description IS NOT NULL)`,
   );
-  for (const r of res.rows) out.set(r.id, { format: r.format as SourceDescriptionFormat, body: r.body });
+  for (const r of res.rows) {
+    out.set(r.id, { format: r.format as SourceDescriptionFormat, body: r.deflated !== null ? inflateDescription(r.deflated) : r.body! });
+  }
   return out;
 }
 

@@ -3,6 +3,11 @@ import { bigint, bigserial, customType, index, integer, jsonb, pgTable, text, ti
 import { organizations } from './organizations.ts';
 import { sources } from './sources.ts';
 
+/** Raw bytes (drizzle 0.45 has no bytea builder); only the loader's own SQL writes it. */
+const bytea = customType<{ data: Buffer }>({
+  dataType: () => 'bytea',
+});
+
 /** PostgreSQL's tsvector; only ever written by PostgreSQL itself (generated column). */
 const tsvector = customType<{ data: string }>({
   dataType: () => 'tsvector',
@@ -30,7 +35,15 @@ export const datasets = pgTable(
      * lz4-compressed by PostgreSQL when the row outgrows the TOAST target (migration 0013).
      */
     sourceFormat: text(),
+    /** Rows written before migration 0017 (and jobs queued before it): the description as text. */
     sourceDescription: text(),
+    /**
+     * The description's UTF-8 text, raw-deflated once by the fetcher (migration 0017). What the
+     * loader writes; readers inflate it. Carried and stored compressed because its 3-4 KB of
+     * N-Triples text, carried as JSON through Redis and PostgreSQL, was most of what keeping it
+     * cost (docs/benchmarks.md, "What the kept description costs").
+     */
+    sourceDescriptionDeflated: bytea(),
     modifiedAt: timestamp({ withTimezone: true }),
     /** active | withdrawn (soft delete; restored when the dataset reappears). */
     status: text().notNull().default('active'),

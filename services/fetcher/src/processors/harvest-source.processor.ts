@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type LoadBatchPayload, type Logger, type RecordProblem } from '@hasad/core';
+import { deflateDescription, describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type LoadBatchPayload, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
@@ -274,13 +274,22 @@ async function waitForLoaderCapacity(deps: HarvestDeps): Promise<void> {
   }
 }
 
+/**
+ * A record as the loader takes it. The hash covers the kept description's text; the description
+ * then leaves the record and travels deflated (see @hasad/core's kept-description.ts).
+ */
 function toLoadRecord(r: CanonicalDataset): LoadBatchPayload['records'][number] {
   const t = r.modified ? Date.parse(r.modified) : Number.NaN;
+  const hash = contentHash(r);
+  const { sourceDescription, ...record } = r;
   return {
     identifier: r.identifier,
     uri: r.uri ?? null,
-    hash: contentHash(r),
+    hash,
     modifiedAt: Number.isNaN(t) ? null : new Date(t).toISOString(),
-    record: r,
+    record,
+    ...(sourceDescription !== undefined && {
+      description: { format: sourceDescription.format, deflated: deflateDescription(sourceDescription.body).toString('base64') },
+    }),
   };
 }
