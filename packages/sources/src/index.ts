@@ -29,6 +29,8 @@ export type { ParsePoolOptions } from './isolation/parse-pool.ts';
 export { DEFAULT_PARSE_LIMITS, JsonShapeGuard, resolveLimits } from './parse-guards.ts';
 export type { PreviewOptions, PreviewResult } from './preview.ts';
 export { contentHash } from './content-hash.ts';
+export { packBatch, packRecord } from './pack.ts';
+export type { PackedRecord } from './adapters/shared/batches.ts';
 export { ckanAdapter, parseCkanConfig, CkanApiError } from './adapters/ckan/index.ts';
 export type { CkanConfig } from './adapters/ckan/index.ts';
 export { listSoapOperations, parseSoapConfig, soapAdapter, SoapFaultError } from './adapters/soap/index.ts';

@@ -2,6 +2,7 @@ import type { CswLimits } from './adapters/csw/client.ts';
 import type { SoapLimits } from './adapters/soap/stream.ts';
 import type { CanonicalDataset, ParseLimits, RecordProblem } from '@hasad/core';
 import type { ParsePool } from './isolation/parse-pool.ts';
+import type { PackedRecord } from './adapters/shared/batches.ts';
 
 /** What the previous successful run learnt about one page URL, used for conditional requests. */
 export interface PageValidators {
@@ -154,6 +155,8 @@ export interface BatchEvent {
    */
   problems: RecordProblem[];
   invalidIdentifiers: string[];
+  /** Each record's hash and deflated description, when a parsing worker packed them (see MappedBatch). */
+  packed?: PackedRecord[];
 }
 
 /** Emitted after every batch of a page (or for a 304, alone). */

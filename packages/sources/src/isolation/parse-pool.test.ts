@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FetchRefusedError, LimitExceededError, type CanonicalDataset } from '@hasad/core';
+import { FetchRefusedError, inflateDescription, LimitExceededError, type CanonicalDataset } from '@hasad/core';
+import { contentHash } from '../content-hash.ts';
+import type { MappedBatch } from '../adapters/shared/batches.ts';
 import { readDcatPage, type DcatPageInput } from '../adapters/dcat/read-page.ts';
 import { DEFAULT_PARSE_LIMITS } from '../parse-guards.ts';
 import { ParsePool } from './parse-pool.ts';
@@ -59,6 +61,30 @@ describe('parsing pages in worker threads', () => {
     expect(kept.records.every((r) => r.sourceDescription?.body.includes('"Titre') === true)).toBe(true);
     expect(bare.records.map((r) => r.sourceDescription)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(bare.records).toEqual(kept.records.map(({ sourceDescription: _, ...r }) => r));
+  });
+
+  it('the fetcher\'s pool packs each record for the queue: the hash of the whole record, its description deflated and out of it', async () => {
+    const packing = new ParsePool({ size: 1, packForQueue: true });
+    pools.push(packing);
+    const doc = turtle(12);
+    const batches: MappedBatch[] = [];
+    const it = packing.readPage('dcat', input('text/turtle', 5), chunks(doc));
+    for (let r = await it.next(); r.done !== true; r = await it.next()) batches.push(r.value);
+    const local = await readAll(readDcatPage(input('text/turtle', 5), chunks(doc), DEFAULT_PARSE_LIMITS));
+    expect(batches.map((b) => b.records.length)).toEqual([5, 5, 2]);
+    const records = batches.flatMap((b) => b.records);
+    const packed = batches.flatMap((b) => b.packed ?? []);
+    expect(packed).toHaveLength(12);
+    for (const [i, whole] of local.records.entries()) {
+      expect(records[i]!.sourceDescription).toBeUndefined();
+      expect(records[i]).toEqual({ ...whole, sourceDescription: undefined });
+      expect(packed[i]!.hash).toBe(contentHash(whole));
+      expect(packed[i]!.description!.format).toBe('application/n-triples');
+      expect(inflateDescription(Buffer.from(packed[i]!.description!.deflated, 'base64'))).toBe(whole.sourceDescription!.body);
+    }
+    // Preview's pool (no packing) gives the records whole.
+    const whole = await readAll(pool().readPage('dcat', input('text/turtle', 5), chunks(doc)));
+    expect(whole.records).toEqual(local.records);
   });
 
   it('gives the records the same page gives in this thread', async () => {

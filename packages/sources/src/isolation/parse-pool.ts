@@ -22,6 +22,11 @@ export interface ParsePoolOptions {
   limits?: Partial<ParseLimits>;
   /** Told when a worker is stopped or dies (for logs). */
   onWorkerExit?: (reason: string) => void;
+  /**
+   * Batches leave the worker packed for the load queue (MappedBatch.packed): the fetcher's pool.
+   * Not for preview, which shows the descriptions as text.
+   */
+  packForQueue?: boolean;
 }
 
 interface Job {
@@ -107,7 +112,7 @@ export class ParsePool {
     signal?.addEventListener('abort', onAbort, { once: true });
     let finished = false;
     try {
-      post({ t: 'start', job: job.id, kind, input, limits: this.limits });
+      post({ t: 'start', job: job.id, kind, input, limits: this.limits, pack: this.opts.packForQueue === true });
       // A body error (size limit, network) ends the job through fail(): the wait below rejects with it.
       this.pump(job, body, post).catch(() => undefined);
       for (;;) {

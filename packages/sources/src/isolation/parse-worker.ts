@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { HasadError } from '@hasad/core';
 import type { MappedBatch } from '../adapters/shared/batches.ts';
+import { packBatch } from '../pack.ts';
 import type { PageOutcome } from '../pager.ts';
 import { PAGE_READERS } from './page-readers.ts';
 import type { FromWorker, ToWorker, WireError } from './protocol.ts';
@@ -60,7 +61,7 @@ function toWire(err: unknown): WireError {
   return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function run(c: Current, kind: string, input: unknown, limits: Parameters<(typeof PAGE_READERS)['dcat']>[2]): Promise<void> {
+async function run(c: Current, kind: string, input: unknown, limits: Parameters<(typeof PAGE_READERS)['dcat']>[2], packForQueue: boolean): Promise<void> {
   const reader = PAGE_READERS[kind as keyof typeof PAGE_READERS];
   try {
     if (reader === undefined) throw new Error(`no page reader named ${kind}`);
@@ -75,7 +76,7 @@ async function run(c: Current, kind: string, input: unknown, limits: Parameters<
           send({ t: 'done', job: c.id, outcome: r.value });
           return;
         }
-        send({ t: 'batch', job: c.id, batch: r.value });
+        send({ t: 'batch', job: c.id, batch: packForQueue ? packBatch(r.value) : r.value });
       }
     } finally {
       if (c.cancelled) await it.return(undefined as never).catch(() => undefined);
@@ -91,7 +92,7 @@ port.on('message', (m: ToWorker) => {
   if (m.t === 'start') {
     const c: Current = { id: m.job, chunks: [], ended: false, aborted: false, pulls: 0, cancelled: false };
     current = c;
-    void run(c, m.kind, m.input, m.limits);
+    void run(c, m.kind, m.input, m.limits, m.pack);
     return;
   }
   if (m.t === 'cancel') {

@@ -8,7 +8,7 @@ import type { PageOutcome } from '../pager.ts';
  */
 export type ToWorker =
   /** Read a page with the named reader. */
-  | { t: 'start'; job: number; kind: string; input: unknown; limits: ParseLimits }
+  | { t: 'start'; job: number; kind: string; input: unknown; limits: ParseLimits; pack: boolean }
   /** The next bytes of the page's body (transferred). */
   | { t: 'chunk'; job: number; data: Uint8Array }
   /** The body ended. */

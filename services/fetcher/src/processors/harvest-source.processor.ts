@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { deflateDescription, describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type LoadBatchPayload, type Logger, type RecordProblem } from '@hasad/core';
+import { describeError, fetchSettings, HasadError, parseLimits, isPermanent, redactUrl, retryAfterMsOf, type CanonicalDataset, type HasadConfig, type LoadBatchPayload, type Logger, type RecordProblem } from '@hasad/core';
 import {
   cancelRun,
   claimRun,
@@ -23,7 +23,7 @@ import {
 import { jobIds, parsePayload, type HarvestSourcePayload, type Queues } from '@hasad/queues';
 import { fetchBytesTotal, fetchPageDuration, hostOf, recordsTotal } from '@hasad/metrics';
 import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
-import { contentHash, getAdapter, type ParsePool } from '@hasad/sources';
+import { getAdapter, packRecord, type PackedRecord, type ParsePool } from '@hasad/sources';
 
 export interface HarvestDeps {
   db: DbHandle;
@@ -132,7 +132,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
           sourceId: source.id,
           pageNo: ev.pageNo,
           batchNo: ev.batchNo,
-          records: ev.records.map(toLoadRecord),
+          records: ev.records.map((r, i) => toLoadRecord(r, ev.packed?.[i])),
           problems: ev.problems,
           invalidIdentifiers: ev.invalidIdentifiers,
         };
@@ -275,21 +275,18 @@ async function waitForLoaderCapacity(deps: HarvestDeps): Promise<void> {
 }
 
 /**
- * A record as the loader takes it. The hash covers the kept description's text; the description
- * then leaves the record and travels deflated (see @hasad/core's kept-description.ts).
+ * A record as the loader takes it: packed (hash, description deflated) by the parsing worker, or
+ * here for a batch read without one.
  */
-function toLoadRecord(r: CanonicalDataset): LoadBatchPayload['records'][number] {
+function toLoadRecord(r: CanonicalDataset, packed: PackedRecord | undefined): LoadBatchPayload['records'][number] {
   const t = r.modified ? Date.parse(r.modified) : Number.NaN;
-  const hash = contentHash(r);
-  const { sourceDescription, ...record } = r;
+  const p = packed === undefined ? packRecord(r) : { record: r, packed };
   return {
     identifier: r.identifier,
     uri: r.uri ?? null,
-    hash,
+    hash: p.packed.hash,
     modifiedAt: Number.isNaN(t) ? null : new Date(t).toISOString(),
-    record,
-    ...(sourceDescription !== undefined && {
-      description: { format: sourceDescription.format, deflated: deflateDescription(sourceDescription.body).toString('base64') },
-    }),
+    record: p.record,
+    ...(p.packed.description !== undefined && { description: p.packed.description }),
   };
 }
