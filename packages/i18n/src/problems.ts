@@ -28,9 +28,9 @@ export const PROBLEM_TEXTS: Record<ProblemCode, Texts> = {
     en: 'A column the mapping expects is missing from the file. Add it or correct the column mapping.',
   },
   duplicate_identifier: {
-    fr: 'Deux fiches portent le même identifiant ; une seule est gardée. Donnez un identifiant différent à chaque jeu.',
-    ar: 'سجلان يحملان المعرف نفسه؛ احتفظ بواحد فقط. أعطوا كل مجموعة معرفا مختلفا.',
-    en: 'Two records carry the same identifier; only one is kept. Give each dataset its own identifier.',
+    fr: 'Deux fiches portent le même identifiant : des jeux qui ont chacun leur IRI sont gardés sous leur IRI, sinon seul le premier est gardé. Donnez un identifiant différent à chaque jeu.',
+    ar: 'سجلان يحملان المعرف نفسه: المجموعات التي لكل منها IRI خاص بها تُحفظ تحت هذا الـIRI، وإلا يُحفظ الأول فقط. أعطوا كل مجموعة معرفا مختلفا.',
+    en: 'Two records carry the same identifier: datasets that each have their own IRI are kept under their IRIs, otherwise only the first is kept. Give each dataset its own identifier.',
   },
   identifier_from_hash: {
     fr: 'Sans identifiant, la fiche a été nommée d’après son contenu : le nom changera si elle change. Ajoutez un identifiant (dct:identifier).',

@@ -394,10 +394,28 @@ describe('DCAT mapping', () => {
     expect(other.find((r) => r.title[''] === 'Anonymous')?.identifier).not.toBe(anonymous);
   });
 
-  it('keeps the first of two datasets with the same identifier on a page', async () => {
+  it('keeps two datasets with their own IRIs that share an identifier, each keyed by its IRI, whatever their order', async () => {
+    const a = '<https://x.ma/d/a> a dcat:Dataset ; dct:identifier "same" ; dct:title "First" .';
+    const b = '<https://x.ma/d/b> a dcat:Dataset ; dct:identifier "same" ; dct:title "Second" .';
+    const c = '<https://x.ma/d/c> a dcat:Dataset ; dct:identifier "own" ; dct:title "Third" .';
+    const { records, problems } = await mapAll(`${PREFIXES}\n${a}\n${b}\n${c}`);
+    expect(records.map((r) => [r.identifier, r.title['']])).toEqual([
+      ['https://x.ma/d/a', 'First'],
+      ['https://x.ma/d/b', 'Second'],
+      ['own', 'Third'],
+    ]);
+    expect(problems.filter((p) => p.code === 'duplicate_identifier')).toEqual([
+      expect.objectContaining({ severity: 'warning', identifier: 'https://x.ma/d/a', message: expect.stringContaining('"same"') }),
+      expect.objectContaining({ severity: 'warning', identifier: 'https://x.ma/d/b', message: expect.stringContaining('"same"') }),
+    ]);
+    const swapped = await mapAll(`${PREFIXES}\n${b}\n${c}\n${a}`);
+    expect(swapped.records.map((r) => r.identifier).sort()).toEqual(['https://x.ma/d/a', 'https://x.ma/d/b', 'own']);
+  });
+
+  it('keeps the first of two blank-node datasets with the same identifier on a page', async () => {
     const { records, problems } = await mapAll(`${PREFIXES}
-      <https://x.ma/d/a> a dcat:Dataset ; dct:identifier "same" ; dct:title "First" .
-      <https://x.ma/d/b> a dcat:Dataset ; dct:identifier "same" ; dct:title "Second" .`);
+      [] a dcat:Dataset ; dct:identifier "same" ; dct:title "First" .
+      [] a dcat:Dataset ; dct:identifier "same" ; dct:title "Second" .`);
     expect(records.map((r) => r.title[''])).toEqual(['First']);
     expect(problems).toEqual([expect.objectContaining({ severity: 'warning', code: 'duplicate_identifier', identifier: 'same' })]);
   });

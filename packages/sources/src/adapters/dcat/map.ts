@@ -792,15 +792,10 @@ function decimalValue(g: PageGraph, key: string, pred: P, field: string, pr: Pro
   return pickOne([...new Set(values)].sort((a, b) => a - b), field, pr, String);
 }
 
-/**
- * Maps one dataset node (typed dcat:Dataset or dcat:DatasetSeries) to a CanonicalDataset.
- *
- * Errors (record left out): `missing_identifier` (blank node without dct:identifier),
- * `missing_title`. Warnings (value dropped): `invalid_date`, `invalid_byte_size`,
- * `invalid_url`, `invalid_media_type`, `unsupported_value`, `multiple_values`.
- */
-export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
-  const pr = new Problems();
+const NONE: ReadonlySet<string> = new Set();
+
+/** A dataset node's dct:identifier values, the preferred first, without blanks or duplicates. */
+function identifiersOf(g: PageGraph, key: string): string[] {
   const ids = g
     .objects(key, P.identifier)
     .sort(byPreference)
@@ -808,8 +803,39 @@ export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
       const v = o instanceof Lit ? o.value.trim() : isBlank(o) ? '' : o;
       return v === '' ? [] : [v];
     });
-  let identifier = [...new Set(ids)][0];
-  if (identifier === undefined && !isBlank(key)) identifier = key;
+  return [...new Set(ids)];
+}
+
+/**
+ * The dct:identifier values that key more than one dataset with an IRI of its own on this page:
+ * different datasets (a dataset and its version, say, as in CSIRO's DCAT examples) that reuse the
+ * identifier of a publication. Keyed by it, all but one would be lost; each is keyed by its IRI
+ * instead, whatever the order of the page.
+ */
+function sharedIdentifiers(g: PageGraph, keys: readonly string[]): Set<string> {
+  const owners = new Map<string, number>();
+  for (const key of keys) {
+    if (isBlank(key)) continue;
+    const first = identifiersOf(g, key)[0];
+    if (first !== undefined) owners.set(first, (owners.get(first) ?? 0) + 1);
+  }
+  return new Set([...owners].filter(([, n]) => n > 1).map(([id]) => id));
+}
+
+/**
+ * Maps one dataset node (typed dcat:Dataset or dcat:DatasetSeries) to a CanonicalDataset. An IRI-named
+ * dataset whose identifier is in `shared` (sharedIdentifiers) is keyed by its IRI.
+ *
+ * Errors (record left out): `missing_identifier` (blank node without dct:identifier),
+ * `missing_title`. Warnings (value dropped): `invalid_date`, `invalid_byte_size`,
+ * `invalid_url`, `invalid_media_type`, `unsupported_value`, `multiple_values`.
+ */
+export function mapDataset(g: PageGraph, key: string, shared: ReadonlySet<string> = NONE): DatasetMapResult {
+  const pr = new Problems();
+  const ids = identifiersOf(g, key);
+  let identifier = ids[0];
+  const sharedId = identifier !== undefined && shared.has(identifier) && !isBlank(key) ? identifier : undefined;
+  if (sharedId !== undefined || (identifier === undefined && !isBlank(key))) identifier = key;
   let hashed = false;
   if (identifier === undefined && g.objects(key, P.title).length > 0) {
     // A titled dataset with neither IRI nor dct:identifier (a part nested in another dataset, say)
@@ -826,11 +852,18 @@ export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
     return { problems: pr.list };
   }
   pr.identifier = identifier;
+  if (sharedId !== undefined) {
+    pr.warn(
+      'duplicate_identifier',
+      'identifier',
+      `another dataset of this page has dct:identifier ${JSON.stringify(sharedId)} too; they are different datasets (different IRIs), so each is keyed by its IRI`,
+    );
+  }
   if (hashed) {
     pr.warn('identifier_from_hash', 'identifier', `dataset is a blank node without dct:identifier; named ${identifier} from its description, which changes when the description does`);
   }
-  if (ids.length > 1 && new Set(ids).size > 1) {
-    pr.warn('multiple_values', 'identifier', `identifier has ${new Set(ids).size} values; kept ${JSON.stringify(identifier)}`);
+  if (ids.length > 1) {
+    pr.warn('multiple_values', 'identifier', `identifier has ${ids.length} values; kept ${JSON.stringify(identifier)}`);
   }
 
   const title = langMap(g, key, [P.title], 'title', pr);
@@ -878,15 +911,19 @@ export function mapDataset(g: PageGraph, key: string): DatasetMapResult {
 }
 
 /**
- * Maps every dataset of a page, yielding batches of at most `batchSize` records. A dataset whose
- * identifier already appeared on the page is dropped with `duplicate_identifier` (first kept).
+ * Maps every dataset of a page, yielding batches of at most `batchSize` records. Datasets with
+ * IRIs that share an identifier are keyed by their IRIs (`duplicate_identifier` warning); a
+ * dataset whose identifier still appeared on the page (a blank node's, or an IRI used as another's
+ * dct:identifier) is dropped with `duplicate_identifier` (first kept).
  * Mapped dataset nodes are released from the graph as they go. `keepDescriptions: false` is for
  * measurement only (HarvestOptions.keepSourceDescription).
  */
 export function* mapPage(g: PageGraph, batchSize: number, keepDescriptions = true): Generator<MappedBatch> {
   const batches = new BatchCollector(batchSize);
-  for (const key of g.datasetKeys()) {
-    const res = mapDataset(g, key);
+  const keys = g.datasetKeys();
+  const shared = sharedIdentifiers(g, keys);
+  for (const key of keys) {
+    const res = mapDataset(g, key, shared);
     if (res.record !== undefined && keepDescriptions) keepDescription(g, key, res);
     g.release(key);
     g.triples.release(key);
