@@ -35,7 +35,7 @@ const CAPABILITIES_MAX_BYTES = 10 * 1024 * 1024;
  * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
  * again with the new mapping instead of being skipped as unchanged.
  */
-const MAPPING_VERSION = 'csw-map-3';
+const MAPPING_VERSION = 'csw-map-4';
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
 /** How this source's records are asked for, decided from the config and the capabilities. */
