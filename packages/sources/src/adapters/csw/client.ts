@@ -59,7 +59,7 @@ export interface CswLimits {
   maxDepth: number;
   /** Characters of one element's text or one attribute value. */
   maxTextLength: number;
-  /** Elements of one answer (all are held: the records are mapped once the answer is read). */
+  /** Elements of one answer, counted whether held or not (a new page's records are mapped and dropped as each closes; a page read before is held whole). */
   maxElements: number;
 }
 

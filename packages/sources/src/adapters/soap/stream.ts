@@ -343,7 +343,8 @@ export class EnvelopeStream {
     const node: XNode = { name: local, prefix, uri, attrs: this.buildAttributes(scope), text: '', children: NO_CHILDREN, scope, doc: this.doc };
     if (parentNode === undefined) this.root = node;
     else adopt(parentNode, node);
-    this.pending.length = 0;
+    // Most elements have no attribute: setting an array's length costs even when it is 0 already.
+    if (this.pending.length !== 0) this.pending.length = 0;
     nodes.push(node);
   }
 
