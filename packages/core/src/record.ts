@@ -218,6 +218,8 @@ export interface CatalogRecord {
   characterEncoding?: string;
   /** The metadata's own contacts (ISO `gmd:contact`) with their role: prov:qualifiedAttribution of the record. */
   responsibleParty?: ResponsibleParty[];
+  /** dcat:contactPoint of the record: the metadata's point of contact (ISO `gmd:contact`, role `pointOfContact`, else the first). */
+  contactPoint?: ContactPoint;
 }
 
 /**
@@ -364,6 +366,10 @@ export interface CanonicalDataset {
   characterEncoding?: string;
   /** geodcatap:serviceCategory of a service: ISO 19119 service categories (INSPIRE SpatialDataServiceCategory IRIs). */
   serviceCategory?: string[];
+  /** geodcatap:purpose: why the resource was made (ISO `purpose`), per language. */
+  purpose?: LangMap;
+  /** adms:representationTechnique of the distributions: INSPIRE SpatialRepresentationType IRIs (`…/vector`, `…/grid`), else codes as given. */
+  representationTechnique?: string[];
   /**
    * Present when the record describes a data service, not a dataset (an ISO 19139 record of
    * hierarchy level `service`): its endpoints, the standards it implements, its service type and

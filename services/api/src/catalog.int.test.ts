@@ -244,10 +244,12 @@ describe.skipIf(!HAVE_SEMIC)('an ISO 19139 record (CSW source) in GET /catalog: 
     expect(values(IRI, `${NS.prov}wasUsedBy`, `${NS.prov}qualifiedAssociation`, `${NS.prov}hadPlan`, `${NS.prov}wasDerivedFrom`)).toEqual(['http://data.europa.eu/eli/reg/2010/1089']);
     expect(values(IRI, `${NS.dqv}hasQualityMeasurement`, `${NS.dqv}value`)).toEqual(['0.00002']);
     expect(values(IRI, `${NS.dcat}distribution`, `${NS.dcat}accessService`, `${G}serviceProtocol`)).toEqual(['http://www.opengeospatial.org/standards/wfs', 'http://www.opengeospatial.org/standards/wms']);
+    expect([...new Set(values(IRI, `${NS.dcat}distribution`, `${NS.adms}representationTechnique`))]).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/SpatialRepresentationType/vector']);
     const record = values(IRI, `${NS.foaf}isPrimaryTopicOf`);
     expect(record).toHaveLength(1);
     const recordNode = objects(IRI, `${NS.foaf}isPrimaryTopicOf`);
     expect(values(recordNode, `${DCT}identifier`)).toEqual(['123e4567-e89b-12d3-a456-426655440000']);
+    expect(values(recordNode, `${NS.dcat}contactPoint`, `${NS.vcard}hasEmail`)).toEqual(['mailto:info@my-organisation.eu']);
     expect(values(recordNode, `${DCT}source`)).toEqual([`http://hasad.test/api/v1/datasets/${id}/source`]);
     expect(values(objects(recordNode, `${DCT}source`), `${NS.cnt}characterEncoding`)).toEqual(['UTF-8']);
   });

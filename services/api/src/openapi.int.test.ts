@@ -193,6 +193,7 @@ const RICH: Complete<Omit<CanonicalDataset, 'sourceDescription'>> & { geo: Compl
     identifier: 'rich-1',
     characterEncoding: 'UTF-8',
     responsibleParty: [{ role: 'http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/pointOfContact', agent: agent('metadata-contact') }],
+    contactPoint: { uri: 'https://example.org/metadata-contact', name: 'Fiche', email: 'fiche@example.org', url: 'https://example.org/fiche', phone: '+212', organizationName: lang('Service'), address: '1 rue X, Rabat' },
   },
   created: '2020-01-01',
   resourceType: 'http://inspire.ec.europa.eu/metadata-codelist/ResourceType/dataset',
@@ -203,6 +204,8 @@ const RICH: Complete<Omit<CanonicalDataset, 'sourceDescription'>> & { geo: Compl
   conformity: [{ specification: res('inspire'), specificationDate: '2010-12-08', degree: 'http://inspire.ec.europa.eu/metadata-codelist/DegreeOfConformity/conformant', explanation: lang('conforme') }],
   characterEncoding: 'UTF-8',
   serviceCategory: ['http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceCategory/infoMapAccessService'],
+  purpose: lang('pourquoi'),
+  representationTechnique: ['http://inspire.ec.europa.eu/metadata-codelist/SpatialRepresentationType/vector'],
   dataService: service,
   geo: {
     resourceType: 'dataset',

@@ -193,6 +193,7 @@ const catalogRecord = {
     identifier: { ...str, description: 'the metadata record’s identifier (ISO fileIdentifier)' },
     characterEncoding: { ...str, description: 'the source metadata’s character encoding (IANA name)' },
     responsibleParty: { ...responsibleParties, description: 'the metadata’s own contacts with their role' },
+    contactPoint: { ...contactPoint, description: 'the metadata’s point of contact' },
   },
 } as const;
 
@@ -364,6 +365,8 @@ export const datasetItem = {
     },
     characterEncoding: { ...str, description: 'cnt:characterEncoding of the data (IANA name)' },
     serviceCategory: { ...stringList, description: 'geodcatap:serviceCategory: INSPIRE SpatialDataServiceCategory IRIs' },
+    purpose: { ...langMap, description: 'geodcatap:purpose' },
+    representationTechnique: { ...stringList, description: 'adms:representationTechnique of the distributions: INSPIRE SpatialRepresentationType IRIs' },
     dataService: { ...dataService, description: 'set when the record is a service (an ISO 19139 service record of a geoportal): exported in /catalog as a dcat:DataService; `servesDataset` holds the references as the record gives them' },
     geo: geoDetails,
   },

@@ -383,6 +383,7 @@ function geoDcatProperties(b: Builder, s: Quad_Subject, r: ExportDataset['record
   responsibleParties(b, s, r.responsibleParty ?? [], true);
   for (const c of r.conformity ?? []) conformity(b, s, c);
   terms(b, s, ns('geodcatap', 'serviceCategory'), r.serviceCategory);
+  b.langs(s, ns('geodcatap', 'purpose'), r.purpose);
 }
 
 /**
@@ -405,6 +406,7 @@ function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord, sour
   for (const l of r.language ?? []) b.node(n, dct('language'), l, `${NS.dct}LinguisticSystem`);
   if (r.source) b.add(n, dct('source'), term(r.source));
   if (r.identifier) b.add(n, dct('identifier'), literal(r.identifier));
+  if (r.contactPoint) b.add(n, dcat('contactPoint'), contactPoint(b, r.contactPoint));
   responsibleParties(b, n, r.responsibleParty ?? [], false);
   if (sourceMetadataUrl === undefined && r.characterEncoding === undefined) return;
   const src = sourceMetadataUrl !== undefined && isIri(sourceMetadataUrl) ? namedNode(sourceMetadataUrl) : blankNode();
@@ -442,7 +444,13 @@ function servicesOf(d: Distribution, servedBy: readonly ServedBy[]): ServedBy[] 
   return servedBy.filter((svc) => svc.endpointUrl.some((e) => keys.has(endpointKey(e))));
 }
 
-function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: readonly ServedBy[] = [], characterEncoding?: string): void {
+/** What GeoDCAT-AP says of every distribution of a geographic resource: its data's character encoding and spatial representation. */
+interface ResourceLevel {
+  characterEncoding?: string;
+  representationTechnique?: readonly string[];
+}
+
+function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: readonly ServedBy[] = [], geographic: ResourceLevel = {}): void {
   const n = d.uri && isIri(d.uri) ? namedNode(d.uri) : blankNode();
   b.add(s, dcat('distribution'), n);
   b.add(n, TYPE, dcat('Distribution'));
@@ -483,8 +491,9 @@ function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: re
   terms(b, n, ns('odrl', 'hasPolicy'), d.hasPolicy);
   terms(b, n, ns('dcatap', 'applicableLegislation'), d.applicableLegislation);
   b.node(n, dct('accessRights'), d.accessRights, `${NS.dct}RightsStatement`);
-  // GeoDCAT-AP: the resource's character encoding is its distributions'.
-  if (characterEncoding) b.add(n, ns('cnt', 'characterEncoding'), literal(characterEncoding, xsd('string')));
+  // GeoDCAT-AP: the resource's character encoding and spatial representation are its distributions'.
+  if (geographic.characterEncoding) b.add(n, ns('cnt', 'characterEncoding'), literal(geographic.characterEncoding, xsd('string')));
+  terms(b, n, ns('adms', 'representationTechnique'), geographic.representationTechnique ? [...geographic.representationTechnique] : undefined);
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -523,12 +532,15 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   else {
     const servedBy = d.servedBy ?? [];
     const dists = list<Distribution>(r.distributions);
-    const encoding = typeof r.characterEncoding === 'string' ? r.characterEncoding : undefined;
-    for (const dist of dists) distribution(b, s, dist, servedBy, encoding);
+    const geographic: ResourceLevel = {
+      ...(typeof r.characterEncoding === 'string' && { characterEncoding: r.characterEncoding }),
+      ...(Array.isArray(r.representationTechnique) && { representationTechnique: r.representationTechnique }),
+    };
+    for (const dist of dists) distribution(b, s, dist, servedBy, geographic);
     // A service serving the dataset at an endpoint none of its distributions gives: a distribution of its own.
     for (const svc of servedBy) {
       if (svc.endpointUrl.length === 0 || dists.some((dist) => servicesOf(dist, [svc]).length > 0)) continue;
-      distribution(b, s, { accessUrl: svc.endpointUrl[0] as string }, [svc], encoding);
+      distribution(b, s, { accessUrl: svc.endpointUrl[0] as string }, [svc], geographic);
     }
   }
   datasetExtras(b, s, r, d.sourceMetadataUrl);

@@ -7,7 +7,7 @@ import { anchorHref, at, attr, codeValue, first, kids, langText, langTextAt, rea
 import type { Locales } from './iso-xml.ts';
 import {
   charsetName, dataThemesFor, DEGREE_OF_CONFORMITY_BASE, frequencyUri, INSPIRE_SERVICE_TYPES, inspireTheme, languageUri, MD_METADATA_CHILDREN, partyRoleUri, PROTOCOL_STANDARDS,
-  referenceSystemUri, RESOURCE_TYPE_SERVICE, resourceTypeUri, SERVICE_CATEGORY_BASE, SERVICE_TYPE_BASE, TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
+  referenceSystemUri, representationTypeUri, RESOURCE_TYPE_SERVICE, resourceTypeUri, SERVICE_CATEGORY_BASE, SERVICE_TYPE_BASE, TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
 } from './vocab.ts';
 
 /**
@@ -283,6 +283,10 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
   }
   fillDcatAp3(record, geo);
   fillGeoDcatAp(record, geo, { resolutions, ...(resourceCharset !== undefined && { resourceCharset }), ...(metadataCharset !== undefined && { metadataCharset }) });
+  const purpose = nonEmpty(langTextAt(ident, 'purpose', locales));
+  if (purpose !== undefined) record.purpose = purpose;
+  const representations = at(ident, 'spatialRepresentationType').map(codeValue).filter((c): c is string => c !== undefined);
+  if (representations.length > 0) record.representationTechnique = [...new Set(representations.map(representationTypeUri))].sort();
   if (xml !== undefined) record.sourceDescription = { format: 'application/xml', body: xml };
   return { record, problems: pr.list, identifier: record.identifier };
 }
@@ -365,13 +369,17 @@ function fillGeoDcatAp(record: IsoDataset, geo: GeoDetails, o: { resolutions: Sp
     const categories = geo.keywordSets.flatMap((set) => set.keywords.map((k) => k.uri).filter((u): u is string => u?.startsWith(SERVICE_CATEGORY_BASE) === true));
     if (categories.length > 0) record.serviceCategory = [...new Set(categories)].sort();
   }
-  // The metadata record itself: its identifier, character encoding and contacts.
-  const metadataParties = geo.parties.filter((p) => p.metadata).flatMap(party);
+  // The metadata record itself: its identifier, character encoding, contacts and point of contact.
+  const metadata = geo.parties.filter((p) => p.metadata);
+  const metadataParties = metadata.flatMap(party);
+  const contact = metadata.find((p) => p.role === 'pointOfContact') ?? metadata[0];
+  const contactPoint = contact === undefined ? undefined : contactOf(contact);
   record.catalogRecord = {
     ...record.catalogRecord,
     identifier: record.identifier,
     ...(o.metadataCharset !== undefined && { characterEncoding: charsetName(o.metadataCharset) }),
     ...(metadataParties.length > 0 && { responsibleParty: uniqueSorted(metadataParties) }),
+    ...(contactPoint !== undefined && Object.keys(contactPoint).length > 0 && { contactPoint }),
   };
 }
 

@@ -195,6 +195,15 @@ export const RESOURCE_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist
 export const RESPONSIBLE_PARTY_ROLE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/';
 export const DEGREE_OF_CONFORMITY_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/DegreeOfConformity/';
 export const SERVICE_CATEGORY_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceCategory/';
+export const SPATIAL_REPRESENTATION_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialRepresentationType/';
+
+/** ISO 19139 MD_SpatialRepresentationTypeCode values INSPIRE's register has. */
+const SPATIAL_REPRESENTATION_TYPES = new Set(['vector', 'grid', 'textTable', 'tin', 'stereoModel', 'video']);
+
+/** adms:representationTechnique of an ISO spatial representation type: the INSPIRE IRI, else the code as given. */
+export function representationTypeUri(code: string): string {
+  return SPATIAL_REPRESENTATION_TYPES.has(code) ? SPATIAL_REPRESENTATION_TYPE_BASE + code : code;
+}
 
 /** ISO 19139 scope codes the INSPIRE ResourceType register has. */
 const RESOURCE_TYPES = new Set(['dataset', 'series', 'service']);
