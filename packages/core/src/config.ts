@@ -279,7 +279,7 @@ export const envSchema = z.object({
     default: '`8388608` (8 Mi)',
     doc: "characters of one element's text or one attribute value in a CSW answer",
   }),
-  HASAD_CSW_MAX_ELEMENTS: int(1_000_000, 100).register(settingDocs, { unit: 'elements', roles: HARVESTING, doc: 'elements of one CSW answer (the whole answer is kept in memory while its records are mapped)' }),
+  HASAD_CSW_MAX_ELEMENTS: int(1_000_000, 100).register(settingDocs, { unit: 'elements', roles: HARVESTING, doc: 'elements of one CSW answer, counted whether held or not (a page read before is kept whole in memory while its records are mapped; a new page\'s records are mapped and dropped as each closes)' }),
   HASAD_PREVIEW_TIMEOUT_MS: int(20_000, 1000).register(settingDocs, { unit: 'ms', roles: ['api'], doc: 'overall deadline of one `POST /api/v1/preview`' }),
   HASAD_PARSE_MAX_DEPTH: int(100, 2).register(settingDocs, { unit: 'levels', roles: HARVESTING, doc: 'nesting of JSON arrays/objects or XML elements a page may reach ([parsing limits](limits.md))' }),
   HASAD_PARSE_MAX_TOKEN_BYTES: int(16 * 1024 * 1024, 1024).register(settingDocs, {

@@ -212,6 +212,41 @@ export interface CatalogRecord {
   language?: string[];
   /** dct:source: the record this one was harvested from. */
   source?: string;
+  /** dct:identifier of the metadata record (ISO 19139 `fileIdentifier`). */
+  identifier?: string;
+  /** cnt:characterEncoding of the source metadata (ISO `MD_Metadata/characterSet`), as an IANA charset name (`UTF-8`). */
+  characterEncoding?: string;
+  /** The metadata's own contacts (ISO `gmd:contact`) with their role: prov:qualifiedAttribution of the record. */
+  responsibleParty?: ResponsibleParty[];
+  /** dcat:contactPoint of the record: the metadata's point of contact (ISO `gmd:contact`, role `pointOfContact`, else the first). */
+  contactPoint?: ContactPoint;
+}
+
+/**
+ * A responsible party of geographic metadata (ISO 19139 `CI_ResponsibleParty`), described by its
+ * name and contact rather than an IRI: prov:qualifiedAttribution with dcat:hadRole (GeoDCAT-AP).
+ */
+export interface ResponsibleParty {
+  /** The role: an INSPIRE ResponsiblePartyRole IRI (`…/ResponsiblePartyRole/owner`), else the ISO code as given. */
+  role: string;
+  agent: Agent;
+}
+
+/** One spatial resolution: an equivalent scale (`1:25000` has `scale` 25000) or a ground distance with its unit as given. */
+export type SpatialResolution = { scale: number } | { distance: number; unit?: string };
+
+/**
+ * A conformity test of the resource against a specification (ISO `DQ_ConformanceResult`), whatever
+ * its result: prov:wasUsedBy in GeoDCAT-AP. A passed one is also in `conformsTo`.
+ */
+export interface Conformity {
+  /** The specification (IRI, title per language). */
+  specification: Resource;
+  /** The specification's date (publication, revision or creation), when given. */
+  specificationDate?: string;
+  /** An INSPIRE DegreeOfConformity IRI: `…/conformant`, `…/notConformant`, `…/notEvaluated`. */
+  degree: string;
+  explanation?: LangMap;
 }
 
 export interface CanonicalDataset {
@@ -309,6 +344,32 @@ export interface CanonicalDataset {
   prev?: string;
   /** The dcat:CatalogRecord about this dataset, when the feed has one. */
   catalogRecord?: CatalogRecord;
+
+  // GeoDCAT-AP (extended profile): what geographic metadata (ISO 19139 records of CSW sources) says
+  // beyond DCAT-AP. Present only when the source gave them, as the fields above.
+
+  /** dct:created: the resource's creation date. */
+  created?: string;
+  /** geodcatap:resourceType: the INSPIRE ResourceType IRI (`…/ResourceType/dataset`, `series`, `service`), else the ISO scope code as given. */
+  resourceType?: string;
+  /** geodcatap:topicCategory: ISO 19115 topic categories (INSPIRE TopicCategory IRIs, else the code as given). */
+  topicCategory?: string[];
+  /** geodcatap:referenceSystem: coordinate and temporal reference systems (IRIs such as `http://www.opengis.net/def/crs/EPSG/0/4258`, else codes as given). */
+  referenceSystem?: string[];
+  /** Spatial resolutions (equivalent scales, distances); a distance in metres is also `spatialResolutionInMeters`. */
+  spatialResolution?: SpatialResolution[];
+  /** The resource's responsible parties with their role (prov:qualifiedAttribution). */
+  responsibleParty?: ResponsibleParty[];
+  /** Conformity tests, whatever their result (prov:wasUsedBy). */
+  conformity?: Conformity[];
+  /** cnt:characterEncoding of the resource's data (ISO `characterSet` of the identification), as an IANA charset name. */
+  characterEncoding?: string;
+  /** geodcatap:serviceCategory of a service: ISO 19119 service categories (INSPIRE SpatialDataServiceCategory IRIs). */
+  serviceCategory?: string[];
+  /** geodcatap:purpose: why the resource was made (ISO `purpose`), per language. */
+  purpose?: LangMap;
+  /** adms:representationTechnique of the distributions: INSPIRE SpatialRepresentationType IRIs (`…/vector`, `…/grid`), else codes as given. */
+  representationTechnique?: string[];
   /**
    * Present when the record describes a data service, not a dataset (an ISO 19139 record of
    * hierarchy level `service`): its endpoints, the standards it implements, its service type and

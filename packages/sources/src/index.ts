@@ -37,5 +37,5 @@ export { listSoapOperations, parseSoapConfig, soapAdapter, SoapFaultError } from
 export type { SoapConfig, SoapOperationInfo } from './adapters/soap/index.ts';
 export { csvAdapter, parseCsvConfig, readCsvColumns, ETALAB_CATALOGUE_MAPPING, POD_CSV_MAPPING, CSV_FIELDS, DEFAULT_HEADERS } from './adapters/csv/index.ts';
 export type { CsvColumn, CsvConfig, CsvColumnSpec, CsvSettings } from './adapters/csv/index.ts';
-export { cswAdapter, parseCswConfig, fetchCswCapabilities, fetchCswRecord, planHarvest, CswExceptionError, mapIsoRecord } from './adapters/csw/index.ts';
-export type { CswConfig, CswCapabilities, CswPlan, GeoDetails, IsoDataset } from './adapters/csw/index.ts';
+export { cswAdapter, parseCswConfig, fetchCswCapabilities, fetchCswRecord, planHarvest, CswExceptionError, mapIsoRecord, mapIsoXml } from './adapters/csw/index.ts';
+export type { CswConfig, CswCapabilities, CswPlan, GeoDetails, IsoDataset, IsoMapResult } from './adapters/csw/index.ts';

@@ -131,6 +131,20 @@ describe('CSW harvest of a paged ISO 19139 service', () => {
     expect(again.pages.map((p) => p.notModified)).toEqual([true, true]);
     expect(again.records).toHaveLength(0);
   });
+
+  it.each([['iso19139', ['iso']], ['dc', []]] as const)('maps a new %s page while reading it exactly as a page read before and changed since', async (format, schemas) => {
+    const svc = await serve({ records: generatedCswRecords(12), schemas: [...schemas] });
+    // No validators: each page is new, its records are mapped as they close.
+    const streamed = await harvest(svc.url, { pageSize: 5 });
+    // A hash of an earlier run that differs: each page is read whole, then mapped.
+    const changed = await harvest(svc.url, { pageSize: 5 }, { validators: async () => ({ bodyHash: 'an earlier answer', nextUrl: null }) });
+    expect(changed.pages.map((p) => p.notModified)).toEqual([false, false, false]);
+    expect(streamed.pages.map((p) => p.format)).toEqual(Array(3).fill(format === 'dc' ? 'csw-dc' : 'csw-iso19139'));
+    expect(streamed.records).toHaveLength(12);
+    expect(streamed.records.every((r) => r.sourceDescription?.body.includes(`>${r.identifier}<`))).toBe(true);
+    // Key order too: the loader compares records by their JSON.
+    expect(JSON.stringify(streamed.batches)).toBe(JSON.stringify(changed.batches));
+  });
 });
 
 describe('CSW paging that goes wrong withdraws nothing', () => {

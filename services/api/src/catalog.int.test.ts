@@ -1,8 +1,9 @@
-import { Parser } from 'n3';
-import { existsSync } from 'node:fs';
+import { DataFactory, Parser, type Term } from 'n3';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapIsoXml } from '@hasad/sources';
 import { NS } from './dcat/dcat-graph.ts';
 import { findNextPageForTest, readRecords } from './dcat/read-back.testing.ts';
 import { DcatApValidator, judgeViolations, summarise, type ShaclResult } from './dcat/shacl.testing.ts';
@@ -190,3 +191,79 @@ describe('GET /api/v1/datasets/:id as RDF', () => {
   });
 });
 
+
+// A geoportal's ISO 19139 record (SEMIC's basic test case, as the CSW adapter maps it): /catalog
+// exports its GeoDCAT-AP terms and links the ISO XML kept with it.
+const SEMIC_BASIC = resolve(fileURLToPath(new URL('../../../', import.meta.url)), '..', 'shared', 'conformance', 'geodcat-ap', 'semic-iso-19139-to-dcat-ap', 'test-cases', 'basic_dataset', 'input.xml');
+const HAVE_SEMIC = existsSync(SEMIC_BASIC);
+if (!HAVE_SEMIC) console.warn(`SKIPPED the GeoDCAT-AP export of an ISO 19139 record in GET /catalog: ${SEMIC_BASIC} not found (it holds the shared conformance files; see README)`);
+
+describe.skipIf(!HAVE_SEMIC)('an ISO 19139 record (CSW source) in GET /catalog: GeoDCAT-AP', () => {
+  const G = 'http://data.europa.eu/930/';
+  const DCT = NS.dct;
+  const IRI = 'http://www.my-organisation.eu/so/lu/land-use-map';
+  let id: string;
+  let xml: string;
+  beforeAll(async () => {
+    xml = readFileSync(SEMIC_BASIC, 'utf8');
+    const { record } = mapIsoXml(xml, SEMIC_BASIC);
+    const { sourceDescription, ...stored } = record!;
+    const org = (await h.pool.query<{ organization_id: string }>('SELECT organization_id FROM sources WHERE id = $1', [s.source.hcp])).rows[0]!.organization_id;
+    const { rows } = await h.pool.query<{ id: string }>(
+      `INSERT INTO datasets (source_id, organization_id, source_identifier, uri, title, record, source_format, source_description, content_hash, status, created_run, changed_run)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, md5($6::text), 'active', $9, $9) RETURNING id`,
+      [s.source.hcp, org, stored.identifier, stored.uri, JSON.stringify(stored.title), JSON.stringify(stored), sourceDescription!.format, sourceDescription!.body, s.run.hcpOld],
+    );
+    id = rows[0]!.id;
+  });
+  afterAll(async () => {
+    await h.pool.query('DELETE FROM datasets WHERE id = $1', [id]);
+  });
+
+  it('exports the topic category, resource type, reference system, creation date, parties by role, conformity, resolution and the catalogue record’s source', async () => {
+    const res = await get('/catalog.ttl?limit=100');
+    expect(res.status).toBe(200);
+    const quads = new Parser({ baseIRI: 'http://hasad.test/catalog' }).parse(res.body);
+    const objects = (subject: string | Term[], predicate: string) => {
+      const subjects = typeof subject === 'string' ? quads.filter((q) => q.subject.value === subject).map((q) => q.subject) : subject;
+      return quads.filter((q) => subjects.some((x) => x.equals(q.subject)) && q.predicate.value === predicate).map((q) => q.object);
+    };
+    const values = (subject: string | Term[], ...path: string[]) => {
+      let nodes: Term[] = typeof subject === 'string' ? objects(subject, `${NS.rdf}type`).slice(0, 1).map(() => DataFactory.namedNode(subject)) : subject;
+      for (const p of path) nodes = objects(nodes, p);
+      return nodes.map((n) => n.value).sort();
+    };
+    expect(values('http://hasad.test/catalog', `${NS.dcat}dataset`)).toContain(IRI);
+    expect(values(IRI, `${G}topicCategory`)).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/TopicCategory/planningCadastre']);
+    expect(values(IRI, `${G}resourceType`)).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/ResourceType/dataset']);
+    expect(values(IRI, `${G}referenceSystem`)).toEqual(['http://www.opengis.net/def/crs/EPSG/0/4258']);
+    expect(values(IRI, `${DCT}created`)).toEqual(['2019-05-15']);
+    expect(values(IRI, `${NS.prov}qualifiedAttribution`, `${NS.dcat}hadRole`)).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/owner']);
+    expect(values(IRI, `${DCT}rightsHolder`, `${NS.foaf}name`)).toEqual(['MyOrganisation']);
+    expect(values(IRI, `${NS.prov}wasUsedBy`, `${NS.prov}generated`, `${DCT}type`)).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/DegreeOfConformity/conformant']);
+    expect(values(IRI, `${NS.prov}wasUsedBy`, `${NS.prov}qualifiedAssociation`, `${NS.prov}hadPlan`, `${NS.prov}wasDerivedFrom`)).toEqual(['http://data.europa.eu/eli/reg/2010/1089']);
+    expect(values(IRI, `${NS.dqv}hasQualityMeasurement`, `${NS.dqv}value`)).toEqual(['0.00002']);
+    expect(values(IRI, `${NS.dcat}distribution`, `${NS.dcat}accessService`, `${G}serviceProtocol`)).toEqual(['http://www.opengeospatial.org/standards/wfs', 'http://www.opengeospatial.org/standards/wms']);
+    expect([...new Set(values(IRI, `${NS.dcat}distribution`, `${NS.adms}representationTechnique`))]).toEqual(['http://inspire.ec.europa.eu/metadata-codelist/SpatialRepresentationType/vector']);
+    const record = values(IRI, `${NS.foaf}isPrimaryTopicOf`);
+    expect(record).toHaveLength(1);
+    const recordNode = objects(IRI, `${NS.foaf}isPrimaryTopicOf`);
+    expect(values(recordNode, `${DCT}identifier`)).toEqual(['123e4567-e89b-12d3-a456-426655440000']);
+    expect(values(recordNode, `${NS.dcat}contactPoint`, `${NS.vcard}hasEmail`)).toEqual(['mailto:info@my-organisation.eu']);
+    expect(values(recordNode, `${DCT}source`)).toEqual([`http://hasad.test/api/v1/datasets/${id}/source`]);
+    expect(values(objects(recordNode, `${DCT}source`), `${NS.cnt}characterEncoding`)).toEqual(['UTF-8']);
+  });
+
+  it('serves the ISO XML the catalogue record links to, as kept', async () => {
+    const res = await get(`/api/v1/datasets/${id}/source`);
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/xml; charset=utf-8');
+    expect(res.body).toBe(xml);
+  });
+
+  it.skipIf(!HAVE_SHACL)('conforms to the mandatory DCAT-AP 3.0.1 shapes', async () => {
+    const validator = new DcatApValidator(SHACL_DIR);
+    const results = await validator.validate((await get(`/api/v1/datasets/${id}`, { accept: 'text/turtle' })).body);
+    expect(results.filter((r) => r.severity === 'Violation')).toEqual([]);
+  });
+});

@@ -169,11 +169,32 @@ const distribution = {
   },
 } as const;
 
+/** A responsible party of geographic metadata with its role (GeoDCAT-AP prov:qualifiedAttribution). */
+const responsibleParties = {
+  type: 'array',
+  description: 'responsible parties by role (ISO 19139 CI_ResponsibleParty): prov:qualifiedAttribution with dcat:hadRole',
+  items: { type: 'object', additionalProperties: true, properties: { role: { ...str, description: 'INSPIRE ResponsiblePartyRole IRI, else the ISO code' }, agent } },
+} as const;
+
 const catalogRecord = {
   type: 'object',
   additionalProperties: true,
   description: 'the dcat:CatalogRecord about this dataset, when the feed has one',
-  properties: { uri: str, title: langMap, description: langMap, issued: str, modified: str, status: str, conformsTo: resources, language: stringList, source: str },
+  properties: {
+    uri: str,
+    title: langMap,
+    description: langMap,
+    issued: str,
+    modified: str,
+    status: str,
+    conformsTo: resources,
+    language: stringList,
+    source: str,
+    identifier: { ...str, description: 'the metadata record’s identifier (ISO fileIdentifier)' },
+    characterEncoding: { ...str, description: 'the source metadata’s character encoding (IANA name)' },
+    responsibleParty: { ...responsibleParties, description: 'the metadata’s own contacts with their role' },
+    contactPoint: { ...contactPoint, description: 'the metadata’s point of contact' },
+  },
 } as const;
 
 /** GeoDCAT-AP details of a record harvested from a geoportal (CSW, ISO 19139): `GeoDetails` in @hasad/sources. */
@@ -327,6 +348,25 @@ export const datasetItem = {
     last: str,
     prev: str,
     catalogRecord,
+    created: { ...str, description: 'dct:created (GeoDCAT-AP)' },
+    resourceType: { ...str, description: 'geodcatap:resourceType: INSPIRE ResourceType IRI' },
+    topicCategory: { ...stringList, description: 'geodcatap:topicCategory: INSPIRE TopicCategory IRIs' },
+    referenceSystem: { ...stringList, description: 'geodcatap:referenceSystem: coordinate and temporal reference systems' },
+    spatialResolution: {
+      type: 'array',
+      description: 'spatial resolutions: an equivalent scale (denominator) or a distance with its unit',
+      items: { type: 'object', additionalProperties: true, properties: { scale: { type: 'number' }, distance: { type: 'number' }, unit: str } },
+    },
+    responsibleParty: responsibleParties,
+    conformity: {
+      type: 'array',
+      description: 'conformity tests whatever their result (GeoDCAT-AP prov:wasUsedBy)',
+      items: { type: 'object', additionalProperties: true, properties: { specification: resource, specificationDate: str, degree: { ...str, description: 'INSPIRE DegreeOfConformity IRI' }, explanation: langMap } },
+    },
+    characterEncoding: { ...str, description: 'cnt:characterEncoding of the data (IANA name)' },
+    serviceCategory: { ...stringList, description: 'geodcatap:serviceCategory: INSPIRE SpatialDataServiceCategory IRIs' },
+    purpose: { ...langMap, description: 'geodcatap:purpose' },
+    representationTechnique: { ...stringList, description: 'adms:representationTechnique of the distributions: INSPIRE SpatialRepresentationType IRIs' },
     dataService: { ...dataService, description: 'set when the record is a service (an ISO 19139 service record of a geoportal): exported in /catalog as a dcat:DataService; `servesDataset` holds the references as the record gives them' },
     geo: geoDetails,
   },

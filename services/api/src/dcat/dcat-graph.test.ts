@@ -1,5 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataFactory, Parser, type Quad, type Term } from 'n3';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalDataset } from '@hasad/core';
+import { mapIsoXml } from '@hasad/sources';
 import { datasetQuads } from './dcat-graph.ts';
 import { readRecords } from './read-back.testing.ts';
 import { serialize } from './rdf-serialize.ts';
@@ -140,5 +145,115 @@ describe('data services (GeoDCAT-AP)', () => {
       'https://geo.example.ma/wms?SERVICE=WMS&REQUEST=GetCapabilities',
     ]);
     expect(links(dataset([{ accessUrl: 'https://geo.example.ma/files/a.gpkg' }]))).toEqual(['https://geo.example.ma/wms']);
+  });
+});
+
+// SEMIC's ISO 19139 → GeoDCAT-AP test cases (../shared/conformance/geodcat-ap): each input mapped by
+// the CSW adapter and exported, compared with the reference output on the GeoDCAT-AP terms.
+const SEMIC_CASES = resolve(fileURLToPath(new URL('../../../../', import.meta.url)), '..', 'shared', 'conformance', 'geodcat-ap', 'semic-iso-19139-to-dcat-ap', 'test-cases');
+const HAVE_SEMIC = existsSync(SEMIC_CASES);
+if (!HAVE_SEMIC) console.warn(`SKIPPED the GeoDCAT-AP export of ISO 19139 records: ${SEMIC_CASES} not found (it holds the shared conformance files; see README)`);
+
+describe.skipIf(!HAVE_SEMIC)('the GeoDCAT-AP export of an ISO 19139 record, against SEMIC’s reference output', () => {
+  const G = 'http://data.europa.eu/930/';
+  const DCT = 'http://purl.org/dc/terms/';
+  const DCAT = 'http://www.w3.org/ns/dcat#';
+  const PROV = 'http://www.w3.org/ns/prov#';
+  const DQV = 'http://www.w3.org/ns/dqv#';
+  const FOAF = 'http://xmlns.com/foaf/0.1/';
+  const CNT = 'http://www.w3.org/2011/content#';
+  const ADMS = 'http://www.w3.org/ns/adms#';
+  const VCARD = 'http://www.w3.org/2006/vcard/ns#';
+  const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+  const ID = '00000000-0000-4000-8000-0000000000a1';
+
+  /** The values reached from `start` along `path` (blank nodes followed), sorted: IRIs and literals' lexical forms. */
+  const follow = (quads: Quad[], start: Term[], path: string[]): string[] => {
+    let nodes = start;
+    for (const p of path) nodes = nodes.flatMap((n) => quads.filter((q) => q.subject.equals(n) && q.predicate.value === p).map((q) => q.object));
+    return [...new Set(nodes.map((n) => (n.termType === 'BlankNode' ? '_' : n.value)))].sort();
+  };
+  /** The described resource: the node with a resource type. */
+  const mainNode = (quads: Quad[]) => quads.find((q) => q.predicate.value === `${G}resourceType`)!.subject;
+  /** Its catalogue record: SEMIC writes foaf:isPrimaryTopicOf, Hasad the record's foaf:primaryTopic. */
+  const recordOf = (quads: Quad[], main: Term) => [
+    ...quads.filter((q) => q.subject.equals(main) && q.predicate.value === `${FOAF}isPrimaryTopicOf`).map((q) => q.object),
+    ...quads.filter((q) => q.object.equals(main) && q.predicate.value === `${FOAF}primaryTopic`).map((q) => q.subject),
+  ];
+
+  const exported = (name: string) => {
+    const file = readFileSync(join(SEMIC_CASES, name, 'input.xml'), 'utf8');
+    // multilingual-metadata is a GetRecordById answer: its record, as a harvest cuts it.
+    const xml = /<gmd:MD_Metadata[\s\S]*<\/gmd:MD_Metadata>/.exec(file)?.[0] ?? file;
+    const { record } = mapIsoXml(xml, `${name}/input.xml`);
+    expect(record).toBeDefined();
+    const ours = datasetQuads(
+      { id: ID, uri: record!.uri ?? null, record: record as unknown as CanonicalDataset & Record<string, unknown>, organizationName: 'Org', sourceUrl: 'https://geo.example.org/csw', sourceMetadataUrl: `${BASE}/api/v1/datasets/${ID}/source` },
+      BASE,
+    );
+    const expected = new Parser().parse(readFileSync(join(SEMIC_CASES, name, 'expected_output.ttl'), 'utf8'));
+    return { ours, expected };
+  };
+
+  // Paths from the described resource whose values must be SEMIC's.
+  const SAME_FROM_RESOURCE: string[][] = [
+    [`${G}resourceType`],
+    [`${G}topicCategory`],
+    [`${G}referenceSystem`],
+    [`${DCT}created`],
+    [`${DQV}hasQualityMeasurement`, `${DQV}isMeasurementOf`],
+    [`${DQV}hasQualityMeasurement`, `${DQV}value`],
+    [`${PROV}qualifiedAttribution`, `${DCAT}hadRole`],
+    [`${PROV}qualifiedAttribution`, `${PROV}agent`, `${FOAF}name`],
+    [`${DCT}rightsHolder`, `${FOAF}name`],
+    [`${G}custodian`, `${FOAF}name`],
+    [`${PROV}wasUsedBy`, `${PROV}generated`, `${DCT}type`],
+    [`${PROV}wasUsedBy`, `${PROV}generated`, `${DCT}description`],
+    [`${PROV}wasUsedBy`, `${PROV}qualifiedAssociation`, `${PROV}hadPlan`, `${PROV}wasDerivedFrom`],
+    [`${DCAT}distribution`, `${DCAT}accessService`, `${G}serviceProtocol`],
+    [`${DCAT}distribution`, `${ADMS}representationTechnique`],
+    [`${G}purpose`],
+  ];
+  const SAME_FROM_RECORD: string[][] = [
+    [`${DCT}identifier`],
+    [`${DCT}source`, `${CNT}characterEncoding`],
+    [`${DCT}source`, `${DCT}modified`],
+    [`${PROV}qualifiedAttribution`, `${DCAT}hadRole`],
+    [`${DCAT}contactPoint`, `${VCARD}fn`],
+    [`${DCAT}contactPoint`, `${VCARD}hasEmail`],
+  ];
+
+  it.each(['basic_dataset', 'transfersize-bytesize', 'identifiers-anchor'])('%s: the GeoDCAT-AP terms of the dataset and its catalogue record are SEMIC’s', (name) => {
+    const { ours, expected } = exported(name);
+    const [o, e] = [mainNode(ours), mainNode(expected)];
+    for (const path of SAME_FROM_RESOURCE) expect(follow(ours, [o], path), path.join(' / ')).toEqual(follow(expected, [e], path));
+    for (const path of SAME_FROM_RECORD) expect(follow(ours, recordOf(ours, o), path), `record: ${path.join(' / ')}`).toEqual(follow(expected, recordOf(expected, e), path));
+    // Not vacuous: the reference output has these terms.
+    expect(follow(expected, [e], [`${G}topicCategory`])).not.toEqual([]);
+    expect(follow(expected, [e], [`${DCAT}distribution`, `${ADMS}representationTechnique`])).not.toEqual([]);
+    expect(follow(expected, recordOf(expected, e), [`${DCAT}contactPoint`, `${VCARD}hasEmail`])).not.toEqual([]);
+    expect(follow(expected, [e], [`${PROV}wasUsedBy`, `${PROV}generated`, `${DCT}type`])).not.toEqual([]);
+  });
+
+  it.each([
+    ['network-service', [`${G}resourceType`, `${G}serviceType`, `${G}serviceCategory`, `${G}serviceProtocol`, `${DCT}created`]],
+    ['multilingual-metadata', [`${G}resourceType`, `${G}serviceType`, `${G}serviceCategory`, `${G}purpose`]],
+  ])('%s: the service’s GeoDCAT-AP terms are SEMIC’s', (name, predicates) => {
+    const { ours, expected } = exported(name);
+    const [o, e] = [mainNode(ours), mainNode(expected)];
+    expect(follow(ours, [o], [RDF_TYPE])).toEqual(follow(expected, [e], [RDF_TYPE]).filter((t) => t !== `${PROV}Entity`));
+    for (const p of predicates) {
+      expect(follow(ours, [o], [p]), p).toEqual(follow(expected, [e], [p]));
+      expect(follow(expected, [e], [p]), p).not.toEqual([]);
+    }
+  });
+
+  it('the catalogue record links the kept ISO 19139 XML: dct:source, served by the API as application/xml', () => {
+    const { ours } = exported('basic_dataset');
+    const record = recordOf(ours, mainNode(ours));
+    expect(follow(ours, record, [`${DCT}source`])).toEqual([`${BASE}/api/v1/datasets/${ID}/source`]);
+    const source = DataFactory.namedNode(`${BASE}/api/v1/datasets/${ID}/source`);
+    expect(follow(ours, [source], [RDF_TYPE])).toEqual([`${DCAT}CatalogRecord`]);
+    expect(follow(ours, [source], [`${DCT}format`])).toEqual(['https://www.iana.org/assignments/media-types/application/xml']);
   });
 });

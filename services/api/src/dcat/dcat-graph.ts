@@ -1,5 +1,5 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3';
-import type { Agent, CanonicalDataset, CatalogRecord, ContactPoint, DataService, Distribution, Geometry, Identifier, LangMap, Location, PeriodOfTime, Resource } from '@hasad/core';
+import type { Agent, CanonicalDataset, CatalogRecord, Conformity, ContactPoint, DataService, Distribution, Geometry, Identifier, LangMap, Location, PeriodOfTime, Resource, ResponsibleParty, SpatialResolution } from '@hasad/core';
 
 /**
  * The catalogue as DCAT-AP 3 RDF: canonical records back to triples.
@@ -35,6 +35,10 @@ export const NS = {
   dcatde: 'http://dcat-ap.de/def/dcatde/',
   odrs: 'http://schema.theodi.org/odrs#',
   odrl: 'http://www.w3.org/ns/odrl/2/',
+  geodcatap: 'http://data.europa.eu/930/',
+  cnt: 'http://www.w3.org/2011/content#',
+  dqv: 'http://www.w3.org/ns/dqv#',
+  'sdmx-attribute': 'http://purl.org/linked-data/sdmx/2009/attribute#',
 } as const;
 
 const rdf = (l: string) => namedNode(`${NS.rdf}${l}`);
@@ -60,6 +64,8 @@ export interface ExportDataset {
   servesDataset?: string[];
   /** The data services of the same source that serve this dataset (their IRIs and endpoints). */
   servedBy?: ServedBy[];
+  /** Where the API serves the source's own metadata kept as XML (an ISO 19139 record): the catalogue record's dct:source. */
+  sourceMetadataUrl?: string;
 }
 
 /** A data service serving a dataset: its distributions that it is the access service of are linked to it. */
@@ -235,6 +241,7 @@ function dataService(b: Builder, s: Quad_Subject, d: DataService): void {
   for (const u of d.endpointUrl) b.url(n, dcat('endpointURL'), u);
   terms(b, n, dcat('endpointDescription'), d.endpointDescription);
   resources(b, n, dct('conformsTo'), d.conformsTo, `${NS.dct}Standard`);
+  serviceProtocols(b, n, d);
   terms(b, n, dcat('servesDataset'), d.servesDataset);
   b.node(n, dct('license'), d.license, `${NS.dct}LicenseDocument`);
   b.node(n, dct('accessRights'), d.accessRights, `${NS.dct}RightsStatement`);
@@ -257,6 +264,8 @@ function serviceProperties(b: Builder, s: Quad_Subject, svc: DataService, served
   terms(b, s, dcat('endpointDescription'), svc.endpointDescription);
   resources(b, s, dct('conformsTo'), svc.conformsTo, `${NS.dct}Standard`);
   if (svc.type) b.add(s, dct('type'), term(svc.type));
+  serviceProtocols(b, s, svc);
+  if (svc.type?.startsWith(SERVICE_TYPE_BASE)) b.add(s, ns('geodcatap', 'serviceType'), namedNode(svc.type));
   for (const ref of served) {
     if (isIri(ref)) {
       b.add(s, dcat('servesDataset'), namedNode(ref));
@@ -269,11 +278,125 @@ function serviceProperties(b: Builder, s: Quad_Subject, svc: DataService, served
   }
 }
 
-/** The catalogue record: a node pointing at the dataset (foaf:primaryTopic), exported with it. */
-function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord): void {
+/** INSPIRE's register of spatial data service types: such a dct:type is also geodcatap:serviceType. */
+const SERVICE_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/';
+/** The standards of service protocols (OGC's, Atom's RFC) a data service conforms to: geodcatap:serviceProtocol too. */
+const PROTOCOL_STANDARD = /^(?:https?:\/\/www\.opengeospatial\.org\/standards\/|https:\/\/www\.rfc-editor\.org\/rfc\/rfc4287$)/;
+
+function serviceProtocols(b: Builder, s: Quad_Subject, d: Pick<DataService, 'conformsTo'>): void {
+  for (const c of d.conformsTo ?? []) if (c.uri !== undefined && PROTOCOL_STANDARD.test(c.uri)) b.add(s, ns('geodcatap', 'serviceProtocol'), namedNode(c.uri));
+}
+
+/**
+ * The GeoDCAT-AP properties of the responsible parties by role: each party as a
+ * prov:qualifiedAttribution with dcat:hadRole, and, for the roles GeoDCAT-AP gives a property of
+ * its own, that property too (publisher, point of contact and author are dct:publisher,
+ * dcat:contactPoint and dct:creator, written from the canonical fields).
+ */
+const ROLE_PROPERTY: Readonly<Record<string, string>> = {
+  owner: `${NS.dct}rightsHolder`,
+  custodian: `${NS.geodcatap}custodian`,
+  resourceProvider: `${NS.geodcatap}resourceProvider`,
+  user: `${NS.geodcatap}user`,
+  distributor: `${NS.geodcatap}distributor`,
+  originator: `${NS.geodcatap}originator`,
+  principalInvestigator: `${NS.geodcatap}principalInvestigator`,
+  processor: `${NS.geodcatap}processor`,
+};
+const ROLE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/';
+
+function responsibleParties(b: Builder, s: Quad_Subject, parties: readonly ResponsibleParty[], direct: boolean): void {
+  for (const p of parties) {
+    const a = blankNode();
+    b.add(s, ns('prov', 'qualifiedAttribution'), a);
+    b.add(a, TYPE, ns('prov', 'Attribution'));
+    const who = agent(b, p.agent);
+    b.add(who, TYPE, ns('prov', 'Agent'));
+    b.add(a, ns('prov', 'agent'), who);
+    b.add(a, dcat('hadRole'), term(p.role));
+    const property = p.role.startsWith(ROLE_BASE) ? ROLE_PROPERTY[p.role.slice(ROLE_BASE.length)] : undefined;
+    if (direct && property !== undefined) b.add(s, namedNode(property), agent(b, p.agent));
+  }
+}
+
+/** A spatial resolution as GeoDCAT-AP writes it: a dqv:QualityMeasurement (scale as 1/denominator, or distance), and as text. */
+function spatialResolution(b: Builder, s: Quad_Subject, r: SpatialResolution): void {
+  const m = blankNode();
+  b.add(s, ns('dqv', 'hasQualityMeasurement'), m);
+  b.add(m, TYPE, ns('dqv', 'QualityMeasurement'));
+  if ('scale' in r) {
+    b.add(m, ns('dqv', 'isMeasurementOf'), ns('geodcatap', 'spatialResolutionAsScale'));
+    b.add(m, ns('dqv', 'value'), literal(decimalText(1 / r.scale), xsd('decimal')));
+    b.add(s, ns('geodcatap', 'spatialResolutionAsText'), literal(`1:${r.scale}`));
+    return;
+  }
+  b.add(m, ns('dqv', 'isMeasurementOf'), ns('geodcatap', 'spatialResolutionAsDistance'));
+  b.add(m, ns('dqv', 'value'), literal(decimalText(r.distance), xsd('decimal')));
+  if (r.unit !== undefined) b.add(m, ns('sdmx-attribute', 'unitMeasure'), term(r.unit));
+  b.add(s, ns('geodcatap', 'spatialResolutionAsText'), literal(r.unit === undefined ? String(r.distance) : `${r.distance} ${r.unit}`));
+}
+
+/**
+ * A conformity test as GeoDCAT-AP writes it (prov:wasUsedBy): the testing activity used the
+ * resource, following a plan derived from the specification, and generated a result of the
+ * degree of conformity, with its explanation.
+ */
+function conformity(b: Builder, s: Quad_Subject, c: Conformity): void {
+  const activity = blankNode();
+  b.add(s, ns('prov', 'wasUsedBy'), activity);
+  b.add(activity, TYPE, ns('prov', 'Activity'));
+  b.add(activity, ns('prov', 'used'), s);
+  const result = blankNode();
+  b.add(activity, ns('prov', 'generated'), result);
+  b.add(result, TYPE, ns('prov', 'Entity'));
+  b.add(result, dct('type'), term(c.degree));
+  b.langs(result, dct('description'), c.explanation);
+  const association = blankNode();
+  b.add(activity, ns('prov', 'qualifiedAssociation'), association);
+  b.add(association, TYPE, ns('prov', 'Association'));
+  const plan = blankNode();
+  b.add(association, ns('prov', 'hadPlan'), plan);
+  b.add(plan, TYPE, ns('prov', 'Plan'));
+  const spec = c.specification.uri && isIri(c.specification.uri) ? namedNode(c.specification.uri) : blankNode();
+  b.add(plan, ns('prov', 'wasDerivedFrom'), spec);
+  b.add(spec, TYPE, dct('Standard'));
+  b.langs(spec, dct('title'), c.specification.label);
+  b.date(spec, dct('issued'), c.specificationDate);
+}
+
+/** A reference system (geodcatap:referenceSystem): a dct:Standard of INSPIRE's type "spatial reference system" when it is an IRI, else a labelled one. */
+function referenceSystem(b: Builder, s: Quad_Subject, rs: string): void {
+  if (!isIri(rs)) return b.node(s, ns('geodcatap', 'referenceSystem'), rs, `${NS.dct}Standard`);
+  const n = namedNode(rs);
+  b.add(s, ns('geodcatap', 'referenceSystem'), n);
+  b.add(n, TYPE, dct('Standard'));
+  if (rs.startsWith('http://www.opengis.net/def/crs/')) b.add(n, dct('type'), namedNode('http://inspire.ec.europa.eu/glossary/SpatialReferenceSystem'));
+}
+
+/** The GeoDCAT-AP (extended profile) properties of geographic metadata (ISO 19139 records), see docs/sources-csw.md. */
+function geoDcatProperties(b: Builder, s: Quad_Subject, r: ExportDataset['record']): void {
+  b.date(s, dct('created'), r.created);
+  if (r.resourceType) b.add(s, ns('geodcatap', 'resourceType'), term(r.resourceType));
+  terms(b, s, ns('geodcatap', 'topicCategory'), r.topicCategory);
+  for (const rs of r.referenceSystem ?? []) referenceSystem(b, s, rs);
+  for (const res of r.spatialResolution ?? []) spatialResolution(b, s, res);
+  responsibleParties(b, s, r.responsibleParty ?? [], true);
+  for (const c of r.conformity ?? []) conformity(b, s, c);
+  terms(b, s, ns('geodcatap', 'serviceCategory'), r.serviceCategory);
+  b.langs(s, ns('geodcatap', 'purpose'), r.purpose);
+}
+
+/**
+ * The catalogue record: a node pointing at the dataset (foaf:primaryTopic), exported with it.
+ * `sourceMetadataUrl`: where the API serves the source's own metadata (the kept ISO 19139 XML),
+ * the record's dct:source (GeoDCAT-AP: the source metadata record, with its date and encoding).
+ */
+function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord, sourceMetadataUrl?: string): void {
   const n = r.uri && isIri(r.uri) ? namedNode(r.uri) : blankNode();
   b.add(n, TYPE, dcat('CatalogRecord'));
   b.add(n, foaf('primaryTopic'), dataset);
+  // Both ways, as GeoDCAT-AP writes it (a reader following the dataset finds its record).
+  b.add(dataset, foaf('isPrimaryTopicOf'), n);
   b.langs(n, dct('title'), r.title);
   b.langs(n, dct('description'), r.description);
   b.date(n, dct('issued'), r.issued);
@@ -282,10 +405,30 @@ function catalogRecord(b: Builder, dataset: Quad_Subject, r: CatalogRecord): voi
   resources(b, n, dct('conformsTo'), r.conformsTo, `${NS.dct}Standard`);
   for (const l of r.language ?? []) b.node(n, dct('language'), l, `${NS.dct}LinguisticSystem`);
   if (r.source) b.add(n, dct('source'), term(r.source));
+  if (r.identifier) b.add(n, dct('identifier'), literal(r.identifier));
+  if (r.contactPoint) b.add(n, dcat('contactPoint'), contactPoint(b, r.contactPoint));
+  responsibleParties(b, n, r.responsibleParty ?? [], false);
+  if (sourceMetadataUrl === undefined && r.characterEncoding === undefined) return;
+  const src = sourceMetadataUrl !== undefined && isIri(sourceMetadataUrl) ? namedNode(sourceMetadataUrl) : blankNode();
+  b.add(n, dct('source'), src);
+  b.add(src, TYPE, dcat('CatalogRecord'));
+  // The source's record is about the same dataset (DCAT-AP: a catalogue record has its primary topic).
+  b.add(src, foaf('primaryTopic'), dataset);
+  if (sourceMetadataUrl !== undefined) b.add(src, dct('format'), namedNode('https://www.iana.org/assignments/media-types/application/xml'));
+  // The source record's date is an xsd:date (GeoDCAT-AP, as SEMIC's reference output writes it): the day of the metadata's date stamp.
+  b.date(src, dct('modified'), r.modified?.slice(0, 10));
+  if (r.characterEncoding) b.add(src, ns('cnt', 'characterEncoding'), literal(r.characterEncoding, xsd('string')));
 }
 
 /** A number as xsd:decimal's lexical form. */
 const decimal = (n: number) => literal(Number.isInteger(n) ? `${n}.0` : String(n), xsd('decimal'));
+
+/** xsd:decimal's lexical form of any number, small ones included (String(1e-7) is "1e-7", not a decimal). */
+function decimalText(n: number): string {
+  if (Number.isInteger(n)) return `${n}.0`;
+  const s = String(n);
+  return /e/i.test(s) ? n.toFixed(20).replace(/0+$/, '') : s;
+}
 
 /** A URL without its query and fragment, to compare a distribution's access URL with a service's endpoint. */
 function endpointKey(url: string): string | undefined {
@@ -301,7 +444,13 @@ function servicesOf(d: Distribution, servedBy: readonly ServedBy[]): ServedBy[] 
   return servedBy.filter((svc) => svc.endpointUrl.some((e) => keys.has(endpointKey(e))));
 }
 
-function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: readonly ServedBy[] = []): void {
+/** What GeoDCAT-AP says of every distribution of a geographic resource: its data's character encoding and spatial representation. */
+interface ResourceLevel {
+  characterEncoding?: string;
+  representationTechnique?: readonly string[];
+}
+
+function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: readonly ServedBy[] = [], geographic: ResourceLevel = {}): void {
   const n = d.uri && isIri(d.uri) ? namedNode(d.uri) : blankNode();
   b.add(s, dcat('distribution'), n);
   b.add(n, TYPE, dcat('Distribution'));
@@ -342,6 +491,9 @@ function distribution(b: Builder, s: Quad_Subject, d: Distribution, servedBy: re
   terms(b, n, ns('odrl', 'hasPolicy'), d.hasPolicy);
   terms(b, n, ns('dcatap', 'applicableLegislation'), d.applicableLegislation);
   b.node(n, dct('accessRights'), d.accessRights, `${NS.dct}RightsStatement`);
+  // GeoDCAT-AP: the resource's character encoding and spatial representation are its distributions'.
+  if (geographic.characterEncoding) b.add(n, ns('cnt', 'characterEncoding'), literal(geographic.characterEncoding, xsd('string')));
+  terms(b, n, ns('adms', 'representationTechnique'), geographic.representationTechnique ? [...geographic.representationTechnique] : undefined);
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -380,20 +532,25 @@ export function datasetQuads(d: ExportDataset, baseUrl: string): Quad[] {
   else {
     const servedBy = d.servedBy ?? [];
     const dists = list<Distribution>(r.distributions);
-    for (const dist of dists) distribution(b, s, dist, servedBy);
+    const geographic: ResourceLevel = {
+      ...(typeof r.characterEncoding === 'string' && { characterEncoding: r.characterEncoding }),
+      ...(Array.isArray(r.representationTechnique) && { representationTechnique: r.representationTechnique }),
+    };
+    for (const dist of dists) distribution(b, s, dist, servedBy, geographic);
     // A service serving the dataset at an endpoint none of its distributions gives: a distribution of its own.
     for (const svc of servedBy) {
       if (svc.endpointUrl.length === 0 || dists.some((dist) => servicesOf(dist, [svc]).length > 0)) continue;
-      distribution(b, s, { accessUrl: svc.endpointUrl[0] as string }, [svc]);
+      distribution(b, s, { accessUrl: svc.endpointUrl[0] as string }, [svc], geographic);
     }
   }
-  datasetExtras(b, s, r);
+  datasetExtras(b, s, r, d.sourceMetadataUrl);
+  geoDcatProperties(b, s, r);
   if (isIri(d.sourceUrl)) b.add(s, dct('source'), namedNode(d.sourceUrl));
   return b.quads;
 }
 
 /** The DCAT-AP 3.0.1 optional properties, written the way the DCAT adapter reads them back. */
-function datasetExtras(b: Builder, s: Quad_Subject, r: ExportDataset['record']): void {
+function datasetExtras(b: Builder, s: Quad_Subject, r: ExportDataset['record'], sourceMetadataUrl?: string): void {
   terms(b, s, dcat('inSeries'), r.inSeries);
   if (r.version) b.add(s, dcat('version'), literal(r.version));
   b.langs(s, ns('adms', 'versionNotes'), r.versionNotes);
@@ -435,7 +592,7 @@ function datasetExtras(b: Builder, s: Quad_Subject, r: ExportDataset['record']):
   if (r.first) b.add(s, dcat('first'), term(r.first));
   if (r.last) b.add(s, dcat('last'), term(r.last));
   if (r.prev) b.add(s, dcat('prev'), term(r.prev));
-  if (r.catalogRecord) catalogRecord(b, s, r.catalogRecord);
+  if (r.catalogRecord || sourceMetadataUrl !== undefined) catalogRecord(b, s, r.catalogRecord ?? {}, sourceMetadataUrl);
 }
 
 export interface CatalogPage {

@@ -125,7 +125,15 @@ export async function exportDatasets(db: Db, rows: readonly DatasetRow[], base: 
     const demoted = claimed.has(row.id);
     const serves = links.serves.get(row.id);
     const servedBy = links.servedBy.get(row.id);
-    const exported: ExportDataset = { ...d, ...(demoted && { uri: null }), ...(serves !== undefined && { servesDataset: serves }), ...(servedBy !== undefined && { servedBy }) };
+    // The original XML (an ISO 19139 record) is served as it was kept; the export links it from the catalogue record.
+    const xml = kept.get(row.id)?.format === 'application/xml';
+    const exported: ExportDataset = {
+      ...d,
+      ...(demoted && { uri: null }),
+      ...(serves !== undefined && { servesDataset: serves }),
+      ...(servedBy !== undefined && { servedBy }),
+      ...(xml && { sourceMetadataUrl: `${base}/api/v1/datasets/${row.id}/source` }),
+    };
     const iri = datasetIri(exported, base);
     const node = DataFactory.namedNode(iri);
     iris.push(iri);

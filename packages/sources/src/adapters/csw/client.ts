@@ -11,6 +11,7 @@ import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { readXmlDocument } from '../soap/stream.ts';
+import type { DetachOptions } from '../soap/stream.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
@@ -34,7 +35,7 @@ const CAPABILITIES_MAX_BYTES = 10 * 1024 * 1024;
  * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
  * again with the new mapping instead of being skipped as unchanged.
  */
-const MAPPING_VERSION = 'csw-map-3';
+const MAPPING_VERSION = 'csw-map-4';
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 
 /** How this source's records are asked for, decided from the config and the capabilities. */
@@ -58,7 +59,7 @@ export interface CswLimits {
   maxDepth: number;
   /** Characters of one element's text or one attribute value. */
   maxTextLength: number;
-  /** Elements of one answer (all are held: the records are mapped once the answer is read). */
+  /** Elements of one answer, counted whether held or not (a new page's records are mapped and dropped as each closes; a page read before is held whole). */
   maxElements: number;
 }
 
@@ -87,7 +88,7 @@ async function fetchXml(
   http: HttpOptions,
   max: { bytes: number; setting: string },
   what: string,
-  init: { body?: string; signal?: AbortSignal; pageNo?: number } = {},
+  init: { body?: string; signal?: AbortSignal; pageNo?: number; detach?: DetachOptions } = {},
 ): Promise<{ res: FetchResponse; text: string; root: XNode }> {
   const res = await fetchPage({
     url,
@@ -113,6 +114,7 @@ async function fetchXml(
       tooLarge: () =>
         error ? new FetchStatusError(res.url, res.status, {}) : new LimitExceededError(res.url, what, max.setting, limit, `the answer runs past ${limit} bytes; lower the source's pageSize`),
       text: parts,
+      ...(init.detach !== undefined && { detach: init.detach }),
     });
   } catch (err) {
     // An error status whose body is not a readable ExceptionReport is reported as the status.
@@ -227,8 +229,35 @@ function pageState(url: string): { start: number; matched?: number } {
   return { start: Number.isSafeInteger(start) && start >= 1 ? start : 1, ...(m !== undefined && { matched: Number(m) }) };
 }
 
-/** What one page's records map to. */
-async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[]): Promise<MappedBatch[]> {
+type Mapped = RecordMapResult & { record?: CanonicalDataset };
+
+/** The record elements the plan's format maps one by one (DCAT records go through the RDF parser, from their text). */
+function isRecordOf(plan: CswPlan, r: XNode): boolean {
+  return plan.format === 'iso19139' ? /^(?:MD_Metadata|MI_Metadata)$/.test(r.name) : plan.format === 'dc' && DC_RECORD_NAMES.has(r.name);
+}
+
+/**
+ * Maps a GetRecords page's ISO or Dublin Core records as they close while the page is read (each
+ * record's tree is then garbage, instead of some 20,000 elements a page living until its last byte
+ * and surviving into the old generation), keeping in the page's tree an element without children
+ * in its place. The records' XML texts are cut once the page is whole ({@link mapRecords}).
+ */
+function mapWhileReading(plan: CswPlan, early: Map<XNode, Mapped>): DetachOptions | undefined {
+  if (plan.format === 'dcat') return undefined;
+  return {
+    depth: 2,
+    parent: 'SearchResults',
+    replace: (node) => {
+      if (!isRecordOf(plan, node)) return node;
+      const stub: XNode = { ...node, children: [], text: '' };
+      early.set(stub, plan.format === 'iso19139' ? mapIsoRecord(node) : mapDcRecord(node));
+      return stub;
+    },
+  };
+}
+
+/** What one page's records map to; `early` holds those mapped while the page was read (without their XML, added here). */
+async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[], early?: ReadonlyMap<XNode, Mapped>): Promise<MappedBatch[]> {
   const out: MappedBatch[] = [];
   const batches = new BatchCollector(batchSize, seen);
   const duplicate = (id: string) => `another record of this harvest already has identifier ${JSON.stringify(id)}; this one was skipped`;
@@ -237,21 +266,28 @@ async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: st
     if (full !== undefined) out.push(full);
   };
   const texts = recordTexts(text, records);
+  const mapped = (r: XNode, xml: string | undefined, map: (r: XNode, xml?: string) => Mapped): Mapped => {
+    const res = early?.get(r);
+    if (res === undefined) return map(r, xml);
+    // Where the mappers set it, last: the record's keys keep their order.
+    if (res.record !== undefined && xml !== undefined) res.record.sourceDescription = { format: 'application/xml', body: xml };
+    return res;
+  };
   for (const [i, r] of records.entries()) {
     if (plan.format === 'iso19139') {
-      if (!/^(?:MD_Metadata|MI_Metadata)$/.test(r.name)) {
+      if (!isRecordOf(plan, r)) {
         batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not ISO 19139 gmd:MD_Metadata; skipped (does the server honour outputSchema?)` });
         continue;
       }
-      add(mapIsoRecord(r, texts[i]));
+      add(mapped(r, texts[i], mapIsoRecord));
       continue;
     }
     if (plan.format === 'dc') {
-      if (!DC_RECORD_NAMES.has(r.name)) {
+      if (!isRecordOf(plan, r)) {
         batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not Dublin Core csw:Record; skipped (does the server honour outputSchema?)` });
         continue;
       }
-      add(mapDcRecord(r, texts[i]));
+      add(mapped(r, texts[i], mapDcRecord));
       continue;
     }
     // DCAT: each record's RDF/XML goes through the DCAT adapter's parser and mapper.
@@ -314,9 +350,15 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
     opts.signal?.throwIfAborted();
     const url = cswPageUrl(plan.endpoint, start, matched);
     const query: GetRecordsQuery = { version: plan.version, outputSchema: plan.outputSchema, typeNames: plan.typeNames, startPosition: start, maxRecords: plan.pageSize, ...(plan.constraint !== undefined && { constraint: plan.constraint }) };
+    const validators = await opts.validators?.(url);
+    // A page read before is most likely unchanged (its hash, known once it is read, tells): mapped
+    // after reading, only if it changed. A new page is mapped while it is read.
+    const early = new Map<XNode, Mapped>();
+    const detach = validators?.bodyHash === undefined ? mapWhileReading(plan, early) : undefined;
     const { res, text, root } = await fetchXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
       ...(plan.method === 'post' && { body: getRecordsXml(query) }),
       ...(opts.signal !== undefined && { signal: opts.signal }),
+      ...(detach !== undefined && { detach }),
       pageNo,
     });
     const results = readSearchResults(root, res.url, res.status, pageNo);
@@ -361,13 +403,12 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
 
     const nextUrl = next === undefined ? undefined : cswPageUrl(plan.endpoint, next, matched);
     const hash = bodyHash(text);
-    const validators = await opts.validators?.(url);
     // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
     const notModified = validators?.bodyHash === hash;
     let batchCount = 0;
     let recordCount = 0;
     if (!notModified) {
-      for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems)) {
+      for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems, early)) {
         if (batchCount === 0) b.problems.unshift(...pageNotes.splice(0));
         recordCount += b.records.length;
         yield { type: 'batch', pageNo, url, batchNo: batchCount++, ...b };

@@ -3,6 +3,9 @@ import type { SourceAdapter } from '../../types.ts';
 import { harvestCsw } from './client.ts';
 import { parseCswConfig } from './config.ts';
 import type { CswConfig } from './config.ts';
+import { parseXml } from '../soap/xml.ts';
+import { mapIsoRecord } from './iso.ts';
+import type { IsoMapResult } from './iso.ts';
 
 export { parseCswConfig } from './config.ts';
 export type { CswConfig } from './config.ts';
@@ -12,7 +15,17 @@ export { CswExceptionError } from './protocol.ts';
 export type { CswCapabilities } from './protocol.ts';
 export { mapIsoRecord } from './iso.ts';
 export { mapDcRecord } from './dc.ts';
-export type { GeoDetails, IsoDataset } from './iso.ts';
+export type { GeoDetails, IsoDataset, IsoMapResult } from './iso.ts';
+
+/**
+ * Maps one ISO 19139 document given as text (a file, a record kept as XML) as a harvest maps it,
+ * its text kept as the record's source description.
+ * @param source the file or URL it came from, for errors.
+ * @throws ParseError for XML that is not well formed or has a DTD.
+ */
+export function mapIsoXml(xml: string, source: string): IsoMapResult {
+  return mapIsoRecord(parseXml(xml, source, 'ISO 19139 metadata').root, xml);
+}
 
 /** The config's choices that do not depend on the server, as preview notes. */
 function describeMapping(c: CswConfig): RecordProblem[] {

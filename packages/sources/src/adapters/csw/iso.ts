@@ -1,4 +1,4 @@
-import type { Agent, CanonicalDataset, ContactPoint, DataService, Distribution, LangListMap, LangMap, PeriodOfTime, Resource } from '@hasad/core';
+import type { Agent, CanonicalDataset, Conformity, ContactPoint, DataService, Distribution, LangListMap, LangMap, PeriodOfTime, Resource, ResponsibleParty, SpatialResolution } from '@hasad/core';
 import { RecordProblems } from '../shared/batches.ts';
 import type { RecordMapResult } from '../shared/batches.ts';
 import { normaliseDate } from '../shared/values.ts';
@@ -6,8 +6,8 @@ import type { XNode } from '../soap/xml.ts';
 import { anchorHref, at, attr, codeValue, first, kids, langText, langTextAt, readLocales, text, textAt } from './iso-xml.ts';
 import type { Locales } from './iso-xml.ts';
 import {
-  dataThemesFor, frequencyUri, INSPIRE_SERVICE_TYPES, inspireTheme, languageUri, MD_METADATA_CHILDREN, PROTOCOL_STANDARDS, RESOURCE_TYPE_SERVICE, SERVICE_TYPE_BASE,
-  TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
+  charsetName, dataThemesFor, DEGREE_OF_CONFORMITY_BASE, frequencyUri, INSPIRE_SERVICE_TYPES, inspireTheme, languageUri, MD_METADATA_CHILDREN, partyRoleUri, PROTOCOL_STANDARDS,
+  referenceSystemUri, representationTypeUri, RESOURCE_TYPE_SERVICE, resourceTypeUri, SERVICE_CATEGORY_BASE, SERVICE_TYPE_BASE, TOPIC_CATEGORIES, TOPIC_CATEGORY_BASE,
 } from './vocab.ts';
 
 /**
@@ -238,17 +238,24 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
   record.language = [...new Set(record.language)];
   const metaLang = codeValue(first(root, 'language')) ?? textAt(root, 'language');
   if (metaLang !== undefined) geo.metadataLanguage = languageUri(metaLang) ?? metaLang;
-  const charset = codeValue(first(ident, 'characterSet')) ?? codeValue(first(root, 'characterSet'));
+  const resourceCharset = codeValue(first(ident, 'characterSet'));
+  const metadataCharset = codeValue(first(root, 'characterSet'));
+  const charset = resourceCharset ?? metadataCharset;
   if (charset !== undefined) geo.characterSet = charset;
 
+  const resolutions: SpatialResolution[] = [];
   for (const r of at(ident, 'spatialResolution/MD_Resolution')) {
     const scale = textAt(r, 'equivalentScale/MD_RepresentativeFraction/denominator');
-    if (scale !== undefined) geo.spatialResolution.push(`1:${scale}`);
+    if (scale !== undefined) {
+      geo.spatialResolution.push(`1:${scale}`);
+      if (Number(scale) > 0) resolutions.push({ scale: Number(scale) });
+    }
     const dist = first(r, 'distance');
     const d = text(dist);
     if (d !== undefined) {
       const uom = attr(dist?.children[0], 'uom');
       geo.spatialResolution.push(uom === undefined ? d : `${d} ${uom}`);
+      if (Number(d) > 0) resolutions.push({ distance: Number(d), ...(uom !== undefined && { unit: uom }) });
     }
   }
   const frequency = codeValue(first(ident, 'resourceMaintenance/MD_MaintenanceInformation/maintenanceAndUpdateFrequency'));
@@ -275,6 +282,11 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
     pr.warn('iso_no_format', 'distributions', 'the record gives no distribution format (ISO 19139 requires one for datasets and series)');
   }
   fillDcatAp3(record, geo);
+  fillGeoDcatAp(record, geo, { resolutions, ...(resourceCharset !== undefined && { resourceCharset }), ...(metadataCharset !== undefined && { metadataCharset }) });
+  const purpose = nonEmpty(langTextAt(ident, 'purpose', locales));
+  if (purpose !== undefined) record.purpose = purpose;
+  const representations = at(ident, 'spatialRepresentationType').map(codeValue).filter((c): c is string => c !== undefined);
+  if (representations.length > 0) record.representationTechnique = [...new Set(representations.map(representationTypeUri))].sort();
   if (xml !== undefined) record.sourceDescription = { format: 'application/xml', body: xml };
   return { record, problems: pr.list, identifier: record.identifier };
 }
@@ -304,11 +316,11 @@ function fillDcatAp3(record: IsoDataset, geo: GeoDetails): void {
   if (access?.text !== undefined) record.accessRightsStatement = { ...(access.uri !== undefined && { uri: access.uri }), label: access.text };
   if (geo.geometries.length > 0) {
     record.locations = uniqueSorted(
+      // One literal per property (DCAT-AP 3.0.1 allows one locn:geometry and one dcat:bbox a
+      // location): the box as WKT geometry, and as GeoJSON its dcat:bbox.
       geo.geometries.map((g) => ({
-        geometry: [
-          { value: g.wkt, datatype: 'http://www.opengis.net/ont/geosparql#wktLiteral' },
-          { value: g.geojson, datatype: 'https://www.iana.org/assignments/media-types/application/vnd.geo+json' },
-        ],
+        geometry: [{ value: g.wkt, datatype: 'http://www.opengis.net/ont/geosparql#wktLiteral' }],
+        bbox: [{ value: g.geojson, datatype: 'https://www.iana.org/assignments/media-types/application/vnd.geo+json' }],
       })),
     );
   }
@@ -316,6 +328,59 @@ function fillDcatAp3(record: IsoDataset, geo: GeoDetails): void {
   if (geo.metadataModified !== undefined || geo.metadataLanguage !== undefined) {
     record.catalogRecord = { ...(geo.metadataModified !== undefined && { modified: geo.metadataModified }), ...(geo.metadataLanguage !== undefined && { language: [geo.metadataLanguage] }) };
   }
+}
+
+/** A length in metres, when the unit of measure says metres (`m`, `metre`, EPSG's 9001 in URN or IRI form). */
+function inMetres(r: SpatialResolution): number | undefined {
+  if (!('distance' in r)) return undefined;
+  return /^(?:m|metres?|meters?|(?:urn:ogc:def:uom:EPSG::|https?:\/\/www\.opengis\.net\/def\/uom\/EPSG\/0\/)9001)$/i.test(r.unit ?? '') ? r.distance : undefined;
+}
+
+/**
+ * The GeoDCAT-AP (extended profile) fields of the canonical record, following SEMIC's mapping of
+ * ISO 19139: creation date, resource type, topic categories, reference systems, spatial resolution
+ * (a distance in metres is also dcat:spatialResolutionInMeters), the responsible parties of the
+ * resource and of the metadata by role, every conformity test, character encodings, and a
+ * service's ISO 19119 categories (keywords of INSPIRE's SpatialDataServiceCategory register).
+ */
+function fillGeoDcatAp(record: IsoDataset, geo: GeoDetails, o: { resolutions: SpatialResolution[]; resourceCharset?: string; metadataCharset?: string }): void {
+  if (geo.created !== undefined) record.created = geo.created;
+  record.resourceType = resourceTypeUri(geo.resourceType);
+  if (geo.topicCategories.length > 0) record.topicCategory = [...new Set(geo.topicCategories)].sort();
+  if (geo.referenceSystems.length > 0) record.referenceSystem = [...new Set(geo.referenceSystems.map(referenceSystemUri))].sort();
+  if (o.resolutions.length > 0) record.spatialResolution = uniqueSorted(o.resolutions);
+  const metres = o.resolutions.map(inMetres).find((m) => m !== undefined);
+  if (metres !== undefined) record.spatialResolutionInMeters = metres;
+  const party = (p: IsoParty): ResponsibleParty[] => {
+    const agent = agentOf(p);
+    return Object.keys(agent).length === 0 ? [] : [{ role: partyRoleUri(p.role), agent }];
+  };
+  const parties = geo.parties.filter((p) => !p.metadata).flatMap(party);
+  if (parties.length > 0) record.responsibleParty = uniqueSorted(parties);
+  const conformity = geo.conformity.map((c): Conformity => ({
+    specification: { ...(c.uri !== undefined && { uri: c.uri }), ...(Object.keys(c.specification).length > 0 && { label: c.specification }) },
+    ...(c.date !== undefined && { specificationDate: c.date }),
+    degree: DEGREE_OF_CONFORMITY_BASE + (c.pass === true ? 'conformant' : c.pass === false ? 'notConformant' : 'notEvaluated'),
+    ...(c.explanation !== undefined && { explanation: c.explanation }),
+  }));
+  if (conformity.length > 0) record.conformity = uniqueSorted(conformity);
+  if (o.resourceCharset !== undefined) record.characterEncoding = charsetName(o.resourceCharset);
+  if (record.dataService !== undefined) {
+    const categories = geo.keywordSets.flatMap((set) => set.keywords.map((k) => k.uri).filter((u): u is string => u?.startsWith(SERVICE_CATEGORY_BASE) === true));
+    if (categories.length > 0) record.serviceCategory = [...new Set(categories)].sort();
+  }
+  // The metadata record itself: its identifier, character encoding, contacts and point of contact.
+  const metadata = geo.parties.filter((p) => p.metadata);
+  const metadataParties = metadata.flatMap(party);
+  const contact = metadata.find((p) => p.role === 'pointOfContact') ?? metadata[0];
+  const contactPoint = contact === undefined ? undefined : contactOf(contact);
+  record.catalogRecord = {
+    ...record.catalogRecord,
+    identifier: record.identifier,
+    ...(o.metadataCharset !== undefined && { characterEncoding: charsetName(o.metadataCharset) }),
+    ...(metadataParties.length > 0 && { responsibleParty: uniqueSorted(metadataParties) }),
+    ...(contactPoint !== undefined && Object.keys(contactPoint).length > 0 && { contactPoint }),
+  };
 }
 
 /** Distinct values sorted by their JSON, so the record does not depend on the order of the XML. */
@@ -689,7 +754,10 @@ function mapDistributions(root: XNode, ident: XNode | undefined, locales: Locale
     if (service !== undefined) {
       d.format = service;
       // GeoDCAT-AP: the WMS/WFS/… endpoint is the distribution's dcat:accessService.
-      d.accessService = [{ endpointUrl: [url], ...(nonEmpty(title) && { title }), ...(protocol !== undefined && { conformsTo: [{ label: { '': protocol } }] }) }];
+      // Its dct:conformsTo: the protocol's standard (GeoDCAT-AP's geodcatap:serviceProtocol), named as the record names the protocol.
+      const standard = PROTOCOL_STANDARDS[service];
+      const conformsTo = protocol === undefined && standard === undefined ? undefined : [{ ...(standard !== undefined && { uri: standard }), ...(protocol !== undefined && { label: { '': protocol } }) }];
+      d.accessService = [{ endpointUrl: [url], ...(nonEmpty(title) && { title }), ...(conformsTo !== undefined && { conformsTo }) }];
       geo.accessServices.push({ endpointUrl: url, serviceType: service, ...(protocol !== undefined && { protocol }), ...(nonEmpty(title) && { title }) });
     } else {
       if (fn === 'download' || /DOWNLOAD/i.test(protocol ?? '')) d.downloadUrl = url;

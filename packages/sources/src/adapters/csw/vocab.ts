@@ -189,3 +189,57 @@ export const PROTOCOL_STANDARDS: Readonly<Record<string, string>> = {
   WPS: 'http://www.opengeospatial.org/standards/wps',
   ATOM: 'https://www.rfc-editor.org/rfc/rfc4287',
 };
+
+/** INSPIRE's registers GeoDCAT-AP takes its values from. */
+export const RESOURCE_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/ResourceType/';
+export const RESPONSIBLE_PARTY_ROLE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/';
+export const DEGREE_OF_CONFORMITY_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/DegreeOfConformity/';
+export const SERVICE_CATEGORY_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceCategory/';
+export const SPATIAL_REPRESENTATION_TYPE_BASE = 'http://inspire.ec.europa.eu/metadata-codelist/SpatialRepresentationType/';
+
+/** ISO 19139 MD_SpatialRepresentationTypeCode values INSPIRE's register has. */
+const SPATIAL_REPRESENTATION_TYPES = new Set(['vector', 'grid', 'textTable', 'tin', 'stereoModel', 'video']);
+
+/** adms:representationTechnique of an ISO spatial representation type: the INSPIRE IRI, else the code as given. */
+export function representationTypeUri(code: string): string {
+  return SPATIAL_REPRESENTATION_TYPES.has(code) ? SPATIAL_REPRESENTATION_TYPE_BASE + code : code;
+}
+
+/** ISO 19139 scope codes the INSPIRE ResourceType register has. */
+const RESOURCE_TYPES = new Set(['dataset', 'series', 'service']);
+
+/** geodcatap:resourceType of an ISO scope code: the INSPIRE ResourceType IRI, else the code as given. */
+export function resourceTypeUri(code: string): string {
+  return RESOURCE_TYPES.has(code) ? RESOURCE_TYPE_BASE + code : code;
+}
+
+/** ISO 19115 CI_RoleCode values the INSPIRE ResponsiblePartyRole register has. */
+const RESPONSIBLE_PARTY_ROLES = new Set(['resourceProvider', 'custodian', 'owner', 'user', 'distributor', 'originator', 'pointOfContact', 'principalInvestigator', 'processor', 'publisher', 'author']);
+
+/** dcat:hadRole of an ISO role code: the INSPIRE ResponsiblePartyRole IRI, else the code as given. */
+export function partyRoleUri(code: string): string {
+  return RESPONSIBLE_PARTY_ROLES.has(code) ? RESPONSIBLE_PARTY_ROLE_BASE + code : code;
+}
+
+/**
+ * A reference system's code as the OGC IRI GeoDCAT-AP writes (`http://www.opengis.net/def/crs/EPSG/0/4258`)
+ * when it is an EPSG code in one of its usual spellings (`EPSG:4258`, `urn:ogc:def:crs:EPSG::4258`,
+ * `urn:ogc:def:crs:EPSG:6.6:4258`, `http://www.opengis.net/gml/srs/epsg.xml#4258`), else as given.
+ */
+export function referenceSystemUri(code: string): string {
+  const c = code.trim();
+  const epsg = /^(?:urn:ogc:def:crs:)?EPSG:(?:[\d.]*:)?(\d+)$/i.exec(c)?.[1] ?? /^https?:\/\/www\.opengis\.net\/gml\/srs\/epsg\.xml#(\d+)$/i.exec(c)?.[1];
+  return epsg === undefined ? c : `http://www.opengis.net/def/crs/EPSG/0/${epsg}`;
+}
+
+/** ISO 19139 MD_CharacterSetCode values → IANA charset names (cnt:characterEncoding). */
+const CHARSETS: Readonly<Record<string, string>> = {
+  ucs2: 'ISO-10646-UCS-2', ucs4: 'ISO-10646-UCS-4', utf7: 'UTF-7', utf8: 'UTF-8', utf16: 'UTF-16',
+  usAscii: 'US-ASCII', jis: 'ISO-2022-JP', shiftJIS: 'Shift_JIS', eucJP: 'EUC-JP', eucKR: 'EUC-KR', big5: 'Big5', GB2312: 'GB2312', ebcdic: 'IBM037',
+};
+
+/** The IANA name of an ISO character set code (`utf8` → `UTF-8`, `8859part1` → `ISO-8859-1`), else the code as given. */
+export function charsetName(code: string): string {
+  const part = /^8859part(\d+)$/.exec(code)?.[1];
+  return part !== undefined ? `ISO-8859-${part}` : (CHARSETS[code] ?? code);
+}

@@ -194,4 +194,25 @@ describe('a whole XML document read as it arrives (readXmlDocument, the CSW read
     await expect(read('<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')).rejects.toThrow(/refused/);
     await expect(read('<r><a></b></r>')).rejects.toBeInstanceOf(ParseError);
   });
+  it('hands on the elements to detach as they close, whole, and keeps what replaces them', async () => {
+    const seen: string[] = [];
+    const root = await readXmlDocument(chunks('<r><s n="2"><m><t>a</t><t>b</t></m><x/><m><t>c</t></m></s><m><t>d</t></m></r>'), {
+      source: 'http://geo.test/csw', contentType: undefined, format: 'CSW GetRecords response', limits, settings, maxBytes: 1e6, tooLarge: () => new Error('too large'),
+      detach: {
+        depth: 2,
+        parent: 's',
+        replace: (node) => {
+          // Handed on when it closes: its whole subtree is there, and the elements after it are not yet read.
+          seen.push(`${node.name}:${node.children.map((c) => c.text).join('')}`);
+          return { ...node, children: [], text: 'kept' };
+        },
+      },
+    });
+    expect(seen).toEqual(['m:ab', 'x:', 'm:c']);
+    const s = root.children[0]!;
+    expect(s.attrs[0]).toMatchObject({ name: 'n', value: '2' });
+    expect(s.children.map((c) => `${c.name}:${c.text}:${c.children.length}`)).toEqual(['m:kept:0', 'x:kept:0', 'm:kept:0']);
+    // Not a child of the named parent: left in the tree.
+    expect(root.children[1]?.children[0]?.text).toBe('d');
+  });
 });

@@ -100,6 +100,22 @@ export interface EnvelopeStreamOptions {
   format?: string;
   /** The settings `limit_exceeded` errors name, when not the SOAP ones (another kind reading XML with its own limits). */
   settings?: Record<keyof SoapLimits, string>;
+  /** With `whole`: elements handed on as they close, see {@link XmlDocumentOptions.detach}. */
+  detach?: DetachOptions;
+}
+
+/**
+ * Elements of a document kept whole that are handed on as they close and replaced in their
+ * parent by what `replace` returns (a CSW page's records, mapped one by one: a record's tree is
+ * garbage once mapped, instead of the page's whole tree living until its last byte is read).
+ */
+export interface DetachOptions {
+  /** The depth of the elements (the root is at 0). */
+  depth: number;
+  /** The local name their parent must have. */
+  parent: string;
+  /** Receives the element, whole; returns what its parent keeps in its place. */
+  replace: (node: XNode) => XNode;
 }
 
 function stepMatches(step: PathStep | undefined, name: string, prefix: string, uri: string, ns: Namespaces): boolean {
@@ -171,7 +187,7 @@ export class EnvelopeStream {
     p.on('attribute', (a) => this.pending.push(a));
     if (o.whole === true) {
       p.on('opentag', (tag) => this.openWhole(tag));
-      p.on('closetag', () => this.nodes.pop());
+      p.on('closetag', () => this.closeWhole());
       p.on('text', (t) => this.textWhole(t));
       p.on('cdata', (t) => this.textWhole(t));
     } else {
@@ -327,8 +343,19 @@ export class EnvelopeStream {
     const node: XNode = { name: local, prefix, uri, attrs: this.buildAttributes(scope), text: '', children: NO_CHILDREN, scope, doc: this.doc };
     if (parentNode === undefined) this.root = node;
     else adopt(parentNode, node);
-    this.pending.length = 0;
+    // Most elements have no attribute: setting an array's length costs even when it is 0 already.
+    if (this.pending.length !== 0) this.pending.length = 0;
     nodes.push(node);
+  }
+
+  private closeWhole(): void {
+    const nodes = this.nodes;
+    const node = nodes.pop() as XNode;
+    const detach = this.o.detach;
+    if (detach === undefined || nodes.length !== detach.depth) return;
+    const parent = nodes[nodes.length - 1] as XNode;
+    // The element was adopted last (it is closing): it is the parent's last child.
+    if (parent.name === detach.parent) parent.children[parent.children.length - 1] = detach.replace(node);
   }
 
   private textWhole(t: string): void {
@@ -505,6 +532,11 @@ export interface XmlDocumentOptions {
   tooLarge: () => Error;
   /** Receives the decoded text as it is read (the caller may need the whole text, or its start for a message). */
   text?: string[];
+  /**
+   * Elements handed on as they close (a GetRecords page's records), each replaced in its parent by
+   * what `replace` returns. Every element still counts towards `maxNodes`.
+   */
+  detach?: DetachOptions;
 }
 
 /**
@@ -530,6 +562,7 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
     onRecord: () => undefined,
     whole: true,
     format: o.format,
+    ...(o.detach !== undefined && { detach: o.detach }),
   });
   let decoder: ReturnType<typeof streamDecoder> | undefined;
   let head: Buffer[] = [];
