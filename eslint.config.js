@@ -29,4 +29,16 @@ export default [
     files: ['packages/db/**', 'bench/**', '**/*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // @hasad/db reads and writes rows and knows no rules: scoring (@hasad/quality) and the
+    // search columns are prepared by its callers (the loader's `prepareRecord`, @hasad/pipeline),
+    // so the package below every other imports none of them but @hasad/core.
+    files: ['packages/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^@hasad/(?!core(/|$))', message: '@hasad/db depends on @hasad/core only: prepare or score in the caller (e.g. @hasad/pipeline) and hand the repository the values.' }] },
+      ],
+    },
+  },
 ];

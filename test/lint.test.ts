@@ -40,3 +40,19 @@ describe('only @hasad/db talks to PostgreSQL (eslint no-restricted-imports)', ()
     expect(await reported(path, code)).toEqual([]);
   });
 });
+
+describe('@hasad/db imports no other @hasad package but @hasad/core', () => {
+  it.each([
+    ["import { scoreDataset } from '@hasad/quality';", 'packages/db/src/repositories/lint-probe.repository.ts'],
+    ["import { prepareRecord } from '@hasad/pipeline';", 'packages/db/src/lint-probe.int.test.ts'],
+  ])('refuses %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual(['no-restricted-imports']);
+  });
+
+  it.each([
+    ["import { searchColumns } from '@hasad/core';", 'packages/db/src/repositories/lint-probe.repository.ts'],
+    ["import { scoreDataset } from '@hasad/quality';", 'packages/pipeline/src/lint-probe.ts'],
+  ])('allows %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual([]);
+  });
+});

@@ -13,7 +13,6 @@ import {
   getRunTimeline,
   getRunWithOwner,
   getSource,
-  getSourceQuality,
   groupRunProblems,
   isUuid,
   iterateRunProblems,
@@ -27,7 +26,7 @@ import {
   updateSource,
 } from '@hasad/db';
 import { counted } from '@hasad/i18n';
-import { cancelHarvestRun, enqueueHarvestRun } from '@hasad/pipeline';
+import { cancelHarvestRun, enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewView } from '../espace/views.ts';

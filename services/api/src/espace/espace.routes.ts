@@ -10,7 +10,6 @@ import {
   getOrganizationNotifications,
   getRunWithOwner,
   getSource,
-  getSourceQuality,
   groupRunProblems,
   isUuid,
   latestRunWithProblems,
@@ -21,7 +20,7 @@ import {
 } from '@hasad/db';
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
-import { enqueueHarvestRun } from '@hasad/pipeline';
+import { enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
 import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
 import { html } from '../dashboard/html.ts';

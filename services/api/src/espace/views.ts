@@ -1,5 +1,6 @@
 import { redactUrl } from '@hasad/core';
-import type { PendingWithdrawal, ProblemGroup, Run, RunPoint, SourceQuality } from '@hasad/db';
+import type { PendingWithdrawal, ProblemGroup, Run, RunPoint } from '@hasad/db';
+import type { SourceQuality } from '@hasad/quality';
 import { counted, dirOf, formatDateTime, formatNumber, improvementText, LANGS, problemText, scheduleText, severityText, statusText, triggerText, type Lang } from '@hasad/i18n';
 import { historyChart } from '../dashboard/charts.ts';
 import { html, safeHref, type Html } from '../dashboard/html.ts';

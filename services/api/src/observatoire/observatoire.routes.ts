@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { listScoreboard, SCOREBOARD_SORTS, type ScoreboardSort } from '@hasad/db';
+import { SCOREBOARD_SORTS, type ScoreboardSort } from '@hasad/db';
+import { listScoreboard } from '@hasad/pipeline';
 import { isLang, negotiateLang } from '@hasad/i18n';
 import { sendHtml } from '../dashboard/dashboard.routes.ts';
 import type { ApiDeps } from '../deps.ts';

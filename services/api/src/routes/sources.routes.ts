@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { redactConfig, redactUrl } from '@hasad/core';
-import { getSourceQuality, isUuid, listSourcesWithLastRun, type SourceWithLastRun, type TokenPrincipal } from '@hasad/db';
+import { isUuid, listSourcesWithLastRun, type SourceWithLastRun, type TokenPrincipal } from '@hasad/db';
+import { getSourceQuality } from '@hasad/pipeline';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
