@@ -41,4 +41,22 @@ export default [
       ],
     },
   },
+  {
+    // A route module of the API registers its routes; what two of them share lives in a module
+    // that registers nothing (services/api/src/shared/, or beside its domain), so that routes can
+    // move or go without dragging others. Only app.ts and ops.ts, which register them, import
+    // route modules. The database rule applies here too (this entry replaces the first one's options).
+    files: ['services/api/src/**/*.routes.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...DATABASE_MODULES,
+            { regex: '\\.routes(\\.ts)?$', message: 'A route module imports no other route module: move what both need to services/api/src/shared/ (or beside its domain).' },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -41,6 +41,27 @@ describe('only @hasad/db talks to PostgreSQL (eslint no-restricted-imports)', ()
   });
 });
 
+describe('an API route module imports no other route module', () => {
+  it.each([
+    ["import { sendHtml } from '../dashboard/dashboard.routes.ts';", 'services/api/src/espace/espace.routes.ts'],
+    ["import { visibleSource } from './sources.routes.ts';", 'services/api/src/routes/runs.routes.ts'],
+    ["import { previewRunner } from '../routes/preview.routes';", 'services/api/src/dashboard/dashboard.routes.ts'],
+  ])('refuses %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual(['no-restricted-imports']);
+  });
+
+  it.each([
+    ["import { visibleSource } from '../shared/sources.ts';", 'services/api/src/routes/runs.routes.ts'],
+    ["import { catalogRoutes } from './routes/catalog.routes.ts';", 'services/api/src/app.ts'],
+  ])('allows %s in %s', async (code, path) => {
+    expect(await reported(path, code)).toEqual([]);
+  });
+
+  it('keeps refusing the database driver in a route module', async () => {
+    expect(await reported('services/api/src/routes/lint-probe.routes.ts', "import pg from 'pg';")).toEqual(['no-restricted-imports']);
+  });
+});
+
 describe('@hasad/db imports no other @hasad package but @hasad/core', () => {
   it.each([
     ["import { scoreDataset } from '@hasad/quality';", 'packages/db/src/repositories/lint-probe.repository.ts'],

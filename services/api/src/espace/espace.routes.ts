@@ -22,7 +22,8 @@ import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
 import { enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
-import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
+import { crossSite, sendHtml } from '../shared/html-reply.ts';
+import { nextRunTimes } from '../shared/schedules.ts';
 import { html } from '../dashboard/html.ts';
 import {
   clearSessionCookie,
@@ -38,10 +39,10 @@ import {
 } from '../dashboard/session.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { previewRunner } from '../routes/preview.routes.ts';
-import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../routes/registration.routes.ts';
+import { previewRunner } from '../shared/preview-runner.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../shared/sources.ts';
 import { checkFeedUrl } from '../source-input.ts';
-import { runReviewText } from '../routes/runs.routes.ts';
+import { runReviewText } from '../shared/runs.ts';
 import { l, type LabelKey } from './i18n.ts';
 import { ESPACE_PATH as E, notificationsView, registerView, runHref, runView, signInView, sourcesView, sourceView, spacePage, type RegisterValues, type SpaceContext } from './views.ts';
 
