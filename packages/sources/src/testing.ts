@@ -1,7 +1,12 @@
+/**
+ * Test helpers of @hasad/sources (its `./testing` export), for its own tests: a loopback HTTP
+ * server standing in for an institution, a path router for it, and HTTP options that allow it.
+ * Not imported by the package itself.
+ */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpOptions } from '../../src/types.ts';
+import type { HttpOptions } from './types.ts';
 
 /** A request as the loopback server saw it. */
 export interface SeenRequest {
