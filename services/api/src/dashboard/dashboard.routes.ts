@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { neutraliseCsvCell, redactUrl } from '@hasad/core';
 import {
@@ -31,6 +30,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewView } from '../espace/views.ts';
 import { crossSite, sendHtml } from '../shared/html-reply.ts';
+import { prepareHtmlScope } from '../shared/html-scope.ts';
 import { previewRunner } from '../shared/preview-runner.ts';
 import { runReviewText } from '../shared/runs.ts';
 import { nextRunTimes } from '../shared/schedules.ts';
@@ -128,16 +128,7 @@ type Body = Record<string, string | undefined>;
  */
 export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
-    // HTML pages for people, not part of the API: left out of /openapi.json.
-    scope.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, hide: true };
-    });
-    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
-    // HTML forms post application/x-www-form-urlencoded, which Fastify does not parse itself;
-    // URLSearchParams does it in one line, without a plugin.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    await prepareHtmlScope(scope, deps);
     scope.decorateRequest('dashboardSession', null);
     // BullMQ's own connection: sessions are a handful of small keys under the deployment's prefix.
     const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fastifyCookie from '@fastify/cookie';
 import { fetchSettings, HasadError } from '@hasad/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -23,6 +22,7 @@ import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } fr
 import { enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
 import { crossSite, sendHtml } from '../shared/html-reply.ts';
+import { prepareHtmlScope } from '../shared/html-scope.ts';
 import { nextRunTimes } from '../shared/schedules.ts';
 import { html } from '../dashboard/html.ts';
 import {
@@ -87,13 +87,7 @@ const DONE: ReadonlySet<string> = new Set(['harvest', 'harvestLive', 'confirm', 
  */
 export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
-    scope.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, hide: true };
-    });
-    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    await prepareHtmlScope(scope, deps);
     scope.decorateRequest('spaceSession', null);
     const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX, 'espace');
 

@@ -1,4 +1,4 @@
-import { listRuns, listRunsOfOrganization, type Run, type TokenPrincipal } from '@hasad/db';
+import { listRuns, listRunsOfOrganization, runCountsOf, type Run, type TokenPrincipal } from '@hasad/db';
 import { reviewText, type Lang } from '@hasad/i18n';
 import type { ApiDeps } from '../deps.ts';
 import { runItem } from '../schemas.ts';
@@ -21,13 +21,7 @@ export function toRunItem(run: Run) {
     status: run.status,
     trigger: run.trigger,
     attempts: run.attempts,
-    seen: run.seen,
-    created: run.created,
-    updated: run.updated,
-    unchanged: run.unchanged,
-    withdrawn: run.withdrawn,
-    invalid: run.invalid,
-    pendingWithdrawals: run.pendingWithdrawals,
+    ...runCountsOf(run),
     error: run.error,
     errorCode: run.errorCode,
     pagesTotal: run.pagesTotal,
