@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createOrganization, createRun, createSource, loadBatch, type DbHandle, type LoadRecord } from '@hasad/db';
-import { createTestDatabase } from '@hasad/db/testing';
+import { createRun, loadBatch, type DbHandle, type LoadRecord } from '@hasad/db';
+import { createTestSourceDatabase } from '@hasad/db/testing';
 import { prepareRecord } from './prepare-record.ts';
 
 // A dataset row as the loader writes it (record, search columns and quality score prepared by
 // prepareRecord), against a real database.
 describe('a dataset row as the loader writes it', () => {
   let h: DbHandle;
-  let drop: () => Promise<void>;
   let sourceId: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const t = await createTestDatabase();
-    drop = t.drop;
-    h = createDb(t.url);
-    const org = await createOrganization(h.db, { slug: 'org-row', name: 'Org' });
-    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+    ({ h, sourceId, close } = await createTestSourceDatabase('org-row'));
   });
-  afterAll(async () => {
-    await h?.close();
-    await drop?.();
-  });
+  afterAll(async () => close?.());
 
   it('keeps a typical dataset row (about 3 KB) in one piece: nothing goes to the TOAST table', async () => {
     // A harvested record as the generated bench catalogue has them: titles, description and

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchColumns, type PrepareRecord } from '@hasad/core';
-import { createDb, type DbHandle } from '../client.ts';
-import { createTestDatabase } from '../testing.ts';
+import type { DbHandle } from '../client.ts';
+import { createTestSourceDatabase } from '../testing.ts';
 import { createOrganization } from './organizations.repository.ts';
 import { createSource } from './sources.repository.ts';
 import { createRun, markFetchDone, recordPage } from './runs.repository.ts';
@@ -27,20 +27,13 @@ const prepare: PrepareRecord = (record) => {
 // The loader's batch transaction and finalise, against a real database.
 describe('loadBatch and finaliseRun', () => {
   let h: DbHandle;
-  let drop: () => Promise<void>;
   let sourceId: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const t = await createTestDatabase();
-    drop = t.drop;
-    h = createDb(t.url);
-    const org = await createOrganization(h.db, { slug: 'org-load', name: 'Org' });
-    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+    ({ h, sourceId, close } = await createTestSourceDatabase('org-load'));
   });
-  afterAll(async () => {
-    await h?.close();
-    await drop?.();
-  });
+  afterAll(async () => close?.());
 
   async function runWith(batches: LoadRecord[][], opts: { repeat?: boolean } = {}) {
     const run = await createRun(h.db, sourceId, 'manual');
