@@ -18,6 +18,7 @@ import { createSource } from '../packages/db/src/repositories/sources.repository
 import { createRun } from '../packages/db/src/repositories/runs.repository.ts';
 import type pg from 'pg';
 import { loadBatch, type LoadBatchInput } from '../packages/db/src/repositories/load.repository.ts';
+import { prepareRecord } from '@hasad/pipeline';
 import { generatedRecord } from './lib/generated-records.ts';
 import { readCpuSeconds } from './lib/proc.ts';
 
@@ -87,7 +88,7 @@ async function phase(h: DbHandle, sourceId: string, version: number, before: boo
     for (let i = b * BATCH; i < Math.min(ROWS, (b + 1) * BATCH); i++) records.push(generatedRecord(i, version));
     const input = { runId: run.id, sourceId, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] };
     if (before) await loadBatchBefore(h.pool, input);
-    else await loadBatch(h.pool, input);
+    else await loadBatch(h.pool, input, prepareRecord);
   }
   const ms = performance.now() - started;
   const node = process.cpuUsage(node0);

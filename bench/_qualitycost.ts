@@ -7,14 +7,15 @@
  */
 import { parseArgs } from 'node:util';
 import type { CanonicalDataset } from '@hasad/core';
-import { scoreDataset, toStored } from '@hasad/quality';
+import { CRITERION_NAMES, scoreDataset, toStored } from '@hasad/quality';
+import { computeSourceQuality, getSourceQuality, prepareRecord, refreshSourceQuality } from '@hasad/pipeline';
 import { createDb } from '../packages/db/src/client.ts';
 import { createTestDatabase } from '../packages/db/src/testing.ts';
 import { createOrganization } from '../packages/db/src/repositories/organizations.repository.ts';
 import { createSource } from '../packages/db/src/repositories/sources.repository.ts';
 import { createRun } from '../packages/db/src/repositories/runs.repository.ts';
 import { loadBatch } from '../packages/db/src/repositories/load.repository.ts';
-import { computeSourceQuality, getSourceQuality, pickLinksToCheck, refreshSourceQuality } from '../packages/db/src/repositories/quality.repository.ts';
+import { pickLinksToCheck } from '../packages/db/src/repositories/quality.repository.ts';
 import { generatedRecord } from './lib/generated-records.ts';
 
 const { values: args } = parseArgs({ options: { datasets: { type: 'string', default: '100000' }, repeat: { type: 'string', default: '5' } } });
@@ -50,7 +51,7 @@ try {
   const t = performance.now();
   for (let b = 0; b * 1000 < N; b++) {
     const records = Array.from({ length: Math.min(1000, N - b * 1000) }, (_, j) => generatedRecord(b * 1000 + j));
-    await loadBatch(h.pool, { runId: run.id, sourceId: source.id, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] });
+    await loadBatch(h.pool, { runId: run.id, sourceId: source.id, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   }
   console.log(`loaded ${N} datasets in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   await h.pool.query('VACUUM ANALYZE datasets');
@@ -71,7 +72,7 @@ try {
   const q = await getSourceQuality(h.db, source.id);
   console.log(`  score ${q.score}/${q.max}, ${q.improvements.length} improvements`);
   const p = performance.now();
-  const links = await pickLinksToCheck(h.db, source.id, 20, run.id);
+  const links = await pickLinksToCheck(h.db, source.id, 20, run.id, { linkCriterion: CRITERION_NAMES.indexOf('accessUrlAnswers') });
   console.log(`pickLinksToCheck (20 of ${N} datasets): ${(performance.now() - p).toFixed(0)} ms, ${links.length} URLs`);
 } finally {
   await h.close();

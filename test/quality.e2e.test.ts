@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, createOrganization, getSourceQuality, rescoreDatasets } from '@hasad/db';
+import { createApiToken, createOrganization } from '@hasad/db';
+import { getSourceQuality, rescoreDatasets } from '@hasad/pipeline';
 import { fromStored } from '@hasad/quality';
 import { FeedServer } from '@hasad/testkit';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';

@@ -1,3 +1,4 @@
+import { prepareRecord } from '@hasad/pipeline';
 import { datasetTitle } from '@hasad/testkit';
 import type { DbHandle } from '../../packages/db/src/client.ts';
 import { createOrganization } from '../../packages/db/src/repositories/organizations.repository.ts';
@@ -101,7 +102,7 @@ export async function loadGeneratedCatalogue(
           records: ids.slice(b * BATCH, (b + 1) * BATCH).map((i) => generatedRecord(i, 1, { uniqueKeywords: opts.uniqueKeywords })),
           problems: [],
           invalidIdentifiers: [],
-        }),
+        }, prepareRecord),
       );
     }
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, type Run } from '@hasad/db';
+import { signInDashboard } from '../helpers/dashboard.ts';
 import { startTestPipeline, type TestPipeline } from '../helpers/pipeline.ts';
 import {
   catalogue,
@@ -9,7 +10,6 @@ import {
   printTable,
   probeHealth,
   HEALTH_MAX_MS,
-  signInDashboard,
   startCanary,
   startHostileServer,
   stream,

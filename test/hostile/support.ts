@@ -189,40 +189,6 @@ export function printTable(title: string, rows: CaseOutcome[]): void {
   console.log([`\n${title}`, line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line), ''].join('\n'));
 }
 
-/** The cookies a response set, as `name=value` pairs (attributes dropped). */
-function setCookies(res: Response, jar: Map<string, string>): void {
-  for (const c of res.headers.getSetCookie()) {
-    const [pair = ''] = c.split(';');
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    if (value === '' || /max-age=0\b/i.test(c)) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-
-/**
- * Signs in to the dashboard of a listening API with an operator token through its form, over
- * real HTTP, as a browser does. Returns the `Cookie` header of the session.
- */
-export async function signInDashboard(apiUrl: string, operatorToken: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const form = await fetch(`${apiUrl}/dashboard/sign-in`, { redirect: 'manual' });
-  setCookies(form, jar);
-  const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? '';
-  const res = await fetch(`${apiUrl}/dashboard/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, next: '/dashboard', token: operatorToken }).toString(),
-  });
-  await res.arrayBuffer();
-  if (res.status !== 303) throw new Error(`dashboard sign-in answered ${res.status}`);
-  setCookies(res, jar);
-  return cookie();
-}
-
 /** The cells of a CSV file (RFC 4180 quoting; CRLF or LF line ends; a leading BOM dropped). */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

@@ -14,16 +14,14 @@ import {
   findOrganizationBySlug,
   getRun,
   getSource,
-  getSourceQuality,
   listApiTokens,
   listSources,
-  rescoreDatasets,
   reviewSource,
   revokeApiToken,
   runMigrations,
   type DbHandle,
 } from '@hasad/db';
-import { cancelHarvestRun, checkSchedule, type CancelResult } from '@hasad/pipeline';
+import { cancelHarvestRun, checkSchedule, getSourceQuality, rescoreDatasets, type CancelResult } from '@hasad/pipeline';
 import { Queues } from '@hasad/queues';
 import { adapterKinds, fetchCswCapabilities, fetchCswRecord, getAdapter, listSoapOperations, parseCswConfig, previewSource } from '@hasad/sources';
 import { httpOptions, triggerHarvest, waitForRun } from './commands.ts';

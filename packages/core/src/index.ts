@@ -1,5 +1,7 @@
 export * from './record.ts';
 export * from './load-batch.ts';
+export * from './search-columns.ts';
+export * from './quality-figures.ts';
 export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';

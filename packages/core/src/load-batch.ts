@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SOURCE_DESCRIPTION_FORMATS } from './record.ts';
 import { PROBLEM_SEVERITIES } from './vocabulary.ts';
+import type { SearchColumns } from './search-columns.ts';
 
 /** A plain object, as a record is after JSON (what `z.record` accepted before; arrays are not records). */
 function isPlainObject(v: unknown): v is object {
@@ -48,3 +49,16 @@ export const loadBatchPayload = z.object({
   invalidIdentifiers: z.array(z.string()),
 });
 export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
+
+/**
+ * What the loader derives from a record before writing it: the search and facet columns and the
+ * quality score. The loader's processor supplies it as a callback (`PrepareRecord`) that
+ * `loadBatch` of @hasad/db calls only for the records it will write, after cleaning them: the
+ * repository writes rows, it neither scores nor builds search columns itself.
+ */
+export interface PreparedRecord {
+  search: SearchColumns;
+  /** The score and its stored form (@hasad/quality's `toStored`); null leaves the row unscored. */
+  quality: { score: number; stored: object } | null;
+}
+export type PrepareRecord = (record: Record<string, unknown>) => PreparedRecord;

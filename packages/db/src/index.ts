@@ -14,7 +14,6 @@ export * from './repositories/registration.repository.ts';
 export * from './repositories/changes.repository.ts';
 export * from './repositories/retention.repository.ts';
 export * from './repositories/notifications.repository.ts';
-export { searchColumns, searchNorm, formatLabel, languageKey } from './search-columns.ts';
 export * from './repositories/dashboard.repository.ts';
 export * from './repositories/autocomplete.repository.ts';
 export * from './repositories/field-query.ts';

@@ -6,7 +6,7 @@ import { createOrganization } from './repositories/organizations.repository.ts';
 import { createSource } from './repositories/sources.repository.ts';
 import { createRun } from './repositories/runs.repository.ts';
 import { loadBatch } from './repositories/load.repository.ts';
-import { searchNorm } from './search-columns.ts';
+import { searchColumns, searchNorm } from '@hasad/core';
 
 // The loader derives the search and facet columns in JavaScript; every other writer gets them
 // from the SQL functions through a trigger. Both must give the same columns, or a dataset's
@@ -84,7 +84,7 @@ describe('search columns', () => {
   it('are the same whether the loader or the SQL functions derive them', async () => {
     const run = await createRun(h.db, sourceId, 'manual');
     const records = RECORDS.map((r, i) => ({ identifier: `r${i}`, uri: null, hash: `h${i}`, modifiedAt: null, record: { identifier: `r${i}`, ...r } }));
-    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] });
+    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, (record) => ({ search: searchColumns(record), quality: null }));
     const rows = await compare(`source_id = '${sourceId}'`);
     expect(rows).toHaveLength(RECORDS.length);
     for (const r of rows) {

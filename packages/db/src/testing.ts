@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createDb, type DbHandle } from './client.ts';
 import { runMigrations } from './migrate.ts';
+import { createOrganization } from './repositories/organizations.repository.ts';
+import { createSource } from './repositories/sources.repository.ts';
 
 /**
  * A fresh, migrated database for one test file, dropped by `drop()`. Tests never share a
@@ -24,6 +27,25 @@ export async function createTestDatabase(baseUrl = process.env.DATABASE_URL ?? '
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A fresh test database (createTestDatabase), opened, with one organisation (`slug`) and one
+ * DCAT source of it: what a test of loading needs. `close()` closes the pool and drops it.
+ */
+export async function createTestSourceDatabase(slug: string): Promise<{ h: DbHandle; sourceId: string; close(): Promise<void> }> {
+  const t = await createTestDatabase();
+  const h = createDb(t.url);
+  const org = await createOrganization(h.db, { slug, name: 'Org' });
+  const sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+  return {
+    h,
+    sourceId,
+    async close() {
+      await h.close();
+      await t.drop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { NotificationContext } from '@hasad/db';
+import { runCountsOf, type NotificationContext, type RunCounts } from '@hasad/db';
 import { improvementText, problemText, type Lang } from '@hasad/i18n';
 import type { NotifyEvent } from '@hasad/queues';
 
@@ -21,18 +21,8 @@ export interface NotificationEvent {
     trigger: string;
     startedAt: string | null;
     finishedAt: string | null;
-    counts: {
-      pagesFetched: number;
-      pagesNotModified: number;
-      seen: number;
-      created: number;
-      updated: number;
-      unchanged: number;
-      withdrawn: number;
-      invalid: number;
-      /** Datasets a `needs_review` run would withdraw once confirmed. */
-      pendingWithdrawals: number | null;
-    };
+    /** Pages fetched and answered 304, then the dataset counts (`pendingWithdrawals`: what a `needs_review` run would withdraw once confirmed). */
+    counts: { pagesFetched: number; pagesNotModified: number } & RunCounts;
     error: { code: string | null; message: string } | null;
     review: { reason: string | null; message: string | null } | null;
     /** The source's metadata quality score after this run, its maximum, and after the previous run (`quality_drop`). */
@@ -76,17 +66,7 @@ export function buildEvent(kind: NotifyEvent, ctx: NotificationContext, settings
       trigger: run.trigger,
       startedAt: iso(run.startedAt),
       finishedAt: iso(run.finishedAt),
-      counts: {
-        pagesFetched: run.pagesFetched,
-        pagesNotModified: run.pagesNotModified,
-        seen: run.seen,
-        created: run.created,
-        updated: run.updated,
-        unchanged: run.unchanged,
-        withdrawn: run.withdrawn,
-        invalid: run.invalid,
-        pendingWithdrawals: run.pendingWithdrawals,
-      },
+      counts: { pagesFetched: run.pagesFetched, pagesNotModified: run.pagesNotModified, ...runCountsOf(run) },
       error: run.error ? { code: run.errorCode, message: run.error } : null,
       review: run.review ? { reason: run.review.reason ?? null, message: run.review.message ?? null } : null,
       quality: run.quality ? { score: run.quality.score ?? null, max: run.quality.max, previous: run.quality.previous ?? null } : null,

@@ -3,3 +3,7 @@ export * from './trigger.ts';
 export * from './notify.ts';
 export * from './cancel.ts';
 export * from './schedule.ts';
+export * from './prepare-record.ts';
+export * from './rescore.ts';
+export * from './source-quality.ts';
+export * from './scoreboard.ts';

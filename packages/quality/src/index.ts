@@ -4,4 +4,5 @@
  */
 export * from './score.ts';
 export * from './messages.ts';
-export { formatCode, isEuFileType, isIanaMediaType, isLicenceFromVocabulary, isAccessRightsFromVocabulary, isMachineReadable, isNonProprietary } from './vocabularies.ts';
+export { formatCode, isEuFileType, isIanaMediaType, isLicenceFromVocabulary, isAccessRightsFromVocabulary, isMachineReadable, isNonProprietary, isOpenFormat } from './vocabularies.ts';
+export * from './source-quality.ts';

@@ -129,6 +129,16 @@ export function isIanaMediaType(mediaType: string | undefined): boolean {
 
 export const isNonProprietary = (code: string | undefined): boolean => code !== undefined && NON_PROPRIETARY.has(code);
 export const isMachineReadable = (code: string | undefined): boolean => code !== undefined && MACHINE_READABLE.has(code);
+
+/**
+ * A distribution format counted as open by the publishers' scoreboard: its specification is open
+ * (non-proprietary) and a program can read it field by field (machine-readable): CSV, JSON, XML,
+ * RDF, GeoJSON, ODS… count; PDF (not machine-readable) and XLS (proprietary) do not.
+ */
+export function isOpenFormat(format: string | null | undefined, mediaType: string | null | undefined): boolean {
+  const code = formatCode(format ?? undefined, mediaType ?? undefined);
+  return isNonProprietary(code) && isMachineReadable(code);
+}
 export const isLicenceFromVocabulary = (licence: string | undefined): boolean => licence !== undefined && LICENCE_VOCABULARIES.some((re) => re.test(licence.trim()));
 export const isAccessRightsFromVocabulary = (v: string | undefined): boolean => v !== undefined && ACCESS_RIGHTS.test(v.trim());
 export const isUri = (v: string): boolean => /^(?:https?|urn):/i.test(v.trim());

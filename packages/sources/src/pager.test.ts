@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, PagingError, SourceLimitError } from '@hasad/core';
-import { loopbackHttp, startLoopback } from '../test/support/loopback.ts';
-import type { Handler, Loopback } from '../test/support/loopback.ts';
+import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
+import type { Handler, Loopback } from '@hasad/sources/testing';
 import { getAdapter, harvestWithConfig } from './adapters/index.ts';
 import type { HarvestEvent, PageEvent } from './types.ts';
 

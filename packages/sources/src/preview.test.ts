@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { soapDatasetServiceConfig, startCkanPortal, startSoapDatasetService } from '@hasad/testkit';
-import { routes, startLoopback } from '../test/support/loopback.ts';
+import { routes, startLoopback } from '@hasad/sources/testing';
 import { previewSource } from './preview.ts';
 
 // Preview stops after `limit` records: what it says about the mapping must not wait for the end

@@ -13,8 +13,8 @@ import type { CanonicalDataset, RecordProblem } from '@hasad/core';
 import { ParseError } from '@hasad/core';
 import { createDcatAdapter } from '../src/adapters/dcat/index.ts';
 import type { HarvestEvent, SourceAdapter } from '../src/types.ts';
-import { loopbackHttp, startLoopback } from './support/loopback.ts';
-import type { Loopback } from './support/loopback.ts';
+import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const conformance = path.resolve(repoRoot, '..', 'shared', 'conformance');

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
 import { ETALAB_CATALOGUE_MAPPING, csvAdapter } from '../src/adapters/csv/index.ts';
-import { loopbackHttp, startLoopback } from './support/loopback.ts';
-import type { Loopback } from './support/loopback.ts';
+import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const conformance = path.resolve(repoRoot, '..', 'shared', 'conformance');

@@ -17,7 +17,7 @@ import { readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts'
 import { previewSource } from '../src/preview.ts';
 import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
 import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../src/types.ts';
-import { loopbackHttp, startLoopback } from './support/loopback.ts';
+import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
 
 let service: CswService | undefined;
 afterEach(async () => {

@@ -12,8 +12,8 @@ import { FetchStatusError, HasadError, ParseError } from '@hasad/core';
 import type { CanonicalDataset } from '@hasad/core';
 import { listSoapOperations, soapAdapter } from '../src/adapters/soap/index.ts';
 import type { BatchEvent, HarvestEvent, PageEvent } from '../src/types.ts';
-import { loopbackHttp, startLoopback } from './support/loopback.ts';
-import type { Loopback } from './support/loopback.ts';
+import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const soapDir = path.resolve(repoRoot, '..', 'shared', 'conformance', 'soap');

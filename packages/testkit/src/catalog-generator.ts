@@ -23,6 +23,9 @@ const NS = {
   foaf: 'http://xmlns.com/foaf/0.1/',
   hydra: 'http://www.w3.org/ns/hydra/core#',
 };
+/** With `everyField`, the contact point's vocabulary too (left out otherwise, so plain pages stay as they were). */
+const NS_EVERY_FIELD = { ...NS, vcard: 'http://www.w3.org/2006/vcard/ns#' };
+type Namespaces = Record<string, string>;
 
 type Obj = { iri: string } | { value: string; lang?: string; datatype?: string };
 type Triple = [subject: string, predicate: string, object: Obj];
@@ -48,7 +51,16 @@ export interface GenerateOptions {
   omit?: Set<number>;
   /** Use the older `hydra:PagedCollection` / `hydra:nextPage` vocabulary. */
   legacyPaging?: boolean;
+  /**
+   * Also gives each dataset what a national catalogue's records carry beyond the basics: a
+   * contact point (vcard), landing page, spatial and temporal coverage, frequency, languages,
+   * distribution titles, and names for the publishing organisations: for tests of the mapping.
+   */
+  everyField?: boolean;
 }
+
+/** The names the generator gives organisation `k` (the publisher of dataset `i` is `i % 7`) with `everyField`. */
+export const organisationName = (k: number): { fr: string; ar: string } => ({ fr: `Organisation ${k}`, ar: `المؤسسة ${k}` });
 
 /** The identifier the generator gives dataset `i` (what `dct:identifier` says). */
 export const datasetIdentifier = (i: number) => `ds-${String(i).padStart(6, '0')}`;
@@ -63,7 +75,29 @@ export function datasetTitle(i: number, revised = false): { fr: string; ar: stri
   };
 }
 
-function datasetTriples(i: number, base: string, revised: boolean): Triple[] {
+/** The triples `everyField` adds to dataset `i` (subject `s`). */
+function moreFieldsTriples(i: number, s: string, base: string): Triple[] {
+  const vcard = NS_EVERY_FIELD.vcard;
+  const contact = `${s}#contact`;
+  const period = `${s}#period`;
+  return [
+    [s, `${NS.dcat}contactPoint`, { iri: contact }],
+    [contact, `${NS.rdf}type`, { iri: `${vcard}Organization` }],
+    [contact, `${vcard}fn`, { value: 'Service des données' }],
+    [contact, `${vcard}hasEmail`, { iri: 'mailto:donnees@example.ma' }],
+    [s, `${NS.dcat}landingPage`, { iri: `${base}/fr/dataset/${i}` }],
+    [s, `${NS.dct}spatial`, { iri: 'https://sws.geonames.org/2542007/' }],
+    [s, `${NS.dct}temporal`, { iri: period }],
+    [period, `${NS.rdf}type`, { iri: `${NS.dct}PeriodOfTime` }],
+    [period, `${NS.dcat}startDate`, { value: '2020-01-01', datatype: `${NS.xsd}date` }],
+    [period, `${NS.dcat}endDate`, { value: '2020-12-31', datatype: `${NS.xsd}date` }],
+    [s, `${NS.dct}accrualPeriodicity`, { iri: 'http://publications.europa.eu/resource/authority/frequency/MONTHLY' }],
+    [s, `${NS.dct}language`, { iri: 'http://publications.europa.eu/resource/authority/language/FRA' }],
+    [s, `${NS.dct}language`, { iri: 'http://publications.europa.eu/resource/authority/language/ARA' }],
+  ];
+}
+
+function datasetTriples(i: number, base: string, revised: boolean, everyField: boolean): Triple[] {
   const s = `${base}/dataset/${i}`;
   const title = datasetTitle(i, revised);
   const theme = THEMES[i % THEMES.length];
@@ -82,6 +116,7 @@ function datasetTriples(i: number, base: string, revised: boolean): Triple[] {
     [s, `${NS.dct}issued`, { value: `2024-01-${day}`, datatype: `${NS.xsd}date` }],
     [s, `${NS.dct}modified`, { value: `2026-11-${day}T10:00:00Z`, datatype: `${NS.xsd}dateTime` }],
     [s, `${NS.dct}license`, { iri: 'https://creativecommons.org/licenses/by/4.0/' }],
+    ...(everyField ? moreFieldsTriples(i, s, base) : []),
   ];
   for (const [fmt, media] of [['CSV', 'text/csv'], ['JSON', 'application/json']] as const) {
     const d = `${s}/${fmt.toLowerCase()}`;
@@ -93,6 +128,7 @@ function datasetTriples(i: number, base: string, revised: boolean): Triple[] {
       [d, `${NS.dcat}mediaType`, { iri: `http://www.iana.org/assignments/media-types/${media}` }],
       [d, `${NS.dcat}byteSize`, { value: String(1000 + (i % 50000)), datatype: `${NS.xsd}nonNegativeInteger` }],
     );
+    if (everyField) t.push([d, `${NS.dct}title`, { value: `Fichier ${fmt}`, lang: 'fr' }]);
   }
   return t;
 }
@@ -112,7 +148,14 @@ export function generatePage(opts: GenerateOptions, n: number, format: FeedForma
   for (let i = (n - 1) * size; i < Math.min(all, n * size); i++) {
     if (opts.omit?.has(i)) continue;
     triples.push([cat, `${NS.dcat}dataset`, { iri: `${base}/dataset/${i}` }]);
-    for (const t of datasetTriples(i, base, opts.revised?.has(i) ?? false)) triples.push(t);
+    for (const t of datasetTriples(i, base, opts.revised?.has(i) ?? false, opts.everyField ?? false)) triples.push(t);
+  }
+  if (opts.everyField) {
+    for (let k = 0; k < 7; k++) {
+      const org = `${base}/organisation/${k}`;
+      const name = organisationName(k);
+      triples.push([org, `${NS.rdf}type`, { iri: `${NS.foaf}Organization` }], [org, `${NS.foaf}name`, { value: name.fr, lang: 'fr' }], [org, `${NS.foaf}name`, { value: name.ar, lang: 'ar' }]);
+    }
   }
   if (pages > 1) {
     const web = opts.baseUrl;
@@ -128,7 +171,7 @@ export function generatePage(opts: GenerateOptions, n: number, format: FeedForma
       if (n > 1) triples.push([self, `${NS.hydra}previous`, { iri: pageUrl(web, n - 1) }]);
     }
   }
-  return serialize(triples, format, base);
+  return serialize(triples, format, base, opts.everyField ? NS_EVERY_FIELD : NS);
 }
 
 export function pageCount(opts: GenerateOptions): number {
@@ -136,14 +179,14 @@ export function pageCount(opts: GenerateOptions): number {
   return Math.max(1, Math.ceil(opts.datasets / size));
 }
 
-function serialize(triples: Triple[], format: FeedFormat, base: string): string {
+function serialize(triples: Triple[], format: FeedFormat, base: string, ns: Namespaces): string {
   switch (format) {
     case 'turtle':
-      return toTurtle(triples, base);
+      return toTurtle(triples, base, ns);
     case 'ntriples':
       return triples.map(([s, p, o]) => `<${s}> <${p}> ${ntObj(o)} .`).join('\n') + '\n';
     case 'rdfxml':
-      return toRdfXml(triples);
+      return toRdfXml(triples, ns);
     case 'jsonld':
       return toJsonLd(triples);
   }
@@ -169,9 +212,9 @@ function groupBySubject(triples: Triple[]): Map<string, Triple[]> {
  * Turtle as publishers write it: prefixes (dataset IRIs included), `a`, and `,` object lists.
  * About the size of the issue's reference file (~1.2 kB per dataset).
  */
-function toTurtle(triples: Triple[], base: string): string {
+function toTurtle(triples: Triple[], base: string, ns: Namespaces): string {
   const prefixes: Record<string, string> = {
-    ...NS,
+    ...ns,
     ds: `${base}/dataset/`,
     theme: 'http://publications.europa.eu/resource/authority/data-theme/',
     ft: 'http://publications.europa.eu/resource/authority/file-type/',
@@ -202,16 +245,16 @@ function toTurtle(triples: Triple[], base: string): string {
 }
 
 const xmlEsc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-function qname(p: string): string {
-  for (const [prefix, ns] of Object.entries(NS)) if (p.startsWith(ns)) return `${prefix}:${p.slice(ns.length)}`;
+function qname(p: string, namespaces: Namespaces): string {
+  for (const [prefix, ns] of Object.entries(namespaces)) if (p.startsWith(ns)) return `${prefix}:${p.slice(ns.length)}`;
   throw new Error(`no prefix for ${p}`);
 }
-function toRdfXml(triples: Triple[]): string {
-  const out = ['<?xml version="1.0" encoding="utf-8"?>', `<rdf:RDF ${Object.entries(NS).map(([k, v]) => `xmlns:${k}="${v}"`).join(' ')}>`];
+function toRdfXml(triples: Triple[], ns: Namespaces): string {
+  const out = ['<?xml version="1.0" encoding="utf-8"?>', `<rdf:RDF ${Object.entries(ns).map(([k, v]) => `xmlns:${k}="${v}"`).join(' ')}>`];
   for (const [s, ts] of groupBySubject(triples)) {
     out.push(`<rdf:Description rdf:about="${xmlEsc(s)}">`);
     for (const [, p, o] of ts) {
-      const q = qname(p);
+      const q = qname(p, ns);
       if ('iri' in o) out.push(`  <${q} rdf:resource="${xmlEsc(o.iri)}"/>`);
       else out.push(`  <${q}${o.lang ? ` xml:lang="${o.lang}"` : ''}${o.datatype ? ` rdf:datatype="${o.datatype}"` : ''}>${xmlEsc(o.value)}</${q}>`);
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createRun, createSource, loadBatch, type LoadRecord } from '@hasad/db';
+import { prepareRecord } from '@hasad/pipeline';
 import { startApiHarness, type ApiHarness } from './test-harness.ts';
 
 // Issue 11, "addresses that belong to one record": organisation B publishes organisation A's
@@ -21,7 +22,7 @@ async function publish(slug: string, records: LoadRecord[]) {
   const org = await createOrganization(h.deps.db, { slug, name: slug });
   const sourceId = (await createSource(h.deps.db, { organizationId: org.id, kind: 'dcat', url: `https://${slug}.example.ma/feed` })).id;
   const run = await createRun(h.deps.db, sourceId, 'manual');
-  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] });
+  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   const res = await h.pool.query<{ id: string; source_identifier: string }>('SELECT id, source_identifier FROM datasets WHERE source_id = $1', [sourceId]);
   for (const r of res.rows) ids[`${slug}/${r.source_identifier}`] = r.id;
 }

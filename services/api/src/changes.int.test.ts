@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization, createRun, createSource, finaliseRun, loadBatch, markFetchDone, pruneChanges, recordPage, type LoadRecord } from '@hasad/db';
+import { prepareRecord } from '@hasad/pipeline';
 import { startApiHarness, type ApiHarness } from './test-harness.ts';
 
 // The change feed (GET /api/v1/changes) and conditional requests (ETag, Last-Modified, 304)
@@ -20,7 +21,7 @@ const rec = (i: number, v = 1): LoadRecord => ({
 /** One complete run of the source listing exactly `records` (so finalise withdraws the rest). */
 async function harvest(records: LoadRecord[]) {
   const run = await createRun(h.deps.db, sourceId, 'manual');
-  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] });
+  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   await recordPage(h.deps.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
   await markFetchDone(h.deps.db, run.id);
   return finaliseRun(h.pool, run.id, { withdrawThreshold: 1 });

@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, createOrganization } from '@hasad/db';
+import { startLoopback, type Loopback } from '@hasad/sources/testing';
 import { generatePage, MEDIA_TYPES } from '@hasad/testkit';
 import { httpCall, startApiHarness, type ApiHarness, type HttpAnswer } from './test-harness.ts';
 
@@ -18,39 +19,6 @@ const MAX_BYTES = 5 * 1024 * 1024;
 const RSS_BUDGET = 200 * 1024 * 1024;
 /** Requests per second to one host, across the workers and the previews. */
 const HOST_RATE = 2;
-
-interface Hit {
-  path: string;
-  at: number;
-}
-
-interface Loopback {
-  url: string;
-  port: number;
-  hits: Hit[];
-  close(): Promise<void>;
-}
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Loopback> {
-  const hits: Hit[] = [];
-  const server: Server = createServer((req, res) => {
-    hits.push({ path: req.url ?? '/', at: Date.now() });
-    handler(req, res);
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    hits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Gzip of `bytes` zero bytes, compressed as a stream: the inflated body never exists here. */
 async function gzipBomb(bytes: number): Promise<Buffer> {
@@ -109,10 +77,12 @@ async function stillHealthy(label: string): Promise<void> {
 
 beforeAll(async () => {
   bomb = await gzipBomb(256 * 1024 * 1024);
-  canary = await serve((_req, res) => res.writeHead(200, { 'content-type': MEDIA_TYPES.turtle }).end(''));
-  target = await serve((req, res) => {
+  canary = await startLoopback((_req, res) => {
+    res.writeHead(200, { 'content-type': MEDIA_TYPES.turtle }).end('');
+  });
+  target = await startLoopback((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const feed = (datasets: number) => generatePage({ datasets, pageSize: 0, baseUrl: `${target.url}/feed` }, 1, 'turtle');
+    const feed = (datasets: number) => generatePage({ datasets, pageSize: 0, baseUrl: `${target.base}/feed` }, 1, 'turtle');
     switch (path) {
       case '/feed30.ttl':
       case '/paced.ttl':
@@ -160,7 +130,7 @@ beforeAll(async () => {
   token = (await createApiToken(h.deps.db, { role: 'organization', organizationId: org.id })).token;
 
   // Warm up (parsers, connection pools) before measuring where memory starts.
-  expect((await preview(`${target.url}/feed30.ttl`)).status).toBe(200);
+  expect((await preview(`${target.base}/feed30.ttl`)).status).toBe(200);
   rssBaseline = process.memoryUsage().rss;
 });
 
@@ -185,7 +155,7 @@ describe('POST /api/v1/preview refuses addresses of the platform’s own network
     expect(res.body.error.code).toBe('fetch_refused');
     expect(res.body.error.message).toMatch(rule);
     expect(res.body.error.message).toContain('private and loopback hosts are not allowed');
-    expect(canary.hits).toEqual([]);
+    expect(canary.requests).toEqual([]);
     await stillHealthy(label);
   });
 
@@ -194,14 +164,14 @@ describe('POST /api/v1/preview refuses addresses of the platform’s own network
     ['to the cloud metadata address', '/to-metadata', /address 169\.254\.169\.254 is link-local/],
     ['to another loopback port', '/to-loopback', /address 127\.0\.0\.1 is loopback.*the allow-list covers it only on port/],
   ])('an allow-listed server redirecting %s: refused at the hop', async (label, path, rule) => {
-    const before = target.hits.length;
-    const res = await preview(`${target.url}${path}`);
+    const before = target.requests.length;
+    const res = await preview(`${target.base}${path}`);
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error.code).toBe('fetch_refused');
     expect(res.body.error.message).toMatch(rule);
     // The first hop was made (it is allow-listed); the second never left.
-    expect(target.hits.slice(before).map((x) => x.path)).toEqual([path]);
-    expect(canary.hits).toEqual([]);
+    expect(target.requests.slice(before).map((x) => x.path)).toEqual([path]);
+    expect(canary.requests).toEqual([]);
     await stillHealthy(`redirect ${label}`);
   });
 });
@@ -209,7 +179,7 @@ describe('POST /api/v1/preview refuses addresses of the platform’s own network
 describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
   it('a gzip bomb (256 MB of zeros in a few hundred kB) is refused at the size limit counted after decompression', async () => {
     expect(bomb.length).toBeLessThan(MAX_BYTES);
-    const res = await preview(`${target.url}/bomb.ttl`);
+    const res = await preview(`${target.base}/bomb.ttl`);
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error.code).toBe('fetch_refused');
     expect(res.body.error.message).toContain(`exceeds the limit of ${MAX_BYTES} bytes (maxBytes)`);
@@ -217,7 +187,7 @@ describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
   });
 
   it('a body ten times the limit without a Content-Length is refused once the limit is passed', async () => {
-    const res = await preview(`${target.url}/huge.ttl`);
+    const res = await preview(`${target.base}/huge.ttl`);
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error.code).toBe('fetch_refused');
     expect(res.body.error.message).toContain(`exceeds the limit of ${MAX_BYTES} bytes (maxBytes)`);
@@ -225,7 +195,7 @@ describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
   });
 
   it('a declared 2 GB body is refused from its Content-Length', async () => {
-    const res = await preview(`${target.url}/huge-declared.ttl`);
+    const res = await preview(`${target.base}/huge-declared.ttl`);
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.error.code).toBe('fetch_refused');
     expect(res.body.error.message).toContain(`exceeds the limit of ${MAX_BYTES} bytes (maxBytes)`);
@@ -233,7 +203,7 @@ describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
   });
 
   it('a normal feed still previews after all of that, and memory stayed bounded throughout', async () => {
-    const res = await preview(`${target.url}/feed30.ttl`, { limit: 3 });
+    const res = await preview(`${target.base}/feed30.ttl`, { limit: 3 });
     expect(res.status).toBe(200);
     expect(res.body.records).toHaveLength(3);
     await stillHealthy('after the hostile cases');
@@ -244,10 +214,10 @@ describe('POST /api/v1/preview stops oversized bodies while streaming', () => {
 describe('POST /api/v1/preview shares the per-host limits of the workers (Redis)', () => {
   it('previews to one host are spaced by its request rate, counted on the server', async () => {
     const n = 6;
-    const before = target.hits.length;
-    const answers = await Promise.all(Array.from({ length: n }, () => preview(`${target.url}/paced.ttl`)));
+    const before = target.requests.length;
+    const answers = await Promise.all(Array.from({ length: n }, () => preview(`${target.base}/paced.ttl`)));
     for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(200);
-    const starts = target.hits
+    const starts = target.requests
       .slice(before)
       .filter((x) => x.path === '/paced.ttl')
       .map((x) => x.at)
@@ -264,10 +234,10 @@ describe('POST /api/v1/preview shares the per-host limits of the workers (Redis)
     const worker = h.deps.queues.hostLimiter({ maxConcurrent: 2, perSecond: HOST_RATE });
     await worker.backOff(`127.0.0.1:${target.port}`, 1500);
     const asked = Date.now();
-    const before = target.hits.length;
-    const res = await preview(`${target.url}/paced.ttl`);
+    const before = target.requests.length;
+    const res = await preview(`${target.base}/paced.ttl`);
     expect(res.status).toBe(200);
-    const hit = target.hits.slice(before).find((x) => x.path === '/paced.ttl');
+    const hit = target.requests.slice(before).find((x) => x.path === '/paced.ttl');
     expect(hit!.at - asked).toBeGreaterThanOrEqual(1300);
   });
 
@@ -275,20 +245,20 @@ describe('POST /api/v1/preview shares the per-host limits of the workers (Redis)
     const worker = h.deps.queues.hostLimiter({ maxConcurrent: 2, perSecond: HOST_RATE });
     const host = `127.0.0.1:${target.port}`;
     const permits = [await worker.acquire(host), await worker.acquire(host)];
-    const before = target.hits.length;
-    const pending = preview(`${target.url}/paced.ttl`);
+    const before = target.requests.length;
+    const pending = preview(`${target.base}/paced.ttl`);
     await new Promise((r) => setTimeout(r, 1200));
-    expect(target.hits.slice(before)).toEqual([]);
+    expect(target.requests.slice(before)).toEqual([]);
     const released = Date.now();
     for (const p of permits) if (p.ok) p.release();
     expect((await pending).status).toBe(200);
-    expect(target.hits.slice(before)[0]!.at).toBeGreaterThanOrEqual(released);
+    expect(target.requests.slice(before)[0]!.at).toBeGreaterThanOrEqual(released);
   });
 });
 
 describe('POST /api/v1/preview defaults', () => {
   it('without a limit, a feed of 30 records gives exactly the first 20', async () => {
-    const res = await preview(`${target.url}/feed30.ttl`);
+    const res = await preview(`${target.base}/feed30.ttl`);
     expect(res.status).toBe(200);
     expect(res.body.records).toHaveLength(20);
     expect(res.body.pages).toBe(1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dueScoreboards, refreshDueScoreboards, refreshOrganizationScoreboard } from '@hasad/db';
+import { dueScoreboards } from '@hasad/db';
+import { refreshDueScoreboards, refreshOrganizationScoreboard } from '@hasad/pipeline';
 import { startApiHarness, type ApiHarness } from './test-harness.ts';
 
 // The publishers' scoreboard against a real PostgreSQL: organisations with datasets, runs and

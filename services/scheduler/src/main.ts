@@ -1,4 +1,5 @@
-import { listenForSourceChanges, pruneChanges, pruneRunHistory, refreshDueScoreboards, refreshSearchVocabularyIfChanged } from '@hasad/db';
+import { listenForSourceChanges, pruneChanges, pruneRunHistory, refreshSearchVocabularyIfChanged } from '@hasad/db';
+import { refreshDueScoreboards } from '@hasad/pipeline';
 import { repairOrphanRuns, reconcileSchedules, type SchedulerDeps } from './reconcile.ts';
 
 /**

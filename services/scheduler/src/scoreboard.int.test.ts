@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, queueSettings } from '@hasad/core';
-import { createDb, createOrganization, createSource, getOrganizationScoreboard, type DbHandle } from '@hasad/db';
+import { createDb, createOrganization, createSource, type DbHandle } from '@hasad/db';
+import { getOrganizationScoreboard } from '@hasad/pipeline';
 import { createTestDatabase } from '@hasad/db/testing';
 import { Queues } from '@hasad/queues';
 import { startScheduler } from './main.ts';

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { languageKey } from '../search-columns.ts';
+import { languageKey } from '@hasad/core';
 import { fieldQuerySql, type FieldQuery } from './field-query.ts';
 import { isUuid } from './sources.repository.ts';
 

@@ -13,7 +13,13 @@ export interface RunCounts {
   unchanged: number;
   withdrawn: number;
   invalid: number;
+  /** Datasets a `needs_review` run would withdraw once confirmed. */
   pendingWithdrawals: number | null;
+}
+
+/** The dataset counts of a run (or anything that carries them), alone and in their usual order. */
+export function runCountsOf(r: RunCounts): RunCounts {
+  return { seen: r.seen, created: r.created, updated: r.updated, unchanged: r.unchanged, withdrawn: r.withdrawn, invalid: r.invalid, pendingWithdrawals: r.pendingWithdrawals };
 }
 
 export interface FinaliseResult extends RunCounts {

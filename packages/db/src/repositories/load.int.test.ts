@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle } from '../client.ts';
-import { createTestDatabase } from '../testing.ts';
+import { searchColumns, type PrepareRecord } from '@hasad/core';
+import type { DbHandle } from '../client.ts';
+import { createTestSourceDatabase } from '../testing.ts';
 import { createOrganization } from './organizations.repository.ts';
 import { createSource } from './sources.repository.ts';
 import { createRun, markFetchDone, recordPage } from './runs.repository.ts';
@@ -17,31 +18,32 @@ const rec = (i: number, v = 1): LoadRecord => ({
   record: { identifier: `id-${i}`, title: { fr: `Jeu ${i} v${v}`, ar: `مجموعة ${i}` } },
 });
 
+// The loader hands loadBatch @hasad/pipeline's preparer (search columns and quality score);
+// here the search columns alone, and each record handed to it is kept, to see which were.
+let prepared: Array<Record<string, unknown>> = [];
+const prepare: PrepareRecord = (record) => {
+  prepared.push(record);
+  return { search: searchColumns(record), quality: null };
+};
+
 // The loader's batch transaction and finalise, against a real database.
 describe('loadBatch and finaliseRun', () => {
   let h: DbHandle;
-  let drop: () => Promise<void>;
   let sourceId: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const t = await createTestDatabase();
-    drop = t.drop;
-    h = createDb(t.url);
-    const org = await createOrganization(h.db, { slug: 'org-load', name: 'Org' });
-    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+    ({ h, sourceId, close } = await createTestSourceDatabase('org-load'));
   });
-  afterAll(async () => {
-    await h?.close();
-    await drop?.();
-  });
+  afterAll(async () => close?.());
 
   async function runWith(batches: LoadRecord[][], opts: { repeat?: boolean } = {}) {
     const run = await createRun(h.db, sourceId, 'manual');
     for (const [i, records] of batches.entries()) {
       const input = { runId: run.id, sourceId, pageNo: 1, batchNo: i, records, problems: [], invalidIdentifiers: [] };
-      await loadBatch(h.pool, input);
+      await loadBatch(h.pool, input, prepare);
       // BullMQ is at-least-once: a second delivery of the same batch must change nothing.
-      if (opts.repeat) await loadBatch(h.pool, input);
+      if (opts.repeat) await loadBatch(h.pool, input, prepare);
     }
     await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: batches.length, recordCount: batches.flat().length, bytes: 0 });
     await markFetchDone(h.db, run.id);
@@ -55,9 +57,11 @@ describe('loadBatch and finaliseRun', () => {
     expect(rows.rows[0]).toEqual({ n: 4, d: 4 });
   });
 
-  it('an unchanged record is not written; a changed one is, and counted', async () => {
+  it('an unchanged record is not written, nor prepared; a changed one is, and counted', async () => {
     const before = (await h.pool.query('SELECT source_identifier, updated_at, xmin::text FROM datasets WHERE source_id = $1 ORDER BY 1', [sourceId])).rows;
+    prepared = [];
     const res = await runWith([[rec(1), rec(2, 2), rec(3), rec(4)]]);
+    expect(prepared.map((r) => r.identifier)).toEqual(['id-2']);
     expect(res).toMatchObject({ status: 'succeeded', seen: 4, created: 0, updated: 1, unchanged: 3 });
     const after = (await h.pool.query('SELECT source_identifier, updated_at, xmin::text FROM datasets WHERE source_id = $1 ORDER BY 1', [sourceId])).rows;
     for (const [i, row] of after.entries()) {
@@ -82,7 +86,7 @@ describe('loadBatch and finaliseRun', () => {
 
   it('finalise delivered twice acts once', async () => {
     const run = await createRun(h.db, sourceId, 'manual');
-    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records: [rec(1), rec(2, 2), rec(3)], problems: [], invalidIdentifiers: [] });
+    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records: [rec(1), rec(2, 2), rec(3)], problems: [], invalidIdentifiers: [] }, prepare);
     await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: 3, bytes: 0 });
     await markFetchDone(h.db, run.id);
     const [a, b] = await Promise.all([finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 }), finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })]);
@@ -93,28 +97,6 @@ describe('loadBatch and finaliseRun', () => {
     const w = await h.pool.query('SELECT count(*)::int AS n FROM datasets WHERE withdrawn_run = $1', [run.id]);
     expect(w.rows[0].n).toBe(1);
   });
-  it('keeps a typical dataset row (about 3 KB) in one piece: nothing goes to the TOAST table', async () => {
-    // A harvested record as the generated bench catalogue has them: titles, description and
-    // keywords in French and Arabic, two distributions (about 1.4 KB of JSON, 2.5-3 KB a row).
-    const big = (i: number): LoadRecord => {
-      const r = rec(100 + i);
-      r.record = {
-        ...r.record,
-        description: { fr: `Données publiées : budget communal de la région ${i}. `.repeat(4), ar: `بيانات منشورة: الميزانية الجماعية ${i}. `.repeat(4) },
-        keywords: { fr: ['budget', 'commune', 'finances'], ar: ['ميزانية', 'جماعة'] },
-        distributions: [1, 2].map((k) => ({ accessUrl: `https://example.ma/d/${i}/${k}.csv`, format: 'CSV', title: { fr: `Fichier ${k} du jeu ${i}`, ar: `ملف ${k}` } })),
-      };
-      return r;
-    };
-    const res = await runWith([Array.from({ length: 20 }, (_, i) => big(i))]);
-    expect(res).toMatchObject({ status: 'succeeded', created: 20 });
-    const size = await h.pool.query<{ min: number }>(`SELECT min(pg_column_size(d.*))::int AS min FROM datasets d WHERE source_identifier LIKE 'id-1__'`);
-    expect(size.rows[0]!.min).toBeGreaterThan(2100); // above PostgreSQL's 2 KB toast threshold
-    const toast = await h.pool.query<{ t: string }>(`SELECT reltoastrelid::regclass::text AS t FROM pg_class WHERE relname = 'datasets'`);
-    const chunks = await h.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${toast.rows[0]!.t}`);
-    expect(chunks.rows[0]!.n).toBe(0);
-  });
-
   it('values PostgreSQL refuses cost only their record: cleaned with a warning, or refused and the batch split', async () => {
     const org = await createOrganization(h.db, { slug: 'org-load-nul', name: 'Org' });
     const src = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/nul' })).id;
@@ -129,7 +111,11 @@ describe('loadBatch and finaliseRun', () => {
       rec(6),
       rec(7),
     ];
-    const res = await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] });
+    prepared = [];
+    const res = await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepare);
+    // Records are prepared (their search columns built) once cleaned; the refused identifier never.
+    expect(prepared.find((r) => r.identifier === 'id-2')?.title).toEqual({ fr: 'Titre' });
+    expect(prepared.some((r) => String(r.identifier).includes('\u0000'))).toBe(false);
     expect(res).toMatchObject({ written: 5, refused: 1 });
     const rows = await h.pool.query(`SELECT source_identifier AS id, title->>'fr' AS fr, record->'description'->>'ar' AS ar FROM datasets WHERE source_id = $1 ORDER BY 1`, [src]);
     expect(rows.rows).toEqual([

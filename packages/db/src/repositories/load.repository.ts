@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import type { CanonicalDataset, LoadBatchPayload, SourceDescription } from '@hasad/core';
-import { scoreDataset, toStored } from '@hasad/quality';
-import { searchColumns } from '../search-columns.ts';
+import type { LoadBatchPayload, PrepareRecord, SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 /** One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`). */
@@ -62,18 +60,6 @@ INSERT INTO dataset_changes (dataset_id, source_id, run_id, kind)
 SELECT up.id, $1, $2, CASE WHEN up.inserted THEN 'created' WHEN t.prev_status = 'withdrawn' THEN 'restored' ELSE 'updated' END
 FROM up JOIN todo t ON t.identifier = up.source_identifier
 ORDER BY up.source_identifier`;
-
-/**
- * The record's quality, or null if scoring throws: a scorer bug must never stop a batch from
- * loading (the row stays unscored until `hasad quality rescore`).
- */
-function qualityOf(record: Record<string, unknown>) {
-  try {
-    return scoreDataset(record as unknown as CanonicalDataset);
-  } catch {
-    return null;
-  }
-}
 
 type Problem = LoadBatchInput['problems'][number];
 
@@ -172,8 +158,15 @@ async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: s
  * A value PostgreSQL refuses never blocks the batch: `cleanBatch` cleans or refuses it per
  * record first, and a batch PostgreSQL still refuses is split until the refused record is
  * found (`record_refused`); the others load.
+ *
+ * `prepare` (the loader's: search columns and quality score) is called for each record that
+ * will be written, after cleaning, inside the transaction. A callback rather than prepared rows
+ * handed in, because which records will be written is only known after this transaction's probe
+ * of their stored hashes, and preparing the unchanged ones too (most of a re-harvest) would cost
+ * about 35 µs a record for nothing; splitting probe and write into two calls would have the
+ * caller hold the transaction.
  */
-export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{ written: number; ms: number; refused: number }> {
+export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput, prepare: PrepareRecord): Promise<{ written: number; ms: number; refused: number }> {
   const started = performance.now();
   const input = cleanBatch(batch);
   const refused: Problem[] = [];
@@ -183,7 +176,7 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
     let written = 0;
     if (input.records.length > 0) {
       // Records whose row is active with the same hash will not be written, so they are neither
-      // scored nor sent (scoring and sending them cost an unchanged re-harvest about 35 µs a
+      // prepared (scored) nor sent (scoring and sending them cost an unchanged re-harvest about 35 µs a
       // record, measured; this probe costs a few). Only one run of a source is live at a time,
       // so no other writer changes these rows between the probe and the upsert.
       //
@@ -214,10 +207,7 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
         // beside the record as the fetcher sends it, or (a job queued by an earlier version)
         // as text inside it.
         const { sourceDescription, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
-        const c = searchColumns(record);
-        // Scored without link results: the link criteria stay unassessed until the next link
-        // check of this dataset (a changed record may list other URLs).
-        const q = qualityOf(record);
+        const { search: c, quality: q } = prepare(record);
         return {
           identifier: r.identifier,
           uri: r.uri,
@@ -234,7 +224,7 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput): Promise<{
           formats: c.formats,
           keywords: c.keywords,
           languages: c.languages,
-          ...(q !== null && { quality_score: q.score, quality: toStored(q) }),
+          ...(q !== null && { quality_score: q.score, quality: q.stored }),
         };
       });
       if (rows.length > 0) written = await upsertSplitting(client, input.sourceId, input.runId, rows, refused);

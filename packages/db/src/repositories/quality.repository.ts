@@ -1,95 +1,33 @@
-import type { CanonicalDataset } from '@hasad/core';
-import {
-  CRITERIA,
-  CRITERION_NAMES,
-  DIMENSIONS,
-  IMPROVEMENT_CODES,
-  IMPROVEMENT_CRITERION,
-  improvementMessageKey,
-  QUALITY_VERSION,
-  ratingOf,
-  scoreDataset,
-  toStored,
-  type Criterion,
-  type Dimension,
-  type ImprovementCode,
-  type Rating,
-} from '@hasad/quality';
+import type { CanonicalDataset, SourceQualityFigures } from '@hasad/core';
 import type { Db } from '../client.ts';
 
-/** The quality of a source: what `GET /api/v1/sources/:id/quality` answers and the dashboard shows. */
-export interface SourceQuality {
-  sourceId: string;
-  /** Active datasets of the source. */
-  datasets: number;
-  /** Of them, those with a score (rows written before migration 0007 have none until `hasad quality rescore`). */
-  scored: number;
-  /**
-   * The source's score: for each criterion, the average points of the datasets assessed on it,
-   * summed. The link criteria are averaged over the datasets whose URLs were checked (a sample).
-   * Null when no dataset is scored.
-   */
-  score: number | null;
-  /** The weights of the criteria assessed on at least one dataset (405 in the EDP methodology; dct:rights is never assessed). */
-  max: number;
-  rating: Rating | null;
-  dimensions: Record<Dimension, { average: number; max: number }>;
-  /** Average points per criterion; null when no dataset was assessed on it. */
-  criteria: Record<Criterion, { average: number | null; max: number }>;
-  /** The most common improvements: how many datasets each would raise, by how much on average, and up to 3 of them. */
-  improvements: Array<{
-    code: ImprovementCode;
-    criterion: Criterion;
-    dimension: Dimension;
-    messageKey: string;
-    datasets: number;
-    averageGain: number;
-    exampleDatasetIds: string[];
-  }>;
-  /** The sampled link check of the source's distribution URLs (latest result per URL). */
-  links: {
-    checked: number;
-    answered: number;
-    broken: number;
-    lastCheckedAt: string | null;
-    /** Up to 5 URLs that did not answer, most recent first. */
-    brokenExamples: Array<{ url: string; httpStatus: number | null; error: string | null; datasetId: string | null; checkedAt: string }>;
-  };
-  /** When it was aggregated: after the source's last complete run's link check, or on the first read. */
-  computedAt: string;
-}
-
 /**
- * A source's quality as stored by the link check that follows each complete run (or by
- * `hasad quality rescore`); computed and stored on the spot when none is stored yet or a run
- * ended since. Reading it costs two index probes; aggregating it costs seconds for a source of
- * 100 000 datasets.
+ * A source's stored quality aggregate (`source_quality`, @hasad/quality's `SourceQuality` without
+ * `computedAt`), unless none is stored or a run of the source ended since it was (the link check
+ * that refreshes it is off, has not run yet, or the run failed after loading some records):
+ * then undefined, and the caller aggregates anew (@hasad/pipeline's `getSourceQuality`). Two
+ * index probes.
  */
-export async function getSourceQuality(db: Db, sourceId: string): Promise<SourceQuality> {
-  // Stale when a run ended after it was stored: the link check that refreshes it is off
-  // (HASAD_LINK_CHECK_SAMPLE=0), has not run yet, or the run failed after loading some records.
-  const res = await db.$client.query<{ quality: Omit<SourceQuality, 'computedAt'>; computed_at: Date; stale: boolean }>(
+export async function readStoredSourceQuality(db: Db, sourceId: string): Promise<{ quality: object; computedAt: string } | undefined> {
+  const res = await db.$client.query<{ quality: object; computed_at: Date; stale: boolean }>(
     `SELECT q.quality, q.computed_at,
        coalesce((SELECT max(r.finished_at) FROM runs r WHERE r.source_id = $1) > q.computed_at, false) AS stale
      FROM source_quality q WHERE q.source_id = $1`,
     [sourceId],
   );
   const row = res.rows[0];
-  if (row && !row.stale) return { ...row.quality, computedAt: new Date(row.computed_at).toISOString() };
-  return refreshSourceQuality(db, sourceId, null);
+  return row && !row.stale ? { quality: row.quality, computedAt: new Date(row.computed_at).toISOString() } : undefined;
 }
 
-/** Aggregates a source's quality now (computeSourceQuality) and stores it. Idempotent. */
-export async function refreshSourceQuality(db: Db, sourceId: string, runId: string | null): Promise<SourceQuality> {
-  const q = await computeSourceQuality(db, sourceId);
-  const { computedAt: _at, ...body } = q;
+/** Stores a source's quality aggregate; its time of storing, or undefined if the source is gone. Idempotent. */
+export async function storeSourceQuality(db: Db, sourceId: string, quality: object, runId: string | null): Promise<string | undefined> {
   const res = await db.$client.query<{ computed_at: Date }>(
     `INSERT INTO source_quality (source_id, quality, run_id, computed_at) SELECT $1, $2::jsonb, $3, now() WHERE EXISTS (SELECT 1 FROM sources WHERE id = $1)
      ON CONFLICT (source_id) DO UPDATE SET quality = excluded.quality, run_id = excluded.run_id, computed_at = excluded.computed_at
      RETURNING computed_at`,
-    [sourceId, JSON.stringify(body), runId],
+    [sourceId, JSON.stringify(quality), runId],
   );
-  return { ...q, computedAt: res.rows[0] ? new Date(res.rows[0].computed_at).toISOString() : q.computedAt };
+  return res.rows[0] ? new Date(res.rows[0].computed_at).toISOString() : undefined;
 }
 
 /**
@@ -113,21 +51,20 @@ export async function recordRunQuality(db: Db, runId: string, score: number | nu
   return { previous: res.rows[0]?.previous ?? null };
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
-
 /**
- * Aggregates a source's quality with SQL over its active datasets' stored scores (no
- * per-dataset work in JavaScript) and its link checks. Five statements at once; on 100 000
- * datasets they take seconds (README), hence `source_quality`.
+ * A source's quality figures, with SQL over its active datasets' stored scores (no per-dataset
+ * work in JavaScript) and its link checks: five statements at once; on 100 000 datasets they
+ * take seconds (docs), hence `source_quality`. @hasad/quality's `sourceQualityOf` makes them a
+ * `SourceQuality`.
  */
-export async function computeSourceQuality(db: Db, sourceId: string, opts: { improvementsLimit?: number } = {}): Promise<SourceQuality> {
+export async function readSourceQualityFigures(db: Db, sourceId: string, opts: { improvementsLimit?: number } = {}): Promise<SourceQualityFigures> {
   const pool = db.$client;
   const [counts, criteria, improvements, links, broken] = await Promise.all([
     pool.query<{ datasets: number; scored: number }>(
       `SELECT count(*)::int AS datasets, count(quality)::int AS scored FROM datasets WHERE source_id = $1 AND status = 'active'`,
       [sourceId],
     ),
-    // datasets.quality is @hasad/quality's StoredQuality: `c` the points in CRITERION_NAMES order, `i` [code, gain] pairs.
+    // datasets.quality is @hasad/quality's StoredQuality: `c` the points in its criteria's order, `i` [code, gain] pairs.
     pool.query<{ n: string; average: string }>(
       `SELECT c.n, avg(c.value::numeric) AS average
        FROM datasets d CROSS JOIN LATERAL jsonb_array_elements_text(d.quality->'c') WITH ORDINALITY c(value, n)
@@ -137,7 +74,7 @@ export async function computeSourceQuality(db: Db, sourceId: string, opts: { imp
     ),
     // Counted first, examples after: one short index-ordered probe per listed code, rather than
     // aggregating every matching id.
-    pool.query<{ code: ImprovementCode; datasets: number; average_gain: string; examples: string[] }>(
+    pool.query<{ code: string; datasets: number; average_gain: string; examples: string[] }>(
       `WITH top AS (
          SELECT i->>0 AS code, count(*)::int AS datasets, avg((i->>1)::numeric) AS average_gain
          FROM datasets d CROSS JOIN LATERAL jsonb_array_elements(d.quality->'i') i
@@ -160,60 +97,21 @@ export async function computeSourceQuality(db: Db, sourceId: string, opts: { imp
     ),
   ]);
 
-  const byCriterion = new Map(criteria.rows.map((r) => [CRITERION_NAMES[Number(r.n) - 1], Number(r.average)]));
-  const crit = {} as SourceQuality['criteria'];
-  const dimensions = Object.fromEntries(DIMENSIONS.map((d) => [d, { average: 0, max: 0 }])) as SourceQuality['dimensions'];
-  let total = 0;
-  let max = 0;
-  for (const c of CRITERION_NAMES) {
-    const avg = byCriterion.get(c);
-    crit[c] = { average: avg === undefined ? null : round1(avg), max: CRITERIA[c].weight };
-    if (avg === undefined) continue;
-    const dim = dimensions[CRITERIA[c].dimension];
-    dim.average += avg;
-    dim.max += CRITERIA[c].weight;
-    total += avg;
-    max += CRITERIA[c].weight;
-  }
-  for (const d of DIMENSIONS) dimensions[d].average = round1(dimensions[d].average);
-  const scored = counts.rows[0]?.scored ?? 0;
-  const score = scored === 0 ? null : Math.round(total);
   const l = links.rows[0];
   return {
     sourceId,
     datasets: counts.rows[0]?.datasets ?? 0,
-    scored,
-    score,
-    max,
-    rating: score === null ? null : ratingOf(score, max),
-    dimensions,
-    criteria: crit,
-    improvements: improvements.rows
-      .filter((r) => (IMPROVEMENT_CODES as readonly string[]).includes(r.code))
-      .map((r) => {
-        const criterion = criterionOf(r.code);
-        return {
-          code: r.code,
-          criterion,
-          dimension: CRITERIA[criterion].dimension,
-          messageKey: improvementMessageKey(r.code),
-          datasets: r.datasets,
-          averageGain: round1(Number(r.average_gain)),
-          exampleDatasetIds: r.examples,
-        };
-      }),
+    scored: counts.rows[0]?.scored ?? 0,
+    criterionAverages: criteria.rows.map((r) => ({ n: Number(r.n), average: Number(r.average) })),
+    improvements: improvements.rows.map((r) => ({ code: r.code, datasets: r.datasets, averageGain: Number(r.average_gain), exampleDatasetIds: r.examples })),
     links: {
       checked: l?.checked ?? 0,
       answered: l?.answered ?? 0,
-      broken: (l?.checked ?? 0) - (l?.answered ?? 0),
       lastCheckedAt: l?.last ? new Date(l.last).toISOString() : null,
       brokenExamples: broken.rows.map((b) => ({ url: b.url, httpStatus: b.http_status, error: b.error, datasetId: b.dataset_id, checkedAt: new Date(b.checked_at).toISOString() })),
     },
-    computedAt: new Date().toISOString(),
   };
 }
-
-const criterionOf = (code: ImprovementCode): Criterion => IMPROVEMENT_CRITERION[code];
 
 /** A distribution URL to check, and a dataset that lists it. */
 export interface LinkToCheck {
@@ -225,9 +123,10 @@ export interface LinkToCheck {
  * Up to `limit` distribution URLs (access and download) of a source's active datasets to
  * check: datasets never assessed on their links first (new, or changed since their check),
  * then the others; in an order that changes with `seed` (the run id), so successive runs sample
- * different datasets. Only the chosen datasets' records are read.
+ * different datasets. Only the chosen datasets' records are read. `linkCriterion`: the 0-based
+ * position, in the stored scores' `c` array, of the criterion a link check assesses.
  */
-export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, seed: string): Promise<LinkToCheck[]> {
+export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, seed: string, opts: { linkCriterion: number }): Promise<LinkToCheck[]> {
   const res = await db.$client.query<{ url: string; dataset_id: string }>(
     `WITH cand AS (
        SELECT d.id, d.record->'distributions' AS dists FROM datasets d
@@ -242,7 +141,7 @@ export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, 
        WHERE u.url IS NOT NULL AND u.url ~* '^https?://'
        ORDER BY u.url, cand.id)
      SELECT url, dataset_id FROM urls ORDER BY n, md5(url || $3) LIMIT $2`,
-    [sourceId, limit, seed, CRITERION_NAMES.indexOf('accessUrlAnswers')],
+    [sourceId, limit, seed, opts.linkCriterion],
   );
   return res.rows.map((r) => ({ url: r.url, datasetId: r.dataset_id }));
 }
@@ -257,12 +156,12 @@ export interface LinkCheckResult extends LinkToCheck {
 }
 
 /**
- * Stores a run's link checks (latest result per URL) and re-scores the datasets they were
- * taken from, so that their scores include the link criteria. Idempotent: a repeated job
- * writes the same rows.
+ * Stores a run's link checks (latest result per URL). Idempotent: a repeated job writes the same
+ * rows. The datasets they were taken from are re-scored by the caller (@hasad/pipeline's
+ * `rescoreDatasetIds`), so that their scores include the link criteria.
  */
-export async function recordLinkChecks(db: Db, sourceId: string, runId: string | null, results: LinkCheckResult[]): Promise<{ rescored: number }> {
-  if (results.length === 0) return { rescored: 0 };
+export async function recordLinkChecks(db: Db, sourceId: string, runId: string | null, results: LinkCheckResult[]): Promise<void> {
+  if (results.length === 0) return;
   await db.$client.query(
     `INSERT INTO link_checks (source_id, url, dataset_id, ok, http_status, method, error, duration_ms, run_id, checked_at)
      SELECT $1, r.url, r.dataset_id, r.ok, r.http_status, r.method, r.error, r.duration_ms, $2, now()
@@ -275,16 +174,19 @@ export async function recordLinkChecks(db: Db, sourceId: string, runId: string |
       JSON.stringify(results.map((r) => ({ url: r.url, dataset_id: r.datasetId, ok: r.ok, http_status: r.httpStatus, method: r.method, error: r.error, duration_ms: Math.round(r.durationMs) }))),
     ],
   );
-  const rescored = await rescoreByIds(db, [...new Set(results.map((r) => r.datasetId))]);
-  return { rescored };
 }
 
-/**
- * Re-scores the given datasets from their stored records and their source's link checks, in
- * one UPDATE. The record is not touched: no change-feed row, `updated_at` stays.
- */
-async function rescoreByIds(db: Db, ids: string[]): Promise<number> {
-  if (ids.length === 0) return 0;
+/** A stored dataset as the scorer reads it: its record and its source's link checks of its URLs (undefined when none). */
+export interface DatasetToScore {
+  id: string;
+  sourceId: string;
+  record: CanonicalDataset;
+  links: Map<string, boolean> | undefined;
+}
+
+/** The given datasets' records with the latest link check of each of their URLs, in two statements. */
+export async function readDatasetsToScore(db: Db, ids: string[]): Promise<DatasetToScore[]> {
+  if (ids.length === 0) return [];
   const pool = db.$client;
   const rows = await pool.query<{ id: string; source_id: string; record: CanonicalDataset }>(`SELECT id, source_id, record FROM datasets WHERE id = ANY($1::uuid[])`, [ids]);
   const urls = (r: CanonicalDataset) => (Array.isArray(r.distributions) ? r.distributions.flatMap((d) => [d.accessUrl, d.downloadUrl].filter((u): u is string => typeof u === 'string')) : []);
@@ -299,47 +201,35 @@ async function rescoreByIds(db: Db, ids: string[]): Promise<number> {
     if (m === undefined) bySource.set(c.source_id, (m = new Map()));
     m.set(c.url, c.ok);
   }
-  const scored = rows.rows.flatMap((r) => {
-    try {
-      const q = scoreDataset(r.record, bySource.get(r.source_id));
-      return [{ id: r.id, quality_score: q.score, quality: toStored(q) }];
-    } catch {
-      return []; // a record the scorer cannot read keeps its score (as the loader leaves it null)
-    }
-  });
-  const res = await pool.query(
+  return rows.rows.map((r) => ({ id: r.id, sourceId: r.source_id, record: r.record, links: bySource.get(r.source_id) }));
+}
+
+/**
+ * Writes datasets' scores (`stored`: @hasad/quality's stored form), in one UPDATE. The record is
+ * not touched: no change-feed row, `updated_at` stays. Returns the rows updated.
+ */
+export async function writeDatasetScores(db: Db, scores: Array<{ id: string; score: number; stored: object }>): Promise<number> {
+  if (scores.length === 0) return 0;
+  const res = await db.$client.query(
     `UPDATE datasets d SET quality_score = x.quality_score, quality = x.quality
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, quality_score int, quality jsonb) WHERE d.id = x.id`,
-    [JSON.stringify(scored)],
+    [JSON.stringify(scores.map((s) => ({ id: s.id, quality_score: s.score, quality: s.stored })))],
   );
   return res.rowCount ?? 0;
 }
 
 /**
- * Scores the datasets that have no score, or a score of an older version of the rules (every
- * dataset with `all`), in batches by id: the backfill after migration 0007 (`hasad quality rescore`).
+ * The next `limit` datasets (by id, after `after`) that have no score, or a score of a version
+ * of the rules older than `version` (every dataset with `all`): what `hasad quality rescore`
+ * goes through, batch by batch.
  */
-export async function rescoreDatasets(db: Db, opts: { sourceId?: string; all?: boolean; batchSize?: number; onBatch?: (done: number) => void } = {}): Promise<{ rescored: number; sources: number }> {
-  const batchSize = opts.batchSize ?? 1000;
-  let after = '00000000-0000-0000-0000-000000000000';
-  let done = 0;
-  const touched = new Set<string>();
-  for (;;) {
-    const res = await db.$client.query<{ id: string; source_id: string }>(
-      `SELECT id, source_id FROM datasets
-       WHERE id > $1 AND ($2::uuid IS NULL OR source_id = $2)
-         AND ($3 OR quality IS NULL OR coalesce((quality->>'v')::int, 0) < $4)
-       ORDER BY id LIMIT $5`,
-      [after, opts.sourceId ?? null, opts.all ?? false, QUALITY_VERSION, batchSize],
-    );
-    if (res.rows.length === 0) break;
-    done += await rescoreByIds(db, res.rows.map((r) => r.id));
-    for (const r of res.rows) touched.add(r.source_id);
-    after = res.rows[res.rows.length - 1]!.id;
-    opts.onBatch?.(done);
-  }
-  // The sources' stored aggregates follow their datasets.
-  for (const sourceId of touched) await refreshSourceQuality(db, sourceId, null);
-  return { rescored: done, sources: touched.size };
+export async function listDatasetsToRescore(db: Db, opts: { after: string; sourceId?: string; all: boolean; version: number; limit: number }): Promise<Array<{ id: string; sourceId: string }>> {
+  const res = await db.$client.query<{ id: string; source_id: string }>(
+    `SELECT id, source_id FROM datasets
+     WHERE id > $1 AND ($2::uuid IS NULL OR source_id = $2)
+       AND ($3 OR quality IS NULL OR coalesce((quality->>'v')::int, 0) < $4)
+     ORDER BY id LIMIT $5`,
+    [opts.after, opts.sourceId ?? null, opts.all, opts.version, opts.limit],
+  );
+  return res.rows.map((r) => ({ id: r.id, sourceId: r.source_id }));
 }
-

@@ -1,4 +1,3 @@
-import { formatCode, isMachineReadable, isNonProprietary, MQA_MAX, ratingOf, type Rating } from '@hasad/quality';
 import type { Db } from '../client.ts';
 
 /** Days of run history the harvest health counts. */
@@ -6,8 +5,12 @@ export const SCOREBOARD_RUN_DAYS = 90;
 /** Days back the quality trend compares with. */
 export const SCOREBOARD_TREND_DAYS = 30;
 
-/** One institution's line of the publishers' scoreboard, as the API answers it. */
-export interface ScoreboardEntry {
+/**
+ * One institution's line of the publishers' scoreboard as stored. The API answers it with the
+ * quality's maximum and rating added (@hasad/pipeline's `ScoreboardEntry`): the repository does
+ * not know the scoring rules.
+ */
+export interface ScoreboardFigures {
   organization: { slug: string; name: string };
   /** Active datasets; null (as every figure) until the scheduler first computed the organisation's figures. */
   datasets: number | null;
@@ -16,7 +19,7 @@ export interface ScoreboardEntry {
   /** Median days since the active datasets' last modification; null without datasets. */
   medianAgeDays: number | null;
   /** Mean metadata quality score of the scored active datasets, out of 405 (docs/quality.md); its change since 30 days before. */
-  quality: { score: number | null; max: number; rating: Rating | null; trend: number | null; scored: number | null };
+  quality: { score: number | null; trend: number | null; scored: number | null };
   /** Share of the checked distribution URLs (latest check of each) that did not answer. */
   brokenLinks: { share: number | null; checked: number | null; broken: number | null };
   /** Share of the runs finished in the last 90 days (cancelled ones left out) that succeeded (`succeeded` or `unchanged`). */
@@ -48,24 +51,18 @@ const SORT_COLUMN: Record<ScoreboardSort, string> = {
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 const share = (part: number, whole: number) => (whole === 0 ? null : round(part / whole, 4));
 
-/**
- * A distribution format counted as open: its specification is open (non-proprietary) and a
- * program can read it field by field (machine-readable), after @hasad/quality's lists: CSV,
- * JSON, XML, RDF, GeoJSON, ODS… count; PDF (not machine-readable) and XLS (proprietary) do not.
- */
-export function isOpenFormat(format: string | null | undefined, mediaType: string | null | undefined): boolean {
-  const code = formatCode(format ?? undefined, mediaType ?? undefined);
-  return isNonProprietary(code) && isMachineReadable(code);
-}
+/** Whether a distribution's format is open and machine-readable (@hasad/quality's `isOpenFormat`). */
+export type OpenFormatTest = (format: string | null | undefined, mediaType: string | null | undefined) => boolean;
 
 /**
  * Computes one organisation's figures with SQL aggregates over its own rows (datasets by
  * organisation, link checks and runs by source: all indexed) and stores them, with the day's
  * history row, in one transaction. `at` is the instant the figures are for (now by default).
  * Idempotent. Costs about a scan of the organisation's active datasets: run by the scheduler,
- * never by a request.
+ * never by a request. `isOpenFormat` classifies the distributions' formats (the rules are
+ * @hasad/quality's; @hasad/pipeline's `refreshOrganizationScoreboard` passes them).
  */
-export async function refreshOrganizationScoreboard(db: Db, organizationId: string, at: Date = new Date()): Promise<void> {
+export async function refreshOrganizationScoreboard(db: Db, organizationId: string, isOpenFormat: OpenFormatTest, at: Date = new Date()): Promise<void> {
   const pool = db.$client;
   const [ds, links, runs, formats, previous] = await Promise.all([
     pool.query<{ datasets: number; u30: number; u90: number; u365: number; median_age: number | null; quality: number | null; scored: number }>(
@@ -191,9 +188,9 @@ export async function dueScoreboards(db: Db, maxAgeMinutes: number, at: Date = n
 }
 
 /** Refreshes every organisation whose figures are due (dueScoreboards), one after the other. Returns how many. */
-export async function refreshDueScoreboards(db: Db, maxAgeMinutes: number, at?: Date): Promise<number> {
+export async function refreshDueScoreboards(db: Db, maxAgeMinutes: number, isOpenFormat: OpenFormatTest, at?: Date): Promise<number> {
   const due = await dueScoreboards(db, maxAgeMinutes, at);
-  for (const id of due) await refreshOrganizationScoreboard(db, id, at);
+  for (const id of due) await refreshOrganizationScoreboard(db, id, isOpenFormat, at);
   return due.length;
 }
 
@@ -223,14 +220,13 @@ interface Row {
 // real columns come back as float4 text ("0.6667"): Number() keeps what was stored.
 const num = (v: number | string | null) => (v === null ? null : Number(v));
 
-function entryOf(r: Row): ScoreboardEntry {
-  const quality = num(r.quality_score);
+function entryOf(r: Row): ScoreboardFigures {
   return {
     organization: { slug: r.slug, name: r.name },
     datasets: r.datasets,
     updated: { last30Days: r.updated30, last90Days: r.updated90, last365Days: r.updated365 },
     medianAgeDays: num(r.median_age_days),
-    quality: { score: quality, max: MQA_MAX, rating: quality === null ? null : ratingOf(quality, MQA_MAX), trend: num(r.quality_trend), scored: r.quality_scored },
+    quality: { score: num(r.quality_score), trend: num(r.quality_trend), scored: r.quality_scored },
     brokenLinks: { share: num(r.broken_links_share), checked: r.links_checked, broken: r.links_broken },
     harvestHealth: { share: num(r.harvest_health), runs: r.runs, succeeded: r.runs_succeeded, days: SCOREBOARD_RUN_DAYS },
     openFormats: { share: num(r.open_formats_share), distributions: r.distributions, open: r.open_distributions },
@@ -243,7 +239,7 @@ const SELECT = `SELECT o.slug, o.name, b.datasets, b.updated30, b.updated90, b.u
   FROM organizations o LEFT JOIN organization_scoreboard b ON b.organization_id = o.id`;
 
 /** One organisation's stored figures (one index probe); undefined for an unknown slug. */
-export async function getOrganizationScoreboard(db: Db, slug: string): Promise<ScoreboardEntry | undefined> {
+export async function getOrganizationScoreboardFigures(db: Db, slug: string): Promise<ScoreboardFigures | undefined> {
   const res = await db.$client.query<Row>(`${SELECT} WHERE o.slug = $1`, [slug]);
   return res.rows[0] ? entryOf(res.rows[0]) : undefined;
 }
@@ -252,7 +248,7 @@ export async function getOrganizationScoreboard(db: Db, slug: string): Promise<S
  * Every organisation's stored figures, sorted by one of them (organisations without it, or not
  * computed yet, last whatever the order), then by slug. Reads one row per organisation.
  */
-export async function listScoreboard(db: Db, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardEntry[]> {
+export async function listScoreboardFigures(db: Db, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardFigures[]> {
   const sort = opts.sort ?? 'datasets';
   const order = opts.order ?? (sort === 'name' || sort === 'medianAge' || sort === 'brokenLinks' ? 'asc' : 'desc');
   const res = await db.$client.query<Row>(`${SELECT} ORDER BY ${SORT_COLUMN[sort]} ${order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, o.slug`);

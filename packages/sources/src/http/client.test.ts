@@ -2,8 +2,8 @@ import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FetchBackoffError, FetchNetworkError, FetchRefusedError, FetchStatusError, SourceLimitError, retryAfterMsOf } from '@hasad/core';
-import { loopbackHttp, routes, startLoopback } from '../../test/support/loopback.ts';
-import type { Loopback } from '../../test/support/loopback.ts';
+import { loopbackHttp, routes, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 import { fetchPage, parseRetryAfter } from './client.ts';
 import { createLocalHostLimiter } from './host-limiter.ts';
 

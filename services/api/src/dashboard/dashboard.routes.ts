@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { neutraliseCsvCell, redactUrl } from '@hasad/core';
 import {
@@ -13,7 +12,6 @@ import {
   getRunTimeline,
   getRunWithOwner,
   getSource,
-  getSourceQuality,
   groupRunProblems,
   isUuid,
   iterateRunProblems,
@@ -27,13 +25,17 @@ import {
   updateSource,
 } from '@hasad/db';
 import { counted } from '@hasad/i18n';
-import { cancelHarvestRun, enqueueHarvestRun } from '@hasad/pipeline';
+import { cancelHarvestRun, enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewView } from '../espace/views.ts';
-import { previewRunner } from '../routes/preview.routes.ts';
-import { validateTiming } from '../routes/registration.routes.ts';
-import { queuesBoard, QUEUES_BOARD_PATH } from '../routes/queues-board.routes.ts';
+import { crossSite, sendHtml } from '../shared/html-reply.ts';
+import { prepareHtmlScope } from '../shared/html-scope.ts';
+import { previewRunner } from '../shared/preview-runner.ts';
+import { runReviewText } from '../shared/runs.ts';
+import { nextRunTimes } from '../shared/schedules.ts';
+import { validateTiming } from '../shared/sources.ts';
+import { queuesBoard, QUEUES_BOARD_PATH } from './queues-board.ts';
 import { html, type Html } from './html.ts';
 import { DEFAULT_LANG, isLang, t, type Lang, type MessageKey } from './i18n.ts';
 import { DASHBOARD_PATH as D, page, type PageContext } from './layout.ts';
@@ -52,7 +54,7 @@ import {
   type DashboardSession,
 } from './session.ts';
 import { qualityView } from './quality.view.ts';
-import { overviewView, pendingWithdrawalsView, runReviewText, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
+import { overviewView, pendingWithdrawalsView, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -77,12 +79,6 @@ const STATIC: Record<string, { body: string; type: string }> = {
   'espace.js': { body: readFileSync(new URL('./static/espace.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' },
 };
-
-/**
- * Pages may load only this origin's stylesheet and script (no inline script), may not be
- * framed, and post forms only to this origin. Inline SVG needs no exception.
- */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function langOf(req: FastifyRequest): Lang {
   const l = req.cookies[LANG_COOKIE];
@@ -109,36 +105,6 @@ function isQueuesBoardRoute(req: FastifyRequest): boolean {
   return path === QUEUES_BOARD_PATH || path.startsWith(`${QUEUES_BOARD_PATH}/`);
 }
 
-/**
- * A form post sent from another site (defence beside the CSRF token): browsers say so in
- * `Sec-Fetch-Site`, else in `Origin`. `same-origin` and `none` (typed or bookmarked) pass; an
- * `Origin` of another host, or `null` (sandboxed or privacy-redirected), does not. A client that
- * sends neither (not a browser) is judged by the token alone.
- */
-export function crossSite(req: FastifyRequest): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
-  const origin = req.headers.origin;
-  if (origin === undefined) return false;
-  if (!URL.canParse(origin)) return true;
-  const from = new URL(origin);
-  // The request's own host read with the Origin's scheme, so that a default port compares equal.
-  const own = URL.canParse(`${from.protocol}//${req.host}`) ? new URL(`${from.protocol}//${req.host}`).host : req.host;
-  return from.host !== own;
-}
-
-export function sendHtml(reply: FastifyReply, body: Html, status = 200): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', CSP)
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'same-origin')
-    .header('cache-control', 'no-store')
-    .send(body.value);
-}
-
 function ctxOf(req: FastifyRequest): PageContext {
   const s = req.dashboardSession!;
   return { lang: langOf(req), csrf: s.csrf, operatorName: s.principal.operatorName ?? s.principal.prefix, here: req.url };
@@ -162,16 +128,7 @@ type Body = Record<string, string | undefined>;
  */
 export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
-    // HTML pages for people, not part of the API: left out of /openapi.json.
-    scope.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, hide: true };
-    });
-    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
-    // HTML forms post application/x-www-form-urlencoded, which Fastify does not parse itself;
-    // URLSearchParams does it in one line, without a plugin.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    await prepareHtmlScope(scope, deps);
     scope.decorateRequest('dashboardSession', null);
     // BullMQ's own connection: sessions are a handful of small keys under the deployment's prefix.
     const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX);
@@ -534,12 +491,4 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
       .header('cache-control', 'no-store')
       .send(Readable.from(csv()));
   });
-}
-
-/** When each source's job scheduler fires next (BullMQ's own figure, offsets included), by source id. */
-export async function nextRunTimes(deps: ApiDeps): Promise<Map<string, Date>> {
-  const schedulers = await deps.queues.harvest.getJobSchedulers(0, -1);
-  const out = new Map<string, Date>();
-  for (const s of schedulers) if (s.key.startsWith('source-') && s.next) out.set(s.key.slice('source-'.length), new Date(s.next));
-  return out;
 }

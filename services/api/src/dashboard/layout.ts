@@ -60,7 +60,15 @@ export function page(opts: { lang: Lang; title: string; body: Html; ctx?: PageCo
     : html``}
   ${langLinks(lang, ctx?.here ?? `${DASHBOARD_PATH}/sign-in`)}
 </header>
-<main>
+${pageMain(opts)}`;
+}
+
+/** A flash message, if any. */
+export type Flash = { kind: 'ok' | 'error'; text: string };
+
+/** The end of a page (the dashboard's and the institutions' space's): the flash message if any, the body, and the closing tags. */
+export function pageMain(opts: { body: Html; flash?: Flash | undefined }): Html {
+  return html`<main>
 ${opts.flash ? html`<p class="flash ${opts.flash.kind}" role="${opts.flash.kind === 'error' ? 'alert' : 'status'}" data-testid="flash">${opts.flash.text}</p>` : html``}
 ${opts.body}
 </main>

@@ -1,7 +1,6 @@
 import { redactUrl } from '@hasad/core';
-import type { SourceQuality } from '@hasad/db';
 import { improvementText } from '@hasad/i18n';
-import { DIMENSION_LABELS, DIMENSIONS } from '@hasad/quality';
+import { DIMENSION_LABELS, DIMENSIONS, type SourceQuality } from '@hasad/quality';
 import { formatDateTime, formatNumber } from './format.ts';
 import { html, type Html } from './html.ts';
 import { t, type Lang, type MessageKey } from './i18n.ts';

@@ -4,7 +4,7 @@ import type { DashboardSource, IriClash, PendingWithdrawal, ProblemGroup, Run, R
 import { historyChart, trendSparkline } from './charts.ts';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from './format.ts';
 import { html, safeHref, type Html } from './html.ts';
-import { runReviewText } from '../routes/runs.routes.ts';
+import { runReviewText } from '../shared/runs.ts';
 import { counted, problemText, reviewText, scheduleText, severityText, statusText, triggerText } from '@hasad/i18n';
 import { t, type Lang } from './i18n.ts';
 import { actionForm, approvalBadge, csrfField, DASHBOARD_PATH, statusBadge, type PageContext } from './layout.ts';
@@ -257,8 +257,6 @@ ${d.quality ?? html``}
   ${runsTable(lang, d.history)}
 </section>`;
 }
-
-export { runReviewText };
 
 /** A dataset's title in `lang`, else in another language it has, else its identifier. */
 export function titleIn(lang: Lang, title: Record<string, string> | null | undefined, fallback: string): string {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fastifyCookie from '@fastify/cookie';
 import { fetchSettings, HasadError } from '@hasad/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -10,7 +9,6 @@ import {
   getOrganizationNotifications,
   getRunWithOwner,
   getSource,
-  getSourceQuality,
   groupRunProblems,
   isUuid,
   latestRunWithProblems,
@@ -21,9 +19,11 @@ import {
 } from '@hasad/db';
 import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
-import { enqueueHarvestRun } from '@hasad/pipeline';
+import { enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
-import { crossSite, nextRunTimes, sendHtml } from '../dashboard/dashboard.routes.ts';
+import { crossSite, sendHtml } from '../shared/html-reply.ts';
+import { prepareHtmlScope } from '../shared/html-scope.ts';
+import { nextRunTimes } from '../shared/schedules.ts';
 import { html } from '../dashboard/html.ts';
 import {
   clearSessionCookie,
@@ -39,10 +39,10 @@ import {
 } from '../dashboard/session.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { previewRunner } from '../routes/preview.routes.ts';
-import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../routes/registration.routes.ts';
+import { previewRunner } from '../shared/preview-runner.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, validateSource, validateTiming } from '../shared/sources.ts';
 import { checkFeedUrl } from '../source-input.ts';
-import { runReviewText } from '../routes/runs.routes.ts';
+import { runReviewText } from '../shared/runs.ts';
 import { l, type LabelKey } from './i18n.ts';
 import { ESPACE_PATH as E, notificationsView, registerView, runHref, runView, signInView, sourcesView, sourceView, spacePage, type RegisterValues, type SpaceContext } from './views.ts';
 
@@ -87,13 +87,7 @@ const DONE: ReadonlySet<string> = new Set(['harvest', 'harvestLive', 'confirm', 
  */
 export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(async (scope) => {
-    scope.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, hide: true };
-    });
-    await scope.register(fastifyCookie, { secret: deps.config.HASAD_SESSION_SECRET ?? randomBytes(32).toString('hex') });
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    await prepareHtmlScope(scope, deps);
     scope.decorateRequest('spaceSession', null);
     const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX, 'espace');
 

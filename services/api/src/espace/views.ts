@@ -1,7 +1,9 @@
 import { redactUrl } from '@hasad/core';
-import type { PendingWithdrawal, ProblemGroup, Run, RunPoint, SourceQuality } from '@hasad/db';
+import type { PendingWithdrawal, ProblemGroup, Run, RunPoint } from '@hasad/db';
+import type { SourceQuality } from '@hasad/quality';
 import { counted, dirOf, formatDateTime, formatNumber, improvementText, LANGS, problemText, scheduleText, severityText, statusText, triggerText, type Lang } from '@hasad/i18n';
 import { historyChart } from '../dashboard/charts.ts';
+import { pageMain } from '../dashboard/layout.ts';
 import { html, safeHref, type Html } from '../dashboard/html.ts';
 import type { TestDelivery } from '@hasad/notify';
 import type { CsvColumn, PreviewResult, SoapOperationInfo } from '@hasad/sources';
@@ -55,12 +57,7 @@ export function spacePage(opts: { lang: Lang; title: string; body: Html; ctx?: S
     x === lang ? html`<strong lang="${x}">${l(x, 'lang.name')}</strong>` : html`<a lang="${x}" hreflang="${x}" href="${E}/lang?l=${x}&amp;next=${encodeURIComponent(here)}">${l(x, 'lang.name')}</a>`,
   )}</nav>
 </header>
-<main>
-${opts.flash ? html`<p class="flash ${opts.flash.kind}" role="${opts.flash.kind === 'error' ? 'alert' : 'status'}" data-testid="flash">${opts.flash.text}</p>` : html``}
-${opts.body}
-</main>
-</body>
-</html>`;
+${pageMain(opts)}`;
 }
 
 export function signInView(lang: Lang, csrf: string, next: string, error?: string): Html {

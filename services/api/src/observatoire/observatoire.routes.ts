@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { listScoreboard, SCOREBOARD_SORTS, type ScoreboardSort } from '@hasad/db';
+import { SCOREBOARD_SORTS, type ScoreboardSort } from '@hasad/db';
+import { listScoreboard } from '@hasad/pipeline';
 import { isLang, negotiateLang } from '@hasad/i18n';
-import { sendHtml } from '../dashboard/dashboard.routes.ts';
+import { sendHtml } from '../shared/html-reply.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defaultOrder, OBSERVATOIRE_PATH, observatoirePage, scoreboardView } from './views.ts';
 

@@ -1,4 +1,5 @@
-import type { ScoreboardEntry, ScoreboardSort } from '@hasad/db';
+import type { ScoreboardSort } from '@hasad/db';
+import type { ScoreboardEntry } from '@hasad/pipeline';
 import { dirOf, formatDateTime, formatNumber, formatPercent, LANGS, type Lang } from '@hasad/i18n';
 import { html, type Html } from '../dashboard/html.ts';
 import { t as dashboardText, type MessageKey } from '../dashboard/i18n.ts';

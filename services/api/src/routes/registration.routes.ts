@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { HasadError } from '@hasad/core';
 import {
   countActiveDatasets,
   createSource,
@@ -12,23 +11,19 @@ import {
   RunActiveError,
   updateSource,
   type ApprovalStatus,
-  type Organization,
   type Run,
   type Source,
   type TokenPrincipal,
 } from '@hasad/db';
-import { checkSchedule, enqueueHarvestRun, formatDuration, notifyReviewWanted } from '@hasad/pipeline';
-import { adapterKinds, changedNetworkFields, getAdapter } from '@hasad/sources';
+import { enqueueHarvestRun, formatDuration } from '@hasad/pipeline';
+import { adapterKinds, changedNetworkFields } from '@hasad/sources';
 import { bearerSecurity, principalOf } from '../auth.ts';
-import type { ReviewReason } from '@hasad/queues';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
-import { badParam, checkFeedUrl, knownBodyKeys } from '../source-input.ts';
-import { runsListResponse, runsPaging, toRunItem, visibleRuns } from './runs.routes.ts';
-import { toSourceItem, visibleSource } from './sources.routes.ts';
-
-export const DEFAULT_TIMEZONE = 'Africa/Casablanca';
+import { knownBodyKeys } from '../source-input.ts';
+import { runsListResponse, runsPaging, toRunItem, visibleRuns } from '../shared/runs.ts';
+import { DEFAULT_TIMEZONE, harvestWaitMs, organizationFor, tellOperators, toSourceItem, validateSource, visibleSource } from '../shared/sources.ts';
 
 interface SourceFields {
   kind: string;
@@ -58,53 +53,6 @@ function sourceFieldSchemas(kinds: string[]) {
   } as const;
 }
 
-/**
- * Checks what a source will be harvested with, the way the fetcher and the scheduler will
- * read it: the URL's scheme, the kind's config, the time zone, and the schedule against the
- * minimum interval. Each refusal is a 400 naming the parameter.
- */
-export function validateSource(deps: ApiDeps, s: Required<Pick<SourceFields, 'kind' | 'url' | 'config' | 'timezone'>> & { schedule: string | null }): void {
-  checkFeedUrl(s.url);
-  try {
-    getAdapter(s.kind).parseConfig(s.config);
-  } catch (err) {
-    if (err instanceof HasadError) throw badParam('config', 'invalid_config', err.message);
-    throw err;
-  }
-  validateTiming(deps, s);
-}
-
-/** The time zone and the schedule part of `validateSource` (the dashboard's schedule form uses it alone). */
-export function validateTiming(deps: ApiDeps, s: { timezone: string; schedule: string | null }): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: s.timezone });
-  } catch {
-    throw badParam('timezone', 'invalid_parameter', `"${s.timezone}" is not an IANA time zone (e.g. Africa/Casablanca, UTC)`);
-  }
-  if (s.schedule !== null) {
-    try {
-      checkSchedule(s.schedule, s.timezone, deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS);
-    } catch (err) {
-      if (err instanceof HasadError) throw badParam('schedule', 'invalid_schedule', err.message);
-      throw err;
-    }
-  }
-}
-
-/** The organisation a new source belongs to: the token's, or for an operator the `organization` slug given. */
-export async function organizationFor(deps: ApiDeps, p: TokenPrincipal, slug: string | undefined): Promise<Organization> {
-  if (p.role === 'organization') {
-    if (slug !== undefined && slug !== p.organizationSlug) {
-      throw badParam('organization', 'invalid_parameter', `an organisation token registers sources of its own organisation ("${p.organizationSlug}") only; leave "organization" out`);
-    }
-    return (await findOrganizationBySlug(deps.db, p.organizationSlug!))!;
-  }
-  if (slug === undefined) throw badParam('organization', 'invalid_parameter', 'an operator must name the organisation (its slug) the source belongs to');
-  const org = await findOrganizationBySlug(deps.db, slug);
-  if (!org) throw badParam('organization', 'invalid_parameter', `no organisation "${slug}"`);
-  return org;
-}
-
 /** A source `p` may act on, as stored (404 for another organisation's, as for a missing one). */
 async function ownSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<Source> {
   await visibleSource(deps, p, id);
@@ -125,16 +73,6 @@ async function sourceResponse(deps: ApiDeps, id: string) {
  * source's last one (429 with Retry-After). A live run is not refused here: the request answers
  * with it. Operators may harvest at any time (e.g. right after fixing a feed with its owner).
  */
-/**
- * How long an organisation must still wait before asking its source's next harvest (the
- * politeness limit: HASAD_MIN_SCHEDULE_INTERVAL_MS from the start of the last run), in ms; 0 when
- * it may ask now (no run yet, or one still queued or running, which is then the answer).
- */
-export function harvestWaitMs(deps: ApiDeps, last: Run | undefined, now = Date.now()): number {
-  if (!last || last.status === 'queued' || last.status === 'running') return 0;
-  const started = last.startedAt ?? last.createdAt;
-  return Math.max(0, started.getTime() + deps.config.HASAD_MIN_SCHEDULE_INTERVAL_MS - now);
-}
 
 function tooSoon(deps: ApiDeps, sourceId: string, reply: FastifyReply, last: Run | undefined): void {
   const waitMs = harvestWaitMs(deps, last);
@@ -395,18 +333,5 @@ export function registrationRoutes(app: FastifyInstance, deps: ApiDeps): void {
         return sourceResponse(deps, src.id);
       },
     );
-  }
-}
-
-/**
- * Asks the operators to review a source (`notify.review`, sent by the loader). Best effort: the
- * source is registered whatever happens here, and the dashboard lists every pending source, so a
- * queue that is down is logged, not an error for the institution.
- */
-export async function tellOperators(deps: ApiDeps, log: { warn: (o: object, msg: string) => void }, sourceId: string, reason: ReviewReason, at: Date): Promise<void> {
-  try {
-    await notifyReviewWanted(deps, sourceId, reason, at);
-  } catch (err) {
-    log.warn({ err, sourceId }, 'could not queue the operators\' review notification; the source is listed as pending on the dashboard');
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { neutraliseCsvCell } from '@hasad/core';
-import { getOrganizationScoreboard, listScoreboard, SCOREBOARD_SORTS, type ScoreboardEntry, type ScoreboardSort } from '@hasad/db';
+import { SCOREBOARD_SORTS, type ScoreboardSort } from '@hasad/db';
+import { getOrganizationScoreboard, listScoreboard, type ScoreboardEntry } from '@hasad/pipeline';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses } from '../schemas.ts';
@@ -8,7 +9,7 @@ import { errorResponses } from '../schemas.ts';
 const count = { type: ['integer', 'null'] } as const;
 const shareOf = (description: string) => ({ type: ['number', 'null'], minimum: 0, maximum: 1, description }) as const;
 
-/** One institution's figures (ScoreboardEntry of @hasad/db); every figure null until first computed. */
+/** One institution's figures (ScoreboardEntry of @hasad/pipeline); every figure null until first computed. */
 export const scoreboardEntry = {
   type: 'object',
   required: ['organization', 'datasets', 'updated', 'medianAgeDays', 'quality', 'brokenLinks', 'harvestHealth', 'openFormats', 'computedAt'],

@@ -1,61 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { redactConfig, redactUrl } from '@hasad/core';
-import { getSourceQuality, isUuid, listSourcesWithLastRun, type SourceWithLastRun, type TokenPrincipal } from '@hasad/db';
+import { listSourcesWithLastRun } from '@hasad/db';
+import { getSourceQuality } from '@hasad/pipeline';
 import { bearerSecurity, principalOf } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { errorResponses, sourceItem } from '../schemas.ts';
 import { improvementText } from '@hasad/i18n';
 import { answerLang } from '../lang.ts';
 import { sourceQualityResponse } from './quality.schemas.ts';
-import { toIso } from '../timestamps.ts';
-
-/**
- * One source as `p` may see it. A source of another organisation answers exactly like a
- * source that does not exist (same 404 body), so a token learns nothing about other
- * organisations' sources.
- */
-export async function visibleSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<SourceWithLastRun> {
-  const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.pool, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
-  if (!row) throw notFound('source', id);
-  return row;
-}
-
-export function toSourceItem(row: SourceWithLastRun) {
-  return {
-    id: row.id,
-    organization: row.organization,
-    kind: row.kind,
-    url: redactUrl(row.url),
-    title: row.title,
-    schedule: row.schedule,
-    timezone: row.timezone,
-    enabled: row.enabled,
-    approvalStatus: row.approvalStatus,
-    reviewedBy: row.reviewedBy,
-    reviewedAt: toIso(row.reviewedAt),
-    reviewComment: row.reviewComment,
-    // The whole config, so a reviewer sees every address it makes Hasad connect to.
-    config: redactConfig(row.config ?? {}),
-    createdAt: toIso(row.createdAt),
-    updatedAt: toIso(row.updatedAt),
-    lastRun: row.runId
-      ? {
-          id: row.runId,
-          status: row.runStatus,
-          createdAt: toIso(row.runCreatedAt),
-          finishedAt: toIso(row.runFinishedAt),
-          errorCode: row.runErrorCode,
-          seen: row.seen,
-          created: row.created,
-          updated: row.updated,
-          unchanged: row.unchanged,
-          withdrawn: row.withdrawn,
-          invalid: row.invalid,
-        }
-      : null,
-  };
-}
+import { toSourceItem, visibleSource } from '../shared/sources.ts';
 
 export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get(

@@ -1,7 +1,8 @@
 import type { Job } from 'bullmq';
 import { FetchBackoffError, FetchStatusError, fetchSettings, type HasadConfig, type Logger } from '@hasad/core';
-import { notifyQualityDrop } from '@hasad/pipeline';
-import { getSource, pickLinksToCheck, recordLinkChecks, recordRunQuality, refreshSourceQuality, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
+import { notifyQualityDrop, refreshSourceQuality, rescoreDatasetIds } from '@hasad/pipeline';
+import { CRITERION_NAMES } from '@hasad/quality';
+import { getSource, pickLinksToCheck, recordLinkChecks, recordRunQuality, type DbHandle, type LinkCheckResult, type LinkToCheck } from '@hasad/db';
 import { parsePayload, type Queues } from '@hasad/queues';
 import { fetchPage, type FetchRequest } from '@hasad/sources';
 
@@ -31,7 +32,10 @@ export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
   const log = deps.log.child({ queue: 'links', jobId: job.id, sourceId: p.sourceId, runId: p.runId });
   const source = await getSource(deps.db.db, p.sourceId);
   if (!source || source.deletedAt) return { checked: 0, skipped: 'source_deleted' };
-  const links = await pickLinksToCheck(deps.db.db, p.sourceId, p.sample ?? DEFAULT_LINK_SAMPLE, p.runId ?? job.id ?? p.sourceId);
+  const links = await pickLinksToCheck(deps.db.db, p.sourceId, p.sample ?? DEFAULT_LINK_SAMPLE, p.runId ?? job.id ?? p.sourceId, {
+    // Datasets not yet assessed on this criterion are checked first.
+    linkCriterion: CRITERION_NAMES.indexOf('accessUrlAnswers'),
+  });
   const http: FetchRequest['http'] = {
     ...fetchSettings(deps.config),
     timeoutMs: Math.min(deps.config.HASAD_FETCH_TIMEOUT_MS, LINK_TIMEOUT_MS),
@@ -50,7 +54,9 @@ export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, links.length) }, worker));
-  const { rescored } = await recordLinkChecks(deps.db.db, p.sourceId, p.runId ?? null, results);
+  await recordLinkChecks(deps.db.db, p.sourceId, p.runId ?? null, results);
+  // The datasets the URLs came from are scored again, now with their link criteria.
+  const rescored = await rescoreDatasetIds(deps.db.db, [...new Set(results.map((r) => r.datasetId))]);
   const quality = await refreshSourceQuality(deps.db.db, p.sourceId, p.runId ?? null);
   if (p.runId) {
     // Kept with the run, and compared with the previous run's: a drop is told to the institution.

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { HasadConfig, Logger } from '@hasad/core';
 import { loadBatch, type DbHandle } from '@hasad/db';
 import { loaderBatchRecords, loaderBatchTransactionDuration, recordsTotal } from '@hasad/metrics';
-import { enqueueFinaliseIfComplete } from '@hasad/pipeline';
+import { enqueueFinaliseIfComplete, prepareRecord } from '@hasad/pipeline';
 import { parsePayload, type Queues } from '@hasad/queues';
 
 export interface LoaderDeps {
@@ -19,7 +19,9 @@ export interface LoaderDeps {
  */
 export async function loadBatchProcessor(job: Job, deps: LoaderDeps) {
   const p = parsePayload('load.batch', job.data);
-  const res = await loadBatch(deps.db.pool, p);
+  // The search columns and the quality score are built here (prepareRecord), for the records the
+  // repository will write.
+  const res = await loadBatch(deps.db.pool, p, prepareRecord);
   // Counted once the transaction committed: a batch retried after a failure counts when it lands.
   recordsTotal.inc({ stage: 'loaded' }, p.records.length);
   loaderBatchRecords.observe(p.records.length);

@@ -1,8 +1,8 @@
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchRefusedError, ParseError } from '@hasad/core';
-import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
-import type { Handler, Loopback } from '../../../test/support/loopback.ts';
+import { loopbackHttp, routes, startLoopback } from '@hasad/sources/testing';
+import type { Handler, Loopback } from '@hasad/sources/testing';
 import { getAdapter, harvestWithConfig } from '../index.ts';
 import { previewSource } from '../../preview.ts';
 import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchRefusedError, PagingError, ParseError } from '@hasad/core';
-import { generateTurtlePage } from '../../../test/support/dcat-generator.ts';
-import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
-import type { Handler, Loopback } from '../../../test/support/loopback.ts';
+import { datasetIdentifier, datasetTitle, generatePage, organisationName } from '@hasad/testkit';
+import { loopbackHttp, routes, startLoopback } from '@hasad/sources/testing';
+import type { Handler, Loopback } from '@hasad/sources/testing';
 import { getAdapter, harvestWithConfig } from '../index.ts';
 import { previewSource } from '../../preview.ts';
 import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent, PageValidators } from '../../types.ts';
@@ -154,16 +154,20 @@ describe('DCAT harvest: Hydra paging', () => {
   });
 
   it('harvests a realistic 2 500-dataset page in batches of 1 000 with every field mapped', async () => {
-    const s = await serve(routes({ '/catalog.ttl': { headers: { 'content-type': 'text/turtle' }, body: generateTurtlePage(2500) } }));
+    const page = generatePage({ datasets: 2500, pageSize: 0, baseUrl: 'https://data.example.ma', everyField: true }, 1, 'turtle');
+    const s = await serve(routes({ '/catalog.ttl': { headers: { 'content-type': 'text/turtle' }, body: page } }));
     const events = await collect({ url: `${s.base}/catalog.ttl` });
     expect(batches(events).map((b) => b.records.length)).toEqual([1000, 1000, 500]);
     expect(batches(events).flatMap((b) => b.problems)).toEqual([]);
-    const r = batches(events)[2]?.records[499];
-    expect(r?.identifier).toBe('ds-2499');
-    expect(r?.title).toEqual({ fr: "Qualité de l'eau — station 2499", ar: 'جودة المياه - المحطة 2499' });
+    const r = batches(events)[2]?.records.find((x) => x.identifier === datasetIdentifier(2499));
+    expect(r?.title).toEqual(datasetTitle(2499));
     expect(r?.distributions).toHaveLength(2);
-    expect(r?.publisher?.name).toEqual({ fr: 'Agence 49', ar: 'الوكالة 49' });
+    expect(r?.distributions?.[0]?.title).toEqual({ fr: expect.stringMatching(/^Fichier (CSV|JSON)$/) });
+    expect(r?.publisher?.name).toEqual(organisationName(2499 % 7));
     expect(r?.temporal).toEqual([{ start: '2020-01-01', end: '2020-12-31' }]);
+    expect(r?.contactPoint).toMatchObject({ email: 'donnees@example.ma' });
+    expect(r?.landingPage).toBe('https://data.example.ma/fr/dataset/2499');
+    expect(r?.language?.length).toBe(2);
   });
 
   it('warns when a page has no datasets', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, FetchStatusError, HasadError, PagingError, ParseError } from '@hasad/core';
 import type { CanonicalDataset } from '@hasad/core';
-import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
-import type { Loopback } from '../../../test/support/loopback.ts';
+import { loopbackHttp, routes, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 import { harvestWithConfig } from '../index.ts';
 import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent } from '../../types.ts';
 import {

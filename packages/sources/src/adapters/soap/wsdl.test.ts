@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParseError } from '@hasad/core';
-import { loopbackHttp, routes, startLoopback } from '../../../test/support/loopback.ts';
-import type { Loopback } from '../../../test/support/loopback.ts';
+import { loopbackHttp, routes, startLoopback } from '@hasad/sources/testing';
+import type { Loopback } from '@hasad/sources/testing';
 import { listSoapOperations } from './wsdl.ts';
 
 let server: Loopback | undefined;

@@ -1,19 +1,27 @@
+/**
+ * Test helpers of @hasad/sources (its `./testing` export), for its own tests: a loopback HTTP
+ * server standing in for an institution, a path router for it, and HTTP options that allow it.
+ * Not imported by the package itself.
+ */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpOptions } from '../../src/types.ts';
+import type { HttpOptions } from './types.ts';
 
 /** A request as the loopback server saw it. */
 export interface SeenRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 /** A real HTTP server on 127.0.0.1 and a random port, standing in for an institution's server. */
 export interface Loopback {
   /** `http://127.0.0.1:<port>` */
   base: string;
+  port: number;
   requests: SeenRequest[];
   close(): Promise<void>;
 }
@@ -25,16 +33,18 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
   const requests: SeenRequest[] = [];
   let base = '';
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers });
+    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, at: Date.now() });
     Promise.resolve(handler(req, res, base)).catch((err: unknown) => {
       res.statusCode = 500;
       res.end(String(err));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
   return {
     base,
+    port,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
