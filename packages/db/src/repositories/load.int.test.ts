@@ -145,7 +145,7 @@ describe('loadBatch and finaliseRun', () => {
     // A job of the version before: the description inside the record, as text.
     const legacy = { ...rec(2), record: { ...rec(2).record, sourceDescription: { format: 'application/n-triples', body: text(2) } } };
     const run = await createRun(h.db, src, 'manual');
-    await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records: [deflated, legacy], problems: [], invalidIdentifiers: [] });
+    await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records: [deflated, legacy], problems: [], invalidIdentifiers: [] }, prepare);
     const rows = (await h.pool.query<{ id: string; source_identifier: string; record: Record<string, unknown>; source_description: string | null; z: number | null }>(
       'SELECT id, source_identifier, record, source_description, octet_length(source_description_deflated) AS z FROM datasets WHERE source_id = $1 ORDER BY source_identifier',
       [src],
@@ -163,7 +163,7 @@ describe('loadBatch and finaliseRun', () => {
     // Rewritten by a later harvest: the deflated form replaces the text.
     const run2 = await createRun(h.db, src, 'manual');
     const again = { ...rec(2, 2), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(3)).toString('base64') } };
-    await loadBatch(h.pool, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] });
+    await loadBatch(h.pool, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] }, prepare);
     const after = (await h.pool.query('SELECT source_description, source_description_deflated IS NOT NULL AS z FROM datasets WHERE id = $1', [rows[1]!.id])).rows[0];
     expect(after).toEqual({ source_description: null, z: true });
     expect((await sourceDescriptionsOf(h.db, [rows[1]!.id])).get(rows[1]!.id)!.body).toBe(text(3));
