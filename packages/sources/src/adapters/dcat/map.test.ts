@@ -410,6 +410,13 @@ describe('DCAT mapping', () => {
     ]);
     const swapped = await mapAll(`${PREFIXES}\n${b}\n${c}\n${a}`);
     expect(swapped.records.map((r) => r.identifier).sort()).toEqual(['https://x.ma/d/a', 'https://x.ma/d/b', 'own']);
+    // One that has another identifier no other dataset gives is keyed by it.
+    const versioned = await mapAll(`${PREFIXES}\n${a}\n${b.replace('dct:identifier "same"', 'dct:identifier "same", "v2"')}`);
+    expect(versioned.records.map((r) => r.identifier)).toEqual(['https://x.ma/d/a', 'v2']);
+    expect(versioned.problems.filter((p) => p.code === 'duplicate_identifier').map((p) => p.message)).toEqual([
+      expect.stringContaining('keyed by its IRI'),
+      expect.stringContaining('keyed by its other identifier "v2"'),
+    ]);
   });
 
   it('keeps the first of two blank-node datasets with the same identifier on a page', async () => {

@@ -792,7 +792,7 @@ function decimalValue(g: PageGraph, key: string, pred: P, field: string, pr: Pro
   return pickOne([...new Set(values)].sort((a, b) => a - b), field, pr, String);
 }
 
-const NONE: ReadonlySet<string> = new Set();
+const NONE: ReadonlyMap<string, number> = new Map();
 
 /** A dataset node's dct:identifier values, the preferred first, without blanks or duplicates. */
 function identifiersOf(g: PageGraph, key: string): string[] {
@@ -807,35 +807,59 @@ function identifiersOf(g: PageGraph, key: string): string[] {
 }
 
 /**
- * The dct:identifier values that key more than one dataset with an IRI of its own on this page:
- * different datasets (a dataset and its version, say, as in CSIRO's DCAT examples) that reuse the
- * identifier of a publication. Keyed by it, all but one would be lost; each is keyed by its IRI
- * instead, whatever the order of the page.
+ * A dataset node's other identifiers (adms:identifier: a literal, or a node's skos:notation), in a
+ * fixed order. Hasad's own export puts a dataset's original IRI there when it goes out under
+ * Hasad's IRI, so these let a copy of the export keep each dataset's key.
  */
-function sharedIdentifiers(g: PageGraph, keys: readonly string[]): Set<string> {
+function otherIdentifiersOf(g: PageGraph, key: string): string[] {
+  const out = new Set<string>();
+  for (const o of g.objects(key, P.admsIdentifier)) {
+    const id = mapIdentifier(g, o, new Problems());
+    if (id?.notation !== undefined) out.add(id.notation);
+  }
+  return [...out].sort();
+}
+
+/** The values a dataset may be keyed by: its dct:identifier values, then its other identifiers. */
+function keyCandidates(g: PageGraph, key: string): string[] {
+  return [...new Set([...identifiersOf(g, key), ...otherIdentifiersOf(g, key)])];
+}
+
+/**
+ * How many datasets with an IRI of their own give each identifier value on this page (their
+ * dct:identifier and adms:identifier values). Two
+ * different datasets (a dataset and its version, say, as in CSIRO's DCAT examples) may reuse the
+ * identifier of a publication; keyed by it, all but one would be lost (see mapDataset).
+ */
+function identifierOwners(g: PageGraph, keys: readonly string[]): Map<string, number> {
   const owners = new Map<string, number>();
   for (const key of keys) {
     if (isBlank(key)) continue;
-    const first = identifiersOf(g, key)[0];
-    if (first !== undefined) owners.set(first, (owners.get(first) ?? 0) + 1);
+    for (const id of keyCandidates(g, key)) owners.set(id, (owners.get(id) ?? 0) + 1);
   }
-  return new Set([...owners].filter(([, n]) => n > 1).map(([id]) => id));
+  return owners;
 }
 
 /**
  * Maps one dataset node (typed dcat:Dataset or dcat:DatasetSeries) to a CanonicalDataset. An IRI-named
- * dataset whose identifier is in `shared` (sharedIdentifiers) is keyed by its IRI.
+ * dataset whose preferred identifier other datasets of the page give too (`owners`, from
+ * identifierOwners) is keyed by another identifier of its own (dct:identifier, then
+ * adms:identifier), else by its IRI.
  *
  * Errors (record left out): `missing_identifier` (blank node without dct:identifier),
  * `missing_title`. Warnings (value dropped): `invalid_date`, `invalid_byte_size`,
  * `invalid_url`, `invalid_media_type`, `unsupported_value`, `multiple_values`.
  */
-export function mapDataset(g: PageGraph, key: string, shared: ReadonlySet<string> = NONE): DatasetMapResult {
+export function mapDataset(g: PageGraph, key: string, owners: ReadonlyMap<string, number> = NONE): DatasetMapResult {
   const pr = new Problems();
   const ids = identifiersOf(g, key);
   let identifier = ids[0];
-  const sharedId = identifier !== undefined && shared.has(identifier) && !isBlank(key) ? identifier : undefined;
-  if (sharedId !== undefined || (identifier === undefined && !isBlank(key))) identifier = key;
+  // A dataset with an IRI whose preferred identifier another dataset of the page gives too: keyed
+  // by its first identifier (dct:, then adms:) no other gives, else by its IRI, whatever the order
+  // of the page.
+  const sharedId = identifier !== undefined && !isBlank(key) && (owners.get(identifier) ?? 0) > 1 ? identifier : undefined;
+  if (sharedId !== undefined) identifier = keyCandidates(g, key).find((v) => owners.get(v) === 1) ?? key;
+  if (identifier === undefined && !isBlank(key)) identifier = key;
   let hashed = false;
   if (identifier === undefined && g.objects(key, P.title).length > 0) {
     // A titled dataset with neither IRI nor dct:identifier (a part nested in another dataset, say)
@@ -856,7 +880,7 @@ export function mapDataset(g: PageGraph, key: string, shared: ReadonlySet<string
     pr.warn(
       'duplicate_identifier',
       'identifier',
-      `another dataset of this page has dct:identifier ${JSON.stringify(sharedId)} too; they are different datasets (different IRIs), so each is keyed by its IRI`,
+      `another dataset of this page has dct:identifier ${JSON.stringify(sharedId)} too; they are different datasets (different IRIs), so this one is keyed by ${identifier === key ? 'its IRI' : `its other identifier ${JSON.stringify(identifier)}`}`,
     );
   }
   if (hashed) {
@@ -912,7 +936,8 @@ export function mapDataset(g: PageGraph, key: string, shared: ReadonlySet<string
 
 /**
  * Maps every dataset of a page, yielding batches of at most `batchSize` records. Datasets with
- * IRIs that share an identifier are keyed by their IRIs (`duplicate_identifier` warning); a
+ * IRIs that share an identifier are keyed by an identifier of their own, or their IRIs
+ * (`duplicate_identifier` warning); a
  * dataset whose identifier still appeared on the page (a blank node's, or an IRI used as another's
  * dct:identifier) is dropped with `duplicate_identifier` (first kept).
  * Mapped dataset nodes are released from the graph as they go. `keepDescriptions: false` is for
@@ -921,9 +946,9 @@ export function mapDataset(g: PageGraph, key: string, shared: ReadonlySet<string
 export function* mapPage(g: PageGraph, batchSize: number, keepDescriptions = true): Generator<MappedBatch> {
   const batches = new BatchCollector(batchSize);
   const keys = g.datasetKeys();
-  const shared = sharedIdentifiers(g, keys);
+  const owners = identifierOwners(g, keys);
   for (const key of keys) {
-    const res = mapDataset(g, key, shared);
+    const res = mapDataset(g, key, owners);
     if (res.record !== undefined && keepDescriptions) keepDescription(g, key, res);
     g.release(key);
     g.triples.release(key);
