@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { TokenRole } from '../schema/index.ts';
+import type { DatasetCounts } from './finalise.repository.ts';
 import type { SourceListed } from './sources.repository.ts';
 import { TOKEN_PREFIX, type TokenPrincipal } from './tokens.repository.ts';
 
@@ -170,7 +171,7 @@ export async function listSourcesPendingApproval(pool: pg.Pool): Promise<Pending
 }
 
 /** One finished or live run in a trend or a history. */
-export interface RunPoint {
+export interface RunPoint extends DatasetCounts {
   id: string;
   status: string;
   trigger: string;
@@ -178,12 +179,6 @@ export interface RunPoint {
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number | null;
-  seen: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  withdrawn: number;
-  invalid: number;
   pagesFetched: number;
   bytes: number;
   errorCode: string | null;

@@ -5,21 +5,35 @@ export interface FinaliseOptions {
   withdrawThreshold: number;
 }
 
-/** A run's dataset counts, as finalise computes them (what run reports, logs and notifications say). */
-export interface RunCounts {
+/** What a run did to datasets: the six counts of every run report, listing and chart. */
+export interface DatasetCounts {
   seen: number;
   created: number;
   updated: number;
   unchanged: number;
   withdrawn: number;
   invalid: number;
+}
+
+/** A run's dataset counts, as finalise computes them (what run reports, logs and notifications say). */
+export interface RunCounts extends DatasetCounts {
   /** Datasets a `needs_review` run would withdraw once confirmed. */
   pendingWithdrawals: number | null;
 }
 
 /** The dataset counts of a run (or anything that carries them), alone and in their usual order. */
 export function runCountsOf(r: RunCounts): RunCounts {
-  return { seen: r.seen, created: r.created, updated: r.updated, unchanged: r.unchanged, withdrawn: r.withdrawn, invalid: r.invalid, pendingWithdrawals: r.pendingWithdrawals };
+  return { ...datasetCountsOf(r), pendingWithdrawals: r.pendingWithdrawals };
+}
+
+/** The six dataset counts of anything that carries them, alone and in their usual order. */
+export function datasetCountsOf(r: DatasetCounts): DatasetCounts {
+  return { seen: r.seen, created: r.created, updated: r.updated, unchanged: r.unchanged, withdrawn: r.withdrawn, invalid: r.invalid };
+}
+
+/** A run's counts from a `runs` row as PostgreSQL gives it (snake_case columns). */
+export function runCountsOfRow(row: DatasetCounts & { pending_withdrawals: number | null }): RunCounts {
+  return { ...datasetCountsOf(row), pendingWithdrawals: row.pending_withdrawals };
 }
 
 export interface FinaliseResult extends RunCounts {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Db } from '../client.ts';
 import { organizations } from '../schema/index.ts';
 import { groupRunProblems, type ProblemGroup } from './dashboard.repository.ts';
-import type { RunCounts } from './finalise.repository.ts';
+import { runCountsOfRow, type RunCounts } from './finalise.repository.ts';
 
 /** An organisation's notification contacts as the API and the CLI show them: the secret itself never. */
 export interface OrganizationNotifications {
@@ -123,13 +123,7 @@ export async function notificationContext(pool: pg.Pool, runId: string): Promise
       finishedAt: row.finished_at,
       pagesFetched: row.pages_fetched,
       pagesNotModified: row.pages_not_modified,
-      seen: row.seen,
-      created: row.created,
-      updated: row.updated,
-      unchanged: row.unchanged,
-      withdrawn: row.withdrawn,
-      invalid: row.invalid,
-      pendingWithdrawals: row.pending_withdrawals,
+      ...runCountsOfRow(row),
       errorCode: row.error_code,
       error: row.error,
       review: row.review ?? null,

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RunCounts } from './finalise.repository.ts';
+import { runCountsOfRow, type RunCounts } from './finalise.repository.ts';
 
 /** What the run-end log line and the run metrics say about a finished run. */
 export interface RunSummary extends RunCounts {
@@ -53,13 +53,7 @@ export async function runSummary(pool: pg.Pool, runId: string): Promise<RunSumma
     pagesFetched: row.pages_fetched,
     pagesNotModified: row.pages_not_modified,
     bytes: row.bytes,
-    seen: row.seen,
-    created: row.created,
-    updated: row.updated,
-    unchanged: row.unchanged,
-    withdrawn: row.withdrawn,
-    invalid: row.invalid,
-    pendingWithdrawals: row.pending_withdrawals,
+    ...runCountsOfRow(row),
     problems: row.problems,
     errorCode: row.error_code,
     consecutiveFailures: row.consecutive_failures,
