@@ -9,3 +9,4 @@ export * from './csv-cell.ts';
 export * from './vocabulary.ts';
 export * from './settings-doc.ts';
 export * from './kept-description.ts';
+export * from './once.ts';

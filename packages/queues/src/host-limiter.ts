@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { once } from '@hasad/core';
 
 /** Limits of a {@link RedisHostLimiter}. */
 export interface RedisHostLimits {
@@ -135,15 +136,12 @@ export class RedisHostLimiter {
       this.redis.hasadHostRenew(slots, token, this.slotTtlMs).catch(() => undefined);
     }, Math.max(100, Math.floor(this.slotTtlMs / 3)));
     renew.unref();
-    let released = false;
     return {
       ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
+      release: once(() => {
         clearInterval(renew);
         this.redis.zrem(slots, token).catch(() => undefined);
-      },
+      }),
     };
   }
 

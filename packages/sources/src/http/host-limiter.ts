@@ -1,3 +1,4 @@
+import { once } from '@hasad/core';
 import type { HostLimiter, HostPermit } from '../types.ts';
 
 /** Limits of a {@link HostLimiter}. */
@@ -83,15 +84,12 @@ export function createLocalHostLimiter(limits: HostLimits): HostLimiter {
         if (s.active < limits.maxConcurrent && s.starts.length < limits.perSecond) {
           s.active++;
           s.starts.push(now);
-          let released = false;
           return {
             ok: true,
-            release: () => {
-              if (released) return;
-              released = true;
+            release: once(() => {
               s.active--;
               for (const wake of [...s.wakers]) wake();
-            },
+            }),
           };
         }
         // Full: wait for a release, or for the oldest start to leave the one-second window.
