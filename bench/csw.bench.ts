@@ -1,16 +1,17 @@
 /**
  * CSW benchmark: the CSW adapter harvests a paged ISO 19139 geoportal on loopback (@hasad/testkit's
  * CSW service, generated bilingual records of about 9 KB each, as a GeoNetwork answers them) that
- * takes `--server-ms` per page, as a real catalogue's database does. Prints records per second, the
- * server's and Hasad's time per page (Hasad's: from the last byte of page N to the request for
- * page N+1: read, parse, map, hand on), and peak memory. The aim: Hasad's time per page no more
- * than the server's, so that the harvest is limited by the server's paging.
+ * takes `--server-ms` per page, as a real catalogue's database does. Prints records per second, per
+ * page the server's time, the harvest's (from one page's last byte to the next's: with the next page
+ * asked while this one is parsed, the longer of the server's time and Hasad's work) and how long
+ * the server sat idle waiting for Hasad to ask the next page, and peak memory. The aim: a page
+ * takes no longer than the server's (within 10%), so that the harvest is limited by the server's paging.
  *
  *   npm run bench:csw                                   20,000 records, pages of 100, server 50 ms a page
  *   npm run bench:csw -- --records 2000 --page-size 50  a quick run
  *
- * The service runs in the same process; it is idle while Hasad works on a page (requests are
- * sequential), so it does not inflate Hasad's time.
+ * The service runs in the same process: it builds page N+1 while Hasad parses page N, on the same
+ * thread (its share is in the CPU figure).
  *
  * The host limiter's request rate is lifted (`--host-rps`, default 1000): at the fetcher's default
  * of 5 requests a second, a page starts at most every 200 ms, and that wait, not Hasad's work,
@@ -73,18 +74,23 @@ await svc.close();
 
 const pages = svc.requests.filter((r) => r.request === 'GetRecords');
 const serverMs = pages.map((r) => (r.finishedAt ?? r.receivedAt) - r.receivedAt);
-const hasadMs = pages.slice(1).map((r, i) => r.receivedAt - (pages[i]!.finishedAt ?? pages[i]!.receivedAt));
-// The last page's work ends with the harvest.
-const last = pages.at(-1);
-if (last?.finishedAt !== undefined) hasadMs.push(t0 + totalMs - last.finishedAt);
+// Pages overlap (the next one is asked while this one is parsed): what a page costs the harvest is
+// the time from the previous page's last byte to its own, and for the last page, from its last
+// byte to the harvest's end (Hasad's work on it alone).
+const ends = pages.map((r) => r.finishedAt ?? r.receivedAt);
+const wallMs = ends.slice(1).map((end, i) => end - ends[i]!);
+if (ends.length > 0) wallMs.push(t0 + totalMs - ends.at(-1)!);
+// How long the service sat idle between two pages, waiting for Hasad to ask the next (0 when asked ahead in time).
+const idleMs = pages.slice(1).map((r, i) => Math.max(0, r.receivedAt - ends[i]!));
 const server = spread(serverMs);
-const hasad = spread(hasadMs);
+const wall = spread(wallMs);
+const idle = spread(idleMs);
 
 console.log(`CSW: ${int(RECORDS)} ISO 19139 records (${(bytes / RECORDS / 1024).toFixed(1)} KB each on the wire), pages of ${PAGE_SIZE}, server +${SERVER_MS} ms a page, host limiter ${int(HOST_RPS)} requests/s`);
 console.log(`  harvested ${int(harvested)} records (${invalid} invalid) in ${pages.length} pages, ${(totalMs / 1000).toFixed(2)} s: ${int(harvested / (totalMs / 1000))} records/s`);
-console.log(`  per page (mean / p50 / p95): server ${fmtSpread(server)}, Hasad ${fmtSpread(hasad)}`);
+console.log(`  per page (mean / p50 / p95): server ${fmtSpread(server)}; harvest (last byte to last byte) ${fmtSpread(wall)}; server idle waiting for Hasad ${fmtSpread(idle)}`);
 console.log(`  CPU per page (the process, the service's share included): ${(cpuMs / pages.length).toFixed(1)} ms`);
-console.log(`  Hasad's share of the harvest: ${Math.round((hasadMs.reduce((a, b) => a + b, 0) / totalMs) * 100)}%; aim: Hasad's time per page ≤ the server's (${hasad && server && hasad.mean <= server.mean ? 'met' : 'not met'})`);
+console.log(`  server idle ${Math.round((idleMs.reduce((a, b) => a + b, 0) / totalMs) * 100)}% of the harvest; aim: limited by the server's paging, a page taking no longer than the server's (${wall && server && wall.mean <= server.mean * 1.1 ? 'met' : 'not met'}: ${wall && server ? `${Math.round((wall.mean / server.mean) * 100)}%` : '?'} of the server's time)`);
 console.log(`  peak memory: RSS ${Math.round(peakRss / 1024 / 1024)} MB (${Math.round(rssBefore / 1024 / 1024)} MB before, records generated), heap ${Math.round(peakHeap / 1024 / 1024)} MB`);
 if (harvested + invalid !== RECORDS) {
   console.error(`wrong result: ${harvested + invalid} records harvested, ${RECORDS} served`);
