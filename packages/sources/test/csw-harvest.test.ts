@@ -20,6 +20,7 @@ import { previewSource } from '../src/preview.ts';
 import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
 import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../src/types.ts';
 import { loopbackHttp, startLoopback } from './support/loopback.ts';
+import { createLocalHostLimiter } from '../src/http/host-limiter.ts';
 
 let service: CswService | undefined;
 afterEach(async () => {
@@ -203,14 +204,14 @@ describe('CSW read-ahead', () => {
       if (start !== undefined) writtenAt.set(Number(start), performance.now());
     };
     subscribe('undici:client:sendHeaders', onWritten);
-    const firstBatchAt = new Map<number, number>();
+    const pageAt = new Map<number, number>();
     const consumedAt = new Map<number, number>();
     const events: HarvestEvent[] = [];
     try {
       for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10, method: 'get' }, http: politeHttp })) {
         events.push(ev);
+        if (ev.type === 'page') pageAt.set(ev.pageNo, performance.now());
         if (ev.type !== 'batch') continue;
-        if (!firstBatchAt.has(ev.pageNo)) firstBatchAt.set(ev.pageNo, performance.now());
         await sleep(150);
         consumedAt.set(ev.pageNo, performance.now());
       }
@@ -226,9 +227,10 @@ describe('CSW read-ahead', () => {
     expect(events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.records.map((r) => r.identifier))).toEqual(generatedCswRecords(25).map((r) => r.id));
     // Each page asked once, in order, and nothing after the last one.
     expect(svc.starts()).toEqual([1, 11, 21]);
-    // Page 2's request left before page 1's records were handed on, page 3's before page 2's ...
-    expect(writtenAt.get(11)).toBeLessThan(firstBatchAt.get(1)!);
-    expect(writtenAt.get(21)).toBeLessThan(firstBatchAt.get(2)!);
+    // Page 2's request left before page 1's checkpoint event (without read-ahead it leaves after it),
+    // page 3's before page 2's ...
+    expect(writtenAt.get(11)).toBeLessThan(pageAt.get(1)!);
+    expect(writtenAt.get(21)).toBeLessThan(pageAt.get(2)!);
     // ... and the service was working on page 2 while the consumer was busy with page 1.
     expect(receivedAt(svc, 11)).toBeLessThan(consumedAt.get(1)!);
     expect(receivedAt(svc, 21)).toBeLessThan(consumedAt.get(2)!);
@@ -297,6 +299,45 @@ describe('CSW read-ahead', () => {
     expect(pages.map((p) => p.pageNo)).toEqual([2, 3]);
     expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(25).slice(10).map((r) => r.id));
     expect(svc.starts()).toEqual([1, 11, 11, 21]);
+  });
+
+  it('a cancelled run aborts the page asked ahead: both slots of the host are free again', async () => {
+    // Page 2 takes 2 s to answer: it is still in flight, holding a slot, when the run is cancelled.
+    const svc = await serve({ records: generatedCswRecords(30), delayMs: 20 });
+    svc.options.onGetRecords = (startPosition) => {
+      if (startPosition === 11) svc.options.delayMs = 2000;
+    };
+    const limiter = createLocalHostLimiter({ maxConcurrent: 2, perSecond: 1000 });
+    const cancel = new AbortController();
+    const events: HarvestEvent[] = [];
+    const run = (async () => {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: { ...loopbackHttp, hostLimiter: limiter }, signal: cancel.signal })) {
+        events.push(ev);
+        if (ev.type === 'page') {
+          await sleep(50);
+          cancel.abort(new Error('cancelled by the operator'));
+        }
+      }
+    })();
+    await expect(run).rejects.toThrow('cancelled by the operator');
+    expect(svc.starts()).toEqual([1, 11]);
+    expect(events.filter((e) => e.type === 'page').map((e) => e.pageNo)).toEqual([1]);
+    const host = new URL(svc.url).host;
+    const permits = await Promise.all([limiter.acquire(host, AbortSignal.timeout(500)), limiter.acquire(host, AbortSignal.timeout(500))]);
+    expect(permits.map((p) => p.ok)).toEqual([true, true]);
+    for (const p of permits) if (p.ok) p.release();
+  });
+
+  it('with one request in flight per host, the page asked ahead waits for the slot and every page comes once, in order', async () => {
+    const svc = await serve({ records: generatedCswRecords(25), delayMs: 10 });
+    const { records, pages } = await harvest(svc.url, { pageSize: 10 }, { http: { ...loopbackHttp, hostConcurrency: 1 } });
+    expect(pages.map((p) => [p.pageNo, p.recordCount])).toEqual([
+      [1, 10],
+      [2, 10],
+      [3, 5],
+    ]);
+    expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(25).map((r) => r.id));
+    expect(svc.starts()).toEqual([1, 11, 21]);
   });
 });
 
