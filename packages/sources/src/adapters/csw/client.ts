@@ -404,7 +404,7 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
           if (next === undefined) return undefined;
           const page = askAhead(next, opts.signal, async (signal) => {
             const res = await requestAt(next, signal);
-            // A body dropped before anyone reads it must not fail unheard.
+            // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
             res.body.on('error', () => undefined);
             return { res };
           });
