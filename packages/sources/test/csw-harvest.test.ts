@@ -4,6 +4,7 @@ import { harvestWithConfig } from '../src/adapters/index.ts';
  * generated records and from the records of ../shared/conformance (ISO 19139 from pycsw,
  * ckanext-spatial, OWSLib, GeoNetwork and SEMIC; DCAT as GeoNetwork's Sextant serves it).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +13,14 @@ import { ConfigError, ParseError } from '@hasad/core';
 import { cswTitleAr, cswTitleFr, generatedCswRecords, startCswService } from '@hasad/testkit';
 import type { CswService, CswServiceOptions, CswServiceRecord } from '@hasad/testkit';
 import { cswAdapter, CswExceptionError, fetchCswCapabilities, fetchCswRecord, parseCswConfig } from '../src/adapters/csw/index.ts';
+import { cswPageUrl } from '../src/adapters/csw/client.ts';
 import type { IsoDataset } from '../src/adapters/csw/index.ts';
 import { readSearchResults, recordTexts } from '../src/adapters/csw/protocol.ts';
 import { previewSource } from '../src/preview.ts';
 import { decodeXml, parseXml } from '../src/adapters/soap/xml.ts';
 import type { BatchEvent, HarvestEvent, HarvestOptions, PageEvent } from '../src/types.ts';
 import { loopbackHttp, startLoopback } from '@hasad/sources/testing';
+import { createLocalHostLimiter } from '../src/http/host-limiter.ts';
 
 let service: CswService | undefined;
 afterEach(async () => {
@@ -150,13 +153,11 @@ describe('CSW harvest of a paged ISO 19139 service', () => {
 describe('CSW paging that goes wrong withdraws nothing', () => {
   it('a count that shrinks mid-harvest marks the listing partial', async () => {
     const svc = await serve({ records: generatedCswRecords(30) });
-    const events: HarvestEvent[] = [];
-    for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: loopbackHttp })) {
-      events.push(ev);
-      // Ten records are deleted on the server while page 1 is loaded.
-      if (ev.type === 'page' && ev.pageNo === 1) svc.options.hidden = new Set(generatedCswRecords(10).map((r) => r.id));
-    }
-    const pages = events.filter((e): e is PageEvent => e.type === 'page');
+    // Ten records are deleted on the server just before it answers page 2 (asked ahead, while page 1 is read).
+    svc.options.onGetRecords = (startPosition) => {
+      if (startPosition === 11) svc.options.hidden = new Set(generatedCswRecords(10).map((r) => r.id));
+    };
+    const { pages } = await harvest(svc.url, { pageSize: 10 });
     expect(pages[1]!.listing).toBe('partial');
     expect(pages[1]!.problems?.map((p) => p.code)).toContain('csw_count_changed');
   });
@@ -182,6 +183,161 @@ describe('CSW paging that goes wrong withdraws nothing', () => {
     const { pages } = await harvest(svc.url, { pageSize: 10 });
     expect(svc.starts()).toEqual([1, 11]);
     expect(pages.at(-1)!.listing).toBe('partial');
+  });
+});
+
+describe('CSW read-ahead', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The default per-host limit of 2 in flight: the read-ahead must fit in it. */
+  const politeHttp = { ...loopbackHttp, hostConcurrency: 2 };
+  const getRecords = (svc: CswService) => svc.requests.filter((r) => r.request === 'GetRecords');
+  const receivedAt = (svc: CswService, start: number) => getRecords(svc).find((r) => r.startPosition === start)?.receivedAt;
+
+  it('asks for page N+1 while page N is read and consumed, and yields pages in order', async () => {
+    // A service that takes 100 ms a page, and a consumer that takes 150 ms over each batch. By GET,
+    // so that the request each page's startPosition is written in can be told apart on the wire.
+    const svc = await serve({ records: generatedCswRecords(25), delayMs: 100 });
+    const writtenAt = new Map<number, number>();
+    const onWritten = (message: unknown) => {
+      const path = (message as { request: { path: string } }).request.path;
+      const start = /[?&]startPosition=(\d+)/.exec(path)?.[1];
+      if (start !== undefined) writtenAt.set(Number(start), performance.now());
+    };
+    subscribe('undici:client:sendHeaders', onWritten);
+    const pageAt = new Map<number, number>();
+    const consumedAt = new Map<number, number>();
+    const events: HarvestEvent[] = [];
+    try {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10, method: 'get' }, http: politeHttp })) {
+        events.push(ev);
+        if (ev.type === 'page') pageAt.set(ev.pageNo, performance.now());
+        if (ev.type !== 'batch') continue;
+        await sleep(150);
+        consumedAt.set(ev.pageNo, performance.now());
+      }
+    } finally {
+      unsubscribe('undici:client:sendHeaders', onWritten);
+    }
+    const pages = events.filter((e): e is PageEvent => e.type === 'page');
+    expect(pages.map((p) => [p.pageNo, p.recordCount, p.nextUrl])).toEqual([
+      [1, 10, cswPageUrl(svc.url, 11, 25)],
+      [2, 10, cswPageUrl(svc.url, 21, 25)],
+      [3, 5, undefined],
+    ]);
+    expect(events.filter((e): e is BatchEvent => e.type === 'batch').flatMap((b) => b.records.map((r) => r.identifier))).toEqual(generatedCswRecords(25).map((r) => r.id));
+    // Each page asked once, in order, and nothing after the last one.
+    expect(svc.starts()).toEqual([1, 11, 21]);
+    // Page 2's request left before page 1's checkpoint event (without read-ahead it leaves after it),
+    // page 3's before page 2's ...
+    expect(writtenAt.get(11)).toBeLessThan(pageAt.get(1)!);
+    expect(writtenAt.get(21)).toBeLessThan(pageAt.get(2)!);
+    // ... and the service was working on page 2 while the consumer was busy with page 1.
+    expect(receivedAt(svc, 11)).toBeLessThan(consumedAt.get(1)!);
+    expect(receivedAt(svc, 21)).toBeLessThan(consumedAt.get(2)!);
+  });
+
+  it('a page that holds fewer records than predicted: the page asked ahead is dropped and the right one asked, the listing as without read-ahead', async () => {
+    // The server caps its pages at 4 records and says neither nextRecord nor numberOfRecordsReturned:
+    // page 1 predicts a page at 11 (a full page of 10); its 4 records say 5.
+    const silent = await serve({ records: generatedCswRecords(12), capPageSize: 4, omit: ['nextRecord', 'numberOfRecordsReturned'], delayMs: 20 });
+    const got = await harvest(silent.url, { pageSize: 10 }, { http: politeHttp });
+    const silentStarts = silent.starts();
+    await silent.close();
+    // The same catalogue from a server that announces where each page starts: nothing to drop.
+    const told = await serve({ records: generatedCswRecords(12), capPageSize: 4, delayMs: 20 });
+    const reference = await harvest(told.url, { pageSize: 10 }, { http: politeHttp });
+    expect(told.starts()).toEqual([1, 5, 9]);
+    // Page 11 was asked ahead and dropped; the pages read are those of the reference run.
+    expect(silentStarts).toEqual([1, 11, 5, 9]);
+    const port = (u: string) => u.replace(new URL(silent.url).origin, new URL(told.url).origin);
+    const view = (ps: PageEvent[]) => ps.map((p) => ({ pageNo: p.pageNo, url: port(p.url), nextUrl: p.nextUrl && port(p.nextUrl), recordCount: p.recordCount, listing: p.listing, problems: p.problems }));
+    expect(view(got.pages)).toEqual(view(reference.pages));
+    expect(got.pages.map((p) => p.listing)).toEqual([undefined, undefined, undefined]);
+    expect(JSON.stringify(got.records)).toBe(JSON.stringify(reference.records).replaceAll(new URL(told.url).origin, new URL(silent.url).origin));
+    expect(got.records.map((r) => r.identifier)).toEqual(generatedCswRecords(12).map((r) => r.id));
+  });
+
+  it('an ExceptionReport on the page asked ahead fails the run with its text, after the page before it', async () => {
+    const svc = await serve({ records: generatedCswRecords(30), delayMs: 30, exceptions: new Map([[11, { status: 400, text: 'Curseur expiré côté base' }]]) });
+    const events: HarvestEvent[] = [];
+    let askedBeforeConsumed = false;
+    const run = (async () => {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: politeHttp })) {
+        events.push(ev);
+        if (ev.type === 'batch') {
+          await sleep(100);
+          askedBeforeConsumed = receivedAt(svc, 11) !== undefined;
+        }
+      }
+    })();
+    await expect(run).rejects.toThrow(CswExceptionError);
+    await expect(run).rejects.toThrow(/page 2, HTTP 400\): NoApplicableCode: Curseur expiré côté base/);
+    expect(askedBeforeConsumed).toBe(true);
+    // Page 1 whole (its batch and its checkpoint), nothing of page 2.
+    expect(events.map((e) => [e.type, e.pageNo])).toEqual([
+      ['batch', 1],
+      ['page', 1],
+    ]);
+    expect(svc.starts()).toEqual([1, 11]);
+  });
+
+  it('the page asked ahead is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {
+    const svc = await serve({ records: generatedCswRecords(25), delayMs: 20 });
+    const first: HarvestEvent[] = [];
+    for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: politeHttp })) {
+      first.push(ev);
+      if (ev.type === 'page') {
+        // Page 2 is on its way (asked ahead) when page 1's checkpoint event arrives.
+        await sleep(60);
+        break; // a worker killed right after checkpointing page 1
+      }
+    }
+    expect(svc.starts()).toEqual([1, 11]);
+    const checkpoint = first.find((e): e is PageEvent => e.type === 'page')!;
+    expect(checkpoint.nextUrl).toBe(cswPageUrl(svc.url, 11, 25));
+    const { records, pages } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp, start: { pageNo: 2, url: checkpoint.nextUrl! } });
+    expect(pages.map((p) => p.pageNo)).toEqual([2, 3]);
+    expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(25).slice(10).map((r) => r.id));
+    expect(svc.starts()).toEqual([1, 11, 11, 21]);
+  });
+
+  it('a cancelled run aborts the page asked ahead: both slots of the host are free again', async () => {
+    // Page 2 takes 2 s to answer: it is still in flight, holding a slot, when the run is cancelled.
+    const svc = await serve({ records: generatedCswRecords(30), delayMs: 20 });
+    svc.options.onGetRecords = (startPosition) => {
+      if (startPosition === 11) svc.options.delayMs = 2000;
+    };
+    const limiter = createLocalHostLimiter({ maxConcurrent: 2, perSecond: 1000 });
+    const cancel = new AbortController();
+    const events: HarvestEvent[] = [];
+    const run = (async () => {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: { ...loopbackHttp, hostLimiter: limiter }, signal: cancel.signal })) {
+        events.push(ev);
+        if (ev.type === 'page') {
+          await sleep(50);
+          cancel.abort(new Error('cancelled by the operator'));
+        }
+      }
+    })();
+    await expect(run).rejects.toThrow('cancelled by the operator');
+    expect(svc.starts()).toEqual([1, 11]);
+    expect(events.filter((e) => e.type === 'page').map((e) => e.pageNo)).toEqual([1]);
+    const host = new URL(svc.url).host;
+    const permits = await Promise.all([limiter.acquire(host, AbortSignal.timeout(500)), limiter.acquire(host, AbortSignal.timeout(500))]);
+    expect(permits.map((p) => p.ok)).toEqual([true, true]);
+    for (const p of permits) if (p.ok) p.release();
+  });
+
+  it('with one request in flight per host, the page asked ahead waits for the slot and every page comes once, in order', async () => {
+    const svc = await serve({ records: generatedCswRecords(25), delayMs: 10 });
+    const { records, pages } = await harvest(svc.url, { pageSize: 10 }, { http: { ...loopbackHttp, hostConcurrency: 1 } });
+    expect(pages.map((p) => [p.pageNo, p.recordCount])).toEqual([
+      [1, 10],
+      [2, 10],
+      [3, 5],
+    ]);
+    expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(25).map((r) => r.id));
+    expect(svc.starts()).toEqual([1, 11, 21]);
   });
 });
 

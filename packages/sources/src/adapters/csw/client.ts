@@ -11,7 +11,9 @@ import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { readXmlDocument } from '../soap/stream.ts';
-import type { DetachOptions } from '../soap/stream.ts';
+import type { DetachOptions, OpenedOptions } from '../soap/stream.ts';
+import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
+import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
@@ -19,7 +21,7 @@ import { DC_RECORD_NAMES, mapDcRecord } from './dc.ts';
 import { mapIsoRecord } from './iso.ts';
 import {
   CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults,
-  recordTexts, SCHEMA_DCAT, SCHEMA_ISO19139,
+  recordTexts, SCHEMA_DCAT, SCHEMA_ISO19139, searchStatus,
 } from './protocol.ts';
 import type { CswCapabilities, CswVersion, GetRecordsQuery } from './protocol.ts';
 
@@ -77,20 +79,9 @@ export const CSW_LIMIT_SETTINGS: Record<keyof CswLimits, string> = {
   maxElements: 'HASAD_CSW_MAX_ELEMENTS',
 };
 
-/**
- * An answer read, decoded and parsed as it arrives, under the CSW limits (a 40 MB answer of tiny
- * elements, or elements nested 100,000 deep, fail with `limit_exceeded` instead of building an
- * unbounded tree); ExceptionReports thrown as CswExceptionError. `maxBytes` is named by
- * `bytesSetting` when an answer runs past it.
- */
-async function fetchXml(
-  url: string,
-  http: HttpOptions,
-  max: { bytes: number; setting: string },
-  what: string,
-  init: { body?: string; signal?: AbortSignal; pageNo?: number; detach?: DetachOptions } = {},
-): Promise<{ res: FetchResponse; text: string; root: XNode }> {
-  const res = await fetchPage({
+/** Asks for an answer; its body is read by {@link readXml}. ExceptionReports come with the statuses OWS servers send them with. */
+function requestXml(url: string, http: HttpOptions, init: { body?: string; signal?: AbortSignal } = {}): Promise<FetchResponse> {
+  return fetchPage({
     url,
     http,
     accept: ACCEPT,
@@ -98,6 +89,21 @@ async function fetchXml(
     ...(init.body !== undefined && { method: 'POST' as const, body: init.body, headers: { 'content-type': 'application/xml; charset=utf-8' } }),
     ...(init.signal !== undefined && { signal: init.signal }),
   });
+}
+
+/**
+ * An answer read, decoded and parsed as it arrives, under the CSW limits (a 40 MB answer of tiny
+ * elements, or elements nested 100,000 deep, fail with `limit_exceeded` instead of building an
+ * unbounded tree); ExceptionReports thrown as CswExceptionError. `maxBytes` is named by
+ * `bytesSetting` when an answer runs past it.
+ */
+async function readXml(
+  res: FetchResponse,
+  http: HttpOptions,
+  max: { bytes: number; setting: string },
+  what: string,
+  init: { pageNo?: number; detach?: DetachOptions; opened?: OpenedOptions } = {},
+): Promise<{ text: string; root: XNode }> {
   const error = res.status >= 400;
   const limit = error ? Math.min(MAX_EXCEPTION_BYTES, max.bytes) : max.bytes;
   const limits = { ...DEFAULT_CSW_LIMITS, ...http.cswLimits };
@@ -115,6 +121,7 @@ async function fetchXml(
         error ? new FetchStatusError(res.url, res.status, {}) : new LimitExceededError(res.url, what, max.setting, limit, `the answer runs past ${limit} bytes; lower the source's pageSize`),
       text: parts,
       ...(init.detach !== undefined && { detach: init.detach }),
+      ...(init.opened !== undefined && !error && { opened: init.opened }),
     });
   } catch (err) {
     // An error status whose body is not a readable ExceptionReport is reported as the status.
@@ -125,7 +132,13 @@ async function fetchXml(
   }
   if (root.name === 'ExceptionReport') throw new CswExceptionError(res.url, describeExceptionReport(root), { httpStatus: res.status, ...(init.pageNo !== undefined && { pageNo: init.pageNo }) });
   if (error) throw new FetchStatusError(res.url, res.status, {});
-  return { res, text: parts.join(''), root };
+  return { text: parts.join(''), root };
+}
+
+/** {@link requestXml} then {@link readXml}: one request, its answer read at once. */
+async function fetchXml(url: string, http: HttpOptions, max: { bytes: number; setting: string }, what: string, signal?: AbortSignal): Promise<{ res: FetchResponse; text: string; root: XNode }> {
+  const res = await requestXml(url, http, signal === undefined ? {} : { signal });
+  return { res, ...(await readXml(res, http, max, what)) };
 }
 
 /**
@@ -133,7 +146,7 @@ async function fetchXml(
  * @throws CswExceptionError, ParseError (not a CSW), and the fetch errors.
  */
 export async function fetchCswCapabilities(url: string, http: HttpOptions, signal?: AbortSignal): Promise<CswCapabilities> {
-  const { res, root } = await fetchXml(getCapabilitiesUrl(url), http, { bytes: Math.min(http.maxBytes, CAPABILITIES_MAX_BYTES), setting: 'the capabilities size limit' }, 'CSW capabilities', signal === undefined ? {} : { signal });
+  const { res, root } = await fetchXml(getCapabilitiesUrl(url), http, { bytes: Math.min(http.maxBytes, CAPABILITIES_MAX_BYTES), setting: 'the capabilities size limit' }, 'CSW capabilities', signal);
   return readCapabilities(root, res.url, res.status);
 }
 
@@ -345,95 +358,170 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
   const seen = new Set<string>();
   let notes: RecordProblem[] = pageNo === 1 ? [...plan.notes] : [];
 
-  for (;;) {
-    if (pageNo > maxPages) throw pageLimitError('CSW listing', maxPages, pageNo, `the page starting at record ${start}`);
-    opts.signal?.throwIfAborted();
-    const url = cswPageUrl(plan.endpoint, start, matched);
-    const query: GetRecordsQuery = { version: plan.version, outputSchema: plan.outputSchema, typeNames: plan.typeNames, startPosition: start, maxRecords: plan.pageSize, ...(plan.constraint !== undefined && { constraint: plan.constraint }) };
-    const validators = await opts.validators?.(url);
-    // A page read before is most likely unchanged (its hash, known once it is read, tells): mapped
-    // after reading, only if it changed. A new page is mapped while it is read.
-    const early = new Map<XNode, Mapped>();
-    const detach = validators?.bodyHash === undefined ? mapWhileReading(plan, early) : undefined;
-    const { res, text, root } = await fetchXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
+  /** The page after the one in hand, asked while this one is read, mapped and handed on; keyed by its startPosition. */
+  const asked: { ahead?: ReadAhead<{ res: FetchResponse }> } = {};
+  /** Records the last page held: the size of the next one when its answer does not say. */
+  let lastCount: number | undefined;
+  const queryAt = (startPosition: number): GetRecordsQuery => ({
+    version: plan.version,
+    outputSchema: plan.outputSchema,
+    typeNames: plan.typeNames,
+    startPosition,
+    maxRecords: plan.pageSize,
+    ...(plan.constraint !== undefined && { constraint: plan.constraint }),
+  });
+  const requestAt = (startPosition: number, signal: AbortSignal | undefined): Promise<FetchResponse> => {
+    const query = queryAt(startPosition);
+    return requestXml(plan.method === 'get' ? getRecordsUrl(plan.endpoint, query) : plan.endpoint, opts.http, {
       ...(plan.method === 'post' && { body: getRecordsXml(query) }),
-      ...(opts.signal !== undefined && { signal: opts.signal }),
-      ...(detach !== undefined && { detach }),
-      pageNo,
+      ...(signal !== undefined && { signal }),
     });
-    const results = readSearchResults(root, res.url, res.status, pageNo);
-    const { maxRecordsPerPage } = parseLimitsOf(opts);
-    if (results.records.length > maxRecordsPerPage) {
-      throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', maxRecordsPerPage, `it lists more than ${maxRecordsPerPage} records (${results.records.length})`);
-    }
-    const problems: RecordProblem[] = [];
-    // The capabilities, plan and count notes travel with the page's first batch: a preview stops at
-    // its record limit, before the page event, and must still show them.
-    const pageNotes = notes;
-    notes = [];
-    let partial = false;
-    const count = results.records.length;
-    if (results.returned !== undefined && results.returned !== count) {
-      warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${results.returned} but holds ${count} records`);
-    }
-    if (results.matched !== undefined && matched !== undefined && results.matched !== matched) {
-      partial = true;
-      warn(problems, 'csw_count_changed', `the number of matching records changed from ${matched} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
-    }
-    if (pageNo === 1 && results.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${results.matched} matching records` });
-    const total = results.matched ?? matched;
-    if (results.matched !== undefined) matched = results.matched;
+  };
 
-    // Where the next page starts, and whether this page's records fit the announced paging.
-    let next: number | undefined = results.nextRecord;
-    if (next === undefined && total !== undefined && start + count <= total && count > 0) next = start + count;
-    if (next !== undefined && (next === 0 || (total !== undefined && next > total))) next = undefined;
-    if (next !== undefined && next <= start) {
-      partial = true;
-      warn(problems, 'paging_loop', `page ${pageNo} (records from ${start}) gives nextRecord=${next}, which goes back: paging stopped, nothing is withdrawn this run`);
-      next = undefined;
-    } else if (next !== undefined && next !== start + count) {
-      partial = true;
-      warn(problems, 'csw_short_page', `page ${pageNo} holds ${count} records from ${start} but the next page starts at ${next}${count === 0 ? '' : `, not ${start + count}`}: records were skipped or repeated, so nothing is withdrawn this run`);
-      if (count === 0) next = undefined;
-    } else if (next === undefined && total !== undefined && start - 1 + count < total) {
-      partial = true;
-      warn(problems, 'csw_short_listing', `the listing ended at record ${start - 1 + count} of the ${total} announced (page ${pageNo}): nothing is withdrawn this run`);
-    }
-
-    const nextUrl = next === undefined ? undefined : cswPageUrl(plan.endpoint, next, matched);
-    const hash = bodyHash(text);
-    // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
-    const notModified = validators?.bodyHash === hash;
-    let batchCount = 0;
-    let recordCount = 0;
-    if (!notModified) {
-      for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems, early)) {
-        if (batchCount === 0) b.problems.unshift(...pageNotes.splice(0));
-        recordCount += b.records.length;
-        yield { type: 'batch', pageNo, url, batchNo: batchCount++, ...b };
+  try {
+    for (;;) {
+      if (pageNo > maxPages) throw pageLimitError('CSW listing', maxPages, pageNo, `the page starting at record ${start}`);
+      opts.signal?.throwIfAborted();
+      const url = cswPageUrl(plan.endpoint, start, matched);
+      const claimed = claimReadAhead(asked.ahead, start);
+      delete asked.ahead;
+      const res = claimed === undefined ? await requestAt(start, opts.signal) : (await claimed).res;
+      const validators = await opts.validators?.(url);
+      // A page read before is most likely unchanged (its hash, known once it is read, tells): mapped
+      // after reading, only if it changed. A new page is mapped while it is read.
+      const early = new Map<XNode, Mapped>();
+      const detach = validators?.bodyHash === undefined ? mapWhileReading(plan, early) : undefined;
+      // Read-ahead: SearchResults announces the next page in its attributes, before its records.
+      // That page is asked at once, so the service works on it while this one is parsed and mapped.
+      const here = { start, pageNo };
+      const opened: OpenedOptions = {
+        depth: 1,
+        name: 'SearchResults',
+        call: (node) => {
+          if (asked.ahead !== undefined || here.pageNo + 1 > maxPages) return undefined;
+          const status = searchStatus(node);
+          const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? matched);
+          if (next === undefined) return undefined;
+          const page = askAhead(next, opts.signal, async (signal) => {
+            const res = await requestAt(next, signal);
+            // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
+            res.body.on('error', () => undefined);
+            return { res };
+          });
+          asked.ahead = page;
+          // The rest of this page's parse holds the thread: let the request reach the socket first.
+          return untilWritten(plan.method === 'get' ? 'GET' : 'POST', plan.method === 'get' ? getRecordsUrl(plan.endpoint, queryAt(next)) : plan.endpoint, page.page);
+        },
+      };
+      const { text, root } = await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
+        ...(detach !== undefined && { detach }),
+        opened,
+        pageNo,
+      });
+      const results = readSearchResults(root, res.url, res.status, pageNo);
+      const { maxRecordsPerPage } = parseLimitsOf(opts);
+      if (results.records.length > maxRecordsPerPage) {
+        throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', maxRecordsPerPage, `it lists more than ${maxRecordsPerPage} records (${results.records.length})`);
       }
+      const problems: RecordProblem[] = [];
+      // The capabilities, plan and count notes travel with the page's first batch: a preview stops at
+      // its record limit, before the page event, and must still show them.
+      const pageNotes = notes;
+      notes = [];
+      let partial = false;
+      const count = results.records.length;
+      lastCount = count;
+      if (results.returned !== undefined && results.returned !== count) {
+        warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${results.returned} but holds ${count} records`);
+      }
+      if (results.matched !== undefined && matched !== undefined && results.matched !== matched) {
+        partial = true;
+        warn(problems, 'csw_count_changed', `the number of matching records changed from ${matched} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
+      }
+      if (pageNo === 1 && results.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${results.matched} matching records` });
+      const total = results.matched ?? matched;
+      if (results.matched !== undefined) matched = results.matched;
+
+      // Where the next page starts, and whether this page's records fit the announced paging.
+      let next = announcedNext(start, count, results.nextRecord, total);
+      if (next !== undefined && next <= start) {
+        partial = true;
+        warn(problems, 'paging_loop', `page ${pageNo} (records from ${start}) gives nextRecord=${next}, which goes back: paging stopped, nothing is withdrawn this run`);
+        next = undefined;
+      } else if (next !== undefined && next !== start + count) {
+        partial = true;
+        warn(problems, 'csw_short_page', `page ${pageNo} holds ${count} records from ${start} but the next page starts at ${next}${count === 0 ? '' : `, not ${start + count}`}: records were skipped or repeated, so nothing is withdrawn this run`);
+        if (count === 0) next = undefined;
+      } else if (next === undefined && total !== undefined && start - 1 + count < total) {
+        partial = true;
+        warn(problems, 'csw_short_listing', `the listing ended at record ${start - 1 + count} of the ${total} announced (page ${pageNo}): nothing is withdrawn this run`);
+      }
+      // A page asked ahead that is not the next one after all (the records this page holds
+      // disagree with what it announced, or it is the last): dropped; the right one is asked at its turn.
+      // (Set by the parse's callback, which the compiler's narrowing does not see.)
+      const ahead = asked.ahead as ReadAhead<{ res: FetchResponse }> | undefined;
+      if (ahead !== undefined && ahead.key !== next) {
+        dropReadAhead(ahead);
+        delete asked.ahead;
+      }
+
+      const nextUrl = next === undefined ? undefined : cswPageUrl(plan.endpoint, next, matched);
+      const hash = bodyHash(text);
+      // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
+      const notModified = validators?.bodyHash === hash;
+      let batchCount = 0;
+      let recordCount = 0;
+      if (!notModified) {
+        for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems, early)) {
+          if (batchCount === 0) b.problems.unshift(...pageNotes.splice(0));
+          recordCount += b.records.length;
+          yield { type: 'batch', pageNo, url, batchNo: batchCount++, ...b };
+        }
+      }
+      const page: PageEvent = {
+        type: 'page',
+        pageNo,
+        url,
+        notModified,
+        ...(nextUrl !== undefined && { nextUrl }),
+        bodyHash: hash,
+        batchCount,
+        recordCount,
+        bytes: res.bytesRead(),
+        format: plan.format === 'dcat' ? 'csw-dcat' : plan.format === 'dc' ? 'csw-dc' : 'csw-iso19139',
+      };
+      problems.unshift(...pageNotes);
+      if (problems.length > 0) page.problems = problems;
+      if (partial) page.listing = 'partial';
+      yield page;
+      if (next === undefined) return;
+      start = next;
+      pageNo++;
     }
-    const page: PageEvent = {
-      type: 'page',
-      pageNo,
-      url,
-      notModified,
-      ...(nextUrl !== undefined && { nextUrl }),
-      bodyHash: hash,
-      batchCount,
-      recordCount,
-      bytes: res.bytesRead(),
-      format: plan.format === 'dcat' ? 'csw-dcat' : plan.format === 'dc' ? 'csw-dc' : 'csw-iso19139',
-    };
-    problems.unshift(...pageNotes);
-    if (problems.length > 0) page.problems = problems;
-    if (partial) page.listing = 'partial';
-    yield page;
-    if (next === undefined) return;
-    start = next;
-    pageNo++;
+  } finally {
+    // Stopped before reaching the page asked ahead (an error, the consumer left): it is not done; a resume asks it again.
+    if (asked.ahead !== undefined) dropReadAhead(asked.ahead);
   }
+}
+
+/**
+ * Where the page after the one starting at `start` with `count` records starts, as the page
+ * announces it: its nextRecord, else the count against the total; undefined at the listing's end.
+ */
+function announcedNext(start: number, count: number, nextRecord: number | undefined, total: number | undefined): number | undefined {
+  let next = nextRecord;
+  if (next === undefined && total !== undefined && start + count <= total && count > 0) next = start + count;
+  return next === undefined || next === 0 || (total !== undefined && next > total) ? undefined : next;
+}
+
+/**
+ * The next page's start as far as a page's SearchResults attributes tell, before its records are
+ * read (`count` is what it says it returns, else a guess): a page that goes back or holds nothing
+ * has none. A guess only: the page's records decide, and a wrong guess is dropped.
+ */
+function predictedNext(start: number, count: number, nextRecord: number | undefined, total: number | undefined): number | undefined {
+  const next = announcedNext(start, count, nextRecord, total);
+  return next !== undefined && next > start && count > 0 ? next : undefined;
 }
 
 /** Hash of the search results (the answer minus its SearchStatus timestamp, new on every answer) and the mapping version. */
@@ -454,7 +542,7 @@ export async function fetchCswRecord(url: string, id: string, config: CswConfig,
   const plan = planHarvest(url, caps, config);
   const advertised = caps.getRecordById.get;
   const endpoint = advertised !== undefined && sameOrigin(advertised, url) ? advertised : plan.endpoint;
-  const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecordById response', signal === undefined ? {} : { signal });
+  const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecordById response', signal);
   const results = readSearchResults(root, res.url, res.status);
   const problems: RecordProblem[] = [];
   const batches = await mapRecords(plan, text, results.records, res.url, 1, new Set(), problems);

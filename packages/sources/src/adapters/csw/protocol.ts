@@ -139,6 +139,18 @@ function int(v: string | undefined): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** The counts a csw:SearchResults element announces in its attributes (known as soon as it opens, before its records). */
+export function searchStatus(results: XNode): Pick<CswSearchResults, 'matched' | 'returned' | 'nextRecord'> {
+  const out: Pick<CswSearchResults, 'matched' | 'returned' | 'nextRecord'> = {};
+  const matched = int(attr(results, 'numberOfRecordsMatched'));
+  const returned = int(attr(results, 'numberOfRecordsReturned'));
+  const next = int(attr(results, 'nextRecord'));
+  if (matched !== undefined) out.matched = matched;
+  if (returned !== undefined) out.returned = returned;
+  if (next !== undefined) out.nextRecord = next;
+  return out;
+}
+
 /**
  * Reads a GetRecords (or GetRecordById) answer.
  * @throws CswExceptionError for an ExceptionReport, ParseError for any other document.
@@ -153,13 +165,7 @@ export function readSearchResults(root: XNode, url: string, httpStatus = 200, pa
   }
   const results = first(root, 'SearchResults');
   if (results === undefined) throw new ParseError(url, 'CSW GetRecords response', 'the answer has no csw:SearchResults');
-  const out: CswSearchResults = { records: results.children };
-  const matched = int(attr(results, 'numberOfRecordsMatched'));
-  const returned = int(attr(results, 'numberOfRecordsReturned'));
-  const next = int(attr(results, 'nextRecord'));
-  if (matched !== undefined) out.matched = matched;
-  if (returned !== undefined) out.returned = returned;
-  if (next !== undefined) out.nextRecord = next;
+  const out: CswSearchResults = { records: results.children, ...searchStatus(results) };
   const schema = attr(results, 'recordSchema');
   if (schema !== undefined) out.recordSchema = schema;
   return out;

@@ -1,4 +1,4 @@
-import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { channel } from 'node:diagnostics_channel';
 import { ConfigError, FetchStatusError, LimitExceededError, PagingError, ParseError } from '@hasad/core';
 import type { RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
@@ -7,6 +7,8 @@ import { batchSizeOf, runPager } from '../../pager.ts';
 import type { FetchedPage, PageOutcome, PagerContext, PageRef } from '../../pager.ts';
 import type { HarvestEvent, HarvestOptions } from '../../types.ts';
 import type { MappedBatch } from '../shared/batches.ts';
+import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
+import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { SoapConfig } from './config.ts';
 import { findFault, readEnvelope, renderEnvelope, soapHeaders, SoapFaultError } from './envelope.ts';
 import type { SoapMessage, SoapVersion } from './envelope.ts';
@@ -210,13 +212,6 @@ const YIELD_EVERY_BYTES = 256 * 1024;
 
 const duplicateMessage = (id: string) => `a record with identifier ${JSON.stringify(id)} was already read in this harvest; this one was skipped`;
 
-/** The next page, asked for while the current one is parsed, mapped and handed on. */
-interface ReadAhead {
-  ordinal: number;
-  page: Promise<SoapPage>;
-  controller: AbortController;
-}
-
 /**
  * Whether the page after page `ordinal` can be asked before page `ordinal` is parsed, from what
  * earlier pages said: by the last record total seen (`total` mode), always while the pages are
@@ -244,46 +239,6 @@ function nextPageLikely(config: SoapConfig, ordinal: number, knownTotal: number 
  */
 export const SOAP_PARSE_CHANNEL = 'hasad:soap:parse';
 const parseChannel = channel(SOAP_PARSE_CHANNEL);
-
-/** undici's diagnostics channel: a request's headers were written to its socket. */
-const HEADERS_WRITTEN = 'undici:client:sendHeaders';
-/**
- * How long a page's parse waits at most for the read-ahead request to be written, in ms: the
- * parse holds the thread, so a request not yet on the wire (connection still opening) would only
- * leave after it. Past this (a slow handshake, the host limiter holding it back) parsing first
- * costs less than waiting.
- */
-const WRITE_WAIT_MS = 50;
-
-/**
- * Resolves once a POST to `endpoint` has been written to a socket (undici reports it), once
- * `page` settles, or after {@link WRITE_WAIT_MS}, whichever comes first. Another POST to the
- * same endpoint written meanwhile (another harvest in the process) only ends the wait early.
- */
-function untilWritten(endpoint: string, page: Promise<unknown>): Promise<void> {
-  const { origin, pathname, search } = new URL(endpoint);
-  const path = pathname + search;
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      unsubscribe(HEADERS_WRITTEN, onWritten);
-      resolve();
-    };
-    const onWritten = (message: unknown) => {
-      const req = (message as { request?: { method?: unknown; origin?: unknown; path?: unknown } } | null)?.request;
-      if (req?.method === 'POST' && req.path === path && String(req.origin).replace(/\/$/, '') === origin) done();
-    };
-    const timer = setTimeout(done, WRITE_WAIT_MS);
-    subscribe(HEADERS_WRITTEN, onWritten);
-    page.then(done, done);
-  });
-}
-
-/** Abandons a read-ahead: its request is aborted (slot and socket freed) and its outcome ignored. */
-function dropReadAhead(ahead: ReadAhead): void {
-  ahead.controller.abort();
-  ahead.page.then((p) => p.res.body.destroy(), () => undefined);
-}
 
 /**
  * Harvests a SOAP service page by page: POSTs the envelope template with the page's
@@ -320,17 +275,10 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
   let previousShort = false;
   /** The record total the last page gave (`total` mode): what the next page is guessed from. */
   let knownTotal: number | undefined;
-  let ahead: ReadAhead | undefined;
+  let ahead: ReadAhead<SoapPage> | undefined;
   /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages. */
   const mayAsk = (next: number, nextPageNo: number) => nextPageNo <= pager.maxPages && !pager.visited.has(soapPageUrl(target.endpoint, next));
-  const askAhead = (next: number, nextPageNo: number): ReadAhead => {
-    const controller = new AbortController();
-    const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
-    const page = requestPage(opts, config, target, next, nextPageNo, signal);
-    // Handled when the harvest reaches that page; until then a failure must not count as unhandled.
-    page.catch(() => undefined);
-    return { ordinal: next, page, controller };
-  };
+  const askNext = (next: number, nextPageNo: number): ReadAhead<SoapPage> => askAhead(next, opts.signal, (signal) => requestPage(opts, config, target, next, nextPageNo, signal));
   /** The page ordinal a checkpoint URL names (every URL here was built by soapPageUrl). */
   const ordinalOf = (page: PageRef) => pageOrdinalOf(page.url) ?? page.pageNo;
 
@@ -345,11 +293,9 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
     },
     async fetch(page) {
       const ordinal = ordinalOf(page);
-      const readAhead = ahead;
+      const readAhead = claimReadAhead(ahead, ordinal);
       ahead = undefined;
-      if (readAhead !== undefined && readAhead.ordinal === ordinal) return readAhead.page;
-      if (readAhead !== undefined) dropReadAhead(readAhead);
-      return requestPage(opts, config, target, ordinal, page.pageNo, opts.signal);
+      return readAhead ?? requestPage(opts, config, target, ordinal, page.pageNo, opts.signal);
     },
     close() {
       // Stopped before reaching the read-ahead page (an error, the consumer left): drop it.
@@ -363,9 +309,9 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
       // Speculative read-ahead: when earlier pages make the next one likely, ask for it before
       // this one is parsed, so the service works on it during the parse as well.
       if (ahead === undefined && mayAsk(ordinal + 1, pageNo + 1) && nextPageLikely(config, ordinal, knownTotal, previousShort)) {
-        ahead = askAhead(ordinal + 1, pageNo + 1);
+        ahead = askNext(ordinal + 1, pageNo + 1);
         // The parse below holds the thread: let the request reach the socket first.
-        await untilWritten(target.endpoint, ahead.page);
+        await untilWritten('POST', target.endpoint, ahead.page);
       }
 
       const limits = { ...DEFAULT_SOAP_LIMITS, ...opts.http.soapLimits };
@@ -471,7 +417,7 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
       if (nextUrl !== undefined && mayAsk(ordinal + 1, pageNo + 1)) {
         // Read-ahead: the next page travels while this one is mapped and handed on (it may
         // already be on its way, asked before the parse).
-        ahead ??= askAhead(ordinal + 1, pageNo + 1);
+        ahead ??= askNext(ordinal + 1, pageNo + 1);
       } else if (ahead !== undefined) {
         // This page is the last after all (empty, hasMore false, a smaller total): the page
         // asked on speculation does not exist for this run.

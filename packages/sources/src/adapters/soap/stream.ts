@@ -102,6 +102,18 @@ export interface EnvelopeStreamOptions {
   settings?: Record<keyof SoapLimits, string>;
   /** With `whole`: elements handed on as they close, see {@link XmlDocumentOptions.detach}. */
   detach?: DetachOptions;
+  /** With `whole`: an element seen as it opens, see {@link XmlDocumentOptions.opened}. */
+  opened?: OpenedOptions;
+}
+
+/** An element handed on as soon as it opens, with its attributes and without its children yet. */
+export interface OpenedOptions {
+  /** The depth of the element (the root is at 0). */
+  depth: number;
+  /** Its local name. */
+  name: string;
+  /** Receives the element; a promise returned holds the reading of the rest of the document until it settles (the chunk in hand is parsed first). */
+  call: (node: XNode) => Promise<void> | undefined;
 }
 
 /**
@@ -346,6 +358,8 @@ export class EnvelopeStream {
     // Most elements have no attribute: setting an array's length costs even when it is 0 already.
     if (this.pending.length !== 0) this.pending.length = 0;
     nodes.push(node);
+    const opened = this.o.opened;
+    if (opened !== undefined && depth === opened.depth && local === opened.name) opened.call(node);
   }
 
   private closeWhole(): void {
@@ -537,6 +551,8 @@ export interface XmlDocumentOptions {
    * what `replace` returns. Every element still counts towards `maxNodes`.
    */
   detach?: DetachOptions;
+  /** An element handed on as it opens (a GetRecords page's SearchResults, which announces the next page). */
+  opened?: OpenedOptions;
 }
 
 /**
@@ -563,7 +579,10 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
     whole: true,
     format: o.format,
     ...(o.detach !== undefined && { detach: o.detach }),
+    ...(o.opened !== undefined && { opened: { ...o.opened, call: (node: XNode) => (held = o.opened?.call(node)) } }),
   });
+  /** What `opened` asked the reading to wait for. */
+  let held: Promise<void> | undefined;
   let decoder: ReturnType<typeof streamDecoder> | undefined;
   let head: Buffer[] = [];
   let headBytes = 0;
@@ -590,6 +609,10 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
       headBytes += buf.length;
       if (headBytes >= 512) decoder = start();
     } else write(decoder.decode(buf));
+    if (held !== undefined) {
+      await held;
+      held = undefined;
+    }
     if (total - lastTurn >= TURN_EVERY_BYTES) {
       lastTurn = total;
       await new Promise<void>((resolve) => setImmediate(resolve));
