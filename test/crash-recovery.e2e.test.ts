@@ -323,7 +323,7 @@ async function killFetcherMidRun(
  * most page K+1, which was in flight; after it, exactly K+1..last, each once. So only the page in
  * flight at the kill may have been asked twice, and no checkpointed page was asked again.
  * `readAhead` pages more may have been asked before the kill by an adapter that requests the next
- * page while the current one is handed on (SOAP reads one page ahead): they were never
+ * page while the current one is handed on (SOAP and CSW read one page ahead): they were never
  * checkpointed, so the replacement asks them again.
  */
 function expectResumedAtCheckpoint(asked: number[], servedAtKill: number, checkpointed: number, pages: number, readAhead = 0) {
@@ -436,6 +436,8 @@ describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP
       servedAtKill,
       atKill.pagesFetched,
       PAGED_PAGES,
+      // The CSW adapter, like SOAP's, asks the next page while the current one is handed on.
+      1,
     );
   });
 });
