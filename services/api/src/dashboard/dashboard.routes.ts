@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +7,6 @@ import {
   confirmWithdrawals,
   countProblems,
   dashboardFilterValues,
-  findTokenPrincipal,
   getRunTimeline,
   getRunWithOwner,
   getSource,
@@ -34,25 +32,14 @@ import { prepareHtmlScope } from '../shared/html-scope.ts';
 import { previewRunner } from '../shared/preview-runner.ts';
 import { runReviewText } from '../shared/runs.ts';
 import { nextRunTimes } from '../shared/schedules.ts';
+import { areaSession, langOf, signInRoutes, signOutRoute, type SignInArea } from '../shared/sign-in.ts';
 import { validateTiming } from '../shared/sources.ts';
 import { queuesBoard, QUEUES_BOARD_PATH } from './queues-board.ts';
 import { html, type Html } from './html.ts';
-import { DEFAULT_LANG, isLang, t, type Lang, type MessageKey } from './i18n.ts';
+import { t, type Lang, type MessageKey } from './i18n.ts';
 import { DASHBOARD_PATH as D, page, type PageContext } from './layout.ts';
 import { computeSnapshot, runSnapshot, SnapshotCache } from './live.ts';
-import {
-  clearSessionCookie,
-  cookieOptions,
-  LANG_COOKIE,
-  loadSession,
-  sameToken,
-  SessionStore,
-  setSessionCookie,
-  signedCookie,
-  SIGNIN_COOKIE,
-  tokenUsable,
-  type DashboardSession,
-} from './session.ts';
+import { clearSessionCookie, sameToken, SESSION_COOKIE, SessionStore, SIGNIN_COOKIE, type DashboardSession } from './session.ts';
 import { qualityView } from './quality.view.ts';
 import { overviewView, pendingWithdrawalsView, runView, signInView, sourcesView, sourceView, type SourcesQuery } from './views.ts';
 
@@ -79,11 +66,6 @@ const STATIC: Record<string, { body: string; type: string }> = {
   'espace.js': { body: readFileSync(new URL('./static/espace.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' },
 };
-
-function langOf(req: FastifyRequest): Lang {
-  const l = req.cookies[LANG_COOKIE];
-  return isLang(l) ? l : DEFAULT_LANG;
-}
 
 /** Where to go after signing in or switching language: only a path of this dashboard or Bull Board (no open redirect). */
 function safeNext(next: unknown): string {
@@ -121,6 +103,14 @@ function flashOf(lang: Lang, q: Record<string, string | undefined>): { kind: 'ok
 
 type Body = Record<string, string | undefined>;
 
+/** The dashboard as a signed-in area: operators' tokens, the dashboard's cookies and pages. */
+function dashboardArea(store: SessionStore): SignInArea {
+  const keys = { csrf: 'signin.csrf', invalid: 'signin.invalid', wrongRole: 'signin.notOperator' } as const;
+  const log = { refused: 'dashboard sign-in refused', signedIn: 'operator signed in to the dashboard', signedOut: 'operator signed out of the dashboard' };
+  const signInPage: SignInArea['signInPage'] = (lang, csrf, next, error) => page({ lang, title: t(lang, 'signin.title'), body: signInView(lang, csrf, next, error) });
+  return { path: D, role: 'operator', sessionCookie: SESSION_COOKIE, signInCookie: SIGNIN_COOKIE, store, safeNext, signInPage, message: (lang, key) => t(lang, keys[key]), log };
+}
+
 /**
  * The operator dashboard under /dashboard and Bull Board under /admin/queues, both behind one
  * sign-in with an operator token. Everything is registered in one encapsulated scope, so the
@@ -131,17 +121,17 @@ export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<vo
     await prepareHtmlScope(scope, deps);
     scope.decorateRequest('dashboardSession', null);
     // BullMQ's own connection: sessions are a handful of small keys under the deployment's prefix.
-    const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX);
+    const area = dashboardArea(new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX));
 
-    publicRoutes(scope, deps, store);
+    publicRoutes(scope, deps, area);
     await scope.register(async (secured) => {
       secured.addHook('onRequest', async (req, reply) => {
-        const session = await loadSession(req, deps, store);
+        const session = await areaSession(req, deps, area);
         if (!session) {
           if (req.url.startsWith(`${D}/events`) || req.url.startsWith(`${D}/live.json`)) {
             return reply.code(401).header('cache-control', 'no-store').send({ error: { code: 'unauthorized', message: 'sign in at /dashboard/sign-in' } });
           }
-          clearSessionCookie(req, reply);
+          clearSessionCookie(req, reply, area.sessionCookie);
           return reply.code(303).header('cache-control', 'no-store').redirect(`${D}/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.url : D)}`, 303);
         }
         req.dashboardSession = session;
@@ -162,13 +152,13 @@ export async function dashboard(app: FastifyInstance, deps: ApiDeps): Promise<vo
           return sendHtml(reply, page({ lang, title: t(lang, 'error.title'), ctx: ctxOf(req), body: html`<p class="flash error" role="alert">${t(lang, 'signin.csrf')}</p>` }), 403);
         }
       });
-      securedRoutes(secured, deps, store);
+      securedRoutes(secured, deps, area);
       await queuesBoard(secured, deps);
     });
   });
 }
 
-function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+function publicRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): void {
   app.get<{ Params: { file: string } }>(`${D}/static/:file`, async (req, reply) => {
     // Own properties only: `constructor` or `__proto__` must not reach Object's members.
     const f = Object.hasOwn(STATIC, req.params.file) ? STATIC[req.params.file] : undefined;
@@ -176,45 +166,10 @@ function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore):
     return reply.header('content-type', f.type).header('cache-control', 'public, max-age=300').header('x-content-type-options', 'nosniff').send(f.body);
   });
 
-  app.get<{ Querystring: { l?: string; next?: string } }>(`${D}/lang`, async (req, reply) => {
-    // A preference, not a secret: unsigned, but with the same flags as the session cookie.
-    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { ...cookieOptions(req, 365 * 86400), signed: false });
-    return reply.redirect(safeNext(req.query.next), 303);
-  });
-
-  const signInPage = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) => {
-    const lang = langOf(req);
-    const csrf = randomBytes(24).toString('base64url');
-    reply.setCookie(SIGNIN_COOKIE, csrf, cookieOptions(req, 3600));
-    return sendHtml(reply, page({ lang, title: t(lang, 'signin.title'), body: signInView(lang, csrf, next, error) }), status);
-  };
-
-  app.get<{ Querystring: { next?: string } }>(`${D}/sign-in`, async (req, reply) => {
-    if (await loadSession(req, deps, store)) return reply.redirect(safeNext(req.query.next), 303);
-    return signInPage(req, reply, safeNext(req.query.next));
-  });
-
-  app.post<{ Body: Body }>(`${D}/sign-in`, async (req, reply) => {
-    const lang = langOf(req);
-    const body = req.body ?? {};
-    const next = safeNext(body.next);
-    // Login CSRF: the form's token must match the one set with the form (SameSite=Strict cookie).
-    if (crossSite(req) || !sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, t(lang, 'signin.csrf'), 403);
-    const found = body.token ? await findTokenPrincipal(deps.db, body.token.trim()) : undefined;
-    if (!found || !tokenUsable({ ...found, role: 'operator' })) {
-      req.log.info({ prefix: found?.prefix }, 'dashboard sign-in refused');
-      return signInPage(req, reply, next, t(lang, 'signin.invalid'), 401);
-    }
-    if (found.role !== 'operator') return signInPage(req, reply, next, t(lang, 'signin.notOperator'), 403);
-    const { sid } = await store.create(found.tokenId);
-    setSessionCookie(req, reply, sid);
-    reply.clearCookie(SIGNIN_COOKIE, { path: '/' });
-    req.log.info({ tokenId: found.tokenId, operator: found.operatorName }, 'operator signed in to the dashboard');
-    return reply.redirect(next, 303);
-  });
+  signInRoutes(app, deps, area);
 }
 
-function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): void {
   const snapshots = new SnapshotCache(deps);
   const streams = new Set<() => void>();
   // Open event streams would keep the server from closing: end them first.
@@ -222,12 +177,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     for (const end of streams) end();
   });
 
-  app.post(`${D}/sign-out`, async (req, reply) => {
-    await store.destroy(req.dashboardSession!.sid);
-    clearSessionCookie(req, reply);
-    req.log.info({ tokenId: req.principal?.tokenId }, 'operator signed out of the dashboard');
-    return reply.redirect(`${D}/sign-in`, 303);
-  });
+  signOutRoute(app, area, (req) => req.dashboardSession!);
 
   app.get(D, async (req, reply) => {
     const ctx = ctxOf(req);
@@ -266,7 +216,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     req.raw.on('close', end);
     const tick = async () => {
       try {
-        if (!(await loadSession(req, deps, store))) {
+        if (!(await areaSession(req, deps, area))) {
           res.write('event: signed-out\ndata: {}\n\n');
           return end();
         }

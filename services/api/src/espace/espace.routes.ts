@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { fetchSettings, HasadError } from '@hasad/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   cancelWithdrawals,
   confirmWithdrawals,
   createSource,
-  findTokenPrincipal,
   getOrganizationNotifications,
   getRunWithOwner,
   getSource,
@@ -17,26 +15,16 @@ import {
   listRuns,
   listSourcesWithLastRun,
 } from '@hasad/db';
-import { counted, DEFAULT_LANG, isLang, type Lang } from '@hasad/i18n';
+import { counted, type Lang } from '@hasad/i18n';
 import { createMailer, publicUrlOf, sendTestNotification, type TestDelivery } from '@hasad/notify';
 import { enqueueHarvestRun, getSourceQuality } from '@hasad/pipeline';
 import { adapterKinds, CSV_FIELDS, getAdapter, listSoapOperations, parseCsvConfig, readCsvColumns, type CsvColumn, type PreviewResult, type SoapOperationInfo } from '@hasad/sources';
 import { crossSite, sendHtml } from '../shared/html-reply.ts';
 import { prepareHtmlScope } from '../shared/html-scope.ts';
 import { nextRunTimes } from '../shared/schedules.ts';
+import { areaSession, langOf, signInRoutes, signOutRoute, type SignInArea } from '../shared/sign-in.ts';
 import { html } from '../dashboard/html.ts';
-import {
-  clearSessionCookie,
-  cookieOptions,
-  LANG_COOKIE,
-  loadSession,
-  sameToken,
-  SessionStore,
-  setSessionCookie,
-  signedCookie,
-  tokenUsable,
-  type DashboardSession,
-} from '../dashboard/session.ts';
+import { clearSessionCookie, sameToken, SessionStore, type DashboardSession } from '../dashboard/session.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { previewRunner } from '../shared/preview-runner.ts';
@@ -56,17 +44,17 @@ declare module 'fastify' {
 /** The space's own cookies: a session here is not a dashboard session, and the reverse. */
 const SESSION_COOKIE = 'hasad_espace';
 const SIGNIN_COOKIE = 'hasad_espace_signin';
-const SESSION = { cookie: SESSION_COOKIE, role: 'organization' } as const;
 /** Datasets a needs_review run would withdraw, listed on its page (the API pages through all). */
 const PENDING_SHOWN = 200;
-/** Longest form field read (a token is 68 characters): anything longer is refused, not stored. */
-const MAX_FIELD = 2000;
 
 type Body = Record<string, string | undefined>;
 
-function langOf(req: FastifyRequest): Lang {
-  const v = req.cookies[LANG_COOKIE];
-  return isLang(v) ? v : DEFAULT_LANG;
+/** The space as a signed-in area: organisations' tokens, the space's own cookies and pages. */
+function spaceArea(store: SessionStore): SignInArea {
+  const keys = { csrf: 'signin.csrf', invalid: 'signin.invalid', wrongRole: 'signin.notOrg' } as const;
+  const log = { refused: 'space sign-in refused', signedIn: 'organisation signed in to its space', signedOut: 'organisation signed out of its space' };
+  const signInPage: SignInArea['signInPage'] = (lang, csrf, next, error) => spacePage({ lang, title: l(lang, 'signin.title'), body: signInView(lang, csrf, next, error) });
+  return { path: E, role: 'organization', sessionCookie: SESSION_COOKIE, signInCookie: SIGNIN_COOKIE, store, safeNext, signInPage, message: (lang, key) => l(lang, keys[key]), log };
 }
 
 /** Only a path of the space after sign-in or a language switch (no open redirect). */
@@ -89,12 +77,12 @@ export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void>
   await app.register(async (scope) => {
     await prepareHtmlScope(scope, deps);
     scope.decorateRequest('spaceSession', null);
-    const store = new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX, 'espace');
+    const area = spaceArea(new SessionStore(async () => (await deps.queues.harvest.client) as never, deps.config.HASAD_QUEUE_PREFIX, 'espace'));
 
-    publicRoutes(scope, deps, store);
+    publicRoutes(scope, deps, area);
     await scope.register(async (secured) => {
       secured.addHook('onRequest', async (req, reply) => {
-        const session = await loadSession(req, deps, store, SESSION);
+        const session = await areaSession(req, deps, area);
         if (!session || !session.principal.organizationId) {
           clearSessionCookie(req, reply, SESSION_COOKIE);
           return reply.code(303).header('cache-control', 'no-store').redirect(`${E}/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.url : E)}`, 303);
@@ -111,7 +99,7 @@ export async function espace(app: FastifyInstance, deps: ApiDeps): Promise<void>
           return sendHtml(reply, spacePage({ lang, title: l(lang, 'error.title'), ctx: ctxOf(req), body: html`<p class="flash error" role="alert">${l(lang, 'signin.csrf')}</p>` }), 403);
         }
       });
-      securedRoutes(secured, deps, store);
+      securedRoutes(secured, deps, area);
     });
   });
 }
@@ -167,45 +155,11 @@ function ctxOf(req: FastifyRequest): SpaceContext {
   return { lang: langOf(req), csrf: s.csrf, organization: s.principal.organizationSlug ?? s.principal.prefix, here: req.url };
 }
 
-function publicRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
-  app.get<{ Querystring: { l?: string; next?: string } }>(`${E}/lang`, async (req, reply) => {
-    if (isLang(req.query.l)) reply.setCookie(LANG_COOKIE, req.query.l, { ...cookieOptions(req, 365 * 86400), signed: false });
-    return reply.redirect(safeNext(req.query.next), 303);
-  });
-
-  const signInPage = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) => {
-    const lang = langOf(req);
-    const csrf = randomBytes(24).toString('base64url');
-    reply.setCookie(SIGNIN_COOKIE, csrf, cookieOptions(req, 3600));
-    return sendHtml(reply, spacePage({ lang, title: l(lang, 'signin.title'), body: signInView(lang, csrf, next, error) }), status);
-  };
-
-  app.get<{ Querystring: { next?: string } }>(`${E}/sign-in`, async (req, reply) => {
-    if (await loadSession(req, deps, store, SESSION)) return reply.redirect(safeNext(req.query.next), 303);
-    return signInPage(req, reply, safeNext(req.query.next));
-  });
-
-  app.post<{ Body: Body }>(`${E}/sign-in`, async (req, reply) => {
-    const lang = langOf(req);
-    const body = req.body ?? {};
-    const next = safeNext(body.next);
-    if (crossSite(req) || !sameToken(body._csrf, signedCookie(req, SIGNIN_COOKIE))) return signInPage(req, reply, next, l(lang, 'signin.csrf'), 403);
-    const token = body.token?.trim() ?? '';
-    const found = token && token.length <= MAX_FIELD ? await findTokenPrincipal(deps.db, token) : undefined;
-    if (!found || !tokenUsable({ ...found, role: 'organization' }, Date.now(), 'organization')) {
-      req.log.info({ prefix: found?.prefix }, 'space sign-in refused');
-      return signInPage(req, reply, next, l(lang, 'signin.invalid'), 401);
-    }
-    if (found.role !== 'organization' || !found.organizationId) return signInPage(req, reply, next, l(lang, 'signin.notOrg'), 403);
-    const { sid } = await store.create(found.tokenId);
-    setSessionCookie(req, reply, sid, SESSION_COOKIE);
-    reply.clearCookie(SIGNIN_COOKIE, { path: '/' });
-    req.log.info({ tokenId: found.tokenId, organizationId: found.organizationId }, 'organisation signed in to its space');
-    return reply.redirect(next, 303);
-  });
+function publicRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): void {
+  signInRoutes(app, deps, area);
 }
 
-function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore): void {
+function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): void {
   const org = (req: FastifyRequest) => req.spaceSession!.principal.organizationId!;
   const notFound = (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = ctxOf(req);
@@ -226,11 +180,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, store: SessionStore)
     return found && found.organizationId === org(req) && !found.sourceDeletedAt ? found.run : undefined;
   };
 
-  app.post(`${E}/sign-out`, async (req, reply) => {
-    await store.destroy(req.spaceSession!.sid);
-    clearSessionCookie(req, reply, SESSION_COOKIE);
-    return reply.redirect(`${E}/sign-in`, 303);
-  });
+  signOutRoute(app, area, (req) => req.spaceSession!);
 
   app.get(E, async (req, reply) => {
     const ctx = ctxOf(req);
