@@ -102,3 +102,13 @@ export type ReviewReason = (typeof REVIEW_REASONS)[number];
 /** Named schedules besides cron expressions and intervals (`6h`, `1d`). */
 export const NAMED_SCHEDULES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 export type NamedSchedule = (typeof NAMED_SCHEDULES)[number];
+
+/** The RDF syntaxes Hasad writes (the export) and serves (the test feeds), with their media types. */
+export type RdfSyntax = 'turtle' | 'ntriples' | 'rdfxml' | 'jsonld';
+
+export const RDF_MEDIA_TYPES: Record<RdfSyntax, string> = {
+  turtle: 'text/turtle',
+  ntriples: 'application/n-triples',
+  rdfxml: 'application/rdf+xml',
+  jsonld: 'application/ld+json',
+};

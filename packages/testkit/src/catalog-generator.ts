@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RDF_MEDIA_TYPES, type RdfSyntax } from '@hasad/core';
 
 /**
  * Generates DCAT catalogues with realistic French and Arabic text, as Turtle, RDF/XML,
@@ -6,14 +7,9 @@ import { createHash } from 'node:crypto';
  * the bench needs 100 000 datasets as fast as a string can be built, and RDF/XML and JSON-LD
  * have no RDF/JS writer in this stack.
  */
-export type FeedFormat = 'turtle' | 'rdfxml' | 'jsonld' | 'ntriples';
+export type FeedFormat = RdfSyntax;
 
-export const MEDIA_TYPES: Record<FeedFormat, string> = {
-  turtle: 'text/turtle; charset=utf-8',
-  rdfxml: 'application/rdf+xml; charset=utf-8',
-  jsonld: 'application/ld+json; charset=utf-8',
-  ntriples: 'application/n-triples; charset=utf-8',
-};
+export const MEDIA_TYPES = Object.fromEntries(Object.entries(RDF_MEDIA_TYPES).map(([f, t]) => [f, `${t}; charset=utf-8`])) as Record<FeedFormat, string>;
 
 const NS = {
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',

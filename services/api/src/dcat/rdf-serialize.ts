@@ -1,4 +1,5 @@
 import { Writer, type Quad, type Term } from 'n3';
+import { RDF_MEDIA_TYPES, type RdfSyntax } from '@hasad/core';
 import { NS } from './dcat-graph.ts';
 
 /**
@@ -9,14 +10,9 @@ import { NS } from './dcat-graph.ts';
  * `rdf:Description` elements and as a flattened JSON-LD `@graph` with an inline `@context`
  * (never a remote one, which Hasad's own harvester refuses).
  */
-export type RdfFormat = 'turtle' | 'ntriples' | 'rdfxml' | 'jsonld';
+export type RdfFormat = RdfSyntax;
 
-export const RDF_MEDIA_TYPES: Record<RdfFormat, string> = {
-  turtle: 'text/turtle',
-  ntriples: 'application/n-triples',
-  rdfxml: 'application/rdf+xml',
-  jsonld: 'application/ld+json',
-};
+export { RDF_MEDIA_TYPES };
 
 export const RDF_EXTENSIONS: Record<string, RdfFormat> = { ttl: 'turtle', nt: 'ntriples', rdf: 'rdfxml', jsonld: 'jsonld' };
 
