@@ -33,7 +33,7 @@ export async function deleteSourceWithdrawingDatasets(h: DbHandle, id: string): 
   const result = await h.db.transaction(async (tx) => {
     const [locked] = await tx.select().from(sources).where(and(eq(sources.id, id), isNull(sources.deletedAt))).for('update');
     if (!locked) return undefined;
-    // findLiveRun reads through the handle's drizzle only: given the transaction there, it sees the row lock taken above.
+    // findLiveRun queries through `h.db` only: the transaction stands in for it, so the lookup is part of this transaction.
     const live = await findLiveRun({ ...h, db: tx as unknown as Db }, id);
     if (live) throw new RunActiveError(id, live.id);
     const res = await tx.execute(sql`
