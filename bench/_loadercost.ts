@@ -78,7 +78,7 @@ interface Cost {
 }
 
 async function phase(h: DbHandle, sourceId: string, version: number, before: boolean): Promise<Cost> {
-  const run = await createRun(h.db, sourceId, 'manual');
+  const run = await createRun(h, sourceId, 'manual');
   const backend = (await h.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const pg0 = readCpuSeconds(backend) ?? 0;
   const node0 = process.cpuUsage();
@@ -88,7 +88,7 @@ async function phase(h: DbHandle, sourceId: string, version: number, before: boo
     for (let i = b * BATCH; i < Math.min(ROWS, (b + 1) * BATCH); i++) records.push(generatedRecord(i, version));
     const input = { runId: run.id, sourceId, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] };
     if (before) await loadBatchBefore(h.pool, input);
-    else await loadBatch(h.pool, input, prepareRecord);
+    else await loadBatch(h, input, prepareRecord);
   }
   const ms = performance.now() - started;
   const node = process.cpuUsage(node0);
@@ -111,8 +111,8 @@ async function measure(label: string, baseline: boolean): Promise<Record<Phase, 
     const h = createDb(t.url, { max: 1 });
     try {
       if (baseline) await h.pool.query(BASELINE);
-      const org = await createOrganization(h.db, { slug: 'bench', name: 'Bench' });
-      const src = await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/catalog' });
+      const org = await createOrganization(h, { slug: 'bench', name: 'Bench' });
+      const src = await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/catalog' });
       keep('first', await phase(h, src.id, 1, baseline));
       keep('unchanged', await phase(h, src.id, 1, baseline));
       keep('changed', await phase(h, src.id, 2, baseline));

@@ -45,13 +45,13 @@ console.log(`scoreDataset: ${best.toFixed(1)} µs CPU per record (best of ${REPE
 const database = await createTestDatabase();
 const h = createDb(database.url, { max: 4 });
 try {
-  const org = await createOrganization(h.db, { slug: 'q', name: 'Q' });
-  const source = await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://data.example.ma/q' });
-  const run = await createRun(h.db, source.id, 'manual');
+  const org = await createOrganization(h, { slug: 'q', name: 'Q' });
+  const source = await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://data.example.ma/q' });
+  const run = await createRun(h, source.id, 'manual');
   const t = performance.now();
   for (let b = 0; b * 1000 < N; b++) {
     const records = Array.from({ length: Math.min(1000, N - b * 1000) }, (_, j) => generatedRecord(b * 1000 + j));
-    await loadBatch(h.pool, { runId: run.id, sourceId: source.id, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
+    await loadBatch(h, { runId: run.id, sourceId: source.id, pageNo: 1, batchNo: b, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   }
   console.log(`loaded ${N} datasets in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   await h.pool.query('VACUUM ANALYZE datasets');
@@ -66,13 +66,13 @@ try {
     times.sort((a, b) => a - b);
     console.log(`${what}: median ${times[Math.floor(times.length / 2)]!.toFixed(1)} ms, best ${times[0]!.toFixed(1)} ms`);
   };
-  await time(`aggregate on read (computeSourceQuality), ${N} datasets`, () => computeSourceQuality(h.db, source.id));
-  await time('aggregate and store (refreshSourceQuality, what the link check does)', () => refreshSourceQuality(h.db, source.id, run.id));
-  await time('read the stored aggregate (getSourceQuality)', () => getSourceQuality(h.db, source.id));
-  const q = await getSourceQuality(h.db, source.id);
+  await time(`aggregate on read (computeSourceQuality), ${N} datasets`, () => computeSourceQuality(h, source.id));
+  await time('aggregate and store (refreshSourceQuality, what the link check does)', () => refreshSourceQuality(h, source.id, run.id));
+  await time('read the stored aggregate (getSourceQuality)', () => getSourceQuality(h, source.id));
+  const q = await getSourceQuality(h, source.id);
   console.log(`  score ${q.score}/${q.max}, ${q.improvements.length} improvements`);
   const p = performance.now();
-  const links = await pickLinksToCheck(h.db, source.id, 20, run.id, { linkCriterion: CRITERION_NAMES.indexOf('accessUrlAnswers') });
+  const links = await pickLinksToCheck(h, source.id, 20, run.id, { linkCriterion: CRITERION_NAMES.indexOf('accessUrlAnswers') });
   console.log(`pickLinksToCheck (20 of ${N} datasets): ${(performance.now() - p).toFixed(0)} ms, ${links.length} URLs`);
 } finally {
   await h.close();

@@ -47,22 +47,22 @@ const prefixes = ['budg', 'hôpi', 'Casa', 'sant', 'مياه', 'الشر', 'Bén
 const typos = ['buget', 'hôitaux', 'Caablanca', 'prcipitations', 'الميانية', 'sécrité routière', 'Maakech'];
 try {
   // Warm the cache once, then measure.
-  for (const q of prefixes) await Promise.all([suggestDatasets(h.db, q, 5), suggestKeywords(h.db, q, 5)]);
+  for (const q of prefixes) await Promise.all([suggestDatasets(h, q, 5), suggestKeywords(h, q, 5)]);
   for (const q of prefixes) {
     log.length = 0;
     const t0 = performance.now();
-    const [d, k] = [await suggestDatasets(h.db, q, 5), await suggestKeywords(h.db, q, 5)];
+    const [d, k] = [await suggestDatasets(h, q, 5), await suggestKeywords(h, q, 5)];
     console.log(`suggest ${q}: ${(performance.now() - t0).toFixed(1)} ms; ${d.length} datasets, keywords ${k.map((x) => `${x.value}(${x.count})`).join(' ')}`);
     console.log(log.join('\n'));
   }
   for (const q of typos) {
     log.length = 0;
     const t0 = performance.now();
-    const exact = await searchDatasets(h.db, { q, facets: ['organization', 'theme', 'format', 'license', 'keyword'] });
+    const exact = await searchDatasets(h, { q, facets: ['organization', 'theme', 'format', 'license', 'keyword'] });
     // As the API's retry does: the vocabulary's correction, else (vocabulary empty) trigram similarity over every title.
-    const corrected = await correctQuery(h.db, q);
+    const corrected = await correctQuery(h, q);
     const facets = ['organization', 'theme', 'format', 'license', 'keyword'] as const;
-    const fuzzy = corrected === undefined ? await searchDatasets(h.db, { q, fuzzy: true, facets }) : corrected.changed ? await searchDatasets(h.db, { q: corrected.q, facets }) : exact;
+    const fuzzy = corrected === undefined ? await searchDatasets(h, { q, fuzzy: true, facets }) : corrected.changed ? await searchDatasets(h, { q: corrected.q, facets }) : exact;
     console.log(`typo ${q}${corrected ? ` → ${corrected.q}` : ''}: ${(performance.now() - t0).toFixed(1)} ms; exact ${exact.total}, retry ${fuzzy.total}: ${fuzzy.items.slice(0, 2).map((i) => JSON.stringify((i.record as { title?: unknown }).title)).join(' ')}`);
     console.log(log.join('\n'));
   }

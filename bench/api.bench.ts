@@ -333,14 +333,14 @@ try {
     let slowest = 0;
     for (const o of orgs) {
       const t0 = performance.now();
-      await refreshOrganizationScoreboard(h.db, o.id);
+      await refreshOrganizationScoreboard(h, o.id);
       slowest = Math.max(slowest, performance.now() - t0);
     }
     scoreboardRefresh = { organizations: orgs.length, totalSeconds: (performance.now() - refreshStart) / 1000, slowestSeconds: slowest / 1000 };
     console.log(`  scoreboard figures of ${orgs.length} organisations computed in ${f2(scoreboardRefresh.totalSeconds)} s (slowest organisation ${f2(scoreboardRefresh.slowestSeconds)} s)`);
     // The search vocabulary (suggestions, typo retries), as the scheduler would compute it.
     const vocabStart = performance.now();
-    const vocab = await refreshSearchVocabulary(h.db);
+    const vocab = await refreshSearchVocabulary(h);
     console.log(`  search vocabulary (${int(vocab.words)} title words, ${int(vocab.keywords)} keywords) computed in ${f2((performance.now() - vocabStart) / 1000)} s`);
     const stats = (await h.pool.query(`SELECT pg_size_pretty(pg_table_size('datasets')) AS t, current_setting('shared_buffers') AS sb, current_setting('work_mem') AS wm, current_setting('max_connections') AS mc`)).rows[0];
     console.log(`  datasets table ${stats.t}; shared_buffers ${stats.sb}, work_mem ${stats.wm}, max_connections ${stats.mc}`);

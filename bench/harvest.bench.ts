@@ -300,7 +300,7 @@ async function main(): Promise<number> {
     monitor.start();
     cleanups.push(async () => monitor.stop());
 
-    const org = await createOrganization(db.db, { slug: `bench-${randomBytes(3).toString('hex')}`, name: 'Ministère du banc d’essai' });
+    const org = await createOrganization(db, { slug: `bench-${randomBytes(3).toString('hex')}`, name: 'Ministère du banc d’essai' });
     machine = await machineInfo(db.pool, redisUrl);
 
     meta = {
@@ -343,7 +343,7 @@ async function main(): Promise<number> {
 
     if (paged) {
       const P = paged.pages;
-      const source = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: paged.ctl.url, config: {}, withdrawThreshold: null });
+      const source = await createSource(db, { organizationId: org.id, kind: 'dcat', url: paged.ctl.url, config: {}, withdrawThreshold: null });
 
       // 1. First harvest: every dataset created.
       phases.push(
@@ -421,7 +421,7 @@ async function main(): Promise<number> {
       meta.unpagedBytes = unpaged.bytes;
       meta.unpagedRenderMs = unpaged.renderMs;
       console.log(`unpaged feed: one document of ${int(unpaged.bytes / MB)} MB, pre-rendered in ${secs(unpaged.renderMs)} s (not timed)`);
-      const second = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: unpaged.ctl.url, config: {}, withdrawThreshold: null });
+      const second = await createSource(db, { organizationId: org.id, kind: 'dcat', url: unpaged.ctl.url, config: {}, withdrawThreshold: null });
       phases.push(
         await runPhase(ctx, 'unpaged', '4 one unpaged document', second.id, (run, statuses) => [
           expect('status', run.status, 'succeeded'),
@@ -444,7 +444,7 @@ async function main(): Promise<number> {
       console.log(`CSV inventory: ${int(CSV_ROWS)} rows, ${int(body.length / MB)} MB (semicolon, Windows-1252, CRLF), generated in ${secs(renderMs)} s (not timed)`);
       // No charset in the Content-Type, as offices' servers send it: the encoding is detected.
       server.route('/inventaire/jeux-de-donnees.csv', { status: 200, body, contentType: 'text/csv' });
-      const csvSource = await createSource(db.db, { organizationId: org.id, kind: 'csv', url: `${server.url}/inventaire/jeux-de-donnees.csv`, config: csvInventoryConfig(), withdrawThreshold: null });
+      const csvSource = await createSource(db, { organizationId: org.id, kind: 'csv', url: `${server.url}/inventaire/jeux-de-donnees.csv`, config: csvInventoryConfig(), withdrawThreshold: null });
       const phase = await runPhase(ctx, 'csv', `5 CSV inventory, ${int(CSV_ROWS)} rows`, csvSource.id, (run, statuses) => [
         expect('status', run.status, 'succeeded'),
         expect('seen', run.seen, CSV_ROWS),
@@ -488,7 +488,7 @@ async function main(): Promise<number> {
       cleanups.push(() => svc.close());
       const pages = Math.ceil(SOAP_RECORDS / SOAP_PAGE_SIZE);
       console.log(`SOAP service: ${int(SOAP_RECORDS)} records, ${pages} pages of ${SOAP_PAGE_SIZE}, paging by total${SOAP_SERVER_MS ? `, ${SOAP_SERVER_MS} ms added per page` : ''}`);
-      const soapSource = await createSource(db.db, { organizationId: org.id, kind: 'soap', url: svc.url, config: soapDatasetServiceConfig({ pageSize: SOAP_PAGE_SIZE }), withdrawThreshold: null });
+      const soapSource = await createSource(db, { organizationId: org.id, kind: 'soap', url: svc.url, config: soapDatasetServiceConfig({ pageSize: SOAP_PAGE_SIZE }), withdrawThreshold: null });
       const phase = await runPhase(
         ctx,
         'soap',
@@ -530,7 +530,7 @@ async function main(): Promise<number> {
         await resetCatalogue(db);
         const feed = mountPrerendered(server, `/reference-${format}`, { datasets: RDFLIB_N, pageSize: PAGE_SIZE }, format);
         console.log(`${format} feed: ${feed.pages} pages, ${int(feed.bytes / MB)} MB, pre-rendered in ${secs(feed.renderMs)} s (not timed)`);
-        const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+        const src = await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
         const phase = await runPhase(ctx, key, `7 ${format}, ${int(RDFLIB_N)} datasets, ${feed.pages} pages`, src.id, (run, statuses) => [
           expect('status', run.status, 'succeeded'),
           expect('created', run.created, RDFLIB_N),
@@ -568,7 +568,7 @@ async function main(): Promise<number> {
         await resetCatalogue(db);
         const feed = mountPrerendered(server, `/echelle-${size}`, { datasets: size, pageSize: PAGE_SIZE }, 'turtle');
         console.log(`scaling feed: ${int(size)} datasets, ${feed.pages} pages, ${int(feed.bytes / MB)} MB, pre-rendered in ${secs(feed.renderMs)} s (not timed)`);
-        const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+        const src = await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
         const phase = await runPhase(ctx, 'scale', `8 scaling, ${int(size)} datasets`, src.id, (run, statuses) => [
           expect('status', run.status, 'succeeded'),
           expect('created', run.created, size),
@@ -613,14 +613,14 @@ async function main(): Promise<number> {
         }
         await waitForWorkerCount(queues, w);
         await resetCatalogue(db);
-        const one = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: whole.ctl.url, config: {}, withdrawThreshold: null });
+        const one = await createSource(db, { organizationId: org.id, kind: 'dcat', url: whole.ctl.url, config: {}, withdrawThreshold: null });
         const p1 = await runPhase(ctx, 'workers', `9 ${w} fetcher + ${w} loader, one source of ${int(WORKERS_N)}`, one.id, (run) => [expect('status', run.status, 'succeeded'), expect('created', run.created, WORKERS_N)]);
         p1.workers = w;
         phases.push(p1);
         await checkRowCount(ctx, p1, one.id, WORKERS_N);
         if (!unbroken()) break;
         await resetCatalogue(db);
-        const four = await Promise.all(parts.map((f) => createSource(db.db, { organizationId: org.id, kind: 'dcat', url: f.ctl.url, config: {}, withdrawThreshold: null })));
+        const four = await Promise.all(parts.map((f) => createSource(db, { organizationId: org.id, kind: 'dcat', url: f.ctl.url, config: {}, withdrawThreshold: null })));
         const p4 = await runMultiPhase(ctx, 'workersMulti', `9 ${w} fetcher + ${w} loader, 4 sources of ${int(quarter)} at once`, four.map((x) => x.id), quarter);
         p4.workers = w;
         phases.push(p4);
@@ -649,7 +649,7 @@ async function main(): Promise<number> {
           if (!unbroken()) break;
           await freshRoles(`kept description ${kept ? 'on' : 'off'}, repetition ${rep}`, { HASAD_BENCH_SKIP_SOURCE_DESCRIPTION: kept ? '0' : '1' });
           await resetCatalogue(db);
-          const src = await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
+          const src = await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
           const phase = await runPhase(ctx, 'description', `10 first harvest ${kept ? 'with' : 'without'} kept descriptions (${rep})`, src.id, (run) => [
             expect('status', run.status, 'succeeded'),
             expect('created', run.created, DESCRIPTION_N),
@@ -798,7 +798,7 @@ async function runPhase(
     }
     result.error = err instanceof Error ? err.message : String(err);
     if (runId) {
-      const run = await getRun(ctx.db.db, runId).catch(() => undefined);
+      const run = await getRun(ctx.db, runId).catch(() => undefined);
       if (run) result.run = runSummary(run);
     }
     console.log(`BROKE after ${secs(performance.now() - p0)} s: ${result.error}`);

@@ -64,7 +64,7 @@ async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promi
   const cpu0 = backendCpu();
   for (const f of filters) {
     const t = performance.now();
-    const res = await searchDatasets(h.db, { limit: 20, ...f });
+    const res = await searchDatasets(h, { limit: 20, ...f });
     ms.push(performance.now() - t);
     hits += res.total;
     if (res.total === 0) none++;
@@ -88,14 +88,14 @@ try {
   console.log(`  datasets table ${stats.t}, search index ${stats.gin}; shared_buffers ${stats.sb}, work_mem ${stats.wm}`);
 
   if (args.explain !== undefined) {
-    console.log(await explainSearch(h.db, { q: args.explain, limit: 20 }));
+    console.log(await explainSearch(h, { q: args.explain, limit: 20 }));
     process.exitCode = 0;
   }
   const qs = args.explain !== undefined ? [] : benchQueries(QUERIES);
   // Warm-up (the cache state of a server that has been answering): not counted.
   if (qs.length === 0) throw new Done();
   // Both pool connections, opened by concurrent searches (a lone search reuses one).
-  for (const q of qs.slice(0, 20)) await Promise.all([searchDatasets(h.db, { q, limit: 20 }), searchDatasets(h.db, { q, limit: 20 })]);
+  for (const q of qs.slice(0, 20)) await Promise.all([searchDatasets(h, { q, limit: 20 }), searchDatasets(h, { q, limit: 20 })]);
   backends = (await h.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).rows.map((r) => r.pid);
   console.log(`\n  ${QUERIES} keyword searches, all five facets (organization, theme, format, license, keyword), 20 items, by relevance:`);
   await time(h, 'keyword search + all facets', qs.map((q) => ({ q })));

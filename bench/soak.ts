@@ -205,9 +205,9 @@ async function main(): Promise<number> {
     cleanups.push(() => soap.close());
     const ckan = await startCkanPortal(num('ckan'));
     cleanups.push(() => ckan.close());
-    const org = await createOrganization(db.db, { slug: `soak-${randomBytes(3).toString('hex')}`, name: 'Ministère de l’endurance' });
+    const org = await createOrganization(db, { slug: `soak-${randomBytes(3).toString('hex')}`, name: 'Ministère de l’endurance' });
     const add = async (kind: string, url: string, cfg: Record<string, unknown> = {}) =>
-      (await createSource(db.db, { organizationId: org.id, kind, url, config: cfg, schedule: '1m', timezone: 'UTC', withdrawThreshold: null })).id;
+      (await createSource(db, { organizationId: org.id, kind, url, config: cfg, schedule: '1m', timezone: 'UTC', withdrawThreshold: null })).id;
 
     const sources: SoakSource[] = [];
     const ttl = mountCatalog(server, '/ministere', { datasets: num('dcat'), pageSize: 500 }, 'turtle');

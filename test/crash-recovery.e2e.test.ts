@@ -127,8 +127,8 @@ async function newHarness(name: string, ctx: TestContext, extraEnv: Record<strin
 
 /** Registers the case's source (one organisation per case); returns its id. */
 async function addSource(c: Harness, slug: string, kind: string, url: string, config: Record<string, unknown> = {}): Promise<string> {
-  const org = await createOrganization(c.h.db, { slug, name: 'Haut-Commissariat au Plan' });
-  return (await createSource(c.h.db, { organizationId: org.id, kind, url, config })).id;
+  const org = await createOrganization(c.h, { slug, name: 'Haut-Commissariat au Plan' });
+  return (await createSource(c.h, { organizationId: org.id, kind, url, config })).id;
 }
 
 const ALL_IDENTIFIERS = Array.from({ length: DATASETS }, (_, i) => datasetIdentifier(i)).sort();

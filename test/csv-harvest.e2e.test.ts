@@ -267,7 +267,7 @@ describe('a bilingual CSV inventory (issue 12): two columns feed one multilingua
     server.route('/bilingue/inventaire.csv', { body: Buffer.from(`${lines.join('\n')}\n`, 'utf8'), contentType: 'text/csv; charset=utf-8' });
     const url = `${server.url}/bilingue/inventaire.csv`;
 
-    const { token } = await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'bilingual test' });
+    const { token } = await createApiToken(p.rt.db, { role: 'operator', operatorName: 'bilingual test' });
     const res = await fetch(`${api}/api/v1/preview`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'csv', url }) });
     const preview = (await res.json()) as { records: Array<{ identifier: string; title: Record<string, string>; description: Record<string, string> }>; problems: Array<{ code: string; message: string }> };
     expect(res.status, JSON.stringify(preview)).toBe(200);

@@ -140,7 +140,7 @@ describe('DCAT harvest end to end', () => {
       expect(run).toMatchObject({ status: 'needs_review', seen: 28, withdrawn: 0, pendingWithdrawals: 12 });
       expect((run.details as { review: { reason: string } }).review.reason).toBe('threshold');
       expect((await p.datasets(sourceId)).size).toBe(40);
-      const res = await confirmWithdrawals(p.rt.db.pool, run.id);
+      const res = await confirmWithdrawals(p.rt.db, run.id);
       expect(res.withdrawn).toBe(12);
       expect((await p.datasets(sourceId)).size).toBe(28);
       ctl.options.omit = new Set();

@@ -42,11 +42,11 @@ describe('hasad demo', () => {
     expect(api, out).not.toBe('');
     expect(out).toMatch(/run \S+: succeeded in [\d.]+ s: seen \d+, created \d+/);
 
-    const { db, pool } = createDb(env.env.DATABASE_URL);
+    const h = createDb(env.env.DATABASE_URL);
     try {
-      const org = await findOrganizationBySlug(db, 'demo-equipement-eau');
+      const org = await findOrganizationBySlug(h, 'demo-equipement-eau');
       expect(org).toBeDefined();
-      const { token } = await createApiToken(db, { role: 'organization', organizationId: org!.id });
+      const { token } = await createApiToken(h, { role: 'organization', organizationId: org!.id });
       const preview = (url: string) =>
         fetch(`${api}/api/v1/preview`, {
           method: 'POST',
@@ -65,7 +65,7 @@ describe('hasad demo', () => {
         expect(JSON.stringify(refused.body)).toMatch(/address|loopback|private|not allowed/i);
       }
     } finally {
-      await pool.end();
+      await h.close();
     }
   });
 

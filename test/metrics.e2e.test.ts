@@ -60,8 +60,8 @@ describe('GET /metrics of a process running api, fetcher and loader', () => {
   }
 
   async function addSource(url: string, slug: string): Promise<string> {
-    const org = await createOrganization(rt.db.db, { slug, name: 'Ministère de test' });
-    return (await createSource(rt.db.db, { organizationId: org.id, kind: 'dcat', url, config: {} })).id;
+    const org = await createOrganization(rt.db, { slug, name: 'Ministère de test' });
+    return (await createSource(rt.db, { organizationId: org.id, kind: 'dcat', url, config: {} })).id;
   }
 
   beforeAll(async () => {

@@ -79,10 +79,10 @@ describe('notifications', () => {
   /** An organisation with the given contacts and one DCAT source of 40 datasets. */
   async function sourceOf(contacts: { emails?: string[]; webhookUrl?: string; webhookSecret?: string }) {
     const slug = `ministere-${++orgs}`;
-    const org = await createOrganization(p.rt.db.db, { slug, name: `Ministère n° ${orgs}` });
-    await setOrganizationNotifications(p.rt.db.db, slug, contacts);
+    const org = await createOrganization(p.rt.db, { slug, name: `Ministère n° ${orgs}` });
+    await setOrganizationNotifications(p.rt.db, slug, contacts);
     const ctl = mountCatalog(feeds, `/${slug}`, { datasets: 40, pageSize: 20 });
-    const src = await createSource(p.rt.db.db, { organizationId: org.id, kind: 'dcat', url: ctl.url, title: `Catalogue ${slug}`, config: {} });
+    const src = await createSource(p.rt.db, { organizationId: org.id, kind: 'dcat', url: ctl.url, title: `Catalogue ${slug}`, config: {} });
     return { slug, ctl, sourceId: src.id };
   }
 
@@ -195,13 +195,13 @@ describe('notifications', () => {
 
   it('a run with invalid records tells the organisation once per change, in French, Arabic and English, with a link to the run in its space', async () => {
     const slug = `ministere-${++orgs}`;
-    const org = await createOrganization(p.rt.db.db, { slug, name: `Ministère n° ${orgs}` });
-    await setOrganizationNotifications(p.rt.db.db, slug, { emails: ['donnees@habitat.gov.ma'], webhookUrl: orgHook.url, webhookSecret: ORG_SECRET });
+    const org = await createOrganization(p.rt.db, { slug, name: `Ministère n° ${orgs}` });
+    await setOrganizationNotifications(p.rt.db, slug, { emails: ['donnees@habitat.gov.ma'], webhookUrl: orgHook.url, webhookSecret: ORG_SECRET });
     const rows = (untitled: number) =>
       ['identifiant,titre,description', 'hab-1,Logements sociaux,Par région', 'hab-2,Permis de construire,Par commune', ...Array.from({ length: untitled }, (_, i) => `hab-x${i},,sans titre`)].join('\n') + '\n';
     let body = rows(2);
     feeds.route(`/${slug}/inventaire.csv`, () => ({ status: 200, contentType: 'text/csv; charset=utf-8', body }));
-    const src = await createSource(p.rt.db.db, { organizationId: org.id, kind: 'csv', url: `${feeds.url}/${slug}/inventaire.csv`, title: `Inventaire ${slug}`, config: {} });
+    const src = await createSource(p.rt.db, { organizationId: org.id, kind: 'csv', url: `${feeds.url}/${slug}/inventaire.csv`, title: `Inventaire ${slug}`, config: {} });
     const mailsBefore = smtp.messages.length;
     const hooksBefore = orgHook.requests.length;
 
@@ -325,7 +325,7 @@ describe('notifications', () => {
   });
 
   it('hasad org notify sets the contacts, prints a new webhook secret once, and refuses a forbidden address', async () => {
-    await createOrganization(p.rt.db.db, { slug: 'cli-org', name: 'Par la ligne de commande' });
+    await createOrganization(p.rt.db, { slug: 'cli-org', name: 'Par la ligne de commande' });
     const env = { HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${new URL(orgHook.url).port}` };
     const set = await hasad(p, env, 'org', 'notify', '--slug', 'cli-org', '--email', 'a@cli.gov.ma', '--email', 'b@cli.gov.ma', '--webhook', orgHook.url);
     expect(set.stderr).toBe('');
@@ -336,7 +336,7 @@ describe('notifications', () => {
     const refused = await hasad(p, env, 'org', 'notify', '--slug', 'cli-org', '--webhook', forbiddenHook.url);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^hasad: --webhook: refused to fetch .*loopback/);
-    expect(await getOrganizationNotifications(p.rt.db.db, 'cli-org')).toMatchObject({ emails: ['a@cli.gov.ma', 'b@cli.gov.ma'], webhookUrl: orgHook.url, webhookSecretSet: true });
+    expect(await getOrganizationNotifications(p.rt.db, 'cli-org')).toMatchObject({ emails: ['a@cli.gov.ma', 'b@cli.gov.ma'], webhookUrl: orgHook.url, webhookSecretSet: true });
   });
 
   it('a webhook aimed at an address the rules refuse is not called, and fails at once without retries', async () => {
@@ -381,10 +381,10 @@ describe('notifications without any settings', () => {
   });
 
   it('sends nothing, queues nothing and fails nothing; organisation addresses without SMTP are ignored', async () => {
-    const org = await createOrganization(p.rt.db.db, { slug: 'sans-smtp', name: 'Sans SMTP' });
-    await setOrganizationNotifications(p.rt.db.db, 'sans-smtp', { emails: ['donnees@sans-smtp.gov.ma'] });
+    const org = await createOrganization(p.rt.db, { slug: 'sans-smtp', name: 'Sans SMTP' });
+    await setOrganizationNotifications(p.rt.db, 'sans-smtp', { emails: ['donnees@sans-smtp.gov.ma'] });
     const ctl = mountCatalog(feeds, '/quiet', { datasets: 10, pageSize: 10 });
-    const src = await createSource(p.rt.db.db, { organizationId: org.id, kind: 'dcat', url: ctl.url, config: {} });
+    const src = await createSource(p.rt.db, { organizationId: org.id, kind: 'dcat', url: ctl.url, config: {} });
     ctl.failPages.set(1, 500);
     for (let i = 0; i < 4; i++) expect((await p.harvest(src.id)).status).toBe('failed');
     ctl.failPages.clear();

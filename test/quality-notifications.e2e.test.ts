@@ -38,13 +38,13 @@ describe('quality-drop notifications', () => {
 
   it('a run after which the metadata quality dropped tells the organisation once, with what would raise it', async () => {
     const slug = 'equipement';
-    const org = await createOrganization(p.rt.db.db, { slug, name: 'Ministère de l’Équipement' });
-    await setOrganizationNotifications(p.rt.db.db, slug, { emails: ['qualite@equipement.gov.ma'] });
+    const org = await createOrganization(p.rt.db, { slug, name: 'Ministère de l’Équipement' });
+    await setOrganizationNotifications(p.rt.db, slug, { emails: ['qualite@equipement.gov.ma'] });
     const rich = ['identifiant,titre,description,mots-clés', 'eq-1,Routes classées,Réseau routier par région,routes;transport', 'eq-2,Ports,Trafic portuaire annuel,ports;mer'].join('\n') + '\n';
     const poor = ['identifiant,titre', 'eq-1,Routes classées', 'eq-2,Ports'].join('\n') + '\n';
     let body = rich;
     feeds.route(`/${slug}/inventaire.csv`, () => ({ status: 200, contentType: 'text/csv; charset=utf-8', body }));
-    const src = await createSource(p.rt.db.db, { organizationId: org.id, kind: 'csv', url: `${feeds.url}/${slug}/inventaire.csv`, title: `Inventaire ${slug}`, config: {} });
+    const src = await createSource(p.rt.db, { organizationId: org.id, kind: 'csv', url: `${feeds.url}/${slug}/inventaire.csv`, title: `Inventaire ${slug}`, config: {} });
     const quality = (runId: string) =>
       waitUntil('the link check to keep the score with the run', async () => (await p.rt.db.pool.query(`SELECT details->'quality' AS q FROM runs WHERE id = $1`, [runId])).rows[0]?.q, (q) => q != null);
     const mine = () => smtp.messages.filter((m) => m.rcptTo.includes('qualite@equipement.gov.ma'));

@@ -66,9 +66,9 @@ describe('metadata quality: scores, link check, source quality API', () => {
     // /files/gone.xls has no route: the feed server answers 404.
     sourceId = await p.addSource(`${feeds.url}/feed.ttl`, { config: { format: 'turtle' } });
     const org = await p.rt.db.pool.query<{ organization_id: string }>('SELECT organization_id FROM sources WHERE id = $1', [sourceId]);
-    tokenA = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: org.rows[0]!.organization_id })).token;
-    const orgB = await createOrganization(p.rt.db.db, { slug: 'autre-ministere', name: 'Autre ministère' });
-    tokenB = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: orgB.id })).token;
+    tokenA = (await createApiToken(p.rt.db, { role: 'organization', organizationId: org.rows[0]!.organization_id })).token;
+    const orgB = await createOrganization(p.rt.db, { slug: 'autre-ministere', name: 'Autre ministère' });
+    tokenB = (await createApiToken(p.rt.db, { role: 'organization', organizationId: orgB.id })).token;
   });
 
   afterAll(async () => {
@@ -202,13 +202,13 @@ describe('metadata quality: scores, link check, source quality API', () => {
 
   it('re-scores datasets without a score (the backfill of `hasad quality rescore`), link checks included', async () => {
     await p.rt.db.pool.query('UPDATE datasets SET quality = NULL, quality_score = NULL WHERE source_id = $1', [sourceId]);
-    const res = await rescoreDatasets(p.rt.db.db, { sourceId });
+    const res = await rescoreDatasets(p.rt.db, { sourceId });
     expect(res).toEqual({ rescored: 2, sources: 1 });
     const r = await p.rt.db.pool.query<{ quality_score: number; quality: unknown }>('SELECT quality_score, quality FROM datasets WHERE id = $1', [ids['poor']]);
     const q = fromStored(r.rows[0]!.quality)!;
     expect(q.criteria.accessUrlAnswers).toBe(0);
     expect(r.rows[0]!.quality_score).toBe(q.score);
-    expect((await rescoreDatasets(p.rt.db.db, { sourceId })).rescored).toBe(0);
+    expect((await rescoreDatasets(p.rt.db, { sourceId })).rescored).toBe(0);
     // The source's stored aggregate was refreshed with them.
     const stored = await p.rt.db.pool.query<{ quality: any }>('SELECT quality FROM source_quality WHERE source_id = $1', [sourceId]);
     expect(stored.rows[0]!.quality).toMatchObject({ datasets: 2, scored: 2, links: { checked: 2, answered: 1 } });
@@ -216,12 +216,12 @@ describe('metadata quality: scores, link check, source quality API', () => {
 
   it('re-aggregates a stored source quality older than the source\'s last run (link check off or not done yet)', async () => {
     await p.rt.db.pool.query(`UPDATE source_quality SET computed_at = now() - interval '1 day', quality = quality || '{"score": 1}' WHERE source_id = $1`, [sourceId]);
-    const q = await getSourceQuality(p.rt.db.db, sourceId);
+    const q = await getSourceQuality(p.rt.db, sourceId);
     expect(q.score).toBe(200);
     const row = await p.rt.db.pool.query<{ run_id: string | null; computed_at: Date }>('SELECT run_id, computed_at FROM source_quality WHERE source_id = $1', [sourceId]);
     expect(row.rows[0]!.run_id).toBeNull();
     expect(q.computedAt).toBe(row.rows[0]!.computed_at.toISOString());
     // Fresh now: read as stored.
-    expect((await getSourceQuality(p.rt.db.db, sourceId)).computedAt).toBe(q.computedAt);
+    expect((await getSourceQuality(p.rt.db, sourceId)).computedAt).toBe(q.computedAt);
   });
 });

@@ -56,8 +56,8 @@ interface Feed {
 
 async function newSource(name: string, delayMs = SLOW_MS): Promise<Feed> {
   const feed = mountSlowCatalog(server, `/${name}`, { datasets: DATASETS, pageSize: PAGE_SIZE }, delayMs);
-  const org = await createOrganization(h.db, { slug: `${name}-${++sources}`, name: 'Agence de développement du digital' });
-  const src = await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: feed.url });
+  const org = await createOrganization(h, { slug: `${name}-${++sources}`, name: 'Agence de développement du digital' });
+  const src = await createSource(h, { organizationId: org.id, kind: 'dcat', url: feed.url });
   return { sourceId: src.id, feed };
 }
 

@@ -27,7 +27,7 @@ describe('operators hear of a source waiting for their review', () => {
       HASAD_NOTIFY_BACKOFF_MS: '200',
       HASAD_PUBLIC_URL: 'https://hasad.example.ma',
     });
-    const db = p.rt.db.db;
+    const db = p.rt.db;
     const org = await createOrganization(db, { slug: 'agriculture', name: 'Ministère de l’Agriculture' });
     await createOrganization(db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });
     await setOrganizationTrusted(db, 'hcp', true);
@@ -92,7 +92,7 @@ describe('operators hear of a source waiting for their review', () => {
     const created = await call('POST', '/api/v1/sources', token, { kind: 'dcat', url: 'https://data.agriculture.gov.ma/v1.ttl' });
     const id = created.body.id as string;
     await waitUntil('the registration’s webhook', async () => hooksFor(id), (h) => h.length === 1);
-    const ops = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Salma Idrissi' })).token;
+    const ops = (await createApiToken(p.rt.db, { role: 'operator', operatorName: 'Salma Idrissi' })).token;
     expect((await call('POST', `/api/v1/sources/${id}/approve`, ops, {})).status).toBe(200);
 
     // A title change keeps the approval and says nothing.

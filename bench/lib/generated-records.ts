@@ -82,10 +82,10 @@ export async function loadGeneratedCatalogue(
   const progress = opts.progress ?? ((t: string) => process.stdout.write(t));
   const sources: string[] = [];
   for (let o = 0; o < ORGANIZATIONS; o++) {
-    const org = await createOrganization(h.db, { slug: `org-${o}`, name: `Institution ${o}` });
-    sources.push((await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: `https://data.example.ma/org-${o}/catalog` })).id);
+    const org = await createOrganization(h, { slug: `org-${o}`, name: `Institution ${o}` });
+    sources.push((await createSource(h, { organizationId: org.id, kind: 'dcat', url: `https://data.example.ma/org-${o}/catalog` })).id);
   }
-  const runs = await Promise.all(sources.map((s) => createRun(h.db, s, 'manual')));
+  const runs = await Promise.all(sources.map((s) => createRun(h, s, 'manual')));
   const started = performance.now();
   // Each source gets the records i with i % ORGANIZATIONS = its number; two loaders at once.
   const jobs: Array<() => Promise<unknown>> = [];
@@ -94,7 +94,7 @@ export async function loadGeneratedCatalogue(
     for (let i = o; i < DATASETS; i += ORGANIZATIONS) ids.push(i);
     for (let b = 0; b * BATCH < ids.length; b++) {
       jobs.push(() =>
-        loadBatch(h.pool, {
+        loadBatch(h, {
           runId: runs[o]!.id,
           sourceId: sources[o]!,
           pageNo: 1,

@@ -61,7 +61,7 @@ describe.skipIf(!haveChromium)('operator dashboard in a browser', () => {
     p = await startTestPipeline(['api', 'fetcher', 'loader'], { HASAD_HARVEST_ATTEMPTS: '1', HASAD_HARVEST_BACKOFF_MS: '100' });
     base = p.rt.apiUrl!;
     feed = await FeedServer.start();
-    const db = p.rt.db.db;
+    const db = p.rt.db;
     token = (await createApiToken(db, { role: 'operator', operatorName: 'Salma Idrissi' })).token;
 
     const org = await createOrganization(db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });

@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium)('institutions’ space in a browser', () => {
     base = p.rt.apiUrl!;
     feed = await FeedServer.start();
     feed.route('/habitat/inventaire.csv', () => ({ status: 200, contentType: 'text/csv; charset=utf-8', body: csv }));
-    const db = p.rt.db.db;
+    const db = p.rt.db;
     const org = await createOrganization(db, { slug: 'habitat', name: 'Ministère de l’Habitat' });
     const other = await createOrganization(db, { slug: 'tourisme', name: 'Ministère du Tourisme' });
     orgToken = (await createApiToken(db, { role: 'organization', organizationId: org.id })).token;

@@ -49,7 +49,7 @@ describe.skipIf(!haveChromium)('publishers’ scoreboard in a browser', () => {
   beforeAll(async () => {
     p = await startTestPipeline(['api', 'scheduler']);
     base = p.rt.apiUrl!;
-    const db = p.rt.db.db;
+    const db = p.rt.db;
     const pool = p.rt.db.pool;
     for (const inst of INSTITUTIONS) {
       const org = await createOrganization(db, { slug: inst.slug, name: inst.name });

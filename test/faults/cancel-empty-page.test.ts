@@ -61,8 +61,8 @@ describe('publisher faults that must cost no dataset', () => {
     Object.assign(state, { pages: 200, delayMs: 300 });
     const started = Date.now();
     const queued = await triggerHarvest(p.rt.db, p.config, id, 'manual');
-    for (let i = 0; i < 600 && ((await getRun(p.rt.db.db, queued.id))?.pagesFetched ?? 0) < 3; i++) await new Promise((r) => setTimeout(r, 100));
-    const res = await cancelHarvestRun({ db: p.rt.db.db, pool: p.rt.db.pool, queues: p.rt.queues }, queued.id, 'the fault suite');
+    for (let i = 0; i < 600 && ((await getRun(p.rt.db, queued.id))?.pagesFetched ?? 0) < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    const res = await cancelHarvestRun(p.rt, queued.id, 'the fault suite');
     expect(res.outcome).toBe('cancelled');
     const run = await waitForRun(p.rt.db, queued.id, 60_000);
     expect(run).toMatchObject({ status: 'cancelled', errorCode: 'cancelled', withdrawn: 0 });

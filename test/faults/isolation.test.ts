@@ -71,8 +71,8 @@ describe('concurrency isolation', () => {
     for (const role of ['fetcher', 'loader']) c.start(role);
 
     const addSource = async (slug: string, feed: HostileFeed) => {
-      const org = await createOrganization(db.db, { slug, name: `Institution ${slug}` });
-      return (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {} })).id;
+      const org = await createOrganization(db, { slug, name: `Institution ${slug}` });
+      return (await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {} })).id;
     };
     const catalogue = async (sourceId: string) => {
       const r = await db.pool.query(

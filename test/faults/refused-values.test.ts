@@ -49,8 +49,8 @@ describe('values PostgreSQL refuses', () => {
     // JSON.stringify writes NUL and the lone surrogate as \u0000 and \ud800: the feed carries
     // exactly the escapes a legacy exporter writes.
     server.route('/nul/catalog.jsonld', { status: 200, body: JSON.stringify({ '@graph': graph }), contentType: 'application/ld+json' });
-    const org = await createOrganization(db.db, { slug: 'org-nul', name: 'Institution NUL' });
-    const sourceId = (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: `${server.url}/nul/catalog.jsonld`, config: {} })).id;
+    const org = await createOrganization(db, { slug: 'org-nul', name: 'Institution NUL' });
+    const sourceId = (await createSource(db, { organizationId: org.id, kind: 'dcat', url: `${server.url}/nul/catalog.jsonld`, config: {} })).id;
     procs.push(startRoleProcess('fetcher,loader', env.env));
 
     const started = Date.now();

@@ -32,8 +32,8 @@ describe('two scheduler processes at once', () => {
       return p;
     };
     const feed = mountCatalog(f.server, '/two-schedulers', { datasets: DATASETS, pageSize: 200 });
-    const org = await createOrganization(db.db, { slug: 'two-schedulers', name: 'Agence de test' });
-    const sourceId = (await createSource(db.db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {}, schedule: '*/5 * * * * *' })).id;
+    const org = await createOrganization(db, { slug: 'two-schedulers', name: 'Agence de test' });
+    const sourceId = (await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.url, config: {}, schedule: '*/5 * * * * *' })).id;
 
     start('fetcher');
     start('loader');

@@ -159,8 +159,8 @@ export class Workload {
   /** Creates one organisation and one source per institution (slugs prefixed by `prefix` when several workloads share a database). */
   async register(db: DbHandle, prefix = 'wl'): Promise<void> {
     for (const s of this.sources) {
-      const org = await createOrganization(db.db, { slug: `${prefix}-${s.slug}`, name: `Institution ${s.slug}` });
-      s.sourceId = (await createSource(db.db, { organizationId: org.id, kind: s.kind, url: s.url, config: s.config })).id;
+      const org = await createOrganization(db, { slug: `${prefix}-${s.slug}`, name: `Institution ${s.slug}` });
+      s.sourceId = (await createSource(db, { organizationId: org.id, kind: s.kind, url: s.url, config: s.config })).id;
     }
   }
 

@@ -41,6 +41,6 @@ export async function signInDashboard(apiUrl: string, operatorToken: string): Pr
  * reaches it (default the one it listens on).
  */
 export async function dashboardSignIn(p: TestPipeline, api = p.rt.apiUrl!): Promise<string> {
-  const token = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Opératrice de test' })).token;
+  const token = (await createApiToken(p.rt.db, { role: 'operator', operatorName: 'Opératrice de test' })).token;
   return signInDashboard(api, token);
 }

@@ -81,8 +81,8 @@ export async function startTestPipeline(roles: Role[] = ['fetcher', 'loader'], e
     config: env.config,
     rt,
     async addSource(url, opts = {}) {
-      const org = await createOrganization(rt.db.db, { slug: opts.slug ?? `org-${++orgs}-${randomBytes(2).toString('hex')}`, name: 'Ministère de test' });
-      const src = await createSource(rt.db.db, { organizationId: org.id, kind: opts.kind ?? 'dcat', url, config: opts.config ?? {}, withdrawThreshold: opts.withdrawThreshold ?? null });
+      const org = await createOrganization(rt.db, { slug: opts.slug ?? `org-${++orgs}-${randomBytes(2).toString('hex')}`, name: 'Ministère de test' });
+      const src = await createSource(rt.db, { organizationId: org.id, kind: opts.kind ?? 'dcat', url, config: opts.config ?? {}, withdrawThreshold: opts.withdrawThreshold ?? null });
       return src.id;
     },
     async harvest(sourceId, timeoutMs = 120_000) {

@@ -85,8 +85,8 @@ describe('CKAN portals past the parsing limits fail their page alone', () => {
       HASAD_HARVEST_ATTEMPTS: '1',
       HASAD_PARSE_MAX_RECORDS_PER_PAGE: String(MAX_RECORDS_PER_PAGE),
     });
-    const org = await createOrganization(p.rt.db.db, { slug: 'apercu-ckan', name: 'Aperçu' });
-    token = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: org.id })).token;
+    const org = await createOrganization(p.rt.db, { slug: 'apercu-ckan', name: 'Aperçu' });
+    token = (await createApiToken(p.rt.db, { role: 'organization', organizationId: org.id })).token;
   });
   afterAll(async () => {
     await p?.close();

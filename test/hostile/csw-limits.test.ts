@@ -100,8 +100,8 @@ describe('CSW answers past the XML limits fail their page alone', () => {
       HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`,
       HASAD_HARVEST_ATTEMPTS: '1',
     });
-    const org = await createOrganization(p.rt.db.db, { slug: 'apercu-csw', name: 'Aperçu' });
-    token = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: org.id })).token;
+    const org = await createOrganization(p.rt.db, { slug: 'apercu-csw', name: 'Aperçu' });
+    token = (await createApiToken(p.rt.db, { role: 'organization', organizationId: org.id })).token;
   });
   afterAll(async () => {
     await p?.close();

@@ -58,7 +58,7 @@ class Session {
 beforeAll(async () => {
   p = await startTestPipeline(['api'], {});
   base = p.rt.apiUrl!;
-  const db = p.rt.db.db;
+  const db = p.rt.db;
   const mine = await createOrganization(db, { slug: 'sante', name: 'Ministère de la Santé' });
   const theirs = await createOrganization(db, { slug: 'energie', name: 'Ministère de l’Énergie' });
   mineToken = (await createApiToken(db, { role: 'organization', organizationId: mine.id })).token;

@@ -400,7 +400,7 @@ describe('CSV with formula injection', () => {
     p = await startTestPipeline(['api', 'fetcher', 'loader'], { ...API_ENV, HASAD_ALLOW_PRIVATE_HOSTS: '0', HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}` });
     healthyId = await p.addSource(server.route('/healthy-csv-suite', catalogue(`${server.url}/healthy-csv-suite`, 10)));
     expect(await p.harvest(healthyId)).toMatchObject({ status: 'succeeded', created: 10 });
-    operatorToken = (await createApiToken(p.rt.db.db, { role: 'operator', operatorName: 'Hostile suite' })).token;
+    operatorToken = (await createApiToken(p.rt.db, { role: 'operator', operatorName: 'Hostile suite' })).token;
   });
   afterAll(async () => {
     await p?.close();

@@ -104,8 +104,8 @@ describe('feeds past the parsing limits fail their page alone (default limits)',
       HASAD_ALLOW_HOSTS: `127.0.0.1:${server.port}`,
       HASAD_HARVEST_ATTEMPTS: '1',
     });
-    const org = await createOrganization(p.rt.db.db, { slug: 'apercu', name: 'Aperçu' });
-    token = (await createApiToken(p.rt.db.db, { role: 'organization', organizationId: org.id })).token;
+    const org = await createOrganization(p.rt.db, { slug: 'apercu', name: 'Aperçu' });
+    token = (await createApiToken(p.rt.db, { role: 'organization', organizationId: org.id })).token;
   });
   afterAll(async () => {
     await p?.close();

@@ -138,10 +138,10 @@ describe.skipIf(!haveRedis)('Hasad on a Redis Cluster', () => {
     server.route('/paused/catalog?page=2', () =>
       refused++ === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : { body: generatePage(paused.options, 2, 'turtle'), contentType: 'text/turtle' },
     );
-    const org = await createOrganization(rt.db.db, { slug: 'cluster-org', name: 'Ministère de test' });
+    const org = await createOrganization(rt.db, { slug: 'cluster-org', name: 'Ministère de test' });
     const runs = [];
     for (const url of [big.url, paused.url]) {
-      const source = await createSource(rt.db.db, { organizationId: org.id, kind: 'dcat', url, config: {}, withdrawThreshold: null });
+      const source = await createSource(rt.db, { organizationId: org.id, kind: 'dcat', url, config: {}, withdrawThreshold: null });
       runs.push(await triggerHarvest(rt.db, config, source.id, 'manual', rt.queues));
     }
     const [bigRun, pausedRun] = await Promise.all(runs.map((r) => waitForRun(rt.db, r.id, 120_000)));

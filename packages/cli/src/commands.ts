@@ -14,11 +14,11 @@ export function httpOptions(config: HasadConfig) {
  * without them a connection is opened for the call and closed after (the CLI).
  */
 export async function triggerHarvest(h: DbHandle, config: HasadConfig, sourceId: string, trigger: 'manual' | 'demo', queues?: Queues): Promise<Run> {
-  const source = await getSource(h.db, sourceId);
+  const source = await getSource(h, sourceId);
   if (!source) throw new ConfigError(`no source ${sourceId}`);
   const own = queues ? undefined : new Queues(queueSettings(config));
   try {
-    return (await enqueueHarvestRun({ db: h.db, queues: (queues ?? own)! }, sourceId, trigger)).run;
+    return (await enqueueHarvestRun({ db: h, queues: (queues ?? own)! }, sourceId, trigger)).run;
   } finally {
     await own?.close();
   }
@@ -29,7 +29,7 @@ export async function waitForRun(h: DbHandle, runId: string, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   let warned = false;
   for (;;) {
-    const run = await getRun(h.db, runId);
+    const run = await getRun(h, runId);
     if (!run) throw new ConfigError(`run ${runId} vanished`);
     if (run.finishedAt) return run;
     if (!warned && run.status === 'queued' && Date.now() > deadline - timeoutMs + 15_000) {

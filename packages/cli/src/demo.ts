@@ -60,20 +60,19 @@ async function startDemo(found: Discovered, feed: FeedServer): Promise<Runtime> 
   }
   const rt = started;
   try {
-    const { db } = rt.db;
-    const org = (await findOrganizationBySlug(db, 'demo-equipement-eau')) ?? (await createOrganization(db, { slug: 'demo-equipement-eau', name: "Ministère de l'Équipement et de l'Eau (démo)" }));
+    const org = (await findOrganizationBySlug(rt.db, 'demo-equipement-eau')) ?? (await createOrganization(rt.db, { slug: 'demo-equipement-eau', name: "Ministère de l'Équipement et de l'Eau (démo)" }));
     const url = `${feed.url}/demo/catalog?page=1`;
     // The feed's port changes each time: one demo source is kept and pointed at today's port,
     // so repeated demos harvest the same datasets (unchanged) instead of piling up copies.
-    const [existing] = await listSources(db, { organizationId: org.id });
+    const [existing] = await listSources(rt.db, { organizationId: org.id });
     const source = existing
-      ? ((await updateSource(db, existing.id, { url, enabled: true })) ?? existing)
-      : await createSource(db, { organizationId: org.id, kind: 'dcat', url, title: 'Catalogue DCAT de démonstration', schedule: 'hourly' });
+      ? ((await updateSource(rt.db, existing.id, { url, enabled: true })) ?? existing)
+      : await createSource(rt.db, { organizationId: org.id, kind: 'dcat', url, title: 'Catalogue DCAT de démonstration', schedule: 'hourly' });
     const run = await waitForRun(rt.db, (await triggerHarvest(rt.db, config, source.id, 'demo')).id, 120_000);
     const secs = run.finishedAt && run.startedAt ? ((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000).toFixed(2) : '?';
     // An operator token for this session only, so the dashboard and Bull Board can be signed in
     // to at once: revoked when the demo stops (and expiring by itself should the demo be killed).
-    const token = await createApiToken(db, { role: 'operator', operatorName: 'demo' }, { expiresAt: new Date(Date.now() + DEMO_TOKEN_TTL_MS) });
+    const token = await createApiToken(rt.db, { role: 'operator', operatorName: 'demo' }, { expiresAt: new Date(Date.now() + DEMO_TOKEN_TTL_MS) });
     // A server listening on every address is reached on loopback.
     const api = rt.apiUrl!.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
     const out = [
@@ -96,7 +95,7 @@ async function startDemo(found: Discovered, feed: FeedServer): Promise<Runtime> 
       ...rt,
       async stop() {
         // The token dies with the session; the pool is still open here (rt.stop closes it).
-        await revokeApiToken(db, token.info.id).catch((err: unknown) => rt.log.warn({ err }, 'demo token not revoked (it expires by itself)'));
+        await revokeApiToken(rt.db, token.info.id).catch((err: unknown) => rt.log.warn({ err }, 'demo token not revoked (it expires by itself)'));
         await rt.stop();
       },
     };

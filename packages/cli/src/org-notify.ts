@@ -17,7 +17,7 @@ export interface OrgNotifyOptions {
 }
 
 export async function orgNotify(h: DbHandle, config: HasadConfig, o: OrgNotifyOptions): Promise<void> {
-  const current = await getOrganizationNotifications(h.db, o.slug);
+  const current = await getOrganizationNotifications(h, o.slug);
   if (!current) throw new ConfigError(`no organisation with slug "${o.slug}"`);
   const change: ContactChange = {
     ...(o.email === false ? { emails: [] } : o.email ? { emails: o.email.flatMap((e) => e.split(',')) } : {}),
@@ -34,7 +34,7 @@ export async function orgNotify(h: DbHandle, config: HasadConfig, o: OrgNotifyOp
     throw new ConfigError(`${flag[err.field] ?? err.field}: ${err.message}`);
   }
   const { patch, createdSecret: created } = plan;
-  const saved = await setOrganizationNotifications(h.db, o.slug, patch);
+  const saved = await setOrganizationNotifications(h, o.slug, patch);
   process.stdout.write(
     `${JSON.stringify({ ...saved, ...(created ? { webhookSecret: created, note: 'the webhook secret is shown only now: give it to the receiver, which checks X-Hasad-Signature with it' } : {}) }, null, 2)}\n`,
   );

@@ -87,7 +87,7 @@ export function buildProgram(): Command {
     'hasad org create --slug min-eau --name "Ministère de l\'Équipement et de l\'Eau"',
   ]).action((o: { slug: string; name: string }) =>
     withDb(async (h) => {
-      print(await createOrganization(h.db, { slug: o.slug, name: o.name }));
+      print(await createOrganization(h, { slug: o.slug, name: o.name }));
     }),
   );
   examples(
@@ -122,13 +122,13 @@ export function buildProgram(): Command {
     ],
   ).action((o: { org: string; kind: string; url: string; schedule?: string; timezone: string; config?: string; title?: string }) =>
     withDb(async (h, hasadConfig) => {
-      const found = await findOrganizationBySlug(h.db, o.org);
+      const found = await findOrganizationBySlug(h, o.org);
       if (!found) throw new ConfigError(`no organisation with slug "${o.org}" (create it with: hasad org create --slug ${o.org} --name ...)`);
       const config = o.config ? await readJson(o.config) : {};
       getAdapter(o.kind).parseConfig(config);
       checkUrl(o.url);
       if (o.schedule) checkSchedule(o.schedule, o.timezone, hasadConfig.HASAD_MIN_SCHEDULE_INTERVAL_MS);
-      print(await createSource(h.db, { organizationId: found.id, kind: o.kind, url: o.url, title: o.title ?? null, config, schedule: o.schedule ?? null, timezone: o.timezone }));
+      print(await createSource(h, { organizationId: found.id, kind: o.kind, url: o.url, title: o.title ?? null, config, schedule: o.schedule ?? null, timezone: o.timezone }));
     }),
   );
   examples(
@@ -141,7 +141,7 @@ export function buildProgram(): Command {
   ).action((o: { org?: string; status?: string }) =>
     withDb(async (h) => {
       const organizationId = o.org ? (await organizationOrFail(h, o.org)).id : undefined;
-      const rows = (await listSources(h.db, organizationId ? { organizationId } : {})).filter((s) => !o.status || s.approvalStatus === o.status);
+      const rows = (await listSources(h, organizationId ? { organizationId } : {})).filter((s) => !o.status || s.approvalStatus === o.status);
       print(rows.map((s) => ({ id: s.id, organizationId: s.organizationId, kind: s.kind, url: s.url, title: s.title, approvalStatus: s.approvalStatus, enabled: s.enabled, schedule: s.schedule })));
     }),
   );
@@ -167,7 +167,7 @@ export function buildProgram(): Command {
           const by = o.by.trim();
           if (!by) throw new ConfigError('--by must not be empty');
           await sourceOrFail(h, id);
-          print(await reviewSource(h.db, id, { status, by, comment: o.comment?.trim() || null }));
+          print(await reviewSource(h, id, { status, by, comment: o.comment?.trim() || null }));
         }),
     );
   }
@@ -205,11 +205,11 @@ export function buildProgram(): Command {
       const expiresAt = o.expires ? parseExpiry(o.expires) : null;
       let created;
       if (o.org) {
-        const found = await findOrganizationBySlug(h.db, o.org);
+        const found = await findOrganizationBySlug(h, o.org);
         if (!found) throw new ConfigError(`no organisation with slug "${o.org}" (create it with: hasad org create --slug ${o.org} --name ...)`);
-        created = await createApiToken(h.db, { role: 'organization', organizationId: found.id }, { expiresAt });
+        created = await createApiToken(h, { role: 'organization', organizationId: found.id }, { expiresAt });
       } else {
-        created = await createApiToken(h.db, { role: 'operator', operatorName: o.operator! }, { expiresAt });
+        created = await createApiToken(h, { role: 'operator', operatorName: o.operator! }, { expiresAt });
       }
       print({ token: created.token, ...created.info, note: 'the token is shown only now: store it; Hasad keeps only its hash' });
     }),
@@ -217,12 +217,12 @@ export function buildProgram(): Command {
   examples(token.command('list').description('tokens (never the secret itself)').option('--org <slug>', "only this organisation's"), ['hasad token list --org min-eau']).action((o: { org?: string }) =>
     withDb(async (h) => {
       const organizationId = o.org ? (await organizationOrFail(h, o.org)).id : undefined;
-      print(await listApiTokens(h.db, organizationId ? { organizationId } : {}));
+      print(await listApiTokens(h, organizationId ? { organizationId } : {}));
     }),
   );
   examples(token.command('revoke').description('revoke a token: it stops working at once').argument('<token-id>', 'the id shown by token list'), ['hasad token revoke 5d1c…']).action((id: string) =>
     withDb(async (h) => {
-      const info = await revokeApiToken(h.db, id);
+      const info = await revokeApiToken(h, id);
       if (!info) throw new ConfigError(`no token ${id}`);
       print(info);
     }),
@@ -231,14 +231,14 @@ export function buildProgram(): Command {
   const run = program.command('run').description('harvest runs');
   examples(run.command('show').description('a run with its counts and status').argument('<run-id>'), ['hasad run show 9a41…']).action((id: string) =>
     withDb(async (h) => {
-      const found = await getRun(h.db, id);
+      const found = await getRun(h, id);
       if (!found) throw new ConfigError(`no run ${id}`);
       print(found);
     }),
   );
   examples(run.command('confirm').description('a run waiting for review: withdraw what it would withdraw').argument('<run-id>'), ['hasad run confirm 9a41…']).action((id: string) =>
     withDb(async (h) => {
-      print({ runId: id, ...(await confirmWithdrawals(h.pool, id)) });
+      print({ runId: id, ...(await confirmWithdrawals(h, id)) });
     }),
   );
   examples(
@@ -252,7 +252,7 @@ export function buildProgram(): Command {
       const queues = new Queues(queueSettings(config));
       let res: CancelResult;
       try {
-        res = await cancelHarvestRun({ db: h.db, pool: h.pool, queues }, id, 'the CLI');
+        res = await cancelHarvestRun({ db: h, queues }, id, 'the CLI');
       } finally {
         await queues.close();
       }
@@ -320,14 +320,14 @@ export function buildProgram(): Command {
   ).action((o: { source?: string; all?: boolean }) =>
     withDb(async (h) => {
       const started = performance.now();
-      const res = await rescoreDatasets(h.db, { ...(o.source ? { sourceId: o.source } : {}), all: o.all ?? false });
+      const res = await rescoreDatasets(h, { ...(o.source ? { sourceId: o.source } : {}), all: o.all ?? false });
       print({ ...res, seconds: Math.round((performance.now() - started) / 100) / 10 });
     }),
   );
   examples(quality.command('show').description("a source's metadata quality (as GET /api/v1/sources/:id/quality)").argument('<source-id>'), ['hasad quality show 0b6f…']).action((id: string) =>
     withDb(async (h) => {
       await sourceOrFail(h, id);
-      print(await getSourceQuality(h.db, id));
+      print(await getSourceQuality(h, id));
     }),
   );
 
@@ -381,13 +381,13 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 async function organizationOrFail(h: DbHandle, slug: string) {
-  const found = await findOrganizationBySlug(h.db, slug);
+  const found = await findOrganizationBySlug(h, slug);
   if (!found) throw new ConfigError(`no organisation with slug "${slug}"`);
   return found;
 }
 
 async function sourceOrFail(h: DbHandle, id: string) {
-  const found = await getSource(h.db, id);
+  const found = await getSource(h, id);
   if (!found || found.deletedAt) throw new ConfigError(`no source ${id}`);
   return found;
 }

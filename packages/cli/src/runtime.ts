@@ -25,9 +25,9 @@ export async function startRoles(roles: readonly Role[], config: HasadConfig, lo
   const { startScheduler } = roles.includes('scheduler') ? await import('@hasad/scheduler') : ({} as typeof import('@hasad/scheduler'));
   const { startFetcherWorker } = roles.includes('fetcher') ? await import('@hasad/fetcher') : ({} as typeof import('@hasad/fetcher'));
   const { startLoaderWorker } = roles.includes('loader') ? await import('@hasad/loader') : ({} as typeof import('@hasad/loader'));
-  const api = roles.includes('api') ? await startApi({ ...deps, db: db.db, pool: db.pool }) : undefined;
+  const api = roles.includes('api') ? await startApi(deps) : undefined;
   // Worker-only processes answer health probes on their own small server, when a port is set.
-  const ops = !api && config.HASAD_OPS_PORT ? await startOpsServer({ ...deps, db: db.db, pool: db.pool }, config.HASAD_OPS_PORT) : undefined;
+  const ops = !api && config.HASAD_OPS_PORT ? await startOpsServer(deps, config.HASAD_OPS_PORT) : undefined;
   const scheduler = roles.includes('scheduler') ? await startScheduler(deps) : undefined;
   const fetcher = roles.includes('fetcher') ? startFetcherWorker(deps) : undefined;
   const loader = roles.includes('loader') ? startLoaderWorker(deps) : undefined;

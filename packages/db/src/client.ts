@@ -4,6 +4,10 @@ import * as schema from './schema/index.ts';
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 
+/**
+ * The one database argument of every @hasad/db repository function (first, named `h`): the
+ * repository picks `db` (drizzle) or `pool` (hand-written SQL) inside, so callers never choose.
+ */
 export interface DbHandle {
   pool: pg.Pool;
   db: Db;

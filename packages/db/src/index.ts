@@ -1,4 +1,5 @@
-export * from './client.ts';
+// Db (drizzle) and the pool are reached through a DbHandle only: every repository takes the handle.
+export { createDb, type DbHandle } from './client.ts';
 export * from './migrate.ts';
 export * as schema from './schema/index.ts';
 export * from './repositories/organizations.repository.ts';

@@ -55,9 +55,9 @@ beforeAll(async () => {
   const t = await createTestDatabase();
   drop = t.drop;
   h = createDb(t.url);
-  const org = await createOrganization(h.db, { slug: 'org-cols', name: 'Org' });
+  const org = await createOrganization(h, { slug: 'org-cols', name: 'Org' });
   orgId = org.id;
-  sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+  sourceId = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
 });
 afterAll(async () => {
   await h?.close();
@@ -82,9 +82,9 @@ async function compare(where: string) {
 
 describe('search columns', () => {
   it('are the same whether the loader or the SQL functions derive them', async () => {
-    const run = await createRun(h.db, sourceId, 'manual');
+    const run = await createRun(h, sourceId, 'manual');
     const records = RECORDS.map((r, i) => ({ identifier: `r${i}`, uri: null, hash: `h${i}`, modifiedAt: null, record: { identifier: `r${i}`, ...r } }));
-    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, (record) => ({ search: searchColumns(record), quality: null }));
+    await loadBatch(h, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, (record) => ({ search: searchColumns(record), quality: null }));
     const rows = await compare(`source_id = '${sourceId}'`);
     expect(rows).toHaveLength(RECORDS.length);
     for (const r of rows) {

@@ -38,8 +38,8 @@ export async function createTestDatabase(baseUrl = process.env.DATABASE_URL ?? '
 export async function createTestSourceDatabase(slug: string): Promise<{ h: DbHandle; sourceId: string; close(): Promise<void> }> {
   const t = await createTestDatabase();
   const h = createDb(t.url);
-  const org = await createOrganization(h.db, { slug, name: 'Org' });
-  const sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
+  const org = await createOrganization(h, { slug, name: 'Org' });
+  const sourceId = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/feed' })).id;
   return {
     h,
     sourceId,

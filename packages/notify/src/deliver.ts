@@ -30,7 +30,7 @@ export function publicUrlOf(config: HasadConfig): string {
  */
 export async function deliverNotification(payload: NotifySendPayload, deps: DeliverDeps): Promise<DeliveryResult> {
   const { channel } = payload;
-  const ctx = await notificationContext(deps.db.pool, payload.runId);
+  const ctx = await notificationContext(deps.db, payload.runId);
   if (!ctx) return { outcome: 'skipped', channel, reason: 'run_not_found' };
   const { config } = deps;
   const event = buildEvent(payload.event, ctx, { publicUrl: publicUrlOf(config), failureStreak: config.HASAD_NOTIFY_FAILURE_STREAK });

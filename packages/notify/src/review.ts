@@ -24,9 +24,9 @@ export interface ReviewEvent {
 
 /** Builds the review request's event; undefined when the source is gone or no longer waits for review. */
 export async function reviewEvent(payload: NotifyReviewPayload, deps: { db: DbHandle; config: HasadConfig }): Promise<ReviewEvent | undefined> {
-  const source = await getSource(deps.db.db, payload.sourceId);
+  const source = await getSource(deps.db, payload.sourceId);
   if (!source || source.deletedAt || source.approvalStatus !== 'pending') return undefined;
-  const org = await getOrganization(deps.db.db, source.organizationId);
+  const org = await getOrganization(deps.db, source.organizationId);
   if (!org) return undefined;
   const base = publicUrlOf(deps.config).replace(/\/+$/, '');
   return {

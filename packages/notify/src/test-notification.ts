@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fetchSettings, type HasadConfig } from '@hasad/core';
-import { getOrganizationNotifications, organizationWebhookTarget, type Db } from '@hasad/db';
+import { getOrganizationNotifications, organizationWebhookTarget, type DbHandle } from '@hasad/db';
 import type { Mailer } from './mail.ts';
 import { postWebhook } from './webhook.ts';
 
@@ -13,7 +13,7 @@ export type TestDelivery = { channel: 'email' | 'webhook'; outcome: 'sent'; to?:
  * that a data officer sees that messages reach them. Operators are not copied. Each channel's
  * outcome is returned, a failure included (the reason is the SMTP or HTTP error's message).
  */
-export async function sendTestNotification(deps: { db: Db; config: HasadConfig; mailer: Mailer | undefined }, slug: string, publicUrl: string): Promise<TestDelivery[]> {
+export async function sendTestNotification(deps: { db: DbHandle; config: HasadConfig; mailer: Mailer | undefined }, slug: string, publicUrl: string): Promise<TestDelivery[]> {
   const org = await getOrganizationNotifications(deps.db, slug);
   if (!org) return [];
   const id = `test-${randomBytes(8).toString('hex')}`;

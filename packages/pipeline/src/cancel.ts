@@ -1,4 +1,4 @@
-import { cancelRunningRun, cancelWithdrawals, getRun, markFetchDone, type Db, type DbHandle, type Run } from '@hasad/db';
+import { cancelRunningRun, cancelWithdrawals, getRun, markFetchDone, type DbHandle, type Run } from '@hasad/db';
 import { jobIds, type Queues } from '@hasad/queues';
 import { enqueueFinaliseIfComplete } from './finalise.ts';
 
@@ -20,13 +20,13 @@ export type CancelResult =
  * as the batches already handed to the loader are in; a fetcher working on it stops at its next
  * page boundary and does that itself.
  */
-export async function cancelHarvestRun(deps: { db: Db; pool: DbHandle['pool']; queues: Queues }, runId: string, by: string): Promise<CancelResult> {
+export async function cancelHarvestRun(deps: { db: DbHandle; queues: Queues }, runId: string, by: string): Promise<CancelResult> {
   const res = await cancelRunningRun(deps.db, runId, by);
   if (res.outcome === 'not_found') return res;
   if (res.outcome === 'not_live') {
     if (res.run.status !== 'needs_review') return { outcome: 'final', run: res.run };
     try {
-      await cancelWithdrawals(deps.pool, runId);
+      await cancelWithdrawals(deps.db, runId);
     } catch {
       // Decided meanwhile (confirmed or cancelled by someone else).
       return { outcome: 'final', run: (await getRun(deps.db, runId)) ?? res.run };
@@ -41,7 +41,7 @@ export async function cancelHarvestRun(deps: { db: Db; pool: DbHandle['pool']; q
       // No fetcher holds the run, and none can claim it now that it is cancelled.
       await job?.remove().catch(() => undefined);
       await markFetchDone(deps.db, run.id);
-      await enqueueFinaliseIfComplete({ db: { db: deps.db, pool: deps.pool, close: async () => undefined }, queues: deps.queues }, run.id);
+      await enqueueFinaliseIfComplete(deps, run.id);
     }
   }
   return { outcome: 'cancelled', run: (await getRun(deps.db, runId)) ?? run };

@@ -8,7 +8,7 @@ import { jobIds, type Queues } from '@hasad/queues';
  * second call a no-op while the first job is queued, and finalise itself is idempotent.
  */
 export async function enqueueFinaliseIfComplete(deps: { db: DbHandle; queues: Queues }, runId: string): Promise<boolean> {
-  if (!(await isRunComplete(deps.db.db, runId))) return false;
+  if (!(await isRunComplete(deps.db, runId))) return false;
   await deps.queues.add('load.finalise', { runId }, { jobId: jobIds.finalise(runId) });
   return true;
 }

@@ -55,7 +55,7 @@ export function notifyChannels(config: HasadConfig, org: NotificationContext['or
  * @returns the deliveries queued (or already queued), empty when there is nothing to say or nowhere to say it.
  */
 export async function notifyRunEnded(deps: { db: DbHandle; queues: Queues; config: HasadConfig }, runId: string): Promise<Array<{ event: NotifyEvent; channel: NotifyChannel }>> {
-  const ctx = await notificationContext(deps.db.pool, runId);
+  const ctx = await notificationContext(deps.db, runId);
   if (!ctx?.run.finishedAt || ctx.source.deleted) return [];
   const event = notifyEventFor(ctx, deps.config.HASAD_NOTIFY_FAILURE_STREAK);
   if (!event) return [];
@@ -78,7 +78,7 @@ export async function notifyRunEnded(deps: { db: DbHandle; queues: Queues; confi
  */
 export async function notifyQualityDrop(deps: { db: DbHandle; queues: Queues; config: HasadConfig }, runId: string, score: number | null, previous: number | null): Promise<NotifyChannel[]> {
   if (score === null || previous === null || !(score < previous)) return [];
-  const ctx = await notificationContext(deps.db.pool, runId);
+  const ctx = await notificationContext(deps.db, runId);
   if (!ctx || ctx.source.deleted) return [];
   const channels = notifyChannels(deps.config, ctx.organization);
   for (const channel of channels) {

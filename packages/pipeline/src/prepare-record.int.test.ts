@@ -31,9 +31,9 @@ describe('a dataset row as the loader writes it', () => {
         distributions: [1, 2].map((k) => ({ accessUrl: `https://example.ma/d/${i}/${k}.csv`, format: 'CSV', title: { fr: `Fichier ${k} du jeu ${i}`, ar: `ملف ${k}` } })),
       },
     });
-    const run = await createRun(h.db, sourceId, 'manual');
+    const run = await createRun(h, sourceId, 'manual');
     const records = Array.from({ length: 20 }, (_, i) => big(100 + i));
-    const res = await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
+    const res = await loadBatch(h, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
     expect(res).toMatchObject({ written: 20, refused: 0 });
     const size = await h.pool.query<{ min: number; scored: number }>(`SELECT min(pg_column_size(d.*))::int AS min, count(quality_score)::int AS scored FROM datasets d WHERE source_id = $1`, [sourceId]);
     expect(size.rows[0]).toMatchObject({ scored: 20 });

@@ -3,7 +3,7 @@ import {
   listScoreboardFigures,
   refreshDueScoreboards as refreshDue,
   refreshOrganizationScoreboard as refreshOne,
-  type Db,
+  type DbHandle,
   type ScoreboardFigures,
   type ScoreboardSort,
 } from '@hasad/db';
@@ -23,18 +23,18 @@ function entryOf(f: ScoreboardFigures): ScoreboardEntry {
 }
 
 /** Computes and stores one organisation's figures (see @hasad/db's `refreshOrganizationScoreboard`). */
-export const refreshOrganizationScoreboard = (db: Db, organizationId: string, at?: Date): Promise<void> => refreshOne(db, organizationId, isOpenFormat, at);
+export const refreshOrganizationScoreboard = (h: DbHandle, organizationId: string, at?: Date): Promise<void> => refreshOne(h, organizationId, isOpenFormat, at);
 
 /** Refreshes every organisation whose figures are due, one after the other. Returns how many. */
-export const refreshDueScoreboards = (db: Db, maxAgeMinutes: number, at?: Date): Promise<number> => refreshDue(db, maxAgeMinutes, isOpenFormat, at);
+export const refreshDueScoreboards = (h: DbHandle, maxAgeMinutes: number, at?: Date): Promise<number> => refreshDue(h, maxAgeMinutes, isOpenFormat, at);
 
 /** One organisation's stored figures; undefined for an unknown slug. */
-export async function getOrganizationScoreboard(db: Db, slug: string): Promise<ScoreboardEntry | undefined> {
-  const f = await getOrganizationScoreboardFigures(db, slug);
+export async function getOrganizationScoreboard(h: DbHandle, slug: string): Promise<ScoreboardEntry | undefined> {
+  const f = await getOrganizationScoreboardFigures(h, slug);
   return f && entryOf(f);
 }
 
 /** Every organisation's stored figures, sorted (see @hasad/db's `listScoreboardFigures`). */
-export async function listScoreboard(db: Db, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardEntry[]> {
-  return (await listScoreboardFigures(db, opts)).map(entryOf);
+export async function listScoreboard(h: DbHandle, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardEntry[]> {
+  return (await listScoreboardFigures(h, opts)).map(entryOf);
 }

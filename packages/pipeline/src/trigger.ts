@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRun, getRun, RunActiveError, type Db, type Run } from '@hasad/db';
+import { createRun, getRun, RunActiveError, type DbHandle, type Run } from '@hasad/db';
 import { jobIds, type Queues } from '@hasad/queues';
 
 /**
@@ -7,7 +7,7 @@ import { jobIds, type Queues } from '@hasad/queues';
  * run is not queued twice: that run is returned with `created: false`. The caller checks
  * that the source exists and may be harvested.
  */
-export async function enqueueHarvestRun(deps: { db: Db; queues: Queues }, sourceId: string, trigger: 'manual' | 'demo'): Promise<{ run: Run; created: boolean }> {
+export async function enqueueHarvestRun(deps: { db: DbHandle; queues: Queues }, sourceId: string, trigger: 'manual' | 'demo'): Promise<{ run: Run; created: boolean }> {
   let run: Run;
   try {
     // The id is chosen here so the run row names its job from the start: the reconciler

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@hasad/core';
-import { createApiToken, createOrganization, createRun, revokeApiToken, type DbHandle } from '@hasad/db';
+import { createApiToken, createOrganization, createRun, revokeApiToken } from '@hasad/db';
 import { jobIds } from '@hasad/queues';
 import { reconcileSchedules, type SchedulerDeps } from '@hasad/scheduler';
 import { datasetIdentifier, FeedServer, mountCatalog } from '@hasad/testkit';
@@ -28,8 +28,7 @@ const call = (method: string, path: string, opts: { token?: string; body?: unkno
   httpCall(base, method, path, { ...opts, onResponse: (text, headers) => responses.push(text, JSON.stringify([...headers])) });
 
 function schedulerDeps(): SchedulerDeps {
-  const db: DbHandle = { db: h.deps.db, pool: h.pool, close: async () => {} };
-  return { db, queues: h.deps.queues, config: h.config, log: h.deps.log };
+  return { db: h.db, queues: h.deps.queues, config: h.config, log: h.deps.log };
 }
 
 async function scheduledSourceIds(): Promise<string[]> {

@@ -22,7 +22,7 @@ async function publish(slug: string, records: LoadRecord[]) {
   const org = await createOrganization(h.deps.db, { slug, name: slug });
   const sourceId = (await createSource(h.deps.db, { organizationId: org.id, kind: 'dcat', url: `https://${slug}.example.ma/feed` })).id;
   const run = await createRun(h.deps.db, sourceId, 'manual');
-  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
+  await loadBatch(h.db, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   const res = await h.pool.query<{ id: string; source_identifier: string }>('SELECT id, source_identifier FROM datasets WHERE source_id = $1', [sourceId]);
   for (const r of res.rows) ids[`${slug}/${r.source_identifier}`] = r.id;
 }

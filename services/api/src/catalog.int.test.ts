@@ -22,7 +22,7 @@ let s: Seeded;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  s = await seedCatalogue(h.pool, 3);
+  s = await seedCatalogue(h.db, 3);
   // As the loader leaves it: modified_at is the record's dct:modified.
   await h.pool.query(`UPDATE datasets SET modified_at = (record->>'modified')::timestamptz WHERE record ? 'modified'`);
 });

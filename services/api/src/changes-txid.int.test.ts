@@ -70,7 +70,7 @@ describe.skipIf(!RUN)('change feed across a power of ten of transaction ids', ()
     let lastTxid = 0n;
     // One loadBatch = one transaction = one change; go until 10 changes are past 10^6.
     while (lastTxid < 1_000_010n) {
-      await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: i, records: [rec(i)], problems: [], invalidIdentifiers: [] }, prepareRecord);
+      await loadBatch(h.db, { runId: run.id, sourceId, pageNo: 1, batchNo: i, records: [rec(i)], problems: [], invalidIdentifiers: [] }, prepareRecord);
       const r = await h.pool.query<{ seq: string; txid: string }>(
         `SELECT c.seq::text AS seq, c.txid::text AS txid FROM dataset_changes c JOIN datasets d ON d.id = c.dataset_id WHERE d.source_identifier = $1`,
         [`id-${i}`],
@@ -92,7 +92,7 @@ describe.skipIf(!RUN)('change feed across a power of ten of transaction ids', ()
     expect(now.status).toBe(200);
     const afterNow = await readAll(now.body.nextCursor, 3);
     expect(afterNow.seqs).toEqual([]);
-    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: i, records: [rec(i)], problems: [], invalidIdentifiers: [] }, prepareRecord);
+    await loadBatch(h.db, { runId: run.id, sourceId, pageNo: 1, batchNo: i, records: [rec(i)], problems: [], invalidIdentifiers: [] }, prepareRecord);
     const next = await readAll(now.body.nextCursor, 3);
     expect(next.seqs).toHaveLength(1);
     expect(next.seqs[0]).toBeGreaterThan(written[written.length - 1]!);

@@ -21,10 +21,10 @@ const rec = (i: number, v = 1): LoadRecord => ({
 /** One complete run of the source listing exactly `records` (so finalise withdraws the rest). */
 async function harvest(records: LoadRecord[]) {
   const run = await createRun(h.deps.db, sourceId, 'manual');
-  await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
+  await loadBatch(h.db, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepareRecord);
   await recordPage(h.deps.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
   await markFetchDone(h.deps.db, run.id);
-  return finaliseRun(h.pool, run.id, { withdrawThreshold: 1 });
+  return finaliseRun(h.db, run.id, { withdrawThreshold: 1 });
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {

@@ -68,7 +68,7 @@ let seeded: Seeded;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  seeded = await seedCatalogue(h.pool, 3);
+  seeded = await seedCatalogue(h.db, 3);
 });
 afterAll(async () => {
   await h?.close();

@@ -6,7 +6,7 @@ let s: Seeded;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  s = await seedCatalogue(h.pool, 5);
+  s = await seedCatalogue(h.db, 5);
 });
 
 afterAll(async () => {

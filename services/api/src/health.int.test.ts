@@ -42,7 +42,7 @@ describe('with PostgreSQL and Redis out of reach', () => {
   let app: Awaited<ReturnType<typeof buildApp>>;
 
   beforeAll(async () => {
-    app = await buildApp({ db: handle.db, pool: handle.pool, queues, config, log });
+    app = await buildApp({ db: handle, queues, config, log });
   });
 
   afterAll(async () => {

@@ -245,7 +245,7 @@ function closed(schema: unknown): unknown {
 
 describe('the dataset answer and its OpenAPI schema', () => {
   it('a dataset with every field of the record validates against the documented schema, every property described, none dropped', async () => {
-    const s = await seedCatalogue(h.pool, 0);
+    const s = await seedCatalogue(h.db, 0);
     const org = (await h.pool.query<{ organization_id: string }>('SELECT organization_id FROM sources WHERE id = $1', [s.source.hcp])).rows[0]!.organization_id;
     const { rows } = await h.pool.query<{ id: string }>(
       `INSERT INTO datasets (source_id, organization_id, source_identifier, uri, title, record, content_hash, status, created_run, changed_run)

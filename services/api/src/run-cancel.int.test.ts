@@ -9,7 +9,7 @@ const tokens: Record<'operator' | 'hcp' | 'onee', string> = { operator: '', hcp:
 
 beforeAll(async () => {
   h = await startApiHarness();
-  s = await seedCatalogue(h.pool, 0);
+  s = await seedCatalogue(h.db, 0);
   tokens.operator = (await createApiToken(h.deps.db, { role: 'operator', operatorName: 'Salma' })).token;
   tokens.hcp = (await createApiToken(h.deps.db, { role: 'organization', organizationId: s.org.hcp })).token;
   tokens.onee = (await createApiToken(h.deps.db, { role: 'organization', organizationId: s.org.onee })).token;

@@ -9,7 +9,7 @@ let operatorToken: string;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  s = await seedCatalogue(h.pool, 0);
+  s = await seedCatalogue(h.db, 0);
   operatorToken = (await createApiToken(h.deps.db, { role: 'operator', operatorName: 'runs-test' })).token;
 });
 

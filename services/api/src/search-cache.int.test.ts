@@ -9,7 +9,7 @@ let seeded: Seeded;
 
 beforeAll(async () => {
   h = await startApiHarness({ env: { HASAD_SEARCH_CACHE_ENTRIES: '100' } });
-  seeded = await seedCatalogue(h.pool, 3);
+  seeded = await seedCatalogue(h.db, 3);
 });
 afterAll(async () => {
   await h?.close();

@@ -12,7 +12,7 @@ let seeded: Seeded;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  seeded = await seedCatalogue(h.pool, 3);
+  seeded = await seedCatalogue(h.db, 3);
 });
 afterAll(async () => {
   await h?.close();

@@ -107,7 +107,7 @@ beforeAll(async () => {
     const org = await createOrganization(h.deps.db, { slug, name: slug.toUpperCase() });
     const src = await createSource(h.deps.db, { organizationId: org.id, kind: 'dcat', url: `https://${slug}.example.ma/catalog` });
     const run = await createRun(h.deps.db, src.id, 'manual');
-    await loadBatch(h.pool, { runId: run.id, sourceId: src.id, pageNo: 1, batchNo: 0, records: fixtures.map(toLoadRecord), problems: [], invalidIdentifiers: [] }, prepareRecord);
+    await loadBatch(h.db, { runId: run.id, sourceId: src.id, pageNo: 1, batchNo: 0, records: fixtures.map(toLoadRecord), problems: [], invalidIdentifiers: [] }, prepareRecord);
   }
   await h.pool.query(`UPDATE datasets SET status = 'withdrawn', withdrawn_at = now() WHERE source_identifier = 'anciennes'`);
   for (const r of (await h.pool.query<{ id: string; source_identifier: string }>('SELECT id, source_identifier FROM datasets')).rows) ids.set(r.source_identifier, r.id);

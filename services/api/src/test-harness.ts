@@ -10,6 +10,9 @@ import type { ApiDeps } from './deps.ts';
 export interface ApiHarness {
   app: FastifyInstance;
   deps: ApiDeps;
+  /** The API's database handle (`deps.db`), for repositories. */
+  db: DbHandle;
+  /** Its pool, for the tests' own SQL. */
   pool: DbHandle['pool'];
   config: HasadConfig;
   close(): Promise<void>;
@@ -40,11 +43,12 @@ export async function startApiHarness(opts: { env?: Record<string, string>; log?
   const log = opts.log ?? createLogger('api-test', config.LOG_LEVEL);
   const handle = createDb(config.DATABASE_URL, { max: 4, applicationName: 'hasad-api-test' });
   const queues = new Queues({ redisUrl: config.REDIS_URL, prefix });
-  const deps: ApiDeps = { db: handle.db, pool: handle.pool, queues, config, log };
+  const deps: ApiDeps = { db: handle, queues, config, log };
   const app = await buildApp(deps);
   return {
     app,
     deps,
+    db: handle,
     pool: handle.pool,
     config,
     async close() {
@@ -77,8 +81,8 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
  * few filler datasets for paging. Plain SQL with fixed timestamps, as the loader would have left
  * it; the problems through `recordProblems`.
  */
-export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promise<Seeded> {
-  const one = async (text: string, values: unknown[]): Promise<string> => (await pool.query<{ id: string }>(`${text} RETURNING id`, values)).rows[0]!.id;
+export async function seedCatalogue(h: DbHandle, fillers = 5): Promise<Seeded> {
+  const one = async (text: string, values: unknown[]): Promise<string> => (await h.pool.query<{ id: string }>(`${text} RETURNING id`, values)).rows[0]!.id;
 
   const org = {
     hcp: await one(`INSERT INTO organizations (slug, name) VALUES ($1, $2)`, ['hcp', 'Haut-Commissariat au Plan']),
@@ -127,7 +131,7 @@ export async function seedCatalogue(pool: DbHandle['pool'], fillers = 5): Promis
     const onPage = problems
       .filter((p) => p[5] === pageNo)
       .map(([severity, code, message, identifier, field]) => ({ severity, code, message, ...(identifier !== null && { identifier }), ...(field !== null && { field }) }));
-    await recordProblems(pool, run.hcpLatest, pageNo, 0, onPage);
+    await recordProblems(h, run.hcpLatest, pageNo, 0, onPage);
   }
 
   const dataset = async (

@@ -16,7 +16,7 @@ const KEPT = 'hcp-qualite-air';
 
 beforeAll(async () => {
   h = await startApiHarness();
-  s = await seedCatalogue(h.pool, 0);
+  s = await seedCatalogue(h.db, 0);
   owner = (await createApiToken(h.deps.db, { role: 'organization', organizationId: s.org.hcp })).token;
   other = (await createApiToken(h.deps.db, { role: 'organization', organizationId: s.org.onee })).token;
   operator = (await createApiToken(h.deps.db, { role: 'operator', operatorName: 'withdrawals-test' })).token;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   h = createDb(config.DATABASE_URL, { max: 2 });
   queues = new Queues(queueSettings(config));
   deps = { db: h, queues, config, log: createLogger('scheduler-test', 'silent') };
-  orgId = (await createOrganization(h.db, { slug: 'anrt', name: 'Agence nationale de réglementation des télécommunications' })).id;
+  orgId = (await createOrganization(h, { slug: 'anrt', name: 'Agence nationale de réglementation des télécommunications' })).id;
 });
 
 afterAll(async () => {
@@ -40,19 +40,19 @@ async function scheduled(): Promise<string[]> {
 describe('reconcileSchedules and the review workflow', () => {
   it('schedules approved sources only, and follows approval, rejection, a return to pending and deletion', async () => {
     const add = (name: string, approvalStatus: 'pending' | 'approved' | 'rejected') =>
-      createSource(h.db, { organizationId: orgId, kind: 'dcat', url: `https://data.anrt.ma/${name}.ttl`, schedule: 'daily', timezone: 'UTC', approvalStatus });
+      createSource(h, { organizationId: orgId, kind: 'dcat', url: `https://data.anrt.ma/${name}.ttl`, schedule: 'daily', timezone: 'UTC', approvalStatus });
     const approved = await add('approved', 'approved');
     const pending = await add('pending', 'pending');
     const rejected = await add('rejected', 'rejected');
     expect(await scheduled()).toEqual([approved.id]);
 
-    await reviewSource(h.db, pending.id, { status: 'approved', by: 'ops', comment: null });
+    await reviewSource(h, pending.id, { status: 'approved', by: 'ops', comment: null });
     expect(await scheduled()).toEqual([approved.id, pending.id].sort());
 
-    await updateSource(h.db, approved.id, { approvalStatus: 'pending' });
+    await updateSource(h, approved.id, { approvalStatus: 'pending' });
     expect(await scheduled()).toEqual([pending.id]);
 
-    await deleteSourceWithdrawingDatasets(h.db, pending.id);
+    await deleteSourceWithdrawingDatasets(h, pending.id);
     expect(await scheduled()).toEqual([]);
     expect(rejected.approvalStatus).toBe('rejected');
   });

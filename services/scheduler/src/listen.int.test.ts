@@ -26,7 +26,7 @@ describe('scheduler reconciles when a source changes', () => {
     });
     h = createDb(config.DATABASE_URL, { max: 2 });
     queues = new Queues(queueSettings(config));
-    orgId = (await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
+    orgId = (await createOrganization(h, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
     scheduler = await startScheduler({ db: h, queues, config, log: createLogger('scheduler-listen-test', 'silent') });
   });
 
@@ -50,11 +50,11 @@ describe('scheduler reconciles when a source changes', () => {
 
   it('a new scheduled source gets its job scheduler, a changed schedule is rewritten, a disabled one is removed', async () => {
     expect(await schedulerKeys()).toEqual([]);
-    const s = await createSource(h.db, { organizationId: orgId, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl', schedule: 'daily', timezone: 'UTC', enabled: true });
+    const s = await createSource(h, { organizationId: orgId, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl', schedule: 'daily', timezone: 'UTC', enabled: true });
     await eventually(async () => (await schedulerKeys()).includes(`source-${s.id}`), 'the new source scheduled');
     const before = (await queues.harvest.getJobSchedulers(0, -1, true)).find((x) => x.key === `source-${s.id}`);
 
-    await updateSource(h.db, s.id, { schedule: '0 3 * * *' });
+    await updateSource(h, s.id, { schedule: '0 3 * * *' });
     await eventually(async () => {
       const now = (await queues.harvest.getJobSchedulers(0, -1, true)).find((x) => x.key === `source-${s.id}`);
       return now !== undefined && JSON.stringify(now) !== JSON.stringify(before);
@@ -62,7 +62,7 @@ describe('scheduler reconciles when a source changes', () => {
     const rewritten = (await queues.harvest.getJobSchedulers(0, -1, true)).find((x) => x.key === `source-${s.id}`);
     expect(rewritten?.pattern ?? '').toContain('3 * * *');
 
-    await updateSource(h.db, s.id, { enabled: false });
+    await updateSource(h, s.id, { enabled: false });
     await eventually(async () => !(await schedulerKeys()).includes(`source-${s.id}`), 'the disabled source unscheduled');
   });
 });

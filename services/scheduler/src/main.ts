@@ -31,9 +31,9 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
           if (s.upserted || s.removed) log.info(s, 'schedules reconciled');
           const r = await repairOrphanRuns(deps);
           if (r.repaired.length) log.info(r, 'orphaned runs repaired');
-          const pruned = await pruneRunHistory(deps.db.db, deps.config.HASAD_RUN_RETENTION_COUNT);
+          const pruned = await pruneRunHistory(deps.db, deps.config.HASAD_RUN_RETENTION_COUNT);
           if (pruned) log.info({ pruned, keep: deps.config.HASAD_RUN_RETENTION_COUNT }, 'old runs deleted');
-          const changes = await pruneChanges(deps.db.db, deps.config.HASAD_CHANGES_RETENTION_DAYS);
+          const changes = await pruneChanges(deps.db, deps.config.HASAD_CHANGES_RETENTION_DAYS);
           if (changes) log.info({ changes, days: deps.config.HASAD_CHANGES_RETENTION_DAYS }, 'old change-feed entries deleted');
         } catch (err) {
           log.warn({ err }, 'reconcile failed; will retry next interval');
@@ -49,7 +49,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
   const scoreboardTick = () => {
     scoring ??= (async () => {
       try {
-        const refreshed = await refreshDueScoreboards(deps.db.db, deps.config.HASAD_SCOREBOARD_REFRESH_MINUTES);
+        const refreshed = await refreshDueScoreboards(deps.db, deps.config.HASAD_SCOREBOARD_REFRESH_MINUTES);
         if (refreshed) log.debug({ organizations: refreshed }, 'scoreboard figures refreshed');
       } catch (err) {
         log.warn({ err }, 'scoreboard refresh failed; will retry next interval');
@@ -68,7 +68,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<{ close(): Pr
         // At most one computation per HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS (by any scheduler):
         // a busy catalogue changes on every tick, and one computation costs seconds of PostgreSQL
         // CPU on a large catalogue.
-        const r = await refreshSearchVocabularyIfChanged(deps.db.db, { minIntervalMs: deps.config.HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS });
+        const r = await refreshSearchVocabularyIfChanged(deps.db, { minIntervalMs: deps.config.HASAD_SEARCH_VOCABULARY_MIN_INTERVAL_MS });
         if (r?.refreshed) log.debug({ words: r.words, keywords: r.keywords, ms: Math.round(performance.now() - t0) }, 'search vocabulary refreshed');
       } catch (err) {
         log.warn({ err }, 'search vocabulary refresh failed; will retry next interval');

@@ -27,7 +27,7 @@ beforeAll(async () => {
   h = createDb(config.DATABASE_URL, { max: 2 });
   queues = new Queues(queueSettings(config));
   deps = { db: h, queues, config, log: createLogger('scheduler-test', 'silent') };
-  orgId = (await createOrganization(h.db, { slug: 'ancfcc', name: 'Agence nationale de la conservation foncière' })).id;
+  orgId = (await createOrganization(h, { slug: 'ancfcc', name: 'Agence nationale de la conservation foncière' })).id;
 });
 
 afterAll(async () => {
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 const addSource = (name: string, schedule: string | null, extra: Partial<Pick<Source, 'enabled' | 'timezone'>> = {}) =>
-  createSource(h.db, { organizationId: orgId, kind: 'dcat', url: `https://data.example.ma/${name}/catalog.ttl`, schedule, timezone: extra.timezone ?? 'UTC', enabled: extra.enabled ?? true });
+  createSource(h, { organizationId: orgId, kind: 'dcat', url: `https://data.example.ma/${name}/catalog.ttl`, schedule, timezone: extra.timezone ?? 'UTC', enabled: extra.enabled ?? true });
 
 /** The job schedulers BullMQ holds, keyed by source id. */
 async function schedulers() {
@@ -106,13 +106,13 @@ describe('reconcileSchedules', () => {
 
   it('a changed schedule or time zone is rewritten; the other scheduler keeps its next run', async () => {
     const nightlyBefore = (await schedulers()).get(nightly.id)!;
-    await updateSource(h.db, daily.id, { schedule: '6h' });
+    await updateSource(h, daily.id, { schedule: '6h' });
     expect(await reconcileSchedules(deps)).toEqual({ upserted: 1, removed: 0, invalid: 0 });
     let s = await schedulers();
     expect(s.get(daily.id)).toMatchObject({ every: 6 * 3_600_000 });
     expect(s.get(nightly.id)).toEqual(nightlyBefore);
 
-    await updateSource(h.db, nightly.id, { timezone: 'Africa/Casablanca' });
+    await updateSource(h, nightly.id, { timezone: 'Africa/Casablanca' });
     expect(await reconcileSchedules(deps)).toEqual({ upserted: 1, removed: 0, invalid: 0 });
     s = await schedulers();
     expect(s.get(nightly.id)).toMatchObject({ pattern: nightlyBefore.pattern, tz: 'Africa/Casablanca' });
@@ -120,19 +120,19 @@ describe('reconcileSchedules', () => {
   });
 
   it('disabling a source removes its scheduler and its pending tick; enabling it again brings them back', async () => {
-    await updateSource(h.db, nightly.id, { enabled: false });
+    await updateSource(h, nightly.id, { enabled: false });
     expect(await reconcileSchedules(deps)).toEqual({ upserted: 0, removed: 1, invalid: 0 });
     expect([...(await schedulers()).keys()]).toEqual([daily.id]);
     expect(await nextTicks()).toEqual([daily.id]);
 
-    await updateSource(h.db, nightly.id, { enabled: true });
+    await updateSource(h, nightly.id, { enabled: true });
     expect(await reconcileSchedules(deps)).toEqual({ upserted: 1, removed: 0, invalid: 0 });
     expect([...(await schedulers()).keys()].sort()).toEqual([daily.id, nightly.id].sort());
     expect(await nextTicks()).toEqual([daily.id, nightly.id].sort());
   });
 
   it('a source whose schedule is cleared, or that is deleted, loses its scheduler', async () => {
-    await updateSource(h.db, daily.id, { schedule: null });
+    await updateSource(h, daily.id, { schedule: null });
     await h.pool.query('DELETE FROM sources WHERE id = $1', [nightly.id]);
     expect(await reconcileSchedules(deps)).toEqual({ upserted: 0, removed: 2, invalid: 0 });
     expect((await schedulers()).size).toBe(0);
@@ -146,7 +146,7 @@ describe('reconcileSchedules', () => {
       expect(await reconcileSchedules(deps)).toEqual({ upserted: 1, removed: 0, invalid: 1 });
       expect([...(await schedulers()).keys()]).toEqual([good.id]);
     } finally {
-      await updateSource(h.db, bad.id, { enabled: false });
+      await updateSource(h, bad.id, { enabled: false });
     }
   });
 
@@ -160,7 +160,7 @@ describe('reconcileSchedules', () => {
       expect(res.invalid).toBe(1);
       expect((await schedulers()).has(later.id)).toBe(true);
     } finally {
-      await updateSource(h.db, bad.id, { enabled: false });
+      await updateSource(h, bad.id, { enabled: false });
     }
   });
 });

@@ -30,7 +30,7 @@ export interface SchedulerDeps {
  * does not move anyone's next run.
  */
 export async function reconcileSchedules(deps: SchedulerDeps): Promise<{ upserted: number; removed: number; invalid: number }> {
-  const sources = await listSources(deps.db.db, { enabledOnly: true, approvedOnly: true });
+  const sources = await listSources(deps.db, { enabledOnly: true, approvedOnly: true });
   const existing = new Map((await deps.queues.harvest.getJobSchedulers(0, -1)).map((s) => [s.key, s]));
   const wanted = new Set<string>();
   let upserted = 0;
@@ -89,7 +89,7 @@ const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 
  */
 export async function repairOrphanRuns(deps: SchedulerDeps): Promise<{ repaired: string[] }> {
   const repaired: string[] = [];
-  const live = await listLiveRuns(deps.db.db);
+  const live = await listLiveRuns(deps.db);
   const grace = deps.config.HASAD_ORPHAN_GRACE_MS;
   for (const run of live) {
     if (Date.now() - run.heartbeatAt.getTime() < grace) continue;
@@ -104,9 +104,8 @@ export async function repairOrphanRuns(deps: SchedulerDeps): Promise<{ repaired:
 }
 
 async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<boolean> {
-  const { db } = deps.db;
   if (run.fetchDone) {
-    if (await isRunComplete(db, run.id)) {
+    if (await isRunComplete(deps.db, run.id)) {
       const finalise = await deps.queues.load.getJob(jobIds.finalise(run.id));
       if (finalise && LIVE_JOB_STATES.has(await finalise.getState())) return false;
       await enqueueFinaliseIfComplete(deps, run.id);
@@ -119,19 +118,19 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
     const state = job ? await job.getState() : 'missing';
     if (LIVE_JOB_STATES.has(state)) return false;
     if (state === 'failed' && run.attempts >= deps.config.HASAD_HARVEST_ATTEMPTS + 3) {
-      await failRun(db, run.id, 'repair_gave_up', `the run's job failed ${run.attempts} times; giving up`);
+      await failRun(deps.db, run.id, 'repair_gave_up', `the run's job failed ${run.attempts} times; giving up`);
       await enqueueFinaliseIfComplete(deps, run.id);
       log.warn('repair: run failed too often; marked failed');
       return true;
     }
   }
   // Two schedulers may both find the run orphaned: only the one that takes it goes on.
-  if (!(await takeOrphanRun(db, run.id, deps.config.HASAD_ORPHAN_GRACE_MS))) return false;
+  if (!(await takeOrphanRun(deps.db, run.id, deps.config.HASAD_ORPHAN_GRACE_MS))) return false;
   // Batches handed to the loader but never loaded are gone with Redis: fetch those pages again.
-  const incomplete = await firstIncompletePage(db, run.id);
-  if (incomplete) await rewindRun(db, run.id, incomplete.pageNo, incomplete.url);
+  const incomplete = await firstIncompletePage(deps.db, run.id);
+  if (incomplete) await rewindRun(deps.db, run.id, incomplete.pageNo, incomplete.url);
   const jobId = `${jobIds.run(run.id)}-r${Date.now().toString(36)}`;
-  await touchRun(db, run.id, jobId);
+  await touchRun(deps.db, run.id, jobId);
   await deps.queues.add('harvest.source', { sourceId: run.sourceId, runId: run.id, trigger: 'repair' }, { jobId });
   log.warn({ rewoundTo: incomplete?.pageNo, resumeAt: incomplete?.pageNo ?? run.nextPageNo }, 'repair: orphaned run re-enqueued from its checkpoint');
   return true;
@@ -139,11 +138,11 @@ async function repairOne(deps: SchedulerDeps, run: Run, log: Logger): Promise<bo
 
 /** True when some batch of the run is neither loaded nor held by a job in Redis. */
 async function lostLoadJobs(deps: SchedulerDeps, runId: string): Promise<boolean> {
-  for (const { pageNo, batchNo } of await unloadedBatches(deps.db.db, runId, 50)) {
+  for (const { pageNo, batchNo } of await unloadedBatches(deps.db, runId, 50)) {
     const job = await deps.queues.load.getJob(jobIds.batch(runId, pageNo, batchNo));
     if (!job) {
       // Re-check: the job may have completed (and been removed) between the two reads.
-      if (!(await isBatchLoaded(deps.db.db, runId, pageNo, batchNo))) return true;
+      if (!(await isBatchLoaded(deps.db, runId, pageNo, batchNo))) return true;
     }
   }
   return false;

@@ -32,9 +32,9 @@ describe('scheduler refreshes the scoreboard', () => {
     const config = loadConfig(env);
     h = createDb(config.DATABASE_URL, { max: 2 });
     queues = new Queues(queueSettings(config));
-    const org = await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });
+    const org = await createOrganization(h, { slug: 'hcp', name: 'Haut-Commissariat au Plan' });
     // Manual only: no job scheduler, so no run starts by itself.
-    sourceId = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl' })).id;
+    sourceId = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl' })).id;
     await h.pool.query(
       `INSERT INTO datasets (source_id, organization_id, source_identifier, title, record, content_hash, status, created_run, changed_run, quality_score)
        VALUES ($1, $2, 'a', '{"fr":"A"}', '{"identifier":"a","title":{"fr":"A"},"distributions":[{"format":"CSV"}]}', 'x', 'active', gen_random_uuid(), gen_random_uuid(), 250)`,
@@ -53,16 +53,16 @@ describe('scheduler refreshes the scoreboard', () => {
 
   it('computes the figures at start, and again after a run of the organisation ends', async () => {
     await scheduler.scoreboardTick();
-    const first = await getOrganizationScoreboard(h.db, 'hcp');
+    const first = await getOrganizationScoreboard(h, 'hcp');
     expect(first).toMatchObject({ datasets: 1, quality: { score: 250 }, openFormats: { share: 1 }, harvestHealth: { runs: 0, share: null } });
 
     // Nothing ended: the next tick leaves the figures as they are.
     await scheduler.scoreboardTick();
-    expect((await getOrganizationScoreboard(h.db, 'hcp'))?.computedAt).toBe(first?.computedAt);
+    expect((await getOrganizationScoreboard(h, 'hcp'))?.computedAt).toBe(first?.computedAt);
 
     await h.pool.query(`INSERT INTO runs (source_id, status, trigger, finished_at) VALUES ($1, 'failed', 'manual', now())`, [sourceId]);
     await scheduler.scoreboardTick();
-    const after = await getOrganizationScoreboard(h.db, 'hcp');
+    const after = await getOrganizationScoreboard(h, 'hcp');
     expect(after).toMatchObject({ harvestHealth: { runs: 1, succeeded: 0, share: 0 } });
     expect(after!.computedAt! > first!.computedAt!).toBe(true);
   });

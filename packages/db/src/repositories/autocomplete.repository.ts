@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { foldedWord, searchVocabularyReady } from './search-vocabulary.repository.ts';
 
 /**
@@ -38,10 +38,10 @@ const DATASET_CANDIDATES = 200;
  * full-text search (French and Arabic), through the search vector's GIN index; at most
  * {@link DATASET_CANDIDATES} matches are ranked.
  */
-export async function suggestDatasets(db: Db, q: string, limit: number): Promise<Array<{ id: string; title: Record<string, string> }>> {
+export async function suggestDatasets(h: DbHandle, q: string, limit: number): Promise<Array<{ id: string; title: Record<string, string> }>> {
   const words = prefixWords(q);
   if (words.length === 0) return [];
-  const res = await db.execute<{ id: string; title: Record<string, string> }>(sql`
+  const res = await h.db.execute<{ id: string; title: Record<string, string> }>(sql`
     WITH q AS MATERIALIZED (${prefixQuery(words)}),
       c AS MATERIALIZED (SELECT d.id, d.title, d.search_vector FROM datasets d, q
         WHERE d.status = 'active' AND d.search_vector @@ q.tsq LIMIT ${DATASET_CANDIDATES})
@@ -65,20 +65,20 @@ const KEYWORD_SAMPLE = 5000;
  * scheduler tick stale at most), or, while it is empty (searchVocabularyReady), among the datasets whose words
  * begin so (found through the search vector's GIN index, at most {@link KEYWORD_SAMPLE} of them).
  */
-export async function suggestKeywords(db: Db, q: string, limit: number): Promise<Array<{ value: string; count: number }>> {
+export async function suggestKeywords(h: DbHandle, q: string, limit: number): Promise<Array<{ value: string; count: number }>> {
   const words = prefixWords(q);
   if (words.length === 0) return [];
   const typed = words.join(' ');
-  if (await searchVocabularyReady(db)) {
+  if (await searchVocabularyReady(h)) {
     // The typed words are letters and digits only (prefixWords), so nothing in them is special to LIKE.
-    const res = await db.execute<{ value: string; count: number }>(sql`
+    const res = await h.db.execute<{ value: string; count: number }>(sql`
       WITH t AS (SELECT ${foldedWord(typed)} AS p)
       SELECT k.keyword AS value, k.datasets AS count FROM search_keywords k, t
       WHERE k.folded LIKE t.p || '%' OR k.folded LIKE '% ' || t.p || '%'
       ORDER BY k.datasets DESC, k.keyword LIMIT ${limit}`);
     return res.rows;
   }
-  const res = await db.execute<{ value: string; count: number }>(sql`
+  const res = await h.db.execute<{ value: string; count: number }>(sql`
     WITH q AS (${prefixQuery(words)}),
       c AS (SELECT d.keywords FROM datasets d, q WHERE d.status = 'active' AND d.search_vector @@ q.tsq LIMIT ${KEYWORD_SAMPLE}),
       t AS (SELECT pg_catalog.lower(public.hasad_unaccent(public.hasad_search_norm(${typed}))) AS p)
@@ -89,8 +89,8 @@ export async function suggestKeywords(db: Db, q: string, limit: number): Promise
 }
 
 /** Formats in use (as faceted: `CSV`, `GeoJSON`) beginning with `q`, case-insensitively, most used first. */
-export async function suggestFormats(db: Db, q: string, limit: number): Promise<string[]> {
-  const res = await db.execute<{ format: string }>(sql`
+export async function suggestFormats(h: DbHandle, q: string, limit: number): Promise<string[]> {
+  const res = await h.db.execute<{ format: string }>(sql`
     SELECT f AS format FROM datasets d, unnest(d.formats) AS f
     WHERE d.status = 'active' AND f ILIKE ${`${likeLiteral(q.trim())}%`}
     GROUP BY f ORDER BY count(*) DESC, f LIMIT ${limit}`);
@@ -98,9 +98,9 @@ export async function suggestFormats(db: Db, q: string, limit: number): Promise<
 }
 
 /** Organisations whose slug begins with `q` or whose name contains it, by name. */
-export async function suggestOrganizations(db: Db, q: string, limit: number): Promise<Array<{ id: string; slug: string; name: string }>> {
+export async function suggestOrganizations(h: DbHandle, q: string, limit: number): Promise<Array<{ id: string; slug: string; name: string }>> {
   const t = likeLiteral(q.trim());
-  const res = await db.execute<{ id: string; slug: string; name: string }>(sql`
+  const res = await h.db.execute<{ id: string; slug: string; name: string }>(sql`
     SELECT id, slug, name FROM organizations
     WHERE slug ILIKE ${`${t}%`} OR name ILIKE ${`%${t}%`}
     ORDER BY name, slug LIMIT ${limit}`);
@@ -108,24 +108,24 @@ export async function suggestOrganizations(db: Db, q: string, limit: number): Pr
 }
 
 /** Ids of the active datasets whose id begins with these 8 hex digits (a range scan of the primary key). */
-export async function activeDatasetIdsWithPrefix(db: Db, prefix8: string): Promise<Array<{ id: string; title: unknown }>> {
+export async function activeDatasetIdsWithPrefix(h: DbHandle, prefix8: string): Promise<Array<{ id: string; title: unknown }>> {
   if (!/^[0-9a-f]{8}$/.test(prefix8)) return [];
-  const res = await db.execute<{ id: string; title: unknown }>(sql`
+  const res = await h.db.execute<{ id: string; title: unknown }>(sql`
     SELECT id, title FROM datasets
     WHERE id BETWEEN ${`${prefix8}-0000-0000-0000-000000000000`}::uuid AND ${`${prefix8}-ffff-ffff-ffff-ffffffffffff`}::uuid AND status = 'active'`);
   return res.rows;
 }
 
 /** Ids and titles of the active datasets in id order, a key that does not move when a dataset changes (`package_list`). */
-export async function listActiveDatasetTitles(db: Db, limit: number, offset: number): Promise<Array<{ id: string; title: unknown }>> {
-  const res = await db.execute<{ id: string; title: unknown }>(sql`SELECT id, title FROM datasets WHERE status = 'active' ORDER BY id LIMIT ${limit} OFFSET ${offset}`);
+export async function listActiveDatasetTitles(h: DbHandle, limit: number, offset: number): Promise<Array<{ id: string; title: unknown }>> {
+  const res = await h.db.execute<{ id: string; title: unknown }>(sql`SELECT id, title FROM datasets WHERE status = 'active' ORDER BY id LIMIT ${limit} OFFSET ${offset}`);
   return res.rows;
 }
 
 /** The distinct keywords of active datasets, sorted; with `contains`, those holding it, case-insensitively (`tag_list`). */
-export async function listActiveKeywords(db: Db, contains?: string): Promise<string[]> {
+export async function listActiveKeywords(h: DbHandle, contains?: string): Promise<string[]> {
   const q = contains ?? null;
-  const res = await db.execute<{ tag: string }>(sql`
+  const res = await h.db.execute<{ tag: string }>(sql`
     SELECT DISTINCT k AS tag FROM datasets d, unnest(d.keywords) AS k
     WHERE d.status = 'active' AND (${q}::text IS NULL OR k ILIKE '%' || ${q}::text || '%') ORDER BY 1`);
   return res.rows.map((r) => r.tag);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { Db, DbHandle } from '../client.ts';
 
 export type ChangeKind = 'created' | 'updated' | 'withdrawn' | 'restored';
 
@@ -67,17 +67,17 @@ function decodeChangeCursor(cursor: string): Position {
  * ('1000000' before '999999'), skipping and repeating changes whenever txids cross a power of
  * ten. `c.txid` is the xid8 column, compared as a 64-bit number.
  */
-export async function listChanges(db: Db, opts: { since?: string; limit: number }): Promise<ChangesPage> {
+export async function listChanges(h: DbHandle, opts: { since?: string; limit: number }): Promise<ChangesPage> {
   const limit = Math.min(Math.max(opts.limit, 1), 10_000);
   if (opts.since === 'now') {
-    const res = await db.execute<{ txid: string; seq: number }>(sql`
+    const res = await h.db.execute<{ txid: string; seq: number }>(sql`
       SELECT c.txid::text AS txid, c.seq FROM dataset_changes c
       WHERE c.txid < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY c.txid DESC, c.seq DESC LIMIT 1`);
     const last = res.rows[0];
     return { items: [], nextCursor: encodeChangeCursor(last ? { txid: last.txid, seq: Number(last.seq) } : START) };
   }
-  const horizon = await feedHorizon(db);
+  const horizon = await feedHorizon(h.db);
   let from = horizon ?? START;
   if (opts.since) {
     from = decodeChangeCursor(opts.since);
@@ -87,7 +87,7 @@ export async function listChanges(db: Db, opts: { since?: string; limit: number 
       );
     }
   }
-  const res = await db.execute<{ seq: string; txid: string; kind: ChangeKind; datasetId: string; sourceId: string; at: string }>(sql`
+  const res = await h.db.execute<{ seq: string; txid: string; kind: ChangeKind; datasetId: string; sourceId: string; at: string }>(sql`
     SELECT c.seq, c.txid::text AS txid, c.kind, c.dataset_id AS "datasetId", c.source_id AS "sourceId", c.at
     FROM dataset_changes c
     WHERE (c.txid, c.seq) > (${from.txid}::xid8, ${from.seq}::bigint)

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { DbHandle } from '../client.ts';
 import type { TokenRole } from '../schema/index.ts';
 import type { DatasetCounts } from './finalise.repository.ts';
 import type { SourceListed } from './sources.repository.ts';
@@ -11,8 +11,8 @@ import { TOKEN_PREFIX, type TokenPrincipal } from './tokens.repository.ts';
  */
 
 /** The owner of a token by its id (the dashboard's session keeps the id, never the token). Ids are checked UUIDs (callers use `isUuid`). */
-export async function findTokenPrincipalById(pool: pg.Pool, tokenId: string): Promise<TokenPrincipal | undefined> {
-  const res = await pool.query<TokenPrincipal>(
+export async function findTokenPrincipalById(h: DbHandle, tokenId: string): Promise<TokenPrincipal | undefined> {
+  const res = await h.pool.query<TokenPrincipal>(
     `SELECT t.id AS "tokenId", t.role, t.organization_id AS "organizationId", o.slug AS "organizationSlug", t.operator_name AS "operatorName",
        t.prefix, t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.last_used_at AS "lastUsedAt"
      FROM api_tokens t LEFT JOIN organizations o ON o.id = t.organization_id
@@ -58,18 +58,18 @@ const LIVE_PROGRESS_SELECT = `
   FROM runs r JOIN sources s ON s.id = r.source_id JOIN organizations o ON o.id = s.organization_id`;
 
 /** Harvests queued or running now, oldest first. */
-export async function listLiveRunProgress(pool: pg.Pool): Promise<LiveRunProgress[]> {
-  return (await pool.query<LiveRunProgress>(`${LIVE_PROGRESS_SELECT} WHERE r.status IN ('queued', 'running') ORDER BY r.created_at`)).rows;
+export async function listLiveRunProgress(h: DbHandle): Promise<LiveRunProgress[]> {
+  return (await h.pool.query<LiveRunProgress>(`${LIVE_PROGRESS_SELECT} WHERE r.status IN ('queued', 'running') ORDER BY r.created_at`)).rows;
 }
 
 /** One run's progress, whatever its status (the run page follows it to the end). */
-export async function getRunProgress(pool: pg.Pool, runId: string): Promise<LiveRunProgress | undefined> {
-  return (await pool.query<LiveRunProgress>(`${LIVE_PROGRESS_SELECT} WHERE r.id = $1::uuid`, [runId])).rows[0];
+export async function getRunProgress(h: DbHandle, runId: string): Promise<LiveRunProgress | undefined> {
+  return (await h.pool.query<LiveRunProgress>(`${LIVE_PROGRESS_SELECT} WHERE r.id = $1::uuid`, [runId])).rows[0];
 }
 
 /** Runs created since `since`, counted by status. */
-export async function countRunsByStatusSince(pool: pg.Pool, since: Date): Promise<Record<string, number>> {
-  const res = await pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM runs WHERE created_at >= $1 GROUP BY status`, [since]);
+export async function countRunsByStatusSince(h: DbHandle, since: Date): Promise<Record<string, number>> {
+  const res = await h.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM runs WHERE created_at >= $1 GROUP BY status`, [since]);
   return Object.fromEntries(res.rows.map((r) => [r.status, r.n]));
 }
 
@@ -81,8 +81,8 @@ export interface PipelineRates {
   recordsLoadedPerMinute: number;
 }
 
-export async function pipelineRates(pool: pg.Pool, windowSeconds = 300): Promise<PipelineRates> {
-  const res = await pool.query<{ pages: number; fetched: number; batches: number; loaded: number }>(
+export async function pipelineRates(h: DbHandle, windowSeconds = 300): Promise<PipelineRates> {
+  const res = await h.pool.query<{ pages: number; fetched: number; batches: number; loaded: number }>(
     `SELECT
        (SELECT count(*)::int FROM run_pages WHERE fetched_at >= now() - make_interval(secs => $1)) AS pages,
        (SELECT coalesce(sum(record_count), 0)::int FROM run_pages WHERE fetched_at >= now() - make_interval(secs => $1)) AS fetched,
@@ -108,8 +108,8 @@ export interface FailingSource {
 }
 
 /** Sources whose last `atLeast` (or more) finished runs failed, the longest streak first. */
-export async function listFailingSources(pool: pg.Pool, atLeast: number): Promise<FailingSource[]> {
-  const res = await pool.query<FailingSource>(
+export async function listFailingSources(h: DbHandle, atLeast: number): Promise<FailingSource[]> {
+  const res = await h.pool.query<FailingSource>(
     `SELECT s.id, s.title, s.url, o.slug AS organization, f.failures, f."lastError", f."lastFailedAt"
      FROM sources s JOIN organizations o ON o.id = s.organization_id
      JOIN LATERAL (
@@ -139,8 +139,8 @@ export interface ReviewRun {
   finishedAt: Date | null;
 }
 
-export async function listRunsNeedingReview(pool: pg.Pool): Promise<ReviewRun[]> {
-  const res = await pool.query<ReviewRun>(
+export async function listRunsNeedingReview(h: DbHandle): Promise<ReviewRun[]> {
+  const res = await h.pool.query<ReviewRun>(
     `SELECT r.id, r.source_id AS "sourceId", s.title AS "sourceTitle", o.slug AS organization, r.pending_withdrawals AS "pendingWithdrawals",
        r.details->'review'->>'message' AS reason, r.details->'review' AS review, r.finished_at AS "finishedAt"
      FROM runs r JOIN sources s ON s.id = r.source_id JOIN organizations o ON o.id = s.organization_id
@@ -160,8 +160,8 @@ export interface PendingSource {
   createdAt: Date;
 }
 
-export async function listSourcesPendingApproval(pool: pg.Pool): Promise<PendingSource[]> {
-  const res = await pool.query<PendingSource>(
+export async function listSourcesPendingApproval(h: DbHandle): Promise<PendingSource[]> {
+  const res = await h.pool.query<PendingSource>(
     `SELECT s.id, s.title, s.url, s.kind, o.slug AS organization, s.created_at AS "createdAt"
      FROM sources s JOIN organizations o ON o.id = s.organization_id
      WHERE s.approval_status = 'pending' AND s.deleted_at IS NULL
@@ -215,7 +215,7 @@ export interface DashboardSourceFilter {
  * trend of their latest runs. The trend is one LATERAL probe per source on
  * runs_source_created_idx, so a page of 200 sources stays cheap.
  */
-export async function listDashboardSources(pool: pg.Pool, f: DashboardSourceFilter = {}): Promise<DashboardSource[]> {
+export async function listDashboardSources(h: DbHandle, f: DashboardSourceFilter = {}): Promise<DashboardSource[]> {
   const conds = ['s.deleted_at IS NULL'];
   const values: unknown[] = [f.trend ?? 12];
   const add = (v: unknown) => `$${values.push(v)}`;
@@ -229,7 +229,7 @@ export async function listDashboardSources(pool: pg.Pool, f: DashboardSourceFilt
     conds.push(`(lower(coalesce(s.title, '')) LIKE lower(${p}) OR lower(s.url) LIKE lower(${p}) OR lower(o.name) LIKE lower(${p}))`);
   }
   const limit = add(f.limit ?? 500);
-  const res = await pool.query<Omit<DashboardSource, 'lastRun'>>(
+  const res = await h.pool.query<Omit<DashboardSource, 'lastRun'>>(
     `SELECT s.id, o.slug AS organization, o.name AS "organizationName", s.kind, s.url, s.title, s.schedule, s.timezone, s.enabled,
        s.approval_status AS "approvalStatus",
        (SELECT count(*)::int FROM datasets d WHERE d.source_id = s.id AND d.status = 'active') AS datasets,
@@ -254,17 +254,17 @@ function revivePoint(p: Record<string, unknown>): RunPoint {
 }
 
 /** The organisations and kinds the source filters offer. */
-export async function dashboardFilterValues(pool: pg.Pool): Promise<{ organizations: Array<{ slug: string; name: string }>; kinds: string[] }> {
+export async function dashboardFilterValues(h: DbHandle): Promise<{ organizations: Array<{ slug: string; name: string }>; kinds: string[] }> {
   const [orgs, kinds] = await Promise.all([
-    pool.query<{ slug: string; name: string }>(`SELECT slug, name FROM organizations ORDER BY slug`),
-    pool.query<{ kind: string }>(`SELECT DISTINCT kind FROM sources WHERE deleted_at IS NULL ORDER BY kind`),
+    h.pool.query<{ slug: string; name: string }>(`SELECT slug, name FROM organizations ORDER BY slug`),
+    h.pool.query<{ kind: string }>(`SELECT DISTINCT kind FROM sources WHERE deleted_at IS NULL ORDER BY kind`),
   ]);
   return { organizations: orgs.rows, kinds: kinds.rows.map((r) => r.kind) };
 }
 
 /** A source's runs, newest first. */
-export async function listRunHistory(pool: pg.Pool, sourceId: string, limit = 30): Promise<RunPoint[]> {
-  const res = await pool.query<RunPoint>(`SELECT ${RUN_POINT_COLUMNS} FROM runs r WHERE r.source_id = $1::uuid ORDER BY r.created_at DESC LIMIT $2`, [sourceId, limit]);
+export async function listRunHistory(h: DbHandle, sourceId: string, limit = 30): Promise<RunPoint[]> {
+  const res = await h.pool.query<RunPoint>(`SELECT ${RUN_POINT_COLUMNS} FROM runs r WHERE r.source_id = $1::uuid ORDER BY r.created_at DESC LIMIT $2`, [sourceId, limit]);
   return res.rows;
 }
 
@@ -277,8 +277,8 @@ export interface ProblemGroup {
 }
 
 /** A run's problems grouped by code (most frequent first), with up to `examples` of each. */
-export async function groupRunProblems(pool: pg.Pool, runId: string, examples = 3): Promise<ProblemGroup[]> {
-  const res = await pool.query<ProblemGroup>(
+export async function groupRunProblems(h: DbHandle, runId: string, examples = 3): Promise<ProblemGroup[]> {
+  const res = await h.pool.query<ProblemGroup>(
     `SELECT code, min(severity) AS severity, count(*)::int AS count,
        (array_agg(json_build_object('identifier', identifier, 'field', field, 'message', message, 'pageNo', page_no) ORDER BY id))[1:$2] AS examples
      FROM run_problems WHERE run_id = $1::uuid GROUP BY code ORDER BY count(*) DESC, code`,
@@ -288,8 +288,8 @@ export async function groupRunProblems(pool: pg.Pool, runId: string, examples = 
 }
 
 /** The latest run of a source that recorded problems or failed: what the source page shows. */
-export async function latestRunWithProblems(pool: pg.Pool, sourceId: string): Promise<{ id: string; status: string; createdAt: Date; error: string | null } | undefined> {
-  const res = await pool.query<{ id: string; status: string; createdAt: Date; error: string | null }>(
+export async function latestRunWithProblems(h: DbHandle, sourceId: string): Promise<{ id: string; status: string; createdAt: Date; error: string | null } | undefined> {
+  const res = await h.pool.query<{ id: string; status: string; createdAt: Date; error: string | null }>(
     `SELECT r.id, r.status, r.created_at AS "createdAt", r.error FROM runs r
      WHERE r.source_id = $1::uuid AND (r.status = 'failed' OR EXISTS (SELECT 1 FROM run_problems p WHERE p.run_id = r.id))
      ORDER BY r.created_at DESC LIMIT 1`,
@@ -304,14 +304,14 @@ export interface RunTimeline {
   batches: Array<{ pageNo: number; batchNo: number; recordCount: number; loadedAt: Date }>;
 }
 
-export async function getRunTimeline(pool: pg.Pool, runId: string, limit = 2000): Promise<RunTimeline> {
+export async function getRunTimeline(h: DbHandle, runId: string, limit = 2000): Promise<RunTimeline> {
   const [pages, batches] = await Promise.all([
-    pool.query(
+    h.pool.query(
       `SELECT page_no AS "pageNo", url, not_modified AS "notModified", record_count AS "recordCount", batch_count AS "batchCount", bytes, fetched_at AS "fetchedAt"
        FROM run_pages WHERE run_id = $1::uuid ORDER BY page_no LIMIT $2`,
       [runId, limit],
     ),
-    pool.query(
+    h.pool.query(
       `SELECT page_no AS "pageNo", batch_no AS "batchNo", record_count AS "recordCount", loaded_at AS "loadedAt"
        FROM run_batches WHERE run_id = $1::uuid AND batch_no >= 0 ORDER BY loaded_at, page_no, batch_no LIMIT $2`,
       [runId, limit],
@@ -322,13 +322,13 @@ export async function getRunTimeline(pool: pg.Pool, runId: string, limit = 2000)
 
 /** Every problem of a run in order, `chunk` rows per query (keyset on id), for CSV export. */
 export async function* iterateRunProblems(
-  pool: pg.Pool,
+  h: DbHandle,
   runId: string,
   chunk = 5000,
 ): AsyncGenerator<{ id: string; pageNo: number; batchNo: number; severity: string; code: string; message: string; identifier: string | null; field: string | null }> {
   let after = '0';
   for (;;) {
-    const res = await pool.query(
+    const res = await h.pool.query(
       `SELECT id::text AS id, page_no AS "pageNo", batch_no AS "batchNo", severity, code, message, identifier, field
        FROM run_problems WHERE run_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3`,
       [runId, after, chunk],

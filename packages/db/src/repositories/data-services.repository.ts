@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 
 /**
  * Data services (records with `record.dataService`, ISO 19139 service records of CSW sources) and
@@ -30,9 +30,9 @@ const OTHER_IDS = sql`COALESCE((SELECT array_agg(e->>'notation') FROM jsonb_arra
  * The active data services of these sources. Only sources of kind `csw` are looked at: they are
  * the only ones whose records can be services, so a page of other sources costs one probe.
  */
-export async function dataServicesOfSources(db: Db, sourceIds: readonly string[]): Promise<DataServiceRecord[]> {
+export async function dataServicesOfSources(h: DbHandle, sourceIds: readonly string[]): Promise<DataServiceRecord[]> {
   if (sourceIds.length === 0) return [];
-  const res = await db.execute<DataServiceRecord>(
+  const res = await h.db.execute<DataServiceRecord>(
     sql`SELECT d.id, d.source_id AS "sourceId", d.uri, d.source_identifier AS "sourceIdentifier", ${OTHER_IDS} AS "otherIds",
                d.record->'dataService' AS "dataService"
         FROM datasets d JOIN sources s ON s.id = d.source_id
@@ -47,10 +47,10 @@ export async function dataServicesOfSources(db: Db, sourceIds: readonly string[]
  * The active records (not services) of a source that one of `keys` names: by the source's
  * identifier, by IRI, or by one of their other identifiers.
  */
-export async function recordsNamedBy(db: Db, sourceId: string, keys: readonly string[]): Promise<LinkedRecord[]> {
+export async function recordsNamedBy(h: DbHandle, sourceId: string, keys: readonly string[]): Promise<LinkedRecord[]> {
   if (keys.length === 0) return [];
   const k = sql.param([...new Set(keys)]);
-  const res = await db.execute<LinkedRecord>(
+  const res = await h.db.execute<LinkedRecord>(
     sql`SELECT d.id, d.source_id AS "sourceId", d.uri, d.source_identifier AS "sourceIdentifier", ${OTHER_IDS} AS "otherIds"
         FROM datasets d
         WHERE d.source_id = ${sourceId}::uuid AND d.status = 'active' AND d.record->'dataService' IS NULL

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { languageKey } from '@hasad/core';
 import { fieldQuerySql, type FieldQuery } from './field-query.ts';
 import { isUuid } from './sources.repository.ts';
@@ -350,10 +350,10 @@ function buildSearch(f: DatasetFilter) {
  * and picks the page's ids; a second fetches those rows. Withdrawn datasets are hidden
  * unless asked for.
  */
-export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetSearchResult> {
+export async function searchDatasets(h: DbHandle, f: DatasetFilter): Promise<DatasetSearchResult> {
   const { statement, sort, limit, facets } = buildSearch(f);
   type Row = { total: number; page: Array<{ id: string; k: string | number }> } & Record<string, FacetValue[] | null>;
-  const res = await db.transaction(async (tx) => {
+  const res = await h.db.transaction(async (tx) => {
     await tx.execute(SEARCH_SETTINGS);
     if (f.fuzzy) await tx.execute(sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(FUZZY_THRESHOLD)}, true)`);
     return tx.execute<Row>(statement);
@@ -366,7 +366,7 @@ export async function searchDatasets(db: Db, f: DatasetFilter): Promise<DatasetS
   let items: DatasetRow[] = [];
   if (pageRows.length > 0) {
     const ids = pageRows.map((p) => p.id);
-    const rows = await db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ANY(${sql.param(ids)}::uuid[])`);
+    const rows = await h.db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ANY(${sql.param(ids)}::uuid[])`);
     const byId = new Map(rows.rows.map((r) => [r.id, r]));
     // A row deleted between the two statements (its source removed) is simply left out.
     items = ids.flatMap((id) => byId.get(id) ?? []);
@@ -390,9 +390,9 @@ const SEARCH_SETTINGS = sql`SELECT set_config('work_mem', '32MB', true), set_con
   set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the statement `searchDatasets` runs first (for the bench and operators). */
-export async function explainSearch(db: Db, f: DatasetFilter): Promise<string> {
+export async function explainSearch(h: DbHandle, f: DatasetFilter): Promise<string> {
   const { statement } = buildSearch(f);
-  const res = await db.transaction(async (tx) => {
+  const res = await h.db.transaction(async (tx) => {
     await tx.execute(SEARCH_SETTINGS);
     return tx.execute<{ 'QUERY PLAN': string }>(sql`EXPLAIN (ANALYZE, BUFFERS) ${statement}`);
   });
@@ -400,9 +400,9 @@ export async function explainSearch(db: Db, f: DatasetFilter): Promise<string> {
 }
 
 /** Finds a dataset by Hasad id (the only key that names one dataset whatever the sources publish). */
-export async function getDataset(db: Db, key: string): Promise<DatasetRow | undefined> {
+export async function getDataset(h: DbHandle, key: string): Promise<DatasetRow | undefined> {
   if (!isUuid(key)) return undefined;
-  const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ${key}`);
+  const res = await h.db.execute<DatasetRow>(sql`${SELECT} WHERE d.id = ${key}`);
   return res.rows[0];
 }
 
@@ -416,13 +416,13 @@ export type DatasetLookup = { found: DatasetRow } | { found: undefined; matches:
  * (a withdrawn copy does not make the key ambiguous); more than one and nothing is picked:
  * `matches` lists them, at most 50.
  */
-export async function lookupDataset(db: Db, key: string, opts: { organization?: string } = {}): Promise<DatasetLookup> {
+export async function lookupDataset(h: DbHandle, key: string, opts: { organization?: string } = {}): Promise<DatasetLookup> {
   if (isUuid(key)) {
-    const row = await getDataset(db, key);
+    const row = await getDataset(h, key);
     return row && (opts.organization === undefined || row.organization === opts.organization) ? { found: row } : { found: undefined, matches: [] };
   }
   const scope = opts.organization === undefined ? sql`true` : sql`o.slug = ${opts.organization}`;
-  const res = await db.execute<DatasetRow>(sql`${SELECT} WHERE (d.uri = ${key} OR d.source_identifier = ${key}) AND ${scope} ORDER BY d.status, d.updated_at DESC LIMIT 50`);
+  const res = await h.db.execute<DatasetRow>(sql`${SELECT} WHERE (d.uri = ${key} OR d.source_identifier = ${key}) AND ${scope} ORDER BY d.status, d.updated_at DESC LIMIT 50`);
   const active = res.rows.filter((r) => r.status === 'active');
   const pool = active.length > 0 ? active : res.rows;
   return pool.length === 1 ? { found: pool[0]! } : { found: undefined, matches: pool };
@@ -443,8 +443,8 @@ export interface CatalogueVersion {
  * dataset write (`updated_at` is set by the loader, finalise and restore), every change row,
  * and any organisation or source created, changed or deleted (a source's datasets go with it).
  */
-export async function catalogueVersion(db: Db): Promise<CatalogueVersion> {
-  const res = await db.execute<{ datasets: string | null; seq: string | null; sources: string; sourcesAt: string | null; orgs: string; orgsAt: string | null; last: string | null; vocabulary: string | null }>(sql`
+export async function catalogueVersion(h: DbHandle): Promise<CatalogueVersion> {
+  const res = await h.db.execute<{ datasets: string | null; seq: string | null; sources: string; sourcesAt: string | null; orgs: string; orgsAt: string | null; last: string | null; vocabulary: string | null }>(sql`
     SELECT d.at AS datasets, c.seq, s.n AS sources, s.at AS "sourcesAt", o.n AS orgs, o.at AS "orgsAt",
       greatest(d.at, s.at, o.at) AS last, (SELECT refreshed_at FROM search_vocabulary_state) AS vocabulary
     FROM (SELECT max(updated_at) AS at FROM datasets) d,
@@ -471,8 +471,8 @@ function pgTimestamp(v: string): string {
  * Distinct themes (`themes`) or licences (`license`) of the active catalogue with their dataset
  * counts, most used first. Grouped by the stored list first, as the facets are.
  */
-export async function countValues(db: Db, what: 'themes' | 'license'): Promise<FacetValue[]> {
-  const res = await db.execute<{ value: string; count: number }>(
+export async function countValues(h: DbHandle, what: 'themes' | 'license'): Promise<FacetValue[]> {
+  const res = await h.db.execute<{ value: string; count: number }>(
     what === 'themes'
       ? sql`SELECT v AS value, sum(g.n)::int AS count
           FROM (SELECT themes, count(*) AS n FROM datasets WHERE status = 'active' GROUP BY themes) g, unnest(g.themes) AS v

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { DbHandle } from '../client.ts';
 
 export interface FinaliseOptions {
   /** Default share (0..1) of active datasets a complete run may withdraw without review. */
@@ -51,8 +52,8 @@ export interface FinaliseResult extends RunCounts {
  * the run ends `needs_review`, when the feed suddenly lists nothing or when the share to
  * withdraw exceeds the threshold.
  */
-export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOptions): Promise<FinaliseResult | undefined> {
-  const client = await pool.connect();
+export async function finaliseRun(h: DbHandle, runId: string, opts: FinaliseOptions): Promise<FinaliseResult | undefined> {
+  const client = await h.pool.connect();
   try {
     await client.query('BEGIN');
     const runRes = await client.query<{ id: string; source_id: string; status: string; finished_at: Date | null; fetch_done: boolean; threshold: number | null; listing: string | null }>(
@@ -67,7 +68,7 @@ export async function finaliseRun(pool: pg.Pool, runId: string, opts: FinaliseOp
     }
     if (run.finished_at) {
       await client.query('ROLLBACK');
-      const r = await pool.query('SELECT * FROM runs WHERE id = $1', [runId]);
+      const r = await h.pool.query('SELECT * FROM runs WHERE id = $1', [runId]);
       return { ...toResult(r.rows[0]), alreadyFinal: true };
     }
     const sourceId = run.source_id;
@@ -222,8 +223,8 @@ async function saveValidators(client: pg.PoolClient, runId: string, sourceId: st
  * An operator confirms the withdrawals a `needs_review` run held back. Allowed only for the
  * source's latest finished run, so that a newer run's view of the feed is never overridden.
  */
-export async function confirmWithdrawals(pool: pg.Pool, runId: string): Promise<{ withdrawn: number }> {
-  const client = await pool.connect();
+export async function confirmWithdrawals(h: DbHandle, runId: string): Promise<{ withdrawn: number }> {
+  const client = await h.pool.connect();
   try {
     await client.query('BEGIN');
     const r = (await client.query<{ source_id: string; status: string }>('SELECT source_id, status FROM runs WHERE id = $1 FOR UPDATE', [runId])).rows[0];
@@ -266,10 +267,10 @@ export interface PendingWithdrawal {
  * not list, the same set {@link confirmWithdrawals} withdraws, by identifier, paged. Undefined
  * when the run is not waiting for review.
  */
-export async function listPendingWithdrawals(pool: pg.Pool, runId: string, page: { limit: number; offset: number }): Promise<{ total: number; items: PendingWithdrawal[] } | undefined> {
-  const run = (await pool.query<{ source_id: string; status: string }>('SELECT source_id, status FROM runs WHERE id = $1', [runId])).rows[0];
+export async function listPendingWithdrawals(h: DbHandle, runId: string, page: { limit: number; offset: number }): Promise<{ total: number; items: PendingWithdrawal[] } | undefined> {
+  const run = (await h.pool.query<{ source_id: string; status: string }>('SELECT source_id, status FROM runs WHERE id = $1', [runId])).rows[0];
   if (!run || run.status !== 'needs_review') return undefined;
-  const res = await pool.query<PendingWithdrawal & { total: number }>(
+  const res = await h.pool.query<PendingWithdrawal & { total: number }>(
     `WITH seen AS (SELECT DISTINCT unnest(identifiers) AS identifier FROM run_batches WHERE run_id = $1),
      pending AS (
        SELECT d.id, d.source_identifier, d.uri, d.title FROM datasets d
@@ -282,7 +283,7 @@ export async function listPendingWithdrawals(pool: pg.Pool, runId: string, page:
      FROM pending p ORDER BY p.source_identifier LIMIT $3 OFFSET $4`,
     [runId, run.source_id, page.limit, page.offset],
   );
-  const total = res.rows[0]?.total ?? (page.offset > 0 ? await countPending(pool, runId, run.source_id) : 0);
+  const total = res.rows[0]?.total ?? (page.offset > 0 ? await countPending(h.pool, runId, run.source_id) : 0);
   return { total, items: res.rows.map(({ total: _t, ...item }) => item) };
 }
 
@@ -297,8 +298,8 @@ async function countPending(pool: pg.Pool, runId: string, sourceId: string): Pro
 }
 
 /** An operator keeps the datasets a `needs_review` run would have withdrawn. */
-export async function cancelWithdrawals(pool: pg.Pool, runId: string): Promise<void> {
-  const res = await pool.query(
+export async function cancelWithdrawals(h: DbHandle, runId: string): Promise<void> {
+  const res = await h.pool.query(
     `UPDATE runs SET status = 'succeeded', pending_withdrawals = NULL,
        details = details || jsonb_build_object('review', details->'review' || jsonb_build_object('cancelledAt', now()))
      WHERE id = $1 AND status = 'needs_review'`,

@@ -38,16 +38,16 @@ describe('loadBatch and finaliseRun', () => {
   afterAll(async () => close?.());
 
   async function runWith(batches: LoadRecord[][], opts: { repeat?: boolean } = {}) {
-    const run = await createRun(h.db, sourceId, 'manual');
+    const run = await createRun(h, sourceId, 'manual');
     for (const [i, records] of batches.entries()) {
       const input = { runId: run.id, sourceId, pageNo: 1, batchNo: i, records, problems: [], invalidIdentifiers: [] };
-      await loadBatch(h.pool, input, prepare);
+      await loadBatch(h, input, prepare);
       // BullMQ is at-least-once: a second delivery of the same batch must change nothing.
-      if (opts.repeat) await loadBatch(h.pool, input, prepare);
+      if (opts.repeat) await loadBatch(h, input, prepare);
     }
-    await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: batches.length, recordCount: batches.flat().length, bytes: 0 });
-    await markFetchDone(h.db, run.id);
-    return finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 });
+    await recordPage(h, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: batches.length, recordCount: batches.flat().length, bytes: 0 });
+    await markFetchDone(h, run.id);
+    return finaliseRun(h, run.id, { withdrawThreshold: 0.5 });
   }
 
   it('a batch delivered twice yields the same rows and counts as delivered once', async () => {
@@ -85,11 +85,11 @@ describe('loadBatch and finaliseRun', () => {
   });
 
   it('finalise delivered twice acts once', async () => {
-    const run = await createRun(h.db, sourceId, 'manual');
-    await loadBatch(h.pool, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records: [rec(1), rec(2, 2), rec(3)], problems: [], invalidIdentifiers: [] }, prepare);
-    await recordPage(h.db, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: 3, bytes: 0 });
-    await markFetchDone(h.db, run.id);
-    const [a, b] = await Promise.all([finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 }), finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })]);
+    const run = await createRun(h, sourceId, 'manual');
+    await loadBatch(h, { runId: run.id, sourceId, pageNo: 1, batchNo: 0, records: [rec(1), rec(2, 2), rec(3)], problems: [], invalidIdentifiers: [] }, prepare);
+    await recordPage(h, run.id, sourceId, { pageNo: 1, url: 'https://example.ma/feed', notModified: false, batchCount: 1, recordCount: 3, bytes: 0 });
+    await markFetchDone(h, run.id);
+    const [a, b] = await Promise.all([finaliseRun(h, run.id, { withdrawThreshold: 0.5 }), finaliseRun(h, run.id, { withdrawThreshold: 0.5 })]);
     expect([a!.alreadyFinal, b!.alreadyFinal].sort()).toEqual([false, true]);
     // Both answers describe the one finished run.
     expect(a).toMatchObject({ status: 'succeeded', withdrawn: 1 });
@@ -98,9 +98,9 @@ describe('loadBatch and finaliseRun', () => {
     expect(w.rows[0].n).toBe(1);
   });
   it('values PostgreSQL refuses cost only their record: cleaned with a warning, or refused and the batch split', async () => {
-    const org = await createOrganization(h.db, { slug: 'org-load-nul', name: 'Org' });
-    const src = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/nul' })).id;
-    const run = await createRun(h.db, src, 'manual');
+    const org = await createOrganization(h, { slug: 'org-load-nul', name: 'Org' });
+    const src = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/nul' })).id;
+    const run = await createRun(h, src, 'manual');
     const records: LoadRecord[] = [
       rec(1),
       { ...rec(2), record: { identifier: 'id-2', title: { fr: 'Ti\u0000tre' } } },
@@ -112,7 +112,7 @@ describe('loadBatch and finaliseRun', () => {
       rec(7),
     ];
     prepared = [];
-    const res = await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepare);
+    const res = await loadBatch(h, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records, problems: [], invalidIdentifiers: [] }, prepare);
     // Records are prepared (their search columns built) once cleaned; the refused identifier never.
     expect(prepared.find((r) => r.identifier === 'id-2')?.title).toEqual({ fr: 'Titre' });
     expect(prepared.some((r) => String(r.identifier).includes('\u0000'))).toBe(false);
@@ -132,20 +132,20 @@ describe('loadBatch and finaliseRun', () => {
       { severity: 'error', code: 'invalid_characters', identifier: 'id-4', field: 'identifier' },
       { severity: 'error', code: 'record_refused', identifier: 'id-5', field: null },
     ]);
-    await recordPage(h.db, run.id, src, { pageNo: 1, url: 'https://example.ma/nul', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
-    await markFetchDone(h.db, run.id);
-    expect(await finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 })).toMatchObject({ status: 'succeeded', created: 5, invalid: 2 });
+    await recordPage(h, run.id, src, { pageNo: 1, url: 'https://example.ma/nul', notModified: false, batchCount: 1, recordCount: records.length, bytes: 0 });
+    await markFetchDone(h, run.id);
+    expect(await finaliseRun(h, run.id, { withdrawThreshold: 0.5 })).toMatchObject({ status: 'succeeded', created: 5, invalid: 2 });
   });
   it('keeps the source description the fetcher sends deflated, and the text of a job queued before it, and serves both as text', async () => {
-    const org = await createOrganization(h.db, { slug: 'org-load-kept', name: 'Org' });
-    const src = (await createSource(h.db, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/kept' })).id;
+    const org = await createOrganization(h, { slug: 'org-load-kept', name: 'Org' });
+    const src = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/kept' })).id;
     const text = (i: number) =>
       `<https://example.ma/d/${i}> <http://purl.org/dc/terms/title> "الميزانية ${i} \\u0000 données"@ar .\n`.repeat(40);
     const deflated = { ...rec(1), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(1)).toString('base64') } };
     // A job of the version before: the description inside the record, as text.
     const legacy = { ...rec(2), record: { ...rec(2).record, sourceDescription: { format: 'application/n-triples', body: text(2) } } };
-    const run = await createRun(h.db, src, 'manual');
-    await loadBatch(h.pool, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records: [deflated, legacy], problems: [], invalidIdentifiers: [] }, prepare);
+    const run = await createRun(h, src, 'manual');
+    await loadBatch(h, { runId: run.id, sourceId: src, pageNo: 1, batchNo: 0, records: [deflated, legacy], problems: [], invalidIdentifiers: [] }, prepare);
     const rows = (await h.pool.query<{ id: string; source_identifier: string; record: Record<string, unknown>; source_description: string | null; z: number | null }>(
       'SELECT id, source_identifier, record, source_description, octet_length(source_description_deflated) AS z FROM datasets WHERE source_id = $1 ORDER BY source_identifier',
       [src],
@@ -154,18 +154,18 @@ describe('loadBatch and finaliseRun', () => {
     // Stored at about a tenth of its text here (40 repeated lines); never inside the record.
     expect(rows[0]!.z!).toBeLessThan(Buffer.byteLength(text(1)) / 4);
     for (const r of rows) expect(r.record['sourceDescription']).toBeUndefined();
-    const kept = await sourceDescriptionsOf(h.db, rows.map((r) => r.id));
+    const kept = await sourceDescriptionsOf(h, rows.map((r) => r.id));
     expect(kept.get(rows[0]!.id)).toEqual({ format: 'application/n-triples', body: text(1) });
     expect(kept.get(rows[1]!.id)).toEqual({ format: 'application/n-triples', body: text(2) });
-    await recordPage(h.db, run.id, src, { pageNo: 1, url: 'https://example.ma/kept', notModified: false, batchCount: 1, recordCount: 2, bytes: 0 });
-    await markFetchDone(h.db, run.id);
-    await finaliseRun(h.pool, run.id, { withdrawThreshold: 0.5 });
+    await recordPage(h, run.id, src, { pageNo: 1, url: 'https://example.ma/kept', notModified: false, batchCount: 1, recordCount: 2, bytes: 0 });
+    await markFetchDone(h, run.id);
+    await finaliseRun(h, run.id, { withdrawThreshold: 0.5 });
     // Rewritten by a later harvest: the deflated form replaces the text.
-    const run2 = await createRun(h.db, src, 'manual');
+    const run2 = await createRun(h, src, 'manual');
     const again = { ...rec(2, 2), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(3)).toString('base64') } };
-    await loadBatch(h.pool, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] }, prepare);
+    await loadBatch(h, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] }, prepare);
     const after = (await h.pool.query('SELECT source_description, source_description_deflated IS NOT NULL AS z FROM datasets WHERE id = $1', [rows[1]!.id])).rows[0];
     expect(after).toEqual({ source_description: null, z: true });
-    expect((await sourceDescriptionsOf(h.db, [rows[1]!.id])).get(rows[1]!.id)!.body).toBe(text(3));
+    expect((await sourceDescriptionsOf(h, [rows[1]!.id])).get(rows[1]!.id)!.body).toBe(text(3));
   });
 });

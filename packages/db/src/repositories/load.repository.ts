@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { DbHandle } from '../client.ts';
 import type { LoadBatchPayload, PrepareRecord, SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
@@ -166,11 +167,11 @@ async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: s
  * about 35 µs a record for nothing; splitting probe and write into two calls would have the
  * caller hold the transaction.
  */
-export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput, prepare: PrepareRecord): Promise<{ written: number; ms: number; refused: number }> {
+export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: PrepareRecord): Promise<{ written: number; ms: number; refused: number }> {
   const started = performance.now();
   const input = cleanBatch(batch);
   const refused: Problem[] = [];
-  const client = await pool.connect();
+  const client = await h.pool.connect();
   try {
     await client.query('BEGIN');
     let written = 0;
@@ -259,8 +260,8 @@ export async function loadBatch(pool: pg.Pool, batch: LoadBatchInput, prepare: P
 }
 
 /** Page-level problems (paging notes, fetch warnings) go in with batch number -2. */
-export async function recordPageProblems(pool: pg.Pool, runId: string, pageNo: number, pageProblems: LoadBatchInput['problems']): Promise<void> {
-  await recordProblems(pool, runId, pageNo, -2, pageProblems);
+export async function recordPageProblems(h: DbHandle, runId: string, pageNo: number, pageProblems: LoadBatchInput['problems']): Promise<void> {
+  await recordProblems(h, runId, pageNo, -2, pageProblems);
 }
 
 /**
@@ -268,11 +269,11 @@ export async function recordPageProblems(pool: pg.Pool, runId: string, pageNo: n
  * (nothing is written, nor deleted, when there are none). Idempotent, so a retried page or job
  * reports its problems once.
  */
-export async function recordProblems(pool: pg.Pool, runId: string, pageNo: number, batchNo: number, problems: LoadBatchInput['problems']): Promise<void> {
+export async function recordProblems(h: DbHandle, runId: string, pageNo: number, batchNo: number, problems: LoadBatchInput['problems']): Promise<void> {
   if (problems.length === 0) return;
   // Messages quote the feed (URLs, values): a NUL there must not fail the page's report.
   const clean = cleanValue(problems).value as LoadBatchInput['problems'];
-  await pool.query(
+  await h.pool.query(
     `WITH del AS (DELETE FROM run_problems WHERE run_id = $1 AND page_no = $2 AND batch_no = $3)
      INSERT INTO run_problems (run_id, page_no, batch_no, severity, code, message, identifier, field)
      SELECT $1, $2, $3, p.severity, p.code, p.message, p.identifier, p.field

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type pg from 'pg';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { organizations } from '../schema/index.ts';
 import { groupRunProblems, type ProblemGroup } from './dashboard.repository.ts';
 import { runCountsOfRow, type RunCounts } from './finalise.repository.ts';
@@ -18,14 +18,14 @@ function toSettings(row: typeof organizations.$inferSelect): OrganizationNotific
   return { slug: row.slug, name: row.name, emails: row.notifyEmails, webhookUrl: row.webhookUrl, webhookSecretSet: row.webhookSecret !== null };
 }
 
-export async function getOrganizationNotifications(db: Db, slug: string): Promise<(OrganizationNotifications & { organizationId: string }) | undefined> {
-  const [row] = await db.select().from(organizations).where(eq(organizations.slug, slug));
+export async function getOrganizationNotifications(h: DbHandle, slug: string): Promise<(OrganizationNotifications & { organizationId: string }) | undefined> {
+  const [row] = await h.db.select().from(organizations).where(eq(organizations.slug, slug));
   return row ? { organizationId: row.id, ...toSettings(row) } : undefined;
 }
 
 /** Where an organisation's webhook goes and its signing secret (for a delivery, never for display). */
-export async function organizationWebhookTarget(db: Db, slug: string): Promise<{ url: string | null; secret: string | null } | undefined> {
-  const [row] = await db.select({ url: organizations.webhookUrl, secret: organizations.webhookSecret }).from(organizations).where(eq(organizations.slug, slug));
+export async function organizationWebhookTarget(h: DbHandle, slug: string): Promise<{ url: string | null; secret: string | null } | undefined> {
+  const [row] = await h.db.select({ url: organizations.webhookUrl, secret: organizations.webhookSecret }).from(organizations).where(eq(organizations.slug, slug));
   return row;
 }
 
@@ -34,7 +34,7 @@ export async function organizationWebhookTarget(db: Db, slug: string): Promise<{
  * checks the values (addresses, URL, secret length).
  */
 export async function setOrganizationNotifications(
-  db: Db,
+  h: DbHandle,
   slug: string,
   patch: { emails?: string[]; webhookUrl?: string | null; webhookSecret?: string | null },
 ): Promise<OrganizationNotifications | undefined> {
@@ -43,12 +43,12 @@ export async function setOrganizationNotifications(
   if (patch.webhookUrl !== undefined) set.webhookUrl = patch.webhookUrl;
   if (patch.webhookSecret !== undefined) set.webhookSecret = patch.webhookSecret;
   if (Object.keys(set).length === 0) {
-    const current = await getOrganizationNotifications(db, slug);
+    const current = await getOrganizationNotifications(h, slug);
     if (!current) return undefined;
     const { organizationId: _id, ...rest } = current;
     return rest;
   }
-  const [row] = await db.update(organizations).set(set).where(eq(organizations.slug, slug)).returning();
+  const [row] = await h.db.update(organizations).set(set).where(eq(organizations.slug, slug)).returning();
   return row ? toSettings(row) : undefined;
 }
 
@@ -91,8 +91,8 @@ export interface NotificationContext {
 }
 
 /** Reads a run with its source, organisation and the failure streak before it, in one round trip. */
-export async function notificationContext(pool: pg.Pool, runId: string): Promise<NotificationContext | undefined> {
-  const res = await pool.query(
+export async function notificationContext(h: DbHandle, runId: string): Promise<NotificationContext | undefined> {
+  const res = await h.pool.query(
     `SELECT r.id, r.status, r.trigger, r.started_at, r.finished_at, r.pages_fetched, r.pages_not_modified, r.seen, r.created,
        r.updated, r.unchanged, r.withdrawn, r.invalid, r.pending_withdrawals, r.error_code, r.error, r.details->'review' AS review, r.details->'quality' AS quality,
        s.id AS source_id, s.title AS source_title, s.kind, s.url, s.deleted_at IS NOT NULL AS source_deleted,
@@ -133,8 +133,8 @@ export async function notificationContext(pool: pg.Pool, runId: string): Promise
     organization: { id: row.org_id, slug: row.slug, name: row.name, emails: row.notify_emails ?? [], webhookUrl: row.webhook_url, webhookSecret: row.webhook_secret },
     failuresBefore: row.failures_before,
     previous: row.previous_status === null || row.previous_status === undefined ? null : { status: row.previous_status, pendingWithdrawals: row.previous_pending ?? 0, invalid: row.previous_invalid ?? 0 },
-    problems: row.invalid > 0 || row.status === 'failed' ? (await groupRunProblems(pool, runId, 1)).slice(0, 10) : [],
-    improvements: row.quality ? await topImprovements(pool, row.source_id) : [],
+    problems: row.invalid > 0 || row.status === 'failed' ? (await groupRunProblems(h, runId, 1)).slice(0, 10) : [],
+    improvements: row.quality ? await topImprovements(h.pool, row.source_id) : [],
   };
 }
 

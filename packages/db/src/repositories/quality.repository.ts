@@ -1,5 +1,5 @@
 import type { CanonicalDataset, SourceQualityFigures } from '@hasad/core';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 
 /**
  * A source's stored quality aggregate (`source_quality`, @hasad/quality's `SourceQuality` without
@@ -8,8 +8,8 @@ import type { Db } from '../client.ts';
  * then undefined, and the caller aggregates anew (@hasad/pipeline's `getSourceQuality`). Two
  * index probes.
  */
-export async function readStoredSourceQuality(db: Db, sourceId: string): Promise<{ quality: object; computedAt: string } | undefined> {
-  const res = await db.$client.query<{ quality: object; computed_at: Date; stale: boolean }>(
+export async function readStoredSourceQuality(h: DbHandle, sourceId: string): Promise<{ quality: object; computedAt: string } | undefined> {
+  const res = await h.pool.query<{ quality: object; computed_at: Date; stale: boolean }>(
     `SELECT q.quality, q.computed_at,
        coalesce((SELECT max(r.finished_at) FROM runs r WHERE r.source_id = $1) > q.computed_at, false) AS stale
      FROM source_quality q WHERE q.source_id = $1`,
@@ -20,8 +20,8 @@ export async function readStoredSourceQuality(db: Db, sourceId: string): Promise
 }
 
 /** Stores a source's quality aggregate; its time of storing, or undefined if the source is gone. Idempotent. */
-export async function storeSourceQuality(db: Db, sourceId: string, quality: object, runId: string | null): Promise<string | undefined> {
-  const res = await db.$client.query<{ computed_at: Date }>(
+export async function storeSourceQuality(h: DbHandle, sourceId: string, quality: object, runId: string | null): Promise<string | undefined> {
+  const res = await h.pool.query<{ computed_at: Date }>(
     `INSERT INTO source_quality (source_id, quality, run_id, computed_at) SELECT $1, $2::jsonb, $3, now() WHERE EXISTS (SELECT 1 FROM sources WHERE id = $1)
      ON CONFLICT (source_id) DO UPDATE SET quality = excluded.quality, run_id = excluded.run_id, computed_at = excluded.computed_at
      RETURNING computed_at`,
@@ -36,8 +36,8 @@ export async function storeSourceQuality(db: Db, sourceId: string, quality: obje
  * institution its quality dropped. Per run, not the stored aggregate, because pages that read
  * the quality refresh that aggregate whenever a run ended since. Idempotent.
  */
-export async function recordRunQuality(db: Db, runId: string, score: number | null, max: number): Promise<{ previous: number | null }> {
-  const res = await db.$client.query<{ previous: number | null }>(
+export async function recordRunQuality(h: DbHandle, runId: string, score: number | null, max: number): Promise<{ previous: number | null }> {
+  const res = await h.pool.query<{ previous: number | null }>(
     `WITH src AS (SELECT source_id, coalesce(finished_at, now()) AS at FROM runs WHERE id = $1),
      prev AS (
        SELECT (p.details->'quality'->>'score')::float8 AS score FROM runs p, src
@@ -57,8 +57,8 @@ export async function recordRunQuality(db: Db, runId: string, score: number | nu
  * take seconds (docs), hence `source_quality`. @hasad/quality's `sourceQualityOf` makes them a
  * `SourceQuality`.
  */
-export async function readSourceQualityFigures(db: Db, sourceId: string, opts: { improvementsLimit?: number } = {}): Promise<SourceQualityFigures> {
-  const pool = db.$client;
+export async function readSourceQualityFigures(h: DbHandle, sourceId: string, opts: { improvementsLimit?: number } = {}): Promise<SourceQualityFigures> {
+  const pool = h.pool;
   const [counts, criteria, improvements, links, broken] = await Promise.all([
     pool.query<{ datasets: number; scored: number }>(
       `SELECT count(*)::int AS datasets, count(quality)::int AS scored FROM datasets WHERE source_id = $1 AND status = 'active'`,
@@ -126,8 +126,8 @@ export interface LinkToCheck {
  * different datasets. Only the chosen datasets' records are read. `linkCriterion`: the 0-based
  * position, in the stored scores' `c` array, of the criterion a link check assesses.
  */
-export async function pickLinksToCheck(db: Db, sourceId: string, limit: number, seed: string, opts: { linkCriterion: number }): Promise<LinkToCheck[]> {
-  const res = await db.$client.query<{ url: string; dataset_id: string }>(
+export async function pickLinksToCheck(h: DbHandle, sourceId: string, limit: number, seed: string, opts: { linkCriterion: number }): Promise<LinkToCheck[]> {
+  const res = await h.pool.query<{ url: string; dataset_id: string }>(
     `WITH cand AS (
        SELECT d.id, d.record->'distributions' AS dists FROM datasets d
        WHERE d.source_id = $1 AND d.status = 'active'
@@ -160,9 +160,9 @@ export interface LinkCheckResult extends LinkToCheck {
  * rows. The datasets they were taken from are re-scored by the caller (@hasad/pipeline's
  * `rescoreDatasetIds`), so that their scores include the link criteria.
  */
-export async function recordLinkChecks(db: Db, sourceId: string, runId: string | null, results: LinkCheckResult[]): Promise<void> {
+export async function recordLinkChecks(h: DbHandle, sourceId: string, runId: string | null, results: LinkCheckResult[]): Promise<void> {
   if (results.length === 0) return;
-  await db.$client.query(
+  await h.pool.query(
     `INSERT INTO link_checks (source_id, url, dataset_id, ok, http_status, method, error, duration_ms, run_id, checked_at)
      SELECT $1, r.url, r.dataset_id, r.ok, r.http_status, r.method, r.error, r.duration_ms, $2, now()
      FROM jsonb_to_recordset($3::jsonb) AS r(url text, dataset_id uuid, ok boolean, http_status int, method text, error text, duration_ms int)
@@ -185,9 +185,9 @@ export interface DatasetToScore {
 }
 
 /** The given datasets' records with the latest link check of each of their URLs, in two statements. */
-export async function readDatasetsToScore(db: Db, ids: string[]): Promise<DatasetToScore[]> {
+export async function readDatasetsToScore(h: DbHandle, ids: string[]): Promise<DatasetToScore[]> {
   if (ids.length === 0) return [];
-  const pool = db.$client;
+  const pool = h.pool;
   const rows = await pool.query<{ id: string; source_id: string; record: CanonicalDataset }>(`SELECT id, source_id, record FROM datasets WHERE id = ANY($1::uuid[])`, [ids]);
   const urls = (r: CanonicalDataset) => (Array.isArray(r.distributions) ? r.distributions.flatMap((d) => [d.accessUrl, d.downloadUrl].filter((u): u is string => typeof u === 'string')) : []);
   const checks = await pool.query<{ source_id: string; url: string; ok: boolean }>(
@@ -208,9 +208,9 @@ export async function readDatasetsToScore(db: Db, ids: string[]): Promise<Datase
  * Writes datasets' scores (`stored`: @hasad/quality's stored form), in one UPDATE. The record is
  * not touched: no change-feed row, `updated_at` stays. Returns the rows updated.
  */
-export async function writeDatasetScores(db: Db, scores: Array<{ id: string; score: number; stored: object }>): Promise<number> {
+export async function writeDatasetScores(h: DbHandle, scores: Array<{ id: string; score: number; stored: object }>): Promise<number> {
   if (scores.length === 0) return 0;
-  const res = await db.$client.query(
+  const res = await h.pool.query(
     `UPDATE datasets d SET quality_score = x.quality_score, quality = x.quality
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, quality_score int, quality jsonb) WHERE d.id = x.id`,
     [JSON.stringify(scores.map((s) => ({ id: s.id, quality_score: s.score, quality: s.stored })))],
@@ -223,8 +223,8 @@ export async function writeDatasetScores(db: Db, scores: Array<{ id: string; sco
  * of the rules older than `version` (every dataset with `all`): what `hasad quality rescore`
  * goes through, batch by batch.
  */
-export async function listDatasetsToRescore(db: Db, opts: { after: string; sourceId?: string; all: boolean; version: number; limit: number }): Promise<Array<{ id: string; sourceId: string }>> {
-  const res = await db.$client.query<{ id: string; source_id: string }>(
+export async function listDatasetsToRescore(h: DbHandle, opts: { after: string; sourceId?: string; all: boolean; version: number; limit: number }): Promise<Array<{ id: string; sourceId: string }>> {
+  const res = await h.pool.query<{ id: string; source_id: string }>(
     `SELECT id, source_id FROM datasets
      WHERE id > $1 AND ($2::uuid IS NULL OR source_id = $2)
        AND ($3 OR quality IS NULL OR coalesce((quality->>'v')::int, 0) < $4)

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { Db, DbHandle } from '../client.ts';
 import { runs, sources } from '../schema/index.ts';
 import { findLiveRun, RunActiveError, type Run } from './runs.repository.ts';
 import { isUuid, notifySourcesChanged, type ApprovalStatus, type Source } from './sources.repository.ts';
@@ -8,14 +8,14 @@ import { isUuid, notifySourcesChanged, type ApprovalStatus, type Source } from '
  * Records an operator's review of a source: approved sources are scheduled (the scheduler is
  * notified), rejected ones are not. Returns undefined for an unknown or deleted source.
  */
-export async function reviewSource(db: Db, id: string, review: { status: Exclude<ApprovalStatus, 'pending'>; by: string; comment: string | null }): Promise<Source | undefined> {
+export async function reviewSource(h: DbHandle, id: string, review: { status: Exclude<ApprovalStatus, 'pending'>; by: string; comment: string | null }): Promise<Source | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db
+  const [row] = await h.db
     .update(sources)
     .set({ approvalStatus: review.status, reviewedBy: review.by, reviewedAt: sql`now()`, reviewComment: review.comment, updatedAt: sql`now()` })
     .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
     .returning();
-  if (row) await notifySourcesChanged(db, id);
+  if (row) await notifySourcesChanged(h, id);
   return row;
 }
 
@@ -28,12 +28,13 @@ export async function reviewSource(db: Db, id: string, review: { status: Exclude
  *
  * @returns how many datasets were withdrawn, or undefined for an unknown or already deleted source.
  */
-export async function deleteSourceWithdrawingDatasets(db: Db, id: string): Promise<{ source: Source; withdrawn: number } | undefined> {
+export async function deleteSourceWithdrawingDatasets(h: DbHandle, id: string): Promise<{ source: Source; withdrawn: number } | undefined> {
   if (!isUuid(id)) return undefined;
-  const result = await db.transaction(async (tx) => {
+  const result = await h.db.transaction(async (tx) => {
     const [locked] = await tx.select().from(sources).where(and(eq(sources.id, id), isNull(sources.deletedAt))).for('update');
     if (!locked) return undefined;
-    const live = await findLiveRun(tx as unknown as Db, id);
+    // findLiveRun queries through `h.db` only: the transaction stands in for it, so the lookup is part of this transaction.
+    const live = await findLiveRun({ ...h, db: tx as unknown as Db }, id);
     if (live) throw new RunActiveError(id, live.id);
     const res = await tx.execute(sql`
       WITH w AS (
@@ -52,13 +53,13 @@ export async function deleteSourceWithdrawingDatasets(db: Db, id: string): Promi
       .returning();
     return { source: source!, withdrawn: Number((res.rows[0] as { n: number }).n) };
   });
-  if (result) await notifySourcesChanged(db, id);
+  if (result) await notifySourcesChanged(h, id);
   return result;
 }
 
 /** Runs of one organisation's sources (deleted ones included: their history stays readable), newest first. */
-export async function listRunsOfOrganization(db: Db, organizationId: string, page: { limit?: number; offset?: number } = {}): Promise<Run[]> {
-  const rows = await db
+export async function listRunsOfOrganization(h: DbHandle, organizationId: string, page: { limit?: number; offset?: number } = {}): Promise<Run[]> {
+  const rows = await h.db
     .select({ run: runs })
     .from(runs)
     .innerJoin(sources, eq(sources.id, runs.sourceId))
@@ -70,9 +71,9 @@ export async function listRunsOfOrganization(db: Db, organizationId: string, pag
 }
 
 /** A run with the organisation and the deletion time of its source, for access checks. */
-export async function getRunWithOwner(db: Db, runId: string): Promise<{ run: Run; organizationId: string; sourceDeletedAt: Date | null } | undefined> {
+export async function getRunWithOwner(h: DbHandle, runId: string): Promise<{ run: Run; organizationId: string; sourceDeletedAt: Date | null } | undefined> {
   if (!isUuid(runId)) return undefined;
-  const [row] = await db
+  const [row] = await h.db
     .select({ run: runs, organizationId: sources.organizationId, sourceDeletedAt: sources.deletedAt })
     .from(runs)
     .innerJoin(sources, eq(sources.id, runs.sourceId))
@@ -81,7 +82,7 @@ export async function getRunWithOwner(db: Db, runId: string): Promise<{ run: Run
 }
 
 /** Active datasets of a source (what deleting it would withdraw). */
-export async function countActiveDatasets(db: Db, sourceId: string): Promise<number> {
-  const res = await db.execute(sql`SELECT count(*)::int AS n FROM datasets WHERE source_id = ${sourceId} AND status = 'active'`);
+export async function countActiveDatasets(h: DbHandle, sourceId: string): Promise<number> {
+  const res = await h.db.execute(sql`SELECT count(*)::int AS n FROM datasets WHERE source_id = ${sourceId} AND status = 'active'`);
   return Number((res.rows[0] as { n: number }).n);
 }

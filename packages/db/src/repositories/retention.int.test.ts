@@ -15,7 +15,7 @@ let orgId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   h = createDb(testDb.url, { max: 2 });
-  orgId = (await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
+  orgId = (await createOrganization(h, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
 });
 
 afterAll(async () => {
@@ -43,8 +43,8 @@ const count = async (table: string) => (await h.pool.query<{ n: number }>(`SELEC
 
 describe('pruneRunHistory', () => {
   it('keeps the newest runs of each source, its last success and its live run, and deletes the rest with their pages, batches and problems', async () => {
-    const a = await createSource(h.db, { organizationId: orgId, kind: 'dcat', url: 'https://a.example.ma/catalog.ttl' });
-    const b = await createSource(h.db, { organizationId: orgId, kind: 'csv', url: 'https://b.example.ma/inventaire.csv' });
+    const a = await createSource(h, { organizationId: orgId, kind: 'dcat', url: 'https://a.example.ma/catalog.ttl' });
+    const b = await createSource(h, { organizationId: orgId, kind: 'csv', url: 'https://b.example.ma/inventaire.csv' });
     // Source a, newest first: running, failed, failed, failed, succeeded (last success), unchanged, succeeded.
     const live = await addRun(a.id, 'running', 1);
     const f1 = await addRun(a.id, 'failed', 10);
@@ -57,23 +57,23 @@ describe('pruneRunHistory', () => {
     const b1 = await addRun(b.id, 'succeeded', 5);
     const b2 = await addRun(b.id, 'failed', 15);
 
-    expect(await pruneRunHistory(h.db, 2)).toBe(3);
+    expect(await pruneRunHistory(h, 2)).toBe(3);
     expect(await remaining(a.id)).toEqual([live, f1, f2, lastOk]);
     expect(await remaining(b.id)).toEqual([b1, b2]);
     // Six runs left, each with its own page, batch and problem: the deleted runs' rows went with them.
     expect([await count('run_pages'), await count('run_batches'), await count('run_problems')]).toEqual([6, 6, 6]);
 
     // A second prune finds nothing more to do; 0 keeps everything.
-    expect(await pruneRunHistory(h.db, 2)).toBe(0);
-    expect(await pruneRunHistory(h.db, 0)).toBe(0);
+    expect(await pruneRunHistory(h, 2)).toBe(0);
+    expect(await pruneRunHistory(h, 0)).toBe(0);
     expect(await count('runs')).toBe(6);
   });
 
   it('deletes at most `limit` runs per call, and the next call goes on', async () => {
-    const c = await createSource(h.db, { organizationId: orgId, kind: 'dcat', url: 'https://c.example.ma/catalog.ttl' });
+    const c = await createSource(h, { organizationId: orgId, kind: 'dcat', url: 'https://c.example.ma/catalog.ttl' });
     for (let i = 1; i <= 6; i++) await addRun(c.id, 'succeeded', i);
-    expect(await pruneRunHistory(h.db, 2, 3)).toBe(3);
-    expect(await pruneRunHistory(h.db, 2, 3)).toBe(1);
+    expect(await pruneRunHistory(h, 2, 3)).toBe(3);
+    expect(await pruneRunHistory(h, 2, 3)).toBe(1);
     expect((await remaining(c.id)).length).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 
 // Retention: what the scheduler deletes every reconcile interval. Both prunes are idempotent
 // and bounded per call, so several schedulers may run them at once.
@@ -14,9 +14,9 @@ import type { Db } from '../client.ts';
  * first prune of a long history does not hold a long transaction; the next tick takes the rest.
  * `keep` 0 keeps everything. Returns how many runs were deleted.
  */
-export async function pruneRunHistory(db: Db, keep: number, limit = 500): Promise<number> {
+export async function pruneRunHistory(h: DbHandle, keep: number, limit = 500): Promise<number> {
   if (keep <= 0) return 0;
-  const res = await db.execute(sql`
+  const res = await h.db.execute(sql`
     WITH ranked AS (
       SELECT id, source_id, status,
              row_number() OVER (PARTITION BY source_id ORDER BY created_at DESC, id DESC) AS n,
@@ -37,9 +37,9 @@ export async function pruneRunHistory(db: Db, keep: number, limit = 500): Promis
  * last position deleted, in the same statement. `days` 0 keeps everything. Returns how many
  * changes were deleted.
  */
-export async function pruneChanges(db: Db, days: number, limit = 10_000): Promise<number> {
+export async function pruneChanges(h: DbHandle, days: number, limit = 10_000): Promise<number> {
   if (days <= 0) return 0;
-  const res = await db.execute<{ deleted: string }>(sql`
+  const res = await h.db.execute<{ deleted: string }>(sql`
     WITH gone AS (
       DELETE FROM dataset_changes WHERE seq IN (
         SELECT seq FROM dataset_changes WHERE at < now() - make_interval(days => ${days}::int) ORDER BY at LIMIT ${limit}

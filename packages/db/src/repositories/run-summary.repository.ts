@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { DbHandle } from '../client.ts';
 import { runCountsOfRow, type RunCounts } from './finalise.repository.ts';
 
 /** What the run-end log line and the run metrics say about a finished run. */
@@ -26,8 +26,8 @@ export interface RunSummary extends RunCounts {
  * Reads a finished run with its source's kind, the source's failure streak and the latest
  * successful run of the whole catalogue: one round trip, for the run-end log line and metrics.
  */
-export async function runSummary(pool: pg.Pool, runId: string): Promise<RunSummary | undefined> {
-  const res = await pool.query(
+export async function runSummary(h: DbHandle, runId: string): Promise<RunSummary | undefined> {
+  const res = await h.pool.query(
     `SELECT r.id, r.source_id, s.kind, r.status, r.trigger, r.attempts,
        (extract(epoch FROM coalesce(r.finished_at, now()) - coalesce(r.started_at, r.created_at)) * 1000)::float8 AS duration_ms,
        r.pages_fetched, r.pages_not_modified, r.bytes, r.seen, r.created, r.updated, r.unchanged, r.withdrawn, r.invalid,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { HasadError } from '@hasad/core';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { runPages, runProblems, runs } from '../schema/index.ts';
 import { isUuid } from './sources.repository.ts';
 
@@ -15,29 +15,29 @@ export class RunActiveError extends HasadError {
 }
 
 /** Creates a queued run, or throws RunActiveError naming the live one (the unique partial index decides). */
-export async function createRun(db: Db, sourceId: string, trigger: string, jobId?: string, id?: string): Promise<Run> {
-  const [row] = await db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).onConflictDoNothing().returning();
+export async function createRun(h: DbHandle, sourceId: string, trigger: string, jobId?: string, id?: string): Promise<Run> {
+  const [row] = await h.db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).onConflictDoNothing().returning();
   if (row) return row;
-  const live = await findLiveRun(db, sourceId);
+  const live = await findLiveRun(h, sourceId);
   if (live) throw new RunActiveError(sourceId, live.id);
   // The live run finished between the insert and the lookup: try once more.
-  const [again] = await db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).returning();
+  const [again] = await h.db.insert(runs).values({ ...(id ? { id } : {}), sourceId, trigger, status: 'queued', jobId: jobId ?? null }).returning();
   return again!;
 }
 
-export async function findLiveRun(db: Db, sourceId: string): Promise<Run | undefined> {
-  const [row] = await db.select().from(runs).where(and(eq(runs.sourceId, sourceId), sql`${runs.status} in ('queued','running')`));
+export async function findLiveRun(h: DbHandle, sourceId: string): Promise<Run | undefined> {
+  const [row] = await h.db.select().from(runs).where(and(eq(runs.sourceId, sourceId), sql`${runs.status} in ('queued','running')`));
   return row;
 }
 
-export async function getRun(db: Db, id: string): Promise<Run | undefined> {
+export async function getRun(h: DbHandle, id: string): Promise<Run | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  const [row] = await h.db.select().from(runs).where(eq(runs.id, id));
   return row;
 }
 
-export async function listRuns(db: Db, filter: { sourceId?: string; limit?: number; offset?: number } = {}): Promise<Run[]> {
-  return db
+export async function listRuns(h: DbHandle, filter: { sourceId?: string; limit?: number; offset?: number } = {}): Promise<Run[]> {
+  return h.db
     .select()
     .from(runs)
     .where(filter.sourceId ? eq(runs.sourceId, filter.sourceId) : undefined)
@@ -46,16 +46,16 @@ export async function listRuns(db: Db, filter: { sourceId?: string; limit?: numb
     .offset(filter.offset ?? 0);
 }
 
-export async function listLiveRuns(db: Db): Promise<Run[]> {
-  return db.select().from(runs).where(sql`${runs.status} in ('queued','running')`).orderBy(asc(runs.createdAt));
+export async function listLiveRuns(h: DbHandle): Promise<Run[]> {
+  return h.db.select().from(runs).where(sql`${runs.status} in ('queued','running')`).orderBy(asc(runs.createdAt));
 }
 
 /**
  * A fetcher takes the run: marks it running, counts the attempt and records its job id.
  * Returns undefined when the run is already final (a duplicate delivery of a finished job).
  */
-export async function claimRun(db: Db, runId: string, jobId: string): Promise<Run | undefined> {
-  const [row] = await db
+export async function claimRun(h: DbHandle, runId: string, jobId: string): Promise<Run | undefined> {
+  const [row] = await h.db
     .update(runs)
     .set({
       status: 'running',
@@ -87,8 +87,8 @@ export interface PageRecord {
  * transaction. For a 304 page, the identifiers the page held in the last successful run are
  * copied into a batch row (batch -1) so that its datasets count as seen.
  */
-export async function recordPage(db: Db, runId: string, sourceId: string, page: PageRecord): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function recordPage(h: DbHandle, runId: string, sourceId: string, page: PageRecord): Promise<void> {
+  await h.db.transaction(async (tx) => {
     await tx
       .insert(runPages)
       .values({ runId, ...page, etag: page.etag ?? null, lastModified: page.lastModified ?? null, nextUrl: page.nextUrl ?? null, bodyHash: page.bodyHash ?? null })
@@ -127,8 +127,8 @@ export async function recordPage(db: Db, runId: string, sourceId: string, page: 
 }
 
 /** Every page was fetched: the run is ready to be finalised once its batches are loaded. */
-export async function markFetchDone(db: Db, runId: string, details: Record<string, unknown> = {}): Promise<void> {
-  await db.execute(sql`
+export async function markFetchDone(h: DbHandle, runId: string, details: Record<string, unknown> = {}): Promise<void> {
+  await h.db.execute(sql`
     UPDATE runs SET fetch_done = true,
       pages_total = (SELECT count(*) FROM run_pages WHERE run_id = ${runId}),
       details = details || ${JSON.stringify(details)}::jsonb,
@@ -141,8 +141,8 @@ export async function markFetchDone(db: Db, runId: string, details: Record<strin
  * finalised with its counts once the batches already handed to the loader are in. `details`
  * is merged into the run's details (the fetcher puts the failed page's URL, status and body excerpt there).
  */
-export async function failRun(db: Db, runId: string, code: string, message: string, details: Record<string, unknown> = {}): Promise<void> {
-  await db.execute(sql`
+export async function failRun(h: DbHandle, runId: string, code: string, message: string, details: Record<string, unknown> = {}): Promise<void> {
+  await h.db.execute(sql`
     UPDATE runs SET fetch_done = true,
       -- A run cancelled meanwhile stays cancelled (with why), whatever its last page did.
       status = CASE WHEN status = 'cancelled' THEN status ELSE 'failed' END,
@@ -154,14 +154,14 @@ export async function failRun(db: Db, runId: string, code: string, message: stri
 }
 
 /** Page URLs this run already dealt with (the adapter's loop guard across a resume). */
-export async function visitedPages(db: Db, runId: string): Promise<string[]> {
-  const rows = await db.select({ url: runPages.url }).from(runPages).where(eq(runPages.runId, runId)).orderBy(asc(runPages.pageNo));
+export async function visitedPages(h: DbHandle, runId: string): Promise<string[]> {
+  const rows = await h.db.select({ url: runPages.url }).from(runPages).where(eq(runPages.runId, runId)).orderBy(asc(runPages.pageNo));
   return rows.map((r) => r.url);
 }
 
 /** True when fetching is done and every batch of every recorded page is loaded. */
-export async function isRunComplete(db: Db, runId: string): Promise<boolean> {
-  const res = await db.execute<{ complete: boolean }>(sql`
+export async function isRunComplete(h: DbHandle, runId: string): Promise<boolean> {
+  const res = await h.db.execute<{ complete: boolean }>(sql`
     SELECT r.fetch_done AND NOT EXISTS (
       SELECT 1 FROM run_pages p
       WHERE p.run_id = r.id AND NOT p.not_modified
@@ -175,8 +175,8 @@ export async function isRunComplete(db: Db, runId: string): Promise<boolean> {
  * Pages whose batches are not all loaded: after a Redis loss their load jobs are gone, so
  * the run must go back to the first of them.
  */
-export async function firstIncompletePage(db: Db, runId: string): Promise<{ pageNo: number; url: string } | undefined> {
-  const res = await db.execute<{ page_no: number; url: string }>(sql`
+export async function firstIncompletePage(h: DbHandle, runId: string): Promise<{ pageNo: number; url: string } | undefined> {
+  const res = await h.db.execute<{ page_no: number; url: string }>(sql`
     SELECT p.page_no, p.url FROM run_pages p
     WHERE p.run_id = ${runId} AND NOT p.not_modified
       AND p.batch_count > (SELECT count(*) FROM run_batches b WHERE b.run_id = p.run_id AND b.page_no = p.page_no AND b.batch_no >= 0)
@@ -191,8 +191,8 @@ export async function firstIncompletePage(db: Db, runId: string): Promise<{ page
  * both find the run orphaned; the row lock makes the second UPDATE re-read the heartbeat the
  * first just wrote, so exactly one of them gets true (and rewinds the run and queues a job).
  */
-export async function takeOrphanRun(db: Db, runId: string, graceMs: number): Promise<boolean> {
-  const res = await db.execute(sql`
+export async function takeOrphanRun(h: DbHandle, runId: string, graceMs: number): Promise<boolean> {
+  const res = await h.db.execute(sql`
     UPDATE runs SET heartbeat_at = now()
     WHERE id = ${runId} AND status IN ('queued', 'running')
       AND heartbeat_at < now() - ${graceMs} * interval '1 millisecond'
@@ -204,8 +204,8 @@ export async function takeOrphanRun(db: Db, runId: string, graceMs: number): Pro
  * Batches the fetcher handed to the loader for this run that are not loaded yet, in page and
  * batch order, at most `limit` (pages answered 304 have no batches of their own to load).
  */
-export async function unloadedBatches(db: Db, runId: string, limit = 50): Promise<Array<{ pageNo: number; batchNo: number }>> {
-  const res = await db.execute<{ page_no: number; batch_no: number }>(sql`
+export async function unloadedBatches(h: DbHandle, runId: string, limit = 50): Promise<Array<{ pageNo: number; batchNo: number }>> {
+  const res = await h.db.execute<{ page_no: number; batch_no: number }>(sql`
     SELECT p.page_no, g.batch_no FROM run_pages p, generate_series(0, p.batch_count - 1) AS g(batch_no)
     WHERE p.run_id = ${runId} AND NOT p.not_modified
       AND NOT EXISTS (SELECT 1 FROM run_batches b WHERE b.run_id = p.run_id AND b.page_no = p.page_no AND b.batch_no = g.batch_no)
@@ -214,25 +214,25 @@ export async function unloadedBatches(db: Db, runId: string, limit = 50): Promis
 }
 
 /** True when batch `batchNo` of page `pageNo` of the run is loaded. */
-export async function isBatchLoaded(db: Db, runId: string, pageNo: number, batchNo: number): Promise<boolean> {
-  const res = await db.execute(sql`SELECT 1 FROM run_batches WHERE run_id = ${runId} AND page_no = ${pageNo} AND batch_no = ${batchNo}`);
+export async function isBatchLoaded(h: DbHandle, runId: string, pageNo: number, batchNo: number): Promise<boolean> {
+  const res = await h.db.execute(sql`SELECT 1 FROM run_batches WHERE run_id = ${runId} AND page_no = ${pageNo} AND batch_no = ${batchNo}`);
   return res.rows.length > 0;
 }
 
 /** Moves a run's resume point back to `pageNo` (dropping that page and later ones from the checkpoint). */
-export async function rewindRun(db: Db, runId: string, pageNo: number, url: string): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function rewindRun(h: DbHandle, runId: string, pageNo: number, url: string): Promise<void> {
+  await h.db.transaction(async (tx) => {
     await tx.execute(sql`DELETE FROM run_pages WHERE run_id = ${runId} AND page_no >= ${pageNo}`);
     await tx.execute(sql`UPDATE runs SET next_page_no = ${pageNo}, next_url = ${url}, fetch_done = false, pages_total = NULL, heartbeat_at = now() WHERE id = ${runId}`);
   });
 }
 
-export async function touchRun(db: Db, runId: string, jobId?: string): Promise<void> {
-  await db.execute(sql`UPDATE runs SET heartbeat_at = now()${jobId ? sql`, job_id = ${jobId}` : sql``} WHERE id = ${runId}`);
+export async function touchRun(h: DbHandle, runId: string, jobId?: string): Promise<void> {
+  await h.db.execute(sql`UPDATE runs SET heartbeat_at = now()${jobId ? sql`, job_id = ${jobId}` : sql``} WHERE id = ${runId}`);
 }
 
-export async function listProblems(db: Db, runId: string, opts: { limit?: number; offset?: number } = {}) {
-  return db
+export async function listProblems(h: DbHandle, runId: string, opts: { limit?: number; offset?: number } = {}) {
+  return h.db
     .select({ severity: runProblems.severity, code: runProblems.code, message: runProblems.message, identifier: runProblems.identifier, field: runProblems.field, pageNo: runProblems.pageNo })
     .from(runProblems)
     .where(eq(runProblems.runId, runId))
@@ -241,14 +241,14 @@ export async function listProblems(db: Db, runId: string, opts: { limit?: number
     .offset(opts.offset ?? 0);
 }
 
-export async function countProblems(db: Db, runId: string): Promise<number> {
-  const res = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM run_problems WHERE run_id = ${runId}`);
+export async function countProblems(h: DbHandle, runId: string): Promise<number> {
+  const res = await h.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM run_problems WHERE run_id = ${runId}`);
   return res.rows[0]?.n ?? 0;
 }
 
 /** When the source's last complete run started (the "since" of an incremental harvest). */
-export async function lastCompleteRunStart(db: Db, sourceId: string): Promise<Date | undefined> {
-  const res = await db.execute<{ started_at: string | Date | null }>(sql`
+export async function lastCompleteRunStart(h: DbHandle, sourceId: string): Promise<Date | undefined> {
+  const res = await h.db.execute<{ started_at: string | Date | null }>(sql`
     SELECT started_at FROM runs
     WHERE source_id = ${sourceId} AND status IN ('succeeded', 'unchanged', 'needs_review') AND started_at IS NOT NULL
       AND coalesce(details->>'listing', '') <> 'partial'
@@ -262,8 +262,8 @@ export async function lastCompleteRunStart(db: Db, sourceId: string): Promise<Da
  * started after `since` (the last complete run's start; every such run when undefined): what a
  * CKAN source's `incremental.fullEveryRuns` counts towards its next full listing.
  */
-export async function partialRunsSince(db: Db, sourceId: string, since: Date | undefined): Promise<number> {
-  const res = await db.execute<{ n: number }>(sql`
+export async function partialRunsSince(h: DbHandle, sourceId: string, since: Date | undefined): Promise<number> {
+  const res = await h.db.execute<{ n: number }>(sql`
     SELECT count(*)::int AS n FROM runs
     WHERE source_id = ${sourceId} AND status IN ('succeeded', 'unchanged', 'needs_review')
       AND details->>'listing' = 'partial'
@@ -275,16 +275,16 @@ export async function partialRunsSince(db: Db, sourceId: string, since: Date | u
  * Marks a run's listing as partial (incremental, or cut short). Stored in PostgreSQL rather
  * than held in memory, so that it survives a resume: finalise then withdraws nothing.
  */
-export async function markRunPartial(db: Db, runId: string): Promise<void> {
-  await db.execute(sql`UPDATE runs SET details = details || '{"listing":"partial"}'::jsonb WHERE id = ${runId}`);
+export async function markRunPartial(h: DbHandle, runId: string): Promise<void> {
+  await h.db.execute(sql`UPDATE runs SET details = details || '{"listing":"partial"}'::jsonb WHERE id = ${runId}`);
 }
 
 /**
  * Ends a live run without harvesting (its source was deleted, disabled or rejected after the
  * run was queued). Nothing is withdrawn; batches already loaded stay.
  */
-export async function cancelRun(db: Db, runId: string, code: string, message: string): Promise<void> {
-  await db.execute(sql`
+export async function cancelRun(h: DbHandle, runId: string, code: string, message: string): Promise<void> {
+  await h.db.execute(sql`
     UPDATE runs SET status = 'cancelled', error_code = ${code}, error = ${message}, fetch_done = true,
       finished_at = now(), heartbeat_at = now()
     WHERE id = ${runId} AND status IN ('queued', 'running')`);
@@ -300,10 +300,10 @@ export type CancelOutcome = { outcome: 'cancelled'; run: Run } | { outcome: 'not
  * loader are in. Like a failed run it withdraws nothing and keeps its pages' validators out of
  * the next run's conditional requests. A run still queued (no fetcher yet) ends there.
  */
-export async function cancelRunningRun(db: Db, runId: string, by: string): Promise<CancelOutcome> {
+export async function cancelRunningRun(h: DbHandle, runId: string, by: string): Promise<CancelOutcome> {
   if (!isUuid(runId)) return { outcome: 'not_found' };
   const message = `cancelled by ${by}; nothing was withdrawn`;
-  const res = await db.execute<Record<string, unknown>>(sql`
+  const res = await h.db.execute<Record<string, unknown>>(sql`
     UPDATE runs SET status = 'cancelled', error_code = 'cancelled', error = ${message},
       details = details || jsonb_build_object('cancelled', jsonb_build_object('by', ${by}::text, 'at', now())),
       fetch_done = fetch_done OR status = 'queued',
@@ -311,7 +311,7 @@ export async function cancelRunningRun(db: Db, runId: string, by: string): Promi
       heartbeat_at = now()
     WHERE id = ${runId} AND status IN ('queued', 'running')
     RETURNING id`);
-  const run = await getRun(db, runId);
+  const run = await getRun(h, runId);
   if (!run) return { outcome: 'not_found' };
   return res.rows.length > 0 ? { outcome: 'cancelled', run } : { outcome: 'not_live', run };
 }
@@ -319,7 +319,7 @@ export async function cancelRunningRun(db: Db, runId: string, by: string): Promi
 /**
  * True when the run was cancelled while a fetcher held it (checked at each page boundary).
  */
-export async function isRunCancelled(db: Db, runId: string): Promise<boolean> {
-  const [row] = await db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+export async function isRunCancelled(h: DbHandle, runId: string): Promise<boolean> {
+  const [row] = await h.db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
   return row?.status === 'cancelled';
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 
 /** Days of run history the harvest health counts. */
 export const SCOREBOARD_RUN_DAYS = 90;
@@ -62,8 +62,8 @@ export type OpenFormatTest = (format: string | null | undefined, mediaType: stri
  * never by a request. `isOpenFormat` classifies the distributions' formats (the rules are
  * @hasad/quality's; @hasad/pipeline's `refreshOrganizationScoreboard` passes them).
  */
-export async function refreshOrganizationScoreboard(db: Db, organizationId: string, isOpenFormat: OpenFormatTest, at: Date = new Date()): Promise<void> {
-  const pool = db.$client;
+export async function refreshOrganizationScoreboard(h: DbHandle, organizationId: string, isOpenFormat: OpenFormatTest, at: Date = new Date()): Promise<void> {
+  const pool = h.pool;
   const [ds, links, runs, formats, previous] = await Promise.all([
     pool.query<{ datasets: number; u30: number; u90: number; u365: number; median_age: number | null; quality: number | null; scored: number }>(
       `SELECT count(*)::int AS datasets,
@@ -173,8 +173,8 @@ export async function refreshOrganizationScoreboard(db: Db, organizationId: stri
  * were; computed on an earlier day (UTC: the daily history row and the moving windows); or
  * older than `maxAgeMinutes` (the periodic full refresh). Oldest first.
  */
-export async function dueScoreboards(db: Db, maxAgeMinutes: number, at: Date = new Date()): Promise<string[]> {
-  const res = await db.$client.query<{ id: string }>(
+export async function dueScoreboards(h: DbHandle, maxAgeMinutes: number, at: Date = new Date()): Promise<string[]> {
+  const res = await h.pool.query<{ id: string }>(
     `SELECT o.id FROM organizations o LEFT JOIN organization_scoreboard b ON b.organization_id = o.id
      WHERE b.organization_id IS NULL
         OR b.computed_at < $1::timestamptz - make_interval(mins => $2::int)
@@ -188,9 +188,9 @@ export async function dueScoreboards(db: Db, maxAgeMinutes: number, at: Date = n
 }
 
 /** Refreshes every organisation whose figures are due (dueScoreboards), one after the other. Returns how many. */
-export async function refreshDueScoreboards(db: Db, maxAgeMinutes: number, isOpenFormat: OpenFormatTest, at?: Date): Promise<number> {
-  const due = await dueScoreboards(db, maxAgeMinutes, at);
-  for (const id of due) await refreshOrganizationScoreboard(db, id, isOpenFormat, at);
+export async function refreshDueScoreboards(h: DbHandle, maxAgeMinutes: number, isOpenFormat: OpenFormatTest, at?: Date): Promise<number> {
+  const due = await dueScoreboards(h, maxAgeMinutes, at);
+  for (const id of due) await refreshOrganizationScoreboard(h, id, isOpenFormat, at);
   return due.length;
 }
 
@@ -239,8 +239,8 @@ const SELECT = `SELECT o.slug, o.name, b.datasets, b.updated30, b.updated90, b.u
   FROM organizations o LEFT JOIN organization_scoreboard b ON b.organization_id = o.id`;
 
 /** One organisation's stored figures (one index probe); undefined for an unknown slug. */
-export async function getOrganizationScoreboardFigures(db: Db, slug: string): Promise<ScoreboardFigures | undefined> {
-  const res = await db.$client.query<Row>(`${SELECT} WHERE o.slug = $1`, [slug]);
+export async function getOrganizationScoreboardFigures(h: DbHandle, slug: string): Promise<ScoreboardFigures | undefined> {
+  const res = await h.pool.query<Row>(`${SELECT} WHERE o.slug = $1`, [slug]);
   return res.rows[0] ? entryOf(res.rows[0]) : undefined;
 }
 
@@ -248,9 +248,9 @@ export async function getOrganizationScoreboardFigures(db: Db, slug: string): Pr
  * Every organisation's stored figures, sorted by one of them (organisations without it, or not
  * computed yet, last whatever the order), then by slug. Reads one row per organisation.
  */
-export async function listScoreboardFigures(db: Db, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardFigures[]> {
+export async function listScoreboardFigures(h: DbHandle, opts: { sort?: ScoreboardSort; order?: 'asc' | 'desc' } = {}): Promise<ScoreboardFigures[]> {
   const sort = opts.sort ?? 'datasets';
   const order = opts.order ?? (sort === 'name' || sort === 'medianAge' || sort === 'brokenLinks' ? 'asc' : 'desc');
-  const res = await db.$client.query<Row>(`${SELECT} ORDER BY ${SORT_COLUMN[sort]} ${order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, o.slug`);
+  const res = await h.pool.query<Row>(`${SELECT} ORDER BY ${SORT_COLUMN[sort]} ${order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, o.slug`);
   return res.rows.map(entryOf);
 }

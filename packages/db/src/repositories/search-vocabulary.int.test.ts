@@ -34,8 +34,8 @@ async function words(): Promise<Record<string, number>> {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   h = createDb(testDb.url, { max: 2 });
-  org = (await createOrganization(h.db, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
-  source = (await createSource(h.db, { organizationId: org, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl' })).id;
+  org = (await createOrganization(h, { slug: 'hcp', name: 'Haut-Commissariat au Plan' })).id;
+  source = (await createSource(h, { organizationId: org, kind: 'dcat', url: 'https://data.hcp.ma/catalog.ttl' })).id;
   await addDataset('elec', {
     title: { fr: "Consommation d'électricité par région", ar: 'استهلاك الكهرباء حسب الجهة' },
     keywords: { fr: ['électricité', 'Énergie'], ar: ['الطاقة الكهربائية'] },
@@ -51,18 +51,18 @@ afterAll(async () => {
 
 describe('search vocabulary', () => {
   it('falls back to the datasets themselves while it is empty, even once computed from an empty catalogue', async () => {
-    expect(await searchVocabularyReady(h.db)).toBe(false);
+    expect(await searchVocabularyReady(h)).toBe(false);
     // As the scheduler does when it starts before the first harvest loaded anything.
     await h.pool.query(`UPDATE datasets SET status = 'withdrawn'`);
-    expect(await refreshSearchVocabulary(h.db)).toMatchObject({ refreshed: true, words: 0, keywords: 0 });
+    expect(await refreshSearchVocabulary(h)).toMatchObject({ refreshed: true, words: 0, keywords: 0 });
     await h.pool.query(`UPDATE datasets SET status = 'active', updated_at = now()`);
-    expect(await searchVocabularyReady(h.db)).toBe(false);
-    expect(await correctQuery(h.db, 'consomation')).toBeUndefined();
-    expect(await suggestKeywords(h.db, 'ener', 5)).toEqual([{ value: 'Énergie', count: 2 }]);
+    expect(await searchVocabularyReady(h)).toBe(false);
+    expect(await correctQuery(h, 'consomation')).toBeUndefined();
+    expect(await suggestKeywords(h, 'ener', 5)).toEqual([{ value: 'Énergie', count: 2 }]);
   });
 
   it('holds the active titles’ words folded as the search folds them, and the keywords with their counts', async () => {
-    expect(await refreshSearchVocabulary(h.db)).toMatchObject({ refreshed: true });
+    expect(await refreshSearchVocabulary(h)).toMatchObject({ refreshed: true });
     const w = await words();
     // French: accents and case folded; words of two letters and numbers left out.
     expect(w).toMatchObject({ consommation: 1, electricite: 1, region: 1, par: 1, indicateurs: 1, chomage: 1, recensement: 1, agricole: 1 });
@@ -82,9 +82,9 @@ describe('search vocabulary', () => {
   });
 
   it('is refreshed only when the catalogue changed; a withdrawn dataset’s words and keywords leave', async () => {
-    expect(await refreshSearchVocabularyIfChanged(h.db)).toBeUndefined();
+    expect(await refreshSearchVocabularyIfChanged(h)).toBeUndefined();
     await h.pool.query(`UPDATE datasets SET status = 'withdrawn', updated_at = now() WHERE id = $1`, [ids['old']]);
-    expect(await refreshSearchVocabularyIfChanged(h.db)).toMatchObject({ refreshed: true });
+    expect(await refreshSearchVocabularyIfChanged(h)).toMatchObject({ refreshed: true });
     const w = await words();
     expect(w['recensement']).toBeUndefined();
     expect(w['consommation']).toBe(1);
@@ -93,27 +93,27 @@ describe('search vocabulary', () => {
   });
 
   it('corrects a misspelt French or Arabic word to the most similar title word, and the search finds the dataset', async () => {
-    expect(await correctQuery(h.db, 'consomation électricte')).toEqual({ q: 'consommation electricite', changed: true });
-    expect(await correctQuery(h.db, 'consommation')).toEqual({ q: 'consommation', changed: false });
+    expect(await correctQuery(h, 'consomation électricte')).toEqual({ q: 'consommation electricite', changed: true });
+    expect(await correctQuery(h, 'consommation')).toEqual({ q: 'consommation', changed: false });
     // والبطلة (a letter dropped, with the conjunction and article) → بطاله, as the search folds البطالة.
-    const ar = await correctQuery(h.db, 'والبطلة');
+    const ar = await correctQuery(h, 'والبطلة');
     expect(ar).toEqual({ q: 'بطاله', changed: true });
-    expect((await searchDatasets(h.db, { q: ar!.q })).items.map((d) => d.id)).toEqual([ids['emploi']]);
-    const fr = await correctQuery(h.db, 'chomge');
-    expect((await searchDatasets(h.db, { q: fr!.q })).items.map((d) => d.id)).toEqual([ids['emploi']]);
+    expect((await searchDatasets(h, { q: ar!.q })).items.map((d) => d.id)).toEqual([ids['emploi']]);
+    const fr = await correctQuery(h, 'chomge');
+    expect((await searchDatasets(h, { q: fr!.q })).items.map((d) => d.id)).toEqual([ids['emploi']]);
     // Nothing alike: kept as typed, nothing corrected.
-    expect(await correctQuery(h.db, 'zzzqqqxx')).toEqual({ q: 'zzzqqqxx', changed: false });
+    expect(await correctQuery(h, 'zzzqqqxx')).toEqual({ q: 'zzzqqqxx', changed: false });
   });
 
   it('suggests keywords by folded prefix, of any word of the keyword, most used first, and bounded dataset matches', async () => {
-    expect(await suggestKeywords(h.db, 'ENER', 5)).toEqual([{ value: 'Énergie', count: 2 }]);
-    expect(await suggestKeywords(h.db, 'elec', 5)).toEqual([{ value: 'électricité', count: 1 }]);
+    expect(await suggestKeywords(h, 'ENER', 5)).toEqual([{ value: 'Énergie', count: 2 }]);
+    expect(await suggestKeywords(h, 'elec', 5)).toEqual([{ value: 'électricité', count: 1 }]);
     // A later word of the keyword, Arabic folded (الكهرب → كهرب).
-    expect(await suggestKeywords(h.db, 'الكهرب', 5)).toEqual([{ value: 'الطاقة الكهربائية', count: 1 }]);
-    expect(await suggestKeywords(h.db, 'agri', 5)).toEqual([]);
-    expect((await suggestDatasets(h.db, 'consom', 5)).map((d) => d.id)).toEqual([ids['elec']]);
+    expect(await suggestKeywords(h, 'الكهرب', 5)).toEqual([{ value: 'الطاقة الكهربائية', count: 1 }]);
+    expect(await suggestKeywords(h, 'agri', 5)).toEqual([]);
+    expect((await suggestDatasets(h, 'consom', 5)).map((d) => d.id)).toEqual([ids['elec']]);
     // Keyword matches too (Énergie), ranked as the search ranks.
-    expect((await suggestDatasets(h.db, 'ener', 5)).map((d) => d.id).sort()).toEqual([ids['elec'], ids['emploi']].sort());
-    expect((await suggestDatasets(h.db, 'البط', 5)).map((d) => d.id)).toEqual([ids['emploi']]);
+    expect((await suggestDatasets(h, 'ener', 5)).map((d) => d.id).sort()).toEqual([ids['elec'], ids['emploi']].sort());
+    expect((await suggestDatasets(h, 'البط', 5)).map((d) => d.id)).toEqual([ids['emploi']]);
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import type { Db, DbHandle } from '../client.ts';
 import { catalogueVersion } from './datasets.repository.ts';
 
 /**
@@ -31,9 +31,9 @@ export interface VocabularyRefresh {
  * characters or more and not only digits (what a user may misspell); counts are of datasets.
  * About 5 s at 200,000 datasets (4.7–6.3 s measured; docs/benchmarks.md).
  */
-export async function refreshSearchVocabulary(db: Db, catalogue?: string): Promise<VocabularyRefresh> {
-  const version = catalogue ?? (await catalogueVersion(db)).data;
-  return db.transaction(async (tx) => {
+export async function refreshSearchVocabulary(h: DbHandle, catalogue?: string): Promise<VocabularyRefresh> {
+  const version = catalogue ?? (await catalogueVersion(h)).data;
+  return h.db.transaction(async (tx) => {
     const lock = await tx.execute<{ ok: boolean }>(sql`SELECT pg_try_advisory_xact_lock(${REFRESH_LOCK}) AS ok`);
     if (!lock.rows[0]?.ok) return { refreshed: false, words: 0, keywords: 0 };
     await tx.execute(sql`SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)`);
@@ -72,14 +72,14 @@ export async function refreshSearchVocabulary(db: Db, catalogue?: string): Promi
  * dataset writes, change-feed rows, sources or organisations created, changed or deleted).
  * Returns the refresh, or undefined when nothing changed.
  */
-export async function refreshSearchVocabularyIfChanged(db: Db, opts: { minIntervalMs?: number } = {}): Promise<VocabularyRefresh | undefined> {
-  const { data } = await catalogueVersion(db);
+export async function refreshSearchVocabularyIfChanged(h: DbHandle, opts: { minIntervalMs?: number } = {}): Promise<VocabularyRefresh | undefined> {
+  const { data } = await catalogueVersion(h);
   // `recent`: computed (by any scheduler) less than minIntervalMs ago, so a change waits.
-  const state = await db.execute<{ catalogue: string; recent: boolean }>(sql`
+  const state = await h.db.execute<{ catalogue: string; recent: boolean }>(sql`
     SELECT catalogue, refreshed_at > pg_catalog.clock_timestamp() - pg_catalog.make_interval(secs => ${(opts.minIntervalMs ?? 0) / 1000}) AS recent
     FROM search_vocabulary_state WHERE id = 1`);
   if (state.rows[0]?.catalogue === data || state.rows[0]?.recent) return undefined;
-  return refreshSearchVocabulary(db, data);
+  return refreshSearchVocabulary(h, data);
 }
 
 /** Databases whose vocabulary was seen holding words: one look per pool suffices (it empties again only when no dataset is active). */
@@ -90,10 +90,10 @@ const ready = new WeakMap<Db, true>();
  * datasets themselves: before the first refresh, and after a first refresh that found no
  * dataset (the scheduler starts before the first harvest has loaded anything).
  */
-export async function searchVocabularyReady(db: Db): Promise<boolean> {
-  if (ready.has(db)) return true;
-  const res = await db.execute<{ ok: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM search_words) OR EXISTS (SELECT 1 FROM search_keywords) AS ok`);
-  if (res.rows[0]?.ok) ready.set(db, true);
+export async function searchVocabularyReady(h: DbHandle): Promise<boolean> {
+  if (ready.has(h.db)) return true;
+  const res = await h.db.execute<{ ok: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM search_words) OR EXISTS (SELECT 1 FROM search_keywords) AS ok`);
+  if (res.rows[0]?.ok) ready.set(h.db, true);
   return res.rows[0]?.ok === true;
 }
 
@@ -107,11 +107,11 @@ const CORRECTION_THRESHOLD = 0.3;
  * Words with nothing alike are kept as typed. Returns undefined when the vocabulary is empty
  * (searchVocabularyReady), and `q`'s words unchanged when nothing was corrected (`changed` false).
  */
-export async function correctQuery(db: Db, q: string): Promise<{ q: string; changed: boolean } | undefined> {
-  if (!(await searchVocabularyReady(db))) return undefined;
+export async function correctQuery(h: DbHandle, q: string): Promise<{ q: string; changed: boolean } | undefined> {
+  if (!(await searchVocabularyReady(h))) return undefined;
   const words = (q.normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
   if (words.length === 0) return { q, changed: false };
-  const res = await db.transaction(async (tx) => {
+  const res = await h.db.transaction(async (tx) => {
     await tx.execute(sql`SELECT set_config('pg_trgm.similarity_threshold', ${String(CORRECTION_THRESHOLD)}, true)`);
     return tx.execute<{ i: number; typed: string; word: string | null }>(sql`
       SELECT t.i::int AS i, t.f AS typed,

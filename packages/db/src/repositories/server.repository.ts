@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { ConfigError } from '@hasad/core';
+import type { DbHandle } from '../client.ts';
 
 /**
  * True when the PostgreSQL server at `url` accepts a connection and answers a query within
@@ -21,8 +22,8 @@ export async function ping(url: string): Promise<boolean> {
 }
 
 /** Runs a trivial query on the pool: resolves when PostgreSQL answers, rejects with the driver's error otherwise (readiness probes). */
-export async function pingPool(pool: pg.Pool): Promise<void> {
-  await pool.query('SELECT 1');
+export async function pingPool(h: DbHandle): Promise<void> {
+  await h.pool.query('SELECT 1');
 }
 
 /** Database names {@link ensureDatabase} creates: an unquoted identifier, so the name needs no quoting anywhere else. */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { inflateDescription, type SourceDescription, type SourceDescriptionFormat } from '@hasad/core';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 
 /**
  * The source's own description of each dataset (CanonicalDataset.sourceDescription), kept in
@@ -8,10 +8,10 @@ import type { Db } from '../client.ts';
  */
 
 /** The kept descriptions of these datasets, by dataset id; datasets without one are absent. */
-export async function sourceDescriptionsOf(db: Db, ids: readonly string[]): Promise<Map<string, SourceDescription>> {
+export async function sourceDescriptionsOf(h: DbHandle, ids: readonly string[]): Promise<Map<string, SourceDescription>> {
   const out = new Map<string, SourceDescription>();
   if (ids.length === 0) return out;
-  const res = await db.execute<{ id: string; format: string; body: string | null; deflated: Buffer | null }>(
+  const res = await h.db.execute<{ id: string; format: string; body: string | null; deflated: Buffer | null }>(
     sql`SELECT id, source_format AS format, source_description AS body, source_description_deflated AS deflated FROM datasets
         WHERE id = ANY(${sql.param([...ids])}::uuid[]) AND (source_description_deflated IS NOT NULL OR source_description IS NOT NULL)`,
   );
@@ -26,10 +26,10 @@ export async function sourceDescriptionsOf(db: Db, ids: readonly string[]): Prom
  * source, or the same source under another identifier). The earliest created record (then the
  * smallest id) keeps the IRI in exports; the others are exported under Hasad's own IRI.
  */
-export async function iriClaimedEarlier(db: Db, ids: readonly string[]): Promise<Set<string>> {
+export async function iriClaimedEarlier(h: DbHandle, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   // One probe of datasets_uri_idx per dataset of the page.
-  const res = await db.execute<{ id: string }>(
+  const res = await h.db.execute<{ id: string }>(
     sql`SELECT d.id FROM datasets d
         WHERE d.id = ANY(${sql.param([...ids])}::uuid[]) AND d.uri IS NOT NULL
           AND EXISTS (SELECT 1 FROM datasets o WHERE o.uri = d.uri AND o.status = 'active' AND o.id <> d.id
@@ -45,16 +45,16 @@ export interface IriClash {
 }
 
 /** How many dataset IRIs more than one active record claims (the `/metrics` gauge). */
-export async function countIriClashes(db: Db): Promise<number> {
-  const res = await db.execute<{ n: number }>(
+export async function countIriClashes(h: DbHandle): Promise<number> {
+  const res = await h.db.execute<{ n: number }>(
     sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM datasets WHERE status = 'active' AND uri IS NOT NULL GROUP BY uri HAVING count(*) > 1) c`,
   );
   return res.rows[0]?.n ?? 0;
 }
 
 /** The clashing IRIs, most claimed first, then by IRI (the dashboard's list). */
-export async function listIriClashes(db: Db, limit = 50): Promise<IriClash[]> {
-  const res = await db.execute<{ uri: string; records: IriClash['records'] }>(
+export async function listIriClashes(h: DbHandle, limit = 50): Promise<IriClash[]> {
+  const res = await h.db.execute<{ uri: string; records: IriClash['records'] }>(
     sql`WITH c AS (
           SELECT uri, count(*) AS n FROM datasets WHERE status = 'active' AND uri IS NOT NULL
           GROUP BY uri HAVING count(*) > 1 ORDER BY count(*) DESC, uri LIMIT ${limit}

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import pg from 'pg';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { sourcePages, sources } from '../schema/index.ts';
 
 export type Source = typeof sources.$inferSelect;
@@ -9,15 +9,15 @@ export type NewSource = typeof sources.$inferInsert;
 /** Channel on which source changes are announced, so the scheduler reconciles at once. */
 export const SOURCES_CHANNEL = 'hasad_sources';
 
-export async function createSource(db: Db, input: NewSource): Promise<Source> {
-  const [row] = await db.insert(sources).values(input).returning();
-  await notifySourcesChanged(db, row!.id);
+export async function createSource(h: DbHandle, input: NewSource): Promise<Source> {
+  const [row] = await h.db.insert(sources).values(input).returning();
+  await notifySourcesChanged(h, row!.id);
   return row!;
 }
 
-export async function getSource(db: Db, id: string): Promise<Source | undefined> {
+export async function getSource(h: DbHandle, id: string): Promise<Source | undefined> {
   if (!isUuid(id)) return undefined;
-  const [row] = await db.select().from(sources).where(eq(sources.id, id));
+  const [row] = await h.db.select().from(sources).where(eq(sources.id, id));
   return row;
 }
 
@@ -28,24 +28,24 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
  * Sources, oldest first. Sources deleted through the API are left out unless `includeDeleted`;
  * `approvedOnly` keeps the ones an operator (or the organisation's trust) approved.
  */
-export async function listSources(db: Db, filter: { enabledOnly?: boolean; approvedOnly?: boolean; includeDeleted?: boolean; organizationId?: string } = {}): Promise<Source[]> {
+export async function listSources(h: DbHandle, filter: { enabledOnly?: boolean; approvedOnly?: boolean; includeDeleted?: boolean; organizationId?: string } = {}): Promise<Source[]> {
   const conds = [];
   if (!filter.includeDeleted) conds.push(isNull(sources.deletedAt));
   if (filter.enabledOnly) conds.push(eq(sources.enabled, true));
   if (filter.approvedOnly) conds.push(eq(sources.approvalStatus, 'approved'));
   if (filter.organizationId) conds.push(eq(sources.organizationId, filter.organizationId));
-  return db.select().from(sources).where(conds.length ? and(...conds) : undefined).orderBy(asc(sources.createdAt));
+  return h.db.select().from(sources).where(conds.length ? and(...conds) : undefined).orderBy(asc(sources.createdAt));
 }
 
 export async function updateSource(
-  db: Db,
+  h: DbHandle,
   id: string,
   patch: Partial<
     Pick<Source, 'url' | 'kind' | 'title' | 'config' | 'schedule' | 'timezone' | 'enabled' | 'withdrawThreshold' | 'approvalStatus' | 'reviewedBy' | 'reviewedAt' | 'reviewComment' | 'deletedAt'>
   >,
 ): Promise<Source | undefined> {
-  const [row] = await db.update(sources).set({ ...patch, updatedAt: new Date() }).where(eq(sources.id, id)).returning();
-  if (row) await notifySourcesChanged(db, id);
+  const [row] = await h.db.update(sources).set({ ...patch, updatedAt: new Date() }).where(eq(sources.id, id)).returning();
+  if (row) await notifySourcesChanged(h, id);
   return row;
 }
 
@@ -91,7 +91,7 @@ export interface SourceWithLastRun extends SourceListed {
  * `redactConfig` only. Sources deleted through the API are left out; `id` picks one source,
  * `organizationId` restricts to one organisation.
  */
-export async function listSourcesWithLastRun(pool: pg.Pool, filter: { id?: string; organizationId?: string | null } = {}): Promise<SourceWithLastRun[]> {
+export async function listSourcesWithLastRun(h: DbHandle, filter: { id?: string; organizationId?: string | null } = {}): Promise<SourceWithLastRun[]> {
   const conds = ['s.deleted_at IS NULL'];
   const values: unknown[] = [];
   if (filter.id !== undefined) {
@@ -102,7 +102,7 @@ export async function listSourcesWithLastRun(pool: pg.Pool, filter: { id?: strin
     values.push(filter.organizationId);
     conds.push(`s.organization_id = $${values.length}`);
   }
-  const res = await pool.query<SourceWithLastRun>(
+  const res = await h.pool.query<SourceWithLastRun>(
     `SELECT s.id, o.slug AS organization, s.kind, s.url, s.title, s.schedule, s.timezone, s.enabled,
        s.approval_status AS "approvalStatus", s.reviewed_by AS "reviewedBy", s.reviewed_at AS "reviewedAt", s.review_comment AS "reviewComment",
        s.config, s.created_at AS "createdAt", s.updated_at AS "updatedAt",
@@ -124,20 +124,20 @@ export async function listSourcesWithLastRun(pool: pg.Pool, filter: { id?: strin
  * fetched. Structurally the `PageValidators` of @hasad/sources, which this package cannot import.
  */
 export async function pageValidators(
-  db: Db,
+  h: DbHandle,
   sourceId: string,
   url: string,
 ): Promise<{ etag: string | null; lastModified: string | null; nextUrl: string | null; bodyHash: string | null } | undefined> {
   const sp = sourcePages;
-  const [row] = await db
+  const [row] = await h.db
     .select({ etag: sp.etag, lastModified: sp.lastModified, nextUrl: sp.nextUrl, bodyHash: sp.bodyHash })
     .from(sp)
     .where(and(eq(sp.sourceId, sourceId), eq(sp.url, url)));
   return row;
 }
 
-export async function notifySourcesChanged(db: Db, sourceId: string): Promise<void> {
-  await db.execute(sql`SELECT pg_notify(${SOURCES_CHANNEL}, ${sourceId})`);
+export async function notifySourcesChanged(h: DbHandle, sourceId: string): Promise<void> {
+  await h.db.execute(sql`SELECT pg_notify(${SOURCES_CHANNEL}, ${sourceId})`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { ConfigError } from '@hasad/core';
-import type { Db } from '../client.ts';
+import type { DbHandle } from '../client.ts';
 import { apiTokens, organizations, type TokenRole } from '../schema/index.ts';
 import { isUuid } from './sources.repository.ts';
 
@@ -54,13 +54,13 @@ export function generateToken(): string {
  * which is not stored anywhere and cannot be shown again.
  */
 export async function createApiToken(
-  db: Db,
+  h: DbHandle,
   owner: { role: 'organization'; organizationId: string } | { role: 'operator'; operatorName: string },
   opts: { expiresAt?: Date | null } = {},
 ): Promise<{ token: string; info: TokenInfo }> {
   if (owner.role === 'operator' && !owner.operatorName.trim()) throw new ConfigError('operator name must not be empty');
   const token = generateToken();
-  const [row] = await db
+  const [row] = await h.db
     .insert(apiTokens)
     .values({
       role: owner.role,
@@ -71,7 +71,7 @@ export async function createApiToken(
       expiresAt: opts.expiresAt ?? null,
     })
     .returning();
-  const info = (await listApiTokens(db, { id: row!.id }))[0]!;
+  const info = (await listApiTokens(h, { id: row!.id }))[0]!;
   return { token, info };
 }
 
@@ -80,9 +80,9 @@ export async function createApiToken(
  * on the hash, never character by character on the secret). Revoked and expired tokens are
  * returned too, so the caller can say why they are refused.
  */
-export async function findTokenPrincipal(db: Db, token: string): Promise<TokenPrincipal | undefined> {
+export async function findTokenPrincipal(h: DbHandle, token: string): Promise<TokenPrincipal | undefined> {
   if (!TOKEN_PATTERN.test(token)) return undefined;
-  const [row] = await db
+  const [row] = await h.db
     .select({
       tokenId: apiTokens.id,
       role: apiTokens.role,
@@ -104,29 +104,29 @@ export async function findTokenPrincipal(db: Db, token: string): Promise<TokenPr
  * Moves `last_used_at` to now unless it moved less than `minIntervalMs` ago: several API
  * processes may call this on every request, and only about one write per token and interval results.
  */
-export async function touchApiToken(db: Db, id: string, minIntervalMs = 60_000): Promise<void> {
-  await db
+export async function touchApiToken(h: DbHandle, id: string, minIntervalMs = 60_000): Promise<void> {
+  await h.db
     .update(apiTokens)
     .set({ lastUsedAt: sql`now()` })
     .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - make_interval(secs => ${minIntervalMs / 1000})`))));
 }
 
 /** Revokes a token (idempotent: the first revocation time is kept). Returns undefined for an unknown id. */
-export async function revokeApiToken(db: Db, id: string): Promise<TokenInfo | undefined> {
+export async function revokeApiToken(h: DbHandle, id: string): Promise<TokenInfo | undefined> {
   if (!isUuid(id)) return undefined;
-  await db
+  await h.db
     .update(apiTokens)
     .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
     .where(eq(apiTokens.id, id));
-  return (await listApiTokens(db, { id }))[0];
+  return (await listApiTokens(h, { id }))[0];
 }
 
 /** Tokens, newest first, optionally of one organisation; never the token or its hash. */
-export async function listApiTokens(db: Db, filter: { organizationId?: string; id?: string } = {}): Promise<TokenInfo[]> {
+export async function listApiTokens(h: DbHandle, filter: { organizationId?: string; id?: string } = {}): Promise<TokenInfo[]> {
   const conds = [];
   if (filter.organizationId) conds.push(eq(apiTokens.organizationId, filter.organizationId));
   if (filter.id) conds.push(eq(apiTokens.id, filter.id));
-  const rows = await db
+  const rows = await h.db
     .select({
       id: apiTokens.id,
       role: apiTokens.role,

@@ -12,7 +12,7 @@ let operatorToken: string;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  seed = await seedCatalogue(h.pool, 0);
+  seed = await seedCatalogue(h.db, 0);
   operatorToken = (await createApiToken(h.deps.db, { role: 'operator', operatorName: 'Salma Idrissi' })).token;
 });
 

@@ -12,7 +12,7 @@ let orgToken: string;
 
 beforeAll(async () => {
   h = await startApiHarness();
-  seed = await seedCatalogue(h.pool, 0);
+  seed = await seedCatalogue(h.db, 0);
   const op = await createApiToken(h.deps.db, { role: 'operator', operatorName: 'Salma Idrissi' });
   operatorToken = op.token;
   operatorTokenId = op.info.id;

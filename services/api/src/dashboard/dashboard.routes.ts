@@ -238,7 +238,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
       const v = req.query[k];
       if (typeof v === 'string' && v.trim() !== '') q[k] = v.trim().slice(0, 200);
     }
-    const [rows, filters, nextRuns] = await Promise.all([listDashboardSources(deps.pool, q), dashboardFilterValues(deps.pool), nextRunTimes(deps)]);
+    const [rows, filters, nextRuns] = await Promise.all([listDashboardSources(deps.db, q), dashboardFilterValues(deps.db), nextRunTimes(deps)]);
     return sendHtml(reply, page({ lang: ctx.lang, title: t(ctx.lang, 'sources.title'), ctx, body: sourcesView(ctx.lang, rows, filters, q, nextRuns) }));
   });
 
@@ -249,16 +249,16 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
 
   const renderSource = async (req: FastifyRequest, reply: FastifyReply, id: string, status = 200, error?: string) => {
     const ctx = ctxOf(req);
-    const [source] = isUuid(id) ? await listDashboardSources(deps.pool, { id }) : [];
+    const [source] = isUuid(id) ? await listDashboardSources(deps.db, { id }) : [];
     const stored = source ? await getSource(deps.db, id) : undefined;
     if (!source || !stored) return notFoundPage(req, reply);
     const [history, latest, nextRuns, quality] = await Promise.all([
-      listRunHistory(deps.pool, id, 30),
-      latestRunWithProblems(deps.pool, id),
+      listRunHistory(deps.db, id, 30),
+      latestRunWithProblems(deps.db, id),
       nextRunTimes(deps),
       getSourceQuality(deps.db, id),
     ]);
-    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.pool, latest.id) } : undefined;
+    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.db, latest.id) } : undefined;
     const last = history[0];
     const review = last?.status === 'needs_review' ? await getRunWithOwner(deps.db, last.id) : undefined;
     const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
@@ -360,7 +360,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
       try {
         if (action === 'cancel' && (found.run.status === 'queued' || found.run.status === 'running')) {
           // A live run: stopped at its fetcher's next page boundary, withdrawing nothing (as the API and CLI do).
-          const res = await cancelHarvestRun({ db: deps.db, pool: deps.pool, queues: deps.queues }, found.run.id, `operator ${req.principal?.operatorName ?? 'dashboard'}`);
+          const res = await cancelHarvestRun(deps, found.run.id, `operator ${req.principal?.operatorName ?? 'dashboard'}`);
           if (res.outcome === 'cancelled') {
             req.log.info({ runId: found.run.id, tokenId: req.principal?.tokenId, operator: req.principal?.operatorName }, 'dashboard: run cancelled');
             return reply.redirect(`${D}/runs/${found.run.id}?done=cancelRun`, 303);
@@ -368,8 +368,8 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
         }
         const target =
           action === 'confirm'
-            ? `${D}/runs/${found.run.id}?done=confirm&n=${(await confirmWithdrawals(deps.pool, found.run.id)).withdrawn}`
-            : (await cancelWithdrawals(deps.pool, found.run.id), `${D}/runs/${found.run.id}?done=cancel`);
+            ? `${D}/runs/${found.run.id}?done=confirm&n=${(await confirmWithdrawals(deps.db, found.run.id)).withdrawn}`
+            : (await cancelWithdrawals(deps.db, found.run.id), `${D}/runs/${found.run.id}?done=cancel`);
         req.log.info({ runId: found.run.id, action, tokenId: req.principal?.tokenId, operator: req.principal?.operatorName }, `dashboard: withdrawals ${action}`);
         return reply.redirect(target, 303);
       } catch (err) {
@@ -388,11 +388,11 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
     const [source, progress, timeline, total, items] = await Promise.all([
       getSource(deps.db, run.sourceId),
       runSnapshot(deps, id),
-      getRunTimeline(deps.pool, id, TIMELINE_LIMIT),
+      getRunTimeline(deps.db, id, TIMELINE_LIMIT),
       countProblems(deps.db, id),
       listProblems(deps.db, id, { limit: PROBLEMS_PER_PAGE, offset }),
     ]);
-    const pending = run.status === 'needs_review' ? await listPendingWithdrawals(deps.pool, id, { limit: PENDING_SHOWN, offset: 0 }) : undefined;
+    const pending = run.status === 'needs_review' ? await listPendingWithdrawals(deps.db, id, { limit: PENDING_SHOWN, offset: 0 }) : undefined;
     const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
     const final = progress?.final ?? true;
     return sendHtml(
@@ -427,13 +427,12 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
     const found = isUuid(req.params.id) ? await getRunWithOwner(deps.db, req.params.id) : undefined;
     if (!found) return notFoundPage(req, reply);
     const cell = (v: string | number | null) => `"${neutraliseCsvCell(v === null ? '' : String(v)).replaceAll('"', '""')}"`;
-    const pool = deps.pool;
     const runId = found.run.id;
     // Streamed, 5 000 rows a query: a run with a million problems does not sit in memory.
     async function* csv() {
       // A BOM so spreadsheet programs read the file as UTF-8 (French and Arabic intact).
       yield '\uFEFFpage,batch,severity,code,field,identifier,message\r\n';
-      for await (const p of iterateRunProblems(pool, runId)) yield `${[p.pageNo, p.batchNo, p.severity, p.code, p.field, p.identifier, p.message].map(cell).join(',')}\r\n`;
+      for await (const p of iterateRunProblems(deps.db, runId)) yield `${[p.pageNo, p.batchNo, p.severity, p.code, p.field, p.identifier, p.message].map(cell).join(',')}\r\n`;
     }
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

@@ -69,12 +69,12 @@ export async function computeSnapshot(deps: ApiDeps): Promise<LiveSnapshot & { f
   const now = Date.now();
   const [queueList, rates, outcomes, live, failing, review, pending] = await Promise.all([
     Promise.all(QUEUE_NAMES.map(async (name) => [name, await queueCounts(deps, name)] as const)),
-    pipelineRates(deps.pool),
-    countRunsByStatusSince(deps.pool, new Date(now - 24 * 3600_000)),
-    listLiveRunProgress(deps.pool),
-    listFailingSources(deps.pool, FAILING_AFTER),
-    listRunsNeedingReview(deps.pool),
-    listSourcesPendingApproval(deps.pool),
+    pipelineRates(deps.db),
+    countRunsByStatusSince(deps.db, new Date(now - 24 * 3600_000)),
+    listLiveRunProgress(deps.db),
+    listFailingSources(deps.db, FAILING_AFTER),
+    listRunsNeedingReview(deps.db),
+    listSourcesPendingApproval(deps.db),
   ]);
   return {
     at: new Date(now).toISOString(),
@@ -116,7 +116,7 @@ export class SnapshotCache {
 
 /** One run's progress with its final counts, for the run page (which follows the run to its end). */
 export async function runSnapshot(deps: ApiDeps, runId: string): Promise<(ProgressView & { final: boolean }) | undefined> {
-  const r = await getRunProgress(deps.pool, runId);
+  const r = await getRunProgress(deps.db, runId);
   if (!r) return undefined;
   return { ...toProgressView(r), final: !['queued', 'running'].includes(r.status) };
 }

@@ -109,7 +109,7 @@ export async function loadSession(
   if (!sid) return undefined;
   const stored = await store.get(sid);
   if (!stored || !isUuid(stored.tokenId)) return undefined;
-  const principal = await findTokenPrincipalById(deps.pool, stored.tokenId);
+  const principal = await findTokenPrincipalById(deps.db, stored.tokenId);
   if (!principal || !tokenUsable(principal, Date.now(), opts.role)) {
     await store.destroy(sid);
     return undefined;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DataFactory, type Quad } from 'n3';
 import { redactUrl } from '@hasad/core';
-import { dataServicesOfSources, iriClaimedEarlier, recordsNamedBy, sourceDescriptionsOf, type Db, type DatasetRow, type LinkedRecord } from '@hasad/db';
+import { dataServicesOfSources, iriClaimedEarlier, recordsNamedBy, sourceDescriptionsOf, type DatasetRow, type DbHandle, type LinkedRecord } from '@hasad/db';
 import { datasetIri, datasetQuads, type ExportDataset, type ServedBy } from './dcat-graph.ts';
 import { originalIdentifierQuads, uniqueQuads, withKeptDescription } from './kept-description.ts';
 import { RDF_MEDIA_TYPES, type RdfFormat } from './rdf-serialize.ts';
@@ -63,7 +63,7 @@ const servedRefs = (svc: Record<string, unknown>): string[] => (Array.isArray(sv
  * services of its source that name it. Resolved records go out under the IRI they are exported
  * under (Hasad's when an earlier record claims theirs).
  */
-async function serviceLinks(db: Db, rows: readonly DatasetRow[], base: string): Promise<{ serves: Map<string, string[]>; servedBy: Map<string, ServedBy[]> }> {
+async function serviceLinks(h: DbHandle, rows: readonly DatasetRow[], base: string): Promise<{ serves: Map<string, string[]>; servedBy: Map<string, ServedBy[]> }> {
   const serves = new Map<string, string[]>();
   const servedBy = new Map<string, ServedBy[]>();
   const services = rows.filter((r) => r.record.dataService !== null && typeof r.record.dataService === 'object');
@@ -72,10 +72,10 @@ async function serviceLinks(db: Db, rows: readonly DatasetRow[], base: string): 
   const resolved = new Map<string, LinkedRecord[]>();
   for (const sourceId of new Set(services.map((r) => r.sourceId))) {
     const keys = services.filter((r) => r.sourceId === sourceId).flatMap((r) => servedRefs(r.record.dataService as Record<string, unknown>).flatMap(referenceKeys));
-    resolved.set(sourceId, await recordsNamedBy(db, sourceId, keys));
+    resolved.set(sourceId, await recordsNamedBy(h, sourceId, keys));
   }
   const found = [...resolved.values()].flat();
-  const claimed = await iriClaimedEarlier(db, [...new Set(found.map((r) => r.id))]);
+  const claimed = await iriClaimedEarlier(h, [...new Set(found.map((r) => r.id))]);
   const iriOf = (r: { id: string; uri: string | null }) => datasetIri(claimed.has(r.id) ? { id: r.id, uri: null } : r, base);
   for (const row of services) {
     const candidates = resolved.get(row.sourceId) ?? [];
@@ -89,9 +89,9 @@ async function serviceLinks(db: Db, rows: readonly DatasetRow[], base: string): 
     serves.set(row.id, [...out].sort());
   }
   // Datasets on this page: the services of their source that name them.
-  const all = await dataServicesOfSources(db, datasets.map((r) => r.sourceId));
+  const all = await dataServicesOfSources(h, datasets.map((r) => r.sourceId));
   if (all.length > 0) {
-    const serviceClaimed = await iriClaimedEarlier(db, all.map((s) => s.id));
+    const serviceClaimed = await iriClaimedEarlier(h, all.map((s) => s.id));
     for (const row of datasets) {
       const names = new Set(namesOf({ sourceIdentifier: row.sourceIdentifier, uri: row.uri, otherIds: Array.isArray(row.record.otherIdentifier) ? row.record.otherIdentifier.map((o) => (o as { notation?: string }).notation).filter((n): n is string => typeof n === 'string') : [] }));
       const list: ServedBy[] = [];
@@ -114,9 +114,9 @@ async function serviceLinks(db: Db, rows: readonly DatasetRow[], base: string): 
  * linked to the datasets of their source they serve. Returns the IRI each record went out under,
  * in the order given, and which of them are data services.
  */
-export async function exportDatasets(db: Db, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; services: Set<string>; quads: Quad[] }> {
+export async function exportDatasets(h: DbHandle, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; services: Set<string>; quads: Quad[] }> {
   const ids = rows.map((r) => r.id);
-  const [kept, claimed, links] = await Promise.all([sourceDescriptionsOf(db, ids), iriClaimedEarlier(db, ids), serviceLinks(db, rows, base)]);
+  const [kept, claimed, links] = await Promise.all([sourceDescriptionsOf(h, ids), iriClaimedEarlier(h, ids), serviceLinks(h, rows, base)]);
   const iris: string[] = [];
   const services = new Set<string>();
   const quads: Quad[] = [];

@@ -25,7 +25,7 @@ beforeAll(async () => {
   [feeds, smtp, hook] = await Promise.all([FeedServer.start(), SmtpTestServer.start(), WebhookReceiver.start('/hcp')]);
   // The register form's preview reads a loopback feed; the test notification goes to real SMTP and webhook receivers on loopback.
   h = await startApiHarness({ env: { HASAD_ALLOW_PRIVATE_HOSTS: '1', HASAD_SMTP_URL: smtp.url, HASAD_SMTP_FROM: 'Hasad <hasad@data.gov.ma>', HASAD_PUBLIC_URL: 'https://hasad.example.ma' } });
-  seed = await seedCatalogue(h.pool, 0);
+  seed = await seedCatalogue(h.db, 0);
   const hcp = await createApiToken(h.deps.db, { role: 'organization', organizationId: seed.org.hcp });
   hcpToken = hcp.token;
   hcpTokenId = hcp.info.id;

@@ -172,7 +172,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
   };
   /** The organisation's own source (not deleted), else undefined: another's answers as one that does not exist. */
   const ownSource = async (req: FastifyRequest, id: string) => {
-    const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.pool, { id, organizationId: org(req) }) : [];
+    const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.db, { id, organizationId: org(req) }) : [];
     return row;
   };
   const ownRun = async (req: FastifyRequest, id: string) => {
@@ -184,7 +184,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
 
   app.get(E, async (req, reply) => {
     const ctx = ctxOf(req);
-    const [rows, nextRuns] = await Promise.all([listSourcesWithLastRun(deps.pool, { organizationId: org(req) }), nextRunTimes(deps)]);
+    const [rows, nextRuns] = await Promise.all([listSourcesWithLastRun(deps.db, { organizationId: org(req) }), nextRunTimes(deps)]);
     return sendHtml(reply, spacePage({ lang: ctx.lang, title: l(ctx.lang, 'sources.title'), ctx, body: sourcesView(ctx.lang, rows, nextRuns) }));
   });
 
@@ -194,13 +194,13 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
     if (!row) return notFound(req, reply);
     const [stored, history, latest, nextRuns, quality, last] = await Promise.all([
       getSource(deps.db, id),
-      listRunHistory(deps.pool, id, 20),
-      latestRunWithProblems(deps.pool, id),
+      listRunHistory(deps.db, id, 20),
+      latestRunWithProblems(deps.db, id),
       nextRunTimes(deps),
       getSourceQuality(deps.db, id),
       listRuns(deps.db, { sourceId: id, limit: 1 }),
     ]);
-    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.pool, latest.id) } : undefined;
+    const problems = latest ? { run: latest, groups: await groupRunProblems(deps.db, latest.id) } : undefined;
     const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
     return sendHtml(
       reply,
@@ -242,8 +242,8 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
     if (!run) return notFound(req, reply);
     const [source, groups, pending] = await Promise.all([
       getSource(deps.db, run.sourceId),
-      groupRunProblems(deps.pool, run.id),
-      run.status === 'needs_review' ? listPendingWithdrawals(deps.pool, run.id, { limit: PENDING_SHOWN, offset: 0 }) : undefined,
+      groupRunProblems(deps.db, run.id),
+      run.status === 'needs_review' ? listPendingWithdrawals(deps.db, run.id, { limit: PENDING_SHOWN, offset: 0 }) : undefined,
     ]);
     const flash = error ? { kind: 'error' as const, text: error } : flashOf(ctx.lang, req.query as Record<string, string>);
     return sendHtml(
@@ -273,7 +273,7 @@ function securedRoutes(app: FastifyInstance, deps: ApiDeps, area: SignInArea): v
       if (!run) return notFound(req, reply);
       if (run.status !== 'needs_review') return renderRun(req, reply, run.id, 409, l(langOf(req), 'error.notWaiting'));
       try {
-        const n = action === 'confirm' ? (await confirmWithdrawals(deps.pool, run.id)).withdrawn : (await cancelWithdrawals(deps.pool, run.id), 0);
+        const n = action === 'confirm' ? (await confirmWithdrawals(deps.db, run.id)).withdrawn : (await cancelWithdrawals(deps.db, run.id), 0);
         req.log.info({ runId: run.id, action, tokenId: req.principal?.tokenId }, `space: withdrawals ${action}`);
         return reply.redirect(`${runHref(run.id)}?done=${action}&n=${n}`, 303);
       } catch (err) {

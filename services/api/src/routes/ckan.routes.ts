@@ -84,7 +84,7 @@ export function ckanRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const searchCache = searchCacheOf<unknown>(deps, 'ckan.package_search');
   /** Every organisation (a small table); with its count of active datasets only where the answer shows it. */
   const orgCache = async (withCounts = false): Promise<Map<string, CkanOrgInfo & { count: number }>> => {
-    const orgs = await listOrganizationsWithCounts(deps.pool, { counts: withCounts });
+    const orgs = await listOrganizationsWithCounts(deps.db, { counts: withCounts });
     return new Map(orgs.map((o) => [o.id, { id: o.id, slug: o.slug, name: o.name, createdAt: o.createdAt.toISOString(), count: o.datasetCount }]));
   };
   const orgOf = (row: DatasetRow, orgs: Map<string, CkanOrgInfo>): CkanOrgInfo =>

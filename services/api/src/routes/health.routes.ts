@@ -48,7 +48,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: PostgreSQL and Redis reachable (503 otherwise)', response: { 200: readyBody, 503: readyBody } } }, async (req, reply) => {
     const [postgres, redis] = await Promise.all([
       check(
-        () => pingPool(deps.pool),
+        () => pingPool(deps.db),
         (err) => req.log.warn({ err }, 'readiness: PostgreSQL check failed'),
       ),
       check(

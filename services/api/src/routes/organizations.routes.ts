@@ -33,7 +33,7 @@ export function organizationRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req, reply) => {
       const version = await catalogueVersion(deps.db);
       if (checkNotModified(req, reply, { etag: weakEtag('organizations', version.token), lastModified: version.lastModified })) return sendNotModified(reply);
-      return { items: (await listOrganizationsWithCounts(deps.pool)).map(({ id, slug, name, datasetCount }) => ({ id, slug, name, datasetCount })) };
+      return { items: (await listOrganizationsWithCounts(deps.db)).map(({ id, slug, name, datasetCount }) => ({ id, slug, name, datasetCount })) };
     },
   );
 

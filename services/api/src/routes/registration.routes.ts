@@ -62,7 +62,7 @@ async function ownSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<
 }
 
 async function sourceResponse(deps: ApiDeps, id: string) {
-  const [row] = await listSourcesWithLastRun(deps.pool, { id });
+  const [row] = await listSourcesWithLastRun(deps.db, { id });
   if (!row) throw notFound('source', id);
   return toSourceItem(row);
 }

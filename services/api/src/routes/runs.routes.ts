@@ -114,7 +114,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (req) => {
       const run = await visibleRun(principalOf(req), req.params.id);
       const { limit, offset } = req.query;
-      const list = await listPendingWithdrawals(deps.pool, run.id, { limit, offset });
+      const list = await listPendingWithdrawals(deps.db, run.id, { limit, offset });
       if (!list) throw notWaiting(run);
       return { runId: run.id, total: list.total, limit, offset, items: list.items.map((i) => ({ ...i, lastSeenAt: toIso(i.lastSeenAt) })) };
     },
@@ -126,13 +126,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
       summary: 'Confirm the withdrawals a needs_review run held back',
       description:
         'Withdraws the datasets `GET …/pending-withdrawals` lists; the run ends `succeeded`. The owning organisation or an operator. 409 `not_waiting_for_review` when the run is not `needs_review`, or is not its source’s latest finished run (harvest again instead).',
-      act: async (runId: string) => (await confirmWithdrawals(deps.pool, runId)).withdrawn,
+      act: async (runId: string) => (await confirmWithdrawals(deps.db, runId)).withdrawn,
     },
     cancel: {
       summary: 'Cancel a queued or running run, or the withdrawals a needs_review run held back (withdraw nothing)',
       description:
         'A queued or running run ends `cancelled` at once (errorCode `cancelled`; answer status `cancelled`): its fetcher stops at its next page boundary, the pages already read stay loaded, nothing is withdrawn, and the source may be harvested again straight away. For a needs_review run: Keeps every dataset the run would have withdrawn; the run ends `succeeded`, withdrawing nothing. The owning organisation or an operator. 409 `not_waiting_for_review` for a run that is not `needs_review`.',
-      act: async (runId: string) => (await cancelWithdrawals(deps.pool, runId), 0),
+      act: async (runId: string) => (await cancelWithdrawals(deps.db, runId), 0),
     },
   } as const;
 
@@ -149,7 +149,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
         if (action === 'cancel' && (run.status === 'queued' || run.status === 'running')) {
           // A live run: stopped at its fetcher's next page boundary, withdrawing nothing.
           const by = p.role === 'operator' ? `operator ${p.operatorName ?? p.prefix}` : `organisation ${p.organizationSlug ?? p.organizationId ?? p.prefix}`;
-          const res = await cancelHarvestRun({ db: deps.db, pool: deps.pool, queues: deps.queues }, run.id, by);
+          const res = await cancelHarvestRun(deps, run.id, by);
           if (res.outcome === 'cancelled') {
             req.log.info({ runId: run.id, tokenId: p.tokenId, role: p.role }, 'run cancelled');
             return { runId: run.id, status: 'cancelled', withdrawn: 0 };

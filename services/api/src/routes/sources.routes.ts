@@ -26,7 +26,7 @@ export function sourceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req) => {
       const p = principalOf(req);
-      const rows = await listSourcesWithLastRun(deps.pool, { organizationId: p.role === 'operator' ? null : p.organizationId });
+      const rows = await listSourcesWithLastRun(deps.db, { organizationId: p.role === 'operator' ? null : p.organizationId });
       return { items: rows.map(toSourceItem) };
     },
   );

@@ -19,7 +19,7 @@ export const DEFAULT_TIMEZONE = 'Africa/Casablanca';
  * organisations' sources.
  */
 export async function visibleSource(deps: ApiDeps, p: TokenPrincipal, id: string): Promise<SourceWithLastRun> {
-  const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.pool, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
+  const [row] = isUuid(id) ? await listSourcesWithLastRun(deps.db, { id, organizationId: p.role === 'operator' ? null : p.organizationId }) : [];
   if (!row) throw notFound('source', id);
   return row;
 }

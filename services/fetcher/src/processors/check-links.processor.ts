@@ -30,9 +30,9 @@ const LINK_TIMEOUT_MS = 15_000;
 export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
   const p = parsePayload('links.check', job.data);
   const log = deps.log.child({ queue: 'links', jobId: job.id, sourceId: p.sourceId, runId: p.runId });
-  const source = await getSource(deps.db.db, p.sourceId);
+  const source = await getSource(deps.db, p.sourceId);
   if (!source || source.deletedAt) return { checked: 0, skipped: 'source_deleted' };
-  const links = await pickLinksToCheck(deps.db.db, p.sourceId, p.sample ?? DEFAULT_LINK_SAMPLE, p.runId ?? job.id ?? p.sourceId, {
+  const links = await pickLinksToCheck(deps.db, p.sourceId, p.sample ?? DEFAULT_LINK_SAMPLE, p.runId ?? job.id ?? p.sourceId, {
     // Datasets not yet assessed on this criterion are checked first.
     linkCriterion: CRITERION_NAMES.indexOf('accessUrlAnswers'),
   });
@@ -54,13 +54,13 @@ export async function checkLinksProcessor(job: Job, deps: LinkCheckDeps) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, links.length) }, worker));
-  await recordLinkChecks(deps.db.db, p.sourceId, p.runId ?? null, results);
+  await recordLinkChecks(deps.db, p.sourceId, p.runId ?? null, results);
   // The datasets the URLs came from are scored again, now with their link criteria.
-  const rescored = await rescoreDatasetIds(deps.db.db, [...new Set(results.map((r) => r.datasetId))]);
-  const quality = await refreshSourceQuality(deps.db.db, p.sourceId, p.runId ?? null);
+  const rescored = await rescoreDatasetIds(deps.db, [...new Set(results.map((r) => r.datasetId))]);
+  const quality = await refreshSourceQuality(deps.db, p.sourceId, p.runId ?? null);
   if (p.runId) {
     // Kept with the run, and compared with the previous run's: a drop is told to the institution.
-    const { previous } = await recordRunQuality(deps.db.db, p.runId, quality.score, quality.max);
+    const { previous } = await recordRunQuality(deps.db, p.runId, quality.score, quality.max);
     const told = await notifyQualityDrop(deps, p.runId, quality.score, previous);
     if (told.length) log.info({ score: quality.score, previous, channels: told }, 'quality dropped: notification queued');
   }

@@ -47,8 +47,7 @@ export type HarvestResult =
  */
 export async function harvestSource(job: Job, token: string | undefined, deps: HarvestDeps): Promise<HarvestResult> {
   const payload = parsePayload('harvest.source', job.data);
-  const { db } = deps.db;
-  const source = await getSource(db, payload.sourceId);
+  const source = await getSource(deps.db, payload.sourceId);
   if (!source) throw new UnrecoverableError(`source ${payload.sourceId} does not exist`);
   const jobId = job.id!;
 
@@ -56,15 +55,15 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
   const refusal = source.deletedAt ? 'source_deleted' : !source.enabled ? 'source_disabled' : source.approvalStatus !== 'approved' ? `source_${source.approvalStatus}` : undefined;
   let runId = payload.runId;
   if (refusal) {
-    if (runId) await cancelRun(db, runId, refusal, `the source is ${refusal.replace('source_', '')}; the harvest was not started`);
+    if (runId) await cancelRun(deps.db, runId, refusal, `the source is ${refusal.replace('source_', '')}; the harvest was not started`);
     return { outcome: 'skipped', reason: refusal, ...(runId ? { runId } : {}) };
   }
   if (!runId) {
     try {
-      runId = (await createRun(db, source.id, payload.trigger, jobId)).id;
+      runId = (await createRun(deps.db, source.id, payload.trigger, jobId)).id;
     } catch (err) {
       if (!(err instanceof RunActiveError)) throw err;
-      const live = await findLiveRun(db, source.id);
+      const live = await findLiveRun(deps.db, source.id);
       // The same job re-delivered after a crash owns the live run: resume it. Anything else is a second trigger: dedupe.
       if (live?.jobId !== jobId) return { outcome: 'skipped', reason: 'run_active', runId: err.activeRunId };
       runId = live.id;
@@ -72,13 +71,13 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     await job.updateData({ ...payload, runId });
   }
 
-  const run = await claimRun(db, runId, jobId);
+  const run = await claimRun(deps.db, runId, jobId);
   if (!run) {
     // Cancelled while its job waited (or while a fetcher that died held it): nobody fetches it
     // any more, so close it here once its loaded batches are in.
-    const gone = await getRun(db, runId);
+    const gone = await getRun(deps.db, runId);
     if (gone?.status === 'cancelled' && gone.finishedAt === null) {
-      await markFetchDone(db, runId);
+      await markFetchDone(deps.db, runId);
       await enqueueFinaliseIfComplete(deps, runId);
     }
     return { outcome: 'skipped', reason: 'run_not_live', runId };
@@ -93,18 +92,18 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     const config = adapter.parseConfig(source.config);
     // A previous attempt fetched the last page but died before saying so.
     if (run.nextPageNo > 1 && !run.nextUrl) {
-      await markFetchDone(db, runId);
+      await markFetchDone(deps.db, runId);
       await enqueueFinaliseIfComplete(deps, runId);
       return { outcome: 'fetched', runId, pages, batches };
     }
-    const visited = await visitedPages(db, runId);
-    const lastComplete = await lastCompleteRunStart(db, source.id);
-    const runsSinceLastComplete = await partialRunsSince(db, source.id, lastComplete);
+    const visited = await visitedPages(deps.db, runId);
+    const lastComplete = await lastCompleteRunStart(deps.db, source.id);
+    const runsSinceLastComplete = await partialRunsSince(deps.db, source.id, lastComplete);
     const events = adapter.harvest({
       url: source.url,
       start: { pageNo: run.nextPageNo, url: run.nextUrl ?? source.url },
       visited,
-      validators: (url) => pageValidators(db, source.id, url),
+      validators: (url) => pageValidators(deps.db, source.id, url),
       ...(lastComplete && { lastCompleteRunAt: lastComplete.toISOString() }),
       runsSinceLastCompleteRun: runsSinceLastComplete,
       batchSize: deps.config.HASAD_BATCH_SIZE,
@@ -145,11 +144,11 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       fetchPageDuration.observe({ host, not_modified: String(ev.notModified) }, adapterMs / 1000);
       fetchBytesTotal.inc({ host }, ev.bytes);
       adapterMs = 0;
-      if (ev.listing === 'partial') await markRunPartial(db, runId);
+      if (ev.listing === 'partial') await markRunPartial(deps.db, runId);
       // Page problems are rewritten as a whole: keep the notes of the waits this page caused.
       const pageProblems = [...(ev.problems ?? []), ...waitNotes(payload, ev.pageNo)];
-      if (pageProblems.length) await recordPageProblems(deps.db.pool, runId, ev.pageNo, pageProblems);
-      await recordPage(db, runId, source.id, {
+      if (pageProblems.length) await recordPageProblems(deps.db, runId, ev.pageNo, pageProblems);
+      await recordPage(deps.db, runId, source.id, {
         pageNo: ev.pageNo,
         url: ev.url,
         notModified: ev.notModified,
@@ -164,10 +163,10 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       pages++;
       await job.updateProgress({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified });
       log.debug({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified, format: ev.format }, 'page done');
-      if (await isRunCancelled(db, runId)) {
+      if (await isRunCancelled(deps.db, runId)) {
         // Cancelled by an operator or the organisation: stop at this page boundary. The pages
         // read stay loaded; finalise withdraws nothing from a cancelled run.
-        await markFetchDone(db, runId);
+        await markFetchDone(deps.db, runId);
         log.info({ page: ev.pageNo, pages, batches }, 'run cancelled: harvest stopped at a page boundary');
         await enqueueFinaliseIfComplete(deps, runId);
         return { outcome: 'cancelled', runId, pages, batches };
@@ -179,7 +178,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
         throw new DelayedError();
       }
     }
-    await markFetchDone(db, runId);
+    await markFetchDone(deps.db, runId);
     log.info({ pages, batches }, 'harvest fetched');
     await enqueueFinaliseIfComplete(deps, runId);
     return { outcome: 'fetched', runId, pages, batches };
@@ -198,7 +197,7 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
     const { code, message } = describeError(err);
     if (isPermanent(err) || lastAttempt) {
       log.warn({ err, code }, 'harvest failed');
-      await failRun(db, runId, code, message, failedPageDetails(err));
+      await failRun(deps.db, runId, code, message, failedPageDetails(err));
       await enqueueFinaliseIfComplete(deps, runId);
       throw new UnrecoverableError(message);
     }
@@ -258,7 +257,7 @@ async function putOff(job: Job, token: string | undefined, deps: HarvestDeps, pa
   // Notes of pages already checkpointed are in the run's problems: only this page's stay in the job.
   const notes = [...before.notes.filter((n) => n.pageNo >= pageNo), { pageNo, message }].slice(-20);
   const retryAfter = { totalMs: before.totalMs + delay, notes };
-  await recordPageProblems(deps.db.pool, runId, pageNo, waitNotes({ ...payload, retryAfter }, pageNo));
+  await recordPageProblems(deps.db, runId, pageNo, waitNotes({ ...payload, retryAfter }, pageNo));
   await job.updateData({ ...payload, retryAfter });
   await job.moveToDelayed(until.getTime(), token);
   return true;

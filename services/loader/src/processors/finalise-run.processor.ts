@@ -12,20 +12,20 @@ const LINK_CHECKED = new Set(['succeeded', 'unchanged', 'needs_review']);
 export async function finaliseRunProcessor(job: Job, deps: LoaderDeps) {
   const { runId } = parsePayload('load.finalise', job.data);
   const log = deps.log.child({ queue: 'load', jobId: job.id, runId });
-  if (!(await isRunComplete(deps.db.db, runId))) {
+  if (!(await isRunComplete(deps.db, runId))) {
     log.debug('finalise called before the run was complete; the last batch will call it again');
     return { finalised: false };
   }
-  const res = await finaliseRun(deps.db.pool, runId, { withdrawThreshold: deps.config.HASAD_WITHDRAW_THRESHOLD });
+  const res = await finaliseRun(deps.db, runId, { withdrawThreshold: deps.config.HASAD_WITHDRAW_THRESHOLD });
   if (res && LINK_CHECKED.has(res.status) && deps.config.HASAD_LINK_CHECK_SAMPLE > 0) {
     // On every delivery (a crash after the commit above must not lose the check); the fixed job id queues it once.
-    const run = await getRun(deps.db.db, runId);
+    const run = await getRun(deps.db, runId);
     if (run) await deps.queues.add('links.check', { sourceId: run.sourceId, runId, sample: deps.config.HASAD_LINK_CHECK_SAMPLE }, { jobId: jobIds.links(runId) });
   }
   if (res && !res.alreadyFinal) {
     // Only the delivery that closed the run reports it: a re-delivered finalise job neither
     // logs a second end line nor counts the run twice.
-    const s = await runSummary(deps.db.pool, runId);
+    const s = await runSummary(deps.db, runId);
     if (s) {
       runsTotal.inc({ kind: s.kind, status: s.status });
       runDuration.observe({ kind: s.kind, status: s.status }, s.durationMs / 1000);

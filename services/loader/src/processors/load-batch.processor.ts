@@ -21,7 +21,7 @@ export async function loadBatchProcessor(job: Job, deps: LoaderDeps) {
   const p = parsePayload('load.batch', job.data);
   // The search columns and the quality score are built here (prepareRecord), for the records the
   // repository will write.
-  const res = await loadBatch(deps.db.pool, p, prepareRecord);
+  const res = await loadBatch(deps.db, p, prepareRecord);
   // Counted once the transaction committed: a batch retried after a failure counts when it lands.
   recordsTotal.inc({ stage: 'loaded' }, p.records.length);
   loaderBatchRecords.observe(p.records.length);
