@@ -36,6 +36,13 @@ export interface PageOutcome {
    * pager does not take it for a page that lost its datasets (`empty_page`).
    */
   endOfListing?: boolean;
+  /**
+   * The page's hash as the source computes it (its own transport: a CSW page hashed without the
+   * timestamp that changes on every answer), kept with the page for the next run to compare.
+   */
+  bodyHash?: string;
+  /** The page is the one of the last complete run (same `bodyHash`): nothing was yielded, its datasets count as seen. */
+  unchanged?: boolean;
 }
 
 /** What the pager tells a source about the run it is paging. */
@@ -342,11 +349,12 @@ async function* readFetched<F extends FetchedPage>(
   problems.push(...(outcome.problems ?? []));
   tally.endOfListing = outcome.endOfListing === true;
   const nextUrl = checkLoop(outcome.nextUrl, page.url, visited, problems);
+  bodyHash ??= outcome.bodyHash;
   return {
     type: 'page',
     pageNo: page.pageNo,
     url: page.url,
-    notModified: false,
+    notModified: outcome.unchanged === true,
     ...(res.etag !== undefined && { etag: res.etag }),
     ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
     ...(nextUrl !== undefined && { nextUrl }),
