@@ -11,8 +11,8 @@ import { mapPage } from '../dcat/map.ts';
 import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
-import { readXmlDocument } from '../soap/stream.ts';
-import type { DetachOptions, OpenedOptions } from '../soap/stream.ts';
+import { DEFAULT_XML_LIMITS, readXmlDocument } from '../soap/stream.ts';
+import type { DetachOptions, OpenedOptions, XmlLimits } from '../soap/stream.ts';
 import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
 import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { XNode } from '../soap/xml.ts';
@@ -55,18 +55,13 @@ export interface CswPlan {
 }
 
 /** Hard limits on one CSW answer (settings `HASAD_CSW_MAX_*`, see docs/limits.md); its bytes are the source's `maxPageBytes`. */
-export interface CswLimits {
-  /** Elements open at once (nesting depth). */
-  maxDepth: number;
-  /** Characters of one element's text or one attribute value. */
-  maxTextLength: number;
+export interface CswLimits extends XmlLimits {
   /** Elements of one answer, counted whether held or not (a new page's records are mapped and dropped as each closes; a page read before is held whole). */
   maxElements: number;
 }
 
 export const DEFAULT_CSW_LIMITS: CswLimits = {
-  maxDepth: 256,
-  maxTextLength: 8 * 1024 * 1024,
+  ...DEFAULT_XML_LIMITS,
   // About 150 bytes of heap each: 1,000,000 is some 150 MB, the size of a page of 1000 large ISO records.
   maxElements: 1_000_000,
 };
