@@ -214,6 +214,19 @@ describe('CSW paging through the shared pager', () => {
     expect(pages.flatMap((p) => p.problems ?? []).map((p) => p.code)).not.toContain('empty_page');
   });
 
+  it('a page whose records give no dataset in a listing of several pages is an empty_page: the listing is partial', async () => {
+    // Page 2 answers records of another schema than asked (a server ignoring outputSchema for a while).
+    const records = generatedCswRecords(20).map((r, i) => (i < 10 ? r : { ...r, iso: r.dc }));
+    const svc = await serve({ records });
+    const { pages, batches } = await harvest(svc.url, { pageSize: 10 });
+    expect(pages.map((p) => [p.pageNo, p.recordCount, p.listing])).toEqual([
+      [1, 10, undefined],
+      [2, 0, 'partial'],
+    ]);
+    expect(batches.filter((b) => b.pageNo === 2).flatMap((b) => b.problems.map((p) => p.code))).toEqual(Array(10).fill('csw_unexpected_record'));
+    expect(pages[1]!.problems?.map((p) => p.code)).toEqual(['empty_page']);
+  });
+
   it('resumes from a checkpoint written before the pager (the same #start=N&matched=M), comparing the count against it', async () => {
     const svc = await serve({ records: generatedCswRecords(25) });
     const { pages } = await harvest(svc.url, { pageSize: 10 }, { start: { pageNo: 2, url: `${svc.url}#start=11&matched=30` } });
