@@ -108,7 +108,9 @@ export function batchSizeOf(opts: HarvestOptions): number {
  * event the caller checkpoints on. Resumes at `opts.start` with `opts.visited` as already read.
  *
  * A page known unchanged (304, or the same bytes as the stored body hash) is not read: its event
- * carries the stored validators and next page. A next page already read in this run ends paging
+ * carries the stored validators and next page. A source with its own transport may say a page it
+ * read is unchanged (`PageOutcome.unchanged`, against its own hash): its event is then not
+ * modified too, with the next page the source read from it. A next page already read in this run ends paging
  * with a `paging_loop` warning and a partial listing (later pages may exist, so nothing may be
  * withdrawn). A page read that yields nothing (no dataset, valid or not) in a listing of more
  * than one page gets an `empty_page` warning and makes the listing partial: a publisher's server

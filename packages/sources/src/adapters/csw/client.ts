@@ -465,10 +465,8 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
       }
       // A page asked ahead that is not the next one after all (the records this page holds
       // disagree with what it announced, or it is the last): dropped; the right one is asked at its turn.
-      // (Set by the parse's callback, which the compiler's narrowing does not see.)
-      const asked = ahead as ReadAhead<CswPage> | undefined;
-      if (asked !== undefined && asked.key !== next) {
-        dropReadAhead(asked);
+      if (ahead !== undefined && ahead.key !== next) {
+        dropReadAhead(ahead);
         ahead = undefined;
       }
 
