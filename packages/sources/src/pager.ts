@@ -36,6 +36,13 @@ export interface PageOutcome {
    * pager does not take it for a page that lost its datasets (`empty_page`).
    */
   endOfListing?: boolean;
+  /**
+   * The page's hash as the source computes it (its own transport: a CSW page hashed without the
+   * timestamp that changes on every answer), kept with the page for the next run to compare.
+   */
+  bodyHash?: string;
+  /** The page is the one of the last complete run (same `bodyHash`): nothing was yielded, its datasets count as seen. */
+  unchanged?: boolean;
 }
 
 /** What the pager tells a source about the run it is paging. */
@@ -101,7 +108,9 @@ export function batchSizeOf(opts: HarvestOptions): number {
  * event the caller checkpoints on. Resumes at `opts.start` with `opts.visited` as already read.
  *
  * A page known unchanged (304, or the same bytes as the stored body hash) is not read: its event
- * carries the stored validators and next page. A next page already read in this run ends paging
+ * carries the stored validators and next page. A source with its own transport may say a page it
+ * read is unchanged (`PageOutcome.unchanged`, against its own hash): its event is then not
+ * modified too, with the next page the source read from it. A next page already read in this run ends paging
  * with a `paging_loop` warning and a partial listing (later pages may exist, so nothing may be
  * withdrawn). A page read that yields nothing (no dataset, valid or not) in a listing of more
  * than one page gets an `empty_page` warning and makes the listing partial: a publisher's server
@@ -342,11 +351,12 @@ async function* readFetched<F extends FetchedPage>(
   problems.push(...(outcome.problems ?? []));
   tally.endOfListing = outcome.endOfListing === true;
   const nextUrl = checkLoop(outcome.nextUrl, page.url, visited, problems);
+  bodyHash ??= outcome.bodyHash;
   return {
     type: 'page',
     pageNo: page.pageNo,
     url: page.url,
-    notModified: false,
+    notModified: outcome.unchanged === true,
     ...(res.etag !== undefined && { etag: res.etag }),
     ...(res.lastModified !== undefined && { lastModified: res.lastModified }),
     ...(nextUrl !== undefined && { nextUrl }),

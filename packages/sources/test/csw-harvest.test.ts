@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, ParseError } from '@hasad/core';
+import { ConfigError, PagingError, ParseError } from '@hasad/core';
 import { cswTitleAr, cswTitleFr, generatedCswRecords, startCswService } from '@hasad/testkit';
 import type { CswService, CswServiceOptions, CswServiceRecord } from '@hasad/testkit';
 import { cswAdapter, CswExceptionError, fetchCswCapabilities, fetchCswRecord, parseCswConfig } from '../src/adapters/csw/index.ts';
@@ -183,6 +183,57 @@ describe('CSW paging that goes wrong withdraws nothing', () => {
     const { pages } = await harvest(svc.url, { pageSize: 10 });
     expect(svc.starts()).toEqual([1, 11]);
     expect(pages.at(-1)!.listing).toBe('partial');
+  });
+});
+
+describe('CSW paging through the shared pager', () => {
+  it('a listing longer than maxPages fails with page_limit_exceeded after the pages it may read, asking nothing past them', async () => {
+    const svc = await serve({ records: generatedCswRecords(50), delayMs: 20 });
+    const events: HarvestEvent[] = [];
+    const run = (async () => {
+      for await (const ev of harvestWithConfig(cswAdapter, { url: svc.url, config: { pageSize: 10 }, http: loopbackHttp, maxPages: 2 })) events.push(ev);
+    })();
+    await expect(run).rejects.toThrow(PagingError);
+    await expect(run).rejects.toThrow(/the CSW listing has more than 2 pages \(maxPages\); page 3 would be \S+#start=21&matched=50/);
+    expect(events.filter((e) => e.type === 'page').map((e) => e.pageNo)).toEqual([1, 2]);
+    // Page 3 was not asked ahead while page 2 was read.
+    expect(svc.starts()).toEqual([1, 11]);
+  });
+
+  it('a service that gives no count and pages until an empty page: that page ends the listing, which is whole', async () => {
+    // nextRecord 11 after the last full page, then an empty page with nextRecord 0.
+    const svc = await serve({ records: generatedCswRecords(10), omit: ['numberOfRecordsMatched'], nextRecord: new Map([[6, 11]]) });
+    const { pages, records } = await harvest(svc.url, { pageSize: 5 });
+    expect(svc.starts()).toEqual([1, 6, 11]);
+    expect(records).toHaveLength(10);
+    expect(pages.map((p) => [p.pageNo, p.recordCount, p.listing])).toEqual([
+      [1, 5, undefined],
+      [2, 5, undefined],
+      [3, 0, undefined],
+    ]);
+    expect(pages.flatMap((p) => p.problems ?? []).map((p) => p.code)).not.toContain('empty_page');
+  });
+
+  it('a page whose records give no dataset in a listing of several pages is an empty_page: the listing is partial', async () => {
+    // Page 2 answers records of another schema than asked (a server ignoring outputSchema for a while).
+    const records = generatedCswRecords(20).map((r, i) => (i < 10 ? r : { ...r, iso: r.dc }));
+    const svc = await serve({ records });
+    const { pages, batches } = await harvest(svc.url, { pageSize: 10 });
+    expect(pages.map((p) => [p.pageNo, p.recordCount, p.listing])).toEqual([
+      [1, 10, undefined],
+      [2, 0, 'partial'],
+    ]);
+    expect(batches.filter((b) => b.pageNo === 2).flatMap((b) => b.problems.map((p) => p.code))).toEqual(Array(10).fill('csw_unexpected_record'));
+    expect(pages[1]!.problems?.map((p) => p.code)).toEqual(['empty_page']);
+  });
+
+  it('resumes from a checkpoint written before the pager (the same #start=N&matched=M), comparing the count against it', async () => {
+    const svc = await serve({ records: generatedCswRecords(25) });
+    const { pages } = await harvest(svc.url, { pageSize: 10 }, { start: { pageNo: 2, url: `${svc.url}#start=11&matched=30` } });
+    expect(svc.starts()).toEqual([11, 21]);
+    expect(pages.map((p) => p.url)).toEqual([cswPageUrl(svc.url, 11, 30), cswPageUrl(svc.url, 21, 25)]);
+    expect(pages[0]!.problems?.map((p) => p.code)).toContain('csw_count_changed');
+    expect(pages.map((p) => p.listing)).toEqual(['partial', 'partial']);
   });
 });
 

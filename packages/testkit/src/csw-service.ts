@@ -39,8 +39,8 @@ export interface CswServiceOptions {
   hidden?: Set<string>;
   /** nextRecord as announced for a request starting at the key, overriding the right value. */
   nextRecord?: Map<number, number>;
-  /** SearchResults attributes left out of every GetRecords answer (a server that does not say where the next page starts). */
-  omit?: Array<'nextRecord' | 'numberOfRecordsReturned'>;
+  /** SearchResults attributes left out of every GetRecords answer (a server that does not say where the next page starts, or how many records it holds). */
+  omit?: Array<'nextRecord' | 'numberOfRecordsReturned' | 'numberOfRecordsMatched'>;
   /** Requests starting at the key answered by this ows:ExceptionReport text and HTTP status. */
   exceptions?: Map<number, { status: number; text: string }>;
   /** Called with the startPosition of each GetRecords before it is answered (a catalogue edited mid-harvest). */
@@ -152,7 +152,7 @@ export async function startCswService(options: CswServiceOptions): Promise<CswSe
     res.write(
       `<?xml version="1.0" encoding="UTF-8"?>\n<csw:GetRecordsResponse xmlns:csw="${CSW_NS}" xmlns:gmd="${GMD_SCHEMA}" xmlns:gco="http://www.isotc211.org/2005/gco" version="2.0.2">` +
         `<csw:SearchStatus timestamp="${new Date().toISOString()}"/>` +
-        `<csw:SearchResults numberOfRecordsMatched="${matched}"${o.omit?.includes('numberOfRecordsReturned') ? '' : ` numberOfRecordsReturned="${page.length}"`}${o.omit?.includes('nextRecord') ? '' : ` nextRecord="${next}"`} recordSchema="${schema}" elementSet="full">`,
+        `<csw:SearchResults${o.omit?.includes('numberOfRecordsMatched') ? '' : ` numberOfRecordsMatched="${matched}"`}${o.omit?.includes('numberOfRecordsReturned') ? '' : ` numberOfRecordsReturned="${page.length}"`}${o.omit?.includes('nextRecord') ? '' : ` nextRecord="${next}"`} recordSchema="${schema}" elementSet="full">`,
     );
     for (const r of page) res.write(r[key] ?? '');
     res.end('</csw:SearchResults></csw:GetRecordsResponse>');

@@ -4,6 +4,7 @@ import type { Agent, CanonicalDataset, ContactPoint, Distribution, PeriodOfTime,
 import { CSV_FIELDS, DATE_FORMATS, cleanEmail, isAbsoluteUrl, parseDate, parseInterval, targetName } from './config.ts';
 import type { ColumnBinding, CsvSettings, DateFormat, FieldTarget } from './config.ts';
 import type { CsvRow } from './parse.ts';
+import { newDataset } from '../shared/batches.ts';
 import { dateNameLanguage, orderFromName } from '../shared/date-order.ts';
 
 /**
@@ -450,7 +451,7 @@ export function mapRow(row: CsvRow, m: CompiledMapping): RowResult {
   if (cells.length < m.minCells) misaligned = `has ${cells.length} field(s), the header has ${m.minCells}`;
   else if (cells.length > m.headerCells && cells.slice(m.headerCells).some((c) => c.trim() !== '')) misaligned = `has ${cells.length} fields, the header has ${m.headerCells}`;
 
-  const rec: CanonicalDataset = { identifier: '', title: {}, description: {}, keywords: {}, themes: [], spatial: [], temporal: [], language: [], distributions: [] };
+  const rec = newDataset('', {}, {});
   const publisher: Agent = {};
   const contact: ContactPoint = {};
   const period: PeriodOfTime = {};

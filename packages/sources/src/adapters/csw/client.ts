@@ -3,15 +3,16 @@ import { ConfigError, FetchStatusError, LimitExceededError, ParseError, type Pro
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
-import { pageLimitError, parseLimitsOf, withRunBudget } from '../../pager.ts';
+import { batchSizeOf, parseLimitsOf, runPager } from '../../pager.ts';
+import type { FetchedPage, PageOutcome, PagerContext } from '../../pager.ts';
 import { parseLimitError } from '../../parse-guards.ts';
-import type { HarvestEvent, HarvestOptions, HttpOptions, PageEvent } from '../../types.ts';
+import type { HarvestEvent, HarvestOptions, HttpOptions } from '../../types.ts';
 import { mapPage } from '../dcat/map.ts';
 import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
-import { readXmlDocument } from '../soap/stream.ts';
-import type { DetachOptions, OpenedOptions } from '../soap/stream.ts';
+import { DEFAULT_XML_LIMITS, readXmlDocument } from '../soap/stream.ts';
+import type { DetachOptions, OpenedOptions, XmlLimits } from '../soap/stream.ts';
 import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
 import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { XNode } from '../soap/xml.ts';
@@ -25,8 +26,6 @@ import {
 } from './protocol.ts';
 import type { CswCapabilities, CswVersion, GetRecordsQuery } from './protocol.ts';
 
-const DEFAULT_BATCH_SIZE = 1000;
-const DEFAULT_MAX_PAGES = 10_000;
 const ACCEPT = 'application/xml, text/xml;q=0.9, */*;q=0.1';
 /** OWS servers send ExceptionReports with these statuses (OWS Common 1.1 §8.6 and practice). */
 const EXCEPTION_STATUSES = [400, 403, 404, 500, 501, 503] as const;
@@ -56,18 +55,13 @@ export interface CswPlan {
 }
 
 /** Hard limits on one CSW answer (settings `HASAD_CSW_MAX_*`, see docs/limits.md); its bytes are the source's `maxPageBytes`. */
-export interface CswLimits {
-  /** Elements open at once (nesting depth). */
-  maxDepth: number;
-  /** Characters of one element's text or one attribute value. */
-  maxTextLength: number;
+export interface CswLimits extends XmlLimits {
   /** Elements of one answer, counted whether held or not (a new page's records are mapped and dropped as each closes; a page read before is held whole). */
   maxElements: number;
 }
 
 export const DEFAULT_CSW_LIMITS: CswLimits = {
-  maxDepth: 256,
-  maxTextLength: 8 * 1024 * 1024,
+  ...DEFAULT_XML_LIMITS,
   // About 150 bytes of heap each: 1,000,000 is some 150 MB, the size of a page of 1000 large ISO records.
   maxElements: 1_000_000,
 };
@@ -332,34 +326,35 @@ function warn(problems: RecordProblem[], code: ProblemCode, message: string): vo
   problems.push({ severity: 'warning', code, message });
 }
 
+/** A page's answer, its body not yet read (it is parsed as it arrives). */
+type CswPage = FetchedPage;
+
+/** A GetRecords request's answer as the page the pager hands back to `read`. */
+function asPage(res: FetchResponse): CswPage {
+  return { res, body: res.body };
+}
+
 /**
- * Harvests a CSW service: GetCapabilities, then GetRecords pages (POST XML or GET KVP) from the
- * checkpointed start position, following nextRecord. Paging that goes wrong (nextRecord going
- * back, the count changing mid-harvest, records skipped or missing) marks the listing partial
- * so that nothing is withdrawn.
+ * Harvests a CSW service through the shared pager: GetCapabilities (the pager's `open`), then
+ * GetRecords pages (POST XML or GET KVP) from the checkpointed start position, following
+ * nextRecord, one page read ahead. Paging that goes wrong (nextRecord going back, the count
+ * changing mid-harvest, records skipped or missing) marks the listing partial so that nothing is
+ * withdrawn. Page URLs are the endpoint with the start position and the count seen so far in the
+ * fragment ({@link cswPageUrl}); a resume starts at the page `start.url` names.
  * @throws CswExceptionError for an ows:ExceptionReport, ConfigError when the server offers
  *   nothing usable, PagingError `page_limit_exceeded` past maxPages, SourceLimitError
  *   `run_budget_exceeded` past `opts.runBudgetMs`, ParseError and the fetch errors.
  */
 export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator<HarvestEvent> {
-  // CSW pages through its own loop (nextRecord, counts), not the shared pager; the run budget is the pager's.
-  return withRunBudget(opts, (o) => walkCsw(o, config));
-}
-
-async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator<HarvestEvent> {
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const maxPages = opts.maxPages ?? DEFAULT_MAX_PAGES;
-  const caps = await fetchCswCapabilities(opts.url, opts.http, opts.signal);
-  const plan = planHarvest(opts.url, caps, config);
-  const resumeAt = opts.start?.url !== undefined && opts.start.url !== opts.url && new URL(opts.start.url).hash !== '' ? pageState(opts.start.url) : { start: 1 };
-  let start = resumeAt.start;
-  let matched = resumeAt.matched;
-  let pageNo = opts.start?.pageNo ?? 1;
+  const batchSize = batchSizeOf(opts);
   const seen = new Set<string>();
-  let notes: RecordProblem[] = pageNo === 1 ? [...plan.notes] : [];
-
+  // Set by open(), which the pager calls before anything else.
+  let plan!: CswPlan;
+  let pager: PagerContext = { visited: new Set(), maxPages: 0 };
+  /** The capabilities, plan and count notes: they travel with page 1's first batch (a preview stops at its record limit, before the page event, and must still show them). */
+  let notes: RecordProblem[] = [];
   /** The page after the one in hand, asked while this one is read, mapped and handed on; keyed by its startPosition. */
-  const asked: { ahead?: ReadAhead<{ res: FetchResponse }> } = {};
+  let ahead: ReadAhead<CswPage> | undefined;
   /** Records the last page held: the size of the next one when its answer does not say. */
   let lastCount: number | undefined;
   const queryAt = (startPosition: number): GetRecordsQuery => ({
@@ -377,55 +372,68 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
       ...(signal !== undefined && { signal }),
     });
   };
+  /**
+   * Read-ahead: SearchResults announces the next page in its attributes, before its records. That
+   * page is asked at once, so the service works on it while this one is parsed and mapped.
+   */
+  const askAheadFrom = (results: XNode, here: { start: number; pageNo: number; matched: number | undefined }): Promise<void> | undefined => {
+    if (ahead !== undefined || here.pageNo + 1 > pager.maxPages) return undefined;
+    const status = searchStatus(results);
+    const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? here.matched);
+    if (next === undefined) return undefined;
+    ahead = askAhead(next, opts.signal, async (signal) => {
+      const res = await requestAt(next, signal);
+      // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
+      res.body.on('error', () => undefined);
+      return asPage(res);
+    });
+    // The rest of this page's parse holds the thread: let the request reach the socket first.
+    return untilWritten(plan.method === 'get' ? 'GET' : 'POST', plan.method === 'get' ? getRecordsUrl(plan.endpoint, queryAt(next)) : plan.endpoint, ahead.page);
+  };
 
-  try {
-    for (;;) {
-      if (pageNo > maxPages) throw pageLimitError('CSW listing', maxPages, pageNo, `the page starting at record ${start}`);
-      opts.signal?.throwIfAborted();
-      const url = cswPageUrl(plan.endpoint, start, matched);
-      const claimed = claimReadAhead(asked.ahead, start);
-      delete asked.ahead;
-      const res = claimed === undefined ? await requestAt(start, opts.signal) : (await claimed).res;
-      const validators = await opts.validators?.(url);
+  return runPager<CswPage>(opts, {
+    noun: 'CSW listing',
+    async open(start, ctx) {
+      pager = ctx;
+      const caps = await fetchCswCapabilities(opts.url, opts.http, opts.signal);
+      plan = planHarvest(opts.url, caps, config);
+      if (start.pageNo === 1) notes = [...plan.notes];
+      // A checkpoint names its start position and count in the fragment; a fresh run starts at record 1.
+      const resumeAt = opts.start?.url !== undefined && opts.start.url !== opts.url && new URL(opts.start.url).hash !== '' ? pageState(opts.start.url) : { start: 1 };
+      return { start: { pageNo: start.pageNo, url: cswPageUrl(plan.endpoint, resumeAt.start, resumeAt.matched) } };
+    },
+    async fetch(page) {
+      const { start } = pageState(page.url);
+      const claimed = claimReadAhead(ahead, start);
+      ahead = undefined;
+      return claimed ?? asPage(await requestAt(start, opts.signal));
+    },
+    close() {
+      // Stopped before reaching the page asked ahead (an error, the consumer left): it is not done; a resume asks it again.
+      if (ahead !== undefined) dropReadAhead(ahead);
+      ahead = undefined;
+    },
+    async *read(page, { res }): AsyncGenerator<MappedBatch, PageOutcome> {
+      const { pageNo } = page;
+      const { start, matched: before } = pageState(page.url);
+      const validators = await opts.validators?.(page.url);
       // A page read before is most likely unchanged (its hash, known once it is read, tells): mapped
       // after reading, only if it changed. A new page is mapped while it is read.
       const early = new Map<XNode, Mapped>();
       const detach = validators?.bodyHash === undefined ? mapWhileReading(plan, early) : undefined;
-      // Read-ahead: SearchResults announces the next page in its attributes, before its records.
-      // That page is asked at once, so the service works on it while this one is parsed and mapped.
-      const here = { start, pageNo };
-      const opened: OpenedOptions = {
-        depth: 1,
-        name: 'SearchResults',
-        call: (node) => {
-          if (asked.ahead !== undefined || here.pageNo + 1 > maxPages) return undefined;
-          const status = searchStatus(node);
-          const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? matched);
-          if (next === undefined) return undefined;
-          const page = askAhead(next, opts.signal, async (signal) => {
-            const res = await requestAt(next, signal);
-            // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
-            res.body.on('error', () => undefined);
-            return { res };
-          });
-          asked.ahead = page;
-          // The rest of this page's parse holds the thread: let the request reach the socket first.
-          return untilWritten(plan.method === 'get' ? 'GET' : 'POST', plan.method === 'get' ? getRecordsUrl(plan.endpoint, queryAt(next)) : plan.endpoint, page.page);
-        },
-      };
+      const here = { start, pageNo, matched: before };
       const { text, root } = await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
         ...(detach !== undefined && { detach }),
-        opened,
+        opened: { depth: 1, name: 'SearchResults', call: (node) => askAheadFrom(node, here) },
         pageNo,
       });
       const results = readSearchResults(root, res.url, res.status, pageNo);
+      // The page's list is in hand: a page listing too many fails whole, before any record is handed on.
       const { maxRecordsPerPage } = parseLimitsOf(opts);
       if (results.records.length > maxRecordsPerPage) {
         throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', maxRecordsPerPage, `it lists more than ${maxRecordsPerPage} records (${results.records.length})`);
       }
       const problems: RecordProblem[] = [];
-      // The capabilities, plan and count notes travel with the page's first batch: a preview stops at
-      // its record limit, before the page event, and must still show them.
       const pageNotes = notes;
       notes = [];
       let partial = false;
@@ -434,13 +442,12 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
       if (results.returned !== undefined && results.returned !== count) {
         warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${results.returned} but holds ${count} records`);
       }
-      if (results.matched !== undefined && matched !== undefined && results.matched !== matched) {
+      if (results.matched !== undefined && before !== undefined && results.matched !== before) {
         partial = true;
-        warn(problems, 'csw_count_changed', `the number of matching records changed from ${matched} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
+        warn(problems, 'csw_count_changed', `the number of matching records changed from ${before} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
       }
       if (pageNo === 1 && results.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${results.matched} matching records` });
-      const total = results.matched ?? matched;
-      if (results.matched !== undefined) matched = results.matched;
+      const total = results.matched ?? before;
 
       // Where the next page starts, and whether this page's records fit the announced paging.
       let next = announcedNext(start, count, results.nextRecord, total);
@@ -458,50 +465,33 @@ async function* walkCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator
       }
       // A page asked ahead that is not the next one after all (the records this page holds
       // disagree with what it announced, or it is the last): dropped; the right one is asked at its turn.
-      // (Set by the parse's callback, which the compiler's narrowing does not see.)
-      const ahead = asked.ahead as ReadAhead<{ res: FetchResponse }> | undefined;
       if (ahead !== undefined && ahead.key !== next) {
         dropReadAhead(ahead);
-        delete asked.ahead;
+        ahead = undefined;
       }
 
-      const nextUrl = next === undefined ? undefined : cswPageUrl(plan.endpoint, next, matched);
       const hash = bodyHash(text);
       // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
-      const notModified = validators?.bodyHash === hash;
-      let batchCount = 0;
-      let recordCount = 0;
-      if (!notModified) {
+      const unchanged = validators?.bodyHash === hash;
+      if (!unchanged) {
         for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems, early)) {
-          if (batchCount === 0) b.problems.unshift(...pageNotes.splice(0));
-          recordCount += b.records.length;
-          yield { type: 'batch', pageNo, url, batchNo: batchCount++, ...b };
+          b.problems.unshift(...pageNotes.splice(0));
+          yield b;
         }
       }
-      const page: PageEvent = {
-        type: 'page',
-        pageNo,
-        url,
-        notModified,
-        ...(nextUrl !== undefined && { nextUrl }),
-        bodyHash: hash,
-        batchCount,
-        recordCount,
-        bytes: res.bytesRead(),
+      return {
+        // The count seen so far goes with the next page's checkpoint, so that a resumed run still compares against it.
+        ...(next !== undefined && { nextUrl: cswPageUrl(plan.endpoint, next, total) }),
+        problems: [...pageNotes, ...problems],
         format: plan.format === 'dcat' ? 'csw-dcat' : plan.format === 'dc' ? 'csw-dc' : 'csw-iso19139',
+        bodyHash: hash,
+        ...(unchanged && { unchanged }),
+        ...(partial && { listing: 'partial' as const }),
+        // A service that gives no count and pages until an empty page: that page ends the listing, it did not lose its records.
+        ...(count === 0 && total === undefined && { endOfListing: true }),
       };
-      problems.unshift(...pageNotes);
-      if (problems.length > 0) page.problems = problems;
-      if (partial) page.listing = 'partial';
-      yield page;
-      if (next === undefined) return;
-      start = next;
-      pageNo++;
-    }
-  } finally {
-    // Stopped before reaching the page asked ahead (an error, the consumer left): it is not done; a resume asks it again.
-    if (asked.ahead !== undefined) dropReadAhead(asked.ahead);
-  }
+    },
+  });
 }
 
 /**

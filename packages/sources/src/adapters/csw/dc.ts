@@ -1,5 +1,5 @@
 import type { Agent, CanonicalDataset, Distribution, LangMap } from '@hasad/core';
-import { RecordProblems } from '../shared/batches.ts';
+import { newDataset, RecordProblems } from '../shared/batches.ts';
 import type { RecordMapResult } from '../shared/batches.ts';
 import { normaliseDate } from '../shared/values.ts';
 import type { XNode } from '../soap/xml.ts';
@@ -80,17 +80,7 @@ export function mapDcRecord(root: XNode, xml?: string): RecordMapResult & { reco
   if (Object.keys(title).length === 0) pr.error('missing_title', 'title', 'the record has no dc:title; skipped');
   if (identifier === undefined || Object.keys(title).length === 0) return { problems: pr.list, ...(identifier !== undefined && { identifier }) };
 
-  const record: CanonicalDataset = {
-    identifier,
-    title,
-    description: langMap(root, 'abstract', 'description'),
-    keywords: {},
-    themes: [],
-    spatial: [],
-    temporal: [],
-    language: [],
-    distributions: [],
-  };
+  const record = newDataset(identifier, title, langMap(root, 'abstract', 'description'));
   for (const { value, node } of texts(root, 'subject')) {
     const list = (record.keywords[(attr(node, 'lang') ?? '').toLowerCase()] ??= []);
     if (!list.includes(value)) list.push(value);

@@ -1,5 +1,5 @@
 import type { Agent, CanonicalDataset, Conformity, ContactPoint, DataService, Distribution, LangListMap, LangMap, PeriodOfTime, Resource, ResponsibleParty, SpatialResolution } from '@hasad/core';
-import { RecordProblems } from '../shared/batches.ts';
+import { newDataset, RecordProblems } from '../shared/batches.ts';
 import type { RecordMapResult } from '../shared/batches.ts';
 import { normaliseDate } from '../shared/values.ts';
 import type { XNode } from '../soap/xml.ts';
@@ -177,18 +177,7 @@ export function mapIsoRecord(root: XNode, xml?: string): IsoMapResult {
     formats: [],
     pages: [],
   };
-  const record: IsoDataset = {
-    identifier: identifier ?? '',
-    title,
-    description: L(first(ident, 'abstract')),
-    keywords: {},
-    themes: [],
-    spatial: [],
-    temporal: [],
-    language: [],
-    distributions: [],
-    geo,
-  };
+  const record: IsoDataset = { ...newDataset(identifier ?? '', title, L(first(ident, 'abstract'))), geo };
   if (pr.list.some((p) => p.severity === 'error')) return { problems: pr.list, ...(identifier !== undefined && { identifier }) };
 
   // Dates of the resource (citation) and of the metadata (dateStamp).

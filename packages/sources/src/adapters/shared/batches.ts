@@ -1,4 +1,4 @@
-import type { CanonicalDataset, RecordProblem, ProblemCode, SourceDescriptionFormat } from '@hasad/core';
+import type { CanonicalDataset, LangMap, RecordProblem, ProblemCode, SourceDescriptionFormat } from '@hasad/core';
 
 /** Records of one page, in batches. */
 export interface MappedBatch {
@@ -33,6 +33,14 @@ export interface RecordMapResult {
   problems: RecordProblem[];
   /** The identifier, when one could be determined (also for invalid records). */
   identifier?: string;
+}
+
+/**
+ * A dataset as a mapper starts it: its identifier, title and description, every list empty. The
+ * keys are in the order every kind writes them (a record's JSON is what the loader compares).
+ */
+export function newDataset(identifier: string, title: LangMap, description: LangMap): CanonicalDataset {
+  return { identifier, title, description, keywords: {}, themes: [], spatial: [], temporal: [], language: [], distributions: [] };
 }
 
 /**

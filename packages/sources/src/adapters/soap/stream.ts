@@ -22,12 +22,25 @@ import type { CompiledPath, Namespaces, PathStep, XAttr, XNode } from './xml.ts'
  * still, so a page a service has always served does not start failing.
  */
 
-/** Hard limits on one SOAP answer (settings `HASAD_SOAP_MAX_*`, see docs/limits.md). */
-export interface SoapLimits {
+/**
+ * The limits every XML answer read here is held to, whatever the kind reading it (SOAP, CSW): each
+ * kind extends them with its own and names them by its own settings (`HASAD_<KIND>_MAX_DEPTH`, …).
+ */
+export interface XmlLimits {
   /** Elements open at once (nesting depth). */
   maxDepth: number;
   /** Characters of one element's text or one attribute value. */
   maxTextLength: number;
+}
+
+/** The defaults of {@link XmlLimits}, the same for every kind. */
+export const DEFAULT_XML_LIMITS: XmlLimits = {
+  maxDepth: 256,
+  maxTextLength: 8 * 1024 * 1024,
+};
+
+/** Hard limits on one SOAP answer (settings `HASAD_SOAP_MAX_*`, see docs/limits.md). */
+export interface SoapLimits extends XmlLimits {
   /** Record elements on one page. */
   maxRecords: number;
   /** Bytes of one answer, as received (after content decoding). */
@@ -37,8 +50,7 @@ export interface SoapLimits {
 }
 
 export const DEFAULT_SOAP_LIMITS: SoapLimits = {
-  maxDepth: 256,
-  maxTextLength: 8 * 1024 * 1024,
+  ...DEFAULT_XML_LIMITS,
   maxRecords: 100_000,
   maxBodyBytes: 64 * 1024 * 1024,
   maxNodes: 250_000,
