@@ -96,7 +96,7 @@ const AIM_PAGES_RPS = 1000;
 const AIM_SEARCH_P95_MS = 50;
 /** Suggestions as a user types (issue 15): p95 under 20 ms. */
 const AIM_SUGGEST_P95_MS = 20;
-/** A misspelt query: the exact search finding nothing, then the trigram retry. */
+/** A misspelt query: the exact search finding nothing, then the retry. Hasad's own target: issue 15 asks only that its p95 be printed. */
 const AIM_TYPO_P95_MS = 50;
 /** The publishers' scoreboard (issue 15): p95 under 50 ms. */
 const AIM_SCOREBOARD_P95_MS = 50;
@@ -464,7 +464,7 @@ try {
       return p && { text: `keyword search + all facets p95 < ${AIM_SEARCH_P95_MS} ms (${p.connections} connection${p.connections === 1 ? '' : 's'}, cache ${p.cacheEntries ? 'on' : 'off'})`, value: `${f1(p.latencyMs.p95)} ms`, met: p.latencyMs.p95 < AIM_SEARCH_P95_MS };
     }),
     byKey.suggest && { text: `suggest p95 < ${AIM_SUGGEST_P95_MS} ms (1 connection)`, value: `${f1(byKey.suggest.latencyMs.p95)} ms`, met: byKey.suggest.latencyMs.p95 < AIM_SUGGEST_P95_MS },
-    byKey.typo && { text: `typo search + all facets p95 < ${AIM_TYPO_P95_MS} ms (1 connection, cache off)`, value: `${f1(byKey.typo.latencyMs.p95)} ms`, met: byKey.typo.latencyMs.p95 < AIM_TYPO_P95_MS },
+    byKey.typo && { text: `typo search + all facets p95 < ${AIM_TYPO_P95_MS} ms (1 connection, cache off; our target, the issue sets none)`, value: `${f1(byKey.typo.latencyMs.p95)} ms`, met: byKey.typo.latencyMs.p95 < AIM_TYPO_P95_MS },
     byKey.scoreboard && { text: `scoreboard p95 < ${AIM_SCOREBOARD_P95_MS} ms (1 connection)`, value: `${f1(byKey.scoreboard.latencyMs.p95)} ms`, met: byKey.scoreboard.latencyMs.p95 < AIM_SCOREBOARD_P95_MS },
   ].filter((a): a is { text: string; value: string; met: boolean } => Boolean(a));
 
