@@ -4,7 +4,8 @@ import { HasadError, type ParseLimits } from '@hasad/core';
 import type { MappedBatch } from '../adapters/shared/batches.ts';
 import type { PageOutcome } from '../pager.ts';
 import { parseLimitError, resolveLimits } from '../parse-guards.ts';
-import type { PageReaderInputs, PageReaderKind } from './page-readers.ts';
+import { PAGE_READER_FORMATS } from './page-readers.ts';
+import type { PageReaderHint, PageReaderInputs, PageReaderKind, PageReaderOutcome } from './page-readers.ts';
 import type { FromWorker, ToWorker, WireError } from './protocol.ts';
 
 /** Chunks of a page's body sent to a worker ahead of what it has read. */
@@ -32,6 +33,10 @@ export interface ParsePoolOptions {
 interface Job {
   id: number;
   url: string;
+  /** What the page is named as in the pool's own errors (`RDF`, `CSW GetRecords response`). */
+  format: string;
+  /** The reader's hints, passed on as they come (PageReaderHint). */
+  onHint?: (data: unknown) => void;
   /** Settles the wait for the worker's next answer. */
   waiter?: { resolve: (m: FromWorker) => void; reject: (e: unknown) => void };
   /** Answers that came before anyone waited. */
@@ -85,13 +90,20 @@ export class ParsePool {
   }
 
   /**
-   * Reads one page in a worker: yields its record batches, returns its outcome.
+   * Reads one page in a worker: yields its record batches, returns its outcome. `hint` receives
+   * what the reader tells before its batches (a CSW page's paging values), as it tells it.
    *
    * @throws LimitExceededError (depth, token length, heap, CPU time), ParseError and the page
    *   reader's other errors as the worker reported them; the body's own errors (size limit,
    *   network) as they are; the signal's reason when it aborts.
    */
-  async *readPage<K extends PageReaderKind>(kind: K, input: PageReaderInputs[K], body: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal): AsyncGenerator<MappedBatch, PageOutcome> {
+  async *readPage<K extends PageReaderKind>(
+    kind: K,
+    input: PageReaderInputs[K],
+    body: AsyncIterable<Buffer | Uint8Array>,
+    signal?: AbortSignal,
+    hint?: PageReaderHint<K>,
+  ): AsyncGenerator<MappedBatch, PageReaderOutcome<K>> {
     signal?.throwIfAborted();
     const pw = await this.acquire(signal);
     try {
@@ -101,7 +113,15 @@ export class ParsePool {
       this.handBack(pw);
       throw err;
     }
-    const job: Job = { id: this.nextId++, url: input.url, inbox: [], credits: WINDOW, cpuStart: pw.worker.performance.eventLoopUtilization() };
+    const job: Job = {
+      id: this.nextId++,
+      url: input.url,
+      format: PAGE_READER_FORMATS[kind],
+      ...(hint !== undefined && { onHint: hint as (data: unknown) => void }),
+      inbox: [],
+      credits: WINDOW,
+      cpuStart: pw.worker.performance.eventLoopUtilization(),
+    };
     pw.job = job;
     pw.worker.ref();
     this.watchCpu(pw, job);
@@ -112,7 +132,7 @@ export class ParsePool {
     signal?.addEventListener('abort', onAbort, { once: true });
     let finished = false;
     try {
-      post({ t: 'start', job: job.id, kind, input, limits: this.limits, pack: this.opts.packForQueue === true });
+      post({ t: 'start', job: job.id, kind, input, limits: this.limits, pack: this.opts.packForQueue === true, hint: hint !== undefined });
       // A body error (size limit, network) ends the job through fail(): the wait below rejects with it.
       this.pump(job, body, post).catch(() => undefined);
       for (;;) {
@@ -122,7 +142,7 @@ export class ParsePool {
         else if (m.t === 'done' || m.t === 'error') {
           finished = true;
           this.endPump(job);
-          if (m.t === 'done') return m.outcome;
+          if (m.t === 'done') return m.outcome as PageReaderOutcome<K>;
           throw fromWire(m.error);
         }
       }
@@ -182,6 +202,10 @@ export class ParsePool {
       job.onCancelled?.();
       return;
     }
+    if (m.t === 'hint') {
+      job.onHint?.(m.data);
+      return;
+    }
     if (m.t === 'credit') {
       job.credits++;
       const go = job.onCredit;
@@ -214,7 +238,7 @@ export class ParsePool {
       // Time the worker's event loop was busy since the page began: parsing, not waiting for bytes.
       const used = pw.worker.performance.eventLoopUtilization(job.cpuStart).active;
       if (used <= budgetMs) return;
-      this.fail(job, parseLimitError(job.url, 'RDF', 'cpuSeconds', this.limits.cpuSeconds, `parsing the page took more than ${this.limits.cpuSeconds} s of CPU time; it was stopped`));
+      this.fail(job, parseLimitError(job.url, job.format, 'cpuSeconds', this.limits.cpuSeconds, `parsing the page took more than ${this.limits.cpuSeconds} s of CPU time; it was stopped`));
       void this.stop(pw, 'CPU time limit');
     }, WATCH_MS);
     pw.watch.unref();
@@ -310,7 +334,7 @@ export class ParsePool {
       this.forget(pw, reason);
       if (job === undefined) return;
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        this.fail(job, parseLimitError(job.url, 'RDF', 'heapMb', this.limits.heapMb, `parsing the page needed more than ${this.limits.heapMb} MB of memory; it was stopped`));
+        this.fail(job, parseLimitError(job.url, job.format, 'heapMb', this.limits.heapMb, `parsing the page needed more than ${this.limits.heapMb} MB of memory; it was stopped`));
       } else {
         this.fail(job, new HasadError('parse_worker_failed', `parsing ${job.url} stopped: the parsing worker failed (${err.message})`, { context: { url: job.url }, permanent: true, cause: err }));
       }

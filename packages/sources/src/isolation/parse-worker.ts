@@ -61,11 +61,18 @@ function toWire(err: unknown): WireError {
   return { name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function run(c: Current, kind: string, input: unknown, limits: Parameters<(typeof PAGE_READERS)['dcat']>[2], packForQueue: boolean): Promise<void> {
+async function run(c: Current, kind: string, input: unknown, limits: Parameters<(typeof PAGE_READERS)['dcat']>[2], packForQueue: boolean, hints: boolean): Promise<void> {
   const reader = PAGE_READERS[kind as keyof typeof PAGE_READERS];
   try {
     if (reader === undefined) throw new Error(`no page reader named ${kind}`);
-    const it: AsyncGenerator<MappedBatch, PageOutcome> = reader(input as never, bodyOf(c), limits);
+    // A hint goes to the pool as it is given; nothing here waits for the pool to act on it.
+    const hint = hints
+      ? (data: unknown) => {
+          send({ t: 'hint', job: c.id, data });
+          return undefined;
+        }
+      : undefined;
+    const it: AsyncGenerator<MappedBatch, PageOutcome> = reader(input as never, bodyOf(c), limits, hint as never);
     try {
       for (;;) {
         await waitPull(c);
@@ -92,7 +99,7 @@ port.on('message', (m: ToWorker) => {
   if (m.t === 'start') {
     const c: Current = { id: m.job, chunks: [], ended: false, aborted: false, pulls: 0, cancelled: false };
     current = c;
-    void run(c, m.kind, m.input, m.limits, m.pack);
+    void run(c, m.kind, m.input, m.limits, m.pack, m.hint);
     return;
   }
   if (m.t === 'cancel') {

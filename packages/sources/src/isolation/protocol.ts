@@ -8,7 +8,7 @@ import type { PageOutcome } from '../pager.ts';
  */
 export type ToWorker =
   /** Read a page with the named reader. */
-  | { t: 'start'; job: number; kind: string; input: unknown; limits: ParseLimits; pack: boolean }
+  | { t: 'start'; job: number; kind: string; input: unknown; limits: ParseLimits; pack: boolean; hint: boolean }
   /** The next bytes of the page's body (transferred). */
   | { t: 'chunk'; job: number; data: Uint8Array }
   /** The body ended. */
@@ -34,6 +34,8 @@ export type FromWorker =
   | { t: 'ready'; job: number }
   /** One chunk was taken from the queue: another may be sent. */
   | { t: 'credit'; job: number }
+  /** Something the reader tells before its batches (PageReaderHint): passed on at once, not pulled. */
+  | { t: 'hint'; job: number; data: unknown }
   | { t: 'batch'; job: number; batch: MappedBatch }
   | { t: 'done'; job: number; outcome: PageOutcome }
   | { t: 'error'; job: number; error: WireError }

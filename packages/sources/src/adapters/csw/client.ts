@@ -1,51 +1,44 @@
-import { createHash } from 'node:crypto';
-import { ConfigError, FetchStatusError, LimitExceededError, ParseError, type ProblemCode } from '@hasad/core';
+import { ConfigError, FetchStatusError, LimitExceededError, type ProblemCode } from '@hasad/core';
 import type { CanonicalDataset, RecordProblem } from '@hasad/core';
 import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
 import { batchSizeOf, parseLimitsOf, runPager } from '../../pager.ts';
 import type { FetchedPage, PageOutcome, PagerContext } from '../../pager.ts';
-import { parseLimitError } from '../../parse-guards.ts';
 import type { HarvestEvent, HarvestOptions, HttpOptions } from '../../types.ts';
-import { mapPage } from '../dcat/map.ts';
-import { parseRdfString } from '../dcat/parse.ts';
-import { BatchCollector } from '../shared/batches.ts';
-import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
-import { DEFAULT_XML_LIMITS, readXmlDocument } from '../soap/stream.ts';
-import type { DetachOptions, OpenedOptions, XmlLimits } from '../soap/stream.ts';
+import { dropSeenBefore } from '../shared/batches.ts';
+import type { MappedBatch } from '../shared/batches.ts';
+import { readXmlDocument } from '../soap/stream.ts';
+import type { DetachOptions, OpenedOptions } from '../soap/stream.ts';
 import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
 import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
-import { DC_RECORD_NAMES, mapDcRecord } from './dc.ts';
-import { mapIsoRecord } from './iso.ts';
 import {
   CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults,
-  recordTexts, SCHEMA_DCAT, SCHEMA_ISO19139, searchStatus,
+  SCHEMA_DCAT, SCHEMA_ISO19139,
 } from './protocol.ts';
+import { CSW_LIMIT_SETTINGS, DEFAULT_CSW_LIMITS, mapRecords, readCswPage } from './read-page.ts';
+import type { CswFormat, CswLimits, CswPageInput, CswPageOutcome, SearchOpened } from './read-page.ts';
 import type { CswCapabilities, CswVersion, GetRecordsQuery } from './protocol.ts';
 
 const ACCEPT = 'application/xml, text/xml;q=0.9, */*;q=0.1';
+const WHAT = 'CSW GetRecords response';
+
+export type { CswLimits };
+export { CSW_LIMIT_SETTINGS, DEFAULT_CSW_LIMITS };
 /** OWS servers send ExceptionReports with these statuses (OWS Common 1.1 §8.6 and practice). */
 const EXCEPTION_STATUSES = [400, 403, 404, 500, 501, 503] as const;
 const MAX_EXCEPTION_BYTES = 1024 * 1024;
 /** A capabilities document is a few hundred KB; more is not one. */
 const CAPABILITIES_MAX_BYTES = 10 * 1024 * 1024;
-/**
- * Bump when the mapping of CSW records changes: the body hash includes it, so that pages are read
- * again with the new mapping instead of being skipped as unchanged.
- */
-const MAPPING_VERSION = 'csw-map-4';
-const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
-
 /** How this source's records are asked for, decided from the config and the capabilities. */
 export interface CswPlan {
   version: CswVersion;
   method: 'get' | 'post';
   /** Where GetRecords goes. */
   endpoint: string;
-  format: 'iso19139' | 'dcat' | 'dc';
+  format: CswFormat;
   outputSchema: string;
   typeNames: string;
   constraint?: GetRecordsQuery['constraint'];
@@ -53,25 +46,6 @@ export interface CswPlan {
   /** Notes on the choices made (preview shows them). */
   notes: RecordProblem[];
 }
-
-/** Hard limits on one CSW answer (settings `HASAD_CSW_MAX_*`, see docs/limits.md); its bytes are the source's `maxPageBytes`. */
-export interface CswLimits extends XmlLimits {
-  /** Elements of one answer, counted whether held or not (a new page's records are mapped and dropped as each closes; a page read before is held whole). */
-  maxElements: number;
-}
-
-export const DEFAULT_CSW_LIMITS: CswLimits = {
-  ...DEFAULT_XML_LIMITS,
-  // About 150 bytes of heap each: 1,000,000 is some 150 MB, the size of a page of 1000 large ISO records.
-  maxElements: 1_000_000,
-};
-
-/** The setting each limit is named by in errors. */
-export const CSW_LIMIT_SETTINGS: Record<keyof CswLimits, string> = {
-  maxDepth: 'HASAD_CSW_MAX_DEPTH',
-  maxTextLength: 'HASAD_CSW_MAX_TEXT_LENGTH',
-  maxElements: 'HASAD_CSW_MAX_ELEMENTS',
-};
 
 /** Asks for an answer; its body is read by {@link readXml}. ExceptionReports come with the statuses OWS servers send them with. */
 function requestXml(url: string, http: HttpOptions, init: { body?: string; signal?: AbortSignal } = {}): Promise<FetchResponse> {
@@ -236,91 +210,7 @@ function pageState(url: string): { start: number; matched?: number } {
   return { start: Number.isSafeInteger(start) && start >= 1 ? start : 1, ...(m !== undefined && { matched: Number(m) }) };
 }
 
-type Mapped = RecordMapResult & { record?: CanonicalDataset };
-
-/** The record elements the plan's format maps one by one (DCAT records go through the RDF parser, from their text). */
-function isRecordOf(plan: CswPlan, r: XNode): boolean {
-  return plan.format === 'iso19139' ? /^(?:MD_Metadata|MI_Metadata)$/.test(r.name) : plan.format === 'dc' && DC_RECORD_NAMES.has(r.name);
-}
-
-/**
- * Maps a GetRecords page's ISO or Dublin Core records as they close while the page is read (each
- * record's tree is then garbage, instead of some 20,000 elements a page living until its last byte
- * and surviving into the old generation), keeping in the page's tree an element without children
- * in its place. The records' XML texts are cut once the page is whole ({@link mapRecords}).
- */
-function mapWhileReading(plan: CswPlan, early: Map<XNode, Mapped>): DetachOptions | undefined {
-  if (plan.format === 'dcat') return undefined;
-  return {
-    depth: 2,
-    parent: 'SearchResults',
-    replace: (node) => {
-      if (!isRecordOf(plan, node)) return node;
-      const stub: XNode = { ...node, children: [], text: '' };
-      early.set(stub, plan.format === 'iso19139' ? mapIsoRecord(node) : mapDcRecord(node));
-      return stub;
-    },
-  };
-}
-
-/** What one page's records map to; `early` holds those mapped while the page was read (without their XML, added here). */
-async function mapRecords(plan: CswPlan, text: string, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[], early?: ReadonlyMap<XNode, Mapped>): Promise<MappedBatch[]> {
-  const out: MappedBatch[] = [];
-  const batches = new BatchCollector(batchSize, seen);
-  const duplicate = (id: string) => `another record of this harvest already has identifier ${JSON.stringify(id)}; this one was skipped`;
-  const add = (res: RecordMapResult) => {
-    const full = batches.add(res, duplicate);
-    if (full !== undefined) out.push(full);
-  };
-  const texts = recordTexts(text, records);
-  const mapped = (r: XNode, xml: string | undefined, map: (r: XNode, xml?: string) => Mapped): Mapped => {
-    const res = early?.get(r);
-    if (res === undefined) return map(r, xml);
-    // Where the mappers set it, last: the record's keys keep their order.
-    if (res.record !== undefined && xml !== undefined) res.record.sourceDescription = { format: 'application/xml', body: xml };
-    return res;
-  };
-  for (const [i, r] of records.entries()) {
-    if (plan.format === 'iso19139') {
-      if (!isRecordOf(plan, r)) {
-        batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not ISO 19139 gmd:MD_Metadata; skipped (does the server honour outputSchema?)` });
-        continue;
-      }
-      add(mapped(r, texts[i], mapIsoRecord));
-      continue;
-    }
-    if (plan.format === 'dc') {
-      if (!isRecordOf(plan, r)) {
-        batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page is <${r.prefix ? `${r.prefix}:` : ''}${r.name}>, not Dublin Core csw:Record; skipped (does the server honour outputSchema?)` });
-        continue;
-      }
-      add(mapped(r, texts[i], mapDcRecord));
-      continue;
-    }
-    // DCAT: each record's RDF/XML goes through the DCAT adapter's parser and mapper.
-    const own = texts[i];
-    if (own === undefined) {
-      batches.note({ severity: 'warning', code: 'csw_unexpected_record', message: `record ${i + 1} of the page could not be cut from the answer; skipped` });
-      continue;
-    }
-    const rdf = r.name === 'RDF' && r.uri === RDF_NS ? own : `<rdf:RDF xmlns:rdf="${RDF_NS}">${own}</rdf:RDF>`;
-    try {
-      const { graph } = await parseRdfString(rdf, { url, format: 'rdfxml' });
-      for (const b of mapPage(graph, batchSize)) {
-        for (const p of b.problems) batches.note(p);
-        for (const rec of b.records) add({ record: rec, problems: [], identifier: rec.identifier });
-        for (const id of b.invalidIdentifiers) add({ problems: [], identifier: id });
-      }
-    } catch (err) {
-      if (!(err instanceof ParseError)) throw err;
-      batches.note({ severity: 'error', code: 'invalid_record', message: `record ${i + 1} of the page is not valid RDF/XML: ${err.message}` });
-    }
-  }
-  const rest = batches.flush();
-  if (rest !== undefined) out.push(rest);
-  if (out.length === 0 && problems.length === 0 && records.length > 0) problems.push({ severity: 'warning', code: 'no_datasets', message: `none of the ${records.length} records of ${url} gave a dataset` });
-  return out;
-}
+const duplicateOfEarlierPage = (id: string) => `another record of this harvest already has identifier ${JSON.stringify(id)}; this one was skipped`;
 
 function warn(problems: RecordProblem[], code: ProblemCode, message: string): void {
   problems.push({ severity: 'warning', code, message });
@@ -376,9 +266,8 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
    * Read-ahead: SearchResults announces the next page in its attributes, before its records. That
    * page is asked at once, so the service works on it while this one is parsed and mapped.
    */
-  const askAheadFrom = (results: XNode, here: { start: number; pageNo: number; matched: number | undefined }): Promise<void> | undefined => {
+  const askAheadFrom = (status: Parameters<SearchOpened>[0], here: { start: number; pageNo: number; matched: number | undefined }): Promise<void> | undefined => {
     if (ahead !== undefined || here.pageNo + 1 > pager.maxPages) return undefined;
-    const status = searchStatus(results);
     const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? here.matched);
     if (next === undefined) return undefined;
     ahead = askAhead(next, opts.signal, async (signal) => {
@@ -416,41 +305,63 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
     async *read(page, { res }): AsyncGenerator<MappedBatch, PageOutcome> {
       const { pageNo } = page;
       const { start, matched: before } = pageState(page.url);
-      const validators = await opts.validators?.(page.url);
-      // A page read before is most likely unchanged (its hash, known once it is read, tells): mapped
-      // after reading, only if it changed. A new page is mapped while it is read.
-      const early = new Map<XNode, Mapped>();
-      const detach = validators?.bodyHash === undefined ? mapWhileReading(plan, early) : undefined;
       const here = { start, pageNo, matched: before };
-      const { text, root } = await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecords response', {
-        ...(detach !== undefined && { detach }),
-        opened: { depth: 1, name: 'SearchResults', call: (node) => askAheadFrom(node, here) },
-        pageNo,
-      });
-      const results = readSearchResults(root, res.url, res.status, pageNo);
-      // The page's list is in hand: a page listing too many fails whole, before any record is handed on.
-      const { maxRecordsPerPage } = parseLimitsOf(opts);
-      if (results.records.length > maxRecordsPerPage) {
-        throw parseLimitError(res.url, `page ${pageNo}`, 'maxRecordsPerPage', maxRecordsPerPage, `it lists more than ${maxRecordsPerPage} records (${results.records.length})`);
-      }
-      const problems: RecordProblem[] = [];
       const pageNotes = notes;
       notes = [];
+      let read!: CswPageOutcome;
+      try {
+        // An error status is an ExceptionReport or not a CSW answer at all: read here, and thrown.
+        if (res.status >= 400) await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, WHAT, { pageNo });
+        const knownHash = (await opts.validators?.(page.url))?.bodyHash ?? undefined;
+        const input: CswPageInput = {
+          format: plan.format,
+          url: res.url,
+          status: res.status,
+          ...(res.contentType !== undefined && { contentType: res.contentType }),
+          pageNo,
+          batchSize,
+          maxPageBytes: config.maxPageBytes,
+          ...(opts.http.cswLimits !== undefined && { cswLimits: opts.http.cswLimits }),
+          ...(knownHash !== undefined && { knownHash }),
+        };
+        const opened: SearchOpened = (status) => {
+          // Told before the page's first batch, which carries it (a preview stops at its record limit).
+          if (pageNo === 1 && status.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${status.matched} matching records` });
+          return askAheadFrom(status, here);
+        };
+        // In the fetcher's parsing worker when there is a pool (another core, its heap cap and CPU
+        // watch); else here. Either way the same reader.
+        const reading =
+          opts.parsePool !== undefined ? opts.parsePool.readPage('csw', input, res.body, opts.signal, opened) : readCswPage(input, res.body, parseLimitsOf(opts), opened);
+        for (let r = await reading.next(); ; r = await reading.next()) {
+          if (r.done === true) {
+            read = r.value;
+            break;
+          }
+          // The reader drops duplicates within its page; identifiers of earlier pages are known here.
+          const b = dropSeenBefore(r.value, seen, duplicateOfEarlierPage);
+          b.problems.unshift(...pageNotes.splice(0));
+          yield b;
+        }
+      } finally {
+        res.body.destroy();
+      }
+      const { search } = read;
+      const problems: RecordProblem[] = [];
       let partial = false;
-      const count = results.records.length;
+      const count = search.count;
       lastCount = count;
-      if (results.returned !== undefined && results.returned !== count) {
-        warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${results.returned} but holds ${count} records`);
+      if (search.returned !== undefined && search.returned !== count) {
+        warn(problems, 'csw_count_mismatch', `page ${pageNo} says numberOfRecordsReturned=${search.returned} but holds ${count} records`);
       }
-      if (results.matched !== undefined && before !== undefined && results.matched !== before) {
+      if (search.matched !== undefined && before !== undefined && search.matched !== before) {
         partial = true;
-        warn(problems, 'csw_count_changed', `the number of matching records changed from ${before} to ${results.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
+        warn(problems, 'csw_count_changed', `the number of matching records changed from ${before} to ${search.matched} during the harvest (page ${pageNo}): records may have been skipped, so nothing is withdrawn this run`);
       }
-      if (pageNo === 1 && results.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${results.matched} matching records` });
-      const total = results.matched ?? before;
+      const total = search.matched ?? before;
 
       // Where the next page starts, and whether this page's records fit the announced paging.
-      let next = announcedNext(start, count, results.nextRecord, total);
+      let next = announcedNext(start, count, search.nextRecord, total);
       if (next !== undefined && next <= start) {
         partial = true;
         warn(problems, 'paging_loop', `page ${pageNo} (records from ${start}) gives nextRecord=${next}, which goes back: paging stopped, nothing is withdrawn this run`);
@@ -470,22 +381,13 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
         ahead = undefined;
       }
 
-      const hash = bodyHash(text);
-      // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
-      const unchanged = validators?.bodyHash === hash;
-      if (!unchanged) {
-        for (const b of await mapRecords(plan, text, results.records, res.url, batchSize, seen, problems, early)) {
-          b.problems.unshift(...pageNotes.splice(0));
-          yield b;
-        }
-      }
       return {
         // The count seen so far goes with the next page's checkpoint, so that a resumed run still compares against it.
         ...(next !== undefined && { nextUrl: cswPageUrl(plan.endpoint, next, total) }),
-        problems: [...pageNotes, ...problems],
+        problems: [...pageNotes, ...problems, ...(read.problems ?? [])],
         format: plan.format === 'dcat' ? 'csw-dcat' : plan.format === 'dc' ? 'csw-dc' : 'csw-iso19139',
-        bodyHash: hash,
-        ...(unchanged && { unchanged }),
+        bodyHash: read.bodyHash,
+        ...(read.unchanged === true && { unchanged: true }),
         ...(partial && { listing: 'partial' as const }),
         // A service that gives no count and pages until an empty page: that page ends the listing, it did not lose its records.
         ...(count === 0 && total === undefined && { endOfListing: true }),
@@ -514,15 +416,6 @@ function predictedNext(start: number, count: number, nextRecord: number | undefi
   return next !== undefined && next > start && count > 0 ? next : undefined;
 }
 
-/** Hash of the search results (the answer minus its SearchStatus timestamp, new on every answer) and the mapping version. */
-function bodyHash(text: string): string {
-  const i = text.search(/<(?:[\w.-]+:)?SearchResults[\s>]/);
-  return createHash('sha1')
-    .update(MAPPING_VERSION)
-    .update(i < 0 ? text : text.slice(i))
-    .digest('base64url');
-}
-
 /**
  * One record by identifier (GetRecordById), mapped: for preview of a single record.
  * @throws CswExceptionError, ConfigError, ParseError and the fetch errors.
@@ -535,7 +428,7 @@ export async function fetchCswRecord(url: string, id: string, config: CswConfig,
   const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecordById response', signal);
   const results = readSearchResults(root, res.url, res.status);
   const problems: RecordProblem[] = [];
-  const batches = await mapRecords(plan, text, results.records, res.url, 1, new Set(), problems);
+  const batches = await mapRecords(plan.format, text, results.records, res.url, 1, new Set(), problems);
   const record = batches.flatMap((b) => b.records)[0];
   for (const b of batches) problems.push(...b.problems);
   if (results.records.length === 0) problems.push({ severity: 'warning', code: 'not_found', message: `the CSW service has no record ${JSON.stringify(id)}` });

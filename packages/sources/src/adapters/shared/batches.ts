@@ -114,3 +114,37 @@ export class BatchCollector {
     return b.records.length > 0 || b.problems.length > 0 || b.invalidIdentifiers.length > 0 ? b : undefined;
   }
 }
+
+/**
+ * A batch read on its own (a page parsed in a worker, which knows only its page) with the records
+ * and invalid identifiers already seen on earlier pages of the harvest left out, as
+ * {@link BatchCollector} does within a page: each one dropped gets a `duplicate_identifier`
+ * warning worded by `duplicate` instead of its own problems, the first kept. Adds the batch's
+ * identifiers to `seen`. `packed` stays parallel to `records`.
+ */
+export function dropSeenBefore(batch: MappedBatch, seen: Set<string>, duplicate: (identifier: string) => string): MappedBatch {
+  const dropped = new Set<string>();
+  for (const r of batch.records) if (seen.has(r.identifier)) dropped.add(r.identifier);
+  for (const id of batch.invalidIdentifiers) if (seen.has(id)) dropped.add(id);
+  if (dropped.size === 0) {
+    for (const r of batch.records) seen.add(r.identifier);
+    for (const id of batch.invalidIdentifiers) seen.add(id);
+    return batch;
+  }
+  const out: MappedBatch = { records: [], problems: [], invalidIdentifiers: [], ...(batch.packed !== undefined && { packed: [] }) };
+  for (const p of batch.problems) if (p.identifier === undefined || !dropped.has(p.identifier)) out.problems.push(p);
+  for (const id of dropped) out.problems.push({ severity: 'warning', code: 'duplicate_identifier', message: duplicate(id), identifier: id, field: 'identifier' });
+  batch.records.forEach((r, i) => {
+    if (dropped.has(r.identifier)) return;
+    seen.add(r.identifier);
+    out.records.push(r);
+    const p = batch.packed?.[i];
+    if (p !== undefined) out.packed?.push(p);
+  });
+  for (const id of batch.invalidIdentifiers) {
+    if (dropped.has(id)) continue;
+    seen.add(id);
+    out.invalidIdentifiers.push(id);
+  }
+  return out;
+}
