@@ -91,8 +91,9 @@ const sample = () => {
 };
 const timer = setInterval(sample, 20);
 const rssBefore = process.memoryUsage().rss;
-// As the fetcher has it (services/fetcher/src/worker.ts): one worker for one harvest, batches packed there.
-const pool = args['in-thread'] ? undefined : new ParsePool({ size: 1, limits: DEFAULT_PARSE_LIMITS, packForQueue: true });
+// As the fetcher has it (services/fetcher/src/worker.ts): a worker per concurrent harvest
+// (HASAD_FETCHER_CONCURRENCY, default 2), batches packed there. A harvest alone has both.
+const pool = args['in-thread'] ? undefined : new ParsePool({ size: 2, limits: DEFAULT_PARSE_LIMITS, packForQueue: true });
 
 let harvested = 0;
 let invalid = 0;

@@ -436,8 +436,9 @@ describe('a fetcher killed with SIGKILL while harvesting a CSV inventory, a SOAP
       servedAtKill,
       atKill.pagesFetched,
       PAGED_PAGES,
-      // The CSW adapter, like SOAP's, asks the next page while the current one is handed on.
-      1,
+      // The CSW adapter, like SOAP's, asks the next page while the current one is handed on; with
+      // the fetcher's parsing pool, two (the page after the next one is asked from its answer).
+      2,
     );
   });
 });

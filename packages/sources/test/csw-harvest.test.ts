@@ -326,6 +326,11 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
       // ... and the service was working on page 2 while the consumer was busy with page 1.
       expect(receivedAt(svc, 11)).toBeLessThan(consumedAt.get(1)!);
       expect(receivedAt(svc, 21)).toBeLessThan(consumedAt.get(2)!);
+      if (where === 'in a parsing worker') {
+        // Two pages ahead, each read in a worker as it comes: page 3 was asked, from page 2's answer,
+        // while the consumer was still busy with page 1 (in this thread, only once page 2 is read).
+        expect(writtenAt.get(21)).toBeLessThan(consumedAt.get(1)!);
+      } else expect(writtenAt.get(21)).toBeGreaterThan(pageAt.get(1)!);
     });
 
     it('a page that holds fewer records than predicted: the page asked ahead is dropped and the right one asked, the listing as without read-ahead', async () => {
@@ -384,14 +389,31 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
           break; // a worker killed right after checkpointing page 1
         }
       }
-      expect(svc.starts()).toEqual([1, 11]);
+      // With a parsing pool two pages are asked ahead, page 3 from page 2's answer as the worker reads it.
+      const askedAhead = where === 'in a parsing worker' ? [11, 21] : [11];
+      expect(svc.starts()).toEqual([1, ...askedAhead]);
       const checkpoint = first.find((e): e is PageEvent => e.type === 'page')!;
       expect(checkpoint.nextUrl).toBe(cswPageUrl(svc.url, 11, 25));
       const { records, pages } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp, start: { pageNo: 2, url: checkpoint.nextUrl! } });
       expect(pages.map((p) => p.pageNo)).toEqual([2, 3]);
       expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(25).slice(10).map((r) => r.id));
-      expect(svc.starts()).toEqual([1, 11, 11, 21]);
+      expect(svc.starts()).toEqual([1, ...askedAhead, 11, 21]);
     });
+
+    it('a consumer that stops in the middle of a page frees what the harvest held: the next harvest reads every page', async () => {
+      const svc = await serve({ records: generatedCswRecords(25), delayMs: 20 });
+      for (let i = 0; i < 3; i++) {
+        for await (const ev of harvestCsw({ url: svc.url, config: { pageSize: 10 }, batchSize: 4, http: politeHttp })) {
+          if (ev.type === 'batch') {
+            // A preview with its records: the pages asked ahead are on their way, page 1 half read.
+            await sleep(60);
+            break;
+          }
+        }
+      }
+      const { records } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp });
+      expect(records).toHaveLength(25);
+    }, 20_000);
 
     it('a cancelled run aborts the page asked ahead: both slots of the host are free again', async () => {
       // Page 2 takes 2 s to answer: it is still in flight, holding a slot, when the run is cancelled.

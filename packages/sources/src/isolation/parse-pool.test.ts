@@ -3,6 +3,8 @@ import { FetchRefusedError, inflateDescription, LimitExceededError, type Canonic
 import { contentHash } from '../content-hash.ts';
 import type { MappedBatch } from '../adapters/shared/batches.ts';
 import { readDcatPage, type DcatPageInput } from '../adapters/dcat/read-page.ts';
+import { readCswPage, type CswPageInput } from '../adapters/csw/read-page.ts';
+import { CSW_NS, GMD_SCHEMA, isoRecord } from '@hasad/testkit';
 import { DEFAULT_PARSE_LIMITS } from '../parse-guards.ts';
 import { ParsePool } from './parse-pool.ts';
 
@@ -159,4 +161,45 @@ describe('parsing pages in worker threads', () => {
     const more = await Promise.all([5, 6, 7].map(async (n) => (await readAll(two.readPage('dcat', input('text/turtle'), chunks(turtle(n))))).records.length));
     expect(more).toEqual([5, 6, 7]);
   }, 30_000);
+});
+
+describe('CSW GetRecords pages in worker threads', () => {
+  const cswInput: CswPageInput = { format: 'iso19139', url: 'https://x.ma/csw', status: 200, pageNo: 1, batchSize: 4, maxPageBytes: 64 * 1024 * 1024 };
+  const getRecords = (records: string[], matched: number) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<csw:GetRecordsResponse xmlns:csw="${CSW_NS}" xmlns:gmd="${GMD_SCHEMA}" version="2.0.2">` +
+    `<csw:SearchStatus timestamp="2026-12-06T10:00:00Z"/><csw:SearchResults numberOfRecordsMatched="${matched}" numberOfRecordsReturned="${records.length}" nextRecord="${records.length + 1}" recordSchema="${GMD_SCHEMA}" elementSet="full">` +
+    `${records.join('')}</csw:SearchResults></csw:GetRecordsResponse>`;
+
+  it('reads a page as this thread does, telling SearchResults\' paging values before the first batch', async () => {
+    const doc = getRecords(Array.from({ length: 10 }, (_, i) => isoRecord(i + 1)), 25);
+    const told: string[] = [];
+    const it = pool().readPage('csw', cswInput, chunks(doc, 4096), undefined, (search) => {
+      told.push(`hint ${JSON.stringify(search)}`);
+      return undefined;
+    });
+    const isolated: { records: CanonicalDataset[]; outcome?: unknown } = { records: [] };
+    for (let r = await it.next(); ; r = await it.next()) {
+      if (r.done === true) {
+        isolated.outcome = r.value;
+        break;
+      }
+      told.push(`batch of ${r.value.records.length}`);
+      isolated.records.push(...r.value.records);
+    }
+    expect(told).toEqual(['hint {"matched":25,"returned":10,"nextRecord":11}', 'batch of 4', 'batch of 4', 'batch of 2']);
+    const local = await readAll(readCswPage(cswInput, chunks(doc, 4096), DEFAULT_PARSE_LIMITS));
+    expect(isolated.records.map((r) => r.identifier)).toEqual(Array.from({ length: 10 }, (_, i) => `geo-${String(i + 1).padStart(5, '0')}`));
+    expect(isolated.records).toEqual(local.records);
+    expect(isolated.outcome).toEqual(local.outcome);
+    expect(isolated.outcome).toMatchObject({ search: { count: 10, matched: 25, returned: 10, nextRecord: 11 } });
+  });
+
+  it('stops a page past its heap limit, named as a CSW answer, within the CSW element limit', async () => {
+    // 800,000 elements in one record: under HASAD_CSW_MAX_ELEMENTS (1,000,000), some 120 MB of tree.
+    const doc = getRecords([`<gmd:MD_Metadata>${'<a/>'.repeat(800_000)}</gmd:MD_Metadata>`], 1);
+    const p = pool({ heapMb: 48, cpuSeconds: 600 });
+    const err = await readAll(p.readPage('csw', cswInput, chunks(doc))).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/CSW GetRecords response from https:\/\/x\.ma\/csw exceeds HASAD_PARSE_HEAP_MB \(48\): parsing the page needed more than 48 MB of memory; it was stopped/);
+    expect((await readAll(p.readPage('csw', cswInput, chunks(getRecords([isoRecord(1)], 1))))).records).toHaveLength(1);
+  });
 });

@@ -4,12 +4,13 @@ import { fetchPage } from '../../http/client.ts';
 import type { FetchResponse } from '../../http/client.ts';
 import { batchSizeOf, parseLimitsOf, runPager } from '../../pager.ts';
 import type { FetchedPage, PageOutcome, PagerContext } from '../../pager.ts';
+import type { ParsePool } from '../../isolation/parse-pool.ts';
 import type { HarvestEvent, HarvestOptions, HttpOptions } from '../../types.ts';
 import { dropSeenBefore } from '../shared/batches.ts';
 import type { MappedBatch } from '../shared/batches.ts';
 import { readXmlDocument } from '../soap/stream.ts';
 import type { DetachOptions, OpenedOptions } from '../soap/stream.ts';
-import { askAhead, claimReadAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
+import { askAhead, dropReadAhead, untilWritten } from '../shared/read-ahead.ts';
 import type { ReadAhead } from '../shared/read-ahead.ts';
 import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
@@ -216,8 +217,26 @@ function warn(problems: RecordProblem[], code: ProblemCode, message: string): vo
   problems.push({ severity: 'warning', code, message });
 }
 
-/** A page's answer, its body not yet read (it is parsed as it arrives). */
-type CswPage = FetchedPage;
+/** A page's answer, its body not yet read (it is parsed as it arrives), or its reading already started (a page asked ahead, with a parsing pool). */
+interface CswPage extends FetchedPage {
+  started?: StartedRead;
+}
+
+/** A page asked ahead whose reading started in a parsing worker as soon as it came, under the checkpoint URL and number its turn was expected to have. */
+interface StartedRead {
+  pageNo: number;
+  url: string;
+  reading: AsyncGenerator<MappedBatch, CswPageOutcome>;
+  /** The reading's first step, asked at once (the worker parses and maps the page meanwhile). */
+  first: Promise<IteratorResult<MappedBatch, CswPageOutcome>>;
+}
+
+/** Where a page stands in the listing: its start position, number and the count seen before it. */
+interface PageHere {
+  start: number;
+  pageNo: number;
+  matched: number | undefined;
+}
 
 /** A GetRecords request's answer as the page the pager hands back to `read`. */
 function asPage(res: FetchResponse): CswPage {
@@ -238,13 +257,20 @@ function asPage(res: FetchResponse): CswPage {
 export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenerator<HarvestEvent> {
   const batchSize = batchSizeOf(opts);
   const seen = new Set<string>();
+  const pool = opts.parsePool;
   // Set by open(), which the pager calls before anything else.
   let plan!: CswPlan;
   let pager: PagerContext = { visited: new Set(), maxPages: 0 };
   /** The capabilities, plan and count notes: they travel with page 1's first batch (a preview stops at its record limit, before the page event, and must still show them). */
   let notes: RecordProblem[] = [];
-  /** The page after the one in hand, asked while this one is read, mapped and handed on; keyed by its startPosition. */
-  let ahead: ReadAhead<CswPage> | undefined;
+  /**
+   * The pages after the one in hand, asked while it is read, mapped and handed on, in order; keyed
+   * by their startPosition. One without a parsing pool (the page in hand holds this thread); two
+   * with one, each started reading in a worker as soon as its answer comes, so that pages are
+   * parsed in parallel and the harvest is bound by the service's paging, not by one core.
+   */
+  let aheads: Array<ReadAhead<CswPage>> = [];
+  const depth = pool === undefined ? 1 : 2;
   /** Records the last page held: the size of the next one when its answer does not say. */
   let lastCount: number | undefined;
   const queryAt = (startPosition: number): GetRecordsQuery => ({
@@ -262,22 +288,61 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
       ...(signal !== undefined && { signal }),
     });
   };
+  /** What reading a page needs besides its bytes; the last complete run's hash of the page, if any. */
+  const pageInput = async (res: FetchResponse, pageNo: number, url: string): Promise<CswPageInput> => {
+    const knownHash = (await opts.validators?.(url))?.bodyHash ?? undefined;
+    return {
+      format: plan.format,
+      url: res.url,
+      status: res.status,
+      ...(res.contentType !== undefined && { contentType: res.contentType }),
+      pageNo,
+      batchSize,
+      maxPageBytes: config.maxPageBytes,
+      ...(opts.http.cswLimits !== undefined && { cswLimits: opts.http.cswLimits }),
+      ...(knownHash !== undefined && { knownHash }),
+    };
+  };
+  /** A page asked ahead given up: its request aborted, its reading (if started) ended and its worker freed. */
+  const dropAhead = (a: ReadAhead<CswPage>) => {
+    dropReadAhead(a);
+    a.page.then((p) => p.started?.reading.return(undefined as never).catch(() => undefined), () => undefined);
+  };
   /**
    * Read-ahead: SearchResults announces the next page in its attributes, before its records. That
-   * page is asked at once, so the service works on it while this one is parsed and mapped.
+   * page is asked at once, so the service works on it while this one is parsed and mapped; with a
+   * parsing pool, its reading starts in a worker as soon as it comes.
    */
-  const askAheadFrom = (status: Parameters<SearchOpened>[0], here: { start: number; pageNo: number; matched: number | undefined }): Promise<void> | undefined => {
-    if (ahead !== undefined || here.pageNo + 1 > pager.maxPages) return undefined;
+  const askAheadFrom = (status: Parameters<SearchOpened>[0], here: PageHere): Promise<void> | undefined => {
+    if (aheads.length >= depth || here.pageNo + 1 > pager.maxPages) return undefined;
     const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? here.matched);
-    if (next === undefined) return undefined;
-    ahead = askAhead(next, opts.signal, async (signal) => {
+    if (next === undefined || aheads.some((a) => a.key >= next)) return undefined;
+    const nextHere: PageHere = { start: next, pageNo: here.pageNo + 1, matched: status.matched ?? here.matched };
+    const a = askAhead(next, opts.signal, async (signal) => {
       const res = await requestAt(next, signal);
       // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
       res.body.on('error', () => undefined);
-      return asPage(res);
+      const page: CswPage = asPage(res);
+      // An error status is read at its turn, in this thread (it fails the run there).
+      if (pool !== undefined && res.status < 400) page.started = await startEarly(pool, res, nextHere, signal);
+      return page;
     });
-    // The rest of this page's parse holds the thread: let the request reach the socket first.
-    return untilWritten(plan.method === 'get' ? 'GET' : 'POST', plan.method === 'get' ? getRecordsUrl(plan.endpoint, queryAt(next)) : plan.endpoint, ahead.page);
+    aheads.push(a);
+    // The rest of this page's parse holds the thread (without a pool): let the request reach the socket first.
+    return untilWritten(plan.method === 'get' ? 'GET' : 'POST', plan.method === 'get' ? getRecordsUrl(plan.endpoint, queryAt(next)) : plan.endpoint, a.page);
+  };
+  /**
+   * Starts reading a page asked ahead in a parsing worker, under the checkpoint URL its turn is
+   * expected to have (the harvest checks it then): the worker parses and maps the page while the
+   * page before it is read, and holds its first batch until the harvest reaches it.
+   */
+  const startEarly = async (p: ParsePool, res: FetchResponse, here: PageHere, signal: AbortSignal): Promise<StartedRead> => {
+    const url = cswPageUrl(plan.endpoint, here.start, here.matched);
+    const reading = p.readPage('csw', await pageInput(res, here.pageNo, url), res.body, signal, (status) => askAheadFrom(status, here));
+    const first = reading.next();
+    // Seen when the harvest reaches the page; until then a failure must not count as unhandled.
+    first.catch(() => undefined);
+    return { pageNo: here.pageNo, url, reading, first };
   };
 
   return runPager<CswPage>(opts, {
@@ -293,49 +358,58 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
     },
     async fetch(page) {
       const { start } = pageState(page.url);
-      const claimed = claimReadAhead(ahead, start);
-      ahead = undefined;
-      return claimed ?? asPage(await requestAt(start, opts.signal));
+      const claimed = aheads[0]?.key === start ? aheads.shift() : undefined;
+      if (claimed === undefined) {
+        // Not the page asked ahead (the listing went elsewhere): those asked are dropped.
+        for (const a of aheads) dropAhead(a);
+        aheads = [];
+        return asPage(await requestAt(start, opts.signal));
+      }
+      const p = await claimed.page;
+      if (p.started !== undefined && (p.started.url !== page.url || p.started.pageNo !== page.pageNo)) {
+        // Read ahead under another checkpoint than its turn has (the count changed meanwhile): its
+        // unchanged check would be against the wrong page; asked again and read at its turn.
+        void p.started.reading.return(undefined as never).catch(() => undefined);
+        p.res.body.destroy();
+        return asPage(await requestAt(start, opts.signal));
+      }
+      return p;
     },
     close() {
-      // Stopped before reaching the page asked ahead (an error, the consumer left): it is not done; a resume asks it again.
-      if (ahead !== undefined) dropReadAhead(ahead);
-      ahead = undefined;
+      // Stopped before reaching the pages asked ahead (an error, the consumer left): they are not done; a resume asks them again.
+      for (const a of aheads) dropAhead(a);
+      aheads = [];
     },
-    async *read(page, { res }): AsyncGenerator<MappedBatch, PageOutcome> {
+    async *read(page, { res, started }): AsyncGenerator<MappedBatch, PageOutcome> {
       const { pageNo } = page;
       const { start, matched: before } = pageState(page.url);
-      const here = { start, pageNo, matched: before };
+      const here: PageHere = { start, pageNo, matched: before };
       const pageNotes = notes;
       notes = [];
       let read!: CswPageOutcome;
+      let reading: AsyncGenerator<MappedBatch, CswPageOutcome> | undefined = started?.reading;
+      let finished = false;
       try {
-        // An error status is an ExceptionReport or not a CSW answer at all: read here, and thrown.
-        if (res.status >= 400) await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, WHAT, { pageNo });
-        const knownHash = (await opts.validators?.(page.url))?.bodyHash ?? undefined;
-        const input: CswPageInput = {
-          format: plan.format,
-          url: res.url,
-          status: res.status,
-          ...(res.contentType !== undefined && { contentType: res.contentType }),
-          pageNo,
-          batchSize,
-          maxPageBytes: config.maxPageBytes,
-          ...(opts.http.cswLimits !== undefined && { cswLimits: opts.http.cswLimits }),
-          ...(knownHash !== undefined && { knownHash }),
-        };
-        const opened: SearchOpened = (status) => {
-          // Told before the page's first batch, which carries it (a preview stops at its record limit).
-          if (pageNo === 1 && status.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${status.matched} matching records` });
-          return askAheadFrom(status, here);
-        };
-        // In the fetcher's parsing worker when there is a pool (another core, its heap cap and CPU
-        // watch); else here. Either way the same reader.
-        const reading =
-          opts.parsePool !== undefined ? opts.parsePool.readPage('csw', input, res.body, opts.signal, opened) : readCswPage(input, res.body, parseLimitsOf(opts), opened);
-        for (let r = await reading.next(); ; r = await reading.next()) {
+        let r: IteratorResult<MappedBatch, CswPageOutcome>;
+        if (started !== undefined && reading !== undefined) r = await started.first;
+        else {
+          // An error status is an ExceptionReport or not a CSW answer at all: read here, and thrown.
+          if (res.status >= 400) await readXml(res, opts.http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, WHAT, { pageNo });
+          const opened: SearchOpened = (status) => {
+            // Told before the page's first batch, which carries it (a preview stops at its record limit).
+            if (pageNo === 1 && status.matched !== undefined) pageNotes.push({ severity: 'info', code: 'csw_count', message: `the service holds ${status.matched} matching records` });
+            return askAheadFrom(status, here);
+          };
+          const input = await pageInput(res, pageNo, page.url);
+          // In the fetcher's parsing worker when there is a pool (another core, its heap cap and CPU
+          // watch); else here. Either way the same reader.
+          reading = pool !== undefined ? pool.readPage('csw', input, res.body, opts.signal, opened) : readCswPage(input, res.body, parseLimitsOf(opts), opened);
+          r = await reading.next();
+        }
+        for (; ; r = await reading.next()) {
           if (r.done === true) {
             read = r.value;
+            finished = true;
             break;
           }
           // The reader drops duplicates within its page; identifiers of earlier pages are known here.
@@ -344,6 +418,8 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
           yield b;
         }
       } finally {
+        // Left before the page's end (the consumer stopped, a batch failed): the reading is ended too, its worker freed.
+        if (!finished) await reading?.return(undefined as never).catch(() => undefined);
         res.body.destroy();
       }
       const { search } = read;
@@ -374,11 +450,11 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
         partial = true;
         warn(problems, 'csw_short_listing', `the listing ended at record ${start - 1 + count} of the ${total} announced (page ${pageNo}): nothing is withdrawn this run`);
       }
-      // A page asked ahead that is not the next one after all (the records this page holds
+      // Pages asked ahead that do not follow this one after all (the records this page holds
       // disagree with what it announced, or it is the last): dropped; the right one is asked at its turn.
-      if (ahead !== undefined && ahead.key !== next) {
-        dropReadAhead(ahead);
-        ahead = undefined;
+      if (aheads.length > 0 && aheads[0]!.key !== next) {
+        for (const x of aheads) dropAhead(x);
+        aheads = [];
       }
 
       return {
