@@ -246,7 +246,7 @@ function asPage(res: FetchResponse): CswPage {
 /**
  * Harvests a CSW service through the shared pager: GetCapabilities (the pager's `open`), then
  * GetRecords pages (POST XML or GET KVP) from the checkpointed start position, following
- * nextRecord, one page read ahead. Paging that goes wrong (nextRecord going back, the count
+ * nextRecord, one page read ahead (two with a parsing pool, each read in a worker as it comes). Paging that goes wrong (nextRecord going back, the count
  * changing mid-harvest, records skipped or missing) marks the listing partial so that nothing is
  * withdrawn. Page URLs are the endpoint with the start position and the count seen so far in the
  * fragment ({@link cswPageUrl}); a resume starts at the page `start.url` names.
