@@ -28,7 +28,7 @@ let pool: ParsePool | undefined;
 
 /** The CSW adapter's harvest, through {@link pool} when there is one. */
 function harvestCsw(opts: ConfiguredHarvestOptions): AsyncGenerator<HarvestEvent> {
-  return harvestWithConfig(cswAdapter, pool === undefined ? opts : { ...opts, parsePool: pool });
+  return harvestWithConfig(cswAdapter, pool === undefined ? opts : { parsePool: pool, ...opts });
 }
 
 let service: CswService | undefined;
@@ -414,6 +414,21 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
       const { records } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp });
       expect(records).toHaveLength(25);
     }, 20_000);
+
+    it('harvests of one pool at once each read every page, their pages asked ahead waiting for a worker', async () => {
+      const svc = await serve({ records: generatedCswRecords(45), delayMs: 5 });
+      // One worker for three harvests (the API's previews share two; a fetcher has one per harvest):
+      // a page asked ahead holds nothing while it waits, and each harvest's current page ends.
+      const one = where === 'in a parsing worker' ? new ParsePool({ size: 1 }) : undefined;
+      try {
+        const runs = await Promise.all(
+          [0, 1, 2].map(() => harvest(svc.url, { pageSize: 10 }, { http: politeHttp, ...(one !== undefined && { parsePool: one }) })),
+        );
+        for (const r of runs) expect(r.records.map((x) => x.identifier)).toEqual(generatedCswRecords(45).map((x) => x.id));
+      } finally {
+        await one?.close();
+      }
+    }, 30_000);
 
     it('a cancelled run aborts the page asked ahead: both slots of the host are free again', async () => {
       // Page 2 takes 2 s to answer: it is still in flight, holding a slot, when the run is cancelled.
