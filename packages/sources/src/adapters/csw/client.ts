@@ -271,6 +271,10 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
    */
   let aheads: Array<ReadAhead<CswPage>> = [];
   const depth = pool === undefined ? 1 : 2;
+  /** The page asked ahead that is now the page in hand (its reading may still tell its paging values). */
+  let current: ReadAhead<CswPage> | undefined;
+  /** The pager closed the listing: nothing more is asked. */
+  let closed = false;
   /** Records the last page held: the size of the next one when its answer does not say. */
   let lastCount: number | undefined;
   const queryAt = (startPosition: number): GetRecordsQuery => ({
@@ -314,17 +318,19 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
    * parsing pool, its reading starts in a worker as soon as it comes.
    */
   const askAheadFrom = (status: Parameters<SearchOpened>[0], here: PageHere): Promise<void> | undefined => {
-    if (aheads.length >= depth || here.pageNo + 1 > pager.maxPages) return undefined;
+    if (closed || aheads.length >= depth || here.pageNo + 1 > pager.maxPages) return undefined;
     const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? here.matched);
     if (next === undefined || aheads.some((a) => a.key >= next)) return undefined;
     const nextHere: PageHere = { start: next, pageNo: here.pageNo + 1, matched: status.matched ?? here.matched };
-    const a = askAhead(next, opts.signal, async (signal) => {
+    // Assigned before its request is answered, which is when its reading (and its hint) starts.
+    let a!: ReadAhead<CswPage>;
+    a = askAhead(next, opts.signal, async (signal) => {
       const res = await requestAt(next, signal);
       // A body aborted before anyone reads it: its error must not count as unhandled (a reader still sees it).
       res.body.on('error', () => undefined);
       const page: CswPage = asPage(res);
       // An error status is read at its turn, in this thread (it fails the run there).
-      if (pool !== undefined && res.status < 400) page.started = await startEarly(pool, res, nextHere, signal);
+      if (pool !== undefined && res.status < 400) page.started = await startEarly(pool, res, nextHere, signal, a);
       return page;
     });
     aheads.push(a);
@@ -336,9 +342,12 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
    * expected to have (the harvest checks it then): the worker parses and maps the page while the
    * page before it is read, and holds its first batch until the harvest reaches it.
    */
-  const startEarly = async (p: ParsePool, res: FetchResponse, here: PageHere, signal: AbortSignal): Promise<StartedRead> => {
+  const startEarly = async (p: ParsePool, res: FetchResponse, here: PageHere, signal: AbortSignal, own: ReadAhead<CswPage>): Promise<StartedRead> => {
     const url = cswPageUrl(plan.endpoint, here.start, here.matched);
-    const reading = p.readPage('csw', await pageInput(res, here.pageNo, url), res.body, signal, (status) => askAheadFrom(status, here));
+    // Its paging values ask the page after it only while it is still to be read or being read
+    // (not once dropped, or after the listing closed: a request nobody would read or drop).
+    const opened: SearchOpened = (status) => (aheads.includes(own) || current === own ? askAheadFrom(status, here) : undefined);
+    const reading = p.readPage('csw', await pageInput(res, here.pageNo, url), res.body, signal, opened);
     const first = reading.next();
     // Seen when the harvest reaches the page; until then a failure must not count as unhandled.
     first.catch(() => undefined);
@@ -359,6 +368,7 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
     async fetch(page) {
       const { start } = pageState(page.url);
       const claimed = aheads[0]?.key === start ? aheads.shift() : undefined;
+      current = claimed;
       if (claimed === undefined) {
         // Not the page asked ahead (the listing went elsewhere): those asked are dropped.
         for (const a of aheads) dropAhead(a);
@@ -369,6 +379,7 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
       if (p.started !== undefined && (p.started.url !== page.url || p.started.pageNo !== page.pageNo)) {
         // Read ahead under another checkpoint than its turn has (the count changed meanwhile): its
         // unchanged check would be against the wrong page; asked again and read at its turn.
+        current = undefined;
         void p.started.reading.return(undefined as never).catch(() => undefined);
         p.res.body.destroy();
         return asPage(await requestAt(start, opts.signal));
@@ -377,6 +388,8 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
     },
     close() {
       // Stopped before reaching the pages asked ahead (an error, the consumer left): they are not done; a resume asks them again.
+      closed = true;
+      current = undefined;
       for (const a of aheads) dropAhead(a);
       aheads = [];
     },
