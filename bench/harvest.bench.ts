@@ -12,7 +12,7 @@
  *   npm run bench:harvest -- --log-level debug     also per-batch / per-page timings from the roles' logs
  *   npm run bench:harvest -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
  *   npm run bench:harvest -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
- *   npm run bench:harvest -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 500,000 and 1 vs 2 workers
+ *   npm run bench:harvest -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 1,000,000 and 1 vs 2 workers
  *   npm run bench:harvest -- --only description --description-datasets 20000 --description-reps 3
  *                                          what keeping each dataset's source description costs: the same first
  *                                          harvest with and without it (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION), interleaved
@@ -77,7 +77,7 @@ const { values: args } = parseArgs({
     'interval': { type: 'string', default: '100' },
     /** Datasets of the feed Hasad harvests and rdflib parses (default --datasets). */
     'rdflib-datasets': { type: 'string' },
-    'scaling-sizes': { type: 'string', default: '10000,100000,500000' },
+    'scaling-sizes': { type: 'string', default: '10000,100000,500000,1000000' },
     /** Datasets of the workers comparison (default --datasets). */
     'workers-datasets': { type: 'string' },
     /** Datasets of the kept-description comparison: each repetition is two first harvests of this size. */

@@ -303,7 +303,9 @@ async function killFetcherMidRun(
   const fetcher = c.start('fetcher');
   c.start('loader');
   const run = await c.harvest();
-  await waitUntil('the harvest under way', () => c.state(run.id), ready, { context: c.logs });
+  // Generous: on a loaded 2-core machine the roles and their parsing workers take their time to
+  // start (a CSW harvest under CI load once had only page 1 checkpointed after 30 s).
+  await waitUntil('the harvest under way', () => c.state(run.id), ready, { context: c.logs, timeoutMs: 90_000 });
   await fetcher.kill();
   // Once its connections are gone, no checkpoint of the dead fetcher can still commit; the short
   // pause lets a request it sent just before dying reach the server's log.
