@@ -37,6 +37,15 @@ afterEach(async () => {
   service = undefined;
 });
 
+/** Resolves once `done()` holds, polling every 10 ms; fails after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function serve(options: CswServiceOptions): Promise<CswService> {
   service = await startCswService(options);
   return service;
@@ -288,6 +297,11 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
     it('asks for page N+1 while page N is read and consumed, and yields pages in order', async () => {
       // A service that takes 100 ms a page, and a consumer that takes 150 ms over each batch. By GET,
       // so that the request each page's startPosition is written in can be told apart on the wire.
+      if (where === 'in a parsing worker') {
+        // Both workers started (each loads its code once, about 1.5 s): what is timed below is the harvest.
+        const warm = await startCswService({ records: generatedCswRecords(25) });
+        await harvest(warm.url, { pageSize: 10 }, { http: politeHttp }).finally(() => warm.close());
+      }
       const svc = await serve({ records: generatedCswRecords(25), delayMs: 100 });
       const writtenAt = new Map<number, number>();
       const onWritten = (message: unknown) => {
@@ -304,7 +318,9 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
           events.push(ev);
           if (ev.type === 'page') pageAt.set(ev.pageNo, performance.now());
           if (ev.type !== 'batch') continue;
-          await sleep(150);
+          // Longer with a pool: page 3 is asked once page 2 has come (100 ms) and its worker has read
+          // its SearchResults, which a loaded machine may delay.
+          await sleep(where === 'in a parsing worker' ? 400 : 150);
           consumedAt.set(ev.pageNo, performance.now());
         }
       } finally {
@@ -381,16 +397,19 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
     it('the page asked ahead is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {
       const svc = await serve({ records: generatedCswRecords(25), delayMs: 20 });
       const first: HarvestEvent[] = [];
+      // With a parsing pool two pages are asked ahead, page 3 from page 2's answer as the worker reads it.
+      const askedAhead = where === 'in a parsing worker' ? [11, 21] : [11];
       for await (const ev of harvestCsw({ url: svc.url, config: { pageSize: 10 }, http: politeHttp })) {
         first.push(ev);
         if (ev.type === 'page') {
-          // Page 2 is on its way (asked ahead) when page 1's checkpoint event arrives.
+          // The pages asked ahead are on their way when page 1's checkpoint event arrives: waited for
+          // until the service has them (a loaded machine may take longer than a fixed pause), then a
+          // pause for a request that should not come.
+          await until(() => svc.starts().length >= 1 + askedAhead.length);
           await sleep(60);
           break; // a worker killed right after checkpointing page 1
         }
       }
-      // With a parsing pool two pages are asked ahead, page 3 from page 2's answer as the worker reads it.
-      const askedAhead = where === 'in a parsing worker' ? [11, 21] : [11];
       expect(svc.starts()).toEqual([1, ...askedAhead]);
       const checkpoint = first.find((e): e is PageEvent => e.type === 'page')!;
       expect(checkpoint.nextUrl).toBe(cswPageUrl(svc.url, 11, 25));

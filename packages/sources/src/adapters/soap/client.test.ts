@@ -30,6 +30,15 @@ afterEach(async () => {
   extraServer = undefined;
 });
 
+/** Resolves once `done()` holds, polling every 10 ms; fails after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function serve(options: DatasetServiceOptions): Promise<DatasetService> {
   service = await startDatasetService(options);
   return service;
@@ -271,7 +280,10 @@ describe('soap read-ahead', () => {
     for await (const ev of harvestWithConfig(soapAdapter, { http: politeHttp, url: svc.url, config: datasetServiceConfig() })) {
       first.push(ev);
       if (ev.type === 'page') {
-        // Page 2 is already on its way (read-ahead) when page 1's checkpoint event arrives.
+        // Page 2 is already on its way (read-ahead) when page 1's checkpoint event arrives: waited
+        // for until the service has it (a loaded machine may take longer than a fixed pause), then
+        // a pause for a request that should not come.
+        await until(() => svc.ordinals().length >= 2);
         await sleep(60);
         break; // a worker killed right after checkpointing page 1
       }
