@@ -9,6 +9,7 @@
  *
  *   npm run bench:csw                                   20,000 records, pages of 100, server 50 ms a page
  *   npm run bench:csw -- --records 2000 --page-size 50  a quick run
+ *   npm run bench:csw -- --workers 1                    one parsing worker (the fetcher has HASAD_FETCHER_CONCURRENCY)
  *
  * The service runs in a process of its own, as a real catalogue does: it builds page N+1 while Hasad
  * parses page N (CPU and memory are Hasad's process's alone).
@@ -22,6 +23,7 @@
  * would be what "Hasad's time per page" measures. `--host-rps 5` shows the harvest as run.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PARSE_LIMITS, defaultHttpOptions, getAdapter, harvestWithConfig, ParsePool } from '@hasad/sources';
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     'server-ms': { type: 'string', default: '50' },
     'host-rps': { type: 'string', default: '1000' },
     'in-thread': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '2' },
   },
 });
 const RECORDS = Number(args.records);
@@ -93,12 +96,13 @@ const timer = setInterval(sample, 20);
 const rssBefore = process.memoryUsage().rss;
 // As the fetcher has it (services/fetcher/src/worker.ts): a worker per concurrent harvest
 // (HASAD_FETCHER_CONCURRENCY, default 2), batches packed there. A harvest alone has both.
-const pool = args['in-thread'] ? undefined : new ParsePool({ size: 2, limits: DEFAULT_PARSE_LIMITS, packForQueue: true });
+const pool = args['in-thread'] ? undefined : new ParsePool({ size: Number(args.workers), limits: DEFAULT_PARSE_LIMITS, packForQueue: true });
 
 let harvested = 0;
 let invalid = 0;
 let bytes = 0;
 const t0 = epochNow();
+const threads0 = threadCpu();
 const cpu0 = process.cpuUsage();
 for await (const ev of harvestWithConfig(getAdapter('csw'), { url: svc.url, config: { pageSize: PAGE_SIZE }, http: { ...defaultHttpOptions, allowPrivateHosts: true, hostRequestsPerSecond: HOST_RPS }, ...(pool !== undefined && { parsePool: pool }) })) {
   if (ev.type === 'batch') {
@@ -112,6 +116,7 @@ const totalMs = epochNow() - t0;
 // CPU time is what a loaded machine does not inflate (wall time waits for a core); Hasad's alone (the service runs in its own process).
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
+const threads1 = threadCpu();
 clearInterval(timer);
 await pool?.close();
 const pages = (await svc.requests()).filter((r) => r.request === 'GetRecords');
@@ -133,10 +138,47 @@ const idle = spread(idleMs);
 console.log(`CSW: ${int(RECORDS)} ISO 19139 records (${(bytes / RECORDS / 1024).toFixed(1)} KB each on the wire), pages of ${PAGE_SIZE}, server +${SERVER_MS} ms a page, host limiter ${int(HOST_RPS)} requests/s, parsed ${pool === undefined ? 'in this thread (--in-thread)' : "in a parsing worker, as the fetcher does"}`);
 console.log(`  harvested ${int(harvested)} records (${invalid} invalid) in ${pages.length} pages, ${(totalMs / 1000).toFixed(2)} s: ${int(harvested / (totalMs / 1000))} records/s`);
 console.log(`  per page (mean / p50 / p95): server ${fmtSpread(server)}; harvest (last byte to last byte) ${fmtSpread(wall)}; server idle waiting for Hasad ${fmtSpread(idle)}`);
-console.log(`  CPU per page (Hasad's process): ${(cpuMs / pages.length).toFixed(1)} ms`);
+console.log(`  CPU per page (Hasad's process): ${(cpuMs / pages.length).toFixed(1)} ms${threadSplit(threads0, threads1, pages.length)}`);
 console.log(`  server idle ${Math.round((idleMs.reduce((a, b) => a + b, 0) / totalMs) * 100)}% of the harvest; aim: limited by the server's paging, a page taking no longer than the server's (${wall && server && wall.mean <= server.mean * 1.1 ? 'met' : 'not met'}: ${wall && server ? `${Math.round((wall.mean / server.mean) * 100)}%` : '?'} of the server's time)`);
 console.log(`  peak memory (Hasad's process): RSS ${Math.round(peakRss / 1024 / 1024)} MB (${Math.round(rssBefore / 1024 / 1024)} MB before), heap of this thread ${Math.round(peakHeap / 1024 / 1024)} MB`);
 if (harvested + invalid !== RECORDS) {
   console.error(`wrong result: ${harvested + invalid} records harvested, ${RECORDS} served`);
   process.exit(1);
+}
+
+/**
+ * CPU time of each of this process's threads by name, in ms (Linux's /proc; empty elsewhere): the
+ * main thread (named after the process), the parsing workers, V8's GC helpers, libuv's pool.
+ */
+function threadCpu(): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+      out.set(tid, { name, ms: (Number(f[11]) + Number(f[12])) * 10 });
+    }
+  } catch {
+    // Not Linux: no split.
+  }
+  return out;
+}
+
+/**
+ * The CPU a page of the main thread and of the others grouped by thread name, from two threadCpu()
+ * readings. Node 20 names every thread "node" (the parsing workers, V8's GC helpers, libuv's pool
+ * alike); later versions name them apart.
+ */
+function threadSplit(before: Map<string, { name: string; ms: number }>, after: Map<string, { name: string; ms: number }>, pages: number): string {
+  if (after.size === 0 || pages === 0) return '';
+  const byKind = new Map<string, number>();
+  const mainTid = String(process.pid);
+  for (const [tid, t] of after) {
+    const kind = tid === mainTid ? 'main thread' : `threads "${t.name}"`;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + t.ms - (before.get(tid)?.ms ?? 0));
+  }
+  return ` (${[...byKind].filter(([, ms]) => ms > 0).map(([k, ms]) => `${k} ${(ms / pages).toFixed(1)}`).join(', ')})`;
 }

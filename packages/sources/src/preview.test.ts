@@ -45,6 +45,22 @@ describe('preview shows the mapping in use', () => {
     expect(m).toContain('constants: publisher.name.fr = "Ministère de l\'Équipement et de l\'Eau"');
   });
 
+  it('SOAP: a preview asks no page ahead that its record limit will not reach', async () => {
+    const svc = await startSoapDatasetService({ count: 45 });
+    closers.push(svc.close);
+    const cfg = { ...soapDatasetServiceConfig(), pageSize: 20 };
+    const res = await previewSource('soap', svc.url, cfg, { limit: 20, http });
+    expect(res.records).toHaveLength(20);
+    // A page asked ahead reaches the service after the preview returned: give it time to show.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(svc.requests.map((r) => r.ordinal)).toEqual([1]);
+    svc.requests.length = 0;
+    const two = await previewSource('soap', svc.url, cfg, { limit: 25, http });
+    expect(two.records).toHaveLength(25);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(svc.requests.map((r) => r.ordinal)).toEqual([1, 2]);
+  });
+
   it('CKAN: the default mapping, with the language and the listing', async () => {
     const portal = await startCkanPortal(30);
     closers.push(portal.close);

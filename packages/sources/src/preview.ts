@@ -60,6 +60,7 @@ export async function previewSource(kind: string, url: string, config: unknown, 
     // Small batches: mapping stops soon after the limit instead of finishing a 1000-record batch.
     batchSize: Math.min(limit, 1000),
     maxPages: opts.maxPages ?? 10,
+    recordLimit: limit,
     ...(opts.signal !== undefined && { signal: opts.signal }),
     ...(opts.limits !== undefined && { limits: opts.limits }),
     ...(opts.parsePool !== undefined && { parsePool: opts.parsePool }),

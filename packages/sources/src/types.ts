@@ -114,6 +114,13 @@ export interface HarvestOptions {
   /** Pages at most (loop guard; default 10 000). Past it the run fails with `page_limit_exceeded`. */
   maxPages?: number;
   /**
+   * Records the caller will take before it stops (a preview's limit). Adapters that ask pages ahead
+   * (CSW, SOAP) ask none once the pages read or being read hold that many: a preview of the first
+   * 20 records costs the institution's service one page, not three. A page still needed (records
+   * invalid or repeated) is asked at its turn. Default none.
+   */
+  recordLimit?: number;
+  /**
    * Time the harvest may spend fetching and parsing, in ms: counted only while the adapter works,
    * not while the caller handles what it yielded. Past it the harvest fails with
    * `run_budget_exceeded`. Default none.

@@ -319,7 +319,10 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
    */
   const askAheadFrom = (status: Parameters<SearchOpened>[0], here: PageHere): Promise<void> | undefined => {
     if (closed || aheads.length >= depth || here.pageNo + 1 > pager.maxPages) return undefined;
-    const next = predictedNext(here.start, status.returned ?? lastCount ?? plan.pageSize, status.nextRecord, status.matched ?? here.matched);
+    const returned = status.returned ?? lastCount ?? plan.pageSize;
+    // The caller stops within this page (a preview's limit): no page ahead.
+    if (opts.recordLimit !== undefined && here.start - 1 + returned >= opts.recordLimit) return undefined;
+    const next = predictedNext(here.start, returned, status.nextRecord, status.matched ?? here.matched);
     if (next === undefined || aheads.some((a) => a.key >= next)) return undefined;
     const nextHere: PageHere = { start: next, pageNo: here.pageNo + 1, matched: status.matched ?? here.matched };
     // Assigned before its request is answered, which is when its reading (and its hint) starts.

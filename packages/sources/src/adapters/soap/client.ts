@@ -277,7 +277,15 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
   let knownTotal: number | undefined;
   let ahead: ReadAhead<SoapPage> | undefined;
   /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages. */
-  const mayAsk = (next: number, nextPageNo: number) => nextPageNo <= pager.maxPages && !pager.visited.has(soapPageUrl(target.endpoint, next));
+  /**
+   * Records of the pages read before the one being read, and of that page (its pageSize until it
+   * is read): with `recordLimit`, no page is asked ahead that the caller will not reach.
+   */
+  let recordsRead = 0;
+  let recordsBefore = 0;
+  let recordsInPage = 0;
+  const mayAsk = (next: number, nextPageNo: number) =>
+    nextPageNo <= pager.maxPages && !pager.visited.has(soapPageUrl(target.endpoint, next)) && (opts.recordLimit === undefined || recordsBefore + recordsInPage < opts.recordLimit);
   const askNext = (next: number, nextPageNo: number): ReadAhead<SoapPage> => askAhead(next, opts.signal, (signal) => requestPage(opts, config, target, next, nextPageNo, signal));
   /** The page ordinal a checkpoint URL names (every URL here was built by soapPageUrl). */
   const ordinalOf = (page: PageRef) => pageOrdinalOf(page.url) ?? page.pageNo;
@@ -306,6 +314,8 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
       const { pageNo, url } = page;
       const ordinal = ordinalOf(page);
       const index = ordinal - 1;
+      recordsBefore = recordsRead;
+      recordsInPage = config.pageSize;
       // Speculative read-ahead: when earlier pages make the next one likely, ask for it before
       // this one is parsed, so the service works on it during the parse as well.
       if (ahead === undefined && mayAsk(ordinal + 1, pageNo + 1) && nextPageLikely(config, ordinal, knownTotal, previousShort)) {
@@ -400,6 +410,8 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
       }
       for (const n of kept) take(mapRecord(n, mapping));
       const count = ids.length;
+      recordsInPage = count;
+      recordsRead = recordsBefore + count;
 
       if (msg.version !== undefined && msg.version !== target.version) {
         problems.push({ severity: 'info', code: 'soap_version', message: `asked in SOAP ${target.version}, the service answered in SOAP ${msg.version}` });
