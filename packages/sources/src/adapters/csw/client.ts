@@ -16,7 +16,7 @@ import type { XNode } from '../soap/xml.ts';
 import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
 import {
-  CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults,
+  CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults, recordTexts,
   SCHEMA_DCAT, SCHEMA_ISO19139,
 } from './protocol.ts';
 import { CSW_LIMIT_SETTINGS, DEFAULT_CSW_LIMITS, mapRecords, readCswPage } from './read-page.ts';
@@ -520,7 +520,7 @@ export async function fetchCswRecord(url: string, id: string, config: CswConfig,
   const { res, text, root } = await fetchXml(getRecordByIdUrl(endpoint, id, plan.version, plan.outputSchema), http, { bytes: config.maxPageBytes, setting: 'maxPageBytes' }, 'CSW GetRecordById response', signal);
   const results = readSearchResults(root, res.url, res.status);
   const problems: RecordProblem[] = [];
-  const batches = await mapRecords(plan.format, text, results.records, res.url, 1, new Set(), problems);
+  const batches = await mapRecords(plan.format, recordTexts(text, results.records), results.records, res.url, 1, new Set(), problems);
   const record = batches.flatMap((b) => b.records)[0];
   for (const b of batches) problems.push(...b.problems);
   if (results.records.length === 0) problems.push({ severity: 'warning', code: 'not_found', message: `the CSW service has no record ${JSON.stringify(id)}` });

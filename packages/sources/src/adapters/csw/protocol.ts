@@ -315,7 +315,7 @@ export function recordTexts(xml: string, records: readonly XNode[]): Array<strin
 }
 
 /** Adds to the start tag the declarations of every prefix in scope it does not declare itself. */
-function withNamespaces(text: string, node: XNode): string {
+export function withNamespaces(text: string, node: XNode): string {
   const end = text.indexOf('>');
   const startTag = text.slice(0, end);
   const declared = new Set<string>();

@@ -8,11 +8,11 @@ import { parseRdfString } from '../dcat/parse.ts';
 import { BatchCollector } from '../shared/batches.ts';
 import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import { DEFAULT_XML_LIMITS, readXmlDocument } from '../soap/stream.ts';
-import type { DetachOptions, XmlLimits } from '../soap/stream.ts';
+import type { DetachOptions, SpanOptions, XmlLimits } from '../soap/stream.ts';
 import type { XNode } from '../soap/xml.ts';
 import { DC_RECORD_NAMES, mapDcRecord } from './dc.ts';
 import { mapIsoRecord } from './iso.ts';
-import { readSearchResults, recordTexts, searchStatus } from './protocol.ts';
+import { readSearchResults, searchStatus, withNamespaces } from './protocol.ts';
 import type { CswSearchResults } from './protocol.ts';
 
 /**
@@ -79,8 +79,12 @@ function mapWhileReading(format: CswFormat, early: Map<XNode, Mapped>): DetachOp
   };
 }
 
-/** What one page's records map to; `early` holds those mapped while the page was read (without their XML, added here). */
-export async function mapRecords(format: CswFormat, text: string, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[], early?: ReadonlyMap<XNode, Mapped>): Promise<MappedBatch[]> {
+/**
+ * What one page's records map to, given each record's own XML text (`texts[i]` for `records[i]`,
+ * undefined where it could not be cut); `early` holds those mapped while the page was read (without
+ * their XML, added here).
+ */
+export async function mapRecords(format: CswFormat, texts: ReadonlyArray<string | undefined>, records: XNode[], url: string, batchSize: number, seen: Set<string>, problems: RecordProblem[], early?: ReadonlyMap<XNode, Mapped>): Promise<MappedBatch[]> {
   const out: MappedBatch[] = [];
   const batches = new BatchCollector(batchSize, seen);
   const duplicate = (id: string) => `another record of this harvest already has identifier ${JSON.stringify(id)}; this one was skipped`;
@@ -88,7 +92,6 @@ export async function mapRecords(format: CswFormat, text: string, records: XNode
     const full = batches.add(res, duplicate);
     if (full !== undefined) out.push(full);
   };
-  const texts = recordTexts(text, records);
   const mapped = (r: XNode, xml: string | undefined, map: (r: XNode, xml?: string) => Mapped): Mapped => {
     const res = early?.get(r);
     if (res === undefined) return map(r, xml);
@@ -138,13 +141,94 @@ export async function mapRecords(format: CswFormat, text: string, records: XNode
   return out;
 }
 
-/** Hash of the search results (the answer minus its SearchStatus timestamp, new on every answer) and the mapping version. */
-export function bodyHash(text: string): string {
-  const i = text.search(/<(?:[\w.-]+:)?SearchResults[\s>]/);
-  return createHash('sha1')
-    .update(MAPPING_VERSION)
-    .update(i < 0 ? text : text.slice(i))
-    .digest('base64url');
+const SEARCH_RESULTS = /<(?:[\w.-]+:)?SearchResults[\s>]/;
+/** Characters of one piece kept to find a SearchResults tag split between two pieces (a prefix longer than this is not looked for). */
+const TAG_CARRY = 256;
+
+/**
+ * Hash of the search results (the answer minus its SearchStatus timestamp, new on every answer) and
+ * the mapping version, over the answer's text in the pieces it was decoded in: the same hash as
+ * over their concatenation, without joining them (about 1.5 MB of UTF-16 a page of 100 ISO records).
+ */
+export function bodyHash(pieces: readonly string[]): string {
+  const h = createHash('sha1').update(MAPPING_VERSION);
+  // Where SearchResults starts (an offset in the whole text): found in the first piece that holds
+  // it with the end of those before it; the whole answer when it has none.
+  let start = 0;
+  let offset = 0;
+  let carry = '';
+  for (const piece of pieces) {
+    const m = (carry + piece).search(SEARCH_RESULTS);
+    if (m >= 0) {
+      start = offset - carry.length + m;
+      break;
+    }
+    carry = (carry + piece).slice(-TAG_CARRY);
+    offset += piece.length;
+  }
+  // The piece it starts in, and where in it.
+  let from = 0;
+  let at = start;
+  while (from < pieces.length - 1 && at >= pieces[from]!.length) at -= pieces[from++]!.length;
+  // A piece ending in half a surrogate pair (a decoder that split one) gives it to the next: UTF-8
+  // of the pair, as the joined text would give, not two replacement characters.
+  let held = '';
+  for (let k = from; k < pieces.length; k++) {
+    let piece = held + (k === from ? pieces[k]!.slice(at) : pieces[k]!);
+    held = '';
+    const last = piece.charCodeAt(piece.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff && k < pieces.length - 1) {
+      held = piece.slice(-1);
+      piece = piece.slice(0, -1);
+    }
+    h.update(piece);
+  }
+  return h.digest('base64url');
+}
+
+/**
+ * An answer's text in the pieces it was decoded in, cut without joining them (one copy of 1.5 MB
+ * a page less, about 4 ms of the parsing worker's time a page of 100 ISO records).
+ */
+class PieceText {
+  /** The offset just past each piece. */
+  private readonly ends: number[] = [];
+
+  constructor(private readonly pieces: readonly string[]) {
+    let n = 0;
+    for (const p of pieces) this.ends.push((n += p.length));
+  }
+
+  /** The text from `start` to `end` (offsets in the whole text). */
+  slice(start: number, end: number): string {
+    const ends = this.ends;
+    // The piece holding `start`: the first whose end is past it.
+    let lo = 0;
+    let hi = ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! > start) hi = mid;
+      else lo = mid + 1;
+    }
+    let base = lo === 0 ? 0 : ends[lo - 1]!;
+    if (end <= ends[lo]!) return this.pieces[lo]!.slice(start - base, end - base);
+    let out = this.pieces[lo]!.slice(start - base);
+    for (let k = lo + 1; k < ends.length; k++) {
+      base = ends[k - 1]!;
+      if (end <= ends[k]!) return out + this.pieces[k]!.slice(0, end - base);
+      out += this.pieces[k]!;
+    }
+    return out;
+  }
+}
+
+/** Each record's own XML, cut where the parser saw it, with the namespaces it inherits declared on it (exported for its tests). */
+export function spanTexts(pieces: readonly string[], records: readonly XNode[], found: ReadonlyMap<XNode, [number, number]>): Array<string | undefined> {
+  const text = new PieceText(pieces);
+  return records.map((r) => {
+    const span = found.get(r);
+    return span === undefined ? undefined : withNamespaces(text.slice(span[0], span[1]), r);
+  });
 }
 
 /** What reading one GetRecords page needs besides its bytes: plain data, so that it can cross to a parsing worker. */
@@ -205,6 +289,8 @@ export async function* readCswPage(
   const detach = input.knownHash === undefined ? mapWhileReading(input.format, early) : undefined;
   const xml = { ...DEFAULT_CSW_LIMITS, ...input.cswLimits };
   const parts: string[] = [];
+  // Where each record lies in the text (records are children of SearchResults, at depth 2).
+  const spans: SpanOptions = { depth: 2, parent: 'SearchResults', found: new Map(), pieces: parts };
   const root = await readXmlDocument(buffers(body), {
     source: input.url,
     contentType: input.contentType,
@@ -214,20 +300,20 @@ export async function* readCswPage(
     maxBytes: input.maxPageBytes,
     tooLarge: () => new LimitExceededError(input.url, WHAT, 'maxPageBytes', input.maxPageBytes, `the answer runs past ${input.maxPageBytes} bytes; lower the source's pageSize`),
     text: parts,
+    spans,
     ...(detach !== undefined && { detach }),
     ...(opened !== undefined && { opened: { depth: 1, name: 'SearchResults', call: (node: XNode) => opened(searchStatus(node)) } }),
   });
-  const text = parts.join('');
   const results = readSearchResults(root, input.url, input.status, input.pageNo);
   // The page's list is in hand: a page listing too many fails whole, before any record is handed on.
   if (results.records.length > limits.maxRecordsPerPage) {
     throw parseLimitError(input.url, `page ${input.pageNo}`, 'maxRecordsPerPage', limits.maxRecordsPerPage, `it lists more than ${limits.maxRecordsPerPage} records (${results.records.length})`);
   }
-  const hash = bodyHash(text);
+  const hash = bodyHash(parts);
   // The same records as the last complete run: nothing to map (pycsw and GeoNetwork send no ETag).
   const unchanged = input.knownHash === hash;
   const problems: RecordProblem[] = [];
-  if (!unchanged) yield* await mapRecords(input.format, text, results.records, input.url, input.batchSize, new Set(), problems, early);
+  if (!unchanged) yield* await mapRecords(input.format, spanTexts(parts, results.records, spans.found), results.records, input.url, input.batchSize, new Set(), problems, early);
   const { matched, returned, nextRecord } = results;
   return {
     problems,

@@ -116,6 +116,24 @@ export interface EnvelopeStreamOptions {
   detach?: DetachOptions;
   /** With `whole`: an element seen as it opens, see {@link XmlDocumentOptions.opened}. */
   opened?: OpenedOptions;
+  /** With `whole`: where some elements' text lies, see {@link XmlDocumentOptions.spans}. */
+  spans?: SpanOptions;
+}
+
+/**
+ * Where in the text written some elements lie (a CSW page's records, whose own XML is kept): the
+ * offsets of their start tag's `<` and past their end tag's `>`, from saxes's position, so that
+ * each element's text is cut from the text as read instead of scanning the whole text again.
+ */
+export interface SpanOptions {
+  /** The depth of the elements (the root is at 0). */
+  depth: number;
+  /** The local name their parent must have. */
+  parent: string;
+  /** Filled as each closes: [start, end) in the text written, by the node its parent keeps (after a `detach` replace). */
+  found: Map<XNode, [number, number]>;
+  /** The text written, as written (XmlDocumentOptions.text). */
+  pieces: readonly string[];
 }
 
 /** An element handed on as soon as it opens, with its attributes and without its children yet. */
@@ -182,6 +200,9 @@ export class EnvelopeStream {
   private readonly pending: SaxesAttributePlain[] = [];
   /** saxes reported a repeated attribute on the tag about to open. */
   private repeated = false;
+  /** With `spans`: characters written so far, and where the open element whose span is noted starts. */
+  private written = 0;
+  private spanStart = -1;
 
   constructor(private readonly o: EnvelopeStreamOptions) {
     this.doc = new XDoc(o.source);
@@ -210,6 +231,10 @@ export class EnvelopeStream {
     });
     p.on('attribute', (a) => this.pending.push(a));
     if (o.whole === true) {
+      // No handler more (an opentagstart handler would tell where a tag starts): saxes keeps its
+      // handlers as properties added one by one, and an eighth turns the parser into a dictionary-mode
+      // object, every `this.i` of its per-character loop a hash lookup (a CSW page's parse took 4
+      // times as long). Where a span starts is found from the text instead (`spanStart`).
       p.on('opentag', (tag) => this.openWhole(tag));
       p.on('closetag', () => this.closeWhole());
       p.on('text', (t) => this.textWhole(t));
@@ -370,6 +395,8 @@ export class EnvelopeStream {
     // Most elements have no attribute: setting an array's length costs even when it is 0 already.
     if (this.pending.length !== 0) this.pending.length = 0;
     nodes.push(node);
+    const spans = this.o.spans;
+    if (spans !== undefined && depth === spans.depth && parentNode?.name === spans.parent) this.spanStart = this.tagStartBefore(spans.pieces, this.parser.position);
     const opened = this.o.opened;
     if (opened !== undefined && depth === opened.depth && local === opened.name) opened.call(node);
   }
@@ -377,11 +404,34 @@ export class EnvelopeStream {
   private closeWhole(): void {
     const nodes = this.nodes;
     const node = nodes.pop() as XNode;
-    const detach = this.o.detach;
-    if (detach === undefined || nodes.length !== detach.depth) return;
-    const parent = nodes[nodes.length - 1] as XNode;
-    // The element was adopted last (it is closing): it is the parent's last child.
-    if (parent.name === detach.parent) parent.children[parent.children.length - 1] = detach.replace(node);
+    const { detach, spans } = this.o;
+    let kept = node;
+    if (detach !== undefined && nodes.length === detach.depth) {
+      const parent = nodes[nodes.length - 1] as XNode;
+      // The element was adopted last (it is closing): it is the parent's last child.
+      if (parent.name === detach.parent) parent.children[parent.children.length - 1] = kept = detach.replace(node);
+    }
+    if (spans !== undefined && nodes.length === spans.depth && this.spanStart >= 0) {
+      spans.found.set(kept, [this.spanStart, this.parser.position]);
+      this.spanStart = -1;
+    }
+  }
+
+  /**
+   * Where the start tag that ends just before `end` begins: the last `<` before it, since a start
+   * tag holds no other (`<` is not allowed in an attribute value), looked for in the pieces written.
+   */
+  private tagStartBefore(pieces: readonly string[], end: number): number {
+    let base = this.written;
+    for (let k = pieces.length - 1; k >= 0; k--) {
+      const piece = pieces[k]!;
+      base -= piece.length;
+      // A piece that starts at or past `end` (saxes may hold back the end of the last one).
+      if (base >= end) continue;
+      const i = piece.lastIndexOf('<', end - 1 - base);
+      if (i >= 0) return base + i;
+    }
+    return -1;
   }
 
   private textWhole(t: string): void {
@@ -430,6 +480,7 @@ export class EnvelopeStream {
   /** Feeds decoded text. @throws ParseError, LimitExceededError. */
   write(chunk: string): void {
     this.rethrow();
+    this.written += chunk.length;
     try {
       this.parser.write(chunk);
       // saxes holds a text, attribute value, name or comment until it ends: one that runs on past
@@ -558,6 +609,8 @@ export interface XmlDocumentOptions {
   tooLarge: () => Error;
   /** Receives the decoded text as it is read (the caller may need the whole text, or its start for a message). */
   text?: string[];
+  /** Notes where some elements lie in that text (see {@link SpanOptions}). */
+  spans?: SpanOptions;
   /**
    * Elements handed on as they close (a GetRecords page's records), each replaced in its parent by
    * what `replace` returns. Every element still counts towards `maxNodes`.
@@ -591,6 +644,7 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
     whole: true,
     format: o.format,
     ...(o.detach !== undefined && { detach: o.detach }),
+    ...(o.spans !== undefined && { spans: o.spans }),
     ...(o.opened !== undefined && { opened: { ...o.opened, call: (node: XNode) => (held = o.opened?.call(node)) } }),
   });
   /** What `opened` asked the reading to wait for. */
