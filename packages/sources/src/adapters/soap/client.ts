@@ -276,7 +276,6 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
   /** The record total the last page gave (`total` mode): what the next page is guessed from. */
   let knownTotal: number | undefined;
   let ahead: ReadAhead<SoapPage> | undefined;
-  /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages. */
   /**
    * Records of the pages read before the one being read, and of that page (its pageSize until it
    * is read): with `recordLimit`, no page is asked ahead that the caller will not reach.
@@ -284,6 +283,7 @@ export function harvestSoap(opts: HarvestOptions, config: SoapConfig): AsyncGene
   let recordsRead = 0;
   let recordsBefore = 0;
   let recordsInPage = 0;
+  /** Whether page `next` (ordinal, page number) may be asked at all: not read yet, within maxPages, within the caller's record limit. */
   const mayAsk = (next: number, nextPageNo: number) =>
     nextPageNo <= pager.maxPages && !pager.visited.has(soapPageUrl(target.endpoint, next)) && (opts.recordLimit === undefined || recordsBefore + recordsInPage < opts.recordLimit);
   const askNext = (next: number, nextPageNo: number): ReadAhead<SoapPage> => askAhead(next, opts.signal, (signal) => requestPage(opts, config, target, next, nextPageNo, signal));

@@ -231,10 +231,11 @@ export class EnvelopeStream {
     });
     p.on('attribute', (a) => this.pending.push(a));
     if (o.whole === true) {
-      // No handler more (an opentagstart handler would tell where a tag starts): saxes keeps its
-      // handlers as properties added one by one, and an eighth turns the parser into a dictionary-mode
-      // object, every `this.i` of its per-character loop a hash lookup (a CSW page's parse took 4
-      // times as long). Where a span starts is found from the text instead (`spanStart`).
+      // No further handler (an opentagstart handler would tell where a tag starts): saxes keeps
+      // its handlers as properties added one by one, and an eighth turns the parser into a
+      // dictionary-mode object, every `this.i` of its per-character loop a hash lookup (a CSW
+      // page's parse took 4 times as long). Where a span starts is found in the text instead
+      // (`tagStartBefore`).
       p.on('opentag', (tag) => this.openWhole(tag));
       p.on('closetag', () => this.closeWhole());
       p.on('text', (t) => this.textWhole(t));
