@@ -79,10 +79,11 @@ const { values: args } = parseArgs({
     'rdflib-datasets': { type: 'string' },
     'scaling-sizes': { type: 'string', default: '10000,100000,500000,1000000' },
     /**
-     * Datasets of the untimed harvest that warms each scaling size's fresh roles first (their
-     * parsing worker's start, compiling, PostgreSQL's caches); 0 for none.
+     * Datasets of the untimed harvest that warms fresh roles before a scaling size or a
+     * kept-description run is timed (their parsing worker's start, compiling, PostgreSQL's
+     * caches); 0 for none.
      */
-    'scaling-warmup': { type: 'string', default: '2000' },
+    warmup: { type: 'string', default: '2000' },
     /** Datasets of the workers comparison (default --datasets). */
     'workers-datasets': { type: 'string' },
     /** Datasets of the kept-description comparison: each repetition is two first harvests of this size. */
@@ -106,7 +107,7 @@ const SOAP_PAGE_SIZE = positiveInt(args['soap-page-size']!, '--soap-page-size');
 const SOAP_SERVER_MS = nonNegativeInt(args['soap-server-ms']!, '--soap-server-ms');
 const RDFLIB_N = positiveInt(args['rdflib-datasets'] ?? args.datasets!, '--rdflib-datasets');
 const SCALING_SIZES = args['scaling-sizes']!.split(',').map((x) => positiveInt(x.trim(), '--scaling-sizes'));
-const SCALING_WARMUP = nonNegativeInt(args['scaling-warmup']!, '--scaling-warmup');
+const WARMUP = nonNegativeInt(args.warmup!, '--warmup');
 const WORKERS_N = positiveInt(args['workers-datasets'] ?? args.datasets!, '--workers-datasets');
 const DESCRIPTION_N = positiveInt(args['description-datasets']!, '--description-datasets');
 const DESCRIPTION_REPS = positiveInt(args['description-reps']!, '--description-reps');
@@ -575,7 +576,7 @@ async function main(): Promise<number> {
         // (about 1.7 s), compiling, PostgreSQL's caches. Paid here, untimed, on a small harvest of
         // its own, so that a size's CPU a dataset is the harvest's, not the start's (which weighed
         // some 500 µs a dataset on 10,000 and nothing on a million).
-        if (SCALING_WARMUP > 0) await warmUp(ctx, org.id, SCALING_WARMUP, `/echauffement-${size}`);
+        if (WARMUP > 0) await warmUp(ctx, org.id, WARMUP, `/echauffement-${size}`);
         await resetCatalogue(db);
         const feed = mountPrerendered(server, `/echelle-${size}`, { datasets: size, pageSize: PAGE_SIZE }, 'turtle');
         console.log(`scaling feed: ${int(size)} datasets, ${feed.pages} pages, ${int(feed.bytes / MB)} MB, pre-rendered in ${secs(feed.renderMs)} s (not timed)`);
@@ -659,6 +660,9 @@ async function main(): Promise<number> {
         for (const kept of rep % 2 === 1 ? [true, false] : [false, true]) {
           if (!unbroken()) break;
           await freshRoles(`kept description ${kept ? 'on' : 'off'}, repetition ${rep}`, { HASAD_BENCH_SKIP_SOURCE_DESCRIPTION: kept ? '0' : '1' });
+          // As for scaling: the roles' start is not the description's cost (it fell on both sides
+          // and so lowered the share).
+          if (WARMUP > 0) await warmUp(ctx, org.id, WARMUP, `/echauffement-description-${rep}-${kept ? 'on' : 'off'}`);
           await resetCatalogue(db);
           const src = await createSource(db, { organizationId: org.id, kind: 'dcat', url: feed.ctl.url, config: {}, withdrawThreshold: null });
           const phase = await runPhase(ctx, 'description', `10 first harvest ${kept ? 'with' : 'without'} kept descriptions (${rep})`, src.id, (run) => [
