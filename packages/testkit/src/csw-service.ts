@@ -47,6 +47,11 @@ export interface CswServiceOptions {
   onGetRecords?: (startPosition: number) => void;
   /** Advertise this GetRecords URL in the capabilities instead of the service's own. */
   advertisedUrl?: string;
+  /**
+   * Awaited between a GetRecords answer's SearchResults start tag and its records (a page whose
+   * records come late: held, for instance, until a request asked ahead has arrived).
+   */
+  beforeRecords?: (startPosition: number) => Promise<void> | void;
 }
 
 export interface SeenCswRequest {
@@ -154,6 +159,7 @@ export async function startCswService(options: CswServiceOptions): Promise<CswSe
         `<csw:SearchStatus timestamp="${new Date().toISOString()}"/>` +
         `<csw:SearchResults${o.omit?.includes('numberOfRecordsMatched') ? '' : ` numberOfRecordsMatched="${matched}"`}${o.omit?.includes('numberOfRecordsReturned') ? '' : ` numberOfRecordsReturned="${page.length}"`}${o.omit?.includes('nextRecord') ? '' : ` nextRecord="${next}"`} recordSchema="${schema}" elementSet="full">`,
     );
+    await o.beforeRecords?.(start);
     for (const r of page) res.write(r[key] ?? '');
     res.end('</csw:SearchResults></csw:GetRecordsResponse>');
   });

@@ -194,6 +194,34 @@ describe('a whole XML document read as it arrives (readXmlDocument, the CSW read
     await expect(read('<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')).rejects.toThrow(/refused/);
     await expect(read('<r><a></b></r>')).rejects.toBeInstanceOf(ParseError);
   });
+  it('a short head is parsed as soon as its encoding is known, not after 512 bytes: an element that opens there is seen before the rest is sent', async () => {
+    /** The head in pieces of 7 bytes, then the rest only once `opened` saw <s> (or after 2 s, too late). */
+    const readHeld = async (head: Buffer, rest: Buffer, contentType?: string) => {
+      let seen!: () => void;
+      const sawS = new Promise<void>((resolve) => (seen = resolve));
+      let early = false;
+      async function* body() {
+        yield* chunks(head);
+        early = await Promise.race([sawS.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        yield rest;
+      }
+      const root = await readXmlDocument(body(), {
+        source: 'http://geo.test/csw', contentType, format: 'CSW GetRecords response', limits, settings, maxBytes: 1e6, tooLarge: () => new Error('too large'),
+        opened: { depth: 1, name: 's', call: () => (seen(), undefined) },
+      });
+      return { early, text: root.children[0]?.text };
+    };
+    const latin1 = (s: string) => Buffer.from(s, 'latin1');
+    // Its declaration read to its end (across pieces): decoded as it says.
+    expect(await readHeld(latin1('<?xml version="1.0" encoding="ISO-8859-1"?>\n<r><s>'), latin1('caf\u00e9</s></r>'))).toEqual({ early: true, text: 'café' });
+    // No declaration: UTF-8. A Content-Type charset: decoded by it, the declaration unread.
+    expect(await readHeld(Buffer.from('<r><s>'), Buffer.from('日本</s></r>'))).toEqual({ early: true, text: '日本' });
+    expect(await readHeld(latin1('<?xml version="1.0" encoding="UTF-8"?><r><s>'), latin1('caf\u00e9</s></r>'), 'application/xml; charset=ISO-8859-1')).toEqual({ early: true, text: 'café' });
+    // A UTF-16 BOM: decoded as UTF-16 from the start.
+    const utf16 = Buffer.from('\ufeff<r><s>\u0645</s></r>', 'utf16le');
+    expect(await readHeld(utf16.subarray(0, 14), utf16.subarray(14))).toEqual({ early: true, text: '\u0645' });
+  });
+
   it('hands on the elements to detach as they close, whole, and keeps what replaces them', async () => {
     const seen: string[] = [];
     const root = await readXmlDocument(chunks('<r><s n="2"><m><t>a</t><t>b</t></m><x/><m><t>c</t></m></s><m><t>d</t></m></r>'), {

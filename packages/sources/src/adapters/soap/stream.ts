@@ -674,7 +674,7 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
     if (decoder === undefined) {
       head.push(buf);
       headBytes += buf.length;
-      if (headBytes >= 512) decoder = start();
+      if (headBytes >= 512 || encodingKnown(head, o.contentType)) decoder = start();
     } else write(decoder.decode(buf));
     if (held !== undefined) {
       await held;
@@ -692,6 +692,23 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
 
 // ---------------------------------------------------------------------------------------------
 // Decoding as the bytes arrive
+
+/**
+ * Whether the first bytes already tell the encoding (a BOM; a Content-Type charset; an XML
+ * declaration read to its end, or none at all), so that decoding need not wait for 512 of them: a
+ * service that sends a short head and its records later (a CSW page's SearchResults, which
+ * announces the next page) is parsed up to that head as soon as it comes.
+ */
+function encodingKnown(head: Buffer[], contentType: string | undefined): boolean {
+  const first = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head);
+  if (first.length < 4) return false;
+  if (BOMS.some(([bom]) => bom.every((b, i) => first[i] === b))) return true;
+  if (/;\s*charset\s*=/i.test(contentType ?? '')) return true;
+  const text = first.subarray(0, 256).toString('latin1').trimStart();
+  if (text.startsWith('<?xml')) return text.includes('?>') || first.length >= 256;
+  // Not a declaration, nor the start of one: UTF-8 (or what Content-Type said) from the first byte.
+  return !'<?xml'.startsWith(text);
+}
 
 const BOMS: Array<[bytes: number[], encoding: string]> = [
   [[0xef, 0xbb, 0xbf], 'utf-8'],
