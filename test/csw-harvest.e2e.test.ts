@@ -71,6 +71,30 @@ describe('CSW harvest end to end', () => {
     expect(run).toMatchObject({ status: 'unchanged', seen: 45, unchanged: 45, created: 0, updated: 0, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
   });
 
+  it('a record edited at the service is the one dataset updated, though the records after it moved: a record is fingerprinted by its own text, not its place', async () => {
+    // Record 25 gets a new Arabic title and record 5 leaves the listing: every record after 5 moves
+    // up one place, and records 21 and 41 to the page before.
+    const records = svc.options.records;
+    const original = records[24]!;
+    const revised = `${cswTitleAr(25)} (مراجعة)`;
+    records[24] = { ...original, iso: original.iso!.replace(cswTitleAr(25), revised) };
+    svc.options.hidden = new Set([cswRecordId(5)]);
+    try {
+      const run = await p.harvest(sourceId);
+      expect(run, JSON.stringify(await p.problems(run.id))).toMatchObject({ status: 'succeeded', seen: 44, created: 0, updated: 1, unchanged: 43, withdrawn: 1 });
+      expect((await p.datasets(sourceId)).get(cswRecordId(25))!.title).toEqual({ fr: cswTitleFr(25), ar: revised });
+    } finally {
+      records[24] = original;
+      svc.options.hidden = undefined;
+    }
+    // As it was: record 25 back to its title, record 5 back in the catalogue.
+    const back = await p.harvest(sourceId);
+    expect(back).toMatchObject({ status: 'succeeded', seen: 45, withdrawn: 0, unchanged: 43 });
+    const rows = await p.datasets(sourceId);
+    expect(rows.size).toBe(45);
+    expect(rows.get(cswRecordId(25))!.title).toEqual({ fr: cswTitleFr(25), ar: cswTitleAr(25) });
+  });
+
   it('a count that shrinks during the harvest withdraws nothing', async () => {
     // Ten records disappear from the listing once page 1 was answered: page 2 sees 35 matched.
     svc.options.onGetRecords = (start) => {

@@ -399,6 +399,12 @@ export interface CanonicalDataset {
 export interface SourceDescription {
   format: SourceDescriptionFormat;
   body: string;
+  /**
+   * Set by a reader whose whole record follows from this text and the reader's mapping version
+   * (CSW's ISO 19139 and Dublin Core records): a fingerprint of both, which is then the record's
+   * content hash, so that the record's canonical JSON need not be serialised to hash it. Not stored.
+   */
+  fingerprint?: string;
 }
 
 /** Media types a kept description may have. RDF ones are merged into /catalog; others are served as they are. */

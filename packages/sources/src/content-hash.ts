@@ -20,9 +20,14 @@ function sortedList(a: readonly unknown[]): RawJson {
  * undefined members dropped, unordered lists sorted). The same content hashes the same whatever
  * the order the source gave triples or list items in, so the loader can skip unchanged records.
  * The bytes hashed must not change between versions: a different hash for the same content
- * would make the next harvest of every source rewrite all its datasets once.
+ * would make the next harvest of every source rewrite all its datasets once. A record whose
+ * description carries a fingerprint is hashed by that alone.
  */
 export function contentHash(record: CanonicalDataset): string {
+  // A record that follows wholly from its kept text (see SourceDescription.fingerprint): that
+  // text's fingerprint, which changes with the text and with the reader's mapping version.
+  const fingerprint = record.sourceDescription?.fingerprint;
+  if (fingerprint !== undefined) return fingerprint;
   const keywords: Record<string, string[]> = {};
   for (const [lang, list] of Object.entries(record.keywords)) keywords[lang] = sortStrings(list);
   // Lists whose order RDF does not define are sorted; arrays are copied, the record is not touched.

@@ -17,7 +17,7 @@ import { filterXml } from './config.ts';
 import type { CswConfig } from './config.ts';
 import {
   CSW202_NS, CSW30_NS, CswExceptionError, describeExceptionReport, getCapabilitiesUrl, getRecordByIdUrl, getRecordsUrl, getRecordsXml, readCapabilities, readSearchResults, recordTexts,
-  SCHEMA_DCAT, SCHEMA_ISO19139,
+  SCHEMA_DCAT, SCHEMA_ISO19139, SNIFF_BYTES, sniffSearchStatus,
 } from './protocol.ts';
 import { CSW_LIMIT_SETTINGS, DEFAULT_CSW_LIMITS, mapRecords, readCswPage } from './read-page.ts';
 import type { CswFormat, CswLimits, CswPageInput, CswPageOutcome, SearchOpened } from './read-page.ts';
@@ -307,6 +307,19 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
       ...(knownHash !== undefined && { knownHash }),
     };
   };
+  /**
+   * Before a page goes to a parsing worker: its first bytes are read here, and the paging values of
+   * its SearchResults tag, when they are among them, ask the next page at once. A worker may not
+   * be free yet (both reading the pages before), and the worker's own parse of that tag, which asks
+   * it otherwise, would wait for one: the service would sit idle meanwhile. The worker still reads
+   * every byte (the body given back) and tells the values again; a page already asked is not asked twice.
+   */
+  const askFromHead = async (res: FetchResponse, ask: (status: Parameters<SearchOpened>[0]) => Promise<void> | undefined): Promise<AsyncIterable<Buffer>> => {
+    const { head, body } = await peekHead(res.body);
+    const status = head === undefined ? undefined : sniffSearchStatus(head);
+    if (status !== undefined) void ask(status)?.catch(() => undefined);
+    return body;
+  };
   /** A page asked ahead given up: its request aborted, its reading (if started) ended and its worker freed. */
   const dropAhead = (a: ReadAhead<CswPage>) => {
     dropReadAhead(a);
@@ -350,7 +363,8 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
     // Its paging values ask the page after it only while it is still to be read or being read
     // (not once dropped, or after the listing closed: a request nobody would read or drop).
     const opened: SearchOpened = (status) => (aheads.includes(own) || current === own ? askAheadFrom(status, here) : undefined);
-    const reading = p.readPage('csw', await pageInput(res, here.pageNo, url), res.body, signal, opened);
+    const body = await askFromHead(res, (status) => opened(status));
+    const reading = p.readPage('csw', await pageInput(res, here.pageNo, url), body, signal, opened);
     const first = reading.next();
     // Seen when the harvest reaches the page; until then a failure must not count as unhandled.
     first.catch(() => undefined);
@@ -419,7 +433,10 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
           const input = await pageInput(res, pageNo, page.url);
           // In the fetcher's parsing worker when there is a pool (another core, its heap cap and CPU
           // watch); else here. Either way the same reader.
-          reading = pool !== undefined ? pool.readPage('csw', input, res.body, opts.signal, opened) : readCswPage(input, res.body, parseLimitsOf(opts), opened);
+          reading =
+            pool !== undefined
+              ? pool.readPage('csw', input, await askFromHead(res, (status) => askAheadFrom(status, here)), opts.signal, opened)
+              : readCswPage(input, res.body, parseLimitsOf(opts), opened);
           r = await reading.next();
         }
         for (; ; r = await reading.next()) {
@@ -486,6 +503,88 @@ export function harvestCsw(opts: HarvestOptions, config: CswConfig): AsyncGenera
       };
     },
   });
+}
+
+/** Bytes of an answer read from the network ahead of its parsing worker at most (see peekHead). */
+const EAGER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * An answer's first bytes, read until its SearchResults tag has come (or SNIFF_BYTES, or the end),
+ * and its whole body again for its parsing worker. The rest is read from the network as it comes,
+ * up to EAGER_BYTES ahead of the worker, not at the worker's pace: the answer's last byte is in
+ * (and its slot of the host's concurrency limit free for the next page asked ahead) as soon as the
+ * service has sent it, not once the page is parsed. A failure while reading is the body's: its
+ * reader gets it after the bytes that came before it, as it would have. Hand-rolled rather than a
+ * PassThrough with a high-water mark: one queue, no second stream's events per chunk.
+ */
+async function peekHead(res: AsyncIterable<Buffer>): Promise<{ head: Buffer | undefined; body: AsyncIterable<Buffer> }> {
+  const it = res[Symbol.asyncIterator]();
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let stopped = false;
+  let failure: { err: unknown } | undefined;
+  /** Wakes whichever side waits: the reader for bytes, the pump for room. */
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const next = async (): Promise<boolean> => {
+    try {
+      const r = await it.next();
+      if (r.done === true) ended = true;
+      else {
+        queue.push(r.value);
+        queued += r.value.length;
+      }
+    } catch (err) {
+      failure = { err };
+    }
+    notify();
+    return !ended && failure === undefined;
+  };
+  // The head: until the tag's end (a chunk holding "SearchResults" and a ">" after it), or SNIFF_BYTES.
+  for (let more = true; more && queued < SNIFF_BYTES; ) {
+    more = await next();
+    const last = queue.at(-1);
+    if (more && last !== undefined) {
+      const text = last.toString('latin1', 0, Math.min(last.length, SNIFF_BYTES));
+      const at = text.indexOf('SearchResults');
+      if (at >= 0 && text.indexOf('>', at) >= 0) break;
+    }
+  }
+  const head = queue.length === 0 ? undefined : Buffer.concat(queue);
+  // The rest, as it comes, while there is room.
+  void (async () => {
+    while (!stopped && !ended && failure === undefined) {
+      if (queued >= EAGER_BYTES) await new Promise<void>((resolve) => (wake = resolve));
+      else await next();
+    }
+  })();
+  async function* body(): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk !== undefined) {
+          queued -= chunk.length;
+          notify();
+          yield chunk;
+          continue;
+        }
+        if (failure !== undefined) throw failure.err;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      stopped = true;
+      notify();
+      // Left before its end (an error, a dropped page): the response is let go of.
+      if (!ended && failure === undefined) await it.return?.();
+    }
+  }
+  return { head, body: body() };
 }
 
 /**

@@ -151,6 +151,32 @@ export function searchStatus(results: XNode): Pick<CswSearchResults, 'matched' |
   return out;
 }
 
+/** Bytes of an answer's start looked through for its SearchResults tag (see sniffSearchStatus). */
+export const SNIFF_BYTES = 8192;
+const SNIFFED_TAG = /<(?:[A-Za-z_][\w.-]*:)?SearchResults(?=[\s/>])([^>]*)>/;
+const SNIFFED_ATTRIBUTE = /(?:^|\s)(numberOfRecordsMatched|numberOfRecordsReturned|nextRecord)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/**
+ * The paging values of a GetRecords answer's SearchResults tag, looked for in the answer's first
+ * bytes without parsing them (undefined when the tag is not among them, or the bytes are UTF-16):
+ * where the next page starts is known as the answer arrives, before a parsing worker is free to
+ * read it. A hint only, as the values the parser gives are: the harvest checks every page at its turn.
+ */
+export function sniffSearchStatus(head: Buffer): Pick<CswSearchResults, 'matched' | 'returned' | 'nextRecord'> | undefined {
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || head.subarray(0, 64).includes(0)) return undefined;
+  const tag = SNIFFED_TAG.exec(head.toString('latin1', 0, SNIFF_BYTES));
+  if (tag === null) return undefined;
+  const out: Pick<CswSearchResults, 'matched' | 'returned' | 'nextRecord'> = {};
+  for (const [, name, double, single] of (tag[1] ?? '').matchAll(SNIFFED_ATTRIBUTE)) {
+    const n = int(double ?? single);
+    if (n === undefined) continue;
+    if (name === 'numberOfRecordsMatched') out.matched ??= n;
+    else if (name === 'numberOfRecordsReturned') out.returned ??= n;
+    else out.nextRecord ??= n;
+  }
+  return out;
+}
+
 /**
  * Reads a GetRecords (or GetRecordById) answer.
  * @throws CswExceptionError for an ExceptionReport, ParseError for any other document.
