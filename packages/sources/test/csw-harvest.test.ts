@@ -461,30 +461,6 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
       }
     }, 30_000);
 
-    it.runIf(where === 'in a parsing worker')('the page after next is asked from the next page\'s head even while the only worker is busy, that page read off the wire meanwhile', async () => {
-      // One worker, held by page 1, whose records the service sends only once page 21 is asked. Page
-      // 21 is announced by page 11's SearchResults, which no worker is free to parse: it is read in
-      // this thread as the answer comes, and page 11's answer is read to its end then too, freeing
-      // its slot of the host's two (page 1 holds the other).
-      let askedWhileHeld = false;
-      const svc: CswService = await serve({
-        records: generatedCswRecords(30),
-        delayMs: 5,
-        beforeRecords: async (start) => {
-          if (start === 1) askedWhileHeld = await until(() => svc.starts().includes(21), 3000).then(() => true, () => false);
-        },
-      });
-      const one = new ParsePool({ size: 1 });
-      try {
-        const { records } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp, parsePool: one });
-        expect(askedWhileHeld).toBe(true);
-        expect(svc.starts()).toEqual([1, 11, 21]);
-        expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(30).map((r) => r.id));
-      } finally {
-        await one.close();
-      }
-    }, 20_000);
-
     it('a cancelled run aborts the page asked ahead: both slots of the host are free again', async () => {
       // Page 2 takes 2 s to answer: it is still in flight, holding a slot, when the run is cancelled.
       const svc = await serve({ records: generatedCswRecords(30), delayMs: 20 });
@@ -584,6 +560,32 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
       expect(body).toContain('<ogc:PropertyName>dc:subject</ogc:PropertyName><ogc:Literal>eau</ogc:Literal>');
     });
   });
+});
+
+describe('CSW read-ahead with a parsing pool (the fetcher)', () => {
+  it('the page after next is asked from the next page\'s head even while the only worker is busy, that page read off the wire meanwhile', async () => {
+    // One worker, held by page 1, whose records the service sends only once page 21 is asked. Page
+    // 21 is announced by page 11's SearchResults, which no worker is free to parse: it is read in
+    // this thread as the answer comes, and page 11's answer is read to its end then too, freeing
+    // its slot of the host's two (page 1 holds the other).
+    let askedWhileHeld = false;
+    const svc: CswService = await serve({
+      records: generatedCswRecords(30),
+      delayMs: 5,
+      beforeRecords: async (start) => {
+        if (start === 1) askedWhileHeld = await until(() => svc.starts().includes(21), 10_000).then(() => true, () => false);
+      },
+    });
+    const one = new ParsePool({ size: 1 });
+    try {
+      const { records } = await harvest(svc.url, { pageSize: 10 }, { http: { ...loopbackHttp, hostConcurrency: 2 }, parsePool: one });
+      expect(askedWhileHeld).toBe(true);
+      expect(svc.starts()).toEqual([1, 11, 21]);
+      expect(records.map((r) => r.identifier)).toEqual(generatedCswRecords(30).map((r) => r.id));
+    } finally {
+      await one.close();
+    }
+  }, 20_000);
 });
 
 // ---------------------------------------------------------------------------------------------
