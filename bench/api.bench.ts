@@ -94,6 +94,8 @@ const FACETS = 'organization,theme,format,license,keyword';
 const CACHE_ENTRIES = 1000;
 const AIM_PAGES_RPS = 1000;
 const AIM_SEARCH_P95_MS = 50;
+/** Issue 17: an uncached keyword search with five facets at 200,000 datasets costs PostgreSQL at most this much CPU. */
+const AIM_SEARCH_PG_CPU_MS = 5;
 /** Suggestions as a user types (issue 15): p95 under 20 ms. */
 const AIM_SUGGEST_P95_MS = 20;
 /** A misspelt query: the exact search finding nothing, then the retry. Hasad's own target: issue 15 asks only that its p95 be printed. */
@@ -457,7 +459,16 @@ try {
   }
 
   const byKey = Object.fromEntries(phases.map((p) => [p.key, p])) as Partial<Record<PhaseResult['key'], PhaseResult>>;
+  /** PostgreSQL CPU a request of a phase, in ms: its backends' CPU over the phase, over its requests. */
+  const postgresMsPerRequest = (p: PhaseResult) => (p.cores.postgres * p.durationS * 1000) / Math.max(1, p.requests);
   const aims = [
+    // Issue 17's CPU aim first (the machine is shared: CPU moves less with other work than latency).
+    ...(['searchUncached', 'searchUncachedOne'] as const).map((k) => {
+      const p = byKey[k];
+      return (
+        p && { text: `keyword search + all facets, cache off: PostgreSQL CPU ≤ ${AIM_SEARCH_PG_CPU_MS} ms a search (${p.connections} connection${p.connections === 1 ? '' : 's'})`, value: `${f1(postgresMsPerRequest(p))} ms`, met: postgresMsPerRequest(p) <= AIM_SEARCH_PG_CPU_MS }
+      );
+    }),
     byKey.datasetPages && { text: `dataset pages ≥ ${int(AIM_PAGES_RPS)} req/s`, value: `${int(byKey.datasetPages.requestsPerSecond)} req/s`, met: byKey.datasetPages.requestsPerSecond >= AIM_PAGES_RPS },
     ...(['search', 'searchOne', 'searchUncached', 'searchUncachedOne'] as const).map((k) => {
       const p = byKey[k];
