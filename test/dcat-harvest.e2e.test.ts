@@ -54,7 +54,7 @@ describe('DCAT harvest end to end', () => {
       expect(first).toMatchObject({ status: 'succeeded', created: 40 });
     });
 
-    it('an unchanged feed (status 200, other bytes) is parsed, reports every dataset unchanged and rewrites no row', async () => {
+    it('an unchanged feed (status 200, other bytes, the same triples) is parsed but not mapped: every page not modified, every dataset seen, no row rewritten', async () => {
       const before = await p.datasets(sourceId);
       const versions = await rowVersions();
       expect(versions.size).toBe(40);
@@ -62,12 +62,34 @@ describe('DCAT harvest end to end', () => {
       ctl.comment = 'same triples, other bytes';
       const run = await p.harvest(sourceId);
       ctl.conditional = true;
-      expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, created: 0, updated: 0, withdrawn: 0, pagesNotModified: 0 });
+      expect(run).toMatchObject({ status: 'unchanged', seen: 40, unchanged: 40, created: 0, updated: 0, withdrawn: 0, pagesFetched: 3, pagesNotModified: 3 });
       const after = await p.datasets(sourceId);
       for (const [id, row] of before) expect(after.get(id)!.updatedAt).toEqual(row.updatedAt);
       expect(await rowVersions()).toEqual(versions);
       const changed = await p.rt.db.pool.query(`SELECT count(*)::int AS n FROM datasets WHERE source_id = $1 AND changed_run = $2`, [sourceId, run.id]);
       expect(changed.rows[0].n).toBe(0);
+    });
+
+    it('other bytes everywhere and one dataset revised: its page alone is mapped, that dataset alone updated', async () => {
+      const versions = await rowVersions();
+      ctl.conditional = false;
+      ctl.comment = 'other bytes again';
+      // Dataset 20 is on page 2 (datasets 15-29).
+      ctl.options.revised = new Set([20]);
+      try {
+        const run = await p.harvest(sourceId);
+        expect(run).toMatchObject({ status: 'succeeded', seen: 40, unchanged: 39, updated: 1, created: 0, withdrawn: 0, pagesFetched: 3, pagesNotModified: 2 });
+        expect((await p.datasets(sourceId)).get(datasetIdentifier(20))!.title).toEqual(datasetTitle(20, true));
+        const after = await rowVersions();
+        expect([...after].filter(([id, v]) => versions.get(id) !== v).map(([id]) => id)).toEqual([datasetIdentifier(20)]);
+      } finally {
+        ctl.options.revised = new Set();
+      }
+      // Back as it was: page 2's triples are those of the run before last, not of the last run: mapped again.
+      const back = await p.harvest(sourceId);
+      ctl.conditional = true;
+      expect(back).toMatchObject({ status: 'succeeded', seen: 40, unchanged: 39, updated: 1, withdrawn: 0, pagesNotModified: 2 });
+      expect((await p.datasets(sourceId)).get(datasetIdentifier(20))!.title).toEqual(datasetTitle(20));
     });
 
     it('the same bytes again (status 200, no ETag match) are not parsed: the run ends unchanged', async () => {

@@ -270,10 +270,11 @@ async function* readOnePage<F extends FetchedPage>(
   let bodyHash: string | undefined;
   if (get.bodyHashVersion !== undefined) {
     ({ body, bodyHash } = await hashSmallBody(res.body, get.bodyHashVersion));
-    if (bodyHash !== undefined && validators?.bodyHash === bodyHash && validators.nextUrl !== undefined) {
+    if (bodyHash !== undefined && bytesHashOf(validators?.bodyHash) === bodyHash && validators?.nextUrl !== undefined) {
       // Same bytes as the last complete run: same datasets, same next link. Treated like a 304.
+      // The stored hash is kept whole (the content's hash the page was read with stays with it).
       res.body.destroy();
-      return unchangedPage(source, page, validators, visited, problems, { etag: res.etag, lastModified: res.lastModified, bodyHash, bytes: res.bytesRead() });
+      return unchangedPage(source, page, validators, visited, problems, { etag: res.etag, lastModified: res.lastModified, bodyHash: validators.bodyHash ?? bodyHash, bytes: res.bytesRead() });
     }
   }
   return yield* readFetched(opts, source, page, { res, body } as F, visited, problems, bodyHash, tally);
@@ -351,7 +352,7 @@ async function* readFetched<F extends FetchedPage>(
   problems.push(...(outcome.problems ?? []));
   tally.endOfListing = outcome.endOfListing === true;
   const nextUrl = checkLoop(outcome.nextUrl, page.url, visited, problems);
-  bodyHash ??= outcome.bodyHash;
+  bodyHash = withContentHash(bodyHash, outcome.bodyHash);
   return {
     type: 'page',
     pageNo: page.pageNo,
@@ -367,6 +368,34 @@ async function* readFetched<F extends FetchedPage>(
     ...(outcome.format !== undefined && { format: outcome.format }),
     ...(outcome.listing !== undefined && { listing: outcome.listing }),
   };
+}
+
+/**
+ * A page's stored hash: the transport's hash of its bytes (same bytes: not read again), and the
+ * hash its reader computed of its content (the DCAT reader's hash of its triples: other bytes but
+ * the same triples, not mapped again), as `<bytes>~<content>` when there are both, else the one
+ * there is. base64url and hex have no `~`.
+ */
+function withContentHash(bytes: string | undefined, content: string | undefined): string | undefined {
+  return bytes !== undefined && content !== undefined ? `${bytes}~${content}` : (bytes ?? content);
+}
+
+/** The bytes' part of a stored page hash (a hash stored before contents were hashed is all bytes). */
+function bytesHashOf(stored: string | null | undefined): string | undefined {
+  if (stored == null) return undefined;
+  const at = stored.indexOf('~');
+  return at < 0 ? stored : stored.slice(0, at);
+}
+
+/**
+ * The content's part of a stored page hash (see withContentHash), for a reader that hashes what it
+ * read: the whole hash when it has no `~` (a reader's own, or the bytes' hash of an earlier
+ * version, which no content hash equals).
+ */
+export function contentHashOf(stored: string | null | undefined): string | undefined {
+  if (stored == null) return undefined;
+  const at = stored.indexOf('~');
+  return at < 0 ? stored : stored.slice(at + 1);
 }
 
 /**

@@ -206,6 +206,44 @@ describe('DCAT harvest: conditional requests', () => {
     expect(identifiers(events)).toEqual(['d3', 'd4']);
     expect(s.requests.map((r) => r.headers['if-none-match'])).toEqual(['"p1"', '"p2"', '"p3"']);
   });
+
+  it('a page of other bytes whose triples are those of the last run is parsed but not mapped; any other triple, or order, maps it', async () => {
+    // What the service says each page holds: its datasets (a title may change), a comment, the order of its lines.
+    const state = { comment: '', retitled: 0, reversed: 0 };
+    const s = await serve((req, res, base) => {
+      const n = Number(/page=(\d+)/.exec(req.url ?? '')?.[1]);
+      const next = n < 3 ? `<${base}/feed?page=${n}> a hydra:PartialCollectionView ; hydra:next <${base}/feed?page=${n + 1}> .` : '';
+      let lines = [...datasetsTtl(n * 2 - 1, 2).split('\n'), next];
+      if (state.retitled === n) lines = lines.map((l) => l.replace(/"Jeu (\d+)"@fr/, '"Jeu $1 (révisé)"@fr'));
+      if (state.reversed === n) lines.reverse();
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      res.end(`${TTL_PREFIXES}${state.comment}${lines.join('\n')}\n`);
+    });
+    const stored = new Map<string, PageValidators>();
+    const run = async () => {
+      const events = await collect({ url: `${s.base}/feed?page=1`, validators: async (url) => stored.get(url) });
+      for (const pg of pages(events)) stored.set(pg.url, { nextUrl: pg.nextUrl ?? null, bodyHash: pg.bodyHash ?? null });
+      return { notModified: pages(events).map((pg) => pg.notModified), ids: identifiers(events), hashes: pages(events).map((pg) => pg.bodyHash) };
+    };
+    const first = await run();
+    expect(first).toMatchObject({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'] });
+    // Stored: the bytes' hash and the triples' hash.
+    for (const h of first.hashes) expect(h).toMatch(/^[\w-]+~t[\w-]+$/);
+    // The same bytes: not parsed (the bytes' hash); a comment added: parsed, the same triples, not mapped.
+    expect(await run()).toMatchObject({ notModified: [true, true, true], ids: [] });
+    state.comment = '# régénéré le 7 décembre\n';
+    expect(await run()).toMatchObject({ notModified: [true, true, true], ids: [] });
+    // One title changed on page 2: that page mapped, its datasets handed on.
+    state.retitled = 2;
+    expect(await run()).toMatchObject({ notModified: [true, false, true], ids: ['d3', 'd4'] });
+    // Page 3's lines in another order: the same datasets, but mapped (an order is not proven the same content).
+    state.reversed = 3;
+    expect(await run()).toMatchObject({ notModified: [true, true, false], ids: ['d6', 'd5'] });
+    // A hash stored before pages' triples were hashed (the bytes' alone): mapped, never taken as unchanged.
+    for (const [url, v] of stored) stored.set(url, { ...v, bodyHash: 'c29tZS1vbGQtYnl0ZXMtaGFzaA' });
+    state.comment = '# encore\n';
+    expect(await run()).toMatchObject({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd6', 'd5'] });
+  });
 });
 
 describe('DCAT harvest: syntax negotiation', () => {

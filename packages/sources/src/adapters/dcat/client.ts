@@ -1,8 +1,8 @@
-import { batchSizeOf, runPager } from '../../pager.ts';
+import { batchSizeOf, contentHashOf, runPager } from '../../pager.ts';
 import { resolveLimits } from '../../parse-guards.ts';
 import type { HarvestEvent, HarvestOptions } from '../../types.ts';
 import { DCAT_ACCEPT } from './parse.ts';
-import { readDcatPage, type DcatPageInput } from './read-page.ts';
+import { DCAT_MAPPING_VERSION, readDcatPage, type DcatPageInput } from './read-page.ts';
 import type { RdfFormat } from './parse.ts';
 
 /** Parsed DCAT source config. */
@@ -17,11 +17,6 @@ export interface DcatDeps {
   jsonLdContexts?: ReadonlyMap<string, unknown>;
 }
 
-/**
- * Bump when the mapping from RDF to the canonical record changes: the body hash includes it,
- * so pages are parsed again with the new mapping instead of being skipped as unchanged.
- */
-const MAPPING_VERSION = 'dcat-map-1';
 
 /**
  * Harvests a DCAT feed page by page (Hydra paging) through the pager, yielding record batches
@@ -35,7 +30,7 @@ export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: Dcat
   const batchSize = batchSizeOf(opts);
   return runPager(opts, {
     noun: 'feed',
-    get: { accept: DCAT_ACCEPT, bodyHashVersion: MAPPING_VERSION },
+    get: { accept: DCAT_ACCEPT, bodyHashVersion: DCAT_MAPPING_VERSION },
     async *read({ pageNo, url }, { res, body }) {
       const input: DcatPageInput = {
         url: res.url,
@@ -47,6 +42,9 @@ export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: Dcat
         ...(deps.jsonLdContexts !== undefined && { jsonLdContexts: deps.jsonLdContexts }),
         ...(opts.keepSourceDescription === false && { keepSourceDescription: false as const }),
       };
+      // The last complete run's hash of this page's triples, if it has one.
+      const knownTriplesHash = contentHashOf((await opts.validators?.(url))?.bodyHash);
+      if (knownTriplesHash !== undefined) input.knownTriplesHash = knownTriplesHash;
       try {
         // Isolated when the caller has a parsing pool (the services): a page past a limit fails alone.
         if (opts.parsePool !== undefined) return yield* opts.parsePool.readPage('dcat', input, body, opts.signal);

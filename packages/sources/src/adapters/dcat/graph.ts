@@ -353,6 +353,14 @@ export class PageGraph {
     this.keepTriples = opts.keepTriples !== false;
   }
 
+  /**
+   * The hash of the page's triples in the parser's order (PageTriples.digest), read once the page
+   * is parsed; undefined when no triples are kept (measurement only).
+   */
+  triplesHash(): string | undefined {
+    return this.keepTriples ? this.triples.digest() : undefined;
+  }
+
   /** Adds one RDF/JS quad (the graph component is ignored: TriG and JSON-LD named graphs merge). */
   add(q: RDF.Quad): void {
     this.tripleCount++;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ParseLimits, RecordProblem } from '@hasad/core';
 import type { MappedBatch } from '../shared/batches.ts';
 import type { PageOutcome } from '../../pager.ts';
@@ -18,6 +19,26 @@ export interface DcatPageInput {
   jsonLdContexts?: ReadonlyMap<string, unknown>;
   /** Measurement only (HarvestOptions.keepSourceDescription): no dataset keeps its source description. */
   keepSourceDescription?: false;
+  /**
+   * The hash of the page's triples when the last complete run read it (its stored page hash's
+   * content part): a page whose triples hash the same is not mapped, its datasets count as seen.
+   */
+  knownTriplesHash?: string;
+}
+
+/**
+ * Bump when the mapping from RDF to the canonical record changes: the page hashes include it (of
+ * the bytes, in the pager, and of the triples, here), so pages are read and mapped again with the
+ * new mapping instead of being skipped as unchanged.
+ */
+export const DCAT_MAPPING_VERSION = 'dcat-map-1';
+
+/**
+ * A page's triples hash as stored (`t` and base64url: never equal to a bytes hash, which the pager
+ * computes with the version first).
+ */
+function pageTriplesHash(triples: string): string {
+  return `t${createHash('sha1').update(DCAT_MAPPING_VERSION).update('\u0000').update(triples).digest('base64url')}`;
 }
 
 /**
@@ -39,6 +60,13 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
   });
   const next = findNextPage(graph, input.url);
   const problems: RecordProblem[] = [...next.problems];
+  const triples = graph.triplesHash();
+  const bodyHash = triples === undefined ? undefined : pageTriplesHash(triples);
+  if (bodyHash !== undefined && bodyHash === input.knownTriplesHash) {
+    // Other bytes, the very triples of the last complete run (a comment, spaces, prefixes): the
+    // same datasets, not mapped, hashed, packed or loaded again.
+    return { ...(next.nextUrl !== undefined && { nextUrl: next.nextUrl }), problems, format, bodyHash, unchanged: true };
+  }
   let found = false;
   const unclaimed = new Set(repairs.list);
   for (const b of mapPage(graph, input.batchSize, input.keepSourceDescription !== false)) {
@@ -54,7 +82,7 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
   if (!found) {
     problems.push({ severity: 'warning', code: 'no_datasets', message: `no dcat:Dataset found on page ${input.pageNo} (${input.url}, read as ${format})` });
   }
-  return { ...(next.nextUrl !== undefined && { nextUrl: next.nextUrl }), problems, format };
+  return { ...(next.nextUrl !== undefined && { nextUrl: next.nextUrl }), problems, format, ...(bodyHash !== undefined && { bodyHash }) };
 }
 
 /**
