@@ -244,6 +244,31 @@ describe('DCAT harvest: conditional requests', () => {
     state.comment = '# encore\n';
     expect(await run()).toMatchObject({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd6', 'd5'] });
   });
+
+  it('blank nodes are told by their place, not the parser\'s labels: a page of anonymous contact points read again is not mapped; a changed one is', async () => {
+    const state = { comment: '', email: 'eau@x.ma' };
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      res.end(
+        `${TTL_PREFIXES}@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .\n${state.comment}` +
+          [1, 2].map((i) => `<https://x.ma/d/${i}> a dcat:Dataset ; dct:identifier "d${i}" ; dct:title "Jeu ${i}"@fr ; dcat:contactPoint [ a vcard:Kind ; vcard:fn "Service ${i}" ; vcard:hasEmail <mailto:${state.email}> ] .`).join('\n'),
+      );
+    });
+    const stored = new Map<string, PageValidators>();
+    const run = async () => {
+      const events = await collect({ url: `${s.base}/feed`, validators: async (url) => stored.get(url) });
+      for (const pg of pages(events)) stored.set(pg.url, { nextUrl: pg.nextUrl ?? null, bodyHash: pg.bodyHash ?? null });
+      return { notModified: pages(events).map((pg) => pg.notModified), ids: identifiers(events) };
+    };
+    expect(await run()).toEqual({ notModified: [false], ids: ['d1', 'd2'] });
+    // Parsed again in this process (the parser's blank node counters have moved on), a comment added.
+    state.comment = '# régénéré\n';
+    expect(await run()).toEqual({ notModified: [true], ids: [] });
+    // A blank node's triple changed.
+    state.comment = '# encore\n';
+    state.email = 'contact@x.ma';
+    expect(await run()).toEqual({ notModified: [false], ids: ['d1', 'd2'] });
+  });
 });
 
 describe('DCAT harvest: syntax negotiation', () => {

@@ -76,6 +76,12 @@ export class PageTriples {
   private readonly hash = createHash('sha1');
   /** Triples not yet handed to the hash: one update a 64 K characters, not one a triple. */
   private pending = '';
+  /**
+   * Blank nodes as the hash names them: by the order they first appear in (`_:0`, `_:1`, …), not
+   * by the parser's labels, which come from counters that run on over the process's pages (N3.js
+   * names `[ … ]` nodes `n3-<n>` and prefixes a page's labels with `b<n>_`).
+   */
+  private readonly blankOrdinals = new Map<string, string>();
 
   add(q: RDF.Quad): void {
     const s = q.subject;
@@ -92,18 +98,27 @@ export class PageTriples {
     if (p === RDF_TYPE && o.termType === 'NamedNode' && STOP_TYPES.has(o.value)) this.stop[id] = true;
     const pred = this.iri(p);
     (this.rows[id] as string[]).push(pred, obj);
-    this.pending += `${key} ${pred} ${obj}\n`;
+    this.pending += `${s.termType === 'BlankNode' ? this.ordinal(key) : key} ${pred} ${o.termType === 'BlankNode' ? this.ordinal(obj) : obj}\n`;
     if (this.pending.length >= 65_536) {
       this.hash.update(this.pending);
       this.pending = '';
     }
   }
 
+  private ordinal(blank: string): string {
+    let o = this.blankOrdinals.get(blank);
+    if (o === undefined) {
+      o = `_:${this.blankOrdinals.size}`;
+      this.blankOrdinals.set(blank, o);
+    }
+    return o;
+  }
+
   /**
-   * A hash of the page's triples in the order the parser gave them, blank nodes by the parser's
-   * labels: the same for a page whose bytes differ only where no triple is (comments, spaces,
-   * prefixes, a syntax that gives the triples in the same order), another for anything else
-   * (a triple changed, added, removed or moved). Once, at the end of the page.
+   * A hash of the page's triples in the order the parser gave them, blank nodes named by the order
+   * they first appear in: the same for a page whose bytes differ only where no triple is (comments,
+   * spaces, prefixes, blank node labels, a syntax that gives the triples in the same order), another
+   * for anything else (a triple changed, added, removed or moved). Once, at the end of the page.
    */
   digest(): string {
     this.hash.update(this.pending);
