@@ -7,6 +7,7 @@ import { harvestWithConfig } from '../src/adapters/index.ts';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, PagingError, ParseError } from '@hasad/core';
@@ -404,6 +405,48 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
         ['page', 1],
       ]);
       expect(svc.starts()).toEqual([1, 11]);
+    });
+
+    it.each([
+      [
+        'cut off in the middle of a record',
+        (res: ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' });
+          res.write(`<?xml version="1.0" encoding="UTF-8"?>\n<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" xmlns:gmd="http://www.isotc211.org/2005/gmd"><csw:SearchResults numberOfRecordsMatched="30" numberOfRecordsReturned="10" nextRecord="21"><gmd:MD_Metadata><gmd:fileIdentifier>`);
+          setTimeout(() => res.socket?.destroy(), 50);
+        },
+        // The network's error, not the parser's on a truncated document: the reader got it as it came.
+        /^FetchNetworkError: POST \S+ failed: other side closed$/,
+      ],
+      [
+        'an HTML page with status 200',
+        (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>'),
+        /^ParseError: could not parse CSW GetRecords response from \S+: the document contains <!DOCTYPE>: document type declarations and entities are refused$/,
+      ],
+      ['empty', (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'application/xml' }).end(), /^ParseError: could not parse CSW GetRecords response from \S+ at line 1, column 0: document must contain a root element$/],
+    ])('a broken page asked ahead (%s) fails the run with its error, after the page before it', async (_name, answer, error) => {
+      const svc = await serve({ records: generatedCswRecords(30), delayMs: 10, brokenPages: new Map([[11, answer]]) });
+      const events: HarvestEvent[] = [];
+      const err = await (async () => {
+        for await (const ev of harvestCsw({ url: svc.url, config: { pageSize: 10 }, http: politeHttp })) events.push(ev);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(String(err)).toMatch(error);
+      expect(events.map((e) => [e.type, e.pageNo])).toEqual([
+        ['batch', 1],
+        ['page', 1],
+      ]);
+    });
+
+    it('NUL bytes in a record\'s title reach the record as they came (the loader strips them), every page read', async () => {
+      const records = generatedCswRecords(30);
+      records[11] = { ...records[11]!, iso: records[11]!.iso!.replace(cswTitleAr(12), `${cswTitleAr(12)}\u0000\u0000`) };
+      const svc = await serve({ records, delayMs: 10 });
+      const { records: got } = await harvest(svc.url, { pageSize: 10 }, { http: politeHttp });
+      expect(got.map((r) => r.identifier)).toEqual(records.map((r) => r.id));
+      expect(got[11]?.title).toEqual({ fr: cswTitleFr(12), ar: `${cswTitleAr(12)}\u0000\u0000` });
     });
 
     it('the page asked ahead is not done: a consumer that stops after page 1 resumes at page 2, which is asked again', async () => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
 
@@ -52,6 +52,8 @@ export interface CswServiceOptions {
    * records come late: held, for instance, until a request asked ahead has arrived).
    */
   beforeRecords?: (startPosition: number) => Promise<void> | void;
+  /** Answers the GetRecords request starting at the key itself (a broken page: cut off, HTML, NUL bytes). */
+  brokenPages?: Map<number, (res: ServerResponse) => void>;
 }
 
 export interface SeenCswRequest {
@@ -147,6 +149,8 @@ export async function startCswService(options: CswServiceOptions): Promise<CswSe
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
     const exception = o.exceptions?.get(start);
     if (exception !== undefined) return send(exception.status, exceptionReport(exception.text));
+    const broken = o.brokenPages?.get(start);
+    if (broken !== undefined) return broken(res);
     const visible = o.records.filter((r) => !o.hidden?.has(r.id));
     const size = Math.min(max, o.capPageSize ?? Number.POSITIVE_INFINITY);
     const page = visible.slice(start - 1, start - 1 + size);
