@@ -18,8 +18,9 @@ export function packRecord(r: CanonicalDataset): { record: CanonicalDataset; pac
   };
 }
 
-/** Every record of the batch packed (MappedBatch.packed). */
+/** Every record of the batch packed (MappedBatch.packed); a batch packed already as it is. */
 export function packBatch(batch: MappedBatch): MappedBatch {
+  if (batch.packed !== undefined) return batch;
   const packed: PackedRecord[] = [];
   const records = batch.records.map((r) => {
     const p = packRecord(r);

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FetchRefusedError, inflateDescription, LimitExceededError, type CanonicalDataset } from '@hasad/core';
+import { FetchRefusedError, inflateDescription, LimitExceededError, type CanonicalDataset, type RecordProblem } from '@hasad/core';
 import { contentHash } from '../content-hash.ts';
-import type { MappedBatch } from '../adapters/shared/batches.ts';
+import type { MappedBatch, PackedRecord } from '../adapters/shared/batches.ts';
+import type { PageOutcome } from '../pager.ts';
 import { readDcatPage, type DcatPageInput } from '../adapters/dcat/read-page.ts';
 import { readCswPage, type CswPageInput } from '../adapters/csw/read-page.ts';
 import { CSW_NS, GMD_SCHEMA, isoRecord } from '@hasad/testkit';
@@ -87,6 +88,32 @@ describe('parsing pages in worker threads', () => {
     // Preview's pool (no packing) gives the records whole.
     const whole = await readAll(pool().readPage('dcat', input('text/turtle', 5), chunks(doc)));
     expect(whole.records).toEqual(local.records);
+  });
+
+  it('packing each record as it is mapped keeps the warnings that read its description (a repaired IRI named in its dataset)', async () => {
+    const packing = new ParsePool({ size: 1, packForQueue: true });
+    pools.push(packing);
+    // Two datasets on one page, the second's contact phone an IRI with spaces (read percent-encoded).
+    const doc = `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> . @prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+<https://example.org/d/1> a dcat:Dataset ; dct:identifier "d1" ; dct:title "Un"@fr .
+<https://example.org/d/2> a dcat:Dataset ; dct:identifier "d2" ; dct:title "Deux"@fr ;
+  dcat:contactPoint [ vcard:fn "Service" ; vcard:hasTelephone <tel:+212 5 37 00 00 00> ] .
+`;
+    const problems: RecordProblem[] = [];
+    const packed: PackedRecord[] = [];
+    const it = packing.readPage('dcat', input('text/turtle', 1), chunks(doc));
+    let r = await it.next();
+    for (; r.done !== true; r = await it.next()) {
+      problems.push(...r.value.problems);
+      packed.push(...(r.value.packed ?? []));
+    }
+    expect(packed).toHaveLength(2);
+    const iri = problems.filter((p) => p.code === 'invalid_iri');
+    expect(iri.map((p) => p.identifier)).toEqual(['d2']);
+    expect(iri[0]!.message).toContain('tel:+212%205%2037%2000%2000%2000');
+    // Not also reported as a page problem (unclaimed by any dataset).
+    expect(((r.value as PageOutcome).problems ?? []).filter((p) => p.code === 'invalid_iri')).toEqual([]);
+    expect(inflateDescription(Buffer.from(packed[1]!.description!.deflated, 'base64'))).toContain('<tel:+212%205%2037%2000%2000%2000>');
   });
 
   it('gives the records the same page gives in this thread', async () => {

@@ -72,7 +72,10 @@ async function run(c: Current, kind: string, input: unknown, limits: Parameters<
           return undefined;
         }
       : undefined;
-    const it: AsyncGenerator<MappedBatch, PageOutcome> = reader(input as never, bodyOf(c), limits, hint as never);
+    // A DCAT page's records are packed one by one as they are mapped (DcatPageInput.packRecords);
+    // packBatch then leaves a packed batch as it is.
+    const readerInput = packForQueue && kind === 'dcat' ? { ...(input as object), packRecords: true } : input;
+    const it: AsyncGenerator<MappedBatch, PageOutcome> = reader(readerInput as never, bodyOf(c), limits, hint as never);
     try {
       for (;;) {
         await waitPull(c);

@@ -83,6 +83,13 @@ export class PageTriples {
    */
   private readonly blankOrdinals = new Map<string, string>();
 
+  /**
+   * `keepRows: false` (measurement only, HarvestOptions.keepSourceDescription) hashes the page's
+   * triples (the unchanged-page check needs it) but keeps none for descriptions: what a harvest
+   * without kept descriptions would still do.
+   */
+  constructor(private readonly keepRows = true) {}
+
   add(q: RDF.Quad): void {
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
@@ -93,11 +100,13 @@ export class PageTriples {
     else if (o.termType === 'Literal') obj = ntLiteral(o.value, o.language, o.datatype.value);
     else return;
     const key = s.termType === 'BlankNode' ? ['_:', s.value].join('') : s.value;
-    const id = this.id(key);
     const p = q.predicate.value;
-    if (p === RDF_TYPE && o.termType === 'NamedNode' && STOP_TYPES.has(o.value)) this.stop[id] = true;
     const pred = this.iri(p);
-    (this.rows[id] as string[]).push(pred, obj);
+    if (this.keepRows) {
+      const id = this.id(key);
+      if (p === RDF_TYPE && o.termType === 'NamedNode' && STOP_TYPES.has(o.value)) this.stop[id] = true;
+      (this.rows[id] as string[]).push(pred, obj);
+    }
     this.pending += `${s.termType === 'BlankNode' ? this.ordinal(key) : key} ${pred} ${o.termType === 'BlankNode' ? this.ordinal(obj) : obj}\n`;
     if (this.pending.length >= 65_536) {
       this.hash.update(this.pending);

@@ -332,8 +332,8 @@ function copyOf(s: string): string {
 export class PageGraph {
   /** Triples read (kept or not), for reports and throughput measurement. */
   tripleCount = 0;
-  /** Every triple of the page, for each dataset's kept description (describe.ts). */
-  readonly triples = new PageTriples();
+  /** Every triple of the page, for each dataset's kept description and the page's triples hash (describe.ts). */
+  readonly triples: PageTriples;
   private readonly ids = new Map<string, number>();
   private readonly keys: string[] = [];
   private types = new Uint8Array(1024);
@@ -346,25 +346,24 @@ export class PageGraph {
   private readonly literalKinds = new Map<string, number>([['\u0000', 0]]);
   private readonly literalKindList: { lang: string; datatype: string | undefined }[] = [{ lang: '', datatype: undefined }];
   private readonly interned = new Map<string, string>();
-  private readonly keepTriples: boolean;
-
-  /** `keepTriples: false` (measurement only) keeps no copy of the triples for kept descriptions. */
-  constructor(opts: { keepTriples?: boolean } = {}) {
-    this.keepTriples = opts.keepTriples !== false;
-  }
 
   /**
-   * The hash of the page's triples in the parser's order (PageTriples.digest), read once the page
-   * is parsed; undefined when no triples are kept (measurement only).
+   * `keepTriples: false` (measurement only) keeps no copy of the triples for kept descriptions;
+   * the page's triples are still hashed.
    */
-  triplesHash(): string | undefined {
-    return this.keepTriples ? this.triples.digest() : undefined;
+  constructor(opts: { keepTriples?: boolean } = {}) {
+    this.triples = new PageTriples(opts.keepTriples !== false);
+  }
+
+  /** The hash of the page's triples in the parser's order (PageTriples.digest), read once the page is parsed. */
+  triplesHash(): string {
+    return this.triples.digest();
   }
 
   /** Adds one RDF/JS quad (the graph component is ignored: TriG and JSON-LD named graphs merge). */
   add(q: RDF.Quad): void {
     this.tripleCount++;
-    if (this.keepTriples) this.triples.add(q);
+    this.triples.add(q);
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
     const predicate = q.predicate.value;

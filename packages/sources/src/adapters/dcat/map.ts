@@ -8,7 +8,8 @@ import { BatchCollector, RecordProblems as Problems } from '../shared/batches.ts
 import { normaliseDate, normaliseMediaType } from '../shared/values.ts';
 
 export { normaliseDate, normaliseMediaType } from '../shared/values.ts';
-import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
+import type { MappedBatch, PackedRecord, RecordMapResult } from '../shared/batches.ts';
+import { packRecord } from '../../pack.ts';
 
 export type { MappedBatch } from '../shared/batches.ts';
 
@@ -940,23 +941,51 @@ export function mapDataset(g: PageGraph, key: string, owners: ReadonlyMap<string
  * (`duplicate_identifier` warning); a
  * dataset whose identifier still appeared on the page (a blank node's, or an IRI used as another's
  * dct:identifier) is dropped with `duplicate_identifier` (first kept).
- * Mapped dataset nodes are released from the graph as they go. `keepDescriptions: false` is for
- * measurement only (HarvestOptions.keepSourceDescription).
+ * Mapped dataset nodes are released from the graph as they go.
  */
-export function* mapPage(g: PageGraph, batchSize: number, keepDescriptions = true): Generator<MappedBatch> {
+export function* mapPage(g: PageGraph, batchSize: number, opts: MapPageOptions = {}): Generator<MappedBatch> {
+  const keepDescriptions = opts.keepDescriptions !== false;
   const batches = new BatchCollector(batchSize);
   const keys = g.datasetKeys();
   const owners = identifierOwners(g, keys);
+  // Records packed as they are mapped, until their batch is yielded.
+  const packedOf = new Map<CanonicalDataset, PackedRecord>();
+  const withPacked = (b: MappedBatch): MappedBatch => {
+    if (opts.pack !== true) return b;
+    const packed = b.records.map((r) => packedOf.get(r) as PackedRecord);
+    packedOf.clear();
+    return { ...b, packed };
+  };
   for (const key of keys) {
     const res = mapDataset(g, key, owners);
     if (res.record !== undefined && keepDescriptions) keepDescription(g, key, res);
     g.release(key);
     g.triples.release(key);
+    opts.each?.(res);
+    if (opts.pack === true && res.record !== undefined) {
+      const p = packRecord(res.record);
+      res.record = p.record;
+      packedOf.set(p.record, p.packed);
+    }
     const full = batches.add(res, (id) => `another dataset on this page already has identifier ${JSON.stringify(id)}; this one (${isBlank(key) ? 'a blank node' : key}) was skipped`);
-    if (full) yield full;
+    if (full) yield withPacked(full);
   }
   const rest = batches.flush();
-  if (rest) yield rest;
+  if (rest) yield withPacked(rest);
+}
+
+export interface MapPageOptions {
+  /** `false` is for measurement only (HarvestOptions.keepSourceDescription). */
+  keepDescriptions?: boolean;
+  /** Called for each dataset once mapped and described, before it is packed and joins its batch (it may add problems to it). */
+  each?: (res: DatasetMapResult) => void;
+  /**
+   * Pack each record for the queue as soon as it is mapped (MappedBatch.packed, see pack.ts), as a
+   * parsing worker that packs for the queue would pack each batch: its description's text is then
+   * garbage at once instead of living, with the thousand others of its batch, until the batch is
+   * packed (those survivors were most of the garbage collector's share of keeping descriptions).
+   */
+  pack?: boolean;
 }
 
 /** Keeps the source's own description of the dataset (its CBD) on the record. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ParseLimits, RecordProblem } from '@hasad/core';
-import type { MappedBatch } from '../shared/batches.ts';
+import type { MappedBatch, RecordMapResult } from '../shared/batches.ts';
 import type { PageOutcome } from '../../pager.ts';
 import { findNextPage, mapPage } from './map.ts';
 import type { IriRepair } from './iri.ts';
@@ -24,6 +24,11 @@ export interface DcatPageInput {
    * content part): a page whose triples hash the same is not mapped, its datasets count as seen.
    */
   knownTriplesHash?: string;
+  /**
+   * Set by a parsing worker that packs for the queue (ParsePoolOptions.packForQueue): each record
+   * is packed as soon as it is mapped (MapPageOptions.pack), not once its batch is full.
+   */
+  packRecords?: boolean;
 }
 
 /**
@@ -61,7 +66,9 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
   const next = findNextPage(graph, input.url);
   const problems: RecordProblem[] = [...next.problems];
   const triples = graph.triplesHash();
-  const bodyHash = triples === undefined ? undefined : pageTriplesHash(triples);
+  // Without kept descriptions (measurement only) the hash is computed, as its cost is not the
+  // descriptions', but not returned: a page read without them must never count as unchanged later.
+  const bodyHash = input.keepSourceDescription === false ? undefined : pageTriplesHash(triples);
   if (bodyHash !== undefined && bodyHash === input.knownTriplesHash) {
     // Other bytes, the very triples of the last complete run (a comment, spaces, prefixes): the
     // same datasets, not mapped, hashed, packed or loaded again.
@@ -69,9 +76,13 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
   }
   let found = false;
   const unclaimed = new Set(repairs.list);
-  for (const b of mapPage(graph, input.batchSize, input.keepSourceDescription !== false)) {
+  const batches = mapPage(graph, input.batchSize, {
+    ...(input.keepSourceDescription === false && { keepDescriptions: false }),
+    ...(repairs.list.length > 0 && { each: (res: RecordMapResult) => attributeRepairs(res, repairs.list, unclaimed) }),
+    ...(input.packRecords === true && { pack: true }),
+  });
+  for (const b of batches) {
     found = true;
-    if (repairs.list.length > 0) attributeRepairs(b, repairs.list, unclaimed);
     yield b;
   }
   // Repaired IRIs no dataset's description holds (a catalogue's, an agent no dataset names).
@@ -86,18 +97,16 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
 }
 
 /**
- * Each dataset of the batch whose kept description holds a repaired IRI gets a warning naming
- * the IRI, where it was, and what was read: the dataset is harvested, its publisher told.
+ * A dataset whose kept description holds a repaired IRI gets a warning naming the IRI, where it
+ * was, and what was read: the dataset is harvested, its publisher told.
  */
-function attributeRepairs(batch: MappedBatch, repairs: IriRepair[], unclaimed: Set<IriRepair>): void {
-  for (const record of batch.records) {
-    const description = record.sourceDescription?.body;
-    if (description === undefined) continue;
-    for (const r of repairs) {
-      if (!description.includes(`<${r.iri}>`)) continue;
-      unclaimed.delete(r);
-      batch.problems.push(iriProblem(r, record.identifier));
-    }
+function attributeRepairs(res: RecordMapResult, repairs: IriRepair[], unclaimed: Set<IriRepair>): void {
+  const description = res.record?.sourceDescription?.body;
+  if (description === undefined) return;
+  for (const r of repairs) {
+    if (!description.includes(`<${r.iri}>`)) continue;
+    unclaimed.delete(r);
+    res.problems.push(iriProblem(r, res.record?.identifier));
   }
 }
 
