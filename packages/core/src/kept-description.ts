@@ -12,14 +12,26 @@ import { constants, DeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib
  * 700 bytes for a 3.3 KB description) for less CPU.
  */
 export function deflateDescription(text: string): Buffer {
-  const input = Buffer.from(text, 'utf8');
-  return reusedDeflate?.(input) ?? deflateRawSync(input, DEFLATE_OPTIONS);
+  return deflateDescriptionBytes(Buffer.from(text, 'utf8'));
+}
+
+/** The same from the text's UTF-8 bytes (when the caller has them already). */
+export function deflateDescriptionBytes(utf8: Buffer): Buffer {
+  return reusedDeflate?.(utf8) ?? deflateRawSync(utf8, DEFLATE_OPTIONS);
 }
 
 /** The description's text back from its stored bytes. */
 export function inflateDescription(bytes: Uint8Array): string {
   return inflateRawSync(bytes).toString('utf8');
 }
+
+/**
+ * How the content hash of a record with a kept description (and no fingerprint) starts since
+ * 2026-12-07: its text hashed as bytes beside the record's JSON (@hasad/sources' content-hash.ts).
+ * A stored hash without it is of the earlier form, which the loader takes over without a rewrite
+ * where the record and the description's bytes are the same (load.repository.ts).
+ */
+export const DESCRIBED_HASH_PREFIX = 'd2:';
 
 const DEFLATE_OPTIONS = { level: 1 } as const;
 

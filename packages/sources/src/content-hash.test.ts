@@ -61,6 +61,31 @@ describe('contentHash', () => {
   });
 });
 
+describe('contentHash of a record with a kept description', () => {
+  const body = '<https://data.example.ma/ds/1> <http://purl.org/dc/terms/title> "الميزانية \\"2026\\""@ar .\n';
+  const described = (text = body): CanonicalDataset => ({ ...record(), sourceDescription: { format: 'application/n-triples', body: text } });
+
+  it('is of the d2 form: the record without it, then its format and UTF-8 bytes, whichever way the bytes are given', () => {
+    const h = contentHash(described());
+    expect(h).toMatch(/^d2:[0-9a-f]{40}$/);
+    expect(contentHash(described(), Buffer.from(body, 'utf8'))).toBe(h);
+    // Pinned on 2026-12-07: the value must never change (the loader takes over the earlier form once).
+    expect(h).toBe(PINNED_D2);
+  });
+
+  it('changes with the description, its format and the record, and not with what the record alone hashes to', () => {
+    const h = contentHash(described());
+    expect(contentHash(described(body.replace('2026', '2027')))).not.toBe(h);
+    expect(contentHash({ ...described(), sourceDescription: { format: 'application/xml', body } })).not.toBe(h);
+    expect(contentHash({ ...described(), license: 'https://example.org/l' })).not.toBe(h);
+    expect(h.slice(3)).not.toBe(contentHash(record()));
+  });
+
+  it('a description with a fingerprint is hashed by the fingerprint alone', () => {
+    expect(contentHash({ ...record(), sourceDescription: { format: 'application/xml', body: '<x/>', fingerprint: 'fp' } })).toBe('fp');
+  });
+});
+
 describe('stableStringify', () => {
   it('sorts keys at every level, drops undefined members and writes undefined items as null', () => {
     expect(stableStringify({ b: 1, a: { d: [undefined, 'x"'], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[null,"x\\""]},"b":1}');
@@ -70,3 +95,4 @@ describe('stableStringify', () => {
 });
 
 const PINNED = '30485eb221cfc8141517e730e5d60a5e67defe70';
+const PINNED_D2 = 'd2:8d17afd46e926b9301d47b8cf51adf76125a1eb3';

@@ -1,20 +1,21 @@
-import { deflateDescription, type CanonicalDataset } from '@hasad/core';
+import { deflateDescriptionBytes, type CanonicalDataset } from '@hasad/core';
 import type { MappedBatch, PackedRecord } from './adapters/shared/batches.ts';
 import { contentHash } from './content-hash.ts';
 
 /**
  * A record as it goes to the load queue: its content hash (over the record with its kept
  * description's text, so that the hash never depends on zlib's output) and the description taken
- * out of it, deflated. The fetcher's parsing workers do this before a batch crosses threads;
- * the fetcher does it itself for a batch read without them.
+ * out of it, deflated. The description's UTF-8 bytes are made once, for both. The fetcher's
+ * parsing workers do this as each record is mapped; the fetcher does it itself for a batch read
+ * without them.
  */
 export function packRecord(r: CanonicalDataset): { record: CanonicalDataset; packed: PackedRecord } {
-  const hash = contentHash(r);
-  if (r.sourceDescription === undefined) return { record: r, packed: { hash } };
+  if (r.sourceDescription === undefined) return { record: r, packed: { hash: contentHash(r) } };
   const { sourceDescription, ...record } = r;
+  const bytes = Buffer.from(sourceDescription.body, 'utf8');
   return {
     record,
-    packed: { hash, description: { format: sourceDescription.format, deflated: deflateDescription(sourceDescription.body).toString('base64') } },
+    packed: { hash: contentHash(r, bytes), description: { format: sourceDescription.format, deflated: deflateDescriptionBytes(bytes).toString('base64') } },
   };
 }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DbHandle } from '../client.ts';
-import type { LoadBatchPayload, PrepareRecord, SourceDescription } from '@hasad/core';
+import { DESCRIBED_HASH_PREFIX, type LoadBatchPayload, type PrepareRecord, type SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 /** One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`). */
@@ -151,6 +151,38 @@ async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: s
 }
 
 /**
+ * Records whose row holds a content hash of the earlier form for a record with a kept description
+ * (see DESCRIBED_HASH_PREFIX), while the fetcher now sends the new form: where the row's record
+ * and the description's deflated bytes are those of the batch, the content is the same and only
+ * the hash's form changed, so the row takes the new hash and is not rewritten (no `updated` in
+ * the change feed, `changed_run` and `updated_at` kept). Anything else differs, or bytes deflated
+ * by another zlib, and is written as a change, as any hash change was before. `unchanged` gets
+ * the new hash of each row taken over. Nothing is asked of PostgreSQL once every row has the new form.
+ */
+async function takeOverEarlierHashes(client: pg.PoolClient, input: LoadBatchInput, unchanged: Map<string, string>): Promise<void> {
+  const candidates = input.records.filter((r) => {
+    const stored = unchanged.get(r.identifier);
+    return stored !== undefined && stored !== r.hash && r.description !== undefined && r.hash.startsWith(DESCRIBED_HASH_PREFIX) && !stored.startsWith(DESCRIBED_HASH_PREFIX);
+  });
+  if (candidates.length === 0) return;
+  const res = await client.query<{ identifier: string; hash: string }>(
+    `UPDATE datasets d SET content_hash = x.hash
+     FROM jsonb_to_recordset($2::jsonb) AS x(identifier text, old text, hash text, record jsonb, deflated text)
+     WHERE d.source_id = $1 AND d.source_identifier = x.identifier AND d.status = 'active' AND d.content_hash = x.old
+       AND d.record = x.record AND d.source_description_deflated = decode(x.deflated, 'base64')
+     RETURNING d.source_identifier AS identifier, d.content_hash AS hash`,
+    [
+      input.sourceId,
+      JSON.stringify(candidates.map((r) => {
+        const { sourceDescription: _, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
+        return { identifier: r.identifier, old: unchanged.get(r.identifier), hash: r.hash, record, deflated: r.description!.deflated };
+      })),
+    ],
+  );
+  for (const row of res.rows) unchanged.set(row.identifier, row.hash);
+}
+
+/**
  * Loads one batch in one transaction: dataset upsert, the batch's seen identifiers (merged
  * with any earlier delivery of the same batch: a union only ever protects datasets from
  * withdrawal), and its problems (replaced). BullMQ is at-least-once; running this twice
@@ -198,6 +230,7 @@ export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: Pre
         [input.sourceId, input.records.map((r) => r.identifier)],
       );
       const unchanged = new Map(current.rows.filter((r) => r.status === 'active').map((r) => [r.identifier, r.content_hash]));
+      await takeOverEarlierHashes(client, input, unchanged);
       // The same probe lets unchanged records stay out of the upsert altogether: the statement
       // would skip them anyway (its `todo` step), but only after PostgreSQL had parsed their JSON
       // and Node had built their search columns, most of an unchanged re-harvest's loader cost.

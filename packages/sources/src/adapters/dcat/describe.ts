@@ -210,9 +210,67 @@ export class PageTriples {
       level = next;
     }
     // 2. Canonical blank labels: each blank node's signature is its triples with nested blank
-    // nodes replaced by their own signatures; labels follow the sorted signatures.
-    const keyOf = new Map<number, string>();
-    for (const id of covered) keyOf.set(id, this.keys[id] as string);
+    // nodes replaced by their own signatures; labels follow the sorted signatures. Most datasets
+    // name no blank node at all: nothing of this is built for them.
+    const rootKey = this.keys[root] as string;
+    let labels: Map<string, string> | undefined;
+    if (rootKey.startsWith('_:') || covered.some((id) => this.namesBlank(id))) labels = this.blankLabels(root, covered);
+    const term = (t: string) => (labels !== undefined && t.startsWith('_:') ? (labels.get(t) as string) : t);
+    // 3. The lines, sorted. Sorted here by subject, then predicate, then object, which orders them
+    // as sorting the whole lines would (no term is a proper prefix of another term that could
+    // follow where a space does), without building and comparing each line as one string.
+    const subjects = covered.map((id) => {
+      const k = this.keys[id] as string;
+      return { id, s: k.startsWith('_:') ? (labels?.get(k) as string) : this.iri(k) };
+    });
+    subjects.sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+    const parts: string[] = [];
+    for (const { id, s } of subjects) {
+      const row = this.rows[id] as string[];
+      const n = row.length / 2;
+      const objects: string[] = new Array<string>(n);
+      const order: number[] = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        objects[i] = term(row[2 * i + 1] as string);
+        order[i] = i;
+      }
+      order.sort((a, b) => {
+        const pa = row[2 * a] as string;
+        const pb = row[2 * b] as string;
+        if (pa !== pb) return pa < pb ? -1 : 1;
+        const oa = objects[a] as string;
+        const ob = objects[b] as string;
+        return oa < ob ? -1 : oa > ob ? 1 : 0;
+      });
+      let lastP: string | undefined;
+      let lastO: string | undefined;
+      for (const i of order) {
+        const p = row[2 * i] as string;
+        const o = objects[i] as string;
+        // Two triples can differ only by the labels of blank nodes of equal content: one line then.
+        if (p === lastP && o === lastO) continue;
+        lastP = p;
+        lastO = o;
+        parts.push(s, ' ', p, ' ', o, ' .\n');
+      }
+    }
+    // (A description always has a line, the dataset's type; '\n' as before for one that had none.)
+    return { body: parts.length > 0 ? parts.join('') : '\n', triples, truncated };
+  }
+
+  /** Whether a covered node's triples name a blank node (as object). */
+  private namesBlank(id: number): boolean {
+    const row = this.rows[id] as string[];
+    for (let i = 1; i < row.length; i += 2) if ((row[i] as string).charCodeAt(0) === 95 /* _ */) return true;
+    return (this.keys[id] as string).startsWith('_:');
+  }
+
+  /**
+   * Canonical labels (`_:b0`, `_:b1`, …) for the blank nodes of a description: the root first when
+   * it is one, then the others by their sorted signatures (each blank node's triples, nested blank
+   * nodes replaced by their own signatures).
+   */
+  private blankLabels(root: number, covered: number[]): Map<string, string> {
     const coveredSet = new Set(covered);
     const signatures = new Map<string, string>();
     const signing = new Set<string>();
@@ -235,7 +293,7 @@ export class PageTriples {
       return sig;
     };
     const blanks: { key: string; sig: string }[] = [];
-    const rootKey = keyOf.get(root) as string;
+    const rootKey = this.keys[root] as string;
     // Every blank node the lines name: subjects covered, and objects (described on the page or not).
     const named = new Set<string>();
     const addBlank = (k: string) => {
@@ -244,7 +302,7 @@ export class PageTriples {
       blanks.push({ key: k, sig: signature(k) });
     };
     for (const id of covered) {
-      const k = keyOf.get(id) as string;
+      const k = this.keys[id] as string;
       if (k.startsWith('_:')) addBlank(k);
       const row = this.rows[id] as string[];
       for (let i = 1; i < row.length; i += 2) if ((row[i] as string).startsWith('_:')) addBlank(row[i] as string);
@@ -254,19 +312,8 @@ export class PageTriples {
     let n = 0;
     if (rootKey.startsWith('_:')) labels.set(rootKey, `_:b${n++}`);
     for (const b of blanks) labels.set(b.key, `_:b${n++}`);
-    const term = (t: string) => (t.startsWith('_:') ? (labels.get(t) as string) : t);
-    // 3. The lines.
-    const lines: string[] = [];
-    for (const id of covered) {
-      const k = keyOf.get(id) as string;
-      const s = k.startsWith('_:') ? (labels.get(k) as string) : this.iri(k);
-      const row = this.rows[id] as string[];
-      for (let i = 0; i < row.length; i += 2) lines.push(`${s} ${row[i]} ${term(row[i + 1] as string)} .`);
-    }
-    lines.sort();
-    // Two triples can differ only by the labels of blank nodes of equal content: one line then.
-    const body = lines.filter((l, i) => i === 0 || l !== lines[i - 1]).join('\n');
-    return { body: `${body}\n`, triples, truncated };
+    return labels;
+
   }
 
   /** Frees a dataset's own triples once described (nodes it shares with others stay). */

@@ -271,7 +271,7 @@ describe('DCAT mapping', () => {
     const ttl = (await mapAll(WATER_TTL)).records[0] as CanonicalDataset;
     const rdf = (await mapAll(WATER_RDF, 'rdfxml')).records[0] as CanonicalDataset;
     expect(contentHash(rdf)).toBe(contentHash(ttl));
-    expect(contentHash(ttl)).toMatch(/^[0-9a-f]{40}$/);
+    expect(contentHash(ttl)).toMatch(/^d2:[0-9a-f]{40}$/);
     const shuffled: CanonicalDataset = {
       ...ttl,
       themes: [...ttl.themes].reverse(),
