@@ -170,6 +170,18 @@ describe('a whole XML document read as it arrives (readXmlDocument, the CSW read
   const read = (doc: Buffer | string, o: { maxBytes?: number; contentType?: string; text?: string[] } = {}) =>
     readXmlDocument(chunks(doc), { source: 'http://geo.test/csw', contentType: o.contentType, format: 'CSW GetRecords response', limits, settings, maxBytes: o.maxBytes ?? 1e6, tooLarge: () => new Error('too large'), ...(o.text && { text: o.text }) });
 
+  it('an HTML page (a maintenance or login page served with status 200) is said to be one, its Content-Type named', async () => {
+    const said = 'could not parse CSW GetRecords response from http://geo.test/csw: the service answered an HTML page (text/html; charset=utf-8), not XML: a maintenance, login or error page?';
+    await expect(read('<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>', { contentType: 'text/html; charset=utf-8' })).rejects.toThrow(said);
+    // No DOCTYPE, an XHTML root, any case, another Content-Type.
+    await expect(read('<HTML><body>Connexion</body></HTML>', { contentType: 'text/html; charset=utf-8' })).rejects.toThrow(said);
+    await expect(read('<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>', { contentType: 'application/xml' })).rejects.toThrow(said.replace('text/html; charset=utf-8', 'application/xml'));
+    await expect(read('<!doctype html><p>x</p>')).rejects.toThrow('the service answered an HTML page, not XML');
+    // Any other DOCTYPE is still refused as one; an element named html below the root is XML like any other.
+    await expect(read('<!DOCTYPE r><r/>')).rejects.toThrow('the document contains <!DOCTYPE>: document type declarations and entities are refused');
+    expect((await read('<r><html>x</html></r>')).children[0]?.text).toBe('x');
+  });
+
   it('builds the whole tree in document order, decodes by the XML declaration across chunks, and hands the text on', async () => {
     const text: string[] = [];
     const doc = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><r xmlns:g="urn:g"><g:a>caf'), Buffer.from([0xe9]), Buffer.from('</g:a><b x="1"/><g:a>2</g:a></r>')]);

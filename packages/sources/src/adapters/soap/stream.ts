@@ -110,6 +110,8 @@ export interface EnvelopeStreamOptions {
   whole?: boolean;
   /** The format errors name. Default `SOAP envelope`. */
   format?: string;
+  /** The answer's Content-Type, named when it turns out to be an HTML page. */
+  contentType?: string;
   /** The settings `limit_exceeded` errors name, when not the SOAP ones (another kind reading XML with its own limits). */
   settings?: Record<keyof SoapLimits, string>;
   /** With `whole`: elements handed on as they close, see {@link XmlDocumentOptions.detach}. */
@@ -198,6 +200,8 @@ export class EnvelopeStream {
    * without attributes) cost more than the rest of `open`.
    */
   private readonly pending: SaxesAttributePlain[] = [];
+  /** The first characters written (see `write`). */
+  private head = '';
   /** saxes reported a repeated attribute on the tag about to open. */
   private repeated = false;
   /** With `spans`: characters written so far, and where the open element whose span is noted starts. */
@@ -223,10 +227,14 @@ export class EnvelopeStream {
       }
       // sax-js read `<!ENTITY …>` and `<!doctype …>` as declarations, refused here as DTDs; saxes sees bad syntax.
       const bang = /^(DOCTYPE|ENTITY)/i.exec((p as unknown as { openWakaBang: string }).openWakaBang)?.[1];
-      if (detail === 'incorrect syntax.' && bang !== undefined) throw dtdError(o.source, format, bang);
+      if (detail === 'incorrect syntax.' && bang !== undefined) {
+        if (/^\s*(?:<\?xml[^>]*\?>\s*)?<!doctype\s+html\b/i.test(this.head)) throw htmlError(o.source, format, o.contentType);
+        throw dtdError(o.source, format, bang);
+      }
       throw new ParseError(o.source, format, detail.replace(/\.$/, ''), m === null ? undefined : { line: Number(m[1]), column: Number(m[2]) });
     });
-    p.on('doctype', () => {
+    p.on('doctype', (doctype) => {
+      if (/^\s*html\b/i.test(doctype)) throw htmlError(o.source, format, o.contentType);
       throw dtdError(o.source, format, 'DOCTYPE');
     });
     p.on('attribute', (a) => this.pending.push(a));
@@ -386,6 +394,7 @@ export class EnvelopeStream {
     const limits = this.o.limits;
     if (depth + 1 > limits.maxDepth) this.limit('maxDepth', `elements nested ${depth + 1} deep`);
     const { prefix, local } = this.split(tag.name);
+    if (depth === 0 && local.toLowerCase() === 'html') throw htmlError(this.o.source, this.o.format ?? FORMAT, this.o.contentType);
     const parentNode = depth === 0 ? undefined : (nodes[depth - 1] as XNode);
     const scope = this.scanAttributes(tag.name, parentNode?.scope ?? NO_SCOPE);
     const uri = prefix === 'xml' ? XML_NS : (scope[prefix] ?? '');
@@ -481,6 +490,8 @@ export class EnvelopeStream {
   /** Feeds decoded text. @throws ParseError, LimitExceededError. */
   write(chunk: string): void {
     this.rethrow();
+    // The document's first characters, to tell an HTML page saxes stopped at (`<!doctype html>`).
+    if (this.head.length < 64) this.head += chunk.slice(0, 64);
     this.written += chunk.length;
     try {
       this.parser.write(chunk);
@@ -560,6 +571,14 @@ function dedupe(list: SaxesAttributePlain[]): void {
 function adopt(parent: XNode, child: XNode): void {
   if (parent.children === NO_CHILDREN) parent.children = [child];
   else parent.children.push(child);
+}
+
+/**
+ * An HTML page where XML was expected (a portal's maintenance, login or error page, served with
+ * status 200): said so, rather than that its DOCTYPE is refused or its markup is not XML.
+ */
+function htmlError(source: string, format: string, contentType: string | undefined): ParseError {
+  return new ParseError(source, format, `the service answered an HTML page${contentType === undefined ? '' : ` (${contentType})`}, not XML: a maintenance, login or error page?`);
 }
 
 function dtdError(source: string, format: string, what: string): ParseError {
@@ -644,6 +663,7 @@ export async function readXmlDocument(body: AsyncIterable<unknown>, o: XmlDocume
     onRecord: () => undefined,
     whole: true,
     format: o.format,
+    ...(o.contentType !== undefined && { contentType: o.contentType }),
     ...(o.detach !== undefined && { detach: o.detach }),
     ...(o.spans !== undefined && { spans: o.spans }),
     ...(o.opened !== undefined && { opened: { ...o.opened, call: (node: XNode) => (held = o.opened?.call(node)) } }),
