@@ -18,6 +18,11 @@ describe('values PostgreSQL refuses', () => {
   it('names every field it cleaned, and copies nothing when clean', () => {
     const clean = { title: { fr: 'ok' }, keywords: [{ fr: 'a' }] };
     expect(cleanValue(clean).value).toBe(clean);
+    // Surrogate pairs (an emoji) deep inside are clean too; a NUL in a nested key is found.
+    const pair = { distributions: [{ title: { fr: 'ok \ud83d\ude00' } }] };
+    expect(cleanValue(pair)).toEqual({ value: pair, fields: [] });
+    expect(cleanValue(pair).value).toBe(pair);
+    expect(cleanValue({ a: [{ ['b\u0000']: 'x' }] }).fields).toEqual(['a.0.b']);
     const dirty = { title: { fr: 'T\u0000', ar: 'ok' }, distributions: [{ title: { fr: 'ok' } }, { title: { en: '\udc01' } }], ['k\u0000']: 1 };
     const r = cleanValue(dirty);
     expect(r.fields.sort()).toEqual(['distributions.1.title.en', 'k', 'title.fr']);

@@ -15,10 +15,32 @@
 // point and the look-arounds below could not see pairs.
 const REFUSED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** Any character that may be refused: NUL or any surrogate (a pair is fine, REFUSED then tells). */
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
 /** Whether `s` holds a character PostgreSQL refuses. */
 export function hasRefusedCharacters(s: string): boolean {
+  // Nearly every string holds neither NUL nor a surrogate: one character class decides, without
+  // the look-arounds.
+  if (!SUSPECT.test(s)) return false;
   REFUSED.lastIndex = 0;
   return REFUSED.test(s);
+}
+
+/** Whether any string (or object key) in `value` holds a refused character; allocates nothing. */
+function anyRefused(value: unknown): boolean {
+  if (typeof value === 'string') return hasRefusedCharacters(value);
+  if (Array.isArray(value)) {
+    for (const v of value) if (anyRefused(v)) return true;
+    return false;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      if (hasRefusedCharacters(k) || anyRefused((value as Record<string, unknown>)[k])) return true;
+    }
+  }
+  return false;
 }
 
 /** `s` with NUL removed and lone surrogates replaced by U+FFFD (the replacement character). */
@@ -30,9 +52,12 @@ export function cleanString(s: string): string {
 /**
  * A deep copy of `value` with every string (and object key) cleaned, and the dotted paths
  * (`title.fr`, `distributions.0.title.ar`) of the strings that changed. Values without a
- * refused character are returned as they are (same object), so the common case copies nothing.
+ * refused character are returned as they are (same object), so the common case copies nothing
+ * (and, checked first by a walk that allocates nothing, builds no path either).
  */
 export function cleanValue(value: unknown, path = ''): { value: unknown; fields: string[] } {
+  // The common case, nothing to clean, found without building a path or a result for each value.
+  if (path === '' && !anyRefused(value)) return { value, fields: [] };
   if (typeof value === 'string') {
     return hasRefusedCharacters(value) ? { value: cleanString(value), fields: [path || '(value)'] } : { value, fields: [] };
   }
