@@ -13,7 +13,7 @@
  *   npm run bench:harvest -- --child-env HASAD_LOADER_CONCURRENCY=4   try a setting (repeatable)
  *   npm run bench:harvest -- --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof   profile the roles (repeatable)
  *   npm run bench:harvest -- --only rdflib,scaling,workers   the reference (rdflib), scaling to 1,000,000 and 1 vs 2 workers
- *   npm run bench:harvest -- --only description --description-datasets 20000 --description-reps 3
+ *   npm run bench:harvest -- --only description --description-datasets 20000 --description-reps 5
  *                                          what keeping each dataset's source description costs: the same first
  *                                          harvest with and without it (HASAD_BENCH_SKIP_SOURCE_DESCRIPTION), interleaved
  *   HASAD_BENCH_KEEP_DB=1 npm run bench:harvest -- --only dcat   keep the bench's database (its name is printed) to EXPLAIN
@@ -89,7 +89,7 @@ const { values: args } = parseArgs({
     /** Datasets of the kept-description comparison: each repetition is two first harvests of this size. */
     'description-datasets': { type: 'string', default: '20000' },
     /** Repetitions of the kept-description comparison, each one harvest with and one without. */
-    'description-reps': { type: 'string', default: '3' },
+    'description-reps': { type: 'string', default: '5' },
     /** Do not write bench/results/summary.md. */
     'no-summary': { type: 'boolean', default: false },
     /** Rebuilds the summary from these result files (comma-separated bench/results/harvest-*.json) without harvesting. */
