@@ -85,13 +85,13 @@ const CASES: LimitCase[] = [
     name: '40 MB of tiny elements in one record',
     slug: 'tiny',
     hostile: (_req, res) => stream(xml(res), Buffer.from('<a/>'.repeat(16 * 1024)), 40 * MiB, { head: `${resultsHead(1)}<gmd:MD_Metadata>`, foot: `</gmd:MD_Metadata>${resultsFoot}` }),
-    error: /^CSW GetRecords response from \S+ exceeds HASAD_CSW_MAX_ELEMENTS \(1000000\): more than 1000000 elements in the document$/,
+    error: /^CSW GetRecords response \(page 1\) from \S+ exceeds HASAD_CSW_MAX_ELEMENTS \(1000000\): more than 1000000 elements in the document$/,
   },
   {
     name: 'elements nested 100,000 deep',
     slug: 'deep',
     hostile: nestedDeep,
-    error: /^CSW GetRecords response from \S+ exceeds HASAD_CSW_MAX_DEPTH \(256\): elements nested 257 deep$/,
+    error: /^CSW GetRecords response \(page 1\) from \S+ exceeds HASAD_CSW_MAX_DEPTH \(256\): elements nested 257 deep$/,
   },
   {
     // Page 2 is asked ahead and read in a second parsing worker while page 1 is handed on: its
@@ -100,7 +100,7 @@ const CASES: LimitCase[] = [
     slug: 'ahead',
     hostile: nestedDeep,
     hostileAfter: (from) => secondPageHostile(from, 3, nestedDeep),
-    error: /^CSW GetRecords response from \S+startPosition=4\S* exceeds HASAD_CSW_MAX_DEPTH \(256\): elements nested 257 deep$/,
+    error: /^CSW GetRecords response \(page 2\) from \S+startPosition=4\S* exceeds HASAD_CSW_MAX_DEPTH \(256\): elements nested 257 deep$/,
   },
 ];
 

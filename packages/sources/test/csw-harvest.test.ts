@@ -421,9 +421,9 @@ describe.each(['in this thread', 'in a parsing worker'] as const)('read %s', (wh
       [
         'an HTML page with status 200',
         (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>'),
-        /^ParseError: could not parse CSW GetRecords response from \S+: the service answered an HTML page \(text\/html; charset=utf-8\), not XML: a maintenance, login or error page\?$/,
+        /^ParseError: could not parse CSW GetRecords response \(page 2\) from \S+: the service answered an HTML page \(text\/html; charset=utf-8\), not XML: a maintenance, login or error page\?$/,
       ],
-      ['empty', (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'application/xml' }).end(), /^ParseError: could not parse CSW GetRecords response from \S+ at line 1, column 0: document must contain a root element$/],
+      ['empty', (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'application/xml' }).end(), /^ParseError: could not parse CSW GetRecords response \(page 2\) from \S+ at line 1, column 0: document must contain a root element$/],
     ])('a broken page asked ahead (%s) fails the run with its error, after the page before it', async (_name, answer, error) => {
       const svc = await serve({ records: generatedCswRecords(30), delayMs: 10, brokenPages: new Map([[11, answer]]) });
       const events: HarvestEvent[] = [];

@@ -308,7 +308,8 @@ export async function* readCswPage(
   const root = await readXmlDocument(buffers(body), {
     source: input.url,
     contentType: input.contentType,
-    format: WHAT,
+    // Pages asked by POST share one URL: the page's number tells an operator which one failed.
+    format: `${WHAT} (page ${input.pageNo})`,
     limits: { maxDepth: xml.maxDepth, maxTextLength: xml.maxTextLength, maxNodes: xml.maxElements },
     settings: { maxDepth: CSW_LIMIT_SETTINGS.maxDepth, maxTextLength: CSW_LIMIT_SETTINGS.maxTextLength, maxNodes: CSW_LIMIT_SETTINGS.maxElements },
     maxBytes: input.maxPageBytes,
