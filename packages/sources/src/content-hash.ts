@@ -19,9 +19,10 @@ function sortedList(a: readonly unknown[]): RawJson {
  * A stable fingerprint of a record's content (sha1 hex of its canonical JSON: keys sorted,
  * undefined members dropped, unordered lists sorted). The same content hashes the same whatever
  * the order the source gave triples or list items in, so the loader can skip unchanged records.
- * The bytes hashed must not change between versions: a different hash for the same content
- * would make the next harvest of every source rewrite all its datasets once. A record whose
- * description carries a fingerprint is hashed by that alone.
+ * The bytes hashed must not change between versions unless the loader can take the earlier form
+ * over: a different hash for the same content would make the next harvest of every source rewrite
+ * all its datasets once (and report them `updated`). A record whose description carries a
+ * fingerprint is hashed by that alone.
  *
  * A record with a kept description and no fingerprint (DCAT) is hashed as
  * `d2:` + sha1(canonical JSON of the record without it, NUL, its format, NUL, its UTF-8 text):
