@@ -1,7 +1,7 @@
 /**
  * The DCAT adapter alone (no PostgreSQL, Redis or fetcher): serves a generated catalogue from
  * loopback, harvests it with the adapter and packs every record for the queue as the fetcher's
- * parsing workers do (content hash, kept description deflated), and prints the adapter's and the
+ * parsing workers do (content hash, kept description compressed), and prints the adapter's and the
  * packing's CPU a dataset. For profiling the fetcher's per-dataset work:
  *   node --cpu-prof --import tsx bench/_dcatcheck.ts [datasets] [pageSize] [nodescription]
  * `nodescription` harvests without the kept source descriptions (measurement only), to compare.
@@ -36,5 +36,5 @@ let h = 0;
 const cpu2 = process.cpuUsage();
 for (const r of records) h += packRecord(r).packed.hash.length;
 const cpu3 = process.cpuUsage(cpu2);
-console.log(`datasets ${records.length}; adapter ${((cpu1.user + cpu1.system) / records.length).toFixed(1)} µs CPU a dataset (incl. the loopback server); packing (hash, deflate) ${((cpu3.user + cpu3.system) / records.length).toFixed(1)} µs CPU a dataset (${h})`);
+console.log(`datasets ${records.length}; adapter ${((cpu1.user + cpu1.system) / records.length).toFixed(1)} µs CPU a dataset (incl. the loopback server); packing (hash, compression) ${((cpu3.user + cpu3.system) / records.length).toFixed(1)} µs CPU a dataset (${h})`);
 server.close();

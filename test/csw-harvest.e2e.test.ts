@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parser } from 'n3';
-import { inflateDescription } from '@hasad/core';
+import { decompressDescription } from '@hasad/core';
 import type { Quad } from 'n3';
 import { cswRecordId, cswTitleAr, cswTitleFr, generatedCswRecords, isoServiceRecord, startCswService } from '@hasad/testkit';
 import type { CswService, CswServiceRecord } from '@hasad/testkit';
@@ -60,7 +60,7 @@ describe('CSW harvest end to end', () => {
     // The ISO document is kept beside the record (GET /api/v1/datasets/:id/source gives it back).
     const kept = (await p.rt.db.pool.query('SELECT source_format, source_description_deflated FROM datasets WHERE id = $1', [row.id])).rows[0];
     expect(kept.source_format).toBe('application/xml');
-    expect(inflateDescription(kept.source_description_deflated)).toContain(`<gco:CharacterString>${cswRecordId(7)}</gco:CharacterString>`);
+    expect(decompressDescription(kept.source_description_deflated)).toContain(`<gco:CharacterString>${cswRecordId(7)}</gco:CharacterString>`);
     expect(row.record.sourceDescription).toBeUndefined();
     const notes = (await p.problems(run.id)).map((x) => x.code);
     expect(notes).toEqual(expect.arrayContaining(['csw_capabilities', 'csw_plan', 'csw_count']));
@@ -148,7 +148,7 @@ describe('CSW harvest end to end', () => {
     expect(row.record).toMatchObject({ spatial: ['POLYGON((-5 30, -4 30, -4 31.5, -5 31.5, -5 30))'], modified: '2024-02-05', keywords: { '': ['agriculture', 'zone 4'] } });
     const kept = (await p.rt.db.pool.query('SELECT source_format, source_description_deflated FROM datasets WHERE id = $1', [row.id])).rows[0];
     expect(kept.source_format).toBe('application/xml');
-    expect(inflateDescription(kept.source_description_deflated)).toContain(`<dc:identifier>${cswRecordId(4)}</dc:identifier>`);
+    expect(decompressDescription(kept.source_description_deflated)).toContain(`<dc:identifier>${cswRecordId(4)}</dc:identifier>`);
   });
 
   it('keeps a service record as a data service: /catalog exports it as dcat:DataService serving the datasets of its source', async () => {

@@ -1,7 +1,7 @@
 import { Parser, type Quad } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from '@hasad/testkit';
-import { inflateDescription } from '@hasad/core';
+import { decompressDescription } from '@hasad/core';
 import { dashboardSignIn } from './helpers/dashboard.ts';
 import { startTestPipeline, type TestPipeline } from './helpers/pipeline.ts';
 
@@ -81,8 +81,8 @@ describe('each dataset keeps its source description', () => {
     expect(row!.record['sourceDescription']).toBeUndefined();
     const stored = await p.rt.db.pool.query('SELECT source_format, source_description_deflated FROM datasets WHERE id = $1', [row!.id]);
     expect(stored.rows[0].source_format).toBe('application/n-triples');
-    // Stored deflated, as the fetcher sent it (docs/record.md, "What is kept losslessly").
-    const storedText = inflateDescription(stored.rows[0].source_description_deflated);
+    // Stored compressed, as the fetcher sent it (docs/record.md, "What is kept losslessly").
+    const storedText = decompressDescription(stored.rows[0].source_description_deflated);
 
     const source = await get(`/api/v1/datasets/${row!.id}/source`);
     expect(source.status).toBe(200);

@@ -1,14 +1,14 @@
 import type pg from 'pg';
-import { inflateDescription } from '@hasad/core';
+import { decompressDescription } from '@hasad/core';
 
 /** What one dataset of a source costs on disk, in bytes (averages over its active rows). */
 export interface StoragePerDataset {
   datasets: number;
   /** The canonical record (jsonb) as stored (pg_column_size: after any compression). */
   recordBytes: number;
-  /** The kept source description as stored (deflated by the fetcher; rows from before migration 0017: text, lz4 when its row outgrew the TOAST target). */
+  /** The kept source description as stored (compressed by the fetcher: zstd, or raw deflate on Node 20; rows from before migration 0017: text, lz4 when its row outgrew the TOAST target). */
   descriptionBytes: number;
-  /** The same description as UTF-8 text: what it would take uncompressed (deflated ones: mean of a sample inflated). */
+  /** The same description as UTF-8 text: what it would take uncompressed (compressed ones: mean of a sample decompressed). */
   descriptionTextBytes: number;
   /** The whole row as stored (pg_column_size of the row, its TOASTed values included). */
   rowBytes: number;
@@ -41,12 +41,12 @@ export async function storagePerDataset(pool: pg.Pool, sourceId: string): Promis
   );
   let text = x.text;
   if (sample.rows.length > 0) {
-    const deflatedShare = (await pool.query<{ s: number }>(
+    const compressedShare = (await pool.query<{ s: number }>(
       `SELECT coalesce(avg(CASE WHEN source_description_deflated IS NOT NULL THEN 1 ELSE 0 END), 0)::float8 AS s FROM datasets WHERE source_id = $1 AND status = 'active'`,
       [sourceId],
     )).rows[0]!.s;
-    const mean = sample.rows.reduce((a, r) => a + Buffer.byteLength(inflateDescription(r.z)), 0) / sample.rows.length;
-    text += mean * deflatedShare;
+    const mean = sample.rows.reduce((a, r) => a + Buffer.byteLength(decompressDescription(r.z)), 0) / sample.rows.length;
+    text += mean * compressedShare;
   }
   return { datasets: x.n, recordBytes: x.rec, descriptionBytes: x.descr, descriptionTextBytes: text, rowBytes: x.row, compressedShare: x.compressed };
 }

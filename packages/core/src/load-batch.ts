@@ -31,7 +31,8 @@ export const loadBatchPayload = z.object({
       record: z.custom<object>(isPlainObject, 'expected a record (an object)'),
       /**
        * The record's kept source description, taken out of the record: its media type and its
-       * text raw-deflated, in base64 (see kept-description.ts). Jobs queued before it existed
+       * text compressed (a zstd frame, or raw deflate from Node 20 and earlier versions; the field
+       * keeps its first name), in base64 (see kept-description.ts). Jobs queued before it existed
        * carry the description inside `record` as `sourceDescription`; the loader takes both.
        */
       description: z.object({ format: z.enum(SOURCE_DESCRIPTION_FORMATS), deflated: z.string() }).optional(),

@@ -26,7 +26,7 @@ function sortedList(a: readonly unknown[]): RawJson {
  *
  * A record with a kept description and no fingerprint (DCAT) is hashed as
  * `d2:` + sha1(canonical JSON of the record without it, NUL, its format, NUL, its UTF-8 text):
- * the text is hashed as bytes (`descriptionBytes`, the same buffer the description is deflated
+ * the text is hashed as bytes (`descriptionBytes`, the same buffer the description is compressed
  * from), not written into the JSON as a string, which cost 16 µs a dataset of the fetcher's
  * worker. Hashes stored before (plain sha1 hex of the whole JSON) are taken over by the loader
  * without a rewrite where the record and the description's bytes are equal (load.repository.ts).

@@ -162,7 +162,7 @@ export interface BatchEvent {
    */
   problems: RecordProblem[];
   invalidIdentifiers: string[];
-  /** Each record's hash and deflated description, when a parsing worker packed them (see MappedBatch). */
+  /** Each record's hash and compressed description, when a parsing worker packed them (see MappedBatch). */
   packed?: PackedRecord[];
 }
 

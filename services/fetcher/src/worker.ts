@@ -13,7 +13,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown' | 'parsePo
   const parsePool = new ParsePool({
     size: deps.config.HASAD_FETCHER_CONCURRENCY,
     limits: parseLimits(deps.config),
-    // Hash and deflate each record's kept description in the worker (see PackedRecord).
+    // Hash and compress each record's kept description in the worker (see PackedRecord).
     packForQueue: true,
     onWorkerExit: (reason) => deps.log.warn({ reason }, 'parsing worker stopped; a new one starts for the next page'),
   });

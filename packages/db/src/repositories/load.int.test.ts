@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchColumns, type PrepareRecord } from '@hasad/core';
 import type { DbHandle } from '../client.ts';
@@ -8,7 +9,7 @@ import { createRun, markFetchDone, recordPage } from './runs.repository.ts';
 import { loadBatch, type LoadRecord } from './load.repository.ts';
 import { finaliseRun } from './finalise.repository.ts';
 import { sourceDescriptionsOf } from './source-descriptions.repository.ts';
-import { deflateDescription } from '@hasad/core';
+import { compressDescription } from '@hasad/core';
 
 const rec = (i: number, v = 1): LoadRecord => ({
   identifier: `id-${i}`,
@@ -141,7 +142,7 @@ describe('loadBatch and finaliseRun', () => {
     const src = (await createSource(h, { organizationId: org.id, kind: 'dcat', url: 'https://example.ma/kept' })).id;
     const text = (i: number) =>
       `<https://example.ma/d/${i}> <http://purl.org/dc/terms/title> "الميزانية ${i} \\u0000 données"@ar .\n`.repeat(40);
-    const deflated = { ...rec(1), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(1)).toString('base64') } };
+    const deflated = { ...rec(1), description: { format: 'application/n-triples' as const, deflated: compressDescription(text(1)).toString('base64') } };
     // A job of the version before: the description inside the record, as text.
     const legacy = { ...rec(2), record: { ...rec(2).record, sourceDescription: { format: 'application/n-triples', body: text(2) } } };
     const run = await createRun(h, src, 'manual');
@@ -162,7 +163,7 @@ describe('loadBatch and finaliseRun', () => {
     await finaliseRun(h, run.id, { withdrawThreshold: 0.5 });
     // Rewritten by a later harvest: the deflated form replaces the text.
     const run2 = await createRun(h, src, 'manual');
-    const again = { ...rec(2, 2), description: { format: 'application/n-triples' as const, deflated: deflateDescription(text(3)).toString('base64') } };
+    const again = { ...rec(2, 2), description: { format: 'application/n-triples' as const, deflated: compressDescription(text(3)).toString('base64') } };
     await loadBatch(h, { runId: run2.id, sourceId: src, pageNo: 1, batchNo: 0, records: [again], problems: [], invalidIdentifiers: [] }, prepare);
     const after = (await h.pool.query('SELECT source_description, source_description_deflated IS NOT NULL AS z FROM datasets WHERE id = $1', [rows[1]!.id])).rows[0];
     expect(after).toEqual({ source_description: null, z: true });
@@ -175,7 +176,7 @@ describe('loadBatch and finaliseRun', () => {
     const described = (i: number, hash: string, body = `<https://example.ma/d/${i}> <http://purl.org/dc/terms/title> "Jeu ${i}"@fr .\n`, v = 1): LoadRecord => ({
       ...rec(i, v),
       hash,
-      description: { format: 'application/n-triples' as const, deflated: deflateDescription(body).toString('base64') },
+      description: { format: 'application/n-triples' as const, deflated: compressDescription(body).toString('base64') },
     });
     const load = async (records: LoadRecord[]) => {
       const run = await createRun(h, src, 'manual');
@@ -189,8 +190,13 @@ describe('loadBatch and finaliseRun', () => {
       `SELECT d.source_identifier, d.content_hash, d.changed_run, (SELECT count(*)::int FROM dataset_changes c WHERE c.dataset_id = d.id) AS changes
        FROM datasets d WHERE d.source_id = $1 ORDER BY d.source_identifier`, [src])).rows;
     // Rows written by the version before: hashes of the earlier form (sha1 hex).
-    const first = await load([described(1, 'a'.repeat(40)), described(2, 'b'.repeat(40)), described(3, 'c'.repeat(40)), described(4, 'e'.repeat(40))]);
-    expect(first.res.written).toBe(4);
+    // id-5's description as another codec or level wrote it (an earlier version's deflate, where
+    // this process compresses with zstd or zlib level 1): other bytes, the same text.
+    const long = Array.from({ length: 30 }, (_, k) => `<https://example.ma/d/5> <http://purl.org/dc/terms/subject> "Sujet ${k % 7} — موضوع ${k % 5}"@fr .\n`).join('');
+    const otherBytes = { ...described(5, 'f'.repeat(40), long), description: { format: 'application/n-triples' as const, deflated: deflateRawSync(Buffer.from(long), { level: 9 }).toString('base64') } };
+    expect(otherBytes.description.deflated).not.toBe(described(5, 'x', long).description!.deflated);
+    const first = await load([described(1, 'a'.repeat(40)), described(2, 'b'.repeat(40)), described(3, 'c'.repeat(40)), described(4, 'e'.repeat(40)), otherBytes]);
+    expect(first.res.written).toBe(5);
     // The same content with the new form of hash; id-2's description and id-3's record changed; id-4 has a new-form hash already stored below.
     await h.pool.query(`UPDATE datasets SET content_hash = 'd2:old' WHERE source_id = $1 AND source_identifier = 'id-4'`, [src]);
     const second = await load([
@@ -198,6 +204,7 @@ describe('loadBatch and finaliseRun', () => {
       described(2, 'd2:two', '<https://example.ma/d/2> <http://purl.org/dc/terms/title> "Jeu 2, revu"@fr .\n'),
       described(3, 'd2:three', undefined, 2),
       described(4, 'd2:four'),
+      described(5, 'd2:five', long),
     ]);
     expect(second.res.written).toBe(3);
     const rows = await state();
@@ -206,9 +213,10 @@ describe('loadBatch and finaliseRun', () => {
       ['id-2', 'd2:two', 'second', 2],
       ['id-3', 'd2:three', 'second', 2],
       ['id-4', 'd2:four', 'second', 2],
+      ['id-5', 'd2:five', 'first', 1],
     ]);
     // Taken over once: the next harvest finds every row unchanged.
-    const third = await load([described(1, 'd2:one'), described(2, 'd2:two', '<https://example.ma/d/2> <http://purl.org/dc/terms/title> "Jeu 2, revu"@fr .\n'), described(3, 'd2:three', undefined, 2), described(4, 'd2:four')]);
+    const third = await load([described(1, 'd2:one'), described(2, 'd2:two', '<https://example.ma/d/2> <http://purl.org/dc/terms/title> "Jeu 2, revu"@fr .\n'), described(3, 'd2:three', undefined, 2), described(4, 'd2:four'), described(5, 'd2:five', long)]);
     expect(third.res.written).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DbHandle } from '../client.ts';
-import { DESCRIBED_HASH_PREFIX, type LoadBatchPayload, type PrepareRecord, type SourceDescription } from '@hasad/core';
+import { decompressDescription, DESCRIBED_HASH_PREFIX, type LoadBatchPayload, type PrepareRecord, type SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 /** One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`). */
@@ -153,11 +153,13 @@ async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: s
 /**
  * Records whose row holds a content hash of the earlier form for a record with a kept description
  * (see DESCRIBED_HASH_PREFIX), while the fetcher now sends the new form: where the row's record
- * and the description's deflated bytes are those of the batch, the content is the same and only
- * the hash's form changed, so the row takes the new hash and is not rewritten (no `updated` in
- * the change feed, `changed_run` and `updated_at` kept). Anything else differs, or bytes deflated
- * by another zlib, and is written as a change, as any hash change was before. `unchanged` gets
- * the new hash of each row taken over. Nothing is asked of PostgreSQL once every row has the new form.
+ * and the description's text are those of the batch, the content is the same and only the hash's
+ * form changed, so the row takes the new hash and is not rewritten (no `updated` in the change
+ * feed, `changed_run` and `updated_at` kept). The texts are compared, not the stored bytes: a row
+ * deflated by an earlier version and a batch compressed with zstd hold the same text in other
+ * bytes. Anything else differs and is written as a change, as any hash change was before.
+ * `unchanged` gets the new hash of each row taken over. Nothing is asked of PostgreSQL once every
+ * row has the new form.
  */
 async function takeOverEarlierHashes(client: pg.PoolClient, input: LoadBatchInput, unchanged: Map<string, string>): Promise<void> {
   const candidates = input.records.filter((r) => {
@@ -165,19 +167,38 @@ async function takeOverEarlierHashes(client: pg.PoolClient, input: LoadBatchInpu
     return stored !== undefined && stored !== r.hash && r.description !== undefined && r.hash.startsWith(DESCRIBED_HASH_PREFIX) && !stored.startsWith(DESCRIBED_HASH_PREFIX);
   });
   if (candidates.length === 0) return;
-  const res = await client.query<{ identifier: string; hash: string }>(
-    `UPDATE datasets d SET content_hash = x.hash
-     FROM jsonb_to_recordset($2::jsonb) AS x(identifier text, old text, hash text, record jsonb, deflated text)
-     WHERE d.source_id = $1 AND d.source_identifier = x.identifier AND d.status = 'active' AND d.content_hash = x.old
-       AND d.record = x.record AND d.source_description_deflated = decode(x.deflated, 'base64')
-     RETURNING d.source_identifier AS identifier, d.content_hash AS hash`,
+  // 1. Rows whose record is the batch's (compared as jsonb by PostgreSQL), with their stored bytes.
+  const same = await client.query<{ identifier: string; stored: Buffer }>(
+    `SELECT d.source_identifier AS identifier, d.source_description_deflated AS stored
+     FROM datasets d JOIN jsonb_to_recordset($2::jsonb) AS x(identifier text, old text, record jsonb) ON d.source_identifier = x.identifier
+     WHERE d.source_id = $1 AND d.status = 'active' AND d.content_hash = x.old AND d.record = x.record AND d.source_description_deflated IS NOT NULL`,
     [
       input.sourceId,
       JSON.stringify(candidates.map((r) => {
         const { sourceDescription: _, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
-        return { identifier: r.identifier, old: unchanged.get(r.identifier), hash: r.hash, record, deflated: r.description!.deflated };
+        return { identifier: r.identifier, old: unchanged.get(r.identifier), record };
       })),
     ],
+  );
+  // 2. Of those, the ones whose description's text is the batch's, whatever its codec.
+  const byIdentifier = new Map(candidates.map((r) => [r.identifier, r]));
+  const taken = same.rows.filter((row) => {
+    const r = byIdentifier.get(row.identifier)!;
+    try {
+      return decompressDescription(row.stored) === decompressDescription(Buffer.from(r.description!.deflated, 'base64'));
+    } catch {
+      // Bytes this loader cannot read (a zstd frame on a Node without zstd): not taken over, so
+      // the row is written as a change, which needs no reading; the batch goes on.
+      return false;
+    }
+  });
+  if (taken.length === 0) return;
+  const res = await client.query<{ identifier: string; hash: string }>(
+    `UPDATE datasets d SET content_hash = x.hash
+     FROM unnest($2::text[], $3::text[], $4::text[]) AS x(identifier, old, hash)
+     WHERE d.source_id = $1 AND d.source_identifier = x.identifier AND d.status = 'active' AND d.content_hash = x.old
+     RETURNING d.source_identifier AS identifier, d.content_hash AS hash`,
+    [input.sourceId, taken.map((t) => t.identifier), taken.map((t) => unchanged.get(t.identifier)!), taken.map((t) => byIdentifier.get(t.identifier)!.hash)],
   );
   for (const row of res.rows) unchanged.set(row.identifier, row.hash);
 }
@@ -237,7 +258,7 @@ export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: Pre
       // They still count as seen: run_batches below lists every record of the batch.
       const toWrite = input.records.filter((r) => unchanged.get(r.identifier) !== r.hash);
       const rows = toWrite.map((r) => {
-        // The source's own description goes to columns of its own, not into `record`: deflated
+        // The source's own description goes to columns of its own, not into `record`: compressed
         // beside the record as the fetcher sends it, or (a job queued by an earlier version)
         // as text inside it.
         const { sourceDescription, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { inflateDescription, type SourceDescription, type SourceDescriptionFormat } from '@hasad/core';
+import { decompressDescription, type SourceDescription, type SourceDescriptionFormat } from '@hasad/core';
 import type { DbHandle } from '../client.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function sourceDescriptionsOf(h: DbHandle, ids: readonly string[]):
         WHERE id = ANY(${sql.param([...ids])}::uuid[]) AND (source_description_deflated IS NOT NULL OR source_description IS NOT NULL)`,
   );
   for (const r of res.rows) {
-    out.set(r.id, { format: r.format as SourceDescriptionFormat, body: r.deflated !== null ? inflateDescription(r.deflated) : r.body! });
+    out.set(r.id, { format: r.format as SourceDescriptionFormat, body: r.deflated !== null ? decompressDescription(r.deflated) : r.body! });
   }
   return out;
 }

@@ -38,8 +38,10 @@ export const datasets = pgTable(
     /** Rows written before migration 0017 (and jobs queued before it): the description as text. */
     sourceDescription: text(),
     /**
-     * The description's UTF-8 text, raw-deflated once by the fetcher (migration 0017). What the
-     * loader writes; readers inflate it. Carried and stored compressed because its 3-4 KB of
+     * The description's UTF-8 text, compressed once by the fetcher (migration 0017; named when raw
+     * deflate was the only codec: since 2026-12-07 a zstd frame on Node 24, still raw deflate on Node
+     * 20 and in rows written before, told apart by @hasad/core's decompressDescription). What the
+     * loader writes; readers decompress it. Carried and stored compressed because its 3-4 KB of
      * N-Triples text, carried as JSON through Redis and PostgreSQL, was most of what keeping it
      * cost (docs/benchmarks.md, "What the kept description costs").
      */

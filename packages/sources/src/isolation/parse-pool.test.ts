@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FetchRefusedError, inflateDescription, LimitExceededError, type CanonicalDataset, type RecordProblem } from '@hasad/core';
+import { FetchRefusedError, decompressDescription, LimitExceededError, type CanonicalDataset, type RecordProblem } from '@hasad/core';
 import { contentHash } from '../content-hash.ts';
 import type { MappedBatch, PackedRecord } from '../adapters/shared/batches.ts';
 import type { PageOutcome } from '../pager.ts';
@@ -66,7 +66,7 @@ describe('parsing pages in worker threads', () => {
     expect(bare.records).toEqual(kept.records.map(({ sourceDescription: _, ...r }) => r));
   });
 
-  it('the fetcher\'s pool packs each record for the queue: the hash of the whole record, its description deflated and out of it', async () => {
+  it('the fetcher\'s pool packs each record for the queue: the hash of the whole record, its description compressed and out of it', async () => {
     const packing = new ParsePool({ size: 1, packForQueue: true });
     pools.push(packing);
     const doc = turtle(12);
@@ -83,7 +83,7 @@ describe('parsing pages in worker threads', () => {
       expect(records[i]).toEqual({ ...whole, sourceDescription: undefined });
       expect(packed[i]!.hash).toBe(contentHash(whole));
       expect(packed[i]!.description!.format).toBe('application/n-triples');
-      expect(inflateDescription(Buffer.from(packed[i]!.description!.deflated, 'base64'))).toBe(whole.sourceDescription!.body);
+      expect(decompressDescription(Buffer.from(packed[i]!.description!.deflated, 'base64'))).toBe(whole.sourceDescription!.body);
     }
     // Preview's pool (no packing) gives the records whole.
     const whole = await readAll(pool().readPage('dcat', input('text/turtle', 5), chunks(doc)));
@@ -113,7 +113,7 @@ describe('parsing pages in worker threads', () => {
     expect(iri[0]!.message).toContain('tel:+212%205%2037%2000%2000%2000');
     // Not also reported as a page problem (unclaimed by any dataset).
     expect(((r.value as PageOutcome).problems ?? []).filter((p) => p.code === 'invalid_iri')).toEqual([]);
-    expect(inflateDescription(Buffer.from(packed[1]!.description!.deflated, 'base64'))).toContain('<tel:+212%205%2037%2000%2000%2000>');
+    expect(decompressDescription(Buffer.from(packed[1]!.description!.deflated, 'base64'))).toContain('<tel:+212%205%2037%2000%2000%2000>');
   });
 
   it('gives the records the same page gives in this thread', async () => {

@@ -274,7 +274,7 @@ async function waitForLoaderCapacity(deps: HarvestDeps): Promise<void> {
 }
 
 /**
- * A record as the loader takes it: packed (hash, description deflated) by the parsing worker, or
+ * A record as the loader takes it: packed (hash, description compressed) by the parsing worker, or
  * here for a batch read without one.
  */
 function toLoadRecord(r: CanonicalDataset, packed: PackedRecord | undefined): LoadBatchPayload['records'][number] {

@@ -66,6 +66,12 @@ export interface Description {
 /** A page's triples by subject. Subjects are node keys as PageGraph names them (IRI, or `_:label`). */
 export class PageTriples {
   private readonly ids = new Map<string, number>();
+  /**
+   * Named subjects by their N-Triples form, the string `iri()` hands out for every occurrence of the
+   * IRI: an object found here is that subject, looked up by the same string (its hash computed once)
+   * instead of a slice of it made for each object of each description.
+   */
+  private readonly ntIds = new Map<string, number>();
   private readonly keys: string[] = [];
   /** Per subject: its (predicate, object) pairs, flat, each already in N-Triples form. */
   private readonly rows: string[][] = [];
@@ -150,6 +156,11 @@ export class PageTriples {
       id = this.rows.length;
       const own = ['', key].join('');
       this.ids.set(own, id);
+      if (!own.startsWith('_:')) {
+        const nt = this.iri(own);
+        // An IRI written with \u escapes is not followed, as before (descriptions stay as they were).
+        if (!nt.includes('\\u')) this.ntIds.set(nt, id);
+      }
       this.keys.push(own);
       this.rows.push([]);
       this.stop.push(false);
@@ -159,9 +170,7 @@ export class PageTriples {
 
   /** The node key a N-Triples object names, when that node is a subject of this page. */
   private subjectOf(obj: string): number | undefined {
-    if (obj.startsWith('_:')) return this.ids.get(obj);
-    if (obj.charCodeAt(0) !== 60 /* < */ || obj.includes('\\u')) return undefined;
-    return this.ids.get(obj.slice(1, -1));
+    return obj.charCodeAt(0) === 95 /* _ */ ? this.ids.get(obj) : this.ntIds.get(obj);
   }
 
   /**
@@ -228,25 +237,27 @@ export class PageTriples {
     for (const { id, s } of subjects) {
       const row = this.rows[id] as string[];
       const n = row.length / 2;
-      const objects: string[] = new Array<string>(n);
-      const order: number[] = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        objects[i] = term(row[2 * i + 1] as string);
-        order[i] = i;
+      // Objects as written, or relabelled where the description has blank nodes.
+      let objects = row;
+      if (labels !== undefined) {
+        objects = row.slice();
+        for (let i = 1; i < objects.length; i += 2) objects[i] = term(objects[i] as string);
       }
+      const order: number[] = new Array<number>(n);
+      for (let i = 0; i < n; i++) order[i] = 2 * i;
       order.sort((a, b) => {
-        const pa = row[2 * a] as string;
-        const pb = row[2 * b] as string;
+        const pa = row[a] as string;
+        const pb = row[b] as string;
         if (pa !== pb) return pa < pb ? -1 : 1;
-        const oa = objects[a] as string;
-        const ob = objects[b] as string;
+        const oa = objects[a + 1] as string;
+        const ob = objects[b + 1] as string;
         return oa < ob ? -1 : oa > ob ? 1 : 0;
       });
       let lastP: string | undefined;
       let lastO: string | undefined;
       for (const i of order) {
-        const p = row[2 * i] as string;
-        const o = objects[i] as string;
+        const p = row[i] as string;
+        const o = objects[i + 1] as string;
         // Two triples can differ only by the labels of blank nodes of equal content: one line then.
         if (p === lastP && o === lastO) continue;
         lastP = p;

@@ -8,7 +8,7 @@ export interface MappedBatch {
   invalidIdentifiers: string[];
   /**
    * Set by a parsing worker whose pool packs for the queue (the fetcher's): `packed[i]` is
-   * `records[i]`'s content hash and its kept description, deflated, which then left the record.
+   * `records[i]`'s content hash and its kept description, compressed, which then left the record.
    */
   packed?: PackedRecord[];
 }
@@ -16,9 +16,9 @@ export interface MappedBatch {
 /**
  * What the fetcher would compute from a record on its way to the loader, computed in the parsing
  * worker instead: the content hash over the record with its kept description's text, and that
- * description raw-deflated in base64 (@hasad/core's kept-description.ts). A description's text
+ * description compressed in base64 (@hasad/core's kept-description.ts). A description's text
  * is the costliest thing a batch carries across threads (structured clone of 3-4 KB of two-byte
- * text a dataset, measured about 150 µs a dataset to serialise and deserialise); its deflated
+ * text a dataset, measured about 150 µs a dataset to serialise and deserialise); its compressed
  * base64 is about a quarter of it, one-byte, and is what the job carries anyway.
  */
 export interface PackedRecord {
