@@ -123,6 +123,34 @@ describe('each dataset keeps its source description', () => {
     expect(third).toMatchObject({ status: 'unchanged', updated: 0 });
   });
 
+  it('a kept description whose stored bytes cannot be read costs only itself: /catalog exports its dataset from the record, the others with theirs', async () => {
+    const feed = `${PREFIXES}
+<https://daten.example.de/ds/wasser> a dcat:Dataset ; dct:title "Wasser"@de ; dcatde:contributorID <http://dcat-ap.de/def/contributors/bremen> .
+<https://daten.example.de/ds/boden> a dcat:Dataset ; dct:title "Boden"@de ; dcatde:contributorID <http://dcat-ap.de/def/contributors/bremen> .
+`;
+    const { sourceId, slug } = await addSource('/de/zwei.ttl', feed);
+    expect(await p.harvest(sourceId)).toMatchObject({ status: 'succeeded', created: 2 });
+    const rows = [...(await p.datasets(sourceId)).values()];
+    const damaged = rows.find((r) => r.title['de'] === 'Wasser')!;
+    // A zstd frame's magic followed by bytes no codec reads (damaged storage, or a frame on a Node without zstd).
+    await p.rt.db.pool.query(`UPDATE datasets SET source_description_deflated = '\\x28b52ffd00ffffffff'::bytea WHERE id = $1`, [damaged.id]);
+
+    const exported = await get(`/catalog.ttl?organization=${slug}`);
+    expect(exported.status).toBe(200);
+    const quads = parseTurtle(exported.body, p.rt.apiUrl!);
+    const objectsOf = (s: string, pred: string) => quads.filter((q) => q.subject.value === s && q.predicate.value === pred).map((q) => q.object.value);
+    // The damaged one from its canonical record (title kept, the extension only its description held gone) ...
+    expect(objectsOf('https://daten.example.de/ds/wasser', `${DCT}title`)).toEqual(['Wasser']);
+    expect(objectsOf('https://daten.example.de/ds/wasser', `${DCATDE}contributorID`)).toEqual([]);
+    // ... the other with its description, as before.
+    expect(objectsOf('https://daten.example.de/ds/boden', `${DCATDE}contributorID`)).toEqual(['http://dcat-ap.de/def/contributors/bremen']);
+    // The dataset's own page in RDF too; its /source is a server error (the detail, naming the dataset, is logged).
+    expect((await get(`/api/v1/datasets/${damaged.id}`, 'text/turtle')).status).toBe(200);
+    const source = await get(`/api/v1/datasets/${damaged.id}/source`);
+    expect(source.status).toBe(500);
+    expect(JSON.parse(source.body)).toMatchObject({ error: { code: 'internal' } });
+  });
+
   it('a dataset of a source kind that keeps none answers 404 no_source_description', async () => {
     const res = await get('/api/v1/datasets/00000000-0000-4000-8000-000000000000/source');
     expect(res.status).toBe(404);

@@ -7,8 +7,13 @@ import type { DbHandle } from '../client.ts';
  * `datasets.source_format` / `source_description`, and the dataset IRIs several records claim.
  */
 
-/** The kept descriptions of these datasets, by dataset id; datasets without one are absent. */
-export async function sourceDescriptionsOf(h: DbHandle, ids: readonly string[]): Promise<Map<string, SourceDescription>> {
+/**
+ * The kept descriptions of these datasets, by dataset id; datasets without one are absent. A
+ * description whose stored bytes cannot be read (a zstd frame on a Node without zstd, damaged
+ * bytes) is left out and given to `unreadable`, so that one row never fails a whole page of the
+ * export; without `unreadable` it is an error naming the dataset.
+ */
+export async function sourceDescriptionsOf(h: DbHandle, ids: readonly string[], unreadable?: (id: string, err: Error) => void): Promise<Map<string, SourceDescription>> {
   const out = new Map<string, SourceDescription>();
   if (ids.length === 0) return out;
   const res = await h.db.execute<{ id: string; format: string; body: string | null; deflated: Buffer | null }>(
@@ -16,7 +21,16 @@ export async function sourceDescriptionsOf(h: DbHandle, ids: readonly string[]):
         WHERE id = ANY(${sql.param([...ids])}::uuid[]) AND (source_description_deflated IS NOT NULL OR source_description IS NOT NULL)`,
   );
   for (const r of res.rows) {
-    out.set(r.id, { format: r.format as SourceDescriptionFormat, body: r.deflated !== null ? decompressDescription(r.deflated) : r.body! });
+    let body: string;
+    try {
+      body = r.deflated !== null ? decompressDescription(r.deflated) : r.body!;
+    } catch (cause) {
+      const err = new Error(`the kept source description of dataset ${r.id} cannot be read: ${(cause as Error).message}`, { cause });
+      if (unreadable === undefined) throw err;
+      unreadable(r.id, err);
+      continue;
+    }
+    out.set(r.id, { format: r.format as SourceDescriptionFormat, body });
   }
   return out;
 }

@@ -112,11 +112,15 @@ async function serviceLinks(h: DbHandle, rows: readonly DatasetRow[], base: stri
  * dataset IRI an earlier active record also claims is exported under Hasad's own IRI, the source's
  * in `adms:identifier`. Data services (records with `dataService`) go out as `dcat:DataService`,
  * linked to the datasets of their source they serve. Returns the IRI each record went out under,
- * in the order given, and which of them are data services.
+ * in the order given, which of them are data services, and the datasets whose kept description
+ * could not be read (exported from their canonical record alone; the caller logs them).
  */
-export async function exportDatasets(h: DbHandle, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; services: Set<string>; quads: Quad[] }> {
+export async function exportDatasets(h: DbHandle, rows: readonly DatasetRow[], base: string): Promise<{ iris: string[]; services: Set<string>; quads: Quad[]; unreadable: Array<{ id: string; error: string }> }> {
   const ids = rows.map((r) => r.id);
-  const [kept, claimed, links] = await Promise.all([sourceDescriptionsOf(h, ids), iriClaimedEarlier(h, ids), serviceLinks(h, rows, base)]);
+  // A kept description that cannot be read costs only itself: its dataset goes out from its
+  // canonical record (as a dataset of a source that keeps none), and the caller logs it.
+  const unreadable: Array<{ id: string; error: string }> = [];
+  const [kept, claimed, links] = await Promise.all([sourceDescriptionsOf(h, ids, (id, err) => unreadable.push({ id, error: err.message })), iriClaimedEarlier(h, ids), serviceLinks(h, rows, base)]);
   const iris: string[] = [];
   const services = new Set<string>();
   const quads: Quad[] = [];
@@ -141,5 +145,5 @@ export async function exportDatasets(h: DbHandle, rows: readonly DatasetRow[], b
     quads.push(...withKeptDescription(datasetQuads(exported, base), node, kept.get(row.id), row.uri ?? undefined, `k${i}_`));
     if (demoted && row.uri) quads.push(...originalIdentifierQuads(node, row.uri));
   });
-  return { iris, services, quads: uniqueQuads(quads) };
+  return { iris, services, quads: uniqueQuads(quads), unreadable };
 }

@@ -58,6 +58,7 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return u.toString();
     };
     const datasets = await exportDatasets(deps.db, res.items, base);
+    for (const u of datasets.unreadable) req.log.warn({ dataset: u.id, err: u.error }, 'kept source description unreadable: the dataset was exported from its canonical record');
     const quads = [
       ...catalogQuads(
         base,

@@ -294,7 +294,11 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const etag = weakEtag('dataset', type, row.id, row.contentHash, row.status, row.updatedAt, row.organization, row.quality?.['s'] ?? null, row.quality?.['m'] ?? null);
       if (checkNotModified(req, reply, { etag, lastModified: new Date(toIso(row.updatedAt)) })) return sendNotModified(reply);
       const format = rdfFormatOf(type);
-      if (format) return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize((await exportDatasets(deps.db, [row], baseUrlOf(req))).quads, format));
+      if (format) {
+        const exported = await exportDatasets(deps.db, [row], baseUrlOf(req));
+        for (const u of exported.unreadable) req.log.warn({ dataset: u.id, err: u.error }, 'kept source description unreadable: the dataset was exported from its canonical record');
+        return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(exported.quads, format));
+      }
       return { ...toDatasetItem(row), quality: toQualityItem(row.quality) };
     },
   );
@@ -320,6 +324,7 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!look.found && look.matches.length > 1) return reply.code(300).send(ambiguous(req.params.id, look.matches));
       const row = look.found;
       if (!row) throw notFound('dataset', req.params.id);
+      // Unreadable stored bytes: an error naming the dataset, in the log; a 500 to the client.
       const kept = (await sourceDescriptionsOf(deps.db, [row.id])).get(row.id);
       if (!kept) throw new ApiError(404, 'no_source_description', `dataset ${row.id} keeps no description of its source (its source kind keeps none, or it was last harvested before descriptions were kept)`);
       const etag = weakEtag('dataset-source', row.id, row.contentHash);
