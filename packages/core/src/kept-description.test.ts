@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compressDescription, compressDescriptionBase64, compressionStateReused, decompressDescription, descriptionCodec } from './kept-description.ts';
 
@@ -63,7 +63,6 @@ describe('kept description bytes', () => {
     for (const text of [description(40, 'd'), '', description(1, 'e')]) {
       for (const level of [1, 6, 9]) expect(decompressDescription(deflateRawSync(Buffer.from(text), { level }))).toBe(text);
     }
-    expect(inflateRawSync(deflateRawSync(Buffer.from('x'))).toString()).toBe('x');
   });
 
   it.skipIf(nodeZstd === undefined)('reads zstd frames (what Node 24 roles write), told from deflate by their first bytes', () => {

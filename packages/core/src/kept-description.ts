@@ -25,14 +25,13 @@ export function compressDescription(text: string): Buffer {
 
 /** The same from the text's UTF-8 bytes (when the caller has them already). */
 export function compressDescriptionBytes(utf8: Uint8Array): Buffer {
-  const view = (zstd !== undefined ? reusedZstd : reusedDeflate)?.(utf8);
+  const view = reused?.(utf8);
   return view !== undefined ? Buffer.from(view) : publicCompress(utf8);
 }
 
 /** The same in base64, as the `load.batch` job carries it (without copying the bytes first). */
 export function compressDescriptionBase64(utf8: Uint8Array): string {
-  const view = (zstd !== undefined ? reusedZstd : reusedDeflate)?.(utf8);
-  return (view ?? publicCompress(utf8)).toString('base64');
+  return (reused?.(utf8) ?? publicCompress(utf8)).toString('base64');
 }
 
 function publicCompress(utf8: Uint8Array): Buffer {
@@ -144,11 +143,14 @@ function reusedState(Stream: StreamClass, options: object, finish: number, publi
   return compress;
 }
 
-const reusedZstd = zstd !== undefined ? reusedState(zstd.Compress, ZSTD_OPTIONS, ZSTD_E_END, zstd.compress) : undefined;
-const reusedDeflate = zstd === undefined ? reusedState(DeflateRaw as unknown as StreamClass, DEFLATE_OPTIONS, constants.Z_FINISH, deflateRawSync as SyncCall) : undefined;
+/** This process's codec on its reused state (undefined: the public call is used). */
+const reused =
+  zstd !== undefined
+    ? reusedState(zstd.Compress, ZSTD_OPTIONS, ZSTD_E_END, zstd.compress)
+    : reusedState(DeflateRaw as unknown as StreamClass, DEFLATE_OPTIONS, constants.Z_FINISH, deflateRawSync as SyncCall);
 
 /** Which codec compressDescription uses in this process. */
 export const descriptionCodec: 'zstd' | 'deflate' = zstd !== undefined ? 'zstd' : 'deflate';
 
 /** Whether descriptions are compressed on one reused native state (see reusedState); for tests. */
-export const compressionStateReused = (zstd !== undefined ? reusedZstd : reusedDeflate) !== undefined;
+export const compressionStateReused = reused !== undefined;

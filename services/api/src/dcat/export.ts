@@ -106,6 +106,11 @@ async function serviceLinks(h: DbHandle, rows: readonly DatasetRow[], base: stri
   return { serves, servedBy };
 }
 
+/** Logs each dataset exported without its kept description because its bytes could not be read. */
+export function logUnreadable(log: { warn(obj: object, msg: string): void }, unreadable: ReadonlyArray<{ id: string; error: string }>): void {
+  for (const u of unreadable) log.warn({ dataset: u.id, err: u.error }, 'kept source description unreadable: the dataset was exported from its canonical record');
+}
+
 /**
  * The datasets' triples as /catalog and the dataset page serve them: each one's kept source
  * description with Hasad's additions (kept-description.ts). Never two records in one node: a

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { catalogueVersion, searchDatasets } from '@hasad/db';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { catalogQuads } from '../dcat/dcat-graph.ts';
-import { baseUrlOf, exportDatasets, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
+import { baseUrlOf, exportDatasets, logUnreadable, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
 import { negotiate } from '../dcat/negotiate.ts';
 import { RDF_EXTENSIONS, RDF_MEDIA_TYPES, serialize, type RdfFormat } from '../dcat/rdf-serialize.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -58,7 +58,7 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return u.toString();
     };
     const datasets = await exportDatasets(deps.db, res.items, base);
-    for (const u of datasets.unreadable) req.log.warn({ dataset: u.id, err: u.error }, 'kept source description unreadable: the dataset was exported from its canonical record');
+    logUnreadable(req.log, datasets.unreadable);
     const quads = [
       ...catalogQuads(
         base,

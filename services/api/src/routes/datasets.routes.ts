@@ -23,7 +23,7 @@ import { licenseLabel, themeLabel } from '../vocabularies.ts';
 import { checkNotModified, sendNotModified, weakEtag } from '../conditional.ts';
 import { negotiate } from '../dcat/negotiate.ts';
 import { RDF_MEDIA_TYPES, serialize } from '../dcat/rdf-serialize.ts';
-import { baseUrlOf, exportDatasets, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
+import { baseUrlOf, exportDatasets, logUnreadable, RDF_OFFERED, rdfFormatOf } from '../dcat/export.ts';
 import { checkInstant } from '../params.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -296,7 +296,7 @@ export function datasetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const format = rdfFormatOf(type);
       if (format) {
         const exported = await exportDatasets(deps.db, [row], baseUrlOf(req));
-        for (const u of exported.unreadable) req.log.warn({ dataset: u.id, err: u.error }, 'kept source description unreadable: the dataset was exported from its canonical record');
+        logUnreadable(req.log, exported.unreadable);
         return reply.type(`${RDF_MEDIA_TYPES[format]}; charset=utf-8`).send(serialize(exported.quads, format));
       }
       return { ...toDatasetItem(row), quality: toQualityItem(row.quality) };
