@@ -1,0 +1,11 @@
+-- Narrow rows for the search: the TOAST target goes back to PostgreSQL's default (about 2 KB), so
+-- that a dataset's canonical record (`record`, stored EXTERNAL: moved out uncompressed) and a long
+-- kept description leave the row, and the search columns (search vector, facet keys, sort keys)
+-- fill twice as many rows a page. Migration 0011 kept rows of up to 4 KB inline to save the
+-- loader's upsert a TOAST write; measured on 2026-12-07 (200,000 datasets, bench/search.bench.ts,
+-- docs/benchmarks.md): an uncached keyword search with five facets scans half the heap pages
+-- and takes about 40 % less PostgreSQL CPU, for about a tenth more PostgreSQL CPU in a first
+-- harvest's upsert. A catalogue is searched far more often than it is first harvested.
+-- Existing rows keep their layout until they are next written (VACUUM FULL datasets rewrites
+-- them all at once; docs/deploying.md).
+ALTER TABLE "datasets" RESET (toast_tuple_target);
