@@ -399,8 +399,7 @@ try {
   console.log(`  ${distinct} distinct queries of ${qs.length} (${Math.round((100 * (qs.length - distinct)) / qs.length)}% of the list repeats an earlier entry), cycled through each phase`);
 
   // The API's PostgreSQL backends (its pool), for their CPU time; read after each warm-up, when
-  // the pool has opened its connections. Client backends only (not an autovacuum worker that
-  // may exit mid-phase and take its CPU out of the sum).
+  // the pool has opened its connections. Client backends only (not an autovacuum worker).
   const admin = createDb(url, { max: 1 });
   const backends = async () =>
     (await admin.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);

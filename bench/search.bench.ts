@@ -50,7 +50,19 @@ function percentile(sorted: number[], p: number): number {
 
 /** PostgreSQL backends of this bench's pool (read after the warm-up opened them). */
 let backends: number[] = [];
-const backendCpu = () => backends.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? 0), 0);
+/** CPU seconds of each backend still running. */
+const backendCpu = () => new Map(backends.flatMap((pid) => {
+  const c = readCpuSeconds(pid);
+  return c === undefined ? [] : [[pid, c] as const];
+}));
+/**
+ * CPU seconds the backends used between two readings. A backend the pool closed meanwhile (its
+ * idle timeout: the searches run one at a time, so the second connection idles through a phase)
+ * counts nothing; summing the totals instead made its earlier CPU a negative figure (-184 ms a
+ * search, seen 2026-12-07).
+ */
+const cpuBetween = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, c]) => sum + (before.has(pid) ? c - before.get(pid)! : 0), 0);
 
 async function load(h: DbHandle): Promise<void> {
   await loadGeneratedCatalogue(h, { datasets: DATASETS, batch: BATCH, uniqueKeywords: args['unique-keywords'] });
@@ -69,7 +81,7 @@ async function time(h: DbHandle, label: string, filters: DatasetFilter[]): Promi
     hits += res.total;
     if (res.total === 0) none++;
   }
-  const pgCpuMs = ((backendCpu() - cpu0) * 1000) / filters.length;
+  const pgCpuMs = (cpuBetween(cpu0, backendCpu()) * 1000) / filters.length;
   ms.sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(1).padStart(6);
   console.log(
@@ -96,8 +108,7 @@ try {
   if (qs.length === 0) throw new Done();
   // Both pool connections, opened by concurrent searches (a lone search reuses one).
   for (const q of qs.slice(0, 20)) await Promise.all([searchDatasets(h, { q, limit: 20 }), searchDatasets(h, { q, limit: 20 })]);
-  // Client backends only: an autovacuum worker of the freshly loaded table is listed too, and
-  // its CPU vanishes from the sum when it exits mid-phase (a negative figure, seen 2026-12-07).
+  // Client backends only (an autovacuum worker of the freshly loaded table is listed too).
   backends = (await h.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)).rows.map((r) => r.pid);
   console.log(`\n  ${QUERIES} keyword searches, all five facets (organization, theme, format, license, keyword), 20 items, by relevance:`);
   await time(h, 'keyword search + all facets', qs.map((q) => ({ q })));
