@@ -1,12 +1,12 @@
 -- Narrow rows for the search: the TOAST target goes back to PostgreSQL's default (about 2 KB), so
--- that a dataset's canonical record (`record`, stored EXTERNAL: moved out uncompressed) and a long
--- kept description leave the row, and the search columns (search vector, facet keys, sort keys)
--- fill twice as many rows a page. Migration 0011 kept rows of up to 4 KB inline to save the
+-- that a dataset's canonical record (`record`, stored EXTERNAL: moved out uncompressed) leaves the
+-- row, and the search columns (search vector, facet keys, sort keys) fill twice as many rows a
+-- page. A DCAT row's kept description (EXTERNAL too) follows the record out. Migration 0011 kept rows of up to 4 KB inline to save the
 -- loader's upsert a TOAST write; measured on 2026-12-07 (200,000 datasets, bench/search.bench.ts,
 -- docs/benchmarks.md): an uncached keyword search with five facets scans half the heap pages
 -- and takes about 28 % less PostgreSQL CPU (89.5-89.9 against 64.2-64.4 ms, interleaved), for
--- about 4 % more PostgreSQL CPU in a first harvest's upsert (within the runs' spread). A
--- catalogue is searched far more often than it is first harvested.
+-- 4-14 % more PostgreSQL CPU in a first harvest's upsert (a TOAST write for the record, and one
+-- for a DCAT row's description). A catalogue is searched far more often than it is first harvested.
 -- Existing rows keep their layout until they are next written (VACUUM FULL datasets rewrites
 -- them all at once; docs/deploying.md).
 ALTER TABLE "datasets" RESET (toast_tuple_target);
