@@ -375,10 +375,12 @@ describe('soap speculative read-ahead (service in its own process)', () => {
   });
 
   it('total mode: once a total is known, page N+1 reaches the service while page N is still being parsed', async () => {
-    // The parse (150 ms a page) is the slow part, the service (40 ms a page) the fast one.
+    // The parse (400 ms a page) is the slow part, the service (40 ms a page) the fast one. At
+    // 150 ms a page, CI on a slow, loaded machine once saw page 4's request reach the service's
+    // process 2.7 ms after page 3's parse had ended (2026-12-07): the margin is for that.
     const svc = await serveInProcess({ count: 100, delayMs: 40 });
     closers.push(() => svc.close());
-    const probe = slowParse(() => 150);
+    const probe = slowParse(() => 400);
     closers.push(probe.stop);
     const batchAt = new Map<number, number>();
     const events: HarvestEvent[] = [];
