@@ -170,7 +170,10 @@ export class PageTriples {
 
   /** The node key a N-Triples object names, when that node is a subject of this page. */
   private subjectOf(obj: string): number | undefined {
-    return obj.charCodeAt(0) === 95 /* _ */ ? this.ids.get(obj) : this.ntIds.get(obj);
+    const c = obj.charCodeAt(0);
+    // A literal is never a subject: not looked up (hashing a long text only to miss).
+    if (c === 34 /* " */) return undefined;
+    return c === 95 /* _ */ ? this.ids.get(obj) : this.ntIds.get(obj);
   }
 
   /**
