@@ -3,9 +3,10 @@ import { constants, DeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib
 
 /**
  * How a kept source description travels and is stored: its UTF-8 text compressed once by the
- * fetcher, base64 in the `load.batch` job (BullMQ jobs are JSON; the job's field is still named
- * `deflated`), bytes in PostgreSQL (`datasets.source_description_deflated`, named when deflate was
- * the only codec). A description is 3-4 KB of N-Triples that repeat long IRIs; compressed it is
+ * fetcher's parsing worker (handed to the fetcher's thread in base64), a batch's bytes parked
+ * beside its `load.batch` job as one binary Redis value (load-batch.ts; jobs of earlier versions
+ * carry them inline in base64, in a field still named `deflated`), bytes in PostgreSQL
+ * (`datasets.source_description_deflated`, named when deflate was the only codec). A description is 3-4 KB of N-Triples that repeat long IRIs; compressed it is
  * about a quarter of that, and every later step (the job's JSON, Redis, the loader's statement,
  * the row and its WAL) then handles a quarter of the bytes. The content hash is computed on the
  * text, before this, so it depends on neither codec's output.

@@ -31,13 +31,29 @@ export const loadBatchPayload = z.object({
       record: z.custom<object>(isPlainObject, 'expected a record (an object)'),
       /**
        * The record's kept source description, taken out of the record: its media type and its
-       * text compressed (a zstd frame, or raw deflate from Node 20 and earlier versions; the field
-       * keeps its first name), in base64 (see kept-description.ts). Jobs queued before it existed
-       * carry the description inside `record` as `sourceDescription`; the loader takes both.
+       * text compressed (a zstd frame, or raw deflate from Node 20 and earlier versions; see
+       * kept-description.ts). Either where it lies in the batch's `descriptions` value (`at`:
+       * offset and length, what the fetcher sends since 2026-12-07), or inline in base64
+       * (`deflated`, the field keeps its first name; jobs queued by earlier versions). Jobs queued
+       * before either carry the description inside `record` as `sourceDescription`; the loader
+       * takes all three.
        */
-      description: z.object({ format: z.enum(SOURCE_DESCRIPTION_FORMATS), deflated: z.string() }).optional(),
+      description: z
+        .union([
+          z.object({ format: z.enum(SOURCE_DESCRIPTION_FORMATS), at: z.tuple([z.number().int().min(0), z.number().int().min(0)]) }),
+          z.object({ format: z.enum(SOURCE_DESCRIPTION_FORMATS), deflated: z.string() }),
+        ])
+        .optional(),
     }),
   ),
+  /**
+   * Where the batch's compressed descriptions wait: one binary Redis value beside the job (see
+   * Queues.putDescriptions), every record's `at` pointing into it. Why not in the job: BullMQ
+   * jobs are JSON, so the bytes went as base64 text through JSON.stringify, msgpack and the
+   * socket in the fetcher and back through JSON.parse in the loader; measured in bench phase 10,
+   * that was a third of what keeping descriptions cost the fetcher.
+   */
+  descriptions: z.object({ key: z.string().min(1), bytes: z.number().int().min(0) }).optional(),
   problems: z.array(
     z.object({
       severity: z.enum(PROBLEM_SEVERITIES),
@@ -50,6 +66,44 @@ export const loadBatchPayload = z.object({
   invalidIdentifiers: z.array(z.string()),
 });
 export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
+
+/** A record as `loadBatch` writes it: its kept description, if any, inline (base64). */
+export type LoadRecord = Omit<LoadBatchPayload['records'][number], 'description'> & {
+  description?: { format: (typeof SOURCE_DESCRIPTION_FORMATS)[number]; deflated: string };
+};
+/** A batch as `loadBatch` of @hasad/db takes it: the job's payload with every description resolved. */
+export type ResolvedLoadBatch = Omit<LoadBatchPayload, 'records' | 'descriptions'> & { records: LoadRecord[] };
+
+/**
+ * The batch with each record's description taken from the batch's `descriptions` value (`blob`,
+ * as read from Redis; null when it is not there). Throws, naming the batch and the key, when a
+ * record points into a value that is missing or shorter than it says: a batch is never loaded
+ * without the descriptions it was sent with.
+ */
+export function resolveDescriptions(p: LoadBatchPayload, blob: Uint8Array | null): ResolvedLoadBatch {
+  const { descriptions, records, ...rest } = p;
+  const where = `batch ${p.batchNo} of page ${p.pageNo} (run ${p.runId})`;
+  if (descriptions !== undefined && blob === null) {
+    throw new Error(`the kept source descriptions of ${where} are no longer in Redis (key ${descriptions.key}): they expire ${DESCRIPTIONS_TTL_DAYS} days after the batch was queued, or Redis lost them; nothing of the batch was loaded, harvest the source again`);
+  }
+  if (descriptions !== undefined && blob !== null && blob.length !== descriptions.bytes) {
+    throw new Error(`the kept source descriptions of ${where} hold ${blob.length} bytes in Redis (key ${descriptions.key}), not the ${descriptions.bytes} the batch was sent with; nothing of the batch was loaded`);
+  }
+  const out: LoadRecord[] = records.map((r) => {
+    const d = r.description;
+    if (d === undefined || !('at' in d)) return r as LoadRecord;
+    const [offset, length] = d.at;
+    if (blob === null || offset + length > blob.length) {
+      throw new Error(`record ${JSON.stringify(r.identifier)} of ${where} points at bytes ${offset}-${offset + length} of its batch's kept descriptions, ${blob === null ? 'which the batch does not name' : `which hold ${blob.length}`}; nothing of the batch was loaded`);
+    }
+    const deflated = Buffer.from(blob.buffer, blob.byteOffset + offset, length).toString('base64');
+    return { ...r, description: { format: d.format, deflated } };
+  });
+  return { ...rest, records: out };
+}
+
+/** How long a batch's descriptions wait in Redis: longer than a failed batch job is kept (7 days), for a retry by hand. */
+export const DESCRIPTIONS_TTL_DAYS = 8;
 
 /**
  * What the loader derives from a record before writing it: the search and facet columns and the

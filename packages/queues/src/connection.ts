@@ -1,5 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions, type QueueOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
+import { DESCRIPTIONS_TTL_DAYS } from '@hasad/core';
 import { jobCatalog, QUEUE_NAMES, type JobName, type PayloadOf, type QueueName } from './catalog.ts';
 import { RedisHostLimiter, type RedisHostLimits } from './host-limiter.ts';
 
@@ -96,6 +98,29 @@ export class Queues {
       ...(opts.deduplicationId ? { deduplication: { id: opts.deduplicationId } } : {}),
       ...(opts.priority ? { priority: opts.priority } : {}),
     });
+  }
+
+  /**
+   * Parks a `load.batch` job's compressed descriptions as one binary value beside it (see
+   * @hasad/core's loadBatchPayload.descriptions), before the job is added; returns its key. The
+   * key is new for every call: a batch queued again after a fetcher's retry never overwrites the
+   * bytes a job already queued points into. It expires after DESCRIPTIONS_TTL_DAYS (longer than
+   * a failed batch job is kept); the loader deletes it once its job has completed.
+   */
+  async putDescriptions(jobId: string, bytes: Uint8Array): Promise<string> {
+    const key = `${this.settings.prefix}:descriptions:${jobId}:${randomUUID()}`;
+    await this.connection.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'EX', DESCRIPTIONS_TTL_DAYS * 24 * 3600);
+    return key;
+  }
+
+  /** A batch's descriptions as parked by putDescriptions; null when they are not there (expired, or lost with Redis). */
+  async getDescriptions(key: string): Promise<Buffer | null> {
+    return this.connection.getBuffer(key);
+  }
+
+  /** Deletes a batch's descriptions (its job completed). */
+  async dropDescriptions(key: string): Promise<void> {
+    await this.connection.del(key);
   }
 
   /** Adds many jobs of one kind in one round trip. */

@@ -23,7 +23,14 @@ export function startLoaderWorker(deps: LoaderDeps) {
     },
     (err) => deps.log.error({ err }, 'loader worker error'),
   );
-  worker.on('completed', (job) => loaderJobsTotal.inc({ job: job.name, outcome: 'completed' }));
+  worker.on('completed', (job) => {
+    loaderJobsTotal.inc({ job: job.name, outcome: 'completed' });
+    // A loaded batch's descriptions are deleted only now that its job is done: deleted after the
+    // transaction but before BullMQ had marked the job completed, a loader killed in between would
+    // leave a job that is run again and finds them gone. (One lost here expires with its TTL.)
+    const key = job.name === 'load.batch' ? descriptionsKeyOf(job.data) : undefined;
+    if (key !== undefined) deps.queues.dropDescriptions(key).catch((err: Error) => deps.log.warn({ jobId: job.id, key, err: { message: err.message } }, "could not delete a loaded batch's kept descriptions; they expire on their own"));
+  });
   worker.on('failed', (job, err) => {
     loaderJobsTotal.inc({ job: job?.name ?? 'unknown', outcome: 'failed' });
     deps.log.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'load job failed');
@@ -37,4 +44,10 @@ export function startLoaderWorker(deps: LoaderDeps) {
       await Promise.all([closeWorker(worker, connection, graceMs), notify.close(graceMs)]);
     },
   };
+}
+
+/** The Redis key of a `load.batch` job's parked descriptions, if it has one. */
+function descriptionsKeyOf(data: unknown): string | undefined {
+  const d = (data as { descriptions?: { key?: unknown } } | null)?.descriptions;
+  return typeof d?.key === 'string' ? d.key : undefined;
 }

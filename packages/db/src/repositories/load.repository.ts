@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import type { DbHandle } from '../client.ts';
-import { decompressDescription, DESCRIBED_HASH_PREFIX, type LoadBatchPayload, type PrepareRecord, type SourceDescription } from '@hasad/core';
+import { decompressDescription, DESCRIBED_HASH_PREFIX, type PrepareRecord, type ResolvedLoadBatch, type SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
-/** One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`). */
-export type LoadBatchInput = LoadBatchPayload;
+/**
+ * One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`),
+ * its descriptions resolved inline (`resolveDescriptions`, done by the loader's processor).
+ */
+export type LoadBatchInput = ResolvedLoadBatch;
 export type LoadRecord = LoadBatchInput['records'][number];
 
 /**

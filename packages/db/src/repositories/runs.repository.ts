@@ -153,6 +153,16 @@ export async function failRun(h: DbHandle, runId: string, code: string, message:
     WHERE id = ${runId} AND finished_at IS NULL`);
 }
 
+/**
+ * Counts a batch that can never be loaded as dealt with (none of its records written or seen), so
+ * that a run failed because of it (failRun) is finalised instead of waiting for it forever.
+ */
+export async function markBatchUnloadable(h: DbHandle, runId: string, pageNo: number, batchNo: number): Promise<void> {
+  await h.db.execute(sql`
+    INSERT INTO run_batches (run_id, page_no, batch_no, identifiers, record_count)
+    VALUES (${runId}, ${pageNo}, ${batchNo}, '{}', 0) ON CONFLICT DO NOTHING`);
+}
+
 /** Page URLs this run already dealt with (the adapter's loop guard across a resume). */
 export async function visitedPages(h: DbHandle, runId: string): Promise<string[]> {
   const rows = await h.db.select({ url: runPages.url }).from(runPages).where(eq(runPages.runId, runId)).orderBy(asc(runPages.pageNo));

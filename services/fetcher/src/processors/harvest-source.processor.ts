@@ -135,7 +135,9 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
           problems: ev.problems,
           invalidIdentifiers: ev.invalidIdentifiers,
         };
-        await deps.queues.add('load.batch', data, { jobId: jobIds.batch(runId, ev.pageNo, ev.batchNo) });
+        const jobId = jobIds.batch(runId, ev.pageNo, ev.batchNo);
+        await parkDescriptions(deps.queues, jobId, data);
+        await deps.queues.add('load.batch', data, { jobId });
         batches++;
         recordsTotal.inc({ stage: 'fetched' }, ev.records.length);
         continue;
@@ -271,6 +273,26 @@ async function waitForLoaderCapacity(deps: HarvestDeps): Promise<void> {
     if (pending < max) return;
     await new Promise((r) => setTimeout(r, Math.min(200, 10 * (waited + 1))));
   }
+}
+
+/**
+ * Moves the batch's compressed descriptions out of its job into one binary Redis value beside it
+ * (loadBatchPayload.descriptions): each record keeps where its bytes lie. Nothing is parked for a
+ * batch without descriptions (CSV, SOAP, CKAN).
+ */
+async function parkDescriptions(queues: Queues, jobId: string, data: LoadBatchPayload): Promise<void> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  for (const r of data.records) {
+    const d = r.description;
+    if (d === undefined || !('deflated' in d)) continue;
+    const b = Buffer.from(d.deflated, 'base64');
+    r.description = { format: d.format, at: [bytes, b.length] };
+    parts.push(b);
+    bytes += b.length;
+  }
+  if (parts.length === 0) return;
+  data.descriptions = { key: await queues.putDescriptions(jobId, Buffer.concat(parts, bytes)), bytes };
 }
 
 /**

@@ -19,7 +19,8 @@ export interface MappedBatch {
  * description compressed in base64 (@hasad/core's kept-description.ts). A description's text
  * is the costliest thing a batch carries across threads (structured clone of 3-4 KB of two-byte
  * text a dataset, measured about 150 µs a dataset to serialise and deserialise); its compressed
- * base64 is about a quarter of it, one-byte, and is what the job carries anyway.
+ * base64 is about a quarter of it, one-byte. (The fetcher turns it back into bytes and parks a
+ * batch's descriptions beside its load job: loadBatchPayload.descriptions.)
  */
 export interface PackedRecord {
   hash: string;
