@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compressDescription, decompressDescription } from './kept-description.ts';
-import { loadBatchPayload, resolveDescriptions, type LoadBatchPayload } from './load-batch.ts';
+import { descriptionBytesOf, loadBatchPayload, resolveDescriptions, type LoadBatchPayload } from './load-batch.ts';
 
 const RUN = '6f1c2d3e-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const SOURCE = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
@@ -25,14 +25,15 @@ function parked(): { payload: LoadBatchPayload; blob: Buffer } {
 }
 
 describe('a batch with its descriptions beside the job', () => {
-  it('gives each record its own bytes back, inline; a record without a description stays without', () => {
+  it('gives each record its own bytes; a record without a description stays without', () => {
     const { payload, blob } = parked();
     const out = resolveDescriptions(payload, blob);
-    const text = (i: number) => decompressDescription(Buffer.from(out.records[i]!.description!.deflated, 'base64'));
+    const text = (i: number) => decompressDescription(descriptionBytesOf(out.records[i]!, out)!);
     expect(text(0)).toContain('"عنوان"@ar');
     expect(text(1)).toContain('"Titre"@fr');
-    expect(out.records[2]!.description).toBeUndefined();
+    expect(descriptionBytesOf(out.records[2]!, out)).toBeUndefined();
     expect(out).not.toHaveProperty('descriptions');
+    expect(out.descriptionBytes?.length).toBe(blob.length);
   });
 
   it('takes jobs of the earlier form (descriptions inline) as they are', () => {
@@ -45,7 +46,9 @@ describe('a batch with its descriptions beside the job', () => {
       problems: [],
       invalidIdentifiers: [],
     });
-    expect(resolveDescriptions(inline, null).records[0]!.description).toEqual({ format: 'application/xml', deflated: 'AAAA' });
+    const out = resolveDescriptions(inline, null);
+    expect(out.records[0]!.description).toEqual({ format: 'application/xml', deflated: 'AAAA' });
+    expect([...descriptionBytesOf(out.records[0]!, out)!]).toEqual([0, 0, 0]);
   });
 
   it('refuses, naming the batch and the key, a value that is gone, of another length, or too short for a record', () => {

@@ -67,21 +67,22 @@ export const loadBatchPayload = z.object({
 });
 export type LoadBatchPayload = z.infer<typeof loadBatchPayload>;
 
-/** A record as `loadBatch` writes it: its kept description, if any, inline (base64). */
-export type LoadRecord = Omit<LoadBatchPayload['records'][number], 'description'> & {
-  description?: { format: (typeof SOURCE_DESCRIPTION_FORMATS)[number]; deflated: string };
-};
-/** A batch as `loadBatch` of @hasad/db takes it: the job's payload with every description resolved. */
-export type ResolvedLoadBatch = Omit<LoadBatchPayload, 'records' | 'descriptions'> & { records: LoadRecord[] };
+/**
+ * A batch as `loadBatch` of @hasad/db takes it: the job's payload, and instead of the name of its
+ * descriptions' value, that value's bytes (`descriptionBytes`), which the records' `at` point into.
+ * The bytes go to PostgreSQL as they are, one binary parameter the statement cuts per record.
+ */
+export type ResolvedLoadBatch = Omit<LoadBatchPayload, 'descriptions'> & { descriptionBytes?: Uint8Array };
+export type LoadRecord = ResolvedLoadBatch['records'][number];
 
 /**
- * The batch with each record's description taken from the batch's `descriptions` value (`blob`,
- * as read from Redis; null when it is not there). Throws, naming the batch and the key, when a
- * record points into a value that is missing or shorter than it says: a batch is never loaded
- * without the descriptions it was sent with.
+ * The batch with its descriptions' value (`blob`, as read from Redis; null when it is not there).
+ * Throws, naming the batch and the key, when the value is missing, of another length than the
+ * batch was sent with, or too short for a record: a batch is never loaded without the
+ * descriptions it was sent with.
  */
 export function resolveDescriptions(p: LoadBatchPayload, blob: Uint8Array | null): ResolvedLoadBatch {
-  const { descriptions, records, ...rest } = p;
+  const { descriptions, ...rest } = p;
   const where = `batch ${p.batchNo} of page ${p.pageNo} (run ${p.runId})`;
   if (descriptions !== undefined && blob === null) {
     throw new Error(`the kept source descriptions of ${where} are no longer in Redis (key ${descriptions.key}): they expire ${DESCRIPTIONS_TTL_DAYS} days after the batch was queued, or Redis lost them; nothing of the batch was loaded, harvest the source again`);
@@ -89,17 +90,24 @@ export function resolveDescriptions(p: LoadBatchPayload, blob: Uint8Array | null
   if (descriptions !== undefined && blob !== null && blob.length !== descriptions.bytes) {
     throw new Error(`the kept source descriptions of ${where} hold ${blob.length} bytes in Redis (key ${descriptions.key}), not the ${descriptions.bytes} the batch was sent with; nothing of the batch was loaded`);
   }
-  const out: LoadRecord[] = records.map((r) => {
+  const bytes = descriptions === undefined ? undefined : (blob ?? undefined);
+  for (const r of p.records) {
     const d = r.description;
-    if (d === undefined || !('at' in d)) return r as LoadRecord;
+    if (d === undefined || !('at' in d)) continue;
     const [offset, length] = d.at;
-    if (blob === null || offset + length > blob.length) {
-      throw new Error(`record ${JSON.stringify(r.identifier)} of ${where} points at bytes ${offset}-${offset + length} of its batch's kept descriptions, ${blob === null ? 'which the batch does not name' : `which hold ${blob.length}`}; nothing of the batch was loaded`);
+    if (bytes === undefined || offset + length > bytes.length) {
+      throw new Error(`record ${JSON.stringify(r.identifier)} of ${where} points at bytes ${offset}-${offset + length} of its batch's kept descriptions, ${bytes === undefined ? 'which the batch does not name' : `which hold ${bytes.length}`}; nothing of the batch was loaded`);
     }
-    const deflated = Buffer.from(blob.buffer, blob.byteOffset + offset, length).toString('base64');
-    return { ...r, description: { format: d.format, deflated } };
-  });
-  return { ...rest, records: out };
+  }
+  return bytes === undefined ? rest : { ...rest, descriptionBytes: bytes };
+}
+
+/** A record's compressed description bytes: cut from the batch's value, or decoded from the inline base64 of an earlier job. */
+export function descriptionBytesOf(r: LoadRecord, batch: ResolvedLoadBatch): Uint8Array | undefined {
+  const d = r.description;
+  if (d === undefined) return undefined;
+  if ('deflated' in d) return Buffer.from(d.deflated, 'base64');
+  return batch.descriptionBytes?.subarray(d.at[0], d.at[0] + d.at[1]);
 }
 
 /** How long a batch's descriptions wait in Redis: longer than a failed batch job is kept (7 days), for a retry by hand. */

@@ -194,7 +194,7 @@ describe('loadBatch and finaliseRun', () => {
     // this process compresses with zstd or zlib level 1): other bytes, the same text.
     const long = Array.from({ length: 30 }, (_, k) => `<https://example.ma/d/5> <http://purl.org/dc/terms/subject> "Sujet ${k % 7} — موضوع ${k % 5}"@fr .\n`).join('');
     const otherBytes = { ...described(5, 'f'.repeat(40), long), description: { format: 'application/n-triples' as const, deflated: deflateRawSync(Buffer.from(long), { level: 9 }).toString('base64') } };
-    expect(otherBytes.description.deflated).not.toBe(described(5, 'x', long).description!.deflated);
+    expect(otherBytes.description.deflated).not.toBe((described(5, 'x', long).description as { deflated: string }).deflated);
     const first = await load([described(1, 'a'.repeat(40)), described(2, 'b'.repeat(40)), described(3, 'c'.repeat(40)), described(4, 'e'.repeat(40)), otherBytes]);
     expect(first.res.written).toBe(5);
     // The same content with the new form of hash; id-2's description and id-3's record changed; id-4 has a new-form hash already stored below.

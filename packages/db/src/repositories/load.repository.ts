@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DbHandle } from '../client.ts';
-import { decompressDescription, DESCRIBED_HASH_PREFIX, type PrepareRecord, type ResolvedLoadBatch, type SourceDescription } from '@hasad/core';
+import { decompressDescription, descriptionBytesOf, DESCRIBED_HASH_PREFIX, type PrepareRecord, type ResolvedLoadBatch, type SourceDescription } from '@hasad/core';
 import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 /**
@@ -27,7 +27,7 @@ export type LoadRecord = LoadBatchInput['records'][number];
 const UPSERT = `
 WITH input AS (
   SELECT DISTINCT ON (x.identifier) x.*
-  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb, source_format text, source_description text, source_description_deflated text,
+  FROM jsonb_to_recordset($3::jsonb) AS x(identifier text, uri text, hash text, modified_at timestamptz, record jsonb, source_format text, source_description text, source_description_deflated text, at_off int, at_len int,
     st text, sk text, sd text, themes text[], formats text[], keywords text[], languages text[], quality_score int, quality jsonb)
   ORDER BY x.identifier
 ),
@@ -42,7 +42,10 @@ todo AS (
 up AS (
   INSERT INTO datasets AS d (source_id, organization_id, source_identifier, uri, title, record, source_format, source_description, source_description_deflated, content_hash, modified_at, status, created_run, changed_run,
     search_vector, themes, formats, keywords, license, languages, title_sort, quality_score, quality)
-  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.source_format, t.source_description, decode(t.source_description_deflated, 'base64'), t.hash, t.modified_at, 'active', $2, $2,
+  SELECT $1, s.organization_id, t.identifier, t.uri, t.record->'title', t.record, t.source_format, t.source_description,
+    -- The compressed description: cut from the batch's bytes ($4, one binary parameter), or, from a
+    -- job of an earlier version, decoded from its base64.
+    COALESCE(substring($4::bytea FROM t.at_off + 1 FOR t.at_len), decode(t.source_description_deflated, 'base64')), t.hash, t.modified_at, 'active', $2, $2,
     -- st, sk, sd: title, keywords and description, already through searchNorm() (= hasad_search_norm).
     setweight(to_tsvector('public.hasad_fr', t.st), 'A') || setweight(to_tsvector('public.hasad_fr', t.sk), 'B')
       || setweight(to_tsvector('public.hasad_fr', t.sd), 'C'),
@@ -123,16 +126,22 @@ function isRecordError(err: unknown): err is Error & { code: string } {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54') || code === '23514');
 }
 
+/** The batch's description bytes as the statement's binary parameter (node-postgres sends a Buffer as binary). */
+function bytesParam(input: LoadBatchInput): Buffer | null {
+  const b = input.descriptionBytes;
+  return b === undefined ? null : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
 /**
  * Runs the upsert on `rows`; if PostgreSQL refuses their data, splits them in two and tries
  * each half (under a savepoint, so the batch's transaction goes on), down to the single row it
  * refuses, which is reported instead of written. A batch with one bad record costs about
  * 2·log2(n) extra statements; the valid records all load.
  */
-async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: string, rows: Array<{ identifier: string }>, refused: Problem[]): Promise<number> {
+async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: string, rows: Array<{ identifier: string }>, bytes: Buffer | null, refused: Problem[]): Promise<number> {
   await client.query('SAVEPOINT hasad_upsert');
   try {
-    const res = await client.query(UPSERT, [sourceId, runId, JSON.stringify(rows)]);
+    const res = await client.query(UPSERT, [sourceId, runId, JSON.stringify(rows), bytes]);
     await client.query('RELEASE SAVEPOINT hasad_upsert');
     return res.rowCount ?? 0;
   } catch (err) {
@@ -149,7 +158,7 @@ async function upsertSplitting(client: pg.PoolClient, sourceId: string, runId: s
       return 0;
     }
     const half = Math.ceil(rows.length / 2);
-    return (await upsertSplitting(client, sourceId, runId, rows.slice(0, half), refused)) + (await upsertSplitting(client, sourceId, runId, rows.slice(half), refused));
+    return (await upsertSplitting(client, sourceId, runId, rows.slice(0, half), bytes, refused)) + (await upsertSplitting(client, sourceId, runId, rows.slice(half), bytes, refused));
   }
 }
 
@@ -188,7 +197,7 @@ async function takeOverEarlierHashes(client: pg.PoolClient, input: LoadBatchInpu
   const taken = same.rows.filter((row) => {
     const r = byIdentifier.get(row.identifier)!;
     try {
-      return decompressDescription(row.stored) === decompressDescription(Buffer.from(r.description!.deflated, 'base64'));
+      return decompressDescription(row.stored) === decompressDescription(descriptionBytesOf(r, input)!);
     } catch {
       // Bytes this loader cannot read (a zstd frame on a Node without zstd): not taken over, so
       // the row is written as a change, which needs no reading; the batch goes on.
@@ -266,6 +275,7 @@ export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: Pre
         // as text inside it.
         const { sourceDescription, ...record } = r.record as Record<string, unknown> & { sourceDescription?: SourceDescription };
         const { search: c, quality: q } = prepare(record);
+        const d = r.description;
         return {
           identifier: r.identifier,
           uri: r.uri,
@@ -274,7 +284,9 @@ export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: Pre
           record,
           source_format: r.description?.format ?? sourceDescription?.format ?? null,
           source_description: r.description === undefined ? (sourceDescription?.body ?? null) : null,
-          source_description_deflated: r.description?.deflated ?? null,
+          source_description_deflated: d !== undefined && 'deflated' in d ? d.deflated : null,
+          at_off: d !== undefined && 'at' in d ? d.at[0] : null,
+          at_len: d !== undefined && 'at' in d ? d.at[1] : null,
           st: c.titleText,
           sk: c.keywordsText,
           sd: c.descriptionText,
@@ -285,7 +297,7 @@ export async function loadBatch(h: DbHandle, batch: LoadBatchInput, prepare: Pre
           ...(q !== null && { quality_score: q.score, quality: q.stored }),
         };
       });
-      if (rows.length > 0) written = await upsertSplitting(client, input.sourceId, input.runId, rows, refused);
+      if (rows.length > 0) written = await upsertSplitting(client, input.sourceId, input.runId, rows, bytesParam(input), refused);
     }
     const identifiers = [...new Set([...input.records.map((r) => r.identifier), ...input.invalidIdentifiers])];
     await client.query(
