@@ -964,7 +964,7 @@ function cpuPerDataset(p: PhaseResult): number {
  * Phase 10's comparison: mean CPU µs a dataset with and without the kept descriptions, and the
  * share of the first-harvest figure (with) that keeping them costs.
  */
-function descriptionShare(phases: PhaseResult[]): { withUs: number; withoutUs: number; share: number; withRuns: number[]; withoutRuns: number[] } | undefined {
+function descriptionShare(phases: PhaseResult[]): { withUs: number; withoutUs: number; share: number; withRuns: number[]; withoutRuns: number[]; repetitions: { min: number; median: number; max: number } | undefined } | undefined {
   const runs = phases.filter((p) => p.key === 'description' && p.ok && p.monitor);
   const withRuns = runs.filter((p) => p.keptDescription).map(cpuPerDataset);
   const withoutRuns = runs.filter((p) => !p.keptDescription).map(cpuPerDataset);
@@ -972,7 +972,12 @@ function descriptionShare(phases: PhaseResult[]): { withUs: number; withoutUs: n
   const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   const withUs = mean(withRuns);
   const withoutUs = mean(withoutRuns);
-  return { withUs, withoutUs, share: (withUs - withoutUs) / withUs, withRuns, withoutRuns };
+  // Each repetition's own share (its "with" run against the "without" run beside it): how far the
+  // machine moves the figure within one invocation, so that a verdict near 15 % can be read as
+  // what it is. The verdict itself stays on the means.
+  const own = withRuns.length === withoutRuns.length ? withRuns.map((w, i) => (w - withoutRuns[i]!) / w).sort((a, b) => a - b) : [];
+  const repetitions = own.length > 1 ? { min: own[0]!, median: own.length % 2 ? own[(own.length - 1) / 2]! : (own[own.length / 2 - 1]! + own[own.length / 2]!) / 2, max: own.at(-1)! } : undefined;
+  return { withUs, withoutUs, share: (withUs - withoutUs) / withUs, withRuns, withoutRuns, repetitions };
 }
 
 /** CPU seconds the fetcher, the loader and the PostgreSQL backends serving them used during a phase. */
@@ -1063,7 +1068,8 @@ function summarySections(phases: PhaseResult[], machine: Machine, ranAt: string)
     const store = described.find((p) => p.keptDescription)?.storage;
     const maxLoad = Math.max(...described.map((p) => p.loadAverage ?? 0));
     d.push({ figure: `first harvest, ${int(described[0]?.run?.seen)} datasets, CPU a dataset with / without kept descriptions`, value: `${share.withUs} / ${share.withoutUs} µs (runs: ${share.withRuns.join(', ')} / ${share.withoutRuns.join(', ')})`, aim: '-', met: undefined, load: maxLoad });
-    d.push({ figure: 'share of first-harvest CPU the kept description costs', value: pct1(share.share), aim: '≤ 15 %', met: share.share <= 0.15, load: maxLoad });
+    const spread = share.repetitions ? ` (each repetition: ${pct1(share.repetitions.min)} to ${pct1(share.repetitions.max)}, median ${pct1(share.repetitions.median)})` : '';
+    d.push({ figure: 'share of first-harvest CPU the kept description costs', value: `${pct1(share.share)}${spread}`, aim: '≤ 15 %', met: share.share <= 0.15, load: maxLoad });
     if (store) d.push({ figure: 'storage a dataset with kept description', value: `${int(store.rowBytes)} B a row: canonical record ${int(store.recordBytes)} B + description ${int(store.descriptionBytes)} B`, aim: '-', met: undefined, load: maxLoad });
   }
   section('description', 'kept description', d);
@@ -1252,6 +1258,7 @@ function printReport(phases: PhaseResult[]): void {
     console.log(
       `\nKept description: first harvest CPU ${share.withUs} µs a dataset with it (runs ${share.withRuns.join(', ')}), ${share.withoutUs} µs without ` +
         `(runs ${share.withoutRuns.join(', ')}): keeping it costs ${pct1(share.share)} of the first-harvest figure (aim ≤ 15 %: ${share.share <= 0.15 ? 'met' : 'MISSED'}); ` +
+        (share.repetitions ? `each repetition's own share ${pct1(share.repetitions.min)} to ${pct1(share.repetitions.max)}, median ${pct1(share.repetitions.median)}; ` : '') +
         `descriptions compressed with ${descriptionCodec} (node ${process.version}${descriptionCodec === 'zstd' ? '' : ': zstd needs Node 22.15 or later; Hasad targets Node 24'})`,
     );
   }
