@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
-import { FeedServer } from '@hasad/testkit';
+import { FeedServer, generatePage, MEDIA_TYPES } from '@hasad/testkit';
 import { decompressDescription, type LoadBatchPayload } from '@hasad/core';
 import { getRun } from '@hasad/db';
 import { startRoles, triggerHarvest, waitForRun, type Runtime } from '@hasad/cli';
@@ -98,5 +98,44 @@ describe('kept descriptions beside the load job', () => {
     const failed = await p.rt.queues.load.getJob(jobs[0]!.id!);
     expect(failed?.attemptsMade).toBe(1);
     expect(failed?.failedReason).toMatch(/no longer in Redis/);
+  });
+
+  it('a run failed that way stops its fetcher at the next page boundary: nothing more is fetched', async () => {
+    await loader?.stop();
+    loader = undefined;
+    // Four pages; page 2 is answered only once the run has failed, so the fetcher's check at the
+    // end of page 2 is sure to see it.
+    const prefix = '/stop';
+    const opts = { datasets: 40, pageSize: 10, baseUrl: `${server.url}${prefix}` };
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    for (let n = 1; n <= 4; n++) {
+      server.route(`${prefix}/catalog?page=${n}`, async () => {
+        if (n === 2) await gate;
+        return { status: 200, body: generatePage(opts, n, 'turtle'), contentType: MEDIA_TYPES.turtle };
+      });
+    }
+    const asked = (n: number) => server.requests.filter((r) => r.path === `${prefix}/catalog?page=${n}`).length;
+    const sourceId = await p.addSource(`${server.url}${prefix}/catalog?page=1`);
+    const queued = await triggerHarvest(p.rt.db, p.config, sourceId, 'manual');
+    const job = await waitUntil('page 1\'s batch job', async () => (await p.rt.queues.load.getJobs(['waiting'])).find((j) => (j.data as LoadBatchPayload).runId === queued.id), (j) => j !== undefined);
+    await p.rt.queues.dropDescriptions((job!.data as LoadBatchPayload).descriptions!.key);
+    await startLoader();
+    await waitUntil('the run to fail', () => getRun(p.rt.db, queued.id), (r) => r?.status === 'failed');
+    open();
+    const run = await waitForRun(p.rt.db, queued.id, 60_000);
+    expect(run.status).toBe('failed');
+    expect(run.errorCode).toBe('descriptions_lost');
+    // Page 2 was being fetched when the run failed: it is read and loaded, as a cancelled run's
+    // pages are; pages 3 and 4 were never asked for.
+    await waitUntil('the fetcher to let the run go', async () => (await p.rt.queues.harvest.getActiveCount()) + (await p.rt.queues.harvest.getWaitingCount()), (n) => n === 0);
+    expect(asked(2)).toBe(1);
+    expect(asked(3)).toBe(0);
+    expect(asked(4)).toBe(0);
+    // Nothing withdrawn, nothing of page 1's lost batch loaded, page 2's ten datasets in.
+    await waitUntil('the load queue to drain', async () => (await p.rt.queues.load.getActiveCount()) + (await p.rt.queues.load.getWaitingCount()), (n) => n === 0);
+    const rows = await p.datasets(sourceId, 'all');
+    expect([...rows.values()].every((d) => d.status === 'active')).toBe(true);
+    expect(rows.size).toBe(10);
   });
 });

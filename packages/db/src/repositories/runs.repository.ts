@@ -330,6 +330,15 @@ export async function cancelRunningRun(h: DbHandle, runId: string, by: string): 
  * True when the run was cancelled while a fetcher held it (checked at each page boundary).
  */
 export async function isRunCancelled(h: DbHandle, runId: string): Promise<boolean> {
+  return (await runStoppedAs(h, runId)) === 'cancelled';
+}
+
+/**
+ * Whether a live run was stopped from outside its fetcher: `cancelled` (an operator or the
+ * organisation), `failed` (the loader failed it: a batch it could not load, `descriptions_lost`),
+ * else undefined.
+ */
+export async function runStoppedAs(h: DbHandle, runId: string): Promise<'cancelled' | 'failed' | undefined> {
   const [row] = await h.db.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
-  return row?.status === 'cancelled';
+  return row?.status === 'cancelled' || row?.status === 'failed' ? row.status : undefined;
 }

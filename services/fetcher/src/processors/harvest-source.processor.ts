@@ -8,7 +8,6 @@ import {
   findLiveRun,
   getRun,
   getSource,
-  isRunCancelled,
   lastCompleteRunStart,
   markRunPartial,
   markFetchDone,
@@ -17,6 +16,7 @@ import {
   recordPage,
   recordPageProblems,
   RunActiveError,
+  runStoppedAs,
   visitedPages,
   type DbHandle,
 } from '@hasad/db';
@@ -165,7 +165,15 @@ export async function harvestSource(job: Job, token: string | undefined, deps: H
       pages++;
       await job.updateProgress({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified });
       log.debug({ page: ev.pageNo, records: ev.recordCount, notModified: ev.notModified, format: ev.format }, 'page done');
-      if (await isRunCancelled(deps.db, runId)) {
+      const stopped = await runStoppedAs(deps.db, runId);
+      if (stopped === 'failed') {
+        // Failed meanwhile by the loader (a batch it could not load): nothing more is fetched;
+        // the run keeps its error and is finalised once the batches handed over are in.
+        log.warn({ page: ev.pageNo, pages, batches }, 'run failed by the loader: harvest stopped at a page boundary');
+        await enqueueFinaliseIfComplete(deps, runId);
+        return { outcome: 'failed', runId, pages, batches };
+      }
+      if (stopped === 'cancelled') {
         // Cancelled by an operator or the organisation: stop at this page boundary. The pages
         // read stay loaded; finalise withdraws nothing from a cancelled run.
         await markFetchDone(deps.db, runId);
