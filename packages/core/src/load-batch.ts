@@ -50,8 +50,9 @@ export const loadBatchPayload = z.object({
    * Where the batch's compressed descriptions wait: one binary Redis value beside the job (see
    * Queues.putDescriptions), every record's `at` pointing into it. Why not in the job: BullMQ
    * jobs are JSON, so the bytes went as base64 text through JSON.stringify, msgpack and the
-   * socket in the fetcher and back through JSON.parse in the loader; measured in bench phase 10,
-   * that was a third of what keeping descriptions cost the fetcher.
+   * socket in the fetcher and back through JSON.parse in the loader; a CPU profile of bench phase
+   * 10 put about 17 of the 88 µs a dataset that keeping descriptions cost the fetcher in adding
+   * the job, and PostgreSQL decoded the base64 again (docs/benchmarks.md).
    */
   descriptions: z.object({ key: z.string().min(1), bytes: z.number().int().min(0) }).optional(),
   problems: z.array(

@@ -5,7 +5,8 @@ import { cleanString, cleanValue, hasRefusedCharacters } from '../pg-values.ts';
 
 /**
  * One batch as the `load.batch` job carries it (the schema is @hasad/core's `loadBatchPayload`),
- * its descriptions resolved inline (`resolveDescriptions`, done by the loader's processor).
+ * with the bytes of its descriptions' Redis value in `descriptionBytes` (`resolveDescriptions`,
+ * done by the loader's processor); records point into them, or carry base64 (earlier jobs).
  */
 export type LoadBatchInput = ResolvedLoadBatch;
 export type LoadRecord = LoadBatchInput['records'][number];
