@@ -28,6 +28,13 @@ export interface DcatDeps {
  */
 export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: DcatDeps = {}): AsyncGenerator<HarvestEvent> {
   const batchSize = batchSizeOf(opts);
+  // Whether the run's last page was mapped (new or changed). A page read before is hashed before
+  // its graph is built (DcatPageInput.deferGraph) only after a page that proved unchanged: in a
+  // mostly unchanged feed nearly every page is, and a feed whose every page changes each time (a
+  // timestamp in each dataset) pays the deferral's cost on its first page alone. In-process on a
+  // 1,000-dataset Turtle page (2026-12-07, Node 24): unchanged 200-214 to 142-156 µs a dataset
+  // deferred, changed 464-481 to 495-550.
+  let lastMapped = false;
   return runPager(opts, {
     noun: 'feed',
     get: { accept: DCAT_ACCEPT, bodyHashVersion: DCAT_MAPPING_VERSION },
@@ -44,11 +51,15 @@ export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: Dcat
       };
       // The last complete run's hash of this page's triples, if it has one.
       const knownTriplesHash = contentHashOf((await opts.validators?.(url))?.bodyHash);
-      if (knownTriplesHash !== undefined) input.knownTriplesHash = knownTriplesHash;
+      if (knownTriplesHash !== undefined) {
+        input.knownTriplesHash = knownTriplesHash;
+        if (!lastMapped) input.deferGraph = true;
+      }
       try {
         // Isolated when the caller has a parsing pool (the services): a page past a limit fails alone.
-        if (opts.parsePool !== undefined) return yield* opts.parsePool.readPage('dcat', input, body, opts.signal);
-        return yield* readDcatPage(input, body, resolveLimits(opts.limits));
+        const outcome = opts.parsePool !== undefined ? yield* opts.parsePool.readPage('dcat', input, body, opts.signal) : yield* readDcatPage(input, body, resolveLimits(opts.limits));
+        lastMapped = outcome.unchanged !== true;
+        return outcome;
       } finally {
         res.body.destroy();
       }

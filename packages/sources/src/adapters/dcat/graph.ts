@@ -269,6 +269,14 @@ const PREDICATES = new Map<string, P>([
 export const MAPPED_PREDICATES: ReadonlySet<string> = new Set(PREDICATES.keys());
 
 const RDF_TYPE = `${RDFNS}type`;
+const HYDRA_NEXT = `${HYDRA}next`;
+const HYDRA_NEXT_PAGE = `${HYDRA}nextPage`;
+/**
+ * Quads a deferred read holds at most (PageGraph's `defer`): about 4,000 datasets of a typical
+ * feed, tens of MB. A larger page builds its graph as it is read, as it did before deferral, so
+ * that one unpaged file of 100,000 datasets does not hold millions of quad objects.
+ */
+export const MAX_DEFERRED_QUADS = 100_000;
 
 /** Bit flags for the rdf:type values the mapper cares about; other types are not kept. */
 export const T_DATASET = 1;
@@ -348,11 +356,47 @@ export class PageGraph {
   private readonly interned = new Map<string, string>();
 
   /**
+   * A deferred read's triples, as the parser gave them, until {@link undefer} says whether the
+   * page changed (see the constructor's `defer`).
+   */
+  private deferred: RDF.Quad[] | undefined;
+
+  /**
    * `keepTriples: false` (measurement only) keeps no copy of the triples for kept descriptions;
    * the page's triples are still hashed.
+   *
+   * `defer`: the page was read before and its triples hash is known. While it is read, its triples
+   * are only hashed and held as the parser gave them; {@link undefer} then builds the graph and
+   * the descriptions' rows from them if the page changed, and only what finds the next page if
+   * it did not. An unchanged page so costs its parsing and its hash, not the graph it would never
+   * map (measured: about a third of reading a 1,000-dataset Turtle page, docs/benchmarks.md).
+   * A page changed costs what it did, plus holding its quads until its end: up to
+   * {@link MAX_DEFERRED_QUADS}; past that the graph is built as the triples come, as without `defer`.
    */
-  constructor(opts: { keepTriples?: boolean } = {}) {
-    this.triples = new PageTriples(opts.keepTriples !== false);
+  constructor(opts: { keepTriples?: boolean; defer?: boolean } = {}) {
+    this.triples = new PageTriples(opts.keepTriples !== false, opts.defer === true);
+    if (opts.defer === true) this.deferred = [];
+  }
+
+  /**
+   * Ends a deferred read (a no-op otherwise). `changed`: the graph and the descriptions' rows are
+   * built from the held triples, in their order, as if they had been added one by one; else only
+   * the paging triples (hydra:next, hydra:nextPage and the types of their subjects) are.
+   */
+  undefer(changed: boolean): void {
+    const quads = this.deferred;
+    if (quads === undefined) return;
+    this.deferred = undefined;
+    if (changed) {
+      this.triples.keepDeferredRows(quads);
+      for (const q of quads) this.addToGraph(q);
+      return;
+    }
+    this.triples.dropDeferredRows();
+    for (const q of quads) {
+      const p = q.predicate.value;
+      if (p === RDF_TYPE || p === HYDRA_NEXT || p === HYDRA_NEXT_PAGE) this.addToGraph(q);
+    }
   }
 
   /** The hash of the page's triples in the parser's order (PageTriples.digest), read once the page is parsed. */
@@ -364,6 +408,15 @@ export class PageGraph {
   add(q: RDF.Quad): void {
     this.tripleCount++;
     this.triples.add(q);
+    if (this.deferred !== undefined) {
+      this.deferred.push(q);
+      if (this.deferred.length > MAX_DEFERRED_QUADS) this.undefer(true);
+      return;
+    }
+    this.addToGraph(q);
+  }
+
+  private addToGraph(q: RDF.Quad): void {
     const s = q.subject;
     if (s.termType !== 'NamedNode' && s.termType !== 'BlankNode') return;
     const predicate = q.predicate.value;
@@ -437,6 +490,7 @@ export class PageGraph {
 
   /** Groups triples by subject (counting sort); done once, on first read. */
   private index(): { offsets: Int32Array; order: Int32Array } {
+    if (this.deferred !== undefined) throw new Error('PageGraph read before undefer()');
     if (this.offsets !== undefined && this.order !== undefined) return { offsets: this.offsets, order: this.order };
     const n = this.keys.length;
     const offsets = new Int32Array(n + 1);

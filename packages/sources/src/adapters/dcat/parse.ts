@@ -118,6 +118,11 @@ export interface ReadRdfOptions {
   limits?: Partial<ParseLimits>;
   /** Measurement only: `false` keeps no copy of the triples for the datasets' kept descriptions. */
   keepTriples?: boolean;
+  /**
+   * The page's triples hash is known from an earlier run: the graph is built only once the caller
+   * has compared it (PageGraph's `defer`; the caller must call `graph.undefer`).
+   */
+  deferGraph?: boolean;
 }
 
 /** A parsed page. */
@@ -168,7 +173,7 @@ export async function readRdf(body: AsyncIterable<Buffer | Uint8Array>, opts: Re
     // from the declaration.
     const head = [format === 'rdfxml' && /^[\s\uFEFF]+<\?xml/.test(headJoined) ? headJoined.replace(/^[\s\uFEFF]+/, '') : headJoined];
     text = format === 'rdfxml' ? guardXmlProlog(replay(head, chars), opts.url) : replay(head, chars);
-    const graph = new PageGraph({ keepTriples: opts.keepTriples !== false });
+    const graph = new PageGraph({ keepTriples: opts.keepTriples !== false, defer: opts.deferGraph === true });
     const repairs = new IriRepairs();
     if (format === 'rdfxml') {
       await feedStream(new GuardedRdfXmlParser(opts.url, limits.maxDepth, repairs, { baseIRI: opts.url, trackPosition: true }), text, graph);

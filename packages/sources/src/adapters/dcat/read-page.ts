@@ -25,6 +25,13 @@ export interface DcatPageInput {
    */
   knownTriplesHash?: string;
   /**
+   * With `knownTriplesHash`: hash the page's triples before building its graph, and build it only
+   * if the hash differs (PageGraph's `defer`). Cheaper for a page that proves unchanged, dearer for
+   * one that changed (its quads are held until its end): harvestDcat asks for it while the run's
+   * pages prove unchanged.
+   */
+  deferGraph?: boolean;
+  /**
    * Set by a parsing worker that packs for the queue (ParsePoolOptions.packForQueue): each record
    * is packed as soon as it is mapped (MapPageOptions.pack), not once its batch is full.
    */
@@ -61,15 +68,18 @@ export async function* readDcatPage(input: DcatPageInput, body: AsyncIterable<Bu
     ...(input.format !== undefined && { format: input.format }),
     ...(input.jsonLdContexts !== undefined && { jsonLdContexts: input.jsonLdContexts }),
     ...(input.keepSourceDescription === false && { keepTriples: false }),
+    ...(input.deferGraph === true && input.knownTriplesHash !== undefined && input.keepSourceDescription !== false && { deferGraph: true }),
     limits,
   });
-  const next = findNextPage(graph, input.url);
-  const problems: RecordProblem[] = [...next.problems];
   const triples = graph.triplesHash();
   // Without kept descriptions (measurement only) the hash is computed, as its cost is not the
   // descriptions', but not returned: a page read without them must never count as unchanged later.
   const bodyHash = input.keepSourceDescription === false ? undefined : pageTriplesHash(triples);
-  if (bodyHash !== undefined && bodyHash === input.knownTriplesHash) {
+  const unchanged = bodyHash !== undefined && bodyHash === input.knownTriplesHash;
+  graph.undefer(!unchanged);
+  const next = findNextPage(graph, input.url);
+  const problems: RecordProblem[] = [...next.problems];
+  if (unchanged) {
     // Other bytes, the very triples of the last complete run (a comment, spaces, prefixes): the
     // same datasets, not mapped, hashed, packed or loaded again.
     return { ...(next.nextUrl !== undefined && { nextUrl: next.nextUrl }), problems, format, bodyHash, unchanged: true };
