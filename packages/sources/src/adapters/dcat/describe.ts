@@ -98,8 +98,8 @@ export class PageTriples {
   /**
    * `keepRows: false` (measurement only, HarvestOptions.keepSourceDescription) hashes the page's
    * triples (the unchanged-page check needs it) but keeps none for descriptions: what a harvest
-   * without kept descriptions would still do. `deferRows` (PageGraph's deferred read) keeps them
-   * flat until the page's hash has been compared.
+   * without kept descriptions would still do. `deferRows` (PageGraph's deferred read) keeps none
+   * until the page's hash has been compared: {@link keepDeferredRows} then builds them.
    */
   constructor(
     private readonly keepRows = true,
@@ -193,7 +193,7 @@ export class PageTriples {
    * text is held in two-byte strings, which Node encodes to UTF-8 at about 400 M characters a
    * second, against about 800 M as UTF-16 (measured on Node 24, 2026-12-07). With the lines built
    * from the terms' values rather than their N-Triples forms, hashing a 1,000-dataset page went
-   * from 26 to 17 µs a dataset (docs/benchmarks.md). Hashes of the earlier form (N-Triples lines,
+   * from 26 to 19 µs a dataset (docs/benchmarks.md). Hashes of the earlier form (N-Triples lines,
    * UTF-8) never equal these: the first harvest after the change maps each page once more, and
    * rewrites nothing (records' own hashes do not change).
    */

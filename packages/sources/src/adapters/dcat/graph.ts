@@ -369,8 +369,9 @@ export class PageGraph {
    * are only hashed and held as the parser gave them; {@link undefer} then builds the graph and
    * the descriptions' rows from them if the page changed, and only what finds the next page if
    * it did not. An unchanged page so costs its parsing and its hash, not the graph it would never
-   * map (measured: about a third of reading a 1,000-dataset Turtle page, docs/benchmarks.md).
-   * A page changed costs what it did, plus holding its quads until its end: up to
+   * map (the graph and the rows were about a seventh of reading one in a profile; with the hash's
+   * cheaper lines, 150 → 88 µs a dataset, docs/benchmarks.md). A page that changed costs about 10 %
+   * more than an ordinary read, for holding its quads until its end: up to
    * {@link MAX_DEFERRED_QUADS}; past that the graph is built as the triples come, as without `defer`.
    */
   constructor(opts: { keepTriples?: boolean; defer?: boolean } = {}) {
