@@ -70,8 +70,12 @@ export interface PagedSource<F extends FetchedPage = FetchedPage> {
   /**
    * GET transport: the Accept header, and `bodyHashVersion` when an unchanged body (same bytes,
    * hashed with this version of the mapping) may be skipped like a 304. Ignored when `fetch` is set.
+   * `bodyDigest` hashes a whole body its own way (bytes that differ where the syntax ignores them
+   * hashed alike; it must cover `bodyHashVersion`), or returns undefined when it cannot: a body
+   * whose bytes differ from the last complete run's but whose digest is the same is treated like
+   * a 304 too. Stored as `<bytes>+<digest>`.
    */
-  get?: { accept: string; bodyHashVersion?: string; format?: string };
+  get?: { accept: string; bodyHashVersion?: string; format?: string; bodyDigest?: (bytes: Buffer, page: { url: string; requestedUrl: string; contentType?: string }) => string | undefined };
   /** The adapter's own transport (a POST per page): no conditional request, no body hash. */
   fetch?(page: PageRef): Promise<F>;
   /** Reads one fetched page: yields its record batches, returns what the page says about paging. */
@@ -269,12 +273,33 @@ async function* readOnePage<F extends FetchedPage>(
   let body: Readable = res.body;
   let bodyHash: string | undefined;
   if (get.bodyHashVersion !== undefined) {
-    ({ body, bodyHash } = await hashSmallBody(res.body, get.bodyHashVersion));
-    if (bodyHash !== undefined && bytesHashOf(validators?.bodyHash) === bodyHash && validators?.nextUrl !== undefined) {
+    let chunks: Buffer[] | undefined;
+    ({ body, bodyHash, chunks } = await hashSmallBody(res.body, get.bodyHashVersion));
+    const stored = bytesHashOf(validators?.bodyHash);
+    const at = stored?.indexOf('+') ?? -1;
+    // A stored bytes' part is `<bytes>` or `<bytes>+<digest>` (see `bodyDigest`).
+    const storedBytes = at < 0 ? stored : stored?.slice(0, at);
+    if (bodyHash !== undefined && storedBytes === bodyHash && validators?.nextUrl !== undefined) {
       // Same bytes as the last complete run: same datasets, same next link. Treated like a 304.
       // The stored hash is kept whole (the content's hash the page was read with stays with it).
       res.body.destroy();
       return unchangedPage(source, page, validators, visited, problems, { etag: res.etag, lastModified: res.lastModified, bodyHash: validators.bodyHash ?? bodyHash, bytes: res.bytesRead() });
+    }
+    // Other bytes: the source's own digest of them, when it has one (the same for bytes that differ
+    // only where the syntax ignores them). Computed only now, so that the very same bytes cost one
+    // SHA-1 of them and nothing more.
+    const own = bodyHash !== undefined && chunks !== undefined && get.bodyDigest !== undefined
+      ? get.bodyDigest(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), { url: res.url, requestedUrl: page.url, ...(res.contentType !== undefined && { contentType: res.contentType }) })
+      : undefined;
+    if (own !== undefined) {
+      if (at >= 0 && stored?.slice(at + 1) === own && validators?.nextUrl !== undefined) {
+        // The same content in other bytes: treated like a 304, stored with these bytes' hash so
+        // that the same bytes next time cost no digest.
+        res.body.destroy();
+        const content = validators.bodyHash?.includes('~') === true ? contentHashOf(validators.bodyHash) : undefined;
+        return unchangedPage(source, page, validators, visited, problems, { etag: res.etag, lastModified: res.lastModified, bodyHash: withContentHash(`${bodyHash}+${own}`, content) as string, bytes: res.bytesRead() });
+      }
+      bodyHash = `${bodyHash}+${own}`;
     }
   }
   return yield* readFetched(opts, source, page, { res, body } as F, visited, problems, bodyHash, tally);
@@ -371,7 +396,8 @@ async function* readFetched<F extends FetchedPage>(
 }
 
 /**
- * A page's stored hash: the transport's hash of its bytes (same bytes: not read again), and the
+ * A page's stored hash: the transport's hash of its bytes (same bytes: not read again; followed by
+ * `+<digest>` when the source digests its bodies, see `bodyDigest`), and the
  * hash its reader computed of its content (the DCAT reader's hash of its triples: other bytes but
  * the same triples, not mapped again), as `<bytes>~<content>` when there are both, else the one
  * there is. base64url and hex have no `~`.
@@ -400,10 +426,10 @@ export function contentHashOf(stored: string | null | undefined): string | undef
 
 /**
  * Reads up to BODY_HASH_LIMIT bytes. When the whole body fits, returns it as a new stream with
- * its hash (over `version` and the bytes); otherwise a stream of what was read followed by the
- * rest, and no hash.
+ * its hash (over `version` and the bytes) and its chunks; otherwise a stream of what was read
+ * followed by the rest, and no hash.
  */
-async function hashSmallBody(source: Readable, version: string): Promise<{ body: Readable; bodyHash?: string }> {
+async function hashSmallBody(source: Readable, version: string): Promise<{ body: Readable; bodyHash?: string; chunks?: Buffer[] }> {
   const chunks: Buffer[] = [];
   let size = 0;
   const it = source[Symbol.asyncIterator]();
@@ -412,7 +438,7 @@ async function hashSmallBody(source: Readable, version: string): Promise<{ body:
     if (done) {
       const h = createHash('sha1').update(version);
       for (const c of chunks) h.update(c);
-      return { body: Readable.from(chunks), bodyHash: h.digest('base64url') };
+      return { body: Readable.from(chunks), bodyHash: h.digest('base64url'), chunks };
     }
     chunks.push(value);
     size += value.length;

@@ -9,6 +9,9 @@ import { previewSource } from '../../preview.ts';
 import type { BatchEvent, ConfiguredHarvestOptions, HarvestEvent, HarvestOptions, PageEvent, PageValidators } from '../../types.ts';
 import { dcatAdapter } from './index.ts';
 import { DCAT_ACCEPT } from './parse.ts';
+import type { DcatPageInput } from './read-page.ts';
+import { ParsePool } from '../../isolation/parse-pool.ts';
+import type { PageReaderInputs, PageReaderKind } from '../../isolation/page-readers.ts';
 
 let server: Loopback | undefined;
 afterEach(async () => {
@@ -207,7 +210,7 @@ describe('DCAT harvest: conditional requests', () => {
     expect(s.requests.map((r) => r.headers['if-none-match'])).toEqual(['"p1"', '"p2"', '"p3"']);
   });
 
-  it('a page of other bytes whose triples are those of the last run is parsed but not mapped; any other triple, or order, maps it', async () => {
+  it('a page of other bytes whose tokens or triples are those of the last run is not mapped; any other triple, or order, maps it', async () => {
     // What the service says each page holds: its datasets (a title may change), a comment, the order of its lines.
     const state = { comment: '', retitled: 0, reversed: 0 };
     const s = await serve((req, res, base) => {
@@ -227,9 +230,9 @@ describe('DCAT harvest: conditional requests', () => {
     };
     const first = await run();
     expect(first).toMatchObject({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'] });
-    // Stored: the bytes' hash and the triples' hash.
-    for (const h of first.hashes) expect(h).toMatch(/^[\w-]+~t[\w-]+$/);
-    // The same bytes: not parsed (the bytes' hash); a comment added: parsed, the same triples, not mapped.
+    // Stored: the bytes' hash, the tokens' hash and the triples' hash.
+    for (const h of first.hashes) expect(h).toMatch(/^[\w-]+\+L[\w-]+~t[\w-]+$/);
+    // The same bytes: not parsed (the bytes' hash); a comment added: not parsed either (the tokens' hash).
     expect(await run()).toMatchObject({ notModified: [true, true, true], ids: [] });
     state.comment = '# régénéré le 7 décembre\n';
     expect(await run()).toMatchObject({ notModified: [true, true, true], ids: [] });
@@ -243,6 +246,58 @@ describe('DCAT harvest: conditional requests', () => {
     for (const [url, v] of stored) stored.set(url, { ...v, bodyHash: 'c29tZS1vbGQtYnl0ZXMtaGFzaA' });
     state.comment = '# encore\n';
     expect(await run()).toMatchObject({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd6', 'd5'] });
+  });
+
+  it('a page that differs only in comments or spaces is not parsed; one written with other prefixes is parsed, hashed before its graph while the run\'s pages prove unchanged', async () => {
+    // What each run serves: a comment, the prefix the terms are written with, a retitled page.
+    const state = { comment: '', dct: 'dct', retitled: 0 };
+    const s = await serve((req, res, base) => {
+      const n = Number(/page=(\d+)/.exec(req.url ?? '')?.[1]);
+      const next = n < 3 ? `<${base}/feed?page=${n}> a hydra:PartialCollectionView ; hydra:next <${base}/feed?page=${n + 1}> .` : '';
+      let body = `${TTL_PREFIXES.replace('@prefix dct:', `@prefix ${state.dct}:`)}${state.comment}${datasetsTtl(n * 2 - 1, 2).replaceAll('dct:', `${state.dct}:`)}\n${next}\n`;
+      if (state.retitled === n) body = body.replace(/"Jeu (\d+)"@fr/, '"Jeu $1 (révisé)"@fr');
+      res.writeHead(200, { 'content-type': 'text/turtle' });
+      res.end(body);
+    });
+    // A real parsing pool that notes what each page was read with.
+    class RecordingPool extends ParsePool {
+      readonly inputs: DcatPageInput[] = [];
+      override readPage<K extends PageReaderKind>(kind: K, input: PageReaderInputs[K], body: AsyncIterable<Buffer | Uint8Array>, signal?: AbortSignal) {
+        this.inputs.push(input as DcatPageInput);
+        return super.readPage(kind, input, body, signal);
+      }
+    }
+    const pool = new RecordingPool({ size: 1 });
+    try {
+      const stored = new Map<string, PageValidators>();
+      const run = async () => {
+        pool.inputs.length = 0;
+        const events = await collect({ url: `${s.base}/feed?page=1`, validators: async (url) => stored.get(url), parsePool: pool });
+        for (const pg of pages(events)) stored.set(pg.url, { nextUrl: pg.nextUrl ?? null, bodyHash: pg.bodyHash ?? null });
+        return { notModified: pages(events).map((pg) => pg.notModified), ids: identifiers(events), parsed: pool.inputs.map((i) => i.pageNo), deferred: pool.inputs.map((i) => i.deferGraph === true) };
+      };
+      expect(await run()).toEqual({ notModified: [false, false, false], ids: ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'], parsed: [1, 2, 3], deferred: [false, false, false] });
+      // Stored: the bytes' hash, the tokens' hash (L…) and the triples' hash (t…).
+      for (const v of stored.values()) expect(v.bodyHash).toMatch(/^[\w-]+\+L[\w-]+~t[\w-]+$/);
+      const firstHashes = [...stored.values()].map((v) => v.bodyHash);
+      // A comment and other line ends: no page parsed.
+      state.comment = '# régénéré le 7 décembre\n\n';
+      expect(await run()).toEqual({ notModified: [true, true, true], ids: [], parsed: [], deferred: [] });
+      // Stored with the new bytes' hash (the same bytes next time cost no tokens' hash), the rest kept.
+      [...stored.values()].forEach((v, i) => {
+        expect(v.bodyHash).not.toBe(firstHashes[i]);
+        expect(v.bodyHash?.slice(v.bodyHash.indexOf('+'))).toBe(firstHashes[i]?.slice(firstHashes[i]!.indexOf('+')));
+      });
+      expect(await run()).toEqual({ notModified: [true, true, true], ids: [], parsed: [], deferred: [] });
+      // Other prefixes (other tokens, the same triples) and page 2 retitled: every page parsed; page
+      // 1 and, after it proved unchanged, page 2 hashed before their graphs; page 3, after a
+      // changed page, read the ordinary way.
+      state.dct = 'dcterms';
+      state.retitled = 2;
+      expect(await run()).toEqual({ notModified: [true, false, true], ids: ['d3', 'd4'], parsed: [1, 2, 3], deferred: [true, true, false] });
+    } finally {
+      await pool.close();
+    }
   });
 
   it('blank nodes are told by their place, not the parser\'s labels: a page of anonymous contact points read again is not mapped; a changed one is', async () => {

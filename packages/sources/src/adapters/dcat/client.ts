@@ -1,6 +1,7 @@
 import { batchSizeOf, contentHashOf, runPager } from '../../pager.ts';
 import { resolveLimits } from '../../parse-guards.ts';
 import type { HarvestEvent, HarvestOptions } from '../../types.ts';
+import { pageTokensHash } from './lexical-hash.ts';
 import { DCAT_ACCEPT } from './parse.ts';
 import { DCAT_MAPPING_VERSION, readDcatPage, type DcatPageInput } from './read-page.ts';
 import type { RdfFormat } from './parse.ts';
@@ -37,7 +38,13 @@ export function harvestDcat(opts: HarvestOptions, config: DcatConfig, deps: Dcat
   let lastMapped = false;
   return runPager(opts, {
     noun: 'feed',
-    get: { accept: DCAT_ACCEPT, bodyHashVersion: DCAT_MAPPING_VERSION },
+    get: {
+      accept: DCAT_ACCEPT,
+      bodyHashVersion: DCAT_MAPPING_VERSION,
+      // Turtle-family pages hashed by their tokens: a comment, spaces or relabelled blank nodes
+      // alone do not make a page read again (lexical-hash.ts).
+      bodyDigest: (bytes, page) => pageTokensHash(bytes, { ...page, ...(config.format !== undefined && { format: config.format }) }, DCAT_MAPPING_VERSION),
+    },
     async *read({ pageNo, url }, { res, body }) {
       const input: DcatPageInput = {
         url: res.url,
