@@ -205,6 +205,21 @@ export function hasadRuleProblems(manifests: Manifest[], kustomization: Obj): st
       if (get?.path !== path) problems.push(`${where}: ${probe} must GET ${path}`);
       else if (portOf(get.port) !== port) problems.push(`${where}: ${probe} port ${get.port} is not the port the process listens on (${port})`);
     }
+    // Parsing workers' heaps (one per concurrent harvest in the fetcher, two for previews in the
+    // API) are capped by HASAD_PARSE_HEAP_MB, not by --max-old-space-size: together they must fit
+    // under the limit, or a large page has the pod killed, and every harvest on it with it,
+    // instead of failing alone with limit_exceeded.
+    const workers = role === 'fetcher' ? Number(env.HASAD_FETCHER_CONCURRENCY ?? config.HASAD_FETCHER_CONCURRENCY ?? envSchema.shape.HASAD_FETCHER_CONCURRENCY.parse(undefined)) : role === 'api' ? 2 : 0;
+    const mainHeap = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1] ?? Number.NaN);
+    const limit = mebibytes(c.resources?.limits?.memory);
+    if (workers > 0 && limit !== undefined && !Number.isNaN(mainHeap)) {
+      const parseHeap = Number(env.HASAD_PARSE_HEAP_MB ?? config.HASAD_PARSE_HEAP_MB ?? envSchema.shape.HASAD_PARSE_HEAP_MB.parse(undefined));
+      const young = Number(env.HASAD_PARSE_YOUNG_MB ?? config.HASAD_PARSE_YOUNG_MB ?? envSchema.shape.HASAD_PARSE_YOUNG_MB.parse(undefined));
+      const need = mainHeap + workers * (parseHeap + young);
+      if (need >= limit) {
+        problems.push(`${where}: heap cap ${mainHeap} MiB + ${workers} parsing workers × (HASAD_PARSE_HEAP_MB ${parseHeap} + HASAD_PARSE_YOUNG_MB ${young}) MiB = ${need} MiB, not below the memory limit ${limit} MiB (a large page would have the pod killed instead of failing alone)`);
+      }
+    }
     const graceS = spec.terminationGracePeriodSeconds ?? 30;
     if (graceS * 1000 <= graceMs) problems.push(`${where}: terminationGracePeriodSeconds ${graceS} s not above HASAD_SHUTDOWN_GRACE_MS ${graceMs} ms`);
   }

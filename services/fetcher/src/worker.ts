@@ -15,6 +15,7 @@ export function startFetcherWorker(deps: Omit<HarvestDeps, 'shutdown' | 'parsePo
     limits: parseLimits(deps.config),
     // Hash and compress each record's kept description in the worker (see PackedRecord).
     packForQueue: true,
+    ...(deps.config.HASAD_PARSE_YOUNG_MB > 0 && { youngGenerationMb: deps.config.HASAD_PARSE_YOUNG_MB }),
     onWorkerExit: (reason) => deps.log.warn({ reason }, 'parsing worker stopped; a new one starts for the next page'),
   });
   const full: HarvestDeps = { ...deps, shutdown: shutdown.signal, parsePool };

@@ -56,6 +56,19 @@ afterAll(async () => {
 });
 
 describe('parsing pages in worker threads', () => {
+  it('runs its workers with the young generation asked for (HASAD_PARSE_YOUNG_MB), or V8\'s default', async () => {
+    const young = new ParsePool({ size: 1, youngGenerationMb: 24 });
+    const plain = new ParsePool({ size: 1 });
+    pools.push(young, plain);
+    const doc = turtle(3);
+    expect((await readAll(young.readPage('dcat', input('text/turtle', 10), chunks(doc)))).records).toHaveLength(3);
+    await readAll(plain.readPage('dcat', input('text/turtle', 10), chunks(doc)));
+    // The limits each worker runs under, as Node reports them.
+    const limitsOf = (p: ParsePool) => [...(p as unknown as { workers: Set<{ worker: { resourceLimits?: { maxYoungGenerationSizeMb?: number } } }> }).workers][0]?.worker.resourceLimits;
+    expect(limitsOf(young)?.maxYoungGenerationSizeMb).toBe(24);
+    expect(limitsOf(plain)?.maxYoungGenerationSizeMb).not.toBe(24);
+  });
+
   it('measurement only: keepSourceDescription false reaches the worker, and the records are the same but for their kept description', async () => {
     const p = pool();
     const doc = turtle(5);

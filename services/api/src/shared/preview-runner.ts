@@ -54,7 +54,7 @@ const parsePools = new WeakMap<ApiDeps['queues'], ParsePool>();
 function previewParsePool(deps: ApiDeps): ParsePool {
   let pool = parsePools.get(deps.queues);
   if (pool === undefined) {
-    pool = new ParsePool({ size: 2, limits: parseLimits(deps.config), onWorkerExit: (reason) => deps.log.warn({ reason }, 'preview parsing worker stopped') });
+    pool = new ParsePool({ size: 2, limits: parseLimits(deps.config), ...(deps.config.HASAD_PARSE_YOUNG_MB > 0 && { youngGenerationMb: deps.config.HASAD_PARSE_YOUNG_MB }), onWorkerExit: (reason) => deps.log.warn({ reason }, 'preview parsing worker stopped') });
     parsePools.set(deps.queues, pool);
   }
   return pool;
