@@ -300,6 +300,38 @@ describe('DCAT harvest: conditional requests', () => {
     }
   });
 
+  it('a page whose tokens hash was stored is never taken as unchanged once it comes back empty, truncated, as HTML or with NUL bytes', async () => {
+    const good = `${TTL_PREFIXES}# généré\n${datasetsTtl(1, 2)}\n`;
+    const state = { body: good, type: 'text/turtle' };
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': state.type });
+      res.end(state.body);
+    });
+    const stored = new Map<string, PageValidators>();
+    const run = async () => {
+      const { events, error } = await collectUntilError({ url: `${s.base}/feed`, validators: async (url) => stored.get(url) });
+      for (const pg of pages(events)) stored.set(pg.url, { nextUrl: pg.nextUrl ?? null, bodyHash: pg.bodyHash ?? null });
+      return { notModified: pages(events).map((pg) => pg.notModified), ids: identifiers(events), problems: pages(events).flatMap((pg) => (pg.problems ?? []).map((p) => p.code)), error: error instanceof Error ? error.name : undefined };
+    };
+    expect(await run()).toMatchObject({ notModified: [false], ids: ['d1', 'd2'], error: undefined });
+    const hashes = new Map(stored);
+    const again = async (body: string, type = 'text/turtle') => {
+      for (const [k, v] of hashes) stored.set(k, v);
+      state.body = body;
+      state.type = type;
+      return run();
+    };
+    // Only the comment changed: not parsed, unchanged.
+    expect(await again(good.replace('# généré', '# régénéré'))).toMatchObject({ notModified: [true], error: undefined });
+    // Empty: read, no dataset (a warning), not unchanged.
+    expect(await again('')).toMatchObject({ notModified: [false], ids: [], problems: ['no_datasets'], error: undefined });
+    // Truncated inside a literal, HTML with status 200: read, and refused.
+    expect(await again(good.slice(0, good.indexOf('"Jeu 2') + 4))).toMatchObject({ notModified: [], error: 'ParseError' });
+    expect(await again('<html><body>Maintenance</body></html>', 'text/html')).toMatchObject({ notModified: [], error: 'ParseError' });
+    // A NUL byte in an IRI (read leniently, as the IRI rules say): parsed and mapped again, not unchanged.
+    expect(await again(good.replace('<https://x.ma/d/2>', '<https://x.ma/d/\u00002>'))).toMatchObject({ notModified: [false], ids: ['d1', 'd2'], error: undefined });
+  });
+
   it('blank nodes are told by their place, not the parser\'s labels: a page of anonymous contact points read again is not mapped; a changed one is', async () => {
     const state = { comment: '', email: 'eau@x.ma' };
     const s = await serve((_req, res) => {
